@@ -1,0 +1,134 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using ModelBuild.Protocol;
+
+namespace ModelBuild.Tasks;
+
+/// <summary>
+/// Starts the ModelBuild engine once for a project, with every model and which of them are stale.
+/// The engine does the work; this task only decides staleness from file times, writes the request
+/// and forwards the engine's canonical diagnostics to MSBuild.
+/// </summary>
+public sealed class CompileModels : ToolTask
+{
+    private string _requestFile = string.Empty;
+
+    /// <summary>The project's models: item spec = manifest path; metadata Name, Target, Precision, LogicalName, ResourcePrefix, OutputDir, StampFile.</summary>
+    [Required]
+    public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary>The engine's entry assembly, <c>modelbuild.dll</c>.</summary>
+    [Required]
+    public string EngineAssembly { get; set; } = string.Empty;
+
+    /// <summary>The engine's own files; a newer engine recompiles every model.</summary>
+    public ITaskItem[] EngineFiles { get; set; } = [];
+
+    /// <summary>The folder for the request file.</summary>
+    [Required]
+    public string IntermediateDirectory { get; set; } = string.Empty;
+
+    /// <summary>The <c>dotnet</c> executable that runs the engine (MSBuild's <c>DOTNET_HOST_PATH</c>).</summary>
+    public string? DotNetHostPath { get; set; }
+
+    public string? ProjectFile { get; set; }
+
+    public string? CacheDir { get; set; }
+
+    public string? CacheSalt { get; set; }
+
+    /// <summary>Where the generated accessor goes; empty to generate none.</summary>
+    public string? AccessorFile { get; set; }
+
+    public string? AccessorNamespace { get; set; }
+
+    public string? AccessorClassName { get; set; }
+
+    public bool AccessorPublic { get; set; }
+
+    /// <summary>The models that were stale and handed to the engine.</summary>
+    [Output]
+    public ITaskItem[] StaleModels { get; private set; } = [];
+
+    protected override string ToolName => OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+
+    public override bool Execute()
+    {
+        var requests = new List<ModelRequest>(Models.Length);
+        var stale = new List<ITaskItem>();
+        var engineFiles = EngineFiles.Select(f => f.GetMetadata("FullPath")).ToList();
+        foreach (var model in Models)
+        {
+            var outputDir = model.GetMetadata("OutputDir");
+            var reason = ModelStaleness.Check(
+                Path.Combine(outputDir, Protocol.EngineFiles.Result),
+                new[] { model.GetMetadata("FullPath"), model.GetMetadata("StampFile") }.Concat(engineFiles),
+                Path.Combine(outputDir, Protocol.EngineFiles.Dependencies));
+            if (reason is not null)
+            {
+                Log.LogMessage(MessageImportance.Normal, $"ModelBuild: '{model.GetMetadata("Name")}' is stale: {reason}.");
+                stale.Add(model);
+            }
+
+            requests.Add(new ModelRequest(
+                Manifest: model.GetMetadata("FullPath"),
+                Name: model.GetMetadata("Name"),
+                Target: model.GetMetadata("Target"),
+                Precision: model.GetMetadata("Precision"),
+                LogicalName: NullIfEmpty(model.GetMetadata("LogicalName")),
+                ResourcePrefix: model.GetMetadata("ResourcePrefix"),
+                OutputDir: outputDir,
+                Stale: reason is not null));
+        }
+
+        StaleModels = [.. stale];
+        var accessor = string.IsNullOrEmpty(AccessorFile)
+            ? null
+            : new AccessorRequest(AccessorFile!, AccessorNamespace ?? string.Empty, AccessorClassName ?? "Models", AccessorPublic);
+        var request = new CompileRequest(ProjectFile ?? BuildEngine.ProjectFileOfTaskNode, NullIfEmpty(CacheDir), NullIfEmpty(CacheSalt), accessor, requests);
+
+        Directory.CreateDirectory(IntermediateDirectory);
+        _requestFile = Path.Combine(IntermediateDirectory, Protocol.EngineFiles.Request);
+        File.WriteAllText(_requestFile, EngineJson.Write(request));
+        return base.Execute();
+    }
+
+    protected override string GenerateFullPathToTool() =>
+        !string.IsNullOrEmpty(DotNetHostPath) && File.Exists(DotNetHostPath) ? DotNetHostPath! : ToolName;
+
+    protected override string GenerateCommandLineCommands()
+    {
+        var builder = new CommandLineBuilder();
+        builder.AppendSwitch("exec");
+        builder.AppendFileNameIfNotNull(EngineAssembly);
+        builder.AppendSwitch("compile");
+        builder.AppendSwitch("--request");
+        builder.AppendFileNameIfNotNull(_requestFile);
+        return builder.ToString();
+    }
+
+    protected override bool ValidateParameters()
+    {
+        if (File.Exists(EngineAssembly))
+        {
+            return true;
+        }
+
+        Log.LogError(
+            subcategory: null, errorCode: "MB7001", helpKeyword: null, file: ProjectFile ?? BuildEngine.ProjectFileOfTaskNode,
+            lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0,
+            message: string.Format(CultureInfo.InvariantCulture, "The ModelBuild engine was not found at '{0}'. Set ModelBuildToolPath to the folder holding modelbuild.dll, or restore the ModelBuild.Sdk package again.", EngineAssembly));
+        return false;
+    }
+
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
+        // Canonical "file(line,col): error MB1234: text" lines become real errors on that line.
+        Log.LogMessageFromText(singleLine, MessageImportance.Normal);
+
+    protected override bool HandleTaskExecutionErrors() =>
+        // The engine has reported what went wrong in canonical form; MSB6006 would only repeat it.
+        Log.HasLoggedErrors ? false : base.HandleTaskExecutionErrors();
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,56 @@
+using ModelBuild.Tests;
+
+namespace ModelBuild.Sdk.Tests.Infrastructure;
+
+/// <summary>
+/// Packs ModelBuild.Sdk once per test run into a temporary local feed, the way a user would get it,
+/// with a private NuGet packages folder so that no earlier package of the same version is reused.
+/// </summary>
+public sealed class SdkPackageFixture : IDisposable
+{
+    public SdkPackageFixture()
+    {
+        Root = Directory.CreateTempSubdirectory("modelbuild-sdk-tests-").FullName;
+        FeedDirectory = Path.Combine(Root, "feed");
+        PackagesDirectory = Path.Combine(Root, "packages");
+        var pack = ProcessRunner.Run(
+            "dotnet",
+            ["pack", RepositoryLayout.PathOf("sdk", "ModelBuild.Sdk"), "-c", "Release", "-o", FeedDirectory, "-nodeReuse:false"],
+            environment: ConsumerProject.IsolatedEnvironment(PackagesDirectory, cacheDirectory: null));
+        if (!pack.Succeeded)
+        {
+            throw new InvalidOperationException("dotnet pack of ModelBuild.Sdk failed:\n" + pack.Output);
+        }
+
+        var package = Directory.GetFiles(FeedDirectory, "ModelBuild.Sdk.*.nupkg").Single();
+        Version = Path.GetFileNameWithoutExtension(package)["ModelBuild.Sdk.".Length..];
+    }
+
+    /// <summary>A temporary folder owned by this fixture; deleted at the end.</summary>
+    public string Root { get; }
+
+    public string FeedDirectory { get; }
+
+    /// <summary>The NuGet global packages folder the consumer builds use.</summary>
+    public string PackagesDirectory { get; }
+
+    public string Version { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A build server may still hold a file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SdkPackageGroup : ICollectionFixture<SdkPackageFixture>
+{
+    public const string Name = "ModelBuild.Sdk package";
+}
