@@ -1,0 +1,292 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Cache;
+
+/// <summary>
+/// The content-addressed store: blobs named by their SHA-256 under <c>cas/sha256/</c>.
+/// Reads hand out verified content only: a blob is re-hashed the first time this process touches
+/// it (and again if its size or time stamp changes); a blob that fails is moved to
+/// <c>quarantine/</c> and reported as absent. Writes go to <c>tmp/</c>, are hashed while written,
+/// flushed, checked, and only then renamed into place, so <c>cas/</c> never holds a partial or
+/// unexpected blob. The empty blob always exists.
+/// </summary>
+public sealed class ContentStore
+{
+    private const int CopyBufferSize = 1 << 16;
+
+    private readonly CacheLayout _layout;
+    private readonly Action<Diagnostic>? _report;
+
+    // Digest → the file stamp seen when this process last verified the blob's bytes.
+    private readonly ConcurrentDictionary<Sha256Digest, FileStamp> _verified = new();
+
+    internal ContentStore(CacheLayout layout, Action<Diagnostic>? report)
+    {
+        _layout = layout;
+        _report = report;
+    }
+
+    /// <summary>True if the store holds a verified blob with this digest.</summary>
+    public bool Contains(Sha256Digest digest) => Find(digest) is not null;
+
+    /// <summary>The verified blob with this digest (its size included), or null.</summary>
+    public StoredBlob? Find(Sha256Digest digest)
+    {
+        using var stream = TryOpen(digest);
+        return stream is null ? null : new StoredBlob(digest, stream.Length);
+    }
+
+    /// <summary>
+    /// The path of the verified blob with this digest. Callers only read the file; it is shared by
+    /// every build on the machine.
+    /// </summary>
+    public bool TryGetPath(Sha256Digest digest, [NotNullWhen(true)] out string? path)
+    {
+        using var stream = TryOpen(digest);
+        path = stream is null ? null : _layout.BlobPath(digest);
+        return path is not null;
+    }
+
+    /// <summary>Opens the verified blob with this digest for reading, or returns null.</summary>
+    public Stream? TryOpen(Sha256Digest digest)
+    {
+        var path = _layout.BlobPath(digest);
+        FileStream stream;
+        try
+        {
+            stream = OpenForRead(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            if (digest != Sha256Digest.Empty)
+            {
+                return null;
+            }
+
+            WriteEmptyBlob();
+            stream = OpenForRead(path);
+        }
+
+        try
+        {
+            var stamp = FileStamp.Of(stream);
+            if (_verified.TryGetValue(digest, out var seen) && seen == stamp)
+            {
+                return stream;
+            }
+
+            // Hash the same handle we hand out, so nothing can swap the file in between.
+            if (stream.Length == 0 ? digest == Sha256Digest.Empty : Sha256Digest.Compute(stream) == digest)
+            {
+                stream.Position = 0;
+                _verified[digest] = stamp;
+                return stream;
+            }
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        stream.Dispose();
+        Quarantine(digest, path);
+        return null;
+    }
+
+    /// <summary>
+    /// Stores the rest of <paramref name="content"/>. With an expected digest or size, content that
+    /// does not match is rejected with <see cref="CacheDiagnostics.ContentMismatch"/> and nothing
+    /// is stored. If the blob is already present, the existing one is kept.
+    /// </summary>
+    /// <exception cref="DiagnosticException">The content does not match the expectation.</exception>
+    public async Task<StoredBlob> PutAsync(Stream content, Sha256Digest? expectedDigest = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    {
+        var attempt = await TryPutAsync(content, expectedDigest, expectedSize, cancellationToken).ConfigureAwait(false);
+        return attempt.Matched
+            ? attempt.Actual
+            : throw new DiagnosticException(CacheDiagnostics.ContentMismatch.Create(null, DescribeExpected(expectedDigest, expectedSize), attempt.Actual));
+    }
+
+    /// <summary>Stores <paramref name="content"/>; see <see cref="PutAsync(Stream, Sha256Digest?, long?, CancellationToken)"/>.</summary>
+    public async Task<StoredBlob> PutAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        return await PutAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies a file into the store; see <see cref="PutAsync(Stream, Sha256Digest?, long?, CancellationToken)"/>.</summary>
+    public async Task<StoredBlob> PutFileAsync(string path, Sha256Digest? expectedDigest = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await PutAsync(stream, expectedDigest, expectedSize, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stores the content if it matches; otherwise deletes what was staged and reports what
+    /// actually arrived, so callers (sources) can word their own diagnostic.
+    /// </summary>
+    internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_layout.TempDirectory);
+        var temp = _layout.NewTempPath(".blob");
+        try
+        {
+            var (actual, size) = await WriteAndHashAsync(content, temp, cancellationToken).ConfigureAwait(false);
+            var arrived = new StoredBlob(actual, size);
+            if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size))
+            {
+                File.Delete(temp);
+                return new PutAttempt(arrived, Matched: false);
+            }
+
+            Commit(temp, actual);
+            return new PutAttempt(arrived, Matched: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary><c>sha256 X (N bytes)</c>, <c>sha256 X</c> or <c>N bytes</c>.</summary>
+    internal static string DescribeExpected(Sha256Digest? digest, long? size) => (digest, size) switch
+    {
+        ({ } d, { } s) => new StoredBlob(d, s).ToString(),
+        ({ } d, null) => $"sha256 {d}",
+        (null, { } s) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s} bytes"),
+        _ => "anything",
+    };
+
+    /// <summary>Makes sure the empty blob is on disk (Bazel's convention: it always exists).</summary>
+    internal void WriteEmptyBlob()
+    {
+        var path = _layout.BlobPath(Sha256Digest.Empty);
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(_layout.TempDirectory);
+        var temp = _layout.NewTempPath(".blob");
+        File.WriteAllBytes(temp, []);
+        Commit(temp, Sha256Digest.Empty);
+    }
+
+    private static FileStream OpenForRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, CopyBufferSize, FileOptions.SequentialScan);
+
+    private static async Task<(Sha256Digest Digest, long Size)> WriteAndHashAsync(Stream content, string temp, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        long size = 0;
+        try
+        {
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                int read;
+                while ((read = await content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    size += read;
+                }
+
+                // On disk before the rename makes it visible: a crash must not leave a short blob in cas/.
+                file.Flush(flushToDisk: true);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return (Sha256Digest.FromHash(hash.GetHashAndReset()), size);
+    }
+
+    /// <summary>Renames a verified temp file into place, keeping a valid blob that is already there.</summary>
+    private void Commit(string temp, Sha256Digest digest)
+    {
+        var path = _layout.BlobPath(digest);
+        if (File.Exists(path))
+        {
+            // TryOpen quarantines an invalid existing blob, which frees the name for ours.
+            using var existing = TryOpen(digest);
+            if (existing is not null)
+            {
+                File.Delete(temp);
+                return;
+            }
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another writer renamed the same content into place first; its bytes have the same digest.
+            File.Delete(temp);
+            return;
+        }
+
+        _verified[digest] = FileStamp.Of(new FileInfo(path));
+    }
+
+    private void Quarantine(Sha256Digest digest, string path)
+    {
+        _verified.TryRemove(digest, out _);
+        var target = _layout.NewQuarantinePath(digest.Hex);
+        try
+        {
+            Directory.CreateDirectory(_layout.QuarantineDirectory);
+            File.Move(path, target);
+        }
+        catch (FileNotFoundException)
+        {
+            return; // Another process moved it first.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Cannot keep it for inspection; at least make sure nobody reads it again.
+            TryDelete(path);
+            target = "(deleted: " + e.Message + ")";
+        }
+
+        _report?.Invoke(CacheDiagnostics.CorruptBlobQuarantined.Create(null, digest, target));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the stale-temp sweep at the next start-up.
+        }
+    }
+
+    /// <summary>What a file looked like when it was verified; a change means verify again.</summary>
+    private readonly record struct FileStamp(long Length, DateTime LastWriteUtc)
+    {
+        public static FileStamp Of(FileStream stream) => new(stream.Length, File.GetLastWriteTimeUtc(stream.SafeFileHandle));
+
+        public static FileStamp Of(FileInfo file) => new(file.Length, file.LastWriteTimeUtc);
+    }
+}
+
+/// <summary>The outcome of <see cref="ContentStore.TryPutAsync"/>: what arrived, and whether it was stored.</summary>
+internal readonly record struct PutAttempt(StoredBlob Actual, bool Matched);

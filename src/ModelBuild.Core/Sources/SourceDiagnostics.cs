@@ -1,0 +1,97 @@
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Sources;
+
+/// <summary>The diagnostics of model sources, codes MB20xx.</summary>
+public static class SourceDiagnostics
+{
+    /// <summary>The source text is empty.</summary>
+    public static readonly DiagnosticDescriptor EmptySource = new(
+        "MB2001", DiagnosticSeverity.Error,
+        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL or npm:<package>@<version>/<path>.");
+
+    /// <summary>The source names a scheme ModelBuild does not fetch from.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedScheme = new(
+        "MB2002", DiagnosticSeverity.Error,
+        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only) or npm:<package>@<version>/<path>.");
+
+    /// <summary>Plain http to another machine.</summary>
+    public static readonly DiagnosticDescriptor PlainHttpNotAllowed = new(
+        "MB2003", DiagnosticSeverity.Error,
+        "Plain http is only allowed to this machine (localhost, 127.0.0.1, ::1), not to '{0}'; use https:// for {1}.");
+
+    /// <summary>A URL or URI that does not parse.</summary>
+    public static readonly DiagnosticDescriptor InvalidUri = new(
+        "MB2004", DiagnosticSeverity.Error,
+        "'{0}' is not a valid URI: {1}.");
+
+    /// <summary>An npm: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidNpmSource = new(
+        "MB2005", DiagnosticSeverity.Error,
+        "Invalid npm source '{0}': {1}. Expected npm:<package>@<version>/<path inside the package>, e.g. npm:@scope/name@1.2.3/models/model.onnx.");
+
+    /// <summary>A local model file does not exist.</summary>
+    public static readonly DiagnosticDescriptor LocalFileNotFound = new(
+        "MB2010", DiagnosticSeverity.Error,
+        "Model file not found: {0}{1}");
+
+    /// <summary>A local model file exists but cannot be read.</summary>
+    public static readonly DiagnosticDescriptor LocalFileUnreadable = new(
+        "MB2011", DiagnosticSeverity.Error,
+        "Cannot read the model file {0}: {1}");
+
+    /// <summary>Fetched content differs from its pinned digest or size.</summary>
+    public static readonly DiagnosticDescriptor ContentMismatch = new(
+        "MB2012", DiagnosticSeverity.Error,
+        "The content of {0} does not match its pin: expected {1}, got {2}. Nothing was stored in the cache.");
+
+    /// <summary>An HTTP server answered with an error status.</summary>
+    public static readonly DiagnosticDescriptor HttpStatus = new(
+        "MB2013", DiagnosticSeverity.Error,
+        "Downloading {0} failed: HTTP {1} {2}.");
+
+    /// <summary>A download failed below HTTP (name resolution, connection, timeout).</summary>
+    public static readonly DiagnosticDescriptor DownloadFailed = new(
+        "MB2014", DiagnosticSeverity.Error,
+        "Downloading {0} failed: {1}");
+
+    /// <summary>A remote source without a pinned digest.</summary>
+    public static readonly DiagnosticDescriptor NotPinned = new(
+        "MB2015", DiagnosticSeverity.Warning,
+        "{0} is not pinned by a sha256; it was fetched as sha256 {1} ({2} bytes). Pin that digest in the manifest so builds are reproducible and work offline.");
+
+    /// <summary>The npm client could not be started.</summary>
+    public static readonly DiagnosticDescriptor NpmNotStarted = new(
+        "MB2020", DiagnosticSeverity.Error,
+        "Could not run npm ('{0}'): {1}. Install Node.js and npm, or set MODELBUILD_NPM to the npm executable.");
+
+    /// <summary><c>npm pack</c> failed.</summary>
+    public static readonly DiagnosticDescriptor NpmPackFailed = new(
+        "MB2021", DiagnosticSeverity.Error,
+        "'npm pack {0}' failed with exit code {1}: {2}");
+
+    /// <summary><c>npm pack</c> succeeded but its output is not what <c>--json</c> promises.</summary>
+    public static readonly DiagnosticDescriptor NpmUnexpectedOutput = new(
+        "MB2022", DiagnosticSeverity.Error,
+        "'npm pack {0}' gave output ModelBuild cannot use: {1}");
+
+    /// <summary>The tarball differs from the integrity the registry published.</summary>
+    public static readonly DiagnosticDescriptor NpmIntegrityMismatch = new(
+        "MB2023", DiagnosticSeverity.Error,
+        "The tarball of {0} does not match the integrity npm reported: expected {1}, got {2}. Nothing was stored in the cache.");
+
+    /// <summary>The requested path is not in the package.</summary>
+    public static readonly DiagnosticDescriptor NpmPathNotInPackage = new(
+        "MB2024", DiagnosticSeverity.Error,
+        "'{0}' is not a file in {1}. Similar paths in the package: {2}.");
+
+    /// <summary>The requested path is a link or another non-file entry.</summary>
+    public static readonly DiagnosticDescriptor NpmPathNotRegularFile = new(
+        "MB2025", DiagnosticSeverity.Error,
+        "'{0}' in {1} is a {2} entry, not a regular file; name the file itself.");
+
+    /// <summary>The tarball is not a readable gzip-compressed tar.</summary>
+    public static readonly DiagnosticDescriptor NpmTarballUnreadable = new(
+        "MB2026", DiagnosticSeverity.Error,
+        "The tarball of {0} cannot be read: {1}");
+}

@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Sources;
+
+/// <summary>
+/// Where a model's bytes come from, parsed from a manifest's <c>input_model</c>. A closed
+/// hierarchy: one sealed record per kind of source (<see cref="LocalFileSource"/>,
+/// <see cref="HttpSource"/>, <see cref="NpmSource"/>), each fetched by its own resolver. A new
+/// kind is a new record, a row in the scheme table below and a resolver class.
+/// </summary>
+public abstract partial record SourceReference
+{
+    // Scheme → parser. Schemes are matched case-insensitively, as RFC 3986 says.
+    private static readonly Dictionary<string, SchemeParser> Parsers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["file"] = LocalFileSource.ParseFileUri,
+        ["https"] = HttpSource.ParseScheme,
+        ["http"] = HttpSource.ParseScheme,
+        ["npm"] = NpmSource.ParseScheme,
+    };
+
+    // Named in the error so users know these are planned rather than mistyped.
+    private static readonly HashSet<string> ComingLater = new(StringComparer.OrdinalIgnoreCase) { "nuget", "s3", "hf" };
+
+    /// <summary>Reads one scheme's source text; throws a <see cref="DiagnosticException"/> at <paramref name="at"/> for bad text.</summary>
+    internal delegate SourceReference SchemeParser(string text, string baseDirectory, SourceLocation? at);
+
+    /// <summary>How diagnostics and logs show this source; never contains a secret.</summary>
+    public abstract string DisplayText { get; }
+
+    /// <summary>
+    /// Local files are read again on every fetch (they change under the same name); other sources
+    /// pinned by a digest already in the cache are not contacted at all.
+    /// </summary>
+    internal abstract bool IsLocal { get; }
+
+    /// <summary>Same as <see cref="DisplayText"/>: safe to print.</summary>
+    public sealed override string ToString() => DisplayText;
+
+    /// <summary>
+    /// Parses a manifest's <c>input_model</c>: a path (relative to <paramref name="manifestDirectory"/>
+    /// or absolute), <c>file:</c>, <c>https:</c>, <c>http:</c> to this machine, or
+    /// <c>npm:&lt;package&gt;@&lt;version&gt;/&lt;path&gt;</c>.
+    /// </summary>
+    /// <param name="text">The raw value.</param>
+    /// <param name="manifestDirectory">The folder relative paths are resolved against.</param>
+    /// <param name="at">Where the value is in the manifest; errors point there.</param>
+    /// <exception cref="DiagnosticException">The text is not a supported source.</exception>
+    public static SourceReference Parse(string text, string manifestDirectory, SourceLocation? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(manifestDirectory);
+        var trimmed = text.Trim();
+        if (trimmed.Length == 0)
+        {
+            throw new DiagnosticException(SourceDiagnostics.EmptySource.Create(at));
+        }
+
+        // At least two characters, so a Windows drive letter ("C:\models") is a path, not a scheme.
+        var scheme = SchemePrefix().Match(trimmed);
+        if (!scheme.Success)
+        {
+            return LocalFileSource.ParsePath(trimmed, manifestDirectory, at);
+        }
+
+        var name = scheme.Groups["scheme"].Value;
+        if (Parsers.TryGetValue(name, out var parse))
+        {
+            return parse(trimmed, manifestDirectory, at);
+        }
+
+        var later = ComingLater.Contains(name) ? " (not supported yet)" : "";
+        throw new DiagnosticException(SourceDiagnostics.UnsupportedScheme.Create(at, name.ToLowerInvariant(), later));
+    }
+
+    [GeneratedRegex(@"^(?<scheme>[A-Za-z][A-Za-z0-9+.\-]+):")]
+    private static partial Regex SchemePrefix();
+}
