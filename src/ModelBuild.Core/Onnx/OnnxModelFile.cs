@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Google.Protobuf;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx.Proto;
@@ -18,7 +17,12 @@ public static class OnnxModelFile
     // Read buffer for files: large enough to keep system calls few, small next to any model's weights.
     private const int FileBufferSize = 1 << 16;
 
-    /// <summary>Reads the model at <paramref name="path"/>, streaming it so weights are copied only once.</summary>
+    private const string EmptyFile = "the file is empty";
+
+    /// <summary>
+    /// Reads the model at <paramref name="path"/>. The file is streamed, not loaded whole first:
+    /// memory holds the model plus, briefly, protobuf's read chunks of the tensor being parsed.
+    /// </summary>
     public static ModelProto Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -29,7 +33,14 @@ public static class OnnxModelFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DiagnosticException(OnnxDiagnostics.CannotReadModel.Create(new SourceLocation(path), path, e.Message), e);
+            var reason = e switch
+            {
+                FileNotFoundException => "the file does not exist.",
+                DirectoryNotFoundException => "its folder does not exist.",
+                UnauthorizedAccessException => "access to it is denied.",
+                _ => e.Message,
+            };
+            throw new DiagnosticException(OnnxDiagnostics.CannotReadModel.Create(new SourceLocation(path), path, reason), e);
         }
 
         using (stream)
@@ -55,11 +66,15 @@ public static class OnnxModelFile
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw NotAModel(displayPath, ModelFileFormat.Describe(bytes) ?? Undecodable(e), e);
+            throw NotAModel(displayPath, LookalikeFile.Describe(bytes) ?? Undecodable(e), e);
         }
 
-        var format = ModelFileFormat.Describe(bytes);
-        return Checked(model, displayPath, () => format);
+        if (MissingEssentials(model) is { } reason)
+        {
+            throw NotAModel(displayPath, IsEmpty(model) ? EmptyFile : LookalikeFile.Describe(bytes) ?? reason, null);
+        }
+
+        return model;
     }
 
     /// <summary>
@@ -85,7 +100,12 @@ public static class OnnxModelFile
             throw new DiagnosticException(OnnxDiagnostics.CannotReadModel.Create(new SourceLocation(displayPath), displayPath, e.Message), e);
         }
 
-        return Checked(model, displayPath, () => Sniff(stream, start));
+        if (MissingEssentials(model) is { } reason)
+        {
+            throw NotAModel(displayPath, IsEmpty(model) ? EmptyFile : Sniff(stream, start) ?? reason, null);
+        }
+
+        return model;
     }
 
     /// <summary>The serialized bytes of <paramref name="model"/>; <paramref name="displayName"/> names it in diagnostics.</summary>
@@ -110,20 +130,8 @@ public static class OnnxModelFile
         : model.OpsetImport.Count == 0 ? "it imports no operator set (opset_import is empty)"
         : null;
 
-    private static ModelProto Checked(ModelProto model, string displayPath, Func<string?> describeFormat)
-    {
-        if (model.CalculateSize() == 0)
-        {
-            throw NotAModel(displayPath, "the file is empty", null);
-        }
-
-        if (MissingEssentials(model) is { } reason)
-        {
-            throw NotAModel(displayPath, describeFormat() ?? reason, null);
-        }
-
-        return model;
-    }
+    // Only an empty input parses into a message of no fields, unknown ones included.
+    private static bool IsEmpty(ModelProto model) => model.CalculateSize() == 0;
 
     private static void EnsureWritable(ModelProto model, string? displayName)
     {
@@ -159,76 +167,13 @@ public static class OnnxModelFile
         try
         {
             stream.Position = start;
-            Span<byte> header = stackalloc byte[ModelFileFormat.HeaderLength];
+            Span<byte> header = stackalloc byte[LookalikeFile.HeaderLength];
             var length = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-            return ModelFileFormat.Describe(header[..length]);
+            return LookalikeFile.Describe(header[..length]);
         }
         catch (IOException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Recognizes files people mistake for ONNX models, to say what a rejected file is.</summary>
-    private static class ModelFileFormat
-    {
-        public const int HeaderLength = 32;
-
-        private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G'];
-
-        private static ReadOnlySpan<byte> JpegSignature => [0xFF, 0xD8, 0xFF];
-
-        private static ReadOnlySpan<byte> GzipSignature => [0x1F, 0x8B];
-
-        public static string? Describe(ReadOnlySpan<byte> bytes)
-        {
-            if (bytes.StartsWith(PngSignature))
-            {
-                return "it looks like a PNG image";
-            }
-
-            if (bytes.StartsWith(JpegSignature))
-            {
-                return "it looks like a JPEG image";
-            }
-
-            if (bytes.StartsWith("PK\x03\x04"u8))
-            {
-                return "it looks like a ZIP archive (a PyTorch checkpoint is one; export the model to ONNX first)";
-            }
-
-            if (bytes.StartsWith(GzipSignature))
-            {
-                return "it looks like a gzip-compressed file";
-            }
-
-            if (bytes.StartsWith("version https://git-lfs"u8))
-            {
-                return "it is a Git LFS pointer, not the model's content";
-            }
-
-            if (bytes.Length >= 8 && bytes[4..8].SequenceEqual("ORTM"u8))
-            {
-                return "it looks like an ONNX Runtime format (.ort) model";
-            }
-
-            if (bytes.Length >= 8 && bytes[4..8].SequenceEqual("TFL3"u8))
-            {
-                return "it looks like a TensorFlow Lite model";
-            }
-
-            var text = Encoding.ASCII.GetString(bytes).TrimStart();
-            if (text.StartsWith("<?xml", StringComparison.Ordinal))
-            {
-                return "it looks like an XML file (an OpenVINO model is an .xml and a .bin file)";
-            }
-
-            if (text.StartsWith("<!DOCTYPE html", StringComparison.OrdinalIgnoreCase) || text.StartsWith("<html", StringComparison.OrdinalIgnoreCase))
-            {
-                return "it looks like an HTML page (did a download return an error page?)";
-            }
-
-            return text.StartsWith('{') ? "it looks like a JSON document" : null;
         }
     }
 }

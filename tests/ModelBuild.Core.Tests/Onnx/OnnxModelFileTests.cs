@@ -33,6 +33,54 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
+    public void Fields_written_out_of_order_come_back_in_field_number_order_with_the_same_content()
+    {
+        var model = OnnxTestData.ConvReluNet();
+        using var buffer = new MemoryStream();
+        using (var output = new CodedOutputStream(buffer, leaveOpen: true))
+        {
+            // opset_import (8), then graph (7), then ir_version (1): legal protobuf, unlike what protobuf writes.
+            foreach (var opset in model.OpsetImport)
+            {
+                output.WriteTag(ModelProto.OpsetImportFieldNumber, WireFormat.WireType.LengthDelimited);
+                output.WriteMessage(opset);
+            }
+
+            output.WriteTag(ModelProto.GraphFieldNumber, WireFormat.WireType.LengthDelimited);
+            output.WriteMessage(model.Graph);
+            output.WriteTag(ModelProto.IrVersionFieldNumber, WireFormat.WireType.Varint);
+            output.WriteInt64(model.IrVersion);
+            output.WriteTag(ModelProto.ProducerNameFieldNumber, WireFormat.WireType.LengthDelimited);
+            output.WriteString(model.ProducerName);
+        }
+
+        var shuffled = buffer.ToArray();
+        var read = OnnxModelFile.Read(shuffled, "shuffled.onnx");
+
+        Assert.Equal(model, read);
+        Assert.NotEqual(shuffled, OnnxModelFile.Write(read));
+        Assert.Equal(OnnxModelFile.Write(model), OnnxModelFile.Write(read));
+    }
+
+    [Fact]
+    public void Fields_newer_than_the_schema_survive_a_round_trip()
+    {
+        var bytes = OnnxModelFile.Write(OnnxTestData.ConvReluNet());
+        using var buffer = new MemoryStream();
+        buffer.Write(bytes);
+        using (var output = new CodedOutputStream(buffer, leaveOpen: true))
+        {
+            // A field number ONNX has not used (yet) at the end of the model.
+            output.WriteTag(99, WireFormat.WireType.LengthDelimited);
+            output.WriteString("from a future ONNX");
+        }
+
+        var extended = buffer.ToArray();
+
+        Assert.Equal(extended, OnnxModelFile.Write(OnnxModelFile.Read(extended, "future.onnx")));
+    }
+
+    [Fact]
     public void Reading_a_file_a_stream_or_bytes_gives_the_same_model()
     {
         var path = OnnxTestData.BackendModels().First(p => p.Contains("test_conv_with_strides_padding", StringComparison.Ordinal));
@@ -94,6 +142,27 @@ public sealed class OnnxModelFileTests : IDisposable
         var path = WriteFile("model.onnx", System.Text.Encoding.UTF8.GetBytes(content));
 
         Assert.Equal($"'{path}' is not an ONNX model: {reason}.", ReadFailure(path).Message);
+    }
+
+    [Fact]
+    public void Compressed_models_are_named_as_archives()
+    {
+        var model = OnnxModelFile.Write(OnnxTestData.ConvReluNet());
+        var zipPath = Path.Combine(_folder, "model.zip.onnx");
+        using (var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Create))
+        using (var entry = zip.CreateEntry("model.onnx").Open())
+        {
+            entry.Write(model);
+        }
+
+        var gzipPath = Path.Combine(_folder, "model.onnx.gz");
+        using (var gzip = new System.IO.Compression.GZipStream(File.Create(gzipPath), System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(model);
+        }
+
+        Assert.Equal($"'{zipPath}' is not an ONNX model: it looks like a ZIP archive (a PyTorch checkpoint is one; export the model to ONNX first).", ReadFailure(zipPath).Message);
+        Assert.Equal($"'{gzipPath}' is not an ONNX model: it looks like a gzip-compressed file.", ReadFailure(gzipPath).Message);
     }
 
     [Fact]
@@ -167,7 +236,7 @@ public sealed class OnnxModelFileTests : IDisposable
         var diagnostic = ReadFailure(path);
 
         Assert.Equal("MB4002", diagnostic.Code);
-        Assert.Contains(path, diagnostic.Message, StringComparison.Ordinal);
+        Assert.Equal($"Cannot read the ONNX model '{path}': the file does not exist.", diagnostic.Message);
     }
 
     [Fact]
