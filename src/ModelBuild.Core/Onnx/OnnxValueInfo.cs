@@ -1,0 +1,50 @@
+using ModelBuild.Core.Onnx.Proto;
+
+namespace ModelBuild.Core.Onnx;
+
+/// <summary>What kind of value a graph input or output carries.</summary>
+public enum OnnxValueKind
+{
+    /// <summary>The model declares no type.</summary>
+    Unspecified,
+    Tensor,
+    SparseTensor,
+    Sequence,
+    Map,
+    Optional,
+    Opaque,
+}
+
+/// <summary>
+/// A graph input or output: its name, kind, element type (a <c>TensorProto.DataType</c> number,
+/// 0 when not a tensor) and shape (null when the rank is unknown or the value is not a tensor).
+/// </summary>
+public sealed record OnnxValueInfo(string Name, OnnxValueKind Kind, int ElementType, OnnxShape? Shape)
+{
+    /// <summary>The element type's name, e.g. <c>float</c>.</summary>
+    public string ElementTypeName => OnnxElementType.Name(ElementType);
+
+    public static OnnxValueInfo FromProto(ValueInfoProto value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var type = value.Type;
+        return type?.ValueCase switch
+        {
+            TypeProto.ValueOneofCase.TensorType => new(
+                value.Name,
+                OnnxValueKind.Tensor,
+                type.TensorType.ElemType,
+                type.TensorType.Shape is { } shape ? OnnxShape.FromProto(shape) : null),
+            TypeProto.ValueOneofCase.SparseTensorType => new(
+                value.Name,
+                OnnxValueKind.SparseTensor,
+                type.SparseTensorType.ElemType,
+                type.SparseTensorType.Shape is { } shape ? OnnxShape.FromProto(shape) : null),
+            TypeProto.ValueOneofCase.SequenceType => new(value.Name, OnnxValueKind.Sequence, 0, null),
+            TypeProto.ValueOneofCase.MapType => new(value.Name, OnnxValueKind.Map, 0, null),
+            TypeProto.ValueOneofCase.OptionalType => new(value.Name, OnnxValueKind.Optional, 0, null),
+            TypeProto.ValueOneofCase.OpaqueType => new(value.Name, OnnxValueKind.Opaque, 0, null),
+            _ => new(value.Name, OnnxValueKind.Unspecified, 0, null),
+        };
+    }
+}
