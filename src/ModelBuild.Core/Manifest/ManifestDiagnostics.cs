@@ -1,0 +1,79 @@
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Manifest;
+
+/// <summary>The diagnostics of the model manifest (section "Manifest" of docs/diagnostics.md, one row per code).</summary>
+public static class ManifestDiagnostics
+{
+    public static readonly DiagnosticDescriptor ManifestNotFound =
+        new("MB1001", DiagnosticSeverity.Error, "Model manifest '{0}' was not found.");
+
+    public static readonly DiagnosticDescriptor YamlSyntaxError =
+        new("MB1002", DiagnosticSeverity.Error, "YAML syntax error: {0}");
+
+    public static readonly DiagnosticDescriptor RootNotMapping =
+        new("MB1003", DiagnosticSeverity.Error, "The manifest must be a mapping of keys to values; found {0}.");
+
+    /// <summary>{0} key path, {1} where an override brought it in (or empty), {2} the suggestion or the valid keys.</summary>
+    public static readonly DiagnosticDescriptor UnknownKey =
+        new("MB1004", DiagnosticSeverity.Error, "Unknown key '{0}'{1}. {2}");
+
+    /// <summary>{0} key path, {1} what was expected, {2} what was found.</summary>
+    public static readonly DiagnosticDescriptor WrongValueType =
+        new("MB1005", DiagnosticSeverity.Error, "'{0}' must be {1}; found {2}.");
+
+    public static readonly DiagnosticDescriptor DuplicateKey =
+        new("MB1006", DiagnosticSeverity.Error, "Duplicate key '{0}'; it is already set at line {1}.");
+
+    /// <summary>{0} the value found, {1} key path, {2} the valid values, {3} a did-you-mean or empty.</summary>
+    public static readonly DiagnosticDescriptor InvalidEnumValue =
+        new("MB1007", DiagnosticSeverity.Error, "Invalid value {0} for '{1}'. Valid values: {2}.{3}");
+
+    public static readonly DiagnosticDescriptor KeyNotAppliedYet =
+        new("MB1008", DiagnosticSeverity.Warning, "'{0}' is not applied yet by ModelBuild.");
+
+    /// <summary>{0} the missing key(s), quoted; {1} where it is missing.</summary>
+    public static readonly DiagnosticDescriptor MissingRequiredKey =
+        new("MB1009", DiagnosticSeverity.Error, "Missing required key {0} in {1}.");
+
+    public static readonly DiagnosticDescriptor InvalidSha256 =
+        new("MB1010", DiagnosticSeverity.Error, "'{0}' must be a SHA-256 digest of 64 hexadecimal characters; found {1}.");
+
+    public static readonly DiagnosticDescriptor DeprecatedKey =
+        new("MB1011", DiagnosticSeverity.Warning, "'{0}' is deprecated; use '{1}' instead.");
+
+    public static readonly DiagnosticDescriptor ConflictingKeys =
+        new("MB1012", DiagnosticSeverity.Error, "'{0}' and '{1}' cannot both be set.");
+
+    public static readonly DiagnosticDescriptor MalformedOverride =
+        new("MB1013", DiagnosticSeverity.Error, "Override '{0}' is not of the form key=value.");
+
+    public static readonly DiagnosticDescriptor OverridePathInvalid =
+        new("MB1014", DiagnosticSeverity.Error, "Override '{0}' cannot be applied: {1}");
+
+    public static readonly DiagnosticDescriptor OverrideValueInvalid =
+        new("MB1015", DiagnosticSeverity.Error, "Override '{0}' has a value that is not valid YAML: {1}");
+
+    /// <summary>{0} "Input" or "Output", {1} its name, {2} the line of the first entry.</summary>
+    public static readonly DiagnosticDescriptor DuplicateTensorName =
+        new("MB1016", DiagnosticSeverity.Error, "{0} '{1}' is listed more than once; it is first listed at line {2}.");
+
+    public static readonly DiagnosticDescriptor LayoutRankMismatch =
+        new("MB1017", DiagnosticSeverity.Error, "Layout '{0}' has {1} letters but shape {2} has {3} dimensions.");
+
+    public static readonly DiagnosticDescriptor MultipleDocuments =
+        new("MB1018", DiagnosticSeverity.Error, "The manifest holds more than one YAML document; a manifest is one document.");
+
+    public static readonly DiagnosticDescriptor ManifestUnreadable =
+        new("MB1019", DiagnosticSeverity.Error, "Could not read model manifest '{0}': {1}");
+
+    /// <summary>{0} the input name, {1} a did-you-mean or the model's input names.</summary>
+    public static readonly DiagnosticDescriptor InputNotInModel =
+        new("MB1020", DiagnosticSeverity.Error, "Input '{0}' is not an input of the model. {1}");
+
+    public static readonly DiagnosticDescriptor ChannelCountMismatch =
+        new("MB1021", DiagnosticSeverity.Error, "'{0}' has {1} values but input '{2}' has {3} channels.");
+
+    public static readonly DiagnosticDescriptor LayoutWithoutShape =
+        new("MB1022", DiagnosticSeverity.Error, "Layout '{0}' of input '{1}' needs a shape, and neither the manifest nor the model gives one.");
+}

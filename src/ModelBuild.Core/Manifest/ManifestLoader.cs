@@ -1,0 +1,70 @@
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Manifest;
+
+/// <summary>The outcome of loading a manifest: the manifest when there was no error, and every diagnostic (warnings too).</summary>
+public sealed record ManifestLoadResult(ModelManifest? Manifest, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool Succeeded => Manifest is not null;
+}
+
+/// <summary>
+/// Loads a model manifest: reads the YAML with line and column for every node, applies overrides,
+/// validates it against ModelConverter's schema and ModelBuild's keys, and builds <see cref="ModelManifest"/>.
+/// User mistakes come back as diagnostics, never as exceptions.
+/// </summary>
+public static class ManifestLoader
+{
+    /// <summary>Loads the manifest at <paramref name="path"/> (made absolute; diagnostics name the absolute path).</summary>
+    public static ManifestLoadResult Load(string path) => Load(path, ManifestOverrides.Empty);
+
+    /// <inheritdoc cref="Load(string)"/>
+    public static ManifestLoadResult Load(string path, ManifestOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            return Failed(ManifestDiagnostics.ManifestNotFound.Create(new SourceLocation(fullPath), fullPath));
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Failed(ManifestDiagnostics.ManifestUnreadable.Create(new SourceLocation(fullPath), fullPath, e.Message));
+        }
+
+        return LoadText(text, fullPath, overrides);
+    }
+
+    /// <summary>Loads a manifest from text; <paramref name="displayPath"/> is the file name diagnostics and relative paths use.</summary>
+    public static ManifestLoadResult LoadText(string text, string displayPath) => LoadText(text, displayPath, ManifestOverrides.Empty);
+
+    /// <inheritdoc cref="LoadText(string, string)"/>
+    public static ManifestLoadResult LoadText(string text, string displayPath, ManifestOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(displayPath);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var diagnostics = new UniqueDiagnostics();
+        var tree = YamlTreeReader.Read(text, string.Empty, m => new SourceLocation(displayPath, (int)m.Line, (int)m.Column), null, diagnostics);
+        if (tree.Error is { } error)
+        {
+            diagnostics.Add(error.IsMultipleDocuments
+                ? ManifestDiagnostics.MultipleDocuments.Create(error.Location)
+                : ManifestDiagnostics.YamlSyntaxError.Create(error.Location, error.Message));
+            return new ManifestLoadResult(null, diagnostics.Items);
+        }
+
+        var root = new OverrideApplication(displayPath, diagnostics).ApplyAll(tree.Root, overrides);
+        var manifest = new ManifestReader(displayPath, new ManifestValueReader(diagnostics)).Read(root);
+        return new ManifestLoadResult(diagnostics.HasErrors ? null : manifest, diagnostics.Items);
+    }
+
+    private static ManifestLoadResult Failed(Diagnostic diagnostic) => new(null, [diagnostic]);
+}

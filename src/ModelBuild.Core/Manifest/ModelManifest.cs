@@ -1,0 +1,166 @@
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Manifest;
+
+/// <summary>
+/// A validated model manifest: a ModelConverter config plus ModelBuild's keys. A flat manifest has one
+/// stage named after the model; a <c>stages:</c> manifest has one per entry, top-level keys already
+/// copied into every stage that does not set them.
+/// <see cref="FilePath"/> is the manifest file (relative <c>input_model</c> paths are relative to its folder);
+/// <see cref="Name"/> is <c>name</c>, else the model file stem (stages: stage names joined by '-');
+/// <see cref="NotAppliedKeys"/> lists keys accepted but not applied yet, each reported as MB1008.
+/// </summary>
+public sealed record ModelManifest(
+    string FilePath,
+    Located<string> Name,
+    IReadOnlyList<ManifestStage> Stages,
+    IReadOnlyList<Located<string>> NotAppliedKeys)
+{
+    /// <summary>True when there is more than one stage (a <c>stages:</c> manifest with one stage is a single model).</summary>
+    public bool IsMultiStage => Stages.Count > 1;
+
+    /// <summary>The stage of a flat (or one-stage) manifest; null when there are several.</summary>
+    public ManifestStage? SingleStage => Stages.Count == 1 ? Stages[0] : null;
+}
+
+/// <summary>
+/// The settings of one model (one stage). Empty <see cref="Inputs"/> means every model input with the
+/// stage <see cref="Defaults"/>; empty <see cref="Outputs"/> means the model's own outputs.
+/// <see cref="NotApplied"/> holds settings that are validated and kept but not applied yet (reported as MB1008).
+/// </summary>
+public sealed record ManifestStage(
+    Located<string> Name,
+    InputModelSpec InputModel,
+    InputDefaults Defaults,
+    IReadOnlyList<InputSpec> Inputs,
+    IReadOnlyList<OutputSpec> Outputs,
+    Located<OnnxSimplifier> OnnxSimplification,
+    VendorOptions Vendors,
+    StageExtras NotApplied,
+    SourceLocation Location);
+
+/// <summary>Which simplifier runs before conversion; <see cref="Off"/> for <c>onnx_simplification: false</c>.</summary>
+public enum OnnxSimplifier
+{
+    Onnxsim,
+    Onnxslim,
+    Off,
+}
+
+/// <summary>The stage keys ModelBuild validates and keeps but does not apply yet.</summary>
+public sealed record StageExtras(
+    bool KeepIntermediateOutputs,
+    OnnxOptimizations OnnxOptimizations,
+    string? OutputRemoteUrl,
+    string? IntermediateOutputsRemoteUrl,
+    string? PutFilePlugin)
+{
+    public static StageExtras Default { get; } = new(true, OnnxOptimizations.All, null, null, null);
+}
+
+/// <summary>ModelConverter's <c>onnx_optimizations</c> switches (all on by default).</summary>
+public sealed record OnnxOptimizations(
+    bool SubstituteSubWithAdd = true,
+    bool SubstituteDivWithMul = true,
+    bool FuseAddMulToBn = true,
+    bool FuseCombAddMulToConv = true,
+    bool FuseSingleAddMulToConv = true,
+    bool FuseSplitConcatToConv = true)
+{
+    public static OnnxOptimizations All { get; } = new();
+
+    public static OnnxOptimizations None { get; } = new(false, false, false, false, false, false);
+}
+
+/// <summary>How <c>input_model</c> is written.</summary>
+public enum ModelSourceKind
+{
+    /// <summary>A file path, relative to the manifest's folder unless rooted.</summary>
+    Path,
+
+    /// <summary>A URI with a scheme (<c>https:</c>, <c>file:</c>, <c>npm:</c>, <c>s3:</c>...), resolved by Sources.</summary>
+    Uri,
+}
+
+/// <summary>The model file type, decided by its suffix as ModelConverter does.</summary>
+public enum ModelFileFormat
+{
+    Unknown,
+    Onnx,
+    OpenVinoIr,
+    TfLite,
+    Dlc,
+    Har,
+    PyTorch,
+}
+
+/// <summary>
+/// <c>input_model</c>: a path or URI as written (nothing is resolved or fetched here), with an optional
+/// expected SHA-256 (lower-case hex) and size (ModelBuild's mapping form <c>{source, sha256, size}</c>).
+/// <see cref="Scheme"/> is the URI scheme in lower case (<c>https</c>, <c>npm</c>...), null for a path.
+/// </summary>
+public sealed record InputModelSpec(
+    Located<string> Source,
+    ModelSourceKind Kind,
+    string? Scheme,
+    ModelFileFormat Format,
+    Located<string>? Sha256,
+    Located<long>? Size)
+{
+    /// <summary>The file name without its extension (the last path segment, query and fragment removed).</summary>
+    public string Stem
+    {
+        get
+        {
+            var text = Source.Value;
+            if (Kind == ModelSourceKind.Uri)
+            {
+                var cut = text.IndexOfAny(['?', '#']);
+                text = cut >= 0 ? text[..cut] : text;
+            }
+
+            var segment = text.TrimEnd('/', '\\');
+            segment = segment[(segment.LastIndexOfAny(['/', '\\', ':']) + 1)..];
+            var dot = segment.LastIndexOf('.');
+            return dot > 0 ? segment[..dot] : segment;
+        }
+    }
+}
+
+/// <summary>Stage-level settings that apply to every input that does not set its own.</summary>
+public sealed record InputDefaults(
+    Located<IReadOnlyList<long>>? Shape,
+    Located<string>? Layout,
+    Located<TensorDataType>? DataType,
+    Located<ChannelValues>? MeanValues,
+    Located<ChannelValues>? ScaleValues,
+    Located<EncodingSpec>? Encoding,
+    Located<CalibrationSpec>? Calibration)
+{
+    public static InputDefaults None { get; } = new(null, null, null, null, null, null, null);
+}
+
+/// <summary>
+/// One entry of <c>inputs</c>. Null fields fall back to the stage defaults, then to the model.
+/// <see cref="Calibration"/> is already merged with the stage's calibration mapping, as ModelConverter does.
+/// <see cref="FrozenValue"/> is a constant to feed this input with, as written.
+/// </summary>
+public sealed record InputSpec(
+    Located<string> Name,
+    Located<IReadOnlyList<long>>? Shape,
+    Located<string>? Layout,
+    Located<TensorDataType>? DataType,
+    Located<ChannelValues>? MeanValues,
+    Located<ChannelValues>? ScaleValues,
+    Located<EncodingSpec>? Encoding,
+    Located<CalibrationSpec>? Calibration,
+    ManifestNode? FrozenValue,
+    SourceLocation Location);
+
+/// <summary>One entry of <c>outputs</c>: the model is cut (or kept) at these tensors.</summary>
+public sealed record OutputSpec(
+    Located<string> Name,
+    Located<IReadOnlyList<long>>? Shape,
+    Located<string>? Layout,
+    Located<TensorDataType>? DataType,
+    SourceLocation Location);
