@@ -123,7 +123,7 @@ public sealed class CompileModels : ToolTask
     }
 
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
-        // Canonical "file(line,col): error MB1234: text" lines become real errors on that line.
+        // Canonical "file(line,col): error MBnnnn: text" lines become real errors on that line.
         Log.LogMessageFromText(singleLine, MessageImportance.Normal);
 
     protected override bool HandleTaskExecutionErrors() =>

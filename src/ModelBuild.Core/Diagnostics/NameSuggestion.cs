@@ -4,34 +4,48 @@ namespace ModelBuild.Core.Diagnostics;
 public static class NameSuggestion
 {
     /// <summary>
-    /// The closest candidate by edit distance (ignoring case), or null when none is close enough:
-    /// at most a third of the longer name's length, and at least one edit allowed.
+    /// The candidate closest to <paramref name="word"/> by edit distance, ignoring case, if it is
+    /// close enough to be a typo: one edit for words of up to four letters, else two or a third of
+    /// the word's length. Ties go to the earlier candidate; null when nothing is close.
     /// </summary>
-    public static string? Closest(string given, IEnumerable<string> candidates)
+    public static string? Closest(string word, IEnumerable<string> candidates)
     {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(candidates);
         string? best = null;
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
         {
-            var distance = EditDistance(given.ToUpperInvariant(), candidate.ToUpperInvariant());
-            var allowed = Math.Max(1, Math.Max(given.Length, candidate.Length) / 3);
-            if (distance <= allowed && distance < bestDistance)
+            var distance = EditDistance(word.ToUpperInvariant(), candidate.ToUpperInvariant());
+            if (distance < bestDistance)
             {
                 best = candidate;
                 bestDistance = distance;
             }
         }
 
-        return best;
+        var allowed = Math.Max(word.Length <= 4 ? 1 : 2, word.Length / 3);
+        return bestDistance <= allowed ? best : null;
     }
 
-    /// <summary>" Did you mean 'x'?" or an empty string, ready to append to a message.</summary>
-    public static string DidYouMean(string given, IEnumerable<string> candidates) =>
-        Closest(given, candidates) is { } match ? $" Did you mean '{match}'?" : string.Empty;
+    /// <summary>" Did you mean 'x'?" or an empty string, ready to append to a sentence.</summary>
+    public static string DidYouMean(string word, IEnumerable<string> candidates) =>
+        Closest(word, candidates) is { } match ? $" Did you mean '{match}'?" : string.Empty;
 
-    /// <summary>Levenshtein distance with adjacent transpositions counted as one edit.</summary>
+    /// <summary>"Did you mean 'x'?" or, when nothing is close, "<paramref name="listIntro"/>: a, b, c."</summary>
+    public static string Hint(string word, IReadOnlyList<string> candidates, string listIntro = "Expected one of")
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        return Closest(word, candidates) is { } closest
+            ? $"Did you mean '{closest}'?"
+            : candidates.Count == 0 ? "Nothing is expected here." : $"{listIntro}: {string.Join(", ", candidates)}.";
+    }
+
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps each count one.</summary>
     public static int EditDistance(string a, string b)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         var d = new int[a.Length + 1, b.Length + 1];
         for (var i = 0; i <= a.Length; i++)
         {

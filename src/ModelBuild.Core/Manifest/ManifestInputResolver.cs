@@ -61,7 +61,7 @@ public static class ManifestInputResolver
             var model = modelInputs.FirstOrDefault(m => string.Equals(m.Name, spec.Name.Value, StringComparison.Ordinal));
             if (model is null)
             {
-                var hint = names.Count == 0 ? "The model has no inputs." : SpellingSuggestion.Hint(spec.Name.Value, names, "The model's inputs are");
+                var hint = names.Count == 0 ? "The model has no inputs." : NameSuggestion.Hint(spec.Name.Value, names, "The model's inputs are");
                 diagnostics.Add(ManifestDiagnostics.InputNotInModel, spec.Name.Location, spec.Name.Value, hint);
                 continue;
             }

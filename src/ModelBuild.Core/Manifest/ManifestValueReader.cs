@@ -1,3 +1,4 @@
+using ModelBuild.Core.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -34,7 +35,7 @@ internal sealed partial class ManifestValueReader(UniqueDiagnostics diagnostics)
             var key = entry.Key;
             if (!schema.Accepts(key.Text))
             {
-                Diagnostics.Add(ManifestDiagnostics.UnknownKey, key.Location, key.Path, key.OriginSuffix, SpellingSuggestion.Hint(key.Text, schema.Keys, "Valid keys here"));
+                Diagnostics.Add(ManifestDiagnostics.UnknownKey, key.Location, key.Path, key.OriginSuffix, NameSuggestion.Hint(key.Text, schema.Keys, "Valid keys here"));
             }
             else if (schema.NotApplied.Contains(key.Text))
             {
@@ -249,7 +250,7 @@ internal sealed partial class ManifestValueReader(UniqueDiagnostics diagnostics)
     /// <summary>Reports a value that is not one of <paramref name="valid"/>, with a did-you-mean when one is close.</summary>
     public void InvalidChoice(ManifestNode node, string value, IReadOnlyList<string> valid, bool suggest = true)
     {
-        var closest = suggest ? SpellingSuggestion.Closest(value, valid) : null;
+        var closest = suggest ? NameSuggestion.Closest(value, valid) : null;
         Diagnostics.Add(
             ManifestDiagnostics.InvalidEnumValue,
             node.Location,

@@ -1,6 +1,6 @@
-using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Diagnostics;
 
-namespace ModelBuild.Core.Tests.Onnx;
+namespace ModelBuild.Core.Tests.Diagnostics;
 
 public sealed class NameSuggestionTests
 {
@@ -11,8 +11,8 @@ public sealed class NameSuggestionTests
     [InlineData("flaw", "lawn", 2)]
     public void Distance_counts_single_character_edits(string a, string b, int expected)
     {
-        Assert.Equal(expected, NameSuggestion.Distance(a, b));
-        Assert.Equal(expected, NameSuggestion.Distance(b, a));
+        Assert.Equal(expected, NameSuggestion.EditDistance(a, b));
+        Assert.Equal(expected, NameSuggestion.EditDistance(b, a));
     }
 
     [Theory]
@@ -33,4 +33,12 @@ public sealed class NameSuggestionTests
     [Fact]
     public void Ties_go_to_the_first_candidate() =>
         Assert.Equal("ab", NameSuggestion.Closest("a", ["ab", "ac"]));
+
+    [Fact]
+    public void A_swap_of_neighbours_counts_as_one_edit() =>
+        Assert.Equal(1, NameSuggestion.EditDistance("input_modle", "input_model"));
+
+    [Fact]
+    public void Hint_lists_the_choices_when_nothing_is_close() =>
+        Assert.Equal("Valid keys: name, shape.", NameSuggestion.Hint("zzz", ["name", "shape"], "Valid keys"));
 }
