@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ModelBuild.Runtime;
 
 /// <summary>
-/// The messages of the ONNX Runtime area (MB5000–MB5099). This assembly cannot use ModelBuild.Core's
+/// The messages of the ONNX Runtime area (codes 5000 to 5099). This assembly cannot use ModelBuild.Core's
 /// diagnostic types, so each message starts with its code; each code has one template and a row in
 /// docs/diagnostics.md.
 /// </summary>
