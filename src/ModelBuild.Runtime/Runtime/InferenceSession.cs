@@ -279,7 +279,7 @@ public sealed unsafe class InferenceSession : IDisposable
                 throw new ArgumentException(RuntimeDiagnostics.InputElementTypeMismatch(expected.Name, expected.ElementType, input.Value.ElementType), nameof(inputs));
             }
 
-            if (!ShapeFits(expected.Shape, input.Value.Dimensions))
+            if (expected.HasShape && !ShapeFits(expected.Shape, input.Value.Dimensions))
             {
                 throw new ArgumentException(RuntimeDiagnostics.InputShapeMismatch(expected.Name, expected.FormatShape(), Tensor.FormatShape(input.Value.Dimensions)), nameof(inputs));
             }

@@ -69,7 +69,9 @@ public static class OnnxRuntimeLibrary
             throw new DllNotFoundException(RuntimeDiagnostics.ApiVersionUnsupported(path, version, OrtApi.RequestedVersion));
         }
 
-        return new LoadedLibrary(path, version, new OrtApi(table));
+        // Asking for a version the runtime lacks makes ORT print a note to stderr; only ORT older than 1.24 does.
+        var hasShapeVersion = ((delegate* unmanaged<uint, void**>)apiBase[0])(OrtApi.HasShapeVersion) != null;
+        return new LoadedLibrary(path, version, new OrtApi(table, hasShapeVersion));
     }
 
     private static unsafe OrtEnvHandle CreateEnvironment()

@@ -19,7 +19,12 @@ internal sealed unsafe class OrtApi
     /// </summary>
     public const uint RequestedVersion = 5;
 
-    public OrtApi(void** table)
+    /// <summary>The API version that added <c>TensorTypeAndShape_HasShape</c> (ORT 1.24), used when the runtime has it.</summary>
+    public const uint HasShapeVersion = 24;
+
+    /// <param name="table">The table returned for <see cref="RequestedVersion"/>.</param>
+    /// <param name="hasShapeVersion">Whether the runtime also provides <see cref="HasShapeVersion"/>.</param>
+    public OrtApi(void** table, bool hasShapeVersion)
     {
         GetErrorCode = (delegate* unmanaged<nint, int>)table[1];
         GetErrorMessage = (delegate* unmanaged<nint, byte*>)table[2];
@@ -70,6 +75,7 @@ internal sealed unsafe class OrtApi
         ReleaseTensorTypeAndShapeInfo = (delegate* unmanaged<nint, void>)table[99];
         ReleaseSessionOptions = (delegate* unmanaged<nint, void>)table[100];
         AddSessionConfigEntry = (delegate* unmanaged<nint, byte*, byte*, nint>)table[130];
+        TensorTypeAndShapeHasShape = hasShapeVersion ? (delegate* unmanaged<nint, byte>)table[390] : null;
     }
 
     /// <summary>[1] OrtErrorCode GetErrorCode(const OrtStatus*)</summary>
@@ -218,4 +224,10 @@ internal sealed unsafe class OrtApi
 
     /// <summary>[130] AddSessionConfigEntry(OrtSessionOptions*, const char* key, const char* value)</summary>
     public readonly delegate* unmanaged<nint, byte*, byte*, nint> AddSessionConfigEntry;
+
+    /// <summary>
+    /// [390] bool TensorTypeAndShape_HasShape(const OrtTensorTypeAndShapeInfo*), or null before API 24.
+    /// Optional: only it tells a declared scalar from a tensor whose shape the model does not declare.
+    /// </summary>
+    public readonly delegate* unmanaged<nint, byte> TensorTypeAndShapeHasShape;
 }

@@ -135,6 +135,9 @@ internal static unsafe class OrtTensors
         nint tensorInfo;
         OrtStatus.Check(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), $"read the tensor type of '{name}'");
         var (elementType, dims) = ReadTypeAndShape(tensorInfo, $"'{name}'");
+        var hasShape = api.TensorTypeAndShapeHasShape != null
+            ? api.TensorTypeAndShapeHasShape(tensorInfo) != 0
+            : dims.Length > 0;
         var symbolic = new string?[dims.Length];
         if (dims.Length > 0)
         {
@@ -157,6 +160,7 @@ internal static unsafe class OrtTensors
             ElementType = elementType,
             Shape = Array.AsReadOnly(dims),
             SymbolicShape = Array.AsReadOnly(symbolic),
+            HasShape = hasShape,
         };
     }
 

@@ -17,12 +17,23 @@ public sealed record TensorInfo
     /// <summary>The symbolic name of each dimension (e.g. <c>batch</c>), or null where the model gives none.</summary>
     public required IReadOnlyList<string?> SymbolicShape { get; init; }
 
+    /// <summary>
+    /// False when the model declares no shape at all (then <see cref="Shape"/> is empty and any shape is
+    /// accepted). With ONNX Runtime older than 1.24, which cannot tell, a declared rank of 0 counts as no shape.
+    /// </summary>
+    public bool HasShape { get; init; } = true;
+
     /// <summary>Whether this is a tensor or another kind of value (sequence, map, optional...).</summary>
     public OnnxValueKind Kind { get; init; } = OnnxValueKind.Tensor;
 
-    /// <summary>The shape with symbolic names where the model has them, e.g. <c>[batch,3,48,-1]</c>.</summary>
+    /// <summary>The shape with symbolic names where the model has them, e.g. <c>[batch,3,48,-1]</c>; <c>(any shape)</c> without one.</summary>
     public string FormatShape()
     {
+        if (!HasShape)
+        {
+            return "(any shape)";
+        }
+
         var parts = new string[Shape.Count];
         for (var i = 0; i < parts.Length; i++)
         {
@@ -34,6 +45,6 @@ public sealed record TensorInfo
 
     /// <summary>E.g. <c>x: float32[batch,3,48,192]</c>.</summary>
     public override string ToString() => Kind == OnnxValueKind.Tensor
-        ? $"{Name}: {TensorElementTypes.Name(ElementType)}{FormatShape()}"
+        ? $"{Name}: {TensorElementTypes.Name(ElementType)}{(HasShape ? FormatShape() : " " + FormatShape())}"
         : $"{Name}: {Kind.ToString().ToLowerInvariant()}";
 }

@@ -81,4 +81,39 @@ internal static class TestModels
             ],
             [Value("a", TensorElementType.Float, "N", 3), Value("b", TensorElementType.Int64, 2)],
             [Value("sum", TensorElementType.Float, "N", 3), Value("shape", TensorElementType.Int64, 2), Value("cast", TensorElementType.Float, 2)]);
+
+    /// <summary>A tensor input or output whose type declares no shape at all.</summary>
+    public static ValueInfoProto ShapelessValue(string name, TensorElementType type) =>
+        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+
+    /// <summary>y = SequenceConstruct(x): an output that is a sequence, not a tensor.</summary>
+    public static byte[] SequenceOutput()
+    {
+        var sequence = new ValueInfoProto
+        {
+            Name = "y",
+            Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = Value("e", TensorElementType.Float, 2).Type } },
+        };
+        return Build([Node("SequenceConstruct", ["x"], ["y"]), Node("Identity", ["x"], ["z"])], [Value("x", TensorElementType.Float, 2)], [sequence, Value("z", TensorElementType.Float, 2)]);
+    }
+
+    /// <summary>
+    /// y = x·I·I·…·I with <paramref name="count"/> MatMuls of a [size,size] identity: slow enough to cancel mid-run,
+    /// and the result equals the input.
+    /// </summary>
+    public static byte[] MatMulChain(int count, int size)
+    {
+        var identity = new float[size * size];
+        for (var i = 0; i < size; i++)
+        {
+            identity[(i * size) + i] = 1f;
+        }
+
+        var weight = new TensorProto { Name = "w", DataType = (int)TensorElementType.Float };
+        weight.Dims.AddRange([size, size]);
+        weight.FloatData.AddRange(identity);
+        var nodes = Enumerable.Range(0, count)
+            .Select(i => Node("MatMul", [i == 0 ? "x" : $"h{i - 1}", "w"], [i == count - 1 ? "y" : $"h{i}"]));
+        return Build(nodes, [Value("x", TensorElementType.Float, size, size)], [Value("y", TensorElementType.Float, size, size)], [weight]);
+    }
 }
