@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
+using Xunit.Abstractions;
+
+namespace ModelBuild.Runtime.Tests.Runtime;
+
+/// <summary>
+/// Runs every ONNX backend node test case (Debian's libonnx-testdata) through the binding and compares
+/// the outputs with ONNX's reference outputs. A case ONNX Runtime itself refuses to load or run is
+/// skipped with ORT's message; a case whose inputs or outputs are not tensors is listed as unsupported.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
+{
+    private const string NodeTestRoot = "/usr/share/libonnx-testdata/data/node";
+
+    /// <summary>The number of cases that passed when this test was written (ORT 1.30.0, libonnx-testdata 1.12.0).</summary>
+    private const int PassFloor = 860;
+
+    private const double RelativeTolerance = 1e-3;
+    private const double AbsoluteTolerance = 1e-5;
+
+    /// <summary>
+    /// Cases where ORT's answer differs from ONNX's reference by ORT's own design, each with the reason and,
+    /// where one exists, a weaker check that still has to hold. ORT's own test suites exclude the same cases
+    /// (onnxruntime/test/testdata/onnx_backend_test_series_filters.jsonc and the C# InferenceTest skip list).
+    /// </summary>
+    private static readonly Dictionary<string, Deviation> KnownOrtDeviations = new(StringComparer.Ordinal)
+    {
+        // Random generators: ORT's generator is not numpy's, so seeded or not the draws differ.
+        ["test_bernoulli"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
+        ["test_bernoulli_double"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
+        ["test_bernoulli_expanded"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
+        ["test_bernoulli_double_expanded"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
+        ["test_bernoulli_seed"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's (the seed does not make them equal).", ZeroOrOne),
+        ["test_bernoulli_seed_expanded"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's (the seed does not make them equal).", ZeroOrOne),
+        ["test_training_dropout"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
+        ["test_training_dropout_default"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
+        ["test_training_dropout_default_mask"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
+        ["test_training_dropout_mask"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
+
+        // Float to string: ORT prints 9 significant digits ("0.60484552"), numpy the shortest round-trip text ("0.6048455").
+        ["test_cast_FLOAT_to_STRING"] = new("ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.", SameFloatText),
+        ["test_castlike_FLOAT_to_STRING"] = new("ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.", SameFloatText),
+        ["test_castlike_FLOAT_to_STRING_expanded"] = new("ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.", SameFloatText),
+
+        // DFT/STFT: ORT computes in float32, the reference in float64; entries that are exactly 0 in the
+        // reference carry float32 rounding noise relative to the transform's magnitude.
+        ["test_dft"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
+        ["test_dft_axis"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
+        ["test_dft_inverse"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
+        ["test_stft"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
+        ["test_stft_with_window"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
+
+        // ONNX 1.12's reference truncates float to bfloat16; ORT rounds to nearest even (as later ONNX references do).
+        ["test_cast_FLOAT_to_BFLOAT16"] = new("ORT rounds float to bfloat16 to nearest even, the ONNX 1.12 reference truncates; results must be at most one bfloat16 step apart.", OneBFloat16Step),
+
+        // Listed by ORT itself as "results mismatch with onnx tests".
+        ["test_resize_downsample_scales_cubic_align_corners"] = new("ORT's align_corners downsampling differs from the reference (ORT lists it as a known mismatch).", null),
+        ["test_resize_downsample_scales_linear_align_corners"] = new("ORT's align_corners downsampling differs from the reference (ORT lists it as a known mismatch).", null),
+        ["test_maxunpool_export_with_output_shape"] = new("ORT places the unpooled values in the larger output_shape differently from the reference (ORT lists it as a known mismatch; onnx/onnx#2398).", null),
+    };
+
+    private static readonly SessionOptions CaseOptions = new()
+    {
+        LogSeverity = OnnxRuntimeLogSeverity.Fatal,
+        IntraOpThreads = 1,
+        InterOpThreads = 1,
+    };
+
+    [Fact]
+    public void Every_node_test_case_matches_the_reference_outputs()
+    {
+        Assert.True(Directory.Exists(NodeTestRoot), $"{NodeTestRoot} is missing; install Debian's libonnx-testdata package.");
+        var stopwatch = Stopwatch.StartNew();
+        var results = Directory.GetDirectories(NodeTestRoot)
+            .Order(StringComparer.Ordinal)
+            .Select(RunCase)
+            .ToList();
+        stopwatch.Stop();
+
+        var byOutcome = results.ToLookup(r => r.Outcome);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{byOutcome[Outcome.Passed].Count()} passed / {byOutcome[Outcome.Failed].Count()} failed / {byOutcome[Outcome.Skipped].Count()} skipped / {byOutcome[Outcome.Unsupported].Count()} unsupported value kind / {byOutcome[Outcome.KnownDeviation].Count()} known ORT deviations, of {results.Count} cases in {stopwatch.Elapsed.TotalSeconds:F1} s"));
+        foreach (var outcome in new[] { Outcome.Failed, Outcome.KnownDeviation, Outcome.Skipped, Outcome.Unsupported })
+        {
+            output.WriteLine("");
+            output.WriteLine($"{outcome}:");
+            foreach (var result in byOutcome[outcome])
+            {
+                output.WriteLine($"  {result.Name}: {result.Detail}");
+            }
+        }
+
+        var failed = byOutcome[Outcome.Failed].Select(r => $"{r.Name}: {r.Detail}").ToList();
+        Assert.True(failed.Count == 0, "Cases that disagree with the reference:\n" + string.Join("\n", failed));
+        Assert.True(byOutcome[Outcome.Passed].Count() >= PassFloor, $"Only {byOutcome[Outcome.Passed].Count()} cases passed; at least {PassFloor} did before.");
+    }
+
+    private static CaseResult RunCase(string directory)
+    {
+        var name = Path.GetFileName(directory);
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(directory, "model.onnx")));
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var nonTensors = model.Graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => ("input", i))
+            .Concat(model.Graph.Output.Select(o => ("output", o)))
+            .Where(x => x.Item2.Type.ValueCase != TypeProto.ValueOneofCase.TensorType)
+            .Select(x => $"{x.Item1} '{x.Item2.Name}' is {KindName(x.Item2.Type.ValueCase)}")
+            .ToList();
+        if (nonTensors.Count > 0)
+        {
+            return new CaseResult(name, Outcome.Unsupported, string.Join("; ", nonTensors));
+        }
+
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(Path.Combine(directory, "model.onnx"), CaseOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return new CaseResult(name, Outcome.Skipped, "ORT refuses to load it: " + OneLine(e.NativeMessage));
+        }
+
+        using (session)
+        {
+            foreach (var dataSet in Directory.GetDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal))
+            {
+                var result = RunDataSet(name, session, dataSet);
+                if (result is not null)
+                {
+                    return result;
+                }
+            }
+        }
+
+        return KnownOrtDeviations.TryGetValue(name, out var deviation) && !deviation.MayMatch
+            ? new CaseResult(name, Outcome.Failed, "listed as a known ORT deviation but now matches the reference; remove it from the list (" + deviation.Reason + ")")
+            : new CaseResult(name, Outcome.Passed, "");
+    }
+
+    private static CaseResult? RunDataSet(string name, InferenceSession session, string dataSet)
+    {
+        List<NamedTensor> inputs;
+        List<Tensor> expected;
+        try
+        {
+            inputs = ReadTensors(dataSet, "input").Select((t, i) => new NamedTensor(session.Inputs[i].Name, AsDeclared(t, session.Inputs[i]))).ToList();
+            expected = ReadTensors(dataSet, "output").Select((t, j) => AsDeclared(t, session.Outputs[j])).ToList();
+        }
+        catch (DiagnosticException e)
+        {
+            return new CaseResult(name, Outcome.Unsupported, "test data: " + e.Diagnostic.Message);
+        }
+
+        IReadOnlyList<NamedTensor> actual;
+        try
+        {
+            actual = session.Run(inputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return new CaseResult(name, Outcome.Skipped, "ORT refuses to run it: " + OneLine(e.NativeMessage));
+        }
+        catch (ArgumentException e) when (e.Message.StartsWith("MB5013:", StringComparison.Ordinal))
+        {
+            // The test data does not fit the model's declared input shape. ORT rejects such inputs itself
+            // ("Invalid rank for input"), so this is ORT refusing the case, caught one step earlier.
+            return new CaseResult(name, Outcome.Skipped, "the test data does not fit the declared input shape, which ORT rejects too: " + e.Message);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return new CaseResult(name, Outcome.Failed, "the binding rejected the inputs: " + e.Message);
+        }
+
+        if (actual.Count != expected.Count)
+        {
+            return new CaseResult(name, Outcome.Failed, $"{actual.Count} outputs, {expected.Count} expected");
+        }
+
+        for (var j = 0; j < expected.Count; j++)
+        {
+            var difference = Compare(expected[j], actual[j].Value);
+            if (difference is null)
+            {
+                continue;
+            }
+
+            var detail = $"output '{actual[j].Name}': {difference}";
+            if (!KnownOrtDeviations.TryGetValue(name, out var deviation))
+            {
+                return new CaseResult(name, Outcome.Failed, detail);
+            }
+
+            var weakerCheck = deviation.Check?.Invoke(expected[j], actual[j].Value);
+            return weakerCheck is null
+                ? new CaseResult(name, Outcome.KnownDeviation, $"{deviation.Reason} ({detail})")
+                : new CaseResult(name, Outcome.Failed, $"known ORT deviation, but its weaker check fails too: {weakerCheck} ({detail})");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// ONNX 1.12 saved bfloat16 test data as uint16 bit patterns (numpy has no bfloat16); read those bits as
+    /// the bfloat16 values the model declares.
+    /// </summary>
+    private static Tensor AsDeclared(Tensor tensor, TensorInfo declared) =>
+        declared.ElementType == TensorElementType.BFloat16 && tensor.ElementType == TensorElementType.UInt16
+            ? Tensor.FromBytes(TensorElementType.BFloat16, tensor.AsBytes(), tensor.Shape.ToArray())
+            : tensor;
+
+    private static List<Tensor> ReadTensors(string dataSet, string prefix)
+    {
+        var tensors = new List<Tensor>();
+        for (var i = 0; ; i++)
+        {
+            var path = Path.Combine(dataSet, $"{prefix}_{i}.pb");
+            if (!File.Exists(path))
+            {
+                return tensors;
+            }
+
+            tensors.Add(TensorProtoConversion.ToTensor(TensorProto.Parser.ParseFrom(File.ReadAllBytes(path))));
+        }
+    }
+
+    /// <summary>Null when equal: floats within tolerance (NaN equals NaN), everything else exactly.</summary>
+    internal static string? Compare(Tensor expected, Tensor actual)
+    {
+        if (expected.ElementType != actual.ElementType)
+        {
+            return $"element type {actual.ElementType}, expected {expected.ElementType}";
+        }
+
+        if (!expected.Shape.SequenceEqual(actual.Shape))
+        {
+            return $"shape [{string.Join(",", actual.Shape)}], expected [{string.Join(",", expected.Shape)}]";
+        }
+
+        return expected.ElementType switch
+        {
+            TensorElementType.Float => CompareFloats(expected.ToArray<float>().Select(v => (double)v).ToArray(), actual.ToArray<float>().Select(v => (double)v).ToArray()),
+            TensorElementType.Double => CompareFloats(expected.ToArray<double>(), actual.ToArray<double>()),
+            TensorElementType.Float16 => CompareFloats(expected.ToArray<Half>().Select(v => (double)v).ToArray(), actual.ToArray<Half>().Select(v => (double)v).ToArray()),
+            TensorElementType.BFloat16 => CompareFloats(expected.ToArray<BFloat16>().Select(v => (double)v.ToSingle()).ToArray(), actual.ToArray<BFloat16>().Select(v => (double)v.ToSingle()).ToArray()),
+            TensorElementType.String => CompareExactly(expected.ToArray<string>(), actual.ToArray<string>()),
+            _ => CompareExactly(expected.AsBytes().ToArray(), actual.AsBytes().ToArray()),
+        };
+    }
+
+    private static string? CompareFloats(double[] expected, double[] actual)
+    {
+        for (var i = 0; i < expected.Length; i++)
+        {
+            double e = expected[i], a = actual[i];
+            var equal = (double.IsNaN(e) && double.IsNaN(a))
+                || e.Equals(a)
+                || Math.Abs(a - e) <= AbsoluteTolerance + (RelativeTolerance * Math.Abs(e));
+            if (!equal)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"element {i} is {a:R}, expected {e:R}");
+            }
+        }
+
+        return null;
+    }
+
+    private static string? CompareExactly<T>(T[] expected, T[] actual)
+    {
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (!EqualityComparer<T>.Default.Equals(expected[i], actual[i]))
+            {
+                return $"element {i} is {actual[i]}, expected {expected[i]}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string KindName(TypeProto.ValueOneofCase kind) => kind switch
+    {
+        TypeProto.ValueOneofCase.SequenceType => "a sequence",
+        TypeProto.ValueOneofCase.OptionalType => "an optional",
+        TypeProto.ValueOneofCase.MapType => "a map",
+        TypeProto.ValueOneofCase.SparseTensorType => "a sparse tensor",
+        _ => kind.ToString(),
+    };
+
+    private static string? ZeroOrOne(Tensor expected, Tensor actual)
+    {
+        var values = actual.ElementType == TensorElementType.Double ? actual.ToArray<double>() : actual.ToArray<float>().Select(v => (double)v).ToArray();
+        var bad = Array.FindIndex(values, v => v is not (0.0 or 1.0));
+        return bad < 0 ? null : string.Create(CultureInfo.InvariantCulture, $"element {bad} is {values[bad]}, not 0 or 1");
+    }
+
+    private static string? OneBFloat16Step(Tensor expected, Tensor actual)
+    {
+        BFloat16[] e = expected.ToArray<BFloat16>(), a = actual.ToArray<BFloat16>();
+        for (var i = 0; i < e.Length; i++)
+        {
+            if (Math.Abs(e[i].RawValue - a[i].RawValue) > 1)
+            {
+                return $"element {i} is {a[i]}, more than one bfloat16 step from {e[i]}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? SameFloatText(Tensor expected, Tensor actual)
+    {
+        string[] e = expected.ToArray<string>(), a = actual.ToArray<string>();
+        for (var i = 0; i < e.Length; i++)
+        {
+            var same = float.TryParse(e[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+                && float.TryParse(a[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var y)
+                && (x.Equals(y) || (float.IsNaN(x) && float.IsNaN(y)));
+            if (!same)
+            {
+                return $"element {i}: '{a[i]}' and '{e[i]}' are not the same float";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? MagnitudeRelative(Tensor expected, Tensor actual)
+    {
+        float[] e = expected.ToArray<float>(), a = actual.ToArray<float>();
+        var bound = AbsoluteTolerance + (1e-6 * e.Max(v => Math.Abs(v)));
+        for (var i = 0; i < e.Length; i++)
+        {
+            var error = Math.Abs((double)a[i] - e[i]);
+            if (error > bound + (RelativeTolerance * Math.Abs(e[i])))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"element {i} is off by {error:G3}, more than {bound:G3}");
+            }
+        }
+
+        return null;
+    }
+
+    private static string OneLine(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            builder.Append(char.IsControl(c) ? ' ' : c);
+        }
+
+        var line = builder.ToString().Trim();
+        return line.Length > 300 ? line[..300] + "…" : line;
+    }
+
+    private enum Outcome
+    {
+        Passed,
+        Failed,
+        Skipped,
+        Unsupported,
+        KnownDeviation,
+    }
+
+    private sealed record CaseResult(string Name, Outcome Outcome, string Detail);
+
+    /// <summary>Why ORT differs, and a weaker check (null when none applies) the outputs must still pass.</summary>
+    private sealed record Deviation(string Reason, Func<Tensor, Tensor, string?>? Check)
+    {
+        /// <summary>Random outputs may match the reference by chance (e.g. a draw of all zeros).</summary>
+        public bool MayMatch { get; init; }
+
+        public static Deviation Random(string reason, Func<Tensor, Tensor, string?>? check) => new(reason, check) { MayMatch = true };
+    }
+}

@@ -1,0 +1,119 @@
+using Google.Protobuf;
+using ModelBuild.Core.Onnx.Proto;
+
+namespace ModelBuild.Runtime.Tests.Runtime;
+
+/// <summary>Builds tiny ONNX models for the tests with the ONNX protobuf types.</summary>
+internal static class TestModels
+{
+    /// <summary>A tensor input or output: dimensions are <c>long</c> (fixed) or <c>string</c> (symbolic).</summary>
+    public static ValueInfoProto Value(string name, TensorElementType type, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var dim in dims)
+        {
+            shape.Dim.Add(dim switch
+            {
+                string symbol => new TensorShapeProto.Types.Dimension { DimParam = symbol },
+                int value => new TensorShapeProto.Types.Dimension { DimValue = value },
+                long value => new TensorShapeProto.Types.Dimension { DimValue = value },
+                _ => throw new ArgumentException("Dimensions are int, long or string.", nameof(dims)),
+            });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    public static NodeProto Node(string opType, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = opType + "_" + outputs[0] };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    public static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static byte[] Build(IEnumerable<NodeProto> nodes, IEnumerable<ValueInfoProto> inputs, IEnumerable<ValueInfoProto> outputs, IEnumerable<TensorProto>? initializers = null, int opset = 17) =>
+        BuildProto(nodes, inputs, outputs, initializers, opset).ToByteArray();
+
+    public static ModelProto BuildProto(IEnumerable<NodeProto> nodes, IEnumerable<ValueInfoProto> inputs, IEnumerable<ValueInfoProto> outputs, IEnumerable<TensorProto>? initializers = null, int opset = 17)
+    {
+        var graph = new GraphProto { Name = "test" };
+        graph.Node.AddRange(nodes);
+        graph.Input.AddRange(inputs);
+        graph.Output.AddRange(outputs);
+        if (initializers is not null)
+        {
+            graph.Initializer.AddRange(initializers);
+        }
+
+        var model = new ModelProto { IrVersion = 8, ProducerName = "ModelBuild.Runtime.Tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return model;
+    }
+
+    /// <summary>y = Identity(x) for one element type and shape.</summary>
+    public static byte[] Identity(TensorElementType type, params object[] dims) =>
+        Build([Node("Identity", ["x"], ["y"])], [Value("x", type, dims)], [Value("y", type, dims)]);
+
+    /// <summary>y = Relu(x), x: float[batch, 4].</summary>
+    public static byte[] Relu() =>
+        Build([Node("Relu", ["x"], ["y"])], [Value("x", TensorElementType.Float, "batch", 4)], [Value("y", TensorElementType.Float, "batch", 4)]);
+
+    /// <summary>
+    /// Two inputs, three outputs of different types and ranks, so that swapped or shifted API functions
+    /// (input/output counts, names, types, dimension counts) give visibly wrong answers:
+    /// a: float[N,3], b: int64[2] → sum = a+a (float[N,3]), shape = Shape(a) (int64[2]), cast = Cast(b→float) (float[2]).
+    /// </summary>
+    public static byte[] TwoInThreeOut() =>
+        Build(
+            [
+                Node("Add", ["a", "a"], ["sum"]),
+                Node("Shape", ["a"], ["shape"]),
+                Node("Cast", ["b"], ["cast"], IntAttribute("to", (long)TensorElementType.Float)),
+            ],
+            [Value("a", TensorElementType.Float, "N", 3), Value("b", TensorElementType.Int64, 2)],
+            [Value("sum", TensorElementType.Float, "N", 3), Value("shape", TensorElementType.Int64, 2), Value("cast", TensorElementType.Float, 2)]);
+
+    /// <summary>A tensor input or output whose type declares no shape at all.</summary>
+    public static ValueInfoProto ShapelessValue(string name, TensorElementType type) =>
+        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+
+    /// <summary>y = SequenceConstruct(x): an output that is a sequence, not a tensor.</summary>
+    public static byte[] SequenceOutput()
+    {
+        var sequence = new ValueInfoProto
+        {
+            Name = "y",
+            Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = Value("e", TensorElementType.Float, 2).Type } },
+        };
+        return Build([Node("SequenceConstruct", ["x"], ["y"]), Node("Identity", ["x"], ["z"])], [Value("x", TensorElementType.Float, 2)], [sequence, Value("z", TensorElementType.Float, 2)]);
+    }
+
+    /// <summary>
+    /// y = x·I·I·…·I with <paramref name="count"/> MatMuls of a [size,size] identity: slow enough to cancel mid-run,
+    /// and the result equals the input.
+    /// </summary>
+    public static byte[] MatMulChain(int count, int size)
+    {
+        var identity = new float[size * size];
+        for (var i = 0; i < size; i++)
+        {
+            identity[(i * size) + i] = 1f;
+        }
+
+        var weight = new TensorProto { Name = "w", DataType = (int)TensorElementType.Float };
+        weight.Dims.AddRange([size, size]);
+        weight.FloatData.AddRange(identity);
+        var nodes = Enumerable.Range(0, count)
+            .Select(i => Node("MatMul", [i == 0 ? "x" : $"h{i - 1}", "w"], [i == count - 1 ? "y" : $"h{i}"]));
+        return Build(nodes, [Value("x", TensorElementType.Float, size, size)], [Value("y", TensorElementType.Float, size, size)], [weight]);
+    }
+}
