@@ -1,1 +1,16 @@
-namespace ModelBuild.Cli; internal static class Program { private static int Main() => 0; }
+using System.CommandLine;
+using ModelBuild.Cli.Commands;
+
+namespace ModelBuild.Cli;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("ModelBuild: compiles machine-learning models at build time — fetch, convert, verify, embed.")
+        {
+            CompileCommand.Create(),
+        };
+        return root.Parse(args).InvokeAsync();
+    }
+}

@@ -29,6 +29,14 @@ public sealed class CompileModels : ToolTask
     [Required]
     public string IntermediateDirectory { get; set; } = string.Empty;
 
+    /// <summary>Lists the project's models and accessor settings; newer than the compile stamp means the accessor is stale.</summary>
+    [Required]
+    public string ProjectStampFile { get; set; } = string.Empty;
+
+    /// <summary>Touched after every successful run; the compile target's up-to-date marker.</summary>
+    [Required]
+    public string CompileStampFile { get; set; } = string.Empty;
+
     /// <summary>The <c>dotnet</c> executable that runs the engine (MSBuild's <c>DOTNET_HOST_PATH</c>).</summary>
     public string? DotNetHostPath { get; set; }
 
@@ -83,6 +91,15 @@ public sealed class CompileModels : ToolTask
         }
 
         StaleModels = [.. stale];
+        if (stale.Count == 0 && !AccessorIsStale())
+        {
+            // Some input looked newer than some output, yet every model is up to date on its own
+            // (another model's input changed since this one was compiled): no engine, just mark it.
+            Log.LogMessage(MessageImportance.Normal, "ModelBuild: every model is up to date; the engine is not started.");
+            TouchResults();
+            return true;
+        }
+
         var accessor = string.IsNullOrEmpty(AccessorFile)
             ? null
             : new AccessorRequest(AccessorFile!, AccessorNamespace ?? string.Empty, AccessorClassName ?? "Models", AccessorPublic);
@@ -91,7 +108,34 @@ public sealed class CompileModels : ToolTask
         Directory.CreateDirectory(IntermediateDirectory);
         _requestFile = Path.Combine(IntermediateDirectory, Protocol.EngineFiles.Request);
         File.WriteAllText(_requestFile, EngineJson.Write(request));
-        return base.Execute();
+        if (!base.Execute())
+        {
+            return false;
+        }
+
+        TouchResults();
+        return true;
+    }
+
+    private bool AccessorIsStale() =>
+        !string.IsNullOrEmpty(AccessorFile)
+        && (!File.Exists(AccessorFile) || !File.Exists(CompileStampFile) || File.GetLastWriteTimeUtc(ProjectStampFile) > File.GetLastWriteTimeUtc(CompileStampFile));
+
+    /// <summary>Makes every result and the compile stamp newer than every input, so the next build skips the target.</summary>
+    private void TouchResults()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var model in Models)
+        {
+            var result = Path.Combine(model.GetMetadata("OutputDir"), Protocol.EngineFiles.Result);
+            if (File.Exists(result))
+            {
+                File.SetLastWriteTimeUtc(result, now);
+            }
+        }
+
+        File.WriteAllText(CompileStampFile, string.Empty);
+        File.SetLastWriteTimeUtc(CompileStampFile, now);
     }
 
     protected override string GenerateFullPathToTool() =>

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using ModelBuild.Cli.ProjectIntegration;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Protocol;
+
+namespace ModelBuild.Cli.Commands;
+
+/// <summary>
+/// <c>modelbuild compile</c>: one manifest from the command line, or a project's request file from
+/// the MSBuild task (<c>--request</c>).
+/// </summary>
+internal static class CompileCommand
+{
+    public static Command Create()
+    {
+        var manifest = new Argument<FileInfo?>("manifest") { Description = "The model manifest (YAML).", Arity = ArgumentArity.ZeroOrOne };
+        var request = new Option<FileInfo?>("--request") { Description = "A request file written by the MSBuild task; compiles a project's models." };
+        var target = new Option<string>("--target") { Description = "The compile target.", DefaultValueFactory = _ => "onnx" };
+        var precision = new Option<string>("--precision") { Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.", DefaultValueFactory = _ => "FP32" };
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") { Description = "Where the compiled files go (default: ./<name>)." };
+        var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the manifest's file name)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+        var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
+        var parallelism = new Option<int>("--max-parallelism", "-j") { Description = "Models compiled at once (default: the processor count)." };
+
+        var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
+        {
+            manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = new DiagnosticConsole();
+            CompileRequest compileRequest;
+            if (parse.GetValue(request) is { } requestFile)
+            {
+                compileRequest = ReadRequest(requestFile.FullName);
+            }
+            else if (parse.GetValue(manifest) is { } manifestFile)
+            {
+                var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(manifestFile.Name);
+                var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
+                compileRequest = new CompileRequest(
+                    ProjectFile: string.Empty,
+                    CacheDir: parse.GetValue(cacheDir)?.FullName,
+                    CacheSalt: parse.GetValue(salt),
+                    Accessor: null,
+                    Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true)]);
+            }
+            else
+            {
+                console.Report(new Diagnostic("MB9003", DiagnosticSeverity.Error, "Give a manifest to compile, or --request with a request file.", null));
+                return ExitCodes.Failed;
+            }
+
+            return await EngineRun.GuardAsync(console, () => new CompileRequestRunner(console).RunAsync(compileRequest, parse.GetValue(parallelism), cancellationToken)).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static CompileRequest ReadRequest(string path)
+    {
+        try
+        {
+            return EngineJson.Read<CompileRequest>(path);
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidDataException)
+        {
+            throw new InvalidOperationException($"The request file '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+}

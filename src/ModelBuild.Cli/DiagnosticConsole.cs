@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Cli;
+
+/// <summary>
+/// Where the engine speaks: diagnostics in MSBuild's canonical form on standard error (MSBuild and
+/// IDEs turn them into errors on the right line), progress on standard output. Safe across threads.
+/// </summary>
+internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter error)
+{
+    private readonly Lock _gate = new();
+
+    public DiagnosticConsole()
+        : this(Console.Out, Console.Error)
+    {
+    }
+
+    public int ErrorCount { get; private set; }
+
+    public void Report(Diagnostic diagnostic)
+    {
+        lock (_gate)
+        {
+            if (diagnostic.IsError)
+            {
+                ErrorCount++;
+            }
+
+            error.WriteLine(diagnostic.ToCanonicalString());
+        }
+    }
+
+    public void Report(IEnumerable<Diagnostic> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            Report(diagnostic);
+        }
+    }
+
+    public void Info(string message)
+    {
+        lock (_gate)
+        {
+            output.WriteLine(message);
+        }
+    }
+
+    /// <summary>
+    /// Reports an exception from a layer that cannot use diagnostics (ModelBuild.Runtime writes its
+    /// code at the start of the message, "MB5001: ..."); false when it carries no code.
+    /// </summary>
+    public bool TryReportCoded(Exception exception)
+    {
+        var match = CodedMessage().Match(exception.Message);
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        Report(new Diagnostic(match.Groups[1].Value, DiagnosticSeverity.Error, match.Groups[2].Value, null));
+        return true;
+    }
+
+    /// <summary>An engine fault, not a user mistake: a short error, with the stack trace in a file for the bug report.</summary>
+    public void ReportInternalError(Exception exception)
+    {
+        var log = Path.Combine(Path.GetTempPath(), $"modelbuild-crash-{Environment.ProcessId}.txt");
+        try
+        {
+            File.WriteAllText(log, exception.ToString());
+        }
+        catch (IOException)
+        {
+            log = "(the crash log could not be written)";
+        }
+
+        Report(new Diagnostic("MB9000", DiagnosticSeverity.Error, $"Internal error in the ModelBuild engine: {exception.GetType().Name}: {exception.Message} Details: {log}. Please report this.", null));
+    }
+
+    [GeneratedRegex(@"^(MB\d{4}): (.*)$", RegexOptions.Singleline)]
+    private static partial Regex CodedMessage();
+}

@@ -1,0 +1,64 @@
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sources;
+using ModelBuild.Protocol;
+
+namespace ModelBuild.Cli.ProjectIntegration;
+
+/// <summary>
+/// Carries out one project's request from the MSBuild task: compiles the stale models in parallel
+/// (cache first), keeps the others' last results, and writes the project's accessor once every model
+/// has a result. A model that fails leaves its output folder as it was.
+/// </summary>
+internal sealed class CompileRequestRunner(DiagnosticConsole console)
+{
+    public async Task<int> RunAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
+    {
+        var cache = ModelBuildCache.Open(request.CacheDir, console.Report);
+        using var fetcher = new SourceFetcher(cache);
+        var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, request.CacheSalt, console.Info);
+        var results = new ModelResult?[request.Models.Count];
+        var options = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount,
+            CancellationToken = cancellationToken,
+        };
+        await Parallel.ForEachAsync(Enumerable.Range(0, request.Models.Count), options, async (index, token) =>
+        {
+            var model = request.Models[index];
+            if (!model.Stale && ModelOutputFolder.TryRead(model.OutputDir) is { } previous)
+            {
+                results[index] = previous;
+                return;
+            }
+
+            var at = ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Include");
+            var outcome = await compiler.CompileAsync(new ModelCompileRequest(model.Manifest, model.Name, model.Target, model.Precision, at), token).ConfigureAwait(false);
+            console.Report(outcome.Diagnostics);
+            if (outcome.Model is not { } compiled)
+            {
+                return;
+            }
+
+            results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, outcome.Dependencies);
+            console.Info($"ModelBuild: {model.Name} -> {compiled.Selection.Target.Name} {compiled.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");
+        }).ConfigureAwait(false);
+
+        if (console.ErrorCount > 0 || results.Any(r => r is null))
+        {
+            return ExitCodes.Failed;
+        }
+
+        if (request.Accessor is { } accessor)
+        {
+            var code = AccessorGenerator.Generate(accessor, results!, EngineIdentity.Current.DisplayVersion);
+            if (!File.Exists(accessor.FilePath) || File.ReadAllText(accessor.FilePath) != code)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(accessor.FilePath)!);
+                File.WriteAllText(accessor.FilePath, code);
+            }
+        }
+
+        return ExitCodes.Success;
+    }
+}

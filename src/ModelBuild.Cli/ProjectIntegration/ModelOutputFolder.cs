@@ -1,0 +1,108 @@
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Pipeline;
+using ModelBuild.Protocol;
+
+namespace ModelBuild.Cli.ProjectIntegration;
+
+/// <summary>
+/// Writes a compiled model into its output folder in obj/: the files from the cache, the dependency
+/// list, and the result record last. Every file is written beside its final name and renamed into
+/// place, so a build never sees half a file; an unchanged file is left alone so its time stamp does
+/// not trigger downstream work.
+/// </summary>
+internal static class ModelOutputFolder
+{
+    public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies)
+    {
+        Directory.CreateDirectory(outputDir);
+        var files = new List<ModelOutputFile>();
+        foreach (var file in model.Files)
+        {
+            var path = Path.Combine(outputDir, file.FileName);
+            if (!HasContent(path, file.Blob))
+            {
+                using var source = cache.Content.TryOpen(file.Blob.Digest)
+                    ?? throw new InvalidOperationException($"The compiled file {file.Blob} is missing from the cache at '{cache.Root}'.");
+                WriteAtomically(path, target => source.CopyTo(target));
+            }
+
+            // A single-file model may be given its resource name; otherwise the prefix names every file.
+            var name = logicalName is not null && model.Files.Count == 1 ? logicalName : resourcePrefix + file.FileName;
+            files.Add(new ModelOutputFile(file.FileName, name, file.Blob.Digest.Hex, file.Blob.Size));
+        }
+
+        WriteAtomically(Path.Combine(outputDir, EngineFiles.Dependencies), target =>
+        {
+            using var writer = new StreamWriter(target);
+            foreach (var dependency in dependencies.Distinct(StringComparer.Ordinal))
+            {
+                writer.Write(dependency);
+                writer.Write('\n');
+            }
+        });
+
+        var result = ToResult(model, files);
+        WriteAtomically(Path.Combine(outputDir, EngineFiles.Result), target =>
+        {
+            using var writer = new StreamWriter(target);
+            writer.Write(EngineJson.Write(result));
+        });
+        return result;
+    }
+
+    /// <summary>The last result written into <paramref name="outputDir"/>, or null when there is none or it cannot be read.</summary>
+    public static ModelResult? TryRead(string outputDir)
+    {
+        var path = Path.Combine(outputDir, EngineFiles.Result);
+        try
+        {
+            return File.Exists(path) ? EngineJson.Read<ModelResult>(path) : null;
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static ModelResult ToResult(CompiledModel model, IReadOnlyList<ModelOutputFile> files) => new(
+        model.Name,
+        model.ManifestPath,
+        model.Selection.Target.Name,
+        model.Selection.Precision.Name,
+        files,
+        [.. model.Inputs.Select(ToResult)],
+        [.. model.Outputs.Select(ToResult)]);
+
+    private static ModelTensorResult ToResult(TensorDescription t) =>
+        new(t.Name, t.ElementType, t.Shape, t.Layout, t.Mean, t.Scale, t.Encoding);
+
+    private static bool HasContent(string path, StoredBlob blob)
+    {
+        if (!File.Exists(path) || new FileInfo(path).Length != blob.Size)
+        {
+            return false;
+        }
+
+        using var stream = File.OpenRead(path);
+        return Sha256Digest.Compute(stream) == blob.Digest;
+    }
+
+    private static void WriteAtomically(string path, Action<Stream> write)
+    {
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+}
