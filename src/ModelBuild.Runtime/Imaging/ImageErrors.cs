@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ModelBuild.Imaging;
 
 /// <summary>
-/// The image diagnostics (MB8000–MB8099), one message template each. This assembly does not reference
+/// The image diagnostics (the MB80nn range), one message template each. This assembly does not reference
 /// ModelBuild.Core, so the codes travel in <see cref="InvalidImageException"/>; docs/diagnostics.md lists them.
 /// </summary>
 internal static class ImageErrors

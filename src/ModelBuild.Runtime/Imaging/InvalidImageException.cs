@@ -23,7 +23,7 @@ public sealed class InvalidImageException : Exception
         DisplayName = displayName;
     }
 
-    /// <summary>The diagnostic code, <c>MB8000</c>–<c>MB8099</c>.</summary>
+    /// <summary>The diagnostic code, one of the <c>MB80nn</c> image codes.</summary>
     public string Code { get; }
 
     /// <summary>The name the caller gave the image (usually its path), as it appears in the message.</summary>
