@@ -1,0 +1,166 @@
+namespace ModelBuild.Imaging.Preprocessing;
+
+/// <summary>
+/// Turns decoded images into model input exactly as ModelConverter prepares calibration images, so the
+/// build's calibration and the application's inference see the same numbers:
+/// <list type="number">
+/// <item>colour conversion to <see cref="PreprocessingOptions.Encoding"/> (alpha is dropped, not blended;
+/// grey is OpenCV's <c>(4899 R + 9617 G + 1868 B + 8192) &gt;&gt; 14</c>, i.e. 0.299/0.587/0.114);</item>
+/// <item>geometry by <see cref="PreprocessingOptions.ResizeMethod"/> on the 8-bit image (bilinear as
+/// <see cref="BilinearResizer"/>; offsets of centred crops and pads are rounded down; padding is 0);</item>
+/// <item>for float output, <c>(x − Mean[c]) / Scale[c]</c> in float32, laid out NCHW or NHWC.</item>
+/// </list>
+/// </summary>
+public sealed class ImagePreprocessor
+{
+    private readonly float[] _mean;
+    private readonly float[] _scale;
+
+    /// <summary>Validates <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">A size is not positive, or Mean/Scale has the wrong count or a zero scale.</exception>
+    public ImagePreprocessor(PreprocessingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Width <= 0 || options.Height <= 0)
+        {
+            throw new ArgumentException($"The input size must be positive, not {options.Width}x{options.Height}.", nameof(options));
+        }
+
+        Options = options;
+        _mean = PerChannel(options.Mean, 0f, options.Channels, "Mean");
+        _scale = PerChannel(options.Scale, 1f, options.Channels, "Scale");
+        if (Array.IndexOf(_scale, 0f) >= 0)
+        {
+            throw new ArgumentException("Scale values must not be zero.", nameof(options));
+        }
+    }
+
+    /// <summary>The options this preprocessor applies.</summary>
+    public PreprocessingOptions Options { get; }
+
+    /// <summary>The tensor shape produced: <c>[1, C, H, W]</c> or <c>[1, H, W, C]</c>.</summary>
+    public long[] Shape => Options.Layout == TensorLayout.Nchw
+        ? [1, Options.Channels, Options.Height, Options.Width]
+        : [1, Options.Height, Options.Width, Options.Channels];
+
+    /// <summary>Float input: converted, resized, normalised with Mean and Scale, in the options' layout.</summary>
+    public PreprocessedImage<float> ToFloat(ImageFrame frame)
+    {
+        var pixels = Prepare(frame);
+        var channels = Options.Channels;
+        var area = Options.Width * Options.Height;
+        var data = new float[pixels.Length];
+        if (Options.Layout == TensorLayout.Nhwc)
+        {
+            for (var i = 0; i < pixels.Length; i++)
+            {
+                var c = i % channels;
+                data[i] = (pixels[i] - _mean[c]) / _scale[c];
+            }
+        }
+        else
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var plane = data.AsSpan(c * area, area);
+                float mean = _mean[c], scale = _scale[c];
+                for (int p = 0, i = c; p < area; p++, i += channels)
+                {
+                    plane[p] = (pixels[i] - mean) / scale;
+                }
+            }
+        }
+
+        return new PreprocessedImage<float>(data, Shape);
+    }
+
+    /// <summary>
+    /// Raw 8-bit input for models that take uint8 and do their own normalisation: converted and resized,
+    /// in the options' layout. Mean and Scale are not applied (the model applies them).
+    /// </summary>
+    public PreprocessedImage<byte> ToBytes(ImageFrame frame)
+    {
+        var pixels = Prepare(frame);
+        if (Options.Layout == TensorLayout.Nhwc || Options.Channels == 1)
+        {
+            return new PreprocessedImage<byte>(pixels, Shape);
+        }
+
+        var area = Options.Width * Options.Height;
+        var planar = new byte[pixels.Length];
+        for (var c = 0; c < Options.Channels; c++)
+        {
+            for (int p = 0, i = c; p < area; p++, i += Options.Channels)
+            {
+                planar[(c * area) + p] = pixels[i];
+            }
+        }
+
+        return new PreprocessedImage<byte>(planar, Shape);
+    }
+
+    /// <summary>Steps 1 and 2: the 8-bit, interleaved, target-size image in the target channel order.</summary>
+    internal byte[] Prepare(ImageFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var channels = Options.Channels;
+        var converted = ColorConversion.Convert(frame, Options.Encoding);
+        int width = Options.Width, height = Options.Height;
+        var output = new byte[width * height * channels];
+        switch (Options.ResizeMethod)
+        {
+            case ResizeMethod.Resize:
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, output, width, height);
+                break;
+            case ResizeMethod.Crop:
+                PlaceCentred(converted, frame.Width, frame.Height, channels, output, width, height);
+                break;
+            default:
+                var scale = Math.Min((double)width / frame.Width, (double)height / frame.Height);
+                var fitWidth = Math.Clamp((int)Math.Round(frame.Width * scale, MidpointRounding.AwayFromZero), 1, width);
+                var fitHeight = Math.Clamp((int)Math.Round(frame.Height * scale, MidpointRounding.AwayFromZero), 1, height);
+                var fitted = new byte[fitWidth * fitHeight * channels];
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, fitted, fitWidth, fitHeight);
+                PlaceCentred(fitted, fitWidth, fitHeight, channels, output, width, height);
+                break;
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// Centres the source on the (zeroed) destination: where the source is larger, its centre window is
+    /// taken; where smaller, it is surrounded by black. Offsets are rounded down.
+    /// </summary>
+    private static void PlaceCentred(ReadOnlySpan<byte> source, int sourceWidth, int sourceHeight, int channels, Span<byte> destination, int width, int height)
+    {
+        var copyWidth = Math.Min(sourceWidth, width);
+        var copyHeight = Math.Min(sourceHeight, height);
+        var sourceX = (sourceWidth - copyWidth) / 2;
+        var sourceY = (sourceHeight - copyHeight) / 2;
+        var targetX = (width - copyWidth) / 2;
+        var targetY = (height - copyHeight) / 2;
+        for (var y = 0; y < copyHeight; y++)
+        {
+            source.Slice((((sourceY + y) * sourceWidth) + sourceX) * channels, copyWidth * channels)
+                .CopyTo(destination[((((targetY + y) * width) + targetX) * channels)..]);
+        }
+    }
+
+    private static float[] PerChannel(IReadOnlyList<float> values, float fallback, int channels, string name)
+    {
+        ArgumentNullException.ThrowIfNull(values, name);
+        if (values.Count is not (0 or 1) && values.Count != channels)
+        {
+            throw new ArgumentException($"{name} has {values.Count} values; give none, one for all channels, or one per channel ({channels}).", name);
+        }
+
+        var result = new float[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            result[c] = values.Count switch { 0 => fallback, 1 => values[0], _ => values[c] };
+        }
+
+        return result;
+    }
+}
