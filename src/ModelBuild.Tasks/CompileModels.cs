@@ -14,7 +14,7 @@ public sealed class CompileModels : ToolTask
 {
     private string _requestFile = string.Empty;
 
-    /// <summary>The project's models: item spec = manifest path; metadata Name, Target, Precision, LogicalName, ResourcePrefix, OutputDir, StampFile.</summary>
+    /// <summary>The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName, ResourcePrefix, OutputDir, StampFile.</summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
 
@@ -82,7 +82,7 @@ public sealed class CompileModels : ToolTask
             requests.Add(new ModelRequest(
                 Manifest: model.GetMetadata("FullPath"),
                 Name: model.GetMetadata("Name"),
-                Target: model.GetMetadata("Target"),
+                Target: model.GetMetadata("ModelTarget"),
                 Precision: model.GetMetadata("Precision"),
                 LogicalName: NullIfEmpty(model.GetMetadata("LogicalName")),
                 ResourcePrefix: model.GetMetadata("ResourcePrefix"),

@@ -1,3 +1,4 @@
+using System.Text;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Protocol;
@@ -12,6 +13,8 @@ namespace ModelBuild.Cli.ProjectIntegration;
 /// </summary>
 internal static class ModelOutputFolder
 {
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies)
     {
         Directory.CreateDirectory(outputDir);
@@ -33,7 +36,7 @@ internal static class ModelOutputFolder
 
         WriteAtomically(Path.Combine(outputDir, EngineFiles.Dependencies), target =>
         {
-            using var writer = new StreamWriter(target);
+            using var writer = new StreamWriter(target, Utf8, leaveOpen: true);
             foreach (var dependency in dependencies.Distinct(StringComparer.Ordinal))
             {
                 writer.Write(dependency);
@@ -44,7 +47,7 @@ internal static class ModelOutputFolder
         var result = ToResult(model, files);
         WriteAtomically(Path.Combine(outputDir, EngineFiles.Result), target =>
         {
-            using var writer = new StreamWriter(target);
+            using var writer = new StreamWriter(target, Utf8, leaveOpen: true);
             writer.Write(EngineJson.Write(result));
         });
         return result;

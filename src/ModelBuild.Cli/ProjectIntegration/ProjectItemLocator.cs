@@ -6,7 +6,7 @@ namespace ModelBuild.Cli.ProjectIntegration;
 
 /// <summary>
 /// Finds where a <c>ModelReference</c> item is written in the project file, so that a bad
-/// <c>Target</c> or <c>Precision</c> is reported on the line that says it. MSBuild does not hand item
+/// <c>ModelTarget</c> or <c>Precision</c> is reported on the line that says it. MSBuild does not hand item
 /// locations to tasks; the project XML is read instead, and the project file alone is the answer
 /// when the item comes from an import or a wildcard.
 /// </summary>
@@ -14,7 +14,7 @@ internal static class ProjectItemLocator
 {
     /// <param name="projectFile">The project that holds the item.</param>
     /// <param name="manifestPath">The item's full path.</param>
-    /// <param name="metadataName">The attribute or child element to point at, e.g. <c>Target</c>.</param>
+    /// <param name="metadataName">The attribute or child element to point at, e.g. <c>ModelTarget</c>.</param>
     public static SourceLocation Locate(string projectFile, string manifestPath, string metadataName)
     {
         var fallback = new SourceLocation(projectFile);
