@@ -45,9 +45,11 @@ public sealed class ConsumerProject : IDisposable
     public string ProjectFile => Path.Combine(Directory, Name + ".csproj");
 
     /// <summary>The environment every child build runs in: isolated packages and cache, no build servers left behind.</summary>
-    public static Dictionary<string, string?> IsolatedEnvironment(string packagesDirectory, string? cacheDirectory) => new()
+    /// <param name="packagesDirectory">A private NuGet packages folder, or null for the user's own.</param>
+    /// <param name="cacheDirectory">The ModelBuild cache, or null for the default.</param>
+    public static Dictionary<string, string?> IsolatedEnvironment(string? packagesDirectory, string? cacheDirectory) => new()
     {
-        ["NUGET_PACKAGES"] = packagesDirectory,
+        ["NUGET_PACKAGES"] = packagesDirectory ?? Environment.GetEnvironmentVariable("NUGET_PACKAGES"),
         ["MODELBUILD_CACHE"] = cacheDirectory,
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_NOLOGO"] = "1",
