@@ -1,6 +1,6 @@
-using ModelBuild.Core.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Manifest;
 
