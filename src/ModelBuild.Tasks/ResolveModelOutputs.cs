@@ -37,7 +37,7 @@ public sealed class ResolveModelOutputs : Microsoft.Build.Utilities.Task
                 continue;
             }
 
-            var result = EngineJson.Read<ModelResult>(resultPath);
+            var result = EngineJson.ReadResult(resultPath);
             foreach (var output in result.Outputs)
             {
                 var path = Path.Combine(outputDir, output.File);

@@ -64,19 +64,30 @@ internal static class EngineFiles
     public const string Request = "request.json";
 }
 
-/// <summary>JSON settings shared by both sides so that what one writes the other reads.</summary>
+/// <summary>
+/// The JSON form both sides read and write. Source-generated: the task reads results in every
+/// build, and reflection-based serialization would cost the MSBuild node its warm-up each time.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(CompileRequest))]
+[JsonSerializable(typeof(ModelResult))]
+internal sealed partial class EngineJsonContext : JsonSerializerContext;
+
+/// <summary>Reads and writes the protocol's files.</summary>
 internal static class EngineJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
+    public static CompileRequest ReadRequest(string path) =>
+        JsonSerializer.Deserialize(File.ReadAllText(path), EngineJsonContext.Default.CompileRequest)
+        ?? throw new InvalidDataException($"'{path}' holds no request.");
 
-    public static T Read<T>(string path) =>
-        JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
-        ?? throw new InvalidDataException($"'{path}' holds no {typeof(T).Name}.");
+    public static ModelResult ReadResult(string path) =>
+        JsonSerializer.Deserialize(File.ReadAllText(path), EngineJsonContext.Default.ModelResult)
+        ?? throw new InvalidDataException($"'{path}' holds no model result.");
 
-    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options) + "\n";
+    public static string Write(CompileRequest request) => JsonSerializer.Serialize(request, EngineJsonContext.Default.CompileRequest) + "\n";
+
+    public static string Write(ModelResult result) => JsonSerializer.Serialize(result, EngineJsonContext.Default.ModelResult) + "\n";
 }

@@ -62,7 +62,7 @@ internal static class CompileCommand
     {
         try
         {
-            return EngineJson.Read<CompileRequest>(path);
+            return EngineJson.ReadRequest(path);
         }
         catch (Exception e) when (e is IOException or JsonException or InvalidDataException)
         {

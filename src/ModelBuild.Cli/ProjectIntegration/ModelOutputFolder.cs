@@ -59,7 +59,7 @@ internal static class ModelOutputFolder
         var path = Path.Combine(outputDir, EngineFiles.Result);
         try
         {
-            return File.Exists(path) ? EngineJson.Read<ModelResult>(path) : null;
+            return File.Exists(path) ? EngineJson.ReadResult(path) : null;
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException)
         {
