@@ -30,6 +30,10 @@ internal static class ManifestSchema
             "disable_calibration", "yolo_input_shape", "input_bin", "input_file_type",
             "hailo", "rvc2", "rvc3", "rvc4",
         ],
+        // Accepted but not applied by this version's pipeline (each gives MB1008); remove a key from
+        // here when the pass that applies it lands.
+        "outputs", "data_type", "calibration", "disable_calibration",
+        "onnx_simplification", "disable_onnx_simplification",
         "keep_intermediate_outputs", "onnx_optimizations", "disable_onnx_optimizations",
         "output_remote_url", "intermediate_outputs_remote_url", "put_file_plugin",
         "yolo_input_shape", "input_bin", "input_file_type");
@@ -45,7 +49,8 @@ internal static class ManifestSchema
     public static readonly SectionSchema InputModel = new(["source", "sha256", "size"]);
 
     public static readonly SectionSchema Input = new(
-        ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"]);
+        ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"],
+        "data_type", "frozen_value", "calibration");
 
     public static readonly SectionSchema Output = new(["name", "shape", "layout", "data_type"]);
 

@@ -49,7 +49,9 @@ internal sealed partial class ManifestValueReader(UniqueDiagnostics diagnostics)
     public void ReportNotApplied(ManifestScalar key)
     {
         var located = new Located<string>(key.Path, key.Location);
-        if (!_notApplied.Contains(located))
+        // A key inside one already reported (calibration.script inside calibration) adds nothing.
+        var insideReported = _notApplied.Exists(k => key.Path.StartsWith(k.Value + ".", StringComparison.Ordinal));
+        if (!insideReported && !_notApplied.Contains(located))
         {
             _notApplied.Add(located);
             Diagnostics.Add(ManifestDiagnostics.KeyNotAppliedYet, key.Location, key.Path);

@@ -50,7 +50,9 @@ public sealed class ManifestLoaderTests
         var output = Assert.Single(stage.Outputs);
         Assert.Equal("logits", output.Name.Value);
         Assert.Equal(TensorDataType.Float16, output.DataType!.Value);
-        Assert.Empty(manifest.NotAppliedKeys);
+
+        // Kept for the passes that will apply them; this version's pipeline does not yet.
+        Assert.Equal(["data_type", "outputs", "inputs.0.data_type", "inputs.0.frozen_value"], manifest.NotAppliedKeys.Select(k => k.Value));
     }
 
     [Fact]
@@ -283,7 +285,7 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
-    public void Linked_calibration_script_is_not_applied_yet()
+    public void Calibration_with_a_linked_script_is_reported_once_as_not_applied_yet()
     {
         var result = Load("""
             input_model: m.onnx
@@ -296,8 +298,8 @@ public sealed class ManifestLoaderTests
 
         Assert.True(result.Succeeded);
         var warning = Single(result, "MB1008");
-        Assert.Equal(At(6, 7), warning.Location);
-        Assert.Equal("'inputs.0.calibration.script' is not applied yet by ModelBuild.", warning.Message);
+        Assert.Equal(At(4, 5), warning.Location);
+        Assert.Equal("'inputs.0.calibration' is not applied yet by ModelBuild.", warning.Message);
     }
 
     [Fact]
