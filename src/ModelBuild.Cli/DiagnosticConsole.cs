@@ -71,12 +71,14 @@ internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter er
         {
             File.WriteAllText(log, exception.ToString());
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log = "(the crash log could not be written)";
         }
 
-        Report(new Diagnostic("MB9000", DiagnosticSeverity.Error, $"Internal error in the ModelBuild engine: {exception.GetType().Name}: {exception.Message} Details: {log}. Please report this.", null));
+        // One line whatever the message holds: MSBuild reads each console line as its own message.
+        var message = string.Join(' ', exception.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Report(new Diagnostic("MB9000", DiagnosticSeverity.Error, $"Internal error in the ModelBuild engine: {exception.GetType().Name}: {message} Details: {log}. Please report this.", null));
     }
 
     [GeneratedRegex(@"^(MB\d{4}): (.*)$", RegexOptions.Singleline)]

@@ -31,29 +31,34 @@ internal static class CompileCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
-            CompileRequest compileRequest;
-            if (parse.GetValue(request) is { } requestFile)
-            {
-                compileRequest = ReadRequest(requestFile.FullName);
-            }
-            else if (parse.GetValue(manifest) is { } manifestFile)
-            {
-                var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(manifestFile.Name);
-                var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
-                compileRequest = new CompileRequest(
-                    ProjectFile: string.Empty,
-                    CacheDir: parse.GetValue(cacheDir)?.FullName,
-                    CacheSalt: parse.GetValue(salt),
-                    Accessor: null,
-                    Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true)]);
-            }
-            else
-            {
-                console.Report(new Diagnostic("MB9003", DiagnosticSeverity.Error, "Give a manifest to compile, or --request with a request file.", null));
-                return ExitCodes.Failed;
-            }
 
-            return await EngineRun.GuardAsync(console, () => new CompileRequestRunner(console).RunAsync(compileRequest, parse.GetValue(parallelism), cancellationToken)).ConfigureAwait(false);
+            // Reading the request is guarded too: a request file the task wrote but the engine cannot read is an engine fault (MB9000).
+            return await EngineRun.GuardAsync(console, () =>
+            {
+                CompileRequest compileRequest;
+                if (parse.GetValue(request) is { } requestFile)
+                {
+                    compileRequest = ReadRequest(requestFile.FullName);
+                }
+                else if (parse.GetValue(manifest) is { } manifestFile)
+                {
+                    var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(manifestFile.Name);
+                    var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
+                    compileRequest = new CompileRequest(
+                        ProjectFile: string.Empty,
+                        CacheDir: parse.GetValue(cacheDir)?.FullName,
+                        CacheSalt: parse.GetValue(salt),
+                        Accessor: null,
+                        Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true)]);
+                }
+                else
+                {
+                    console.Report(new Diagnostic("MB9003", DiagnosticSeverity.Error, "Give a manifest to compile, or --request with a request file.", null));
+                    return Task.FromResult(ExitCodes.Failed);
+                }
+
+                return new CompileRequestRunner(console).RunAsync(compileRequest, parse.GetValue(parallelism), cancellationToken);
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -64,7 +69,7 @@ internal static class CompileCommand
         {
             return EngineJson.ReadRequest(path);
         }
-        catch (Exception e) when (e is IOException or JsonException or InvalidDataException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
         {
             throw new InvalidOperationException($"The request file '{path}' cannot be read: {e.Message}", e);
         }

@@ -32,15 +32,29 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 return;
             }
 
-            var at = ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Include");
-            var outcome = await compiler.CompileAsync(new ModelCompileRequest(model.Manifest, model.Name, model.Target, model.Precision, at), token).ConfigureAwait(false);
+            // A command-line compile has no project file; its target and precision are options, not item metadata.
+            var fromProject = request.ProjectFile.Length > 0;
+            var targetAt = fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "ModelTarget") : null;
+            var precisionAt = fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Precision") : null;
+            var compileRequest = new ModelCompileRequest(model.Manifest, model.Name, model.Target, model.Precision, targetAt, precisionAt);
+            var outcome = await compiler.CompileAsync(compileRequest, token).ConfigureAwait(false);
             console.Report(outcome.Diagnostics);
             if (outcome.Model is not { } compiled)
             {
                 return;
             }
 
-            results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, outcome.Dependencies);
+            try
+            {
+                results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, outcome.Dependencies);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A folder that cannot be written (a file in its place, no permission, a full disk) is not an engine fault.
+                console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, model.OutputDir, e.Message));
+                return;
+            }
+
             console.Info($"ModelBuild: {model.Name} -> {compiled.Selection.Target.Name} {compiled.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");
         }).ConfigureAwait(false);
 

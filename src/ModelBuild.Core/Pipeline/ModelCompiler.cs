@@ -4,6 +4,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
@@ -75,9 +76,11 @@ public sealed class ModelCompiler
             return null;
         }
 
-        var selection = TargetSelection.Resolve(request.Target, request.Precision, _engine.DisplayVersion, request.RequestedAt);
+        var selection = TargetSelection.Resolve(request.Target, request.Precision, _engine.DisplayVersion, request.TargetAt, request.PrecisionAt);
+
+        // Pointed at the second stage: where the manifest goes beyond what this version compiles.
         var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.MultiStageNotImplemented.Create(
-            new SourceLocation(manifest.FilePath), manifest.FilePath, manifest.Stages.Count, string.Join(", ", manifest.Stages.Select(s => s.Name.Value)), _engine.DisplayVersion));
+            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(", ", manifest.Stages.Select(s => s.Name.Value)), _engine.DisplayVersion));
         var inputModel = stage.InputModel;
         if (inputModel.Format is not (ModelFileFormat.Onnx or ModelFileFormat.Unknown))
         {
@@ -98,8 +101,9 @@ public sealed class ModelCompiler
             run.Dependencies.Add(Path.GetFullPath(localPath));
         }
 
-        var displayName = inputModel.Source.Value;
-        var original = await InspectAsync(run, fetched.Blob, displayName, cancellationToken).ConfigureAwait(false);
+        // The source as diagnostics may show it: an absolute path, or a URL without credentials.
+        var model = new ModelSource(fetched.Blob, source.DisplayText, inputModel.Source.Location);
+        var original = await InspectAsync(run, model, cancellationToken).ConfigureAwait(false);
         var resolution = ManifestInputResolver.Resolve(stage, [.. original.Inputs.Select(ToModelInput)]);
         run.Diagnostics.AddRange(resolution.Diagnostics);
         if (!resolution.Succeeded)
@@ -112,7 +116,7 @@ public sealed class ModelCompiler
             .Select(i => new InputShapeOverride(i.Name.Value, [.. i.Shape!.Value.Select(d => d!.Value)], i.Shape.Location))
             .OrderBy(o => o.InputName, StringComparer.Ordinal)
             .ToList();
-        var (preparedModel, prepared) = await PrepareAsync(run, fetched.Blob, overrides, displayName, cancellationToken).ConfigureAwait(false);
+        var (preparedModel, prepared) = await PrepareAsync(run, model, overrides, cancellationToken).ConfigureAwait(false);
 
         var extension = selection.Target.OutputExtensions[0];
         return new CompiledModel(
@@ -125,12 +129,12 @@ public sealed class ModelCompiler
     }
 
     /// <summary>The inspect action: the model's signature, so later runs never parse the model again.</summary>
-    private async Task<OnnxModelSignature> InspectAsync(CompileRun run, StoredBlob model, string displayName, CancellationToken cancellationToken)
+    private async Task<OnnxModelSignature> InspectAsync(CompileRun run, ModelSource model, CancellationToken cancellationToken)
     {
-        var key = new ActionKeyBuilder("inspect", _engine.Version).AddInput(ModelOutput, model.Digest).WithSalt(_salt).Build();
+        var key = new ActionKeyBuilder("inspect", _engine.Version).AddInput(ModelOutput, model.Blob.Digest).WithSalt(_salt).Build();
         var record = await RunActionAsync(run, key, $"{run.Request.Name}: inspect", async () =>
         {
-            var proto = OnnxModelFile.Read(await ReadBlobAsync(model, cancellationToken).ConfigureAwait(false), displayName);
+            var proto = ReadModel(await ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
             var signature = await _cache.Content.PutAsync(SignatureJson.Write(OnnxModelSignature.FromModel(proto)), cancellationToken).ConfigureAwait(false);
             return new ActionRecord("inspect", [new(SignatureOutput, signature)]);
         }, cancellationToken).ConfigureAwait(false);
@@ -139,7 +143,7 @@ public sealed class ModelCompiler
 
     /// <summary>The prepare action: input shapes fixed, checked by loading the result in ONNX Runtime.</summary>
     private async Task<(StoredBlob Model, OnnxModelSignature Signature)> PrepareAsync(
-        CompileRun run, StoredBlob model, IReadOnlyList<InputShapeOverride> overrides, string displayName, CancellationToken cancellationToken)
+        CompileRun run, ModelSource model, IReadOnlyList<InputShapeOverride> overrides, CancellationToken cancellationToken)
     {
         var options = new JsonObject
         {
@@ -149,10 +153,10 @@ public sealed class ModelCompiler
                 ["shape"] = new JsonArray([.. o.Shape.Select(d => (JsonNode)JsonValue.Create(d))]),
             })]),
         };
-        var key = new ActionKeyBuilder("prepare", _engine.Version).AddInput(ModelOutput, model.Digest).WithOptions(options).WithSalt(_salt).Build();
+        var key = new ActionKeyBuilder("prepare", _engine.Version).AddInput(ModelOutput, model.Blob.Digest).WithOptions(options).WithSalt(_salt).Build();
         var record = await RunActionAsync(run, key, $"{run.Request.Name}: prepare", async () =>
         {
-            var proto = OnnxModelFile.Read(await ReadBlobAsync(model, cancellationToken).ConfigureAwait(false), displayName);
+            var proto = ReadModel(await ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
             var bag = new DiagnosticBag();
             var changed = new InputShapePass(overrides).Apply(proto, bag);
             run.Diagnostics.AddRange(bag.Items);
@@ -161,9 +165,9 @@ public sealed class ModelCompiler
                 throw new CompileStoppedException();
             }
 
-            var bytes = OnnxModelFile.Write(changed, displayName);
+            var bytes = OnnxModelFile.Write(changed, model.DisplayName);
             var signature = OnnxModelSignature.FromModel(changed);
-            RuntimeModelCheck.Check(bytes, signature, overrides, displayName);
+            RuntimeModelCheck.Check(bytes, signature, overrides, model.DisplayName, model.At);
             var modelBlob = await _cache.Content.PutAsync(bytes, cancellationToken).ConfigureAwait(false);
             var signatureBlob = await _cache.Content.PutAsync(SignatureJson.Write(signature), cancellationToken).ConfigureAwait(false);
             return new ActionRecord("prepare", [new(ModelOutput, modelBlob), new(SignatureOutput, signatureBlob)]);
@@ -201,6 +205,22 @@ public sealed class ModelCompiler
         return record;
     }
 
+    /// <summary>
+    /// Parses the source model. What is wrong with the file (not an ONNX model) is reported where the
+    /// manifest names it, the line a user edits, rather than at a binary file an IDE cannot show.
+    /// </summary>
+    private static ModelProto ReadModel(byte[] bytes, ModelSource model)
+    {
+        try
+        {
+            return OnnxModelFile.Read(bytes, model.DisplayName);
+        }
+        catch (DiagnosticException e) when (model.At is not null)
+        {
+            throw new DiagnosticException(e.Diagnostic with { Location = model.At }, e);
+        }
+    }
+
     private async Task<byte[]> ReadBlobAsync(StoredBlob blob, CancellationToken cancellationToken)
     {
         var stream = _cache.Content.TryOpen(blob.Digest)
@@ -224,6 +244,9 @@ public sealed class ModelCompiler
         resolved?.MeanValues?.Value,
         resolved?.ScaleValues?.Value,
         resolved is null ? null : EncodingSpec.NameOf(resolved.Encoding.Value.From));
+
+    /// <summary>The fetched model: its blob, how diagnostics name it, and where the manifest's input_model says it.</summary>
+    private sealed record ModelSource(StoredBlob Blob, string DisplayName, SourceLocation? At);
 
     /// <summary>The diagnostics, dependencies and counters of one model's compile.</summary>
     private sealed class CompileRun(ModelCompileRequest request)

@@ -16,5 +16,4 @@ public static class PipelineDiagnostics
 
     public static readonly DiagnosticDescriptor RuntimeShapeDisagrees = new(
         "MB6013", DiagnosticSeverity.Error, "ONNX Runtime sees input '{0}' of the prepared model as {1}, but the manifest asks for {2}.");
-
 }

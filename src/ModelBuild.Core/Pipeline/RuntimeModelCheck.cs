@@ -12,7 +12,12 @@ namespace ModelBuild.Core.Pipeline;
 /// </summary>
 internal static class RuntimeModelCheck
 {
-    public static void Check(byte[] model, OnnxModelSignature signature, IReadOnlyList<InputShapeOverride> overrides, string displayName)
+    /// <param name="model">The prepared model's bytes.</param>
+    /// <param name="signature">What ModelBuild describes the model as.</param>
+    /// <param name="overrides">The input shapes the manifest asked for.</param>
+    /// <param name="displayName">The source model as diagnostics name it.</param>
+    /// <param name="at">The manifest's input_model, where a model ONNX Runtime rejects is reported.</param>
+    public static void Check(byte[] model, OnnxModelSignature signature, IReadOnlyList<InputShapeOverride> overrides, string displayName, SourceLocation? at)
     {
         IReadOnlyList<TensorInfo> inputs;
         try
@@ -22,7 +27,7 @@ internal static class RuntimeModelCheck
         }
         catch (OnnxRuntimeException e)
         {
-            throw new DiagnosticException(PipelineDiagnostics.RuntimeRejectedModel.Create(null, OnnxRuntimeLibrary.Version, displayName, e.NativeMessage));
+            throw new DiagnosticException(PipelineDiagnostics.RuntimeRejectedModel.Create(at, OnnxRuntimeLibrary.Version, displayName, e.NativeMessage));
         }
 
         foreach (var requested in overrides)

@@ -11,26 +11,27 @@ public sealed record TargetSelection(TargetCapability Target, Precision Precisio
     /// <param name="targetName">The target as written, e.g. <c>onnx</c>.</param>
     /// <param name="precisionName">The precision as written, e.g. <c>FP16-INT8</c>.</param>
     /// <param name="engineVersion">This engine's version, named when something is not implemented yet.</param>
-    /// <param name="at">Where the request was made (the ModelReference item), for the diagnostic.</param>
-    public static TargetSelection Resolve(string targetName, string precisionName, string engineVersion, SourceLocation? at)
+    /// <param name="targetAt">Where the target was written (the item's ModelTarget), for diagnostics about it.</param>
+    /// <param name="precisionAt">Where the precision was written; a precision the target refuses is reported there.</param>
+    public static TargetSelection Resolve(string targetName, string precisionName, string engineVersion, SourceLocation? targetAt, SourceLocation? precisionAt)
     {
         var target = TargetCatalog.Find(targetName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownTarget.Create(
-            at, targetName, NameSuggestion.DidYouMean(targetName, TargetCatalog.All.Select(t => t.Name)), string.Join(", ", TargetCatalog.All.Select(t => t.Name))));
+            targetAt, targetName, NameSuggestion.DidYouMean(targetName, TargetCatalog.All.Select(t => t.Name)), string.Join(", ", TargetCatalog.All.Select(t => t.Name))));
 
         var precision = Precision.Find(precisionName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownPrecision.Create(
-            at, precisionName, NameSuggestion.DidYouMean(precisionName, Precision.All.Select(p => p.Name)), string.Join(", ", Precision.All)));
+            precisionAt, precisionName, NameSuggestion.DidYouMean(precisionName, Precision.All.Select(p => p.Name)), string.Join(", ", Precision.All)));
 
         if (!target.Supported.Contains(precision))
         {
             throw new DiagnosticException(TargetDiagnostics.UnsupportedPrecision.Create(
-                at, target.Name, precision, target.Description, string.Join(", ", target.Supported)));
+                precisionAt, target.Name, precision, target.Description, string.Join(", ", target.Supported)));
         }
 
         if (!target.Implemented.Contains(precision))
         {
             var implemented = TargetCatalog.All.SelectMany(t => t.Implemented.Select(p => $"{t.Name} {p}"));
             throw new DiagnosticException(TargetDiagnostics.NotImplemented.Create(
-                at, target.Name, precision, engineVersion, string.Join(", ", implemented)));
+                precisionAt, target.Name, precision, engineVersion, string.Join(", ", implemented)));
         }
 
         return new TargetSelection(target, precision);

@@ -1,0 +1,281 @@
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Tests.Onnx;
+using ModelBuild.Core.Tests.Sources;
+
+namespace ModelBuild.Core.Tests.Pipeline;
+
+/// <summary>
+/// Every user mistake is one diagnostic with its code and the line and column to fix, and a failed
+/// compile leaves the cache exactly as it was. Each test starts from a warm cache (the good model
+/// compiled once), so "unchanged" covers records and blobs that exist, not an empty folder.
+/// </summary>
+public sealed class ModelCompilerErrorTests : IDisposable
+{
+    private static readonly SourceLocation TargetAt = new("/work/app/App.csproj", 12, 45);
+    private static readonly SourceLocation PrecisionAt = new("/work/app/App.csproj", 12, 62);
+
+    private readonly EngineWorkspace _workspace = new();
+
+    public void Dispose() => _workspace.Dispose();
+
+    [Fact]
+    public async Task Missing_manifest_is_MB1001_naming_its_absolute_path()
+    {
+        var missing = Path.Combine(_workspace.ModelsFolder, "missing.yaml");
+
+        var error = await FailsAsync("MB1001", _workspace.Request() with { ManifestPath = missing });
+
+        Assert.Equal(new SourceLocation(missing), error.Location);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Yaml_syntax_error_is_MB1002_at_its_line_and_column()
+    {
+        _workspace.WriteManifest("""
+            input_model: tiny.onnx
+            inputs:
+              - name: x
+                shape: [1, 3, 8, 8]
+               layout: NCHW
+            """);
+
+        var error = await FailsAsync("MB1002");
+
+        Assert.Equal(_workspace.ManifestAt(5, 4), error.Location);
+    }
+
+    [Fact]
+    public async Task Unknown_key_is_MB1004_with_did_you_mean()
+    {
+        _workspace.WriteManifest("input_model: tiny.onnx\nshapes: [1, 3, 8, 8]\n");
+
+        var error = await FailsAsync("MB1004");
+
+        Assert.Equal(_workspace.ManifestAt(2, 1), error.Location);
+        Assert.Contains("'shapes'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'shape'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_input_model_is_MB2010_with_the_resolved_absolute_path()
+    {
+        _workspace.WriteManifest("input_model: tinyy.onnx\nshape: [1, 3, 8, 8]\n");
+
+        var error = await FailsAsync("MB2010");
+
+        Assert.Equal(_workspace.ManifestAt(1, 14), error.Location);
+        Assert.Contains(Path.Combine(_workspace.ModelsFolder, "tinyy.onnx"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("files there include: tiny.onnx", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Local_file_that_does_not_match_its_pin_is_MB2012_and_is_not_stored()
+    {
+        var pinned = Sha256Digest.Compute(_workspace.ModelBytes);
+        var other = OtherModelBytes();
+        var path = _workspace.WriteModelsFile("other.onnx", other);
+        _workspace.WriteManifest($"""
+            input_model:
+              source: other.onnx
+              sha256: {pinned}
+            shape: [1, 3, 8, 8]
+            """);
+
+        var error = await FailsAsync("MB2012");
+
+        Assert.Equal(_workspace.ManifestAt(2, 11), error.Location);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains(pinned.Hex, error.Message, StringComparison.Ordinal);
+        Assert.Contains(Sha256Digest.Compute(other).Hex, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Download_that_does_not_match_its_pin_is_MB2012_with_the_url_and_is_not_stored()
+    {
+        using var server = new LoopbackServer();
+        var other = OtherModelBytes();
+        server.Serve("/models/tiny.onnx", other);
+        var url = server.BaseUrl + "models/tiny.onnx";
+
+        // Pinned to content the cache does not hold: a pin the cache holds is served without asking the server.
+        var pinned = Sha256Digest.Compute(OtherModelBytes("released"));
+        _workspace.WriteManifest($"""
+            input_model:
+              source: {url}
+              sha256: {pinned}
+            shape: [1, 3, 8, 8]
+            """);
+
+        var error = await FailsAsync("MB2012");
+
+        Assert.Equal(_workspace.ManifestAt(2, 11), error.Location);
+        Assert.Contains(url, error.Message, StringComparison.Ordinal);
+        Assert.Contains(pinned.Hex, error.Message, StringComparison.Ordinal);
+        Assert.Contains(Sha256Digest.Compute(other).Hex, error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task Png_named_onnx_is_MB4001_at_input_model_and_records_no_action()
+    {
+        await WarmUpAsync();
+        var png = OnnxTestData.TinyPng();
+        var path = _workspace.WriteModelsFile("photo.onnx", png);
+        _workspace.WriteManifest("input_model: photo.onnx\nshape: [1, 3, 8, 8]\n");
+        var before = _workspace.Snapshot();
+
+        var outcome = await _workspace.CompileAsync();
+
+        var error = SingleError(outcome, "MB4001");
+        Assert.Equal(_workspace.ManifestAt(1, 14), error.Location);
+        Assert.Contains($"'{path}' is not an ONNX model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PNG", error.Message, StringComparison.Ordinal);
+
+        // The source itself enters the store whole (sources are cached before they are understood); nothing else does.
+        var after = _workspace.Snapshot();
+        var digest = Sha256Digest.Compute(png).Hex;
+        Assert.Equal([$"+ sha256/{digest[..2]}/{digest}"], after.Blobs.ChangesSince(before.Blobs));
+        after.ActionRecords.AssertUnchangedSince(before.ActionRecords);
+        Assert.Empty(_workspace.CacheTempFiles());
+    }
+
+    [Fact]
+    public async Task Downloaded_file_that_is_not_a_model_is_reported_without_the_url_credentials()
+    {
+        using var server = new LoopbackServer();
+        server.Serve("/models/photo.onnx", OnnxTestData.TinyPng());
+        _workspace.WriteManifest($"""
+            input_model: http://ci:s3cret@127.0.0.1:{server.Port}/models/photo.onnx?token=abc123
+            """);
+
+        var outcome = await _workspace.CompileAsync();
+
+        var error = SingleError(outcome, "MB4001");
+        Assert.Equal(_workspace.ManifestAt(1, 14), error.Location);
+        Assert.Contains($"'http://***@127.0.0.1:{server.Port}/models/photo.onnx?token=***' is not an ONNX model", error.Message, StringComparison.Ordinal);
+        Assert.All(outcome.Diagnostics, d =>
+        {
+            Assert.DoesNotContain("s3cret", d.ToCanonicalString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("abc123", d.ToCanonicalString(), StringComparison.Ordinal);
+        });
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task Shape_of_another_rank_is_MB4051_at_shape_with_both_shapes()
+    {
+        _workspace.WriteManifest("input_model: tiny.onnx\nshape: [1, 3, 8]\n");
+
+        var error = await FailsAsync("MB4051");
+
+        Assert.Equal(_workspace.ManifestAt(2, 8), error.Location);
+        Assert.Contains("[N, 3, 8, 8]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("[1, 3, 8]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_target_is_MB6001_at_ModelTarget_listing_the_targets()
+    {
+        var error = await FailsAsync("MB6001", _workspace.Request("onxx", "FP32", TargetAt, PrecisionAt));
+
+        Assert.Equal(TargetAt, error.Location);
+        Assert.Contains("'onxx'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'onnx'?", error.Message, StringComparison.Ordinal);
+        Assert.Contains("onnx, ort, openvino, rvc2, rvc3, rvc4, hailo", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_precision_is_MB6002_at_Precision_listing_the_precisions()
+    {
+        var error = await FailsAsync("MB6002", _workspace.Request("onnx", "FP64", TargetAt, PrecisionAt));
+
+        Assert.Equal(PrecisionAt, error.Location);
+        Assert.Contains("'FP64'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("FP32, FP16, FP32-INT8, FP16-INT8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Precision_the_target_cannot_run_is_MB6003_naming_what_it_supports()
+    {
+        var error = await FailsAsync("MB6003", _workspace.Request("rvc2", "FP16-INT8", TargetAt, PrecisionAt));
+
+        Assert.Equal(PrecisionAt, error.Location);
+        Assert.Contains("'rvc2'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("FP16-INT8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("supports FP16, FP32", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Valid_combination_not_built_yet_is_MB6004_not_implemented()
+    {
+        var error = await FailsAsync("MB6004", _workspace.Request("onnx", "fp16", TargetAt, PrecisionAt));
+
+        Assert.Equal(PrecisionAt, error.Location);
+        Assert.Contains("Target 'onnx' with Precision FP16 is not implemented", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"ModelBuild {EngineIdentity.Current.DisplayVersion} yet", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Implemented: onnx FP32.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Multi_stage_manifest_is_MB6010_at_the_second_stage()
+    {
+        _workspace.WriteManifest("""
+            shape: [1, 3, 8, 8]
+            stages:
+              detector:
+                input_model: tiny.onnx
+              classifier:
+                input_model: tiny.onnx
+            """);
+
+        var error = await FailsAsync("MB6010");
+
+        Assert.Equal(_workspace.ManifestAt(5, 3), error.Location);
+        Assert.Contains("2 stages (detector, classifier)", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Compiles the good manifest, then the current one, which must fail with exactly one error, changing nothing.</summary>
+    private async Task<Diagnostic> FailsAsync(string code, ModelCompileRequest? request = null)
+    {
+        await WarmUpAsync();
+        var before = _workspace.Snapshot();
+
+        var outcome = await _workspace.CompileAsync(request);
+
+        var error = SingleError(outcome, code);
+        Assert.Equal(0, outcome.ActionsRun);
+        _workspace.Snapshot().AssertUnchangedSince(before);
+        Assert.Empty(_workspace.CacheTempFiles());
+        return error;
+    }
+
+    /// <summary>Compiles the good manifest into the cache and puts the test's manifest back.</summary>
+    private async Task WarmUpAsync()
+    {
+        var manifest = File.ReadAllText(_workspace.ManifestPath);
+        _workspace.WriteManifest(EngineWorkspace.DefaultManifest);
+        ModelCompilerTests.AssertSucceeded(await _workspace.CompileAsync());
+        _workspace.WriteManifest(manifest);
+    }
+
+    private static Diagnostic SingleError(ModelCompileOutcome outcome, string code)
+    {
+        Assert.False(outcome.Succeeded);
+        Assert.Null(outcome.Model);
+        var errors = outcome.Diagnostics.Where(d => d.IsError).ToList();
+        Assert.True(errors.Count == 1 && errors[0].Code == code, $"Expected one {code}, got:\n" + string.Join("\n", outcome.Diagnostics));
+        return errors[0];
+    }
+
+    /// <summary>A valid model other than the workspace's, so its bytes are in no cache yet.</summary>
+    private static byte[] OtherModelBytes(string producerVersion = "tampered")
+    {
+        var model = TinyConvNet.Build();
+        model.ProducerVersion = producerVersion;
+        return OnnxModelFile.Write(model);
+    }
+}

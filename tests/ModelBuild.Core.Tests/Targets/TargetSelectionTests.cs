@@ -1,0 +1,104 @@
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Targets;
+
+namespace ModelBuild.Core.Tests.Targets;
+
+public sealed class TargetSelectionTests
+{
+    private const string Version = "9.8.7";
+    private static readonly SourceLocation TargetAt = new("App.csproj", 7, 40);
+    private static readonly SourceLocation PrecisionAt = new("App.csproj", 7, 58);
+
+    [Theory]
+    [InlineData("onnx", "FP32")]
+    [InlineData("ONNX", "fp32")]
+    [InlineData("Onnx", "Fp32")]
+    public void Names_are_matched_ignoring_case(string target, string precision)
+    {
+        var selection = TargetSelection.Resolve(target, precision, Version, TargetAt, PrecisionAt);
+
+        Assert.Same(TargetCatalog.Onnx, selection.Target);
+        Assert.Same(Precision.FP32, selection.Precision);
+    }
+
+    [Fact]
+    public void Unknown_target_points_at_ModelTarget_and_suggests_the_closest()
+    {
+        var error = Refused("rvc5", "FP16");
+
+        Assert.Equal("MB6001", error.Code);
+        Assert.Equal(TargetAt, error.Location);
+        Assert.StartsWith("Unknown Target 'rvc5'. Did you mean 'rvc2'? Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_target_without_a_close_name_only_lists_the_targets()
+    {
+        var error = Refused("tensorrt", "FP16");
+
+        Assert.Equal("Unknown Target 'tensorrt'. Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message);
+    }
+
+    [Fact]
+    public void Unknown_precision_points_at_Precision_and_lists_the_precisions()
+    {
+        var error = Refused("onnx", "FP16-INT4");
+
+        Assert.Equal("MB6002", error.Code);
+        Assert.Equal(PrecisionAt, error.Location);
+        Assert.Contains("'FP16-INT4'", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Known precisions: FP32, FP16, FP32-INT8, FP16-INT8.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Target_is_checked_before_precision()
+    {
+        Assert.Equal("MB6001", Refused("rvc9", "FP64").Code);
+    }
+
+    [Theory]
+    [InlineData("rvc2", "FP16-INT8", "FP16, FP32")]
+    [InlineData("rvc2", "FP32-INT8", "FP16, FP32")]
+    [InlineData("hailo", "FP32", "FP32-INT8, FP16-INT8")]
+    [InlineData("hailo", "FP16", "FP32-INT8, FP16-INT8")]
+    [InlineData("rvc3", "FP32", "FP16, FP16-INT8")]
+    public void Precision_the_hardware_cannot_run_is_MB6003_with_what_it_can(string target, string precision, string supported)
+    {
+        var error = Refused(target, precision);
+
+        Assert.Equal("MB6003", error.Code);
+        Assert.Equal(PrecisionAt, error.Location);
+        Assert.StartsWith($"Target '{target}' does not support Precision {precision}; it supports {supported} (", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("onnx", "FP16")]
+    [InlineData("onnx", "FP16-INT8")]
+    [InlineData("ort", "FP32")]
+    [InlineData("rvc2", "FP16")]
+    [InlineData("hailo", "FP32-INT8")]
+    public void Supported_but_not_built_yet_is_MB6004_naming_the_version_and_what_works(string target, string precision)
+    {
+        var error = Refused(target, precision);
+
+        Assert.Equal("MB6004", error.Code);
+        Assert.Equal(PrecisionAt, error.Location);
+        Assert.Equal($"Target '{target}' with Precision {precision} is not implemented in ModelBuild {Version} yet. Implemented: onnx FP32.", error.Message);
+    }
+
+    [Fact]
+    public void Without_locations_the_errors_have_none()
+    {
+        var exception = Assert.Throws<DiagnosticException>(() => TargetSelection.Resolve("onnx", "FP16", Version, null, null));
+
+        Assert.Null(exception.Diagnostic.Location);
+        Assert.StartsWith("modelbuild: error MB6004: ", exception.Diagnostic.ToCanonicalString(), StringComparison.Ordinal);
+    }
+
+    private static Diagnostic Refused(string target, string precision)
+    {
+        var exception = Assert.Throws<DiagnosticException>(() => TargetSelection.Resolve(target, precision, Version, TargetAt, PrecisionAt));
+        Assert.True(exception.Diagnostic.IsError);
+        return exception.Diagnostic;
+    }
+}
