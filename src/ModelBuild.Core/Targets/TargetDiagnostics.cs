@@ -6,7 +6,7 @@ namespace ModelBuild.Core.Targets;
 public static class TargetDiagnostics
 {
     public static readonly DiagnosticDescriptor UnknownTarget = new(
-        "MB6001", DiagnosticSeverity.Error, "Unknown ModelTarget '{0}'.{1} Known targets: {2}.");
+        "MB6001", DiagnosticSeverity.Error, "Unknown target '{0}'.{1} Known targets: {2}.");
 
     public static readonly DiagnosticDescriptor UnknownPrecision = new(
         "MB6002", DiagnosticSeverity.Error, "Unknown Precision '{0}'.{1} Known precisions: {2}.");

@@ -62,7 +62,7 @@ public sealed partial class CompileCommandErrorTests : IDisposable
         var unsupported = Compile("--target", "rvc2", "--precision", "FP16-INT8");
 
         Assert.Equal((1, 1), (unknown.ExitCode, unsupported.ExitCode));
-        Assert.StartsWith("modelbuild: error MB6001: Unknown Target 'rvc9'. Did you mean 'rvc2'? Known targets: onnx, ", Assert.Single(unknown.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith("modelbuild: error MB6001: Unknown target 'rvc9'. Did you mean 'rvc2'? Known targets: onnx, ", Assert.Single(unknown.ErrorLines), StringComparison.Ordinal);
         Assert.StartsWith("modelbuild: error MB6003: Target 'rvc2' does not support Precision FP16-INT8; it supports FP16, FP32 ", Assert.Single(unsupported.ErrorLines), StringComparison.Ordinal);
         unknown.AssertNoStackTrace();
         unsupported.AssertNoStackTrace();

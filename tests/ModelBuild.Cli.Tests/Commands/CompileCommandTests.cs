@@ -37,7 +37,7 @@ public sealed class CompileCommandTests : IDisposable
     {
         Assert.Equal(0, Compile().ExitCode);
 
-        var result = EngineJson.Read<ModelResult>(Path.Combine(_workspace.OutputDir, EngineFiles.Result));
+        var result = EngineJson.ReadResult(Path.Combine(_workspace.OutputDir, EngineFiles.Result));
         Assert.Equal(("tiny", _workspace.ManifestPath, "onnx", "FP32"), (result.Name, result.Manifest, result.Target, result.Precision));
         var file = Assert.Single(result.Outputs);
         Assert.Equal(("tiny.onnx", "tiny.onnx"), (file.File, file.LogicalName));

@@ -28,7 +28,7 @@ public sealed class TargetSelectionTests
 
         Assert.Equal("MB6001", error.Code);
         Assert.Equal(TargetAt, error.Location);
-        Assert.StartsWith("Unknown Target 'rvc5'. Did you mean 'rvc2'? Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unknown target 'rvc5'. Did you mean 'rvc2'? Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class TargetSelectionTests
     {
         var error = Refused("tensorrt", "FP16");
 
-        Assert.Equal("Unknown Target 'tensorrt'. Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message);
+        Assert.Equal("Unknown target 'tensorrt'. Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message);
     }
 
     [Fact]
