@@ -4,17 +4,9 @@ namespace ModelBuild.Runtime.Tests.Runtime;
 
 public sealed class InferenceSessionTests
 {
-    public static TheoryData<TensorElementType> AllElementTypes => new(
-        TensorElementType.Float, TensorElementType.Double, TensorElementType.Float16, TensorElementType.BFloat16,
-        TensorElementType.Int8, TensorElementType.UInt8, TensorElementType.Int16, TensorElementType.UInt16,
-        TensorElementType.Int32, TensorElementType.UInt32, TensorElementType.Int64, TensorElementType.UInt64,
-        TensorElementType.Bool, TensorElementType.String);
+    public static TheoryData<TensorElementType> AllElementTypes => new(SampleTensors.AllTypes);
 
-    public static TheoryData<TensorElementType> NumericElementTypes => new(
-        TensorElementType.Float, TensorElementType.Double, TensorElementType.Float16, TensorElementType.BFloat16,
-        TensorElementType.Int8, TensorElementType.UInt8, TensorElementType.Int16, TensorElementType.UInt16,
-        TensorElementType.Int32, TensorElementType.UInt32, TensorElementType.Int64, TensorElementType.UInt64,
-        TensorElementType.Bool);
+    public static TheoryData<TensorElementType> NumericElementTypes => new(SampleTensors.AllTypes.Where(t => t != TensorElementType.String));
 
     [Fact]
     public void Relu_runs_on_float_tensors_from_bytes()
