@@ -10,6 +10,9 @@ namespace ModelBuild.Runtime;
 /// </summary>
 public sealed unsafe class InferenceSession : IDisposable
 {
+    // Up to this many inputs or outputs, a run keeps its pointer tables on the stack.
+    private const int StackTableLimit = 32;
+
     private readonly OrtSessionHandle _session;
     private readonly TensorInfo[] _inputs;
     private readonly TensorInfo[] _outputs;
@@ -21,8 +24,6 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly nint[] _outputNames;
     private readonly byte[][] _pinnedNames;
     private readonly int[] _allOutputs;
-
-    private const int StackTableLimit = 32;
 
     // A pinned copy of the model, only when ORT keeps reading the bytes after creation
     // (session.use_ort_model_bytes_directly); held so it lives as long as the session.
@@ -119,8 +120,9 @@ public sealed unsafe class InferenceSession : IDisposable
         var inputCount = inputs.Count;
         var outputCount = outputOrder.Length;
 
-        // Values made for this call only, released in the finally block below whatever happens.
-        // Small models keep these tables on the stack (zero-initialized).
+        // Values made for this call only, as plain pointers released in the finally block below whatever
+        // happens: nothing outlives the call, and a finalizable SafeHandle per value would cost more than
+        // the rest of the binding's per-run work. Small models keep these tables on the stack (zeroed).
         Span<nint> inputValues = inputCount <= StackTableLimit ? stackalloc nint[inputCount] : new nint[inputCount];
         Span<nint> inputNames = inputCount <= StackTableLimit ? stackalloc nint[inputCount] : new nint[inputCount];
         Span<GCHandle> pins = inputCount <= StackTableLimit ? stackalloc GCHandle[inputCount] : new GCHandle[inputCount];
