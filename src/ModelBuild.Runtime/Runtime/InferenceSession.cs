@@ -10,6 +10,9 @@ namespace ModelBuild.Runtime;
 /// </summary>
 public sealed unsafe class InferenceSession : IDisposable
 {
+    // Up to this many inputs or outputs, a run keeps its pointer tables on the stack.
+    private const int StackTableLimit = 32;
+
     private readonly OrtSessionHandle _session;
     private readonly TensorInfo[] _inputs;
     private readonly TensorInfo[] _outputs;
@@ -22,8 +25,9 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly byte[][] _pinnedNames;
     private readonly int[] _allOutputs;
 
-    // Only set when ORT keeps reading the model bytes after creation (session.use_ort_model_bytes_directly).
-    private readonly byte[]? _pinnedModel;
+    // A pinned copy of the model, only when ORT keeps reading the bytes after creation
+    // (session.use_ort_model_bytes_directly); held so it lives as long as the session.
+    private readonly byte[]? _keptModel;
 
     /// <summary>Loads a model from its bytes (ONNX or ORT format) with default options.</summary>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime refused the model.</exception>
@@ -35,36 +39,8 @@ public sealed unsafe class InferenceSession : IDisposable
     /// <summary>Loads a model from its bytes (ONNX or ORT format).</summary>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime refused the model or an option.</exception>
     public InferenceSession(byte[] model, SessionOptions options)
+        : this(LoadFromBytes(model, options, out var keptModel), keptModel)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
-        var api = OnnxRuntimeLibrary.Api;
-        var env = OnnxRuntimeLibrary.Environment.DangerousGetHandle();
-        var source = model;
-        if (options.UsesModelBytesDirectly)
-        {
-            _pinnedModel = GC.AllocateUninitializedArray<byte>(model.Length, pinned: true);
-            model.CopyTo(_pinnedModel, 0);
-            source = _pinnedModel;
-        }
-
-        nint session;
-        using (var nativeOptions = options.CreateNative())
-        {
-            fixed (byte* data = source)
-            {
-                OrtStatus.Check(
-                    api.CreateSessionFromArray(env, data, (nuint)source.Length, nativeOptions.DangerousGetHandle(), &session),
-                    $"load the model ({source.Length} bytes)");
-            }
-        }
-
-        _session = new OrtSessionHandle(session);
-        (_inputs, _outputs) = ReadMetadataOrRelease(_session);
-        (_inputIndex, _inputNames, var inputNameBytes) = IndexPorts(_inputs);
-        (_outputIndex, _outputNames, var outputNameBytes) = IndexPorts(_outputs);
-        _pinnedNames = [.. inputNameBytes, .. outputNameBytes];
-        _allOutputs = Enumerable.Range(0, _outputs.Length).ToArray();
     }
 
     /// <summary>Loads a model file (ONNX or ORT format) with default options; external data is found beside it.</summary>
@@ -77,25 +53,15 @@ public sealed unsafe class InferenceSession : IDisposable
     /// <summary>Loads a model file (ONNX or ORT format); external data is found beside it.</summary>
     /// <exception cref="OnnxRuntimeException">The file is missing or ONNX Runtime refused the model or an option.</exception>
     public InferenceSession(string modelPath, SessionOptions options)
+        : this(LoadFromFile(modelPath, options), keptModel: null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(modelPath);
-        ArgumentNullException.ThrowIfNull(options);
-        var api = OnnxRuntimeLibrary.Api;
-        var env = OnnxRuntimeLibrary.Environment.DangerousGetHandle();
-        var fullPath = Path.GetFullPath(modelPath);
-        nint session;
-        using (var nativeOptions = options.CreateNative())
-        {
-            fixed (byte* path = NativeText.OrtPath(fullPath))
-            {
-                OrtStatus.Check(
-                    api.CreateSession(env, path, nativeOptions.DangerousGetHandle(), &session),
-                    $"load the model '{fullPath}'");
-            }
-        }
+    }
 
-        _session = new OrtSessionHandle(session);
-        (_inputs, _outputs) = ReadMetadataOrRelease(_session);
+    private InferenceSession(OrtSessionHandle session, byte[]? keptModel)
+    {
+        _session = session;
+        _keptModel = keptModel;
+        (_inputs, _outputs) = ReadMetadataOrRelease(session);
         (_inputIndex, _inputNames, var inputNameBytes) = IndexPorts(_inputs);
         (_outputIndex, _outputNames, var outputNameBytes) = IndexPorts(_outputs);
         _pinnedNames = [.. inputNameBytes, .. outputNameBytes];
@@ -154,12 +120,15 @@ public sealed unsafe class InferenceSession : IDisposable
         var inputCount = inputs.Count;
         var outputCount = outputOrder.Length;
 
-        // Values made for this call only: released in the finally block below, whatever happens.
-        var inputValues = new nint[inputCount];
-        var outputValues = new nint[outputCount];
-        var pins = new GCHandle[inputCount];
-        var inputNames = new nint[inputCount];
-        var outputNames = ReferenceEquals(outputOrder, _allOutputs) ? _outputNames : new nint[outputCount];
+        // Values made for this call only, as plain pointers released in the finally block below whatever
+        // happens: nothing outlives the call, and a finalizable SafeHandle per value would cost more than
+        // the rest of the binding's per-run work. Small models keep these tables on the stack (zeroed).
+        Span<nint> inputValues = inputCount <= StackTableLimit ? stackalloc nint[inputCount] : new nint[inputCount];
+        Span<nint> inputNames = inputCount <= StackTableLimit ? stackalloc nint[inputCount] : new nint[inputCount];
+        Span<GCHandle> pins = inputCount <= StackTableLimit ? stackalloc GCHandle[inputCount] : new GCHandle[inputCount];
+        Span<nint> outputValues = outputCount <= StackTableLimit ? stackalloc nint[outputCount] : new nint[outputCount];
+        var allOutputs = ReferenceEquals(outputOrder, _allOutputs);
+        Span<nint> outputNames = allOutputs ? _outputNames : outputCount <= StackTableLimit ? stackalloc nint[outputCount] : new nint[outputCount];
         OrtRunOptionsHandle? runOptions = null;
         var registration = default(CancellationTokenRegistration);
         try
@@ -173,7 +142,7 @@ public sealed unsafe class InferenceSession : IDisposable
                 }
             }
 
-            if (!ReferenceEquals(outputNames, _outputNames))
+            if (!allOutputs)
             {
                 for (var j = 0; j < outputCount; j++)
                 {
@@ -237,15 +206,16 @@ public sealed unsafe class InferenceSession : IDisposable
                 }
             }
 
-            for (var i = 0; i < pins.Length; i++)
+            foreach (ref var pin in pins)
             {
-                if (pins[i].IsAllocated)
+                if (pin.IsAllocated)
                 {
-                    pins[i].Free();
+                    pin.Free();
                 }
             }
 
             GC.KeepAlive(_pinnedNames);
+            GC.KeepAlive(_keptModel);
         }
     }
 
@@ -356,6 +326,56 @@ public sealed unsafe class InferenceSession : IDisposable
 
     private static string Describe(TensorInfo[] ports) =>
         ports.Length == 0 ? "(none)" : string.Join(", ", ports.Select(p => p.ToString()));
+
+    private static OrtSessionHandle LoadFromBytes(byte[] model, SessionOptions options, out byte[]? keptModel)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        keptModel = null;
+        var source = model;
+        if (options.UsesModelBytesDirectly)
+        {
+            keptModel = GC.AllocateUninitializedArray<byte>(model.Length, pinned: true);
+            model.CopyTo(keptModel, 0);
+            source = keptModel;
+        }
+
+        var api = OnnxRuntimeLibrary.Api;
+        var env = OnnxRuntimeLibrary.Environment.DangerousGetHandle();
+        nint session;
+        using (var nativeOptions = options.CreateNative())
+        {
+            fixed (byte* data = source)
+            {
+                OrtStatus.Check(
+                    api.CreateSessionFromArray(env, data, (nuint)source.Length, nativeOptions.DangerousGetHandle(), &session),
+                    $"load the model ({source.Length} bytes)");
+            }
+        }
+
+        return new OrtSessionHandle(session);
+    }
+
+    private static OrtSessionHandle LoadFromFile(string modelPath, SessionOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentNullException.ThrowIfNull(options);
+        var api = OnnxRuntimeLibrary.Api;
+        var env = OnnxRuntimeLibrary.Environment.DangerousGetHandle();
+        var fullPath = Path.GetFullPath(modelPath);
+        nint session;
+        using (var nativeOptions = options.CreateNative())
+        {
+            fixed (byte* path = NativeText.OrtPath(fullPath))
+            {
+                OrtStatus.Check(
+                    api.CreateSession(env, path, nativeOptions.DangerousGetHandle(), &session),
+                    $"load the model '{fullPath}'");
+            }
+        }
+
+        return new OrtSessionHandle(session);
+    }
 
     private static (TensorInfo[] Inputs, TensorInfo[] Outputs) ReadMetadataOrRelease(OrtSessionHandle session)
     {

@@ -117,7 +117,7 @@ internal sealed class OrtAllocationHandle(nint allocator, nint handle) : OrtHand
     }
 
     /// <summary>Reads the buffer as a NUL-terminated UTF-8 string.</summary>
-    public unsafe string ReadUtf8()
+    public string ReadUtf8()
     {
         var added = false;
         DangerousAddRef(ref added);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace ModelBuild.Runtime;
@@ -11,6 +12,18 @@ internal static class OrtStatus
         if (status != 0)
         {
             throw ToException(status, operation);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Check(nint, string)"/>, with the operation given as a format and its one argument, so
+    /// the text is only built when there is an error (these checks sit on the per-run path).
+    /// </summary>
+    public static void Check(nint status, string operationFormat, string argument)
+    {
+        if (status != 0)
+        {
+            throw ToException(status, string.Format(CultureInfo.InvariantCulture, operationFormat, argument));
         }
     }
 

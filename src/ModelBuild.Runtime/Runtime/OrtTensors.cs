@@ -25,7 +25,7 @@ internal static unsafe class OrtTensors
             var rank = (nuint)dims.Length;
             if (tensor.ElementType == TensorElementType.String)
             {
-                OrtStatus.Check(api.CreateTensorAsOrtValue(OnnxRuntimeLibrary.DefaultAllocator, shape, rank, (int)TensorElementType.String, slot), $"create the string tensor for input '{name}'");
+                OrtStatus.Check(api.CreateTensorAsOrtValue(OnnxRuntimeLibrary.DefaultAllocator, shape, rank, (int)TensorElementType.String, slot), "create the string tensor for input '{0}'", name);
                 FillStrings(name, *slot, tensor.RawStrings);
                 return;
             }
@@ -34,7 +34,7 @@ internal static unsafe class OrtTensors
             if (bytes.Length == 0)
             {
                 // No elements: nothing to point at, so let ORT allocate the (empty) buffer.
-                OrtStatus.Check(api.CreateTensorAsOrtValue(OnnxRuntimeLibrary.DefaultAllocator, shape, rank, (int)tensor.ElementType, slot), $"create the tensor for input '{name}'");
+                OrtStatus.Check(api.CreateTensorAsOrtValue(OnnxRuntimeLibrary.DefaultAllocator, shape, rank, (int)tensor.ElementType, slot), "create the tensor for input '{0}'", name);
                 return;
             }
 
@@ -42,7 +42,7 @@ internal static unsafe class OrtTensors
             var memoryInfo = OnnxRuntimeLibrary.CpuMemoryInfo.DangerousGetHandle();
             OrtStatus.Check(
                 api.CreateTensorWithDataAsOrtValue(memoryInfo, (void*)pin.AddrOfPinnedObject(), (nuint)bytes.Length, shape, rank, (int)tensor.ElementType, slot),
-                $"create the tensor for input '{name}'");
+                "create the tensor for input '{0}'", name);
         }
     }
 
@@ -51,19 +51,19 @@ internal static unsafe class OrtTensors
     {
         var api = OnnxRuntimeLibrary.Api;
         int valueType;
-        OrtStatus.Check(api.GetValueType(value, &valueType), $"read the type of output '{name}'");
+        OrtStatus.Check(api.GetValueType(value, &valueType), "read the type of output '{0}'", name);
         if (valueType != OnnxTypeTensor)
         {
             throw new NotSupportedException(RuntimeDiagnostics.NotATensor("Output", name, (OnnxValueKind)valueType));
         }
 
         nint info;
-        OrtStatus.Check(api.GetTensorTypeAndShape(value, &info), $"read the shape of output '{name}'");
+        OrtStatus.Check(api.GetTensorTypeAndShape(value, &info), "read the shape of output '{0}'", name);
         TensorElementType elementType;
         long[] dims;
         using (new OrtTensorTypeAndShapeInfoHandle(info))
         {
-            (elementType, dims) = ReadTypeAndShape(info, $"output '{name}'");
+            (elementType, dims) = ReadTypeAndShape(info, name);
         }
 
         if (!TensorElementTypes.IsSupported(elementType))
@@ -86,7 +86,7 @@ internal static unsafe class OrtTensors
         if (bytes.Length > 0)
         {
             void* data;
-            OrtStatus.Check(api.GetTensorMutableData(value, &data), $"read the data of output '{name}'");
+            OrtStatus.Check(api.GetTensorMutableData(value, &data), "read the data of output '{0}'", name);
             new ReadOnlySpan<byte>(data, bytes.Length).CopyTo(bytes);
         }
 
@@ -94,19 +94,19 @@ internal static unsafe class OrtTensors
     }
 
     /// <summary>Reads the element type and dimensions of a tensor type (not owned by this call).</summary>
-    public static (TensorElementType ElementType, long[] Dimensions) ReadTypeAndShape(nint tensorTypeAndShape, string what)
+    public static (TensorElementType ElementType, long[] Dimensions) ReadTypeAndShape(nint tensorTypeAndShape, string name)
     {
         var api = OnnxRuntimeLibrary.Api;
         int elementType;
-        OrtStatus.Check(api.GetTensorElementType(tensorTypeAndShape, &elementType), $"read the element type of {what}");
+        OrtStatus.Check(api.GetTensorElementType(tensorTypeAndShape, &elementType), "read the element type of '{0}'", name);
         nuint rank;
-        OrtStatus.Check(api.GetDimensionsCount(tensorTypeAndShape, &rank), $"read the rank of {what}");
+        OrtStatus.Check(api.GetDimensionsCount(tensorTypeAndShape, &rank), "read the rank of '{0}'", name);
         var dims = new long[rank];
         if (rank > 0)
         {
             fixed (long* d = dims)
             {
-                OrtStatus.Check(api.GetDimensions(tensorTypeAndShape, d, rank), $"read the shape of {what}");
+                OrtStatus.Check(api.GetDimensions(tensorTypeAndShape, d, rank), "read the shape of '{0}'", name);
             }
         }
 
@@ -118,7 +118,7 @@ internal static unsafe class OrtTensors
     {
         var api = OnnxRuntimeLibrary.Api;
         int onnxType;
-        OrtStatus.Check(api.GetOnnxTypeFromTypeInfo(typeInfo, &onnxType), $"read the kind of '{name}'");
+        OrtStatus.Check(api.GetOnnxTypeFromTypeInfo(typeInfo, &onnxType), "read the kind of '{0}'", name);
         if (onnxType != OnnxTypeTensor)
         {
             return new TensorInfo
@@ -133,8 +133,8 @@ internal static unsafe class OrtTensors
 
         // The tensor info belongs to the type info; it is not released separately.
         nint tensorInfo;
-        OrtStatus.Check(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), $"read the tensor type of '{name}'");
-        var (elementType, dims) = ReadTypeAndShape(tensorInfo, $"'{name}'");
+        OrtStatus.Check(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "read the tensor type of '{0}'", name);
+        var (elementType, dims) = ReadTypeAndShape(tensorInfo, name);
         var hasShape = api.TensorTypeAndShapeHasShape != null
             ? api.TensorTypeAndShapeHasShape(tensorInfo) != 0
             : dims.Length > 0;
@@ -144,7 +144,7 @@ internal static unsafe class OrtTensors
             var names = new nint[dims.Length];
             fixed (nint* n = names)
             {
-                OrtStatus.Check(api.GetSymbolicDimensions(tensorInfo, (byte**)n, (nuint)names.Length), $"read the dimension names of '{name}'");
+                OrtStatus.Check(api.GetSymbolicDimensions(tensorInfo, (byte**)n, (nuint)names.Length), "read the dimension names of '{0}'", name);
             }
 
             for (var i = 0; i < names.Length; i++)
@@ -200,7 +200,7 @@ internal static unsafe class OrtTensors
                 p[i] = (nint)(b + offsets[i]);
             }
 
-            OrtStatus.Check(OnnxRuntimeLibrary.Api.FillStringTensor(value, (byte**)p, (nuint)strings.Length), $"fill the string tensor for input '{name}'");
+            OrtStatus.Check(OnnxRuntimeLibrary.Api.FillStringTensor(value, (byte**)p, (nuint)strings.Length), "fill the string tensor for input '{0}'", name);
         }
     }
 
@@ -214,13 +214,13 @@ internal static unsafe class OrtTensors
 
         var api = OnnxRuntimeLibrary.Api;
         nuint length;
-        OrtStatus.Check(api.GetStringTensorDataLength(value, &length), $"read the string lengths of output '{name}'");
+        OrtStatus.Check(api.GetStringTensorDataLength(value, &length), "read the string lengths of output '{0}'", name);
         var buffer = new byte[(int)length + 1];
         var offsets = new nuint[count];
         fixed (byte* b = buffer)
         fixed (nuint* o = offsets)
         {
-            OrtStatus.Check(api.GetStringTensorContent(value, b, length, o, (nuint)count), $"read the strings of output '{name}'");
+            OrtStatus.Check(api.GetStringTensorContent(value, b, length, o, (nuint)count), "read the strings of output '{0}'", name);
         }
 
         for (var i = 0; i < count; i++)

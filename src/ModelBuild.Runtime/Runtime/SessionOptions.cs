@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace ModelBuild.Runtime;
 
 /// <summary>
@@ -49,7 +51,7 @@ public sealed record SessionOptions
     /// Further ORT session config entries (see ORT's <c>onnxruntime_session_options_config_keys.h</c>).
     /// Applied last, in ordinal key order, so they override what the properties above set.
     /// </summary>
-    public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Creates the native options; the caller owns and disposes the handle.</summary>
     internal unsafe OrtSessionOptionsHandle CreateNative()

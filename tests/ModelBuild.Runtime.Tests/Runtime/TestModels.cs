@@ -98,22 +98,23 @@ internal static class TestModels
     }
 
     /// <summary>
-    /// y = x·I·I·…·I with <paramref name="count"/> MatMuls of a [size,size] identity: slow enough to cancel mid-run,
-    /// and the result equals the input.
+    /// y = Loop(x) with a trip count of long.MaxValue and a body that negates its value: a run that only
+    /// ends when it is cancelled.
     /// </summary>
-    public static byte[] MatMulChain(int count, int size)
+    public static byte[] EndlessLoop()
     {
-        var identity = new float[size * size];
-        for (var i = 0; i < size; i++)
-        {
-            identity[(i * size) + i] = 1f;
-        }
+        var body = new GraphProto { Name = "body" };
+        body.Input.Add(Value("i", TensorElementType.Int64));
+        body.Input.Add(Value("cond_in", TensorElementType.Bool));
+        body.Input.Add(Value("v_in", TensorElementType.Float, 1));
+        body.Node.Add(Node("Identity", ["cond_in"], ["cond_out"]));
+        body.Node.Add(Node("Neg", ["v_in"], ["v_out"]));
+        body.Output.Add(Value("cond_out", TensorElementType.Bool));
+        body.Output.Add(Value("v_out", TensorElementType.Float, 1));
 
-        var weight = new TensorProto { Name = "w", DataType = (int)TensorElementType.Float };
-        weight.Dims.AddRange([size, size]);
-        weight.FloatData.AddRange(identity);
-        var nodes = Enumerable.Range(0, count)
-            .Select(i => Node("MatMul", [i == 0 ? "x" : $"h{i - 1}", "w"], [i == count - 1 ? "y" : $"h{i}"]));
-        return Build(nodes, [Value("x", TensorElementType.Float, size, size)], [Value("y", TensorElementType.Float, size, size)], [weight]);
+        var tripCount = new TensorProto { Name = "max", DataType = (int)TensorElementType.Int64, Int64Data = { long.MaxValue } };
+        var keepGoing = new TensorProto { Name = "true", DataType = (int)TensorElementType.Bool, Int32Data = { 1 } };
+        var loop = Node("Loop", ["max", "true", "x"], ["y"], new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body });
+        return Build([loop], [Value("x", TensorElementType.Float, 1)], [Value("y", TensorElementType.Float, 1)], [tripCount, keepGoing]);
     }
 }

@@ -3,6 +3,14 @@ namespace ModelBuild.Runtime.Tests;
 /// <summary>Tensors with telling values (extremes, negatives, fractions) for every element type.</summary>
 internal static class SampleTensors
 {
+    public static readonly TensorElementType[] AllTypes =
+    [
+        TensorElementType.Float, TensorElementType.Double, TensorElementType.Float16, TensorElementType.BFloat16,
+        TensorElementType.Int8, TensorElementType.UInt8, TensorElementType.Int16, TensorElementType.UInt16,
+        TensorElementType.Int32, TensorElementType.UInt32, TensorElementType.Int64, TensorElementType.UInt64,
+        TensorElementType.Bool, TensorElementType.String,
+    ];
+
     public static Tensor Create(TensorElementType type, long[] shape)
     {
         var count = (int)shape.Aggregate(1L, (a, b) => a * b);

@@ -1,0 +1,20 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- --filter '*'
+// Reports go to benchmarks/results/ (ignored by git) when run inside the repository.
+var config = DefaultConfig.Instance.WithArtifactsPath(ResultsFolder());
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+
+static string ResultsFolder()
+{
+    for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "ModelBuild.sln")))
+        {
+            return Path.Combine(directory.FullName, "benchmarks", "results");
+        }
+    }
+
+    return Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts");
+}
