@@ -21,13 +21,11 @@ public sealed class ModelCompiler
 {
     private const string ModelOutput = "model";
     private const string SignatureOutput = "signature";
-    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(30);
-
     private readonly ModelBuildCache _cache;
     private readonly SourceFetcher _fetcher;
     private readonly EngineIdentity _engine;
     private readonly string? _salt;
-    private readonly Action<string> _log;
+    private readonly ActionRunner _actions;
 
     /// <param name="cache">The local cache every action reads and writes.</param>
     /// <param name="fetcher">Brings model sources into <paramref name="cache"/>.</param>
@@ -40,7 +38,7 @@ public sealed class ModelCompiler
         _fetcher = fetcher;
         _engine = engine;
         _salt = salt;
-        _log = log ?? (_ => { });
+        _actions = new ActionRunner(cache, log);
     }
 
     /// <summary>Compiles one model. User mistakes come back as diagnostics, never as exceptions.</summary>
@@ -132,13 +130,13 @@ public sealed class ModelCompiler
     private async Task<OnnxModelSignature> InspectAsync(CompileRun run, ModelSource model, CancellationToken cancellationToken)
     {
         var key = new ActionKeyBuilder("inspect", _engine.Version).AddInput(ModelOutput, model.Blob.Digest).WithSalt(_salt).Build();
-        var record = await RunActionAsync(run, key, $"{run.Request.Name}: inspect", async () =>
+        var record = await _actions.RunAsync(key, $"{run.Request.Name}: inspect", async () =>
         {
-            var proto = ReadModel(await ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
+            var proto = ReadModel(await _actions.ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
             var signature = await _cache.Content.PutAsync(SignatureJson.Write(OnnxModelSignature.FromModel(proto)), cancellationToken).ConfigureAwait(false);
             return new ActionRecord("inspect", [new(SignatureOutput, signature)]);
-        }, cancellationToken).ConfigureAwait(false);
-        return SignatureJson.Read(await ReadBlobAsync(record.Outputs[SignatureOutput], cancellationToken).ConfigureAwait(false));
+        }, run.Tally, cancellationToken).ConfigureAwait(false);
+        return SignatureJson.Read(await _actions.ReadBlobAsync(record.Outputs[SignatureOutput], cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>The prepare action: input shapes fixed, checked by loading the result in ONNX Runtime.</summary>
@@ -154,9 +152,9 @@ public sealed class ModelCompiler
             })]),
         };
         var key = new ActionKeyBuilder("prepare", _engine.Version).AddInput(ModelOutput, model.Blob.Digest).WithOptions(options).WithSalt(_salt).Build();
-        var record = await RunActionAsync(run, key, $"{run.Request.Name}: prepare", async () =>
+        var record = await _actions.RunAsync(key, $"{run.Request.Name}: prepare", async () =>
         {
-            var proto = ReadModel(await ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
+            var proto = ReadModel(await _actions.ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
             var bag = new DiagnosticBag();
             var changed = new InputShapePass(overrides).Apply(proto, bag);
             run.Diagnostics.AddRange(bag.Items);
@@ -171,38 +169,9 @@ public sealed class ModelCompiler
             var modelBlob = await _cache.Content.PutAsync(bytes, cancellationToken).ConfigureAwait(false);
             var signatureBlob = await _cache.Content.PutAsync(SignatureJson.Write(signature), cancellationToken).ConfigureAwait(false);
             return new ActionRecord("prepare", [new(ModelOutput, modelBlob), new(SignatureOutput, signatureBlob)]);
-        }, cancellationToken).ConfigureAwait(false);
-        var preparedSignature = SignatureJson.Read(await ReadBlobAsync(record.Outputs[SignatureOutput], cancellationToken).ConfigureAwait(false));
+        }, run.Tally, cancellationToken).ConfigureAwait(false);
+        var preparedSignature = SignatureJson.Read(await _actions.ReadBlobAsync(record.Outputs[SignatureOutput], cancellationToken).ConfigureAwait(false));
         return (record.Outputs[ModelOutput], preparedSignature);
-    }
-
-    /// <summary>
-    /// Cache first; on a miss, takes the key's cross-process lock, looks again (another process may
-    /// have just finished it), and only then computes. A failed computation records nothing.
-    /// </summary>
-    private async Task<ActionRecord> RunActionAsync(CompileRun run, ActionKey key, string description, Func<Task<ActionRecord>> compute, CancellationToken cancellationToken)
-    {
-        if (_cache.Actions.TryGet(key) is { } hit)
-        {
-            run.ActionsCached++;
-            return hit;
-        }
-
-        using var held = await _cache.AcquireLockAsync(
-            key.Digest.Hex,
-            LockTimeout,
-            holder => _log($"ModelBuild: waiting for {description}, being computed by {holder}"),
-            cancellationToken).ConfigureAwait(false);
-        if (_cache.Actions.TryGet(key) is { } afterWait)
-        {
-            run.ActionsCached++;
-            return afterWait;
-        }
-
-        var record = await compute().ConfigureAwait(false);
-        _cache.Actions.Put(key, record);
-        run.ActionsRun++;
-        return record;
     }
 
     /// <summary>
@@ -218,18 +187,6 @@ public sealed class ModelCompiler
         catch (DiagnosticException e) when (model.At is not null)
         {
             throw new DiagnosticException(e.Diagnostic with { Location = model.At }, e);
-        }
-    }
-
-    private async Task<byte[]> ReadBlobAsync(StoredBlob blob, CancellationToken cancellationToken)
-    {
-        var stream = _cache.Content.TryOpen(blob.Digest)
-            ?? throw new InvalidOperationException($"Blob {blob} vanished from the cache while it was in use.");
-        await using (stream.ConfigureAwait(false))
-        {
-            var bytes = new byte[blob.Size];
-            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-            return bytes;
         }
     }
 
@@ -257,12 +214,10 @@ public sealed class ModelCompiler
 
         public List<string> Dependencies { get; } = [];
 
-        public int ActionsRun { get; set; }
-
-        public int ActionsCached { get; set; }
+        public ActionTally Tally { get; } = new();
 
         public ModelCompileOutcome Outcome(CompiledModel? model) =>
-            new(Diagnostics.Any(d => d.IsError) ? null : model, Diagnostics, Dependencies, ActionsRun, ActionsCached);
+            new(Diagnostics.Any(d => d.IsError) ? null : model, Diagnostics, Dependencies, Tally.Run, Tally.Cached);
     }
 
     /// <summary>Unwinds a compile whose reasons are already in its diagnostics.</summary>
