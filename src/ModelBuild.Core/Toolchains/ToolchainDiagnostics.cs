@@ -59,6 +59,4 @@ public static class ToolchainDiagnostics
     public static readonly DiagnosticDescriptor WorkFolderUnusable = new(
         "MB6118", DiagnosticSeverity.Error, "Cannot use the folder '{0}' for the vendor compile: {1}");
 
-    public static readonly DiagnosticDescriptor ToolVersionUnknown = new(
-        "MB6119", DiagnosticSeverity.Warning, "{0} printed no version for '{1}'; its cache key holds only its file digest.");
 }
