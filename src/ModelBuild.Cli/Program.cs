@@ -11,6 +11,7 @@ internal static class Program
         {
             CompileCommand.Create(),
             InferCommand.Create(),
+            VendorCompileCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

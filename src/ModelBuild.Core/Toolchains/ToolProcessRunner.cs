@@ -104,9 +104,12 @@ public sealed class ToolProcessRunner
 
         var head = new List<string>();
         var tail = new LastLines(QuotedLines);
+
+        // stdout and stderr arrive on two threads; an error line must not be pushed out of the quote by output read later.
+        var errorTail = new LastLines(QuotedLines / 2);
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Receive(e.Data, head, tail);
-        process.ErrorDataReceived += (_, e) => Receive(e.Data, head, tail);
+        process.OutputDataReceived += (_, e) => Receive(e.Data, head, tail, null);
+        process.ErrorDataReceived += (_, e) => Receive(e.Data, head, tail, errorTail);
         _log.Write($"$ {invocation.CommandLine}");
         try
         {
@@ -142,7 +145,7 @@ public sealed class ToolProcessRunner
 
             _log.Write($"(timed out after {Describe(_timeout)}; {invocation.Tool.Name} and its child processes were stopped)");
             throw new DiagnosticException(ToolchainDiagnostics.ToolTimedOut.Create(
-                null, invocation.Tool.Name, Describe(_timeout), _log.Path, FormatLines(tail.Snapshot())));
+                null, invocation.Tool.Name, Describe(_timeout), _log.Path, FormatLines(Quoted(tail, errorTail))));
         }
 
         _log.Write(string.Create(CultureInfo.InvariantCulture, $"(exit code {process.ExitCode})"));
@@ -152,7 +155,7 @@ public sealed class ToolProcessRunner
             first = [.. head];
         }
 
-        return new ToolRunResult(process.ExitCode, first, tail.Snapshot());
+        return new ToolRunResult(process.ExitCode, first, Quoted(tail, errorTail));
     }
 
     /// <summary>The quoted form of a tool's last lines in a one-line diagnostic: trimmed, separated by " | ".</summary>
@@ -173,12 +176,22 @@ public sealed class ToolProcessRunner
             ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.##} min")
             : string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0.##} h");
 
-    private void Receive(string? line, List<string> head, LastLines tail)
+    /// <summary>The last lines, with any of stderr's last lines that output read later pushed out put back at the end.</summary>
+    private static List<string> Quoted(LastLines tail, LastLines errorTail)
+    {
+        var lines = tail.Snapshot().ToList();
+        var missing = errorTail.Snapshot().Where(l => !lines.Contains(l)).ToList();
+        return [.. lines.Skip(Math.Max(0, lines.Count + missing.Count - QuotedLines)), .. missing];
+    }
+
+    private void Receive(string? line, List<string> head, LastLines tail, LastLines? errorTail)
     {
         if (line is null)
         {
             return;
         }
+
+        errorTail?.Add(line);
 
         lock (head)
         {

@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Toolchains;
 
-/// <summary>Diagnostics of the vendor toolchain layer (MB6100–MB6199).</summary>
+/// <summary>Diagnostics of the vendor toolchain layer (codes 6101 and up of the 6100 range).</summary>
 public static class ToolchainDiagnostics
 {
     public static readonly DiagnosticDescriptor ToolNotFound = new(
