@@ -94,4 +94,44 @@ public static class SourceDiagnostics
     public static readonly DiagnosticDescriptor NpmTarballUnreadable = new(
         "MB2026", DiagnosticSeverity.Error,
         "The tarball of {0} cannot be read: {1}");
+
+    /// <summary>A redirect the engine does not follow.</summary>
+    public static readonly DiagnosticDescriptor RedirectRefused = new(
+        "MB2016", DiagnosticSeverity.Error,
+        "Downloading {0} was stopped at a redirect to {1}: {2}.");
+
+    /// <summary>A redirect chain longer than the limit.</summary>
+    public static readonly DiagnosticDescriptor TooManyRedirects = new(
+        "MB2017", DiagnosticSeverity.Error,
+        "Downloading {0} failed: more than {1} redirects.");
+
+    /// <summary>The server sends more bytes than the pinned size.</summary>
+    public static readonly DiagnosticDescriptor ContentLongerThanPinned = new(
+        "MB2018", DiagnosticSeverity.Error,
+        "{0} is longer than its pinned size of {1} bytes (the server sends {2}); the download was stopped and nothing was stored.");
+
+    /// <summary>A Retry-After longer than the engine waits.</summary>
+    public static readonly DiagnosticDescriptor RetryAfterTooLong = new(
+        "MB2019", DiagnosticSeverity.Error,
+        "Downloading {0} failed: HTTP {1} asks to retry after {2}, longer than the {3} ModelBuild waits.");
+
+    /// <summary>Offline mode and the content is not cached.</summary>
+    public static readonly DiagnosticDescriptor OfflineMiss = new(
+        "MB2030", DiagnosticSeverity.Error,
+        "{0} is not in the cache, and offline mode (ModelBuildOffline, --offline) allows no download; it is needed by {1}{2}.");
+
+    /// <summary>Locked mode and the lock file would change.</summary>
+    public static readonly DiagnosticDescriptor LockFileWouldChange = new(
+        "MB2031", DiagnosticSeverity.Error,
+        "{0} has no pin in the manifest or in {1}, and locked mode (ModelBuildLockedMode, --locked) does not allow adding one.");
+
+    /// <summary>The lock file is not valid.</summary>
+    public static readonly DiagnosticDescriptor LockFileInvalid = new(
+        "MB2032", DiagnosticSeverity.Error,
+        "The lock file {0} cannot be read: {1}");
+
+    /// <summary>Fetched content differs from its pin in the lock file.</summary>
+    public static readonly DiagnosticDescriptor LockedContentMismatch = new(
+        "MB2033", DiagnosticSeverity.Error,
+        "The content of {0} does not match its pin in {1}: expected {2}, got {3}. Nothing was stored in the cache.");
 }

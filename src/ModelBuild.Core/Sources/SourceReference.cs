@@ -24,7 +24,7 @@ public abstract partial record SourceReference
     private static readonly HashSet<string> ComingLater = new(StringComparer.OrdinalIgnoreCase) { "nuget", "s3", "hf" };
 
     /// <summary>Reads one scheme's source text; throws a <see cref="DiagnosticException"/> at <paramref name="at"/> for bad text.</summary>
-    internal delegate SourceReference SchemeParser(string text, string baseDirectory, SourceLocation? at);
+    internal delegate SourceReference SchemeParser(string text, string baseDirectory, SourceLocation? at, bool allowInsecure);
 
     /// <summary>How diagnostics and logs show this source; never contains a secret.</summary>
     public abstract string DisplayText { get; }
@@ -34,6 +34,9 @@ public abstract partial record SourceReference
     /// pinned by a digest already in the cache are not contacted at all.
     /// </summary>
     internal abstract bool IsLocal { get; }
+
+    /// <summary>The host bytes come from, for progress lines; null for sources on this machine.</summary>
+    internal virtual string? Host => null;
 
     /// <summary>Same as <see cref="DisplayText"/>: safe to print.</summary>
     public sealed override string ToString() => DisplayText;
@@ -46,8 +49,9 @@ public abstract partial record SourceReference
     /// <param name="text">The raw value.</param>
     /// <param name="manifestDirectory">The folder relative paths are resolved against.</param>
     /// <param name="at">Where the value is in the manifest; errors point there.</param>
+    /// <param name="allowInsecure">The source's <c>allow_insecure</c>: plain http beyond this machine is allowed (and warned about).</param>
     /// <exception cref="DiagnosticException">The text is not a supported source.</exception>
-    public static SourceReference Parse(string text, string manifestDirectory, SourceLocation? at = null)
+    public static SourceReference Parse(string text, string manifestDirectory, SourceLocation? at = null, bool allowInsecure = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(manifestDirectory);
@@ -67,7 +71,7 @@ public abstract partial record SourceReference
         var name = scheme.Groups["scheme"].Value;
         if (Parsers.TryGetValue(name, out var parse))
         {
-            return parse(trimmed, manifestDirectory, at);
+            return parse(trimmed, manifestDirectory, at, allowInsecure);
         }
 
         var later = ComingLater.Contains(name) ? " (not supported yet)" : "";
