@@ -8,12 +8,12 @@ public static class SourceDiagnostics
     /// <summary>The source text is empty.</summary>
     public static readonly DiagnosticDescriptor EmptySource = new(
         "MB2001", DiagnosticSeverity.Error,
-        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL or npm:<package>@<version>/<path>.");
+        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL, npm:<package>@<version>/<path>, nuget:<id>/<version>/<path>, hf:<repo>@<revision>/<path> or s3://<bucket>/<key>.");
 
     /// <summary>The source names a scheme ModelBuild does not fetch from.</summary>
     public static readonly DiagnosticDescriptor UnsupportedScheme = new(
         "MB2002", DiagnosticSeverity.Error,
-        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only) or npm:<package>@<version>/<path>.");
+        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only), npm:, nuget:, hf: or s3:.");
 
     /// <summary>Plain http to another machine.</summary>
     public static readonly DiagnosticDescriptor PlainHttpNotAllowed = new(
@@ -134,4 +134,49 @@ public static class SourceDiagnostics
     public static readonly DiagnosticDescriptor LockedContentMismatch = new(
         "MB2033", DiagnosticSeverity.Error,
         "The content of {0} does not match its pin in {1}: expected {2}, got {3}. Nothing was stored in the cache.");
+
+    /// <summary>An hf: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidHuggingFaceSource = new(
+        "MB2040", DiagnosticSeverity.Error,
+        "Invalid hf source '{0}': {1}. Expected hf:<owner/name>@<revision>/<path in the repository>, e.g. hf:org/model@3f2a9c1/onnx/model.onnx.");
+
+    /// <summary>HF_ENDPOINT is not usable.</summary>
+    public static readonly DiagnosticDescriptor InvalidHuggingFaceEndpoint = new(
+        "MB2041", DiagnosticSeverity.Error,
+        "HF_ENDPOINT '{0}' is not an https URL (plain http is only allowed to this machine).");
+
+    /// <summary>The hub refused access.</summary>
+    public static readonly DiagnosticDescriptor HuggingFaceAccessDenied = new(
+        "MB2042", DiagnosticSeverity.Error,
+        "The Hugging Face hub refused {0}: {1}. Gated and private repositories need HF_TOKEN set to a token with access.");
+
+    /// <summary>An s3: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidS3Source = new(
+        "MB2045", DiagnosticSeverity.Error,
+        "Invalid s3 source '{0}': {1}.");
+
+    /// <summary>S3 configuration (credentials, region, endpoint) is not usable.</summary>
+    public static readonly DiagnosticDescriptor S3Unavailable = new(
+        "MB2046", DiagnosticSeverity.Error,
+        "Cannot fetch {0}: {1}");
+
+    /// <summary>A nuget: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidNuGetSource = new(
+        "MB2050", DiagnosticSeverity.Error,
+        "Invalid nuget source '{0}': {1}. Expected nuget:<id>/<version>/<path inside the package>, e.g. nuget:Contoso.Models/1.2.0/models/model.onnx.");
+
+    /// <summary>The package is not in the global packages folder after restore.</summary>
+    public static readonly DiagnosticDescriptor NuGetPackageMissing = new(
+        "MB2051", DiagnosticSeverity.Error,
+        "The NuGet package {0} {1} is not in the global packages folder {2}. Run 'dotnet restore' (the ModelBuild SDK adds a PackageDownload for every nuget: source).");
+
+    /// <summary>The requested path is not in the package.</summary>
+    public static readonly DiagnosticDescriptor NuGetPathNotInPackage = new(
+        "MB2052", DiagnosticSeverity.Error,
+        "'{0}' is not a file in the NuGet package {1}. Similar paths in the package: {2}.");
+
+    /// <summary>dotnet restore of a nuget: source failed.</summary>
+    public static readonly DiagnosticDescriptor NuGetRestoreFailed = new(
+        "MB2053", DiagnosticSeverity.Error,
+        "NuGet could not restore {0} {1} (exit code {2}): {3}");
 }

@@ -50,6 +50,9 @@ public sealed class SourceFetcher : IDisposable
             new LocalFileResolver(cache.Content),
             new HttpResolver(_downloads),
             new NpmResolver(cache, new NpmClient(options.NpmExecutable ?? NpmClient.DefaultExecutable())),
+            new NuGetResolver(cache, options),
+            new HuggingFaceResolver(_downloads, options.Environment),
+            new S3Resolver(_downloads, options.Environment),
         ];
         _resolvers = resolvers.ToDictionary(r => r.SourceType);
     }

@@ -6,7 +6,8 @@ namespace ModelBuild.Core.Sources;
 /// <summary>
 /// Where a model's bytes come from, parsed from a manifest's <c>input_model</c>. A closed
 /// hierarchy: one sealed record per kind of source (<see cref="LocalFileSource"/>,
-/// <see cref="HttpSource"/>, <see cref="NpmSource"/>), each fetched by its own resolver. A new
+/// <see cref="HttpSource"/>, <see cref="NpmSource"/>, <see cref="NuGetSource"/>,
+/// <see cref="HuggingFaceSource"/>, <see cref="S3Source"/>), each fetched by its own resolver. A new
 /// kind is a new record, a row in the scheme table below and a resolver class.
 /// </summary>
 public abstract partial record SourceReference
@@ -18,10 +19,13 @@ public abstract partial record SourceReference
         ["https"] = HttpSource.ParseScheme,
         ["http"] = HttpSource.ParseScheme,
         ["npm"] = NpmSource.ParseScheme,
+        ["nuget"] = NuGetSource.ParseScheme,
+        ["hf"] = HuggingFaceSource.ParseScheme,
+        ["s3"] = S3Source.ParseScheme,
     };
 
     // Named in the error so users know these are planned rather than mistyped.
-    private static readonly HashSet<string> ComingLater = new(StringComparer.OrdinalIgnoreCase) { "nuget", "s3", "hf" };
+    private static readonly HashSet<string> ComingLater = new(StringComparer.OrdinalIgnoreCase) { "gs", "az" };
 
     /// <summary>Reads one scheme's source text; throws a <see cref="DiagnosticException"/> at <paramref name="at"/> for bad text.</summary>
     internal delegate SourceReference SchemeParser(string text, string baseDirectory, SourceLocation? at, bool allowInsecure);
@@ -43,8 +47,9 @@ public abstract partial record SourceReference
 
     /// <summary>
     /// Parses a manifest's <c>input_model</c>: a path (relative to <paramref name="manifestDirectory"/>
-    /// or absolute), <c>file:</c>, <c>https:</c>, <c>http:</c> to this machine, or
-    /// <c>npm:&lt;package&gt;@&lt;version&gt;/&lt;path&gt;</c>.
+    /// or absolute), <c>file:</c>, <c>https:</c>, <c>http:</c> to this machine,
+    /// <c>npm:&lt;package&gt;@&lt;version&gt;/&lt;path&gt;</c>, <c>nuget:&lt;id&gt;/&lt;version&gt;/&lt;path&gt;</c>,
+    /// <c>hf:&lt;repo&gt;@&lt;revision&gt;/&lt;path&gt;</c> or <c>s3://&lt;bucket&gt;/&lt;key&gt;</c>.
     /// </summary>
     /// <param name="text">The raw value.</param>
     /// <param name="manifestDirectory">The folder relative paths are resolved against.</param>
