@@ -179,4 +179,19 @@ public static class SourceDiagnostics
     public static readonly DiagnosticDescriptor NuGetRestoreFailed = new(
         "MB2053", DiagnosticSeverity.Error,
         "NuGet could not restore {0} {1} (exit code {2}): {3}");
+
+    /// <summary>An archive entry that could write outside the extraction folder.</summary>
+    public static readonly DiagnosticDescriptor UnsafeArchiveEntry = new(
+        "MB2060", DiagnosticSeverity.Error,
+        "The entry '{0}' of {1} is {2}; the archive was refused and nothing was extracted.");
+
+    /// <summary>An archive that expands beyond the limits.</summary>
+    public static readonly DiagnosticDescriptor ArchiveTooLarge = new(
+        "MB2061", DiagnosticSeverity.Error,
+        "{0} expands to {1}, beyond what ModelBuild unpacks (a decompression bomb?); nothing was extracted.");
+
+    /// <summary>An archive that cannot be read.</summary>
+    public static readonly DiagnosticDescriptor ArchiveUnreadable = new(
+        "MB2062", DiagnosticSeverity.Error,
+        "{0} cannot be read as {1}: {2}");
 }
