@@ -84,7 +84,7 @@ public sealed class OpenModelZooLoaderTests
         Assert.Equal([1L, 3, 224, 224], model.InputInfo[0].Shape);
         Assert.Equal(["tench", "goldfish"], model.ModelInfo.Labels);
         Assert.Equal(["FP16", "FP32"], model.Precisions);
-        Assert.Equal(10, model.Files[0].Name.Location.Line);
+        Assert.Equal(4, model.Files[0].Name.Location.Line);
     }
 
     [Fact]
