@@ -11,6 +11,8 @@ internal static class Program
         {
             CompileCommand.Create(),
             InferCommand.Create(),
+            DownloadCommand.Create(),
+            InfoCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }
