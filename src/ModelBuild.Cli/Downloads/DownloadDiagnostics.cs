@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Cli.Downloads;
 
-/// <summary>The diagnostics of <c>modelbuild download</c> and <c>modelbuild info</c>, codes MB2110–MB2119.</summary>
+/// <summary>The diagnostics of <c>modelbuild download</c> and <c>modelbuild info</c>, codes MB2110–MB2115.</summary>
 internal static class DownloadDiagnostics
 {
     public static readonly DiagnosticDescriptor NoMatchingModels = new(
