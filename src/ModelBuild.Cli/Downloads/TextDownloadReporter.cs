@@ -9,7 +9,7 @@ namespace ModelBuild.Cli.Downloads;
 /// (CI logs, MSBuild) plain lines: a line every few seconds during a long download and one line
 /// per file at its end — name, size, host, rate, time, and whether the cache had it.
 /// </summary>
-internal sealed class TextDownloadReporter(TextWriter output, bool interactive, TimeSpan? interval = null) : IDownloadReporter, IDownloadProgress
+internal sealed class TextDownloadReporter(TextWriter output, bool interactive, string prefix = "", TimeSpan? interval = null) : IDownloadReporter, IDownloadProgress
 {
     private readonly Lock _gate = new();
     private readonly TimeSpan _interval = interval ?? TimeSpan.FromSeconds(5);
@@ -107,7 +107,7 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
 
             _lastLine[name] = now;
             var percent = size > 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes * 100 / size}%, ") : "";
-            output.WriteLine($"{name}: {percent}{Size(bytes)}, {Rate(bytes, elapsed)}");
+            output.WriteLine($"{prefix}{name}: {percent}{Size(bytes)}, {Rate(bytes, elapsed)}");
         }
     }
 
@@ -116,7 +116,7 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
         lock (_gate)
         {
             ClearBarLocked();
-            output.WriteLine(text);
+            output.WriteLine(prefix + text);
         }
     }
 

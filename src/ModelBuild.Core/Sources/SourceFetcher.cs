@@ -96,6 +96,7 @@ public sealed class SourceFetcher : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(pin);
+        progress ??= _options.Progress;
         var stopwatch = Stopwatch.StartNew();
         progress?.Started(new DownloadStarted(source.DisplayText, source.Host, pin.Size));
         try

@@ -29,6 +29,9 @@ public sealed record SourceFetcherOptions
     /// <summary>Reads environment variables (HF_TOKEN, HF_ENDPOINT, AWS_*); tests pass their own.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
+    /// <summary>Hears every fetch that is not given its own observer (the engine's per-file lines for MSBuild).</summary>
+    public IDownloadProgress? Progress { get; init; }
+
     /// <summary>Messages for people, such as waiting for another process that downloads the same file.</summary>
     public Action<string>? Log { get; init; }
 }
