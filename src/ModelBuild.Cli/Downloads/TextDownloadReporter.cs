@@ -28,7 +28,7 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
     {
         if (details is not null)
         {
-            Finished(details with { Source = $"{model}/{file}" });
+            Print(details with { Source = $"{model}/{file}" });
         }
     }
 
@@ -62,6 +62,15 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
     public void Progressed(DownloadProgressed progressed) => Progress(progressed.Source, progressed.BytesReceived, progressed.ExpectedSize ?? 0, progressed.Elapsed);
 
     public void Finished(DownloadFinished finished)
+    {
+        // Model files on this machine are not downloads; the engine's summary line covers them.
+        if (finished.Host is not null)
+        {
+            Print(finished);
+        }
+    }
+
+    private void Print(DownloadFinished finished)
     {
         if (!finished.Succeeded)
         {
