@@ -50,7 +50,8 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
             _slots.Release();
         }
 
-        if (!request.Pin.IsSatisfiedBy(completed.Digests, completed.Size))
+        // SHA-256 is checked by the content store as it stores the file; the other digests here.
+        if (!ResumableDownload.Checkable(request.Pin, [.. completed.Digests.Select(d => d.Algorithm)]).IsSatisfiedBy(completed.Digests, completed.Size))
         {
             partial.Delete();
             throw request.Mismatch(source, Describe(completed));
@@ -75,9 +76,11 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
 
     public void Dispose() => _slots.Dispose();
 
-    /// <summary>What arrived, in the algorithms the pin uses (sha256 always).</summary>
+    /// <summary>What arrived, in the algorithms computed while it streamed.</summary>
     private static string Describe(CompletedDownload completed) =>
-        string.Join(", ", completed.Digests.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({completed.Size} bytes)";
+        completed.Digests.Count == 0
+            ? $"{completed.Size} bytes"
+            : string.Join(", ", completed.Digests.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({completed.Size} bytes)";
 
     /// <summary>
     /// Names the partial file: the pinned content when there is a pin (any URL serving it can

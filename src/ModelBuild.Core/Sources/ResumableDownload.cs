@@ -45,12 +45,19 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     public async Task<CompletedDownload> RunAsync(HttpDownloadRequest request, PartialDownload partial, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var algorithms = new[] { DigestAlgorithm.Sha256 }.Concat(pin.OtherDigests.Select(d => d.Algorithm)).Distinct().ToArray();
         if (partial.Validators is { ETag: null, LastModified: null } && !pin.HasDigest)
         {
             // Nothing could prove the bytes on disk are the same version; for an unpinned file, start over.
             partial.Reset();
         }
+
+        // The content store hashes SHA-256 as it stores; here only the other pinned algorithms are
+        // needed, plus SHA-256 when an earlier run's bytes are continued (to catch a spliced file early).
+        var algorithms = pin.OtherDigests.Select(d => d.Algorithm)
+            .Concat(partial.Length > 0 && pin.Sha256 is not null ? [DigestAlgorithm.Sha256] : [])
+            .Distinct()
+            .ToArray();
+        var checkable = Checkable(pin, algorithms);
 
         var state = new TransferState(partial, algorithms);
         await state.HashExistingAsync(cancellationToken).ConfigureAwait(false);
@@ -69,7 +76,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             {
                 case OutcomeKind.Complete:
                     var digests = state.FinishDigests();
-                    if (!pin.IsSatisfiedBy(digests, state.Received) && state.StartedFromPartial && !freshRestartUsed)
+                    if (!checkable.IsSatisfiedBy(digests, state.Received) && state.StartedFromPartial && !freshRestartUsed)
                     {
                         // Bytes from an earlier attempt or run may belong to another version: one clean try.
                         freshRestartUsed = true;
@@ -102,6 +109,10 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             }
         }
     }
+
+    /// <summary>The part of <paramref name="pin"/> that digests in <paramref name="algorithms"/> (and the size) can check.</summary>
+    internal static ContentPin Checkable(ContentPin pin, IReadOnlyCollection<DigestAlgorithm> algorithms) =>
+        pin with { Digests = [.. pin.Digests.IsDefaultOrEmpty ? [] : pin.Digests.Where(d => algorithms.Contains(d.Algorithm))] };
 
     private static DiagnosticException Failed(HttpDownloadRequest request, SourceLocation? at, int attempts, string? reason) =>
         new(SourceDiagnostics.DownloadFailed.Create(
