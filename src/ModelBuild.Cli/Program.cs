@@ -12,6 +12,8 @@ internal static class Program
             CompileCommand.Create(),
             InferCommand.Create(),
             VendorCompileCommand.Create(),
+            DownloadCommand.Create(),
+            InfoCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -55,6 +55,21 @@ public sealed class CompileModels : ToolTask
 
     public bool AccessorPublic { get; set; }
 
+    /// <summary>ModelBuildOffline: no network; what the cache lacks is an error.</summary>
+    public bool Offline { get; set; }
+
+    /// <summary>ModelBuildLockedMode: the lock file must not change.</summary>
+    public bool LockedMode { get; set; }
+
+    /// <summary>The project's models.lock.json; empty for none.</summary>
+    public string? LockFile { get; set; }
+
+    /// <summary>ModelBuildMaxParallelism: models and downloads at once; 0 for the processor count.</summary>
+    public int MaxParallelism { get; set; }
+
+    /// <summary>NuGet's global packages folder, $(NuGetPackageRoot), for nuget: sources.</summary>
+    public string? NuGetPackageRoot { get; set; }
+
     /// <summary>The models that were stale and handed to the engine.</summary>
     [Output]
     public ITaskItem[] StaleModels { get; private set; } = [];
@@ -103,7 +118,14 @@ public sealed class CompileModels : ToolTask
         var accessor = string.IsNullOrEmpty(AccessorFile)
             ? null
             : new AccessorRequest(AccessorFile!, AccessorNamespace ?? string.Empty, AccessorClassName ?? "Models", AccessorPublic);
-        var request = new CompileRequest(ProjectFile ?? BuildEngine.ProjectFileOfTaskNode, NullIfEmpty(CacheDir), NullIfEmpty(CacheSalt), accessor, requests);
+        var request = new CompileRequest(ProjectFile ?? BuildEngine.ProjectFileOfTaskNode, NullIfEmpty(CacheDir), NullIfEmpty(CacheSalt), accessor, requests)
+        {
+            Offline = Offline,
+            LockedMode = LockedMode,
+            LockFile = NullIfEmpty(LockFile),
+            MaxParallelism = MaxParallelism,
+            NuGetPackageRoot = NullIfEmpty(NuGetPackageRoot),
+        };
 
         Directory.CreateDirectory(IntermediateDirectory);
         _requestFile = Path.Combine(IntermediateDirectory, Protocol.EngineFiles.Request);

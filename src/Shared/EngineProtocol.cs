@@ -6,13 +6,24 @@ using System.Text.Json.Serialization;
 
 namespace ModelBuild.Protocol;
 
-/// <summary>What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.</summary>
+/// <summary>
+/// What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.
+/// Sources: <paramref name="Offline"/> (ModelBuildOffline) forbids the network; <paramref name="LockFile"/>
+/// pins unpinned remote sources and <paramref name="LockedMode"/> (ModelBuildLockedMode) forbids changing it;
+/// <paramref name="MaxParallelism"/> (ModelBuildMaxParallelism, 0 = processor count) bounds models and
+/// downloads at once; <paramref name="NuGetPackageRoot"/> is where restore put nuget: sources' packages.
+/// </summary>
 internal sealed record CompileRequest(
     string ProjectFile,
     string? CacheDir,
     string? CacheSalt,
     AccessorRequest? Accessor,
-    IReadOnlyList<ModelRequest> Models);
+    IReadOnlyList<ModelRequest> Models,
+    bool Offline = false,
+    bool LockedMode = false,
+    string? LockFile = null,
+    int MaxParallelism = 0,
+    string? NuGetPackageRoot = null);
 
 /// <summary>The generated C# accessor for the project's models.</summary>
 internal sealed record AccessorRequest(string FilePath, string Namespace, string ClassName, bool Public);

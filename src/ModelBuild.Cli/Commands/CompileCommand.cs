@@ -23,10 +23,13 @@ internal static class CompileCommand
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
         var parallelism = new Option<int>("--max-parallelism", "-j") { Description = "Models compiled at once (default: the processor count)." };
+        var offline = new Option<bool>("--offline") { Description = "No network: sources missing from the cache are errors." };
+        var lockFile = new Option<FileInfo?>("--lock-file") { Description = "A models.lock.json pinning remote sources the manifests do not pin." };
+        var locked = new Option<bool>("--locked") { Description = "Fail instead of changing the lock file (CI)." };
 
         var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
         {
-            manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism,
+            manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism, offline, lockFile, locked,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,7 +52,12 @@ internal static class CompileCommand
                         CacheDir: parse.GetValue(cacheDir)?.FullName,
                         CacheSalt: parse.GetValue(salt),
                         Accessor: null,
-                        Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true)]);
+                        Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true)])
+                    {
+                        Offline = parse.GetValue(offline),
+                        LockFile = parse.GetValue(lockFile)?.FullName,
+                        LockedMode = parse.GetValue(locked),
+                    };
                 }
                 else
                 {

@@ -1,3 +1,4 @@
+using ModelBuild.Cli.Downloads;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
@@ -15,12 +16,21 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
     public async Task<int> RunAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
     {
         var cache = ModelBuildCache.Open(request.CacheDir, console.Report);
-        using var fetcher = new SourceFetcher(cache);
+        var parallelism = maxParallelism > 0 ? maxParallelism : request.MaxParallelism > 0 ? request.MaxParallelism : Environment.ProcessorCount;
+        using var fetcher = new SourceFetcher(cache, new SourceFetcherOptions
+        {
+            Offline = request.Offline,
+            LockFile = request.LockFile is { } lockFile ? ModelLockFile.Open(lockFile, request.LockedMode) : null,
+            MaxParallelDownloads = parallelism,
+            NuGetPackagesFolder = request.NuGetPackageRoot,
+            Progress = new TextDownloadReporter(Console.Out, interactive: false, prefix: "ModelBuild: "),
+            Log = console.Info,
+        });
         var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, request.CacheSalt, console.Info);
         var results = new ModelResult?[request.Models.Count];
         var options = new ParallelOptions
         {
-            MaxDegreeOfParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount,
+            MaxDegreeOfParallelism = parallelism,
             CancellationToken = cancellationToken,
         };
         await Parallel.ForEachAsync(Enumerable.Range(0, request.Models.Count), options, async (index, token) =>

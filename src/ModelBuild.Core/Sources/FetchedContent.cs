@@ -18,6 +18,15 @@ public sealed record FetchedContent(Sha256Digest Digest, long Size, string? Loca
     /// <summary>Warnings about the fetch (for example a remote source that is not pinned).</summary>
     public ImmutableArray<Diagnostic> Warnings { get; init; } = [];
 
+    /// <summary>True when the content came from the cache without contacting the source.</summary>
+    public bool FromCache { get; init; }
+
+    /// <summary>Bytes that crossed the network for this fetch (0 for the cache and local files).</summary>
+    public long Transferred { get; init; }
+
+    /// <summary>Digests other than SHA-256 that were checked while the content streamed.</summary>
+    internal ImmutableArray<ContentDigest> VerifiedDigests { get; init; } = [];
+
     /// <summary>The content as the store names it.</summary>
     public StoredBlob Blob => new(Digest, Size);
 }

@@ -1,61 +1,29 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using ModelBuild.Core.Cache;
-using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Sources;
 
-/// <summary>
-/// Downloads an http(s) source straight into the content store, hashing while it streams: content
-/// that does not match its pin never enters the cache.
-/// </summary>
-internal sealed class HttpResolver(ContentStore content, HttpClient http) : SourceResolver<HttpSource>
+/// <summary>Downloads an http(s) source with the HTTP engine, straight into the content store.</summary>
+internal sealed class HttpResolver(CachedHttpDownload downloads) : SourceResolver<HttpSource>
 {
-    protected override async Task<FetchedContent> FetchAsync(HttpSource source, FetchRequest request, CancellationToken cancellationToken)
+    protected override Task<FetchedContent> FetchAsync(HttpSource source, FetchRequest request, CancellationToken cancellationToken)
     {
-        using var message = CreateRequest(source.Uri);
-        PutAttempt attempt;
-        try
-        {
-            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new DiagnosticException(SourceDiagnostics.HttpStatus.Create(request.At, source.DisplayText, (int)response.StatusCode, response.ReasonPhrase ?? response.StatusCode.ToString()));
-            }
+        var (uri, authorization) = SplitCredentials(source.Uri);
 
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (body.ConfigureAwait(false))
-            {
-                attempt = await content.TryPutAsync(body, request.ExpectedDigest, request.ExpectedSize, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is HttpRequestException or HttpIOException)
-        {
-            throw new DiagnosticException(SourceDiagnostics.DownloadFailed.Create(request.At, source.DisplayText, UrlRedactor.Redact(e.Message)), e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new DiagnosticException(SourceDiagnostics.DownloadFailed.Create(request.At, source.DisplayText, string.Create(CultureInfo.InvariantCulture, $"no answer within {http.Timeout.TotalSeconds:0} s")), e);
-        }
-
-        return attempt.Matched
-            ? new FetchedContent(attempt.Actual.Digest, attempt.Actual.Size, null)
-            : throw request.Mismatch(source, attempt.Actual);
+        // The identity names the partial file: the full URL (hashed), so sources differing only in a token never share one.
+        return downloads.DownloadAsync(new HttpDownloadRequest(uri, authorization, source.DisplayText, source.Uri.AbsoluteUri, source.AllowInsecure), source, request, cancellationToken);
     }
 
-    /// <summary>A GET for <paramref name="uri"/>; credentials in the URL become a Basic authorization header.</summary>
-    private static HttpRequestMessage CreateRequest(Uri uri)
+    /// <summary>The URL without user information, and that information as a Basic authorization header.</summary>
+    internal static (Uri Uri, AuthenticationHeaderValue? Authorization) SplitCredentials(Uri uri)
     {
         if (string.IsNullOrEmpty(uri.UserInfo))
         {
-            return new HttpRequestMessage(HttpMethod.Get, uri);
+            return (uri, null);
         }
 
         var withoutUser = new UriBuilder(uri) { UserName = "", Password = "" }.Uri;
-        var message = new HttpRequestMessage(HttpMethod.Get, withoutUser);
         var credentials = Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo));
-        message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(credentials));
-        return message;
+        return (withoutUser, new AuthenticationHeaderValue("Basic", Convert.ToBase64String(credentials)));
     }
 }

@@ -30,7 +30,7 @@ public sealed record LocalFileSource : SourceReference
     }
 
     /// <summary><c>file:///abs/path</c>, <c>file://localhost/abs/path</c>, or <c>file:relative/path</c>.</summary>
-    internal static SourceReference ParseFileUri(string text, string baseDirectory, SourceLocation? at)
+    internal static SourceReference ParseFileUri(string text, string baseDirectory, SourceLocation? at, bool allowInsecure)
     {
         if (text.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
         {

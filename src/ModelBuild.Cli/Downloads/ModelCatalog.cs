@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
+using ModelBuild.Core.Manifest.OpenModelZoo;
+
+namespace ModelBuild.Cli.Downloads;
+
+/// <summary>
+/// A model of a folder of manifests: an Open Model Zoo <c>model.yml</c> (named after its folder) or
+/// a ModelBuild manifest (named after its file). <see cref="Subdirectory"/> is where its files go
+/// under the output folder.
+/// </summary>
+internal sealed record CatalogModel(string Name, string Subdirectory, string ManifestPath, OpenModelZooModel? OpenModelZoo, ModelManifest? Manifest);
+
+/// <summary>Finds and reads every model under a folder, sorted by name as Open Model Zoo's tools list them.</summary>
+internal static partial class ModelCatalog
+{
+    [GeneratedRegex(@"^(input_model|stages)\s*:", RegexOptions.Multiline)]
+    private static partial Regex ManifestRootKey();
+
+    /// <summary>The models under <paramref name="root"/>; problems in their files are reported, and such models left out.</summary>
+    public static IReadOnlyList<CatalogModel> Load(string root, Action<Diagnostic> report)
+    {
+        var models = new List<CatalogModel>();
+        if (!Directory.Exists(root))
+        {
+            return models;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(root, "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var extension = Path.GetExtension(file);
+            if (extension is not (".yml" or ".yaml") || file.Contains($"{Path.DirectorySeparatorChar}.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (Path.GetFileName(file) == OpenModelZooLoader.FileName)
+            {
+                var result = OpenModelZooLoader.Load(file, root);
+                foreach (var diagnostic in result.Diagnostics)
+                {
+                    report(diagnostic);
+                }
+
+                if (result.Model is { } model)
+                {
+                    models.Add(new CatalogModel(model.Name, model.Subdirectory, file, model, null));
+                }
+
+                continue;
+            }
+
+            // Only YAML that is a ModelBuild manifest: other YAML in the folder (CI files, configs) is not a model.
+            if (!ManifestRootKey().IsMatch(File.ReadAllText(file)))
+            {
+                continue;
+            }
+
+            var load = ManifestLoader.Load(file);
+            foreach (var diagnostic in load.Diagnostics.Where(d => d.IsError))
+            {
+                report(diagnostic);
+            }
+
+            if (load.Manifest is { } manifest)
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                var folder = Path.GetRelativePath(root, Path.GetDirectoryName(file)!).Replace('\\', '/');
+                models.Add(new CatalogModel(name, folder == "." ? name : $"{folder}/{name}", file, null, manifest));
+            }
+        }
+
+        return [.. models.OrderBy(m => m.Name, StringComparer.Ordinal)];
+    }
+}

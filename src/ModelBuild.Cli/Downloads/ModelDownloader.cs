@@ -1,0 +1,210 @@
+using System.Text;
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest.OpenModelZoo;
+using ModelBuild.Core.Sources;
+
+namespace ModelBuild.Cli.Downloads;
+
+/// <summary>
+/// Downloads models into <c>&lt;output&gt;/&lt;subdirectory&gt;/</c>, as Open Model Zoo's downloader
+/// lays them out, but through ModelBuild's fetcher: every file verified (size and SHA-384, or the
+/// manifest's pin) before it is written, the content-addressed cache shared with builds, downloads
+/// resumable across runs, and postprocessing (archives unpacked safely, text patched) applied after
+/// every file of a model arrived. Models run in parallel up to <paramref name="jobs"/>.
+/// </summary>
+internal sealed class ModelDownloader(
+    ModelBuildCache cache,
+    SourceFetcher fetcher,
+    IDownloadReporter reporter,
+    DiagnosticConsole console,
+    string outputRoot,
+    IReadOnlySet<string> precisions,
+    int jobs)
+{
+    /// <summary>Downloads every model; returns the names of those that failed.</summary>
+    public async Task<IReadOnlyList<string>> DownloadAsync(IReadOnlyList<CatalogModel> models, CancellationToken cancellationToken)
+    {
+        var results = new bool[models.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, models.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken },
+            async (index, token) => results[index] = await DownloadModelAsync(models[index], token).ConfigureAwait(false)).ConfigureAwait(false);
+        return [.. models.Where((_, i) => !results[i]).Select(m => m.Name)];
+    }
+
+    private async Task<bool> DownloadModelAsync(CatalogModel model, CancellationToken cancellationToken)
+    {
+        List<ModelFile> files;
+        try
+        {
+            files = FilesOf(model);
+        }
+        catch (DiagnosticException e)
+        {
+            console.Report(e.Diagnostic);
+            reporter.ModelBegin(model.Name, 0);
+            reporter.ModelEnd(model.Name, false);
+            return false;
+        }
+
+        var folder = Path.Combine(outputRoot, model.Subdirectory.Replace('/', Path.DirectorySeparatorChar));
+        reporter.ModelBegin(model.Name, files.Count);
+        foreach (var file in files)
+        {
+            reporter.FileBegin(model.Name, file.Name, file.Pin.Size ?? 0);
+            var destination = Path.Combine(folder, file.Name.Replace('/', Path.DirectorySeparatorChar));
+            var progress = new FileProgressAdapter(reporter, model.Name, file.Name, file.Pin.Size ?? 0);
+            try
+            {
+                var fetched = await fetcher.FetchAsync(file.Source, file.Pin, file.At, progress, cancellationToken).ConfigureAwait(false);
+                console.Report(fetched.Warnings);
+                await CopyOutAsync(fetched.Blob, destination, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DiagnosticException e)
+            {
+                console.Report(e.Diagnostic);
+                TryDelete(destination);
+                reporter.FileEnd(model.Name, file.Name, false, progress.Result);
+                reporter.ModelEnd(model.Name, false);
+                return false;
+            }
+
+            reporter.FileEnd(model.Name, file.Name, true, progress.Result);
+        }
+
+        reporter.ModelEnd(model.Name, true);
+        if (model.OpenModelZoo is { Postprocessing.Count: > 0 } omz)
+        {
+            reporter.PostprocessingBegin(model.Name);
+            try
+            {
+                foreach (var step in omz.Postprocessing)
+                {
+                    await ApplyAsync(model, step, folder, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (DiagnosticException e)
+            {
+                console.Report(e.Diagnostic);
+                return false;
+            }
+
+            reporter.PostprocessingEnd(model.Name);
+        }
+
+        return true;
+    }
+
+    /// <summary>The files of a model: an Open Model Zoo model's list (IR precisions filtered), or a manifest's input_model.</summary>
+    private List<ModelFile> FilesOf(CatalogModel model)
+    {
+        if (model.OpenModelZoo is { } omz)
+        {
+            return [.. omz.Files
+                .Where(f => f.Name.Value.Split('/') is not [var p, _] || !OpenModelZooModel.KnownPrecisions.Contains(p) || precisions.Contains(p))
+                .Select(f => new ModelFile(
+                    f.Name.Value,
+                    SourceReference.Parse(f.Source switch { OpenModelZooHttpSource h => h.Url, OpenModelZooGoogleDriveSource g => g.Url, _ => "" }, Path.GetDirectoryName(omz.FilePath)!, f.Source.Location),
+                    new ContentPin([ContentDigest.TryParseHex(DigestAlgorithm.Sha384, f.Sha384, out var d) ? d : throw new InvalidOperationException("validated")], f.Size),
+                    f.Name.Location))];
+        }
+
+        var stage = model.Manifest!.Stages[0].InputModel;
+        var source = SourceReference.Parse(stage.Source.Value, Path.GetDirectoryName(model.ManifestPath)!, stage.Source.Location);
+        var name = stage.Stem + Path.GetExtension(stage.Source.Value.Split('?', '#')[0]);
+        return [new ModelFile(name, source, ContentPin.From(stage.Sha256 is { } sha ? Sha256Digest.Parse(sha.Value) : null, stage.Size?.Value), stage.Source.Location)];
+    }
+
+    /// <summary>Copies a verified blob to its place in the output folder (temp file and rename: never half a file there).</summary>
+    private async Task CopyOutAsync(StoredBlob blob, string destination, CancellationToken cancellationToken)
+    {
+        var input = cache.Content.TryOpen(blob.Digest) ?? throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache"));
+        await using (input.ConfigureAwait(false))
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
+                var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                await using (output.ConfigureAwait(false))
+                {
+                    await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+
+                File.Move(temp, destination, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, e.Message), e);
+            }
+        }
+    }
+
+    private static async Task ApplyAsync(CatalogModel model, OpenModelZooPostprocessing step, string folder, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(folder, step.File.Value.Replace('/', Path.DirectorySeparatorChar));
+        var at = step.File.Location;
+        switch (step)
+        {
+            case OpenModelZooUnpackArchive unpack:
+                if (!File.Exists(path))
+                {
+                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, "the archive is not there"));
+                }
+
+                if (!ArchiveExtractor.TryParseFormat(unpack.Format, out var format))
+                {
+                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, $"unknown archive format '{unpack.Format}'"));
+                }
+
+                await new ArchiveExtractor().ExtractAsync(path, format, Path.GetDirectoryName(path)!, at, cancellationToken).ConfigureAwait(false);
+                File.Delete(path);
+                break;
+
+            case OpenModelZooRegexReplace replace:
+                if (!File.Exists(path))
+                {
+                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, "the file is not there"));
+                }
+
+                // The original is kept once, so running the downloader again patches the original, not a patched copy.
+                var original = path + ".orig";
+                if (!File.Exists(original))
+                {
+                    File.Copy(path, original);
+                }
+
+                var text = await File.ReadAllTextAsync(original, Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+                PythonRegex.TryTranslatePattern(replace.Pattern, out var regex, out _);
+                var count = regex!.Count(text);
+                if (count == 0)
+                {
+                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, $"the pattern '{replace.Pattern}' matches nothing"));
+                }
+
+                if (replace.Count != 0 && count < replace.Count)
+                {
+                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, $"expected at least {replace.Count} matches of '{replace.Pattern}', found {count}"));
+                }
+
+                var patched = regex.Replace(text, PythonRegex.TranslateReplacement(replace.Replacement), replace.Count == 0 ? -1 : replace.Count);
+                await File.WriteAllTextAsync(path, patched, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing was written there by this run, or it is not ours to remove.
+        }
+    }
+
+    private sealed record ModelFile(string Name, SourceReference Source, ContentPin Pin, SourceLocation At);
+}

@@ -1,0 +1,52 @@
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Manifest.OpenModelZoo;
+
+/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109. YAML and type problems use the manifest's codes.</summary>
+public static class OpenModelZooDiagnostics
+{
+    /// <summary>The model's folder name is not a valid model name.</summary>
+    public static readonly DiagnosticDescriptor InvalidModelName = new(
+        "MB2101", DiagnosticSeverity.Error,
+        "The model folder name '{0}' is not a valid Open Model Zoo model name; use only letters, digits, '.', '_' and '-'.");
+
+    /// <summary>A file or postprocessing path that is absolute or climbs out of the model's folder.</summary>
+    public static readonly DiagnosticDescriptor PathNotRelative = new(
+        "MB2102", DiagnosticSeverity.Error,
+        "'{0}' must be a relative path inside the model's folder (no leading '/', drive or '..'); found '{1}'.");
+
+    /// <summary>A checksum that is not a SHA-384.</summary>
+    public static readonly DiagnosticDescriptor InvalidChecksum = new(
+        "MB2103", DiagnosticSeverity.Error,
+        "'{0}' must be a SHA-384 digest of 96 hexadecimal characters; found {1}.");
+
+    /// <summary>Two files with the same name.</summary>
+    public static readonly DiagnosticDescriptor DuplicateFile = new(
+        "MB2104", DiagnosticSeverity.Error,
+        "The file '{0}' is listed twice; it is first listed at line {1}.");
+
+    /// <summary>conversion_to_onnx_args missing for, or given to, a framework.</summary>
+    public static readonly DiagnosticDescriptor ConversionArgsMismatch = new(
+        "MB2105", DiagnosticSeverity.Error,
+        "{0}");
+
+    /// <summary>A model that is neither IR nor convertible.</summary>
+    public static readonly DiagnosticDescriptor NoConversion = new(
+        "MB2106", DiagnosticSeverity.Error,
+        "The model is not in OpenVINO IR form (framework '{0}'), but has no model_optimizer_args to convert it.");
+
+    /// <summary>An IR precision folder without its .xml or .bin.</summary>
+    public static readonly DiagnosticDescriptor IncompleteIrPrecision = new(
+        "MB2107", DiagnosticSeverity.Error,
+        "Precision {0} has no '{1}' file; an IR model needs <precision>/{2}.xml and <precision>/{2}.bin.");
+
+    /// <summary>An invalid regex in regex_replace.</summary>
+    public static readonly DiagnosticDescriptor InvalidPattern = new(
+        "MB2108", DiagnosticSeverity.Error,
+        "'{0}' is not a valid regular expression: {1}");
+
+    /// <summary>A key Open Model Zoo does not know; its tools ignore it, and so does ModelBuild.</summary>
+    public static readonly DiagnosticDescriptor UnknownKey = new(
+        "MB2109", DiagnosticSeverity.Warning,
+        "Unknown key '{0}' is ignored, as Open Model Zoo's tools ignore it.{1}");
+}

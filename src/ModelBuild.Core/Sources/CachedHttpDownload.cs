@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text;
+using ModelBuild.Core.Cache;
+
+namespace ModelBuild.Core.Sources;
+
+/// <summary>
+/// Brings one HTTP file into the content store: takes the cross-process lock for it (two builds
+/// never download the same file at once; the second finds it cached), waits for a download slot
+/// (<see cref="SourceFetcherOptions.MaxParallelDownloads"/>), runs the <see cref="ResumableDownload"/>
+/// into a partial file in the cache's temp area, checks every pinned digest, and only then stores
+/// it. Rejected content leaves neither a blob nor a partial file behind.
+/// </summary>
+internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http, SourceFetcherOptions options) : IDisposable
+{
+    // A single large file may take long; the lock only guards against downloading it twice.
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromHours(2);
+
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, options.MaxParallelDownloads));
+
+    public async Task<FetchedContent> DownloadAsync(HttpDownloadRequest download, SourceReference source, FetchRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Offline)
+        {
+            throw request.OfflineMiss(source);
+        }
+
+        var key = PartialKey(download.Identity, request.Pin);
+        using var held = await cache.AcquireLockAsync(
+            "download-" + key[..40],
+            LockTimeout,
+            holder => options.Log?.Invoke($"ModelBuild: waiting for {source.DisplayText}, being downloaded by {holder}."),
+            cancellationToken).ConfigureAwait(false);
+        if (request.Pin.Sha256 is { } pinned && cache.Content.Find(pinned) is { } cached)
+        {
+            return request.Pin.Size is { } size && size != cached.Size
+                ? throw request.Mismatch(source, cached)
+                : new FetchedContent(cached.Digest, cached.Size, null) { FromCache = true };
+        }
+
+        var partial = PartialDownload.Open(Path.Combine(cache.Layout.TempDirectory, "partial"), key);
+        CompletedDownload completed;
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            completed = await new ResumableDownload(http, options.Http).RunAsync(download, partial, request.Pin, request.At, request.Progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+
+        // SHA-256 is checked by the content store as it stores the file; the other digests here.
+        if (!ResumableDownload.Checkable(request.Pin, [.. completed.Digests.Select(d => d.Algorithm)]).IsSatisfiedBy(completed.Digests, completed.Size))
+        {
+            partial.Delete();
+            throw request.Mismatch(source, Describe(completed));
+        }
+
+        PutAttempt attempt;
+        var file = new FileStream(partial.DataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            attempt = await cache.Content.TryPutAsync(file, request.Pin.Sha256, request.Pin.Size, cancellationToken).ConfigureAwait(false);
+        }
+
+        partial.Delete();
+        return attempt.Matched
+            ? new FetchedContent(attempt.Actual.Digest, attempt.Actual.Size, null)
+            {
+                Transferred = completed.Transferred,
+                VerifiedDigests = [.. completed.Digests.Where(d => d.Algorithm != DigestAlgorithm.Sha256)],
+            }
+            : throw request.Mismatch(source, attempt.Actual);
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    /// <summary>What arrived, in the algorithms computed while it streamed.</summary>
+    private static string Describe(CompletedDownload completed) =>
+        completed.Digests.Count == 0
+            ? $"{completed.Size} bytes"
+            : string.Join(", ", completed.Digests.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({completed.Size} bytes)";
+
+    /// <summary>
+    /// Names the partial file: the pinned content when there is a pin (any URL serving it can
+    /// continue it), else the source's identity. Hashed, so no URL or secret shows in file names.
+    /// </summary>
+    private static string PartialKey(string identity, ContentPin pin)
+    {
+        var text = pin.HasDigest ? "pin:" + string.Join(",", pin.Digests.Select(d => d.ToString())) : "source:" + identity;
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}

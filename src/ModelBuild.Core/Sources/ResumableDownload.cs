@@ -1,0 +1,402 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Sources;
+
+/// <summary>One file to GET: the URL, the credentials for its first host, and how to name it in messages.</summary>
+/// <param name="Uri">The URL without user information.</param>
+/// <param name="Authorization">Sent to the URL's own origin only; dropped when a redirect leaves it.</param>
+/// <param name="Display">The source as messages show it (no secrets).</param>
+/// <param name="Identity">Names the partial file across runs; hashed, so it may hold a secret-free URL.</param>
+/// <param name="AllowInsecureHttp">Plain http is allowed beyond loopback (the source's <c>allow_insecure</c>).</param>
+internal sealed record HttpDownloadRequest(Uri Uri, AuthenticationHeaderValue? Authorization, string Display, string Identity, bool AllowInsecureHttp = false);
+
+/// <summary>A finished download: the file with every byte, its size and the digests computed while it streamed.</summary>
+internal sealed record CompletedDownload(PartialDownload Partial, long Size, IReadOnlyList<ContentDigest> Digests, long Transferred, TimeSpan Elapsed);
+
+/// <summary>
+/// The HTTP engine for one file: attempts with backoff and jitter on network errors, 5xx, 408 and 429
+/// (obeying <c>Retry-After</c>); each retry resumes with <c>Range</c> from what is already on disk
+/// (<c>If-Range</c> with the ETag, so a changed file restarts); a 206 must answer the exact offset
+/// in <c>Content-Range</c> and a 200 restarts; redirects are followed by hand, a bounded number of
+/// times, never from https to http, and credentials never follow a redirect to another origin.
+/// Digests are computed as bytes arrive; a body longer than the pinned size is cut off.
+/// </summary>
+internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOptions options)
+{
+    private const int BufferSize = 1 << 18;
+    private const long ProgressStep = 1 << 20;
+
+    private readonly RetryPolicy _retry = new(options);
+
+    [GeneratedRegex(@"^bytes (?<first>\d+)-(?<last>\d+)/(?<total>\d+|\*)$")]
+    private static partial Regex ContentRangePattern();
+
+    /// <summary>
+    /// Downloads into <paramref name="partial"/> until complete; throws a <see cref="DiagnosticException"/>
+    /// at <paramref name="at"/> when the file cannot be had. The caller stores and then deletes the partial.
+    /// </summary>
+    public async Task<CompletedDownload> RunAsync(HttpDownloadRequest request, PartialDownload partial, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        if (partial.Validators is { ETag: null, LastModified: null } && !pin.HasDigest)
+        {
+            // Nothing could prove the bytes on disk are the same version; for an unpinned file, start over.
+            partial.Reset();
+        }
+
+        // The content store hashes SHA-256 as it stores; here only the other pinned algorithms are
+        // needed, plus SHA-256 when an earlier run's bytes are continued (to catch a spliced file early).
+        var algorithms = pin.OtherDigests.Select(d => d.Algorithm)
+            .Concat(partial.Length > 0 && pin.Sha256 is not null ? [DigestAlgorithm.Sha256] : [])
+            .Distinct()
+            .ToArray();
+        var checkable = Checkable(pin, algorithms);
+
+        var state = new TransferState(partial, algorithms);
+        await state.HashExistingAsync(cancellationToken).ConfigureAwait(false);
+        if (state.Received > 0)
+        {
+            progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? partial.Validators?.TotalLength, TimeSpan.Zero));
+        }
+
+        string? lastFailure = null;
+        var freshRestartUsed = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            var outcome = await AttemptAsync(request, state, pin, at, progress, stopwatch, cancellationToken).ConfigureAwait(false);
+
+            switch (outcome.Kind)
+            {
+                case OutcomeKind.Complete:
+                    var digests = state.FinishDigests();
+                    if (!checkable.IsSatisfiedBy(digests, state.Received) && state.StartedFromPartial && !freshRestartUsed)
+                    {
+                        // Bytes from an earlier attempt or run may belong to another version: one clean try.
+                        freshRestartUsed = true;
+                        state.Restart();
+                        attempt--;
+                        continue;
+                    }
+
+                    return new CompletedDownload(partial, state.Received, digests, state.Transferred, stopwatch.Elapsed);
+
+                case OutcomeKind.RestartNow:
+                    state.Restart();
+                    lastFailure = outcome.Reason;
+                    if (attempt >= options.MaxAttempts)
+                    {
+                        throw Failed(request, at, attempt, lastFailure);
+                    }
+
+                    continue;
+
+                case OutcomeKind.Retry:
+                    lastFailure = outcome.Reason;
+                    if (attempt >= options.MaxAttempts)
+                    {
+                        throw outcome.FinalError ?? Failed(request, at, attempt, lastFailure);
+                    }
+
+                    await options.Wait(outcome.Wait ?? _retry.Backoff(attempt + 1), cancellationToken).ConfigureAwait(false);
+                    continue;
+            }
+        }
+    }
+
+    /// <summary>The part of <paramref name="pin"/> that digests in <paramref name="algorithms"/> (and the size) can check.</summary>
+    internal static ContentPin Checkable(ContentPin pin, IReadOnlyCollection<DigestAlgorithm> algorithms) =>
+        pin with { Digests = [.. pin.Digests.IsDefaultOrEmpty ? [] : pin.Digests.Where(d => algorithms.Contains(d.Algorithm))] };
+
+    private static DiagnosticException Failed(HttpDownloadRequest request, SourceLocation? at, int attempts, string? reason) =>
+        new(SourceDiagnostics.DownloadFailed.Create(
+            at,
+            request.Display,
+            UrlRedactor.Redact(reason ?? "unknown error") + (attempts > 1 ? string.Create(CultureInfo.InvariantCulture, $" (after {attempts} attempts)") : "")));
+
+    private async Task<AttemptOutcome> AttemptAsync(
+        HttpDownloadRequest request, TransferState state, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(options.ReadIdleTimeout);
+        try
+        {
+            using var response = await SendAsync(request, state, at, idle.Token).ConfigureAwait(false);
+            var status = response.StatusCode;
+            if (status == HttpStatusCode.RequestedRangeNotSatisfiable && state.Received > 0)
+            {
+                return AttemptOutcome.Restart("the server refused the resume offset (416)");
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = new DiagnosticException(SourceDiagnostics.HttpStatus.Create(at, request.Display, (int)status, response.ReasonPhrase ?? status.ToString()));
+                if (!RetryPolicy.IsTransient(status))
+                {
+                    throw error;
+                }
+
+                var wait = RetryPolicy.RetryAfter(response.Headers.RetryAfter, DateTimeOffset.UtcNow);
+                if (wait > options.MaxRetryAfter)
+                {
+                    throw new DiagnosticException(SourceDiagnostics.RetryAfterTooLong.Create(at, request.Display, (int)status, FormatSeconds(wait.Value), FormatSeconds(options.MaxRetryAfter)));
+                }
+
+                return AttemptOutcome.RetryAfter($"HTTP {(int)status} {response.ReasonPhrase}", wait, error);
+            }
+
+            var contentRange = response.Content.Headers.ContentRange;
+            if (status == HttpStatusCode.PartialContent)
+            {
+                var text = response.Content.Headers.TryGetValues("Content-Range", out var values) ? values.FirstOrDefault() ?? "" : "";
+                var match = ContentRangePattern().Match(text);
+                if (state.Received == 0 || !match.Success || long.Parse(match.Groups["first"].Value, CultureInfo.InvariantCulture) != state.Received)
+                {
+                    return AttemptOutcome.Restart($"a 206 answer whose Content-Range '{text}' does not start at byte {state.Received}");
+                }
+
+                state.MarkResumed();
+            }
+            else if (state.Received > 0)
+            {
+                // A 200 to a Range request: the server ignores ranges, or the file changed (If-Range).
+                state.Restart();
+            }
+
+            var total = status == HttpStatusCode.PartialContent
+                ? contentRange?.Length
+                : response.Content.Headers.ContentLength;
+            if (pin.Size is { } pinned && total is { } announced && announced > pinned)
+            {
+                throw new DiagnosticException(SourceDiagnostics.ContentLongerThanPinned.Create(at, request.Display, pinned, announced));
+            }
+
+            var etag = response.Headers.ETag is { IsWeak: false } strong ? strong.ToString() : null;
+            var lastModified = response.Content.Headers.LastModified?.ToString("R", CultureInfo.InvariantCulture);
+            if (state.Received == 0 || state.Partial.Validators is null)
+            {
+                state.Partial.SaveValidators(new PartialValidators(etag, lastModified, total));
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                await CopyBodyAsync(body, request, state, pin, at, progress, stopwatch, idle).ConfigureAwait(false);
+            }
+
+            return AttemptOutcome.Complete;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return AttemptOutcome.RetryAfter($"no data for {FormatSeconds(options.ReadIdleTimeout)}", wait: null, error: null);
+        }
+        catch (Exception e) when (e is HttpRequestException or HttpIOException or IOException)
+        {
+            return AttemptOutcome.RetryAfter(Describe(e), wait: null, error: null);
+        }
+    }
+
+    private async Task CopyBodyAsync(
+        Stream body, HttpDownloadRequest request, TransferState state, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, Stopwatch stopwatch, CancellationTokenSource idle)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            var file = state.Partial.OpenForAppend();
+            await using (file.ConfigureAwait(false))
+            {
+                var nextReport = state.Received + ProgressStep;
+                int read;
+                while ((read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), idle.Token).ConfigureAwait(false)) > 0)
+                {
+                    idle.CancelAfter(options.ReadIdleTimeout);
+                    if (pin.Size is { } pinned && state.Received + read > pinned)
+                    {
+                        // Never store or keep more than the pin allows: the file is not the pinned one.
+                        state.Partial.Reset();
+                        throw new DiagnosticException(SourceDiagnostics.ContentLongerThanPinned.Create(at, request.Display, pinned, "more"));
+                    }
+
+                    await file.WriteAsync(buffer.AsMemory(0, read), idle.Token).ConfigureAwait(false);
+                    state.Append(buffer.AsSpan(0, read));
+                    if (state.Received >= nextReport)
+                    {
+                        nextReport = state.Received + ProgressStep;
+                        progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+                    }
+                }
+            }
+
+            progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Sends the GET, following redirects by hand so each hop can be checked.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpDownloadRequest request, TransferState state, SourceLocation? at, CancellationToken cancellationToken)
+    {
+        var uri = request.Uri;
+        var authorization = request.Authorization;
+        for (var redirects = 0; ; redirects++)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, uri);
+            message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
+            message.Headers.Authorization = authorization;
+            if (state.Received > 0)
+            {
+                message.Headers.Range = new RangeHeaderValue(state.Received, null);
+                if (state.Partial.Validators?.ETag is { } etag)
+                {
+                    message.Headers.IfRange = new RangeConditionHeaderValue(EntityTagHeaderValue.Parse(etag));
+                }
+                else if (state.Partial.Validators?.LastModified is { } date && DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var lastModified))
+                {
+                    message.Headers.IfRange = new RangeConditionHeaderValue(lastModified);
+                }
+            }
+
+            var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
+            if (redirects >= options.MaxRedirects)
+            {
+                throw new DiagnosticException(SourceDiagnostics.TooManyRedirects.Create(at, request.Display, options.MaxRedirects));
+            }
+
+            if (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp)
+            {
+                throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "only http and https are followed"));
+            }
+
+            if (uri.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+            {
+                throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "a redirect from https to plain http is never followed"));
+            }
+
+            if (next.Scheme == Uri.UriSchemeHttp && !next.IsLoopback && !request.AllowInsecureHttp)
+            {
+                throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "plain http is only allowed to this machine"));
+            }
+
+            if (!string.Equals(next.GetLeftPart(UriPartial.Authority), uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
+            {
+                // Credentials belong to the origin they were given for, never to where it redirects.
+                authorization = null;
+            }
+
+            uri = next;
+        }
+    }
+
+    private static string Describe(Exception e)
+    {
+        var message = e.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message) && !e.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? $"{e.Message} ({inner.Message})"
+            : e.Message;
+        return message.TrimEnd('.');
+    }
+
+    private static string FormatSeconds(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.###} s");
+
+    private enum OutcomeKind
+    {
+        Complete,
+        RestartNow,
+        Retry,
+    }
+
+    private sealed record AttemptOutcome(OutcomeKind Kind, string? Reason, TimeSpan? Wait, DiagnosticException? FinalError)
+    {
+        public static AttemptOutcome Complete { get; } = new(OutcomeKind.Complete, null, null, null);
+
+        public static AttemptOutcome Restart(string reason) => new(OutcomeKind.RestartNow, reason, null, null);
+
+        public static AttemptOutcome RetryAfter(string reason, TimeSpan? wait, DiagnosticException? error) => new(OutcomeKind.Retry, reason, wait, error);
+    }
+
+    /// <summary>The bytes received for one file across attempts, and their running digests.</summary>
+    private sealed class TransferState(PartialDownload partial, DigestAlgorithm[] algorithms)
+    {
+        private IncrementalHash[] _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];
+
+        public PartialDownload Partial { get; } = partial;
+
+        public long Received { get; private set; }
+
+        public long Transferred { get; private set; }
+
+        /// <summary>True when the bytes on disk did not all arrive in one response of this run.</summary>
+        public bool StartedFromPartial { get; private set; }
+
+        /// <summary>Hashes what an earlier run left, so the digests cover the whole file.</summary>
+        public async Task HashExistingAsync(CancellationToken cancellationToken)
+        {
+            if (!File.Exists(Partial.DataPath))
+            {
+                return;
+            }
+
+            var file = new FileStream(Partial.DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (file.ConfigureAwait(false))
+            {
+                var buffer = new byte[BufferSize];
+                int read;
+                while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    foreach (var hash in _hashes)
+                    {
+                        hash.AppendData(buffer, 0, read);
+                    }
+
+                    Received += read;
+                }
+            }
+
+            StartedFromPartial = Received > 0;
+        }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var hash in _hashes)
+            {
+                hash.AppendData(bytes);
+            }
+
+            Received += bytes.Length;
+            Transferred += bytes.Length;
+        }
+
+        /// <summary>Marks that the next bytes continue an earlier response.</summary>
+        public void MarkResumed() => StartedFromPartial = true;
+
+        public void Restart()
+        {
+            Partial.Reset();
+            foreach (var hash in _hashes)
+            {
+                hash.Dispose();
+            }
+
+            _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];
+            Received = 0;
+            StartedFromPartial = false;
+        }
+
+        public IReadOnlyList<ContentDigest> FinishDigests() =>
+            [.. algorithms.Select((a, i) => ContentDigest.FromHash(a, _hashes[i].GetHashAndReset()))];
+    }
+}
