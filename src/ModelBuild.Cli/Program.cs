@@ -11,6 +11,7 @@ internal static class Program
         {
             CompileCommand.Create(),
             InferCommand.Create(),
+            CacheCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -6,13 +6,20 @@ using System.Text.Json.Serialization;
 
 namespace ModelBuild.Protocol;
 
-/// <summary>What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.</summary>
+/// <summary>
+/// What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.
+/// The remote cache (address, read-only) and the local cache's size budget are ModelBuildRemoteCache,
+/// ModelBuildRemoteCacheReadOnly and ModelBuildCacheMaxSize; empty ones fall back to the environment.
+/// </summary>
 internal sealed record CompileRequest(
     string ProjectFile,
     string? CacheDir,
     string? CacheSalt,
     AccessorRequest? Accessor,
-    IReadOnlyList<ModelRequest> Models);
+    IReadOnlyList<ModelRequest> Models,
+    string? RemoteCache = null,
+    bool RemoteCacheReadOnly = false,
+    string? CacheMaxSize = null);
 
 /// <summary>The generated C# accessor for the project's models.</summary>
 internal sealed record AccessorRequest(string FilePath, string Namespace, string ClassName, bool Public);
