@@ -15,7 +15,7 @@ public sealed class ModelBuildCacheTests : IDisposable
         var cache = ModelBuildCache.Open(_root.Combine("cache"));
 
         Assert.Equal(_root.Combine("cache"), cache.Root);
-        foreach (var folder in new[] { "cas/sha256", "ac", "tmp", "locks", "quarantine" })
+        foreach (var folder in new[] { "cas/sha256", "ac", "stamps", "tmp", "locks", "quarantine" })
         {
             Assert.True(Directory.Exists(Path.Combine(cache.Root, folder)), folder);
         }
@@ -44,6 +44,28 @@ public sealed class ModelBuildCacheTests : IDisposable
         Assert.False(File.Exists(old));
         Assert.False(Directory.Exists(oldFolder));
         Assert.True(File.Exists(fresh));
+    }
+
+    [Fact]
+    public void Open_removes_the_temporary_files_of_a_dead_process_at_once_but_not_a_live_ones()
+    {
+        var tmp = _root.Combine("tmp");
+        Directory.CreateDirectory(tmp);
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        exited.WaitForExit();
+        var dead = Path.Combine(tmp, new TempFileOwner(exited.Id, TempFileOwner.Current.Machine).NewName(".blob"));
+        var live = Path.Combine(tmp, TempFileOwner.Current.NewName(".blob"));
+        var otherMachine = Path.Combine(tmp, new TempFileOwner(exited.Id, "another-host").NewName(".blob"));
+        foreach (var path in new[] { dead, live, otherMachine })
+        {
+            File.WriteAllText(path, "partial");
+        }
+
+        ModelBuildCache.Open(_root.FullPath);
+
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live));
+        Assert.True(File.Exists(otherMachine));
     }
 
     [Fact]
