@@ -14,6 +14,7 @@ internal static class Program
             VendorCompileCommand.Create(),
             DownloadCommand.Create(),
             InfoCommand.Create(),
+            CacheCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

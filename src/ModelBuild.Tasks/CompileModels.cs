@@ -46,6 +46,15 @@ public sealed class CompileModels : ToolTask
 
     public string? CacheSalt { get; set; }
 
+    /// <summary>ModelBuildRemoteCache: an http(s):// or redis:// remote cache; empty for none.</summary>
+    public string? RemoteCache { get; set; }
+
+    /// <summary>ModelBuildRemoteCacheReadOnly: read the remote cache, never write it.</summary>
+    public bool RemoteCacheReadOnly { get; set; }
+
+    /// <summary>ModelBuildCacheMaxSize: the local cache's size budget (10GiB, 500MB, bytes).</summary>
+    public string? CacheMaxSize { get; set; }
+
     /// <summary>Where the generated accessor goes; empty to generate none.</summary>
     public string? AccessorFile { get; set; }
 
@@ -125,6 +134,9 @@ public sealed class CompileModels : ToolTask
             LockFile = NullIfEmpty(LockFile),
             MaxParallelism = MaxParallelism,
             NuGetPackageRoot = NullIfEmpty(NuGetPackageRoot),
+            RemoteCache = NullIfEmpty(RemoteCache),
+            RemoteCacheReadOnly = RemoteCacheReadOnly,
+            CacheMaxSize = NullIfEmpty(CacheMaxSize),
         };
 
         Directory.CreateDirectory(IntermediateDirectory);

@@ -12,6 +12,8 @@ namespace ModelBuild.Protocol;
 /// pins unpinned remote sources and <paramref name="LockedMode"/> (ModelBuildLockedMode) forbids changing it;
 /// <paramref name="MaxParallelism"/> (ModelBuildMaxParallelism, 0 = processor count) bounds models and
 /// downloads at once; <paramref name="NuGetPackageRoot"/> is where restore put nuget: sources' packages.
+/// The remote cache (address, read-only) and the local cache's size budget are ModelBuildRemoteCache,
+/// ModelBuildRemoteCacheReadOnly and ModelBuildCacheMaxSize; empty ones fall back to the environment.
 /// </summary>
 internal sealed record CompileRequest(
     string ProjectFile,
@@ -23,7 +25,11 @@ internal sealed record CompileRequest(
     bool LockedMode = false,
     string? LockFile = null,
     int MaxParallelism = 0,
-    string? NuGetPackageRoot = null);
+    string? NuGetPackageRoot = null,
+
+    string? RemoteCache = null,
+    bool RemoteCacheReadOnly = false,
+    string? CacheMaxSize = null);
 
 /// <summary>The generated C# accessor for the project's models.</summary>
 internal sealed record AccessorRequest(string FilePath, string Namespace, string ClassName, bool Public);

@@ -15,7 +15,8 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
 {
     public async Task<int> RunAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
     {
-        var cache = ModelBuildCache.Open(request.CacheDir, console.Report);
+        var cacheOptions = CacheOptions.FromSettings(request.CacheDir, request.RemoteCache, request.RemoteCacheReadOnly ? true : null, request.CacheMaxSize);
+        using var cache = ModelBuildCache.Open(cacheOptions, console.Report);
         var parallelism = maxParallelism > 0 ? maxParallelism : request.MaxParallelism > 0 ? request.MaxParallelism : Environment.ProcessorCount;
         using var fetcher = new SourceFetcher(cache, new SourceFetcherOptions
         {
@@ -67,6 +68,7 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
 
             console.Info($"ModelBuild: {model.Name} -> {compiled.Selection.Target.Name} {compiled.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");
         }).ConfigureAwait(false);
+        cache.EnforceSizeBudget();
 
         if (console.ErrorCount > 0 || results.Any(r => r is null))
         {

@@ -24,9 +24,14 @@ internal static class ModelOutputFolder
             var path = Path.Combine(outputDir, file.FileName);
             if (!HasContent(path, file.Blob))
             {
-                using var source = cache.Content.TryOpen(file.Blob.Digest)
-                    ?? throw new InvalidOperationException($"The compiled file {file.Blob} is missing from the cache at '{cache.Root}'.");
-                WriteAtomically(path, target => source.CopyTo(target));
+                // A verified copy (a clone where the file system can), never a link: the project's file cannot change the cache.
+                WriteAtomically(path, target =>
+                {
+                    if (!cache.Content.TryCopyTo(file.Blob.Digest, target))
+                    {
+                        throw new InvalidOperationException($"The compiled file {file.Blob} is missing from the cache at '{cache.Root}'.");
+                    }
+                });
             }
 
             // A single-file model may be given its resource name; otherwise the prefix names every file.

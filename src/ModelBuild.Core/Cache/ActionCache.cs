@@ -11,6 +11,9 @@ public sealed class ActionCache
 {
     private const int FormatVersion = 1;
 
+    // A hit renews the record's time stamp (its last use, for eviction) at most this often.
+    private static readonly TimeSpan UseRecordingInterval = TimeSpan.FromMinutes(10);
+
     private readonly CacheLayout _layout;
     private readonly ContentStore _content;
 
@@ -55,7 +58,75 @@ public sealed class ActionCache
             }
         }
 
+        RecordUse(path);
         return record;
+    }
+
+    /// <summary>The record stored for <paramref name="key"/> as it is on disk, blobs unchecked; null when absent or unreadable.</summary>
+    internal ActionRecord? TryReadUnchecked(ActionKey key)
+    {
+        try
+        {
+            return Deserialize(File.ReadAllBytes(_layout.ActionRecordPath(key)), key, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every stored record's key and file, in no particular order.</summary>
+    internal IEnumerable<(ActionKey Key, FileInfo File)> EnumerateFiles()
+    {
+        var root = new DirectoryInfo(_layout.ActionDirectory);
+        if (!root.Exists)
+        {
+            yield break;
+        }
+
+        foreach (var file in root.EnumerateFiles("*.json", SearchOption.AllDirectories))
+        {
+            if (Sha256Digest.TryParse(Path.GetFileNameWithoutExtension(file.Name), out var digest))
+            {
+                yield return (new ActionKey(digest), file);
+            }
+        }
+    }
+
+    /// <summary>Removes the record for <paramref name="key"/>; false when it was not there.</summary>
+    internal bool Remove(ActionKey key)
+    {
+        try
+        {
+            var path = _layout.ActionRecordPath(key);
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static void RecordUse(string path)
+    {
+        try
+        {
+            var now = DateTime.UtcNow;
+            if (now - File.GetLastWriteTimeUtc(path) >= UseRecordingInterval)
+            {
+                File.SetLastWriteTimeUtc(path, now);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The time stamp only orders eviction.
+        }
     }
 
     /// <summary>Stores the record for <paramref name="key"/> atomically, replacing an older one.</summary>

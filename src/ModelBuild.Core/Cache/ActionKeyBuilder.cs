@@ -7,20 +7,25 @@ namespace ModelBuild.Core.Cache;
 
 /// <summary>
 /// Computes an <see cref="ActionKey"/> from the action's name, the version of the tool that runs
-/// it, its named input digests, its options (as canonical JSON) and a salt. The hashed encoding is
-/// unambiguous: every part is tagged and length-prefixed, and inputs are ordered by name, so the
-/// order in which they are added does not matter but every name and digest does.
+/// it and the digest of its binaries, the ONNX Runtime version, its named input digests, its options
+/// (as canonical JSON), the target and precision, and a salt. The hashed encoding is unambiguous:
+/// every part is tagged and length-prefixed (unset parts are empty, never left out), and inputs are
+/// ordered by name, so the order in which they are added does not matter but every name and digest does.
 /// </summary>
 public sealed class ActionKeyBuilder
 {
     // Bump when the encoding below changes, so old records are never mistaken for new ones.
-    private const string EncodingVersion = "modelbuild.action-key.v1";
+    private const string EncodingVersion = "modelbuild.action-key.v2";
 
     private readonly string _actionName;
     private readonly string _toolVersion;
     private readonly SortedDictionary<string, Sha256Digest> _inputs = new(StringComparer.Ordinal);
     private byte[] _options = CanonicalJson.SerializeToUtf8Bytes(null);
     private string _salt = "";
+    private byte[] _toolDigest = [];
+    private string _runtimeVersion = "";
+    private string _target = "";
+    private string _precision = "";
 
     /// <param name="actionName">What the action does, e.g. <c>convert-fp16</c>.</param>
     /// <param name="toolVersion">The version of the engine (or external tool) that runs it.</param>
@@ -52,6 +57,31 @@ public sealed class ActionKeyBuilder
         return this;
     }
 
+    /// <summary>
+    /// Sets the digest of the tool's own binaries, so that two builds of one version (a local build, a
+    /// patched package) never share results.
+    /// </summary>
+    public ActionKeyBuilder WithToolDigest(Sha256Digest digest)
+    {
+        _toolDigest = digest.ToHashBytes();
+        return this;
+    }
+
+    /// <summary>Sets the version of the ONNX Runtime the action loads models with.</summary>
+    public ActionKeyBuilder WithRuntimeVersion(string? version)
+    {
+        _runtimeVersion = version ?? "";
+        return this;
+    }
+
+    /// <summary>Sets the target and precision, for actions whose result depends on them.</summary>
+    public ActionKeyBuilder WithTarget(string? target, string? precision)
+    {
+        _target = target ?? "";
+        _precision = precision ?? "";
+        return this;
+    }
+
     /// <summary>Sets the salt users change to disown entries they no longer trust.</summary>
     public ActionKeyBuilder WithSalt(string? salt)
     {
@@ -66,6 +96,8 @@ public sealed class ActionKeyBuilder
         AppendField(hash, 'V', Encoding.UTF8.GetBytes(EncodingVersion));
         AppendField(hash, 'A', Encoding.UTF8.GetBytes(_actionName));
         AppendField(hash, 'T', Encoding.UTF8.GetBytes(_toolVersion));
+        AppendField(hash, 'B', _toolDigest);
+        AppendField(hash, 'R', Encoding.UTF8.GetBytes(_runtimeVersion));
         AppendLength(hash, 'I', _inputs.Count);
         foreach (var (name, digest) in _inputs)
         {
@@ -74,6 +106,8 @@ public sealed class ActionKeyBuilder
         }
 
         AppendField(hash, 'O', _options);
+        AppendField(hash, 'G', Encoding.UTF8.GetBytes(_target));
+        AppendField(hash, 'P', Encoding.UTF8.GetBytes(_precision));
         AppendField(hash, 'S', Encoding.UTF8.GetBytes(_salt));
         return new ActionKey(Sha256Digest.FromHash(hash.GetHashAndReset()));
     }

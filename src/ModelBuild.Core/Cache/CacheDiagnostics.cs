@@ -24,4 +24,34 @@ public static class CacheDiagnostics
     public static readonly DiagnosticDescriptor CacheNotUsable = new(
         "MB3004", DiagnosticSeverity.Error,
         "The model cache at {0} is not usable: {1}");
+
+    /// <summary>A size setting (ModelBuildCacheMaxSize, --max-size) is not a size.</summary>
+    public static readonly DiagnosticDescriptor InvalidSize = new(
+        "MB3005", DiagnosticSeverity.Error,
+        "'{0}' is not a size for {1}: write a number of bytes, or a number with a unit (500MB, 10GiB).");
+
+    /// <summary>An age setting (--older-than) is not a duration.</summary>
+    public static readonly DiagnosticDescriptor InvalidAge = new(
+        "MB3006", DiagnosticSeverity.Error,
+        "'{0}' is not an age: write a number with d, h, m or s (30d, 12h, 90m).");
+
+    /// <summary><c>modelbuild cache verify</c> found corrupt entries (and moved them to quarantine).</summary>
+    public static readonly DiagnosticDescriptor VerificationFoundCorruption = new(
+        "MB3007", DiagnosticSeverity.Error,
+        "cache verify found {0} corrupt entries in {1}; they were moved to quarantine and will be fetched or computed again when needed.");
+
+    /// <summary>The remote tier failed; it is left alone for the rest of the build.</summary>
+    public static readonly DiagnosticDescriptor RemoteUnavailable = new(
+        "MB3010", DiagnosticSeverity.Warning,
+        "The remote cache {0} is not used for the rest of this build: {1}. The build goes on with the local cache.");
+
+    /// <summary>The remote tier's address is not one ModelBuild can use.</summary>
+    public static readonly DiagnosticDescriptor InvalidRemoteAddress = new(
+        "MB3011", DiagnosticSeverity.Warning,
+        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol) or redis://host:port; the build goes on with the local cache.");
+
+    /// <summary>The remote tier served something that does not match its name.</summary>
+    public static readonly DiagnosticDescriptor RemoteEntryCorrupt = new(
+        "MB3012", DiagnosticSeverity.Warning,
+        "The remote cache {0} returned {1} that does not match it ({2}); it was ignored.");
 }

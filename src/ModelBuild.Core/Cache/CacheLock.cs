@@ -55,7 +55,7 @@ public sealed class CacheLock : IDisposable
     /// Takes the lock, polling with backoff while another process holds it. <paramref name="onWaiting"/>
     /// hears who holds it (once, and again if the holder changes).
     /// </summary>
-    internal static async Task<CacheLock> AcquireAsync(string locksDirectory, string key, TimeSpan timeout, Action<string>? onWaiting, CancellationToken cancellationToken)
+    internal static async Task<CacheLock> AcquireAsync(string locksDirectory, string key, TimeSpan timeout, Action<string>? onWaiting, CancellationToken cancellationToken, string? description = null)
     {
         if (!IsValidKey(key))
         {
@@ -86,7 +86,7 @@ public sealed class CacheLock : IDisposable
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (elapsed >= timeout)
             {
-                throw new DiagnosticException(CacheDiagnostics.LockTimeout.Create(null, FormatDuration(timeout), key, holder));
+                throw new DiagnosticException(CacheDiagnostics.LockTimeout.Create(null, FormatDuration(timeout), description ?? key, holder));
             }
 
             var remaining = timeout - elapsed;

@@ -8,27 +8,46 @@ namespace ModelBuild.Core.Cache;
 
 /// <summary>
 /// The content-addressed store: blobs named by their SHA-256 under <c>cas/sha256/</c>.
-/// Reads hand out verified content only: a blob is re-hashed the first time this process touches
-/// it (and again if its size or time stamp changes); a blob that fails is moved to
-/// <c>quarantine/</c> and reported as absent. Writes go to <c>tmp/</c>, are hashed while written,
-/// flushed, checked, and only then renamed into place, so <c>cas/</c> never holds a partial or
-/// unexpected blob. The empty blob always exists.
+/// Reads hand out verified content only: a blob is re-hashed when this process first touches it,
+/// unless a stamp recorded by a full hash less than <see cref="FullVerificationInterval"/> ago still
+/// matches the file's size and time stamp (and again whenever those change); a blob that fails is
+/// moved to <c>quarantine/</c> and reported as absent. <c>modelbuild cache verify</c> re-hashes
+/// everything. Writes go to <c>tmp/</c>, are hashed while written, flushed, checked, and only then
+/// renamed into place, so <c>cas/</c> never holds a partial or unexpected blob. The empty blob
+/// always exists.
 /// </summary>
 public sealed class ContentStore
 {
+    /// <summary>How long a recorded stamp may stand in for hashing a blob's bytes again.</summary>
+    public static readonly TimeSpan FullVerificationInterval = TimeSpan.FromDays(1);
+
+    // A blob's last use is rewritten at most this often, so warm builds do not write a stamp per read.
+    private static readonly TimeSpan UseRecordingInterval = TimeSpan.FromMinutes(10);
+
     private const int CopyBufferSize = 1 << 16;
 
     private readonly CacheLayout _layout;
+    private readonly BlobStamps _stamps;
     private readonly Action<Diagnostic>? _report;
 
     // Digest → the file stamp seen when this process last verified the blob's bytes.
     private readonly ConcurrentDictionary<Sha256Digest, FileStamp> _verified = new();
+    private int _commits;
 
     internal ContentStore(CacheLayout layout, Action<Diagnostic>? report)
     {
         _layout = layout;
+        _stamps = new BlobStamps(layout);
         _report = report;
     }
+
+    /// <summary>The blobs this process has read or written, which eviction must leave alone.</summary>
+    internal IEnumerable<Sha256Digest> TouchedByThisProcess => _verified.Keys;
+
+    internal BlobStamps Stamps => _stamps;
+
+    /// <summary>Blobs this process has added to the store.</summary>
+    internal int Commits => Volatile.Read(ref _commits);
 
     /// <summary>True if the store holds a verified blob with this digest.</summary>
     public bool Contains(Sha256Digest digest) => Find(digest) is not null;
@@ -79,11 +98,25 @@ public sealed class ContentStore
                 return stream;
             }
 
-            // Hash the same handle we hand out, so nothing can swap the file in between.
-            if (stream.Length == 0 ? digest == Sha256Digest.Empty : Sha256Digest.Compute(stream) == digest)
+            var now = DateTime.UtcNow;
+            if (_stamps.TryRead(digest) is { } recorded
+                && recorded.Matches(stamp.Length, stamp.LastWriteUtc)
+                && now - recorded.VerifiedUtc < FullVerificationInterval
+                && recorded.VerifiedUtc <= now)
             {
-                stream.Position = 0;
                 _verified[digest] = stamp;
+                if (now - recorded.LastUsedUtc >= UseRecordingInterval)
+                {
+                    _stamps.Write(digest, recorded with { LastUsedUtc = now });
+                }
+
+                return stream;
+            }
+
+            if (HashMatches(stream, digest))
+            {
+                _verified[digest] = stamp;
+                _stamps.Write(digest, new BlobStamp(stamp.Length, stamp.LastWriteUtc.Ticks, now, now));
                 return stream;
             }
         }
@@ -96,6 +129,97 @@ public sealed class ContentStore
         stream.Dispose();
         Quarantine(digest, path);
         return null;
+    }
+
+    /// <summary>
+    /// Hashes the blob's bytes now, whatever its stamp says (<c>modelbuild cache verify</c>). A corrupt
+    /// blob is moved to quarantine, with a warning.
+    /// </summary>
+    public BlobVerification VerifyNow(Sha256Digest digest)
+    {
+        var path = _layout.BlobPath(digest);
+        FileStream stream;
+        try
+        {
+            stream = OpenForRead(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return BlobVerification.Absent;
+        }
+
+        bool valid;
+        using (stream)
+        {
+            var stamp = FileStamp.Of(stream);
+            valid = HashMatches(stream, digest);
+            if (valid)
+            {
+                var lastUsed = _stamps.TryRead(digest)?.LastUsedUtc ?? stamp.LastWriteUtc;
+                _stamps.Write(digest, new BlobStamp(stamp.Length, stamp.LastWriteUtc.Ticks, DateTime.UtcNow, lastUsed));
+            }
+        }
+
+        if (!valid)
+        {
+            Quarantine(digest, path);
+        }
+
+        return valid ? BlobVerification.Valid : BlobVerification.Corrupt;
+    }
+
+    /// <summary>
+    /// Writes the verified blob into <paramref name="destination"/> (a new, empty file: a model's copy
+    /// in <c>obj/</c>): a copy-on-write clone where the file system supports it, otherwise a byte copy.
+    /// Never a hard link, so nothing done to the copy can change the cache. False when the store does
+    /// not hold a valid blob with this digest.
+    /// </summary>
+    public bool TryCopyTo(Sha256Digest digest, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var source = TryOpen(digest);
+        if (source is null)
+        {
+            return false;
+        }
+
+        // The clone is taken from the handle that was just verified.
+        if (source is FileStream file && destination is FileStream target && target.Length == 0 && source.Length > 0)
+        {
+            target.Flush();
+            if (Reflink.TryClone(file.SafeFileHandle, target.SafeFileHandle))
+            {
+                target.Seek(0, SeekOrigin.End);
+                return true;
+            }
+        }
+
+        source.CopyTo(destination);
+        return true;
+    }
+
+    /// <summary>Removes a blob (eviction, <c>cache clear</c>); false when it was not there or is in use elsewhere.</summary>
+    internal bool Remove(Sha256Digest digest)
+    {
+        _verified.TryRemove(digest, out _);
+        try
+        {
+            File.Delete(_layout.BlobPath(digest));
+            _stamps.Delete(digest);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    // Hashes the same handle that is handed out, so nothing can swap the file in between.
+    private static bool HashMatches(FileStream stream, Sha256Digest digest)
+    {
+        var matches = stream.Length == 0 ? digest == Sha256Digest.Empty : Sha256Digest.Compute(stream) == digest;
+        stream.Position = 0;
+        return matches;
     }
 
     /// <summary>
@@ -142,6 +266,61 @@ public sealed class ContentStore
             var (actual, size) = await WriteAndHashAsync(content, temp, cancellationToken).ConfigureAwait(false);
             var arrived = new StoredBlob(actual, size);
             if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size))
+            {
+                File.Delete(temp);
+                return new PutAttempt(arrived, Matched: false);
+            }
+
+            Commit(temp, actual);
+            return new PutAttempt(arrived, Matched: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stores what <paramref name="write"/> writes (a download from a remote cache) if it matches the
+    /// expected digest and size: hashed while written, flushed, checked, then renamed into place.
+    /// <paramref name="write"/> returns false when it has nothing to write (a remote miss).
+    /// </summary>
+    internal async Task<PutAttempt?> TryPutFromAsync(Func<Stream, CancellationToken, Task<bool>> write, Sha256Digest expectedDigest, long? expectedSize, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_layout.TempDirectory);
+        var temp = _layout.NewTempPath(".blob");
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size;
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                var hashing = new HashingWriteStream(file, hash);
+                if (!await write(hashing, cancellationToken).ConfigureAwait(false))
+                {
+                    size = -1;
+                }
+                else
+                {
+                    size = hashing.Written;
+                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                    // On disk before the rename makes it visible, as for every other write.
+                    file.Flush(flushToDisk: true);
+                }
+            }
+
+            if (size < 0)
+            {
+                File.Delete(temp);
+                return null;
+            }
+
+            var actual = Sha256Digest.FromHash(hash.GetHashAndReset());
+            var arrived = new StoredBlob(actual, size);
+            if (actual != expectedDigest || (expectedSize is { } s && s != size))
             {
                 File.Delete(temp);
                 return new PutAttempt(arrived, Matched: false);
@@ -241,12 +420,17 @@ public sealed class ContentStore
             return;
         }
 
-        _verified[digest] = FileStamp.Of(new FileInfo(path));
+        var written = FileStamp.Of(new FileInfo(path));
+        _verified[digest] = written;
+        Interlocked.Increment(ref _commits);
+        var now = DateTime.UtcNow;
+        _stamps.Write(digest, new BlobStamp(written.Length, written.LastWriteUtc.Ticks, now, now));
     }
 
     private void Quarantine(Sha256Digest digest, string path)
     {
         _verified.TryRemove(digest, out _);
+        _stamps.Delete(digest);
         var target = _layout.NewQuarantinePath(digest.Hex);
         try
         {
@@ -286,6 +470,19 @@ public sealed class ContentStore
 
         public static FileStamp Of(FileInfo file) => new(file.Length, file.LastWriteTimeUtc);
     }
+}
+
+/// <summary>What a full check of one blob found.</summary>
+public enum BlobVerification
+{
+    /// <summary>The bytes match the digest.</summary>
+    Valid,
+
+    /// <summary>They do not; the blob was moved to quarantine.</summary>
+    Corrupt,
+
+    /// <summary>No such blob.</summary>
+    Absent,
 }
 
 /// <summary>The outcome of <see cref="ContentStore.TryPutAsync"/>: what arrived, and whether it was stored.</summary>

@@ -1,11 +1,15 @@
+using System.Text;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Sources;
 
 namespace ModelBuild.Core.Pipeline;
 
 /// <summary>
-/// Runs actions cache first. On a miss it takes the key's cross-process lock, looks again (another
-/// process may have just finished the same action), and only then computes; a computation that
-/// fails records nothing. Counts what it computed and what it found, for the build's summary line.
+/// Runs actions cache first: the local cache, then (under the key's cross-process lock, after looking
+/// locally again: another process may have just finished the same action) the remote tier, and only
+/// then the computation. A computed result is committed locally first and uploaded after; a
+/// computation that fails records nothing. Counts what it computed and what it found, for the
+/// build's summary line.
 /// </summary>
 public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = null)
 {
@@ -15,7 +19,7 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
 
     public ModelBuildCache Cache => cache;
 
-    /// <param name="key">The action's key; see <see cref="ActionKeyBuilder"/>.</param>
+    /// <param name="key">The action's key; see <see cref="EngineIdentity.NewActionKey"/>.</param>
     /// <param name="description">What the action is, for people: "textcls: prepare".</param>
     /// <param name="compute">Computes the outputs (already put in the content store) on a miss.</param>
     /// <param name="tally">Counts this action as run or cached.</param>
@@ -30,21 +34,67 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
             return hit;
         }
 
-        using var held = await cache.AcquireLockAsync(
-            key.Digest.Hex,
-            LockTimeout,
-            holder => _log($"ModelBuild: waiting for {description}, being computed by {holder}"),
-            cancellationToken).ConfigureAwait(false);
+        using var held = await AcquireAsync(key.Digest.Hex, description, cancellationToken).ConfigureAwait(false);
         if (cache.Actions.TryGet(key) is { } afterWait)
         {
             tally.Cached++;
             return afterWait;
         }
 
+        if (cache.Remote is { } remote && await remote.TryDownloadActionAsync(cache, key, cancellationToken).ConfigureAwait(false) is { } remoteHit)
+        {
+            tally.Cached++;
+            tally.FromRemote++;
+            return remoteHit;
+        }
+
         var record = await compute().ConfigureAwait(false);
         cache.Actions.Put(key, record);
         tally.Run++;
+        if (cache.Remote is { } uploadTo)
+        {
+            await uploadTo.UploadActionAsync(cache.Content, key, record, cancellationToken).ConfigureAwait(false);
+        }
+
         return record;
+    }
+
+    /// <summary>
+    /// Fetches a remote model source at most once across processes: a source pinned by a digest the
+    /// local cache holds is not contacted; otherwise one process at a time fetches it (the others wait,
+    /// then find it), trying the remote tier by its pinned digest before the source itself, and
+    /// uploading what it fetched. Local files are read directly.
+    /// </summary>
+    /// <param name="source">The model source.</param>
+    /// <param name="pinned">The manifest's pinned digest, if any.</param>
+    /// <param name="description">What is fetched, for people: "textcls: fetch".</param>
+    /// <param name="fetch">Fetches into the local cache (the source fetcher).</param>
+    /// <param name="cancellationToken">Stops waiting and fetching.</param>
+    public async Task<FetchedContent> FetchAsync(SourceReference source, Sha256Digest? pinned, string description, Func<Task<FetchedContent>> fetch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(fetch);
+        if (source.IsLocal || (pinned is { } present && cache.Content.Contains(present)))
+        {
+            return await fetch().ConfigureAwait(false);
+        }
+
+        var identity = pinned ?? Sha256Digest.Compute(Encoding.UTF8.GetBytes(source.DisplayText));
+        using var held = await AcquireAsync("fetch-" + identity.Hex, description, cancellationToken).ConfigureAwait(false);
+        var remote = cache.Remote;
+        if (pinned is { } digest && remote is not null && !cache.Content.Contains(digest))
+        {
+            await remote.TryDownloadBlobAsync(cache.Content, digest, size: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var fetched = await fetch().ConfigureAwait(false);
+        if (pinned is not null && remote is not null)
+        {
+            // Only a pinned source can be found by digest on another machine; skipped if the remote has it.
+            await remote.UploadBlobAsync(cache.Content, fetched.Blob, cancellationToken).ConfigureAwait(false);
+        }
+
+        return fetched;
     }
 
     /// <summary>Reads a whole blob the cache holds; a blob that vanished while in use is an engine fault.</summary>
@@ -59,6 +109,14 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
             return bytes;
         }
     }
+
+    private Task<CacheLock> AcquireAsync(string lockKey, string description, CancellationToken cancellationToken) =>
+        cache.AcquireLockAsync(
+            lockKey,
+            LockTimeout,
+            holder => _log($"ModelBuild: waiting for {description}, being built by {holder}"),
+            description,
+            cancellationToken);
 }
 
 /// <summary>How many actions of one model were computed and how many came from the cache.</summary>
@@ -66,5 +124,9 @@ public sealed class ActionTally
 {
     public int Run { get; set; }
 
+    /// <summary>Found in the local or the remote cache.</summary>
     public int Cached { get; set; }
+
+    /// <summary>Of <see cref="Cached"/>, found in the remote cache.</summary>
+    public int FromRemote { get; set; }
 }

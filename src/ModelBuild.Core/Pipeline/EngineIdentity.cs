@@ -1,19 +1,87 @@
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using ModelBuild.Core.Cache;
+using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Pipeline;
 
 /// <summary>
-/// Which engine computed a result. It goes into every action key, so a different engine never
-/// serves another engine's cached results.
+/// Which engine computed a result: its version, the digest of its own binaries and the version of
+/// the ONNX Runtime it loads. All three go into every action key (<see cref="NewActionKey"/>), so a
+/// different engine, even a rebuilt one of the same version, never serves another's cached results.
 /// </summary>
-public sealed record EngineIdentity(string Version)
+public sealed class EngineIdentity
 {
-    /// <summary>This engine: ModelBuild.Core's informational version (the package version plus the source revision).</summary>
-    public static EngineIdentity Current { get; } = new(
+    private static readonly Lazy<EngineIdentity> LazyCurrent = new(() => new EngineIdentity(
         typeof(EngineIdentity).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(EngineIdentity).Assembly.GetName().Version?.ToString()
-        ?? "0.0.0");
+        ?? "0.0.0",
+        ComputeBinaryDigest,
+        () => OnnxRuntimeLibrary.Version));
+
+    private readonly Lazy<Sha256Digest> _binaryDigest;
+    private readonly Lazy<string> _onnxRuntimeVersion;
+
+    /// <param name="version">The engine's version (informational: package version and source revision).</param>
+    /// <param name="binaryDigest">Computes the digest of the engine's binaries; called once, when a key first needs it.</param>
+    /// <param name="onnxRuntimeVersion">Tells the ONNX Runtime version; called once, when a key first needs it.</param>
+    public EngineIdentity(string version, Func<Sha256Digest> binaryDigest, Func<string> onnxRuntimeVersion)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        Version = version;
+        _binaryDigest = new Lazy<Sha256Digest>(binaryDigest, LazyThreadSafetyMode.ExecutionAndPublication);
+        _onnxRuntimeVersion = new Lazy<string>(onnxRuntimeVersion, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>This engine. Its binary digest and ONNX Runtime version are worked out on first use.</summary>
+    public static EngineIdentity Current => LazyCurrent.Value;
+
+    /// <summary>The informational version: the package version plus the source revision.</summary>
+    public string Version { get; }
 
     /// <summary>The version without the source revision, as users see it (<c>0.1.0</c>).</summary>
     public string DisplayVersion => Version.Split('+')[0];
+
+    /// <summary>The SHA-256 over the engine's own assemblies (see <see cref="ComputeBinaryDigest"/>).</summary>
+    public Sha256Digest BinaryDigest => _binaryDigest.Value;
+
+    /// <summary>The version the loaded ONNX Runtime reports (loading it if needed).</summary>
+    /// <exception cref="DllNotFoundException">MB5001–MB5003: ONNX Runtime cannot be loaded.</exception>
+    public string OnnxRuntimeVersion => _onnxRuntimeVersion.Value;
+
+    /// <summary>A key builder for <paramref name="actionName"/> that already holds everything about this engine.</summary>
+    public ActionKeyBuilder NewActionKey(string actionName) =>
+        new ActionKeyBuilder(actionName, Version).WithToolDigest(BinaryDigest).WithRuntimeVersion(OnnxRuntimeVersion);
+
+    /// <summary>
+    /// The digest of the files that compute action results: ModelBuild.Core and every assembly it
+    /// references that lies beside it (ModelBuild.Runtime, the protobuf and YAML libraries), by file
+    /// name and content. Framework assemblies are left to the runtime version in <see cref="Version"/>.
+    /// </summary>
+    public static Sha256Digest ComputeBinaryDigest()
+    {
+        var core = typeof(EngineIdentity).Assembly;
+        var folder = Path.GetDirectoryName(core.Location);
+        if (string.IsNullOrEmpty(folder))
+        {
+            // A single-file bundle has no files to hash; its version still separates releases.
+            return Sha256Digest.Compute(Encoding.UTF8.GetBytes("bundle:" + core.FullName));
+        }
+
+        var files = core.GetReferencedAssemblies()
+            .Select(name => Path.Combine(folder, name.Name + ".dll"))
+            .Append(core.Location)
+            .Where(File.Exists)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(file) + "\n"));
+            hash.AppendData(SHA256.HashData(File.ReadAllBytes(file)));
+        }
+
+        return Sha256Digest.FromHash(hash.GetHashAndReset());
+    }
 }

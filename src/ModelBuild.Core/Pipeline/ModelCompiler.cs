@@ -87,12 +87,13 @@ public sealed class ModelCompiler
         }
 
         var source = SourceReference.Parse(inputModel.Source.Value, Path.GetDirectoryName(manifestPath)!, inputModel.Source.Location);
-        var fetched = await _fetcher.FetchAsync(
+        var pinned = inputModel.Sha256 is { } sha ? Sha256Digest.Parse(sha.Value) : (Sha256Digest?)null;
+        var fetched = await _actions.FetchAsync(source, pinned, $"{request.Name}: fetch", () => _fetcher.FetchAsync(
             source,
-            inputModel.Sha256 is { } sha ? Sha256Digest.Parse(sha.Value) : null,
+            pinned,
             inputModel.Size?.Value,
             inputModel.Source.Location,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken), cancellationToken).ConfigureAwait(false);
         run.Diagnostics.AddRange(fetched.Warnings);
         if (fetched.LocalPath is { } localPath)
         {
@@ -129,7 +130,7 @@ public sealed class ModelCompiler
     /// <summary>The inspect action: the model's signature, so later runs never parse the model again.</summary>
     private async Task<OnnxModelSignature> InspectAsync(CompileRun run, ModelSource model, CancellationToken cancellationToken)
     {
-        var key = new ActionKeyBuilder("inspect", _engine.Version).AddInput(ModelOutput, model.Blob.Digest).WithSalt(_salt).Build();
+        var key = _engine.NewActionKey("inspect").AddInput(ModelOutput, model.Blob.Digest).WithSalt(_salt).Build();
         var record = await _actions.RunAsync(key, $"{run.Request.Name}: inspect", async () =>
         {
             var proto = ReadModel(await _actions.ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);
@@ -151,7 +152,7 @@ public sealed class ModelCompiler
                 ["shape"] = new JsonArray([.. o.Shape.Select(d => (JsonNode)JsonValue.Create(d))]),
             })]),
         };
-        var key = new ActionKeyBuilder("prepare", _engine.Version).AddInput(ModelOutput, model.Blob.Digest).WithOptions(options).WithSalt(_salt).Build();
+        var key = _engine.NewActionKey("prepare").AddInput(ModelOutput, model.Blob.Digest).WithOptions(options).WithSalt(_salt).Build();
         var record = await _actions.RunAsync(key, $"{run.Request.Name}: prepare", async () =>
         {
             var proto = ReadModel(await _actions.ReadBlobAsync(model.Blob, cancellationToken).ConfigureAwait(false), model);

@@ -30,7 +30,8 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
             "download-" + key[..40],
             LockTimeout,
             holder => options.Log?.Invoke($"ModelBuild: waiting for {source.DisplayText}, being downloaded by {holder}."),
-            cancellationToken).ConfigureAwait(false);
+            description: $"download of {source.DisplayText}",
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         if (request.Pin.Sha256 is { } pinned && cache.Content.Find(pinned) is { } cached)
         {
             return request.Pin.Size is { } size && size != cached.Size
@@ -38,7 +39,7 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
                 : new FetchedContent(cached.Digest, cached.Size, null) { FromCache = true };
         }
 
-        var partial = PartialDownload.Open(Path.Combine(cache.Layout.TempDirectory, "partial"), key);
+        var partial = PartialDownload.Open(Path.Combine(cache.Layout.TempDirectory, ModelBuildCache.PartialDownloadsFolder), key);
         CompletedDownload completed;
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

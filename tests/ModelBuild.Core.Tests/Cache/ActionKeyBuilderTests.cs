@@ -19,6 +19,7 @@ public sealed class ActionKeyBuilderTests
     [
         "action name", "tool version", "input digest", "input name", "extra input", "missing input",
         "option value", "option name", "no options", "salt", "no salt",
+        "tool digest", "runtime version", "target", "precision",
     ];
 
     private static ActionKeyBuilder Changed(string change) => change switch
@@ -39,6 +40,10 @@ public sealed class ActionKeyBuilderTests
         "no options" => Baseline().WithOptions(null),
         "salt" => Baseline().WithSalt("salt-2"),
         "no salt" => Baseline().WithSalt(null),
+        "tool digest" => Baseline().WithToolDigest(Sha256Digest.Compute("another build of 0.1.0"u8)),
+        "runtime version" => Baseline().WithRuntimeVersion("1.31.0"),
+        "target" => Baseline().WithTarget("ort", null),
+        "precision" => Baseline().WithTarget(null, "FP16"),
         _ => throw new ArgumentOutOfRangeException(nameof(change)),
     };
 
@@ -60,6 +65,10 @@ public sealed class ActionKeyBuilderTests
 
         Assert.Equal(Baseline().Build(), reordered.Build());
     }
+
+    [Fact]
+    public void Target_and_precision_are_two_fields_not_one_string() =>
+        Assert.NotEqual(Baseline().WithTarget("onnxFP", "16").Build(), Baseline().WithTarget("onnx", "FP16").Build());
 
     [Fact]
     public void Moving_characters_between_parts_changes_the_key() =>

@@ -124,19 +124,109 @@ public sealed class ContentStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_new_process_verifies_on_first_touch_even_when_size_and_time_stamp_are_unchanged()
+    public async Task A_new_process_rehashes_a_blob_whose_size_or_time_stamp_changed_since_its_stamp()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(4096);
+        var stored = await _cache.Content.PutAsync(bytes);
+        Assert.True(_cache.Content.TryGetPath(stored.Digest, out var path));
+        FlipOneByte(path);
+
+        var fresh = ModelBuildCache.Open(_root.FullPath);
+
+        Assert.Null(fresh.Content.TryOpen(stored.Digest));
+        Assert.Single(_root.FilesUnder("quarantine"));
+    }
+
+    [Fact]
+    public async Task A_recorded_stamp_stands_in_for_hashing_until_cache_verify_rehashes()
     {
         var bytes = RandomNumberGenerator.GetBytes(4096);
         var stored = await _cache.Content.PutAsync(bytes);
         Assert.True(_cache.Content.TryGetPath(stored.Digest, out var path));
         var stamp = File.GetLastWriteTimeUtc(path);
-        FlipOneByte(path);
+
+        // Bit rot: the bytes change, the size and time stamp do not.
+        var rotten = File.ReadAllBytes(path);
+        rotten[100] ^= 0x01;
+        File.WriteAllBytes(path, rotten);
+        File.SetLastWriteTimeUtc(path, stamp);
+
+        var fresh = ModelBuildCache.Open(_root.FullPath, _reported.Add);
+        using (var trusted = fresh.Content.TryOpen(stored.Digest))
+        {
+            Assert.NotNull(trusted);
+        }
+
+        Assert.Equal(BlobVerification.Corrupt, fresh.Content.VerifyNow(stored.Digest));
+        Assert.False(File.Exists(path));
+        Assert.Equal("MB3002", Assert.Single(_reported).Code);
+        Assert.False(fresh.Content.Contains(stored.Digest));
+    }
+
+    [Fact]
+    public async Task A_stamp_older_than_the_full_verification_interval_is_not_trusted()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(4096);
+        var stored = await _cache.Content.PutAsync(bytes);
+        Assert.True(_cache.Content.TryGetPath(stored.Digest, out var path));
+        var stamp = File.GetLastWriteTimeUtc(path);
+        var recorded = _cache.Content.Stamps.TryRead(stored.Digest);
+        Assert.NotNull(recorded);
+        Assert.True(recorded.Value.Matches(bytes.Length, stamp));
+        var longAgo = DateTime.UtcNow - ContentStore.FullVerificationInterval - TimeSpan.FromMinutes(1);
+        _cache.Content.Stamps.Write(stored.Digest, recorded.Value with { VerifiedUtc = longAgo });
+        var rotten = File.ReadAllBytes(path);
+        rotten[100] ^= 0x01;
+        File.WriteAllBytes(path, rotten);
         File.SetLastWriteTimeUtc(path, stamp);
 
         var fresh = ModelBuildCache.Open(_root.FullPath);
 
         Assert.Null(fresh.Content.TryOpen(stored.Digest));
         Assert.Single(_root.FilesUnder("quarantine"));
+    }
+
+    [Fact]
+    public async Task A_full_hash_renews_the_stamp_and_keeps_the_last_use()
+    {
+        var stored = await _cache.Content.PutAsync(RandomNumberGenerator.GetBytes(4096));
+        var before = _cache.Content.Stamps.TryRead(stored.Digest)!.Value;
+        var used = new DateTime(2020, 5, 1, 0, 0, 0, DateTimeKind.Utc);
+        _cache.Content.Stamps.Write(stored.Digest, before with { LastUsedUtc = used, VerifiedUtc = used });
+
+        Assert.Equal(BlobVerification.Valid, _cache.Content.VerifyNow(stored.Digest));
+
+        var after = _cache.Content.Stamps.TryRead(stored.Digest)!.Value;
+        Assert.Equal(used, after.LastUsedUtc);
+        Assert.True(after.VerifiedUtc > used);
+        Assert.Equal(BlobVerification.Absent, _cache.Content.VerifyNow(Sha256Digest.Compute("never stored"u8)));
+    }
+
+    [Fact]
+    public async Task A_restored_copy_is_a_file_of_its_own_whose_edits_never_reach_the_cache()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(200_000);
+        var stored = await _cache.Content.PutAsync(bytes);
+        Assert.True(_cache.Content.TryGetPath(stored.Digest, out var blobPath));
+        var copyPath = _root.Combine("obj-copy.onnx");
+
+        using (var target = new FileStream(copyPath, FileMode.CreateNew, FileAccess.Write))
+        {
+            Assert.True(_cache.Content.TryCopyTo(stored.Digest, target));
+        }
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(copyPath));
+        Assert.Equal("1", LinkCount(blobPath));
+        Assert.Equal("1", LinkCount(copyPath));
+        await using (var edit = new FileStream(copyPath, FileMode.Open, FileAccess.Write))
+        {
+            edit.Position = 10;
+            edit.WriteByte((byte)(bytes[10] ^ 0xFF));
+        }
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(blobPath));
+        Assert.Equal(BlobVerification.Valid, _cache.Content.VerifyNow(stored.Digest));
+        Assert.False(_cache.Content.TryCopyTo(Sha256Digest.Compute("never stored"u8), Stream.Null));
     }
 
     [Fact]
@@ -201,6 +291,14 @@ public sealed class ContentStoreTests : IDisposable
 
         Assert.Empty(_root.FilesUnder("tmp"));
         Assert.Equal([Path.Combine(Sha256Digest.Empty.Hex[..2], Sha256Digest.Empty.Hex)], _root.FilesUnder(Path.Combine("cas", "sha256")));
+    }
+
+    /// <summary>The number of names a file has (2 or more for a hard link), from stat(1).</summary>
+    private static string LinkCount(string path)
+    {
+        var result = ModelBuild.Tests.ProcessRunner.Run("stat", ["-c", "%h", path]);
+        Assert.True(result.Succeeded, result.Output);
+        return result.Output.Trim();
     }
 
     private static void FlipOneByte(string path)

@@ -15,7 +15,7 @@ public sealed class ModelBuildCacheTests : IDisposable
         var cache = ModelBuildCache.Open(_root.Combine("cache"));
 
         Assert.Equal(_root.Combine("cache"), cache.Root);
-        foreach (var folder in new[] { "cas/sha256", "ac", "tmp", "locks", "quarantine" })
+        foreach (var folder in new[] { "cas/sha256", "ac", "stamps", "tmp", "locks", "quarantine" })
         {
             Assert.True(Directory.Exists(Path.Combine(cache.Root, folder)), folder);
         }
@@ -44,6 +44,47 @@ public sealed class ModelBuildCacheTests : IDisposable
         Assert.False(File.Exists(old));
         Assert.False(Directory.Exists(oldFolder));
         Assert.True(File.Exists(fresh));
+    }
+
+    [Fact]
+    public void Partial_downloads_survive_for_days_so_a_later_run_can_resume_them()
+    {
+        var partial = _root.Combine("tmp", ModelBuildCache.PartialDownloadsFolder);
+        Directory.CreateDirectory(partial);
+        var yesterday = Path.Combine(partial, "aaaa.data");
+        var lastMonth = Path.Combine(partial, "bbbb.data");
+        File.WriteAllText(yesterday, "first half");
+        File.WriteAllText(lastMonth, "first half");
+        File.SetLastWriteTimeUtc(yesterday, DateTime.UtcNow - TimeSpan.FromDays(1));
+        File.SetLastWriteTimeUtc(lastMonth, DateTime.UtcNow - ModelBuildCache.StalePartialDownloadAge - TimeSpan.FromDays(1));
+        Directory.SetLastWriteTimeUtc(partial, DateTime.UtcNow - TimeSpan.FromDays(1));
+
+        ModelBuildCache.Open(_root.FullPath).Dispose();
+
+        Assert.True(File.Exists(yesterday));
+        Assert.False(File.Exists(lastMonth));
+    }
+
+    [Fact]
+    public void Open_removes_the_temporary_files_of_a_dead_process_at_once_but_not_a_live_ones()
+    {
+        var tmp = _root.Combine("tmp");
+        Directory.CreateDirectory(tmp);
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        exited.WaitForExit();
+        var dead = Path.Combine(tmp, new TempFileOwner(exited.Id, TempFileOwner.Current.Machine).NewName(".blob"));
+        var live = Path.Combine(tmp, TempFileOwner.Current.NewName(".blob"));
+        var otherMachine = Path.Combine(tmp, new TempFileOwner(exited.Id, "another-host").NewName(".blob"));
+        foreach (var path in new[] { dead, live, otherMachine })
+        {
+            File.WriteAllText(path, "partial");
+        }
+
+        ModelBuildCache.Open(_root.FullPath);
+
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live));
+        Assert.True(File.Exists(otherMachine));
     }
 
     [Fact]

@@ -1,0 +1,42 @@
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Pipeline;
+
+namespace ModelBuild.Core.Tests.Cache;
+
+/// <summary>What of the engine goes into an action key: its version, its binaries' digest, its ONNX Runtime.</summary>
+public sealed class EngineActionKeyTests
+{
+    private static readonly Sha256Digest BuildA = Sha256Digest.Compute("engine build A"u8);
+    private static readonly Sha256Digest BuildB = Sha256Digest.Compute("engine build B"u8);
+
+    [Fact]
+    public void Two_builds_of_one_version_never_share_keys()
+    {
+        var a = new EngineIdentity("0.1.0+abc", () => BuildA, () => "1.30.0").NewActionKey("prepare").Build();
+        var b = new EngineIdentity("0.1.0+abc", () => BuildB, () => "1.30.0").NewActionKey("prepare").Build();
+
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public void Another_onnx_runtime_changes_every_key()
+    {
+        var a = new EngineIdentity("0.1.0", () => BuildA, () => "1.30.0").NewActionKey("prepare").Build();
+        var b = new EngineIdentity("0.1.0", () => BuildA, () => "1.31.0").NewActionKey("prepare").Build();
+
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public void This_engine_digests_its_own_assemblies_and_reports_the_loaded_onnx_runtime()
+    {
+        var engine = EngineIdentity.Current;
+
+        Assert.Equal(EngineIdentity.ComputeBinaryDigest(), engine.BinaryDigest);
+        Assert.NotEqual(Sha256Digest.Empty, engine.BinaryDigest);
+        Assert.Equal(ModelBuild.Runtime.OnnxRuntimeLibrary.Version, engine.OnnxRuntimeVersion);
+        Assert.Matches(@"^\d+\.\d+\.\d+", engine.OnnxRuntimeVersion);
+        Assert.Equal(engine.NewActionKey("inspect").Build(), engine.NewActionKey("inspect").Build());
+        Assert.Equal(engine.Version.Split('+')[0], engine.DisplayVersion);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using ModelBuild.Core.Tests.Sources;
+
+namespace ModelBuild.Core.Tests.Cache.Remote;
+
+/// <summary>
+/// A real <c>redis-server</c> (Debian's package, installed by .ci/run) on 127.0.0.1 and a free port,
+/// without persistence, optionally with a password. Killed on dispose, or earlier by <see cref="Kill"/>.
+/// </summary>
+internal sealed class RedisServer : IDisposable
+{
+    private const string Executable = "/usr/bin/redis-server";
+    private readonly TemporaryDirectory _folder = new();
+    private readonly Process _process;
+
+    public RedisServer(string? password = null)
+    {
+        Assert.True(File.Exists(Executable), $"{Executable} is missing: install Debian's redis-server package (.ci/run does).");
+        Port = LoopbackServer.FreePort();
+        var start = new ProcessStartInfo(Executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _folder.FullPath, "--daemonize", "no" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(password);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitUntilListening();
+    }
+
+    public int Port { get; }
+
+    /// <summary><c>redis://127.0.0.1:port</c>, without credentials.</summary>
+    public string Address => $"redis://127.0.0.1:{Port}";
+
+    /// <summary>SIGKILL: the server vanishes mid-conversation, as a crashed cache server would.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>Sends one inline command (as redis-cli would) and returns the raw reply; for checks from the test side.</summary>
+    public string Command(string command, string? password = null)
+    {
+        using var client = new TcpClient("127.0.0.1", Port);
+        using var stream = client.GetStream();
+        var text = (password is null ? "" : $"AUTH {password}\r\n") + command + "\r\nQUIT\r\n";
+        stream.Write(Encoding.UTF8.GetBytes(text));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        _folder.Dispose();
+    }
+
+    private void WaitUntilListening()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Assert.False(_process.HasExited, $"redis-server exited with code {(_process.HasExited ? _process.ExitCode : 0)}.");
+            try
+            {
+                using var client = new TcpClient("127.0.0.1", Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(20);
+            }
+        }
+
+        throw new TimeoutException("redis-server did not listen within 20 s.");
+    }
+}
