@@ -1,3 +1,7 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Targets;
 
@@ -10,7 +14,31 @@ public sealed record CompiledModel(
     TargetSelection Selection,
     IReadOnlyList<CompiledFile> Files,
     IReadOnlyList<TensorDescription> Inputs,
-    IReadOnlyList<TensorDescription> Outputs);
+    IReadOnlyList<TensorDescription> Outputs)
+{
+    /// <summary>
+    /// The build record written beside the outputs as <see cref="BuildInfo.FileName"/>: versions, every action
+    /// with its key, options, input and output digests, the passes and the validation metrics. Deterministic:
+    /// the same compile gives the same bytes, so it never makes an output folder look changed.
+    /// </summary>
+    public JsonObject? BuildInfo { get; init; }
+}
+
+/// <summary>The <c>buildinfo.json</c> written beside every compiled model.</summary>
+public static class BuildInfo
+{
+    public const string FileName = "buildinfo.json";
+
+    // Relaxed escaping keeps '+' and quotes in versions and paths readable; the file is data, never HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The record as indented UTF-8 JSON with a final newline, properties in the order they were added.</summary>
+    public static byte[] ToBytes(JsonObject info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return Encoding.UTF8.GetBytes(info.ToJsonString(Indented).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+    }
+}
 
 /// <summary>One output file: its name in the output folder and its blob in the cache.</summary>
 public sealed record CompiledFile(string FileName, StoredBlob Blob);
