@@ -445,7 +445,7 @@ public sealed class ModelCompiler
                     throw new DiagnosticException(PipelineDiagnostics.OrtFormatTooLarge.Create(model.At, model.DisplayName, new FileInfo(path).Length));
                 }
 
-                ort = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+                ort = OrtFormatCanonicalizer.Canonicalize(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
             }
 
             var original = _store.Read(model.Stored, model.DisplayName, model.At);

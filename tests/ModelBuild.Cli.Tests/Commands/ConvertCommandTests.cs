@@ -73,6 +73,18 @@ public sealed partial class ConvertCommandTests : IDisposable
         result.AssertNoStackTrace();
     }
 
+    [Fact]
+    public void The_ort_target_gives_the_same_bytes_from_two_processes_and_two_caches()
+    {
+        var first = Convert("--target", "ort", "--precision", "FP16");
+        var otherOutput = Path.Combine(_workspace.Root, "out-b", "tiny");
+        var second = EngineProcess.Run("convert", _workspace.ManifestPath, "--output-dir", otherOutput, "--cache-dir", Path.Combine(_workspace.Root, "cache-b"), "--target", "ort", "--precision", "FP16");
+
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0, first + "\n" + second);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.ort")), File.ReadAllBytes(Path.Combine(otherOutput, "tiny.ort")));
+        FolderSnapshot.Of(otherOutput).AssertUnchangedSince(FolderSnapshot.Of(_workspace.OutputDir));
+    }
+
     private EngineResult Convert(params string[] options) =>
         EngineProcess.Run(["convert", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
 
