@@ -277,6 +277,22 @@ internal static class ConversionPlanner
         return new RandomSamples(random.MinValue, random.MaxValue, random.Mean, random.Std);
     }
 
+    /// <summary>The stage of a single-stage ONNX manifest; the second stage is where multi-stage manifests go beyond this version.</summary>
+    public static ManifestStage SingleOnnxStage(ModelManifest manifest, string engineVersion)
+    {
+        var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.MultiStageNotImplemented.Create(
+            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(", ", manifest.Stages.Select(s => s.Name.Value)), engineVersion));
+        var inputModel = stage.InputModel;
+        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown
+            ? stage
+            : throw new DiagnosticException(PipelineDiagnostics.UnsupportedModelFormat.Create(
+                inputModel.Source.Location, inputModel.Source.Value, inputModel.Format, engineVersion));
+    }
+
+    /// <summary>The model's inputs as the manifest resolver takes them.</summary>
+    public static IReadOnlyList<ModelInput> ModelInputs(OnnxModelSignature signature) =>
+        [.. signature.Inputs.Select(v => new ModelInput(v.Name, v.Shape?.Dimensions.Select(d => d.Value).ToList()))];
+
     /// <summary>A dimension list as people read it.</summary>
     public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }

@@ -58,22 +58,27 @@ internal sealed class ModelStore(ModelBuildCache cache)
     }
 
     /// <summary>Parses a stored model and loads its external data; diagnostics name it <paramref name="displayName"/>, at <paramref name="at"/>.</summary>
-    public ModelProto Read(StoredModel stored, string displayName, SourceLocation? at)
+    public ModelProto Read(StoredModel stored, string displayName, SourceLocation? at) => ReadAt(() =>
+    {
+        ModelProto model;
+        using (var stream = Open(stored.Model))
+        {
+            model = OnnxModelFile.Read(stream, displayName);
+        }
+
+        OnnxExternalData.Load(model, new ExternalDataSource(location => stored.Data.TryGetValue(location, out var blob) ? Open(blob) : null), displayName);
+        return model;
+    }, at);
+
+    /// <summary>Runs <paramref name="read"/>; what is wrong with a model file is reported at <paramref name="at"/>, the manifest line a user edits.</summary>
+    public static T ReadAt<T>(Func<T> read, SourceLocation? at)
     {
         try
         {
-            ModelProto model;
-            using (var stream = Open(stored.Model))
-            {
-                model = OnnxModelFile.Read(stream, displayName);
-            }
-
-            OnnxExternalData.Load(model, new ExternalDataSource(location => stored.Data.TryGetValue(location, out var blob) ? Open(blob) : null), displayName);
-            return model;
+            return read();
         }
         catch (DiagnosticException e) when (at is not null)
         {
-            // Reported where the manifest names the model, the line a user edits, rather than at a binary file.
             throw new DiagnosticException(e.Diagnostic with { Location = at }, e);
         }
     }

@@ -200,6 +200,32 @@ public sealed class ModelCompilerConversionTests : IDisposable
     }
 
     [Fact]
+    public async Task Validation_feeds_the_calibration_images_and_an_edited_image_runs_prepare_again()
+    {
+        Directory.CreateDirectory(Path.Combine(_workspace.ModelsFolder, "images"));
+        var image = _workspace.WriteModelsFile(Path.Combine("images", "a.bmp"), Bitmap(40, 200, 90));
+        _workspace.WriteManifest("""
+            input_model: tiny.onnx
+            shape: [1, 3, 8, 8]
+            calibration:
+              path: images
+            """);
+
+        var first = await _workspace.CompileAsync();
+        File.WriteAllBytes(image, Bitmap(40, 200, 90));
+        var unchanged = await _workspace.CompileAsync();
+        File.WriteAllBytes(image, Bitmap(41, 200, 90));
+        var edited = await _workspace.CompileAsync();
+
+        var model = AssertSucceeded(first);
+        Assert.Contains(image, first.Dependencies);
+        Assert.Equal(1.0, (double)Action(model, "prepare")["validation"]!["outputs"]![0]!["cosine"]!, 9);
+        Assert.Equal((0, 2), (unchanged.ActionsRun, unchanged.ActionsCached));
+        Assert.Equal((1, 1), (edited.ActionsRun, edited.ActionsCached));
+        AssertSucceeded(edited);
+    }
+
+    [Fact]
     public async Task A_model_with_external_data_beside_it_compiles_and_its_data_file_is_a_dependency()
     {
         var path = Path.Combine(_workspace.ModelsFolder, "split.onnx");
@@ -214,6 +240,31 @@ public sealed class ModelCompilerConversionTests : IDisposable
         var image = TinyConvNet.SampleInput(batch: 1);
         Assert.Equal(TinyConvNet.Run(_workspace.ModelBytes, image, 1), TinyConvNet.Run(compiled, image, 1));
         Assert.NotNull((string?)model.BuildInfo!["source"]!["external_data"]!["split.onnx_data"]);
+    }
+
+    /// <summary>A 2×2 24-bit BMP of one colour (blue, green, red as BMP stores them).</summary>
+    private static byte[] Bitmap(byte blue, byte green, byte red)
+    {
+        var bytes = new byte[54 + 16];
+        "BM"u8.CopyTo(bytes);
+        BitConverter.TryWriteBytes(bytes.AsSpan(2), bytes.Length);
+        BitConverter.TryWriteBytes(bytes.AsSpan(10), 54);
+        BitConverter.TryWriteBytes(bytes.AsSpan(14), 40);
+        BitConverter.TryWriteBytes(bytes.AsSpan(18), 2);
+        BitConverter.TryWriteBytes(bytes.AsSpan(22), 2);
+        BitConverter.TryWriteBytes(bytes.AsSpan(26), (short)1);
+        BitConverter.TryWriteBytes(bytes.AsSpan(28), (short)24);
+        BitConverter.TryWriteBytes(bytes.AsSpan(34), 16);
+        for (var row = 0; row < 2; row++)
+        {
+            for (var column = 0; column < 2; column++)
+            {
+                var at = 54 + (row * 8) + (column * 3);
+                (bytes[at], bytes[at + 1], bytes[at + 2]) = (blue, green, red);
+            }
+        }
+
+        return bytes;
     }
 
     private static JsonObject Action(CompiledModel model, string name) =>
