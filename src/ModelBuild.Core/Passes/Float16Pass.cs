@@ -57,7 +57,7 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
         "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "EyeLike", "Multinomial",
         "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix", "TfIdfVectorizer",
         "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
-        "ConvInteger", "MatMulInteger", "LayerNormalization",
+        "ConvInteger", "MatMulInteger",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     private readonly Float16Options _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -135,6 +135,12 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
             }
 
             if (!GraphCleanup.StandardDomains.Contains(node.Domain) || GraphEdits.Subgraphs(node).Any())
+            {
+                return true;
+            }
+
+            // LayerNormalization's optional mean and inverse deviation outputs stay float32 whatever X is.
+            if (node.OpType == "LayerNormalization" && node.Output.Skip(1).Any(o => o.Length > 0))
             {
                 return true;
             }

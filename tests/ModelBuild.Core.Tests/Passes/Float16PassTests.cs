@@ -177,6 +177,28 @@ public sealed class Float16PassTests
     }
 
     [Fact]
+    public void LayerNormalization_is_converted_unless_its_float32_statistics_are_read()
+    {
+        ModelProto Norm(params string[] outputs) => new OnnxGraphBuilder("norm")
+            .Input("x", DataType.Float, 2, 4)
+            .Initializer("gamma", [1f, 2f, 1f, 0.5f], 4)
+            .Initializer("beta", [0f, 0.5f, 0f, -1f], 4)
+            .Node("LayerNormalization", ["x", "gamma", "beta"], outputs)
+            .Output("y", DataType.Float, 2, 4)
+            .Build();
+
+        var plain = Convert(Norm("y"));
+        var withMean = Convert(Norm("y", "mean"));
+
+        Assert.Equal((int)DataType.Float16, ModelRun.Initializer(plain, "gamma").DataType);
+        Assert.Equal((int)DataType.Float, ModelRun.Initializer(withMean, "gamma").DataType);
+        float[] x = [1, 2, 3, 4, -1, 0, 1, 2];
+        var expected = ModelRun.Single(Norm("y"), ModelRun.Input("x", x, 2, 4));
+        Assert.True(ModelRun.MaxAbsError(expected, ModelRun.Single(plain, ModelRun.Input("x", x, 2, 4))) < 0.01);
+        Assert.Null(PythonOnnx.CheckerComplaint(plain));
+    }
+
+    [Fact]
     public void An_unknown_node_in_the_block_list_is_warning_MB4071()
     {
         var diagnostics = new DiagnosticBag();
