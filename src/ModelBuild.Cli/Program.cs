@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("ModelBuild: compiles machine-learning models at build time — fetch, convert, verify, embed.")
         {
             CompileCommand.Create(),
+            ConvertCommand.Create(),
             InferCommand.Create(),
             VendorCompileCommand.Create(),
             DownloadCommand.Create(),

@@ -6,8 +6,8 @@ using ModelBuild.Protocol;
 namespace ModelBuild.Cli.ProjectIntegration;
 
 /// <summary>
-/// Writes a compiled model into its output folder in obj/: the files from the cache, the dependency
-/// list, and the result record last. Every file is written beside its final name and renamed into
+/// Writes a compiled model into its output folder in obj/: the files from the cache, the build record
+/// (<c>buildinfo.json</c>), the dependency list, and the result record last. Every file is written beside its final name and renamed into
 /// place, so a build never sees half a file; an unchanged file is left alone so its time stamp does
 /// not trigger downstream work.
 /// </summary>
@@ -37,6 +37,17 @@ internal static class ModelOutputFolder
             // A single-file model may be given its resource name; otherwise the prefix names every file.
             var name = logicalName is not null && model.Files.Count == 1 ? logicalName : resourcePrefix + file.FileName;
             files.Add(new ModelOutputFile(file.FileName, name, file.Blob.Digest.Hex, file.Blob.Size));
+        }
+
+        // The build record: deterministic, so an unchanged compile leaves it (and its time stamp) alone.
+        if (model.BuildInfo is { } buildInfo)
+        {
+            var bytes = BuildInfo.ToBytes(buildInfo);
+            var infoPath = Path.Combine(outputDir, BuildInfo.FileName);
+            if (!File.Exists(infoPath) || !File.ReadAllBytes(infoPath).AsSpan().SequenceEqual(bytes))
+            {
+                WriteAtomically(infoPath, target => target.Write(bytes));
+            }
         }
 
         WriteAtomically(Path.Combine(outputDir, EngineFiles.Dependencies), target =>

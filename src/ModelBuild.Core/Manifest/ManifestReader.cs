@@ -11,6 +11,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
 {
     private readonly InputSettingReader _settings = new(values);
     private readonly VendorSectionReader _vendors = new(values);
+    private readonly ConversionSettingsReader _conversion = new(values);
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256Pattern();
@@ -120,6 +121,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         var simplification = ReadSimplification(stage);
         var extras = ReadExtras(stage);
         var vendors = _vendors.Read(stage);
+        var conversion = _conversion.Read(stage);
         if (inputModel is null)
         {
             return null;
@@ -134,7 +136,10 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             simplification,
             vendors,
             extras,
-            stage.Location);
+            stage.Location)
+        {
+            Conversion = conversion,
+        };
     }
 
     private InputModelSpec? ReadInputModel(ManifestMapping stage)

@@ -29,11 +29,13 @@ internal static class ManifestSchema
             "output_remote_url", "intermediate_outputs_remote_url", "put_file_plugin",
             "disable_calibration", "yolo_input_shape", "input_bin", "input_file_type",
             "hailo", "rvc2", "rvc3", "rvc4",
+
+            // ModelBuild's own conversion keys.
+            "bake_preprocessing", "fp16", "validation",
         ],
         // Accepted but not applied by this version's pipeline (each gives MB1008); remove a key from
         // here when the pass that applies it lands.
-        "outputs", "data_type", "calibration", "disable_calibration",
-        "onnx_simplification", "disable_onnx_simplification",
+        "calibration", "disable_calibration",
         "keep_intermediate_outputs", "onnx_optimizations", "disable_onnx_optimizations",
         "output_remote_url", "intermediate_outputs_remote_url", "put_file_plugin",
         "yolo_input_shape", "input_bin", "input_file_type");
@@ -50,9 +52,18 @@ internal static class ManifestSchema
 
     public static readonly SectionSchema Input = new(
         ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"],
-        "data_type", "frozen_value", "calibration");
+        "calibration");
 
-    public static readonly SectionSchema Output = new(["name", "shape", "layout", "data_type"]);
+    /// <summary>An output is cut at its name; its layout is published; its shape and data type are not applied.</summary>
+    public static readonly SectionSchema Output = new(["name", "shape", "layout", "data_type"], "shape", "data_type");
+
+    /// <summary>ModelBuild's <c>fp16</c> section: how FP16 precision converts the model.</summary>
+    public static readonly SectionSchema Fp16 = new(["keep_io_types", "op_block_list", "node_block_list"]);
+
+    /// <summary>ModelBuild's <c>validation</c> section: how every conversion is checked against the original.</summary>
+    public static readonly SectionSchema Validation = new(["samples", "seed", "min_cosine", "min_top1_agreement", "max_abs_error", "on_failure"]);
+
+    public static readonly IReadOnlyList<string> ValidationFailureModes = ["error", "warning"];
 
     public static readonly SectionSchema Encoding = new(["from", "to"]);
 

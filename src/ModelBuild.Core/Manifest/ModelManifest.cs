@@ -37,7 +37,11 @@ public sealed record ManifestStage(
     Located<OnnxSimplifier> OnnxSimplification,
     VendorOptions Vendors,
     StageExtras NotApplied,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>ModelBuild's conversion keys: <c>bake_preprocessing</c>, <c>fp16</c>, <c>validation</c>.</summary>
+    public ConversionSettings Conversion { get; init; } = ConversionSettings.Default;
+}
 
 /// <summary>Which simplifier runs before conversion; <see cref="Off"/> for <c>onnx_simplification: false</c>.</summary>
 public enum OnnxSimplifier

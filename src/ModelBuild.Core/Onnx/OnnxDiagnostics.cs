@@ -13,11 +13,27 @@ public static class OnnxDiagnostics
 
     public static readonly DiagnosticDescriptor ModelFileTooLarge = new(
         "MB4003", DiagnosticSeverity.Error,
-        "'{0}' is {1} bytes, more than the 2 GiB a protobuf ONNX file can hold; models that large keep their weights as external data, which ModelBuild does not support yet.");
+        "'{0}' is {1} bytes, more than the 2 GiB a protobuf ONNX file can hold; a model that large must keep its weights as external data (a '.onnx_data' file beside the model).");
 
     public static readonly DiagnosticDescriptor ModelTooLargeToWrite = new(
         "MB4004", DiagnosticSeverity.Error,
-        "The ONNX model '{0}' would be {1} bytes when written, more than the 2 GiB a protobuf ONNX file can hold; storing weights as external data is not supported yet.");
+        "The ONNX model '{0}' would be {1} bytes when written, more than the 2 GiB a protobuf ONNX file can hold; write it with its weights as external data.");
+
+    public static readonly DiagnosticDescriptor ExternalDataLocationInvalid = new(
+        "MB4020", DiagnosticSeverity.Error,
+        "Tensor '{0}' of '{1}' names its external data file as '{2}', which is not a relative path inside the model's folder.");
+
+    public static readonly DiagnosticDescriptor ExternalDataFileMissing = new(
+        "MB4021", DiagnosticSeverity.Error, "Tensor '{0}' of '{1}' keeps its data in '{2}', which is not beside the model.");
+
+    public static readonly DiagnosticDescriptor ExternalDataOutOfRange = new(
+        "MB4022", DiagnosticSeverity.Error, "Tensor '{0}' of '{1}' reads bytes {2} to {3} of '{4}', which has {5} bytes.");
+
+    public static readonly DiagnosticDescriptor ExternalDataSizeMismatch = new(
+        "MB4023", DiagnosticSeverity.Error, "Tensor '{0}' of '{1}' has {2} bytes of external data, but its type and dimensions need {3}.");
+
+    public static readonly DiagnosticDescriptor TensorTooLarge = new(
+        "MB4024", DiagnosticSeverity.Error, "Tensor '{0}' of '{1}' has {2} bytes; a single tensor over 2 GiB cannot be converted.");
 
     public static readonly DiagnosticDescriptor UnknownNodeInput = new(
         "MB4010", DiagnosticSeverity.Error,

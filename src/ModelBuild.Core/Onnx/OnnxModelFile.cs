@@ -55,6 +55,17 @@ public static class OnnxModelFile
         }
     }
 
+    /// <summary>
+    /// Reads the model at <paramref name="path"/> and the external data files its tensors name (found
+    /// beside it), so the result holds every weight; models over 2 GiB are read this way.
+    /// </summary>
+    public static ModelProto ReadWithExternalData(string path)
+    {
+        var model = Read(path);
+        OnnxExternalData.Load(model, Path.GetDirectoryName(Path.GetFullPath(path))!, path);
+        return model;
+    }
+
     /// <summary>Reads a model held in memory; <paramref name="displayPath"/> names it in diagnostics.</summary>
     public static ModelProto Read(ReadOnlySpan<byte> bytes, string displayPath)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
@@ -18,7 +19,7 @@ namespace ModelBuild.Core.Passes;
 /// inference, while a symbolic one that is now narrower is merely refined by it.
 /// <c>value_info</c> entries that restate an overridden input are removed.
 /// </remarks>
-public sealed class InputShapePass
+public sealed class InputShapePass : IModelPass
 {
     private readonly ImmutableArray<InputShapeOverride> _overrides;
 
@@ -31,6 +32,17 @@ public sealed class InputShapePass
             throw new ArgumentException("Every override needs a shape.", nameof(overrides));
         }
     }
+
+    public string Name => "input_shapes";
+
+    public JsonObject DescribeOptions() => new()
+    {
+        ["inputs"] = new JsonArray([.. _overrides.Select(o => (JsonNode)new JsonObject
+        {
+            ["name"] = o.InputName,
+            ["shape"] = new JsonArray([.. o.Shape.Select(d => (JsonNode)JsonValue.Create(d))]),
+        })]),
+    };
 
     /// <summary>
     /// A copy of <paramref name="model"/> with the new input shapes, or null when any request is
@@ -146,14 +158,5 @@ public sealed class InputShapePass
         _ => kind.ToString().ToLowerInvariant(),
     };
 
-    private static void RemoveAll<T>(Google.Protobuf.Collections.RepeatedField<T> items, Func<T, bool> match)
-    {
-        for (var i = items.Count - 1; i >= 0; i--)
-        {
-            if (match(items[i]))
-            {
-                items.RemoveAt(i);
-            }
-        }
-    }
+    private static void RemoveAll<T>(Google.Protobuf.Collections.RepeatedField<T> items, Func<T, bool> match) => GraphEdits.RemoveAll(items, match);
 }

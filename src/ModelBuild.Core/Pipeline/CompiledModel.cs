@@ -1,5 +1,12 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Manifest;
+using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
+using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -10,7 +17,82 @@ public sealed record CompiledModel(
     TargetSelection Selection,
     IReadOnlyList<CompiledFile> Files,
     IReadOnlyList<TensorDescription> Inputs,
-    IReadOnlyList<TensorDescription> Outputs);
+    IReadOnlyList<TensorDescription> Outputs)
+{
+    /// <summary>
+    /// The build record written beside the outputs as <see cref="BuildInfo.FileName"/>: versions, every action
+    /// with its key, options, input and output digests, the passes and the validation metrics. Deterministic:
+    /// the same compile gives the same bytes, so it never makes an output folder look changed.
+    /// </summary>
+    public JsonObject? BuildInfo { get; init; }
+}
+
+/// <summary>The <c>buildinfo.json</c> written beside every compiled model.</summary>
+public static class BuildInfo
+{
+    public const string FileName = "buildinfo.json";
+
+    // Relaxed escaping keeps '+' and quotes in versions and paths readable; the file is data, never HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The record of one compile: versions, the source, every action with its key, outputs, passes and validation, the files.</summary>
+    internal static JsonObject Create(EngineIdentity engine, ActionKeys keys, ModelCompileRequest request, TargetSelection selection, ModelSource model, FetchedContent fetched, IReadOnlyList<StepOutcome> steps, ConversionPlan plan, IReadOnlyList<CompiledFile> files)
+    {
+        var actions = new JsonArray
+        {
+            new JsonObject
+            {
+                ["action"] = "inspect",
+                ["key"] = keys.Inspect(fetched.Digest).Hex,
+                ["inputs"] = new JsonObject { [ActionOutputs.Model] = fetched.Digest.Hex },
+            },
+        };
+        foreach (var step in steps)
+        {
+            actions.Add(new JsonObject
+            {
+                ["action"] = step.Step,
+                ["key"] = step.Key.Hex,
+                ["outputs"] = new JsonObject([.. step.Model.Named().Select(n => new KeyValuePair<string, JsonNode?>(n.Key, n.Value.Digest.Hex))]),
+                ["passes"] = new JsonArray([.. step.Report.Passes.Select(p => (JsonNode)p.ToJson())]),
+                ["validation"] = step.Report.Validation.ToJson(),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["modelbuild"] = engine.Version,
+            ["onnxruntime"] = OnnxRuntimeLibrary.Version,
+            ["name"] = request.Name,
+            ["target"] = selection.Target.Name,
+            ["precision"] = selection.Precision.Name,
+            ["source"] = new JsonObject
+            {
+                ["location"] = model.DisplayName,
+                ["sha256"] = fetched.Digest.Hex,
+                ["size"] = fetched.Size,
+                ["external_data"] = new JsonObject([.. model.Stored.Data.Select(d => new KeyValuePair<string, JsonNode?>(d.Key, d.Value.Digest.Hex))]),
+            },
+            ["bake_preprocessing"] = plan.BakePreprocessing,
+            ["thresholds"] = new JsonObject
+            {
+                ["min_cosine"] = plan.Thresholds.MinCosine,
+                ["min_top1_agreement"] = plan.Thresholds.MinTop1Agreement,
+                ["max_abs_error"] = plan.Thresholds.MaxAbsError,
+                ["on_failure"] = plan.Validation.OnFailure == ValidationFailure.Warning ? "warning" : "error",
+            },
+            ["actions"] = actions,
+            ["outputs"] = new JsonArray([.. files.Select(f => (JsonNode)new JsonObject { ["file"] = f.FileName, ["sha256"] = f.Blob.Digest.Hex, ["size"] = f.Blob.Size })]),
+        };
+    }
+
+    /// <summary>The record as indented UTF-8 JSON with a final newline, properties in the order they were added.</summary>
+    public static byte[] ToBytes(JsonObject info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return Encoding.UTF8.GetBytes(info.ToJsonString(Indented).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+    }
+}
 
 /// <summary>One output file: its name in the output folder and its blob in the cache.</summary>
 public sealed record CompiledFile(string FileName, StoredBlob Blob);

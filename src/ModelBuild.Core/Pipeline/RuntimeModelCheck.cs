@@ -12,17 +12,17 @@ namespace ModelBuild.Core.Pipeline;
 /// </summary>
 internal static class RuntimeModelCheck
 {
-    /// <param name="model">The prepared model's bytes.</param>
+    /// <param name="model">The prepared model.</param>
     /// <param name="signature">What ModelBuild describes the model as.</param>
     /// <param name="overrides">The input shapes the manifest asked for.</param>
     /// <param name="displayName">The source model as diagnostics name it.</param>
     /// <param name="at">The manifest's input_model, where a model ONNX Runtime rejects is reported.</param>
-    public static void Check(byte[] model, OnnxModelSignature signature, IReadOnlyList<InputShapeOverride> overrides, string displayName, SourceLocation? at)
+    public static void Check(RuntimeModel model, OnnxModelSignature signature, IReadOnlyList<InputShapeOverride> overrides, string displayName, SourceLocation? at)
     {
         IReadOnlyList<TensorInfo> inputs;
         try
         {
-            using var session = new InferenceSession(model);
+            using var session = model.Open(new SessionOptions { LogSeverity = OnnxRuntimeLogSeverity.Fatal });
             inputs = session.Inputs;
         }
         catch (OnnxRuntimeException e)

@@ -11,12 +11,27 @@ namespace ModelBuild.Core.Pipeline;
 /// </summary>
 internal static class SignatureJson
 {
-    public static byte[] Write(OnnxModelSignature signature) =>
-        CanonicalJson.SerializeToUtf8Bytes(new JsonObject
+    public static byte[] Write(OnnxModelSignature signature) => Write(signature, []);
+
+    /// <summary>The signature and the external data files the model's tensors name (empty for most models).</summary>
+    public static byte[] Write(OnnxModelSignature signature, IReadOnlyList<string> externalData)
+    {
+        var json = new JsonObject
         {
             ["inputs"] = Values(signature.Inputs),
             ["outputs"] = Values(signature.Outputs),
-        });
+        };
+        if (externalData.Count > 0)
+        {
+            json["external_data"] = new JsonArray([.. externalData.Select(l => (JsonNode)JsonValue.Create(l))]);
+        }
+
+        return CanonicalJson.SerializeToUtf8Bytes(json);
+    }
+
+    /// <summary>The external data files a signature written by <see cref="Write(OnnxModelSignature, IReadOnlyList{string})"/> names.</summary>
+    public static IReadOnlyList<string> ReadExternalData(ReadOnlySpan<byte> json) =>
+        JsonNode.Parse(json)?["external_data"] is JsonArray files ? [.. files.Select(f => (string)f!)] : [];
 
     public static OnnxModelSignature Read(ReadOnlySpan<byte> json)
     {

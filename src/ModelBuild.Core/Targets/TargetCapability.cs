@@ -10,4 +10,15 @@ public sealed record TargetCapability(
     string Description,
     IReadOnlyList<Precision> Supported,
     IReadOnlyList<Precision> Implemented,
-    IReadOnlyList<string> OutputExtensions);
+    IReadOnlyList<string> OutputExtensions)
+{
+    /// <summary>
+    /// Whether mean, scale and a channel flip go into the compiled model unless the manifest says otherwise
+    /// (<c>bake_preprocessing</c>). Runtime targets keep the original's input semantics, so the compiled model
+    /// is a drop-in replacement; vendor toolchains fold preprocessing into their blobs.
+    /// </summary>
+    public bool BakesPreprocessing { get; init; }
+
+    /// <summary>Whether FP16 keeps float32 inputs and outputs unless <c>fp16.keep_io_types</c> says otherwise.</summary>
+    public bool KeepsFloatIo { get; init; }
+}

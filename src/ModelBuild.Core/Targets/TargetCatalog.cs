@@ -10,50 +10,71 @@ public static class TargetCatalog
         "onnx",
         "ONNX model (QDQ for INT8), runs on ONNX Runtime",
         Supported: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
-        Implemented: [Precision.FP32],
-        OutputExtensions: [".onnx"]);
+        Implemented: [Precision.FP32, Precision.FP16],
+        OutputExtensions: [".onnx"])
+    {
+        KeepsFloatIo = true,
+    };
 
     public static readonly TargetCapability Ort = new(
         "ort",
         "ONNX Runtime format, for minimal and mobile runtimes",
         Supported: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
-        Implemented: [],
-        OutputExtensions: [".ort"]);
+        Implemented: [Precision.FP32, Precision.FP16],
+        OutputExtensions: [".ort"])
+    {
+        KeepsFloatIo = true,
+    };
 
     public static readonly TargetCapability OpenVino = new(
         "openvino",
         "OpenVINO IR, through OpenVINO's converter",
         Supported: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
         Implemented: [],
-        OutputExtensions: [".xml", ".bin"]);
+        OutputExtensions: [".xml", ".bin"])
+    {
+        BakesPreprocessing = true,
+    };
 
     public static readonly TargetCapability Rvc2 = new(
         "rvc2",
         "Luxonis RVC2 (Myriad X) blob; the hardware runs FP16/FP32 only",
         Supported: [Precision.FP16, Precision.FP32],
         Implemented: [],
-        OutputExtensions: [".blob", ".superblob"]);
+        OutputExtensions: [".blob", ".superblob"])
+    {
+        BakesPreprocessing = true,
+    };
 
     public static readonly TargetCapability Rvc3 = new(
         "rvc3",
         "Luxonis RVC3 blob, INT8 through POT",
         Supported: [Precision.FP16, Precision.FP16Int8],
         Implemented: [],
-        OutputExtensions: [".blob"]);
+        OutputExtensions: [".blob"])
+    {
+        BakesPreprocessing = true,
+    };
 
     public static readonly TargetCapability Rvc4 = new(
         "rvc4",
         "Luxonis RVC4 DLC through SNPE",
         Supported: [Precision.FP16, Precision.FP16Int8, Precision.FP32Int8],
         Implemented: [],
-        OutputExtensions: [".dlc"]);
+        OutputExtensions: [".dlc"])
+    {
+        BakesPreprocessing = true,
+    };
 
     public static readonly TargetCapability Hailo = new(
         "hailo",
         "Hailo HEF through the Hailo Dataflow Compiler, INT8",
         Supported: [Precision.FP32Int8, Precision.FP16Int8],
         Implemented: [],
-        OutputExtensions: [".hef"]);
+        OutputExtensions: [".hef"])
+    {
+        BakesPreprocessing = true,
+    };
 
     /// <summary>Every target, in the order they are listed to users.</summary>
     public static IReadOnlyList<TargetCapability> All { get; } = [Onnx, Ort, OpenVino, Rvc2, Rvc3, Rvc4, Hailo];

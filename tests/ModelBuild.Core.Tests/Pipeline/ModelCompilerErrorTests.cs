@@ -4,6 +4,8 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Core.Tests.Sources;
+using ModelBuild.Runtime;
+using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
 
 namespace ModelBuild.Core.Tests.Pipeline;
 
@@ -212,12 +214,12 @@ public sealed class ModelCompilerErrorTests : IDisposable
     [Fact]
     public async Task Valid_combination_not_built_yet_is_MB6004_not_implemented()
     {
-        var error = await FailsAsync("MB6004", _workspace.Request("onnx", "fp16", TargetAt, PrecisionAt));
+        var error = await FailsAsync("MB6004", _workspace.Request("onnx", "fp16-int8", TargetAt, PrecisionAt));
 
         Assert.Equal(PrecisionAt, error.Location);
-        Assert.Contains("Target 'onnx' with Precision FP16 is not implemented", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Target 'onnx' with Precision FP16-INT8 is not implemented", error.Message, StringComparison.Ordinal);
         Assert.Contains($"ModelBuild {EngineIdentity.Current.DisplayVersion} yet", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Implemented: onnx FP32.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Implemented: onnx FP32, onnx FP16, ort FP32, ort FP16.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -236,6 +238,84 @@ public sealed class ModelCompilerErrorTests : IDisposable
 
         Assert.Equal(_workspace.ManifestAt(5, 3), error.Location);
         Assert.Contains("2 stages (detector, classifier)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("validation: {min_cosine: 2}", 1, 26, "'validation.min_cosine' must be a number from -1 to 1; found '2'.")]
+    [InlineData("validation: {on_failure: ignore}", 1, 26, "Invalid value 'ignore' for 'validation.on_failure'. Valid values: error, warning.")]
+    [InlineData("fp16: {keep_io_type: false}", 1, 8, "Unknown key 'fp16.keep_io_type'. Did you mean 'keep_io_types'?")]
+    public async Task Conversion_keys_are_checked_where_they_are_written(string yaml, int line, int column, string message)
+    {
+        _workspace.WriteManifest(yaml + "\ninput_model: tiny.onnx\nshape: [1, 3, 8, 8]\n");
+
+        var error = Assert.Single((await _workspace.CompileAsync()).Diagnostics, d => d.IsError);
+
+        Assert.Equal(_workspace.ManifestAt(line, column), error.Location);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public async Task Unknown_output_is_MB4057_at_its_name_listing_the_real_outputs()
+    {
+        _workspace.WriteManifest("input_model: tiny.onnx\nshape: [1, 3, 8, 8]\noutputs:\n  - name: logits\n");
+
+        var error = await FailsAsync("MB4057");
+
+        Assert.Equal(_workspace.ManifestAt(4, 11), error.Location);
+        Assert.EndsWith("Its outputs: 'y'.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1e300", "MB4060", "frozen_value of input 'x' holds 1E+300, which the input's element type float cannot hold.")]
+    [InlineData("[0.5, '2']", "MB4059", "frozen_value of input 'x' must be a number or a flat list of numbers; found a list.")]
+    [InlineData("[0.5, 0.5]", "MB4061", "frozen_value of input 'x' has 2 values, but its shape [1, 3, 8, 8] holds 192; give that many values or a single one for all.")]
+    public async Task Frozen_value_that_does_not_fit_the_input_is_reported_at_frozen_value(string value, string code, string message)
+    {
+        _workspace.WriteManifest($"input_model: tiny.onnx\ninputs:\n  - name: x\n    shape: [1, 3, 8, 8]\n    frozen_value: {value}\n");
+
+        var error = await FailsAsync(code);
+
+        Assert.Equal(_workspace.ManifestAt(5, 19), error.Location);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public async Task Baking_a_channel_flip_into_a_four_channel_input_is_MB4064()
+    {
+        var rgba = new OnnxGraphBuilder("rgba")
+            .Input("x", DataType.Float, 1, 4, 8, 8)
+            .Node("Relu", ["x"], ["y"])
+            .Output("y", DataType.Float, 1, 4, 8, 8)
+            .Build();
+        _workspace.WriteModelsFile("rgba.onnx", OnnxModelFile.Write(rgba));
+        _workspace.WriteManifest("input_model: rgba.onnx\nbake_preprocessing: true\ninputs:\n  - name: x\n    encoding: {from: RGB, to: BGR}\n");
+
+        var outcome = await _workspace.CompileAsync();
+
+        var error = SingleError(outcome, "MB4064");
+        Assert.Equal(_workspace.ManifestAt(5, 15), error.Location);
+        Assert.Equal("Input 'x' has 4 channels (axis 1 of shape [1, 4, 8, 8], layout NCHW); flipping the channel order from RGB to BGR needs 3.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_model_ONNX_Runtime_cannot_load_is_MB6012_with_its_message_and_the_models_name()
+    {
+        var odd = new OnnxGraphBuilder("odd")
+            .Input("x", DataType.Float, 1, 4)
+            .Node("NoSuchOperator", ["x"], ["y"])
+            .Output("y", DataType.Float, 1, 4)
+            .Build();
+        var path = _workspace.WriteModelsFile("odd.onnx", OnnxModelFile.Write(odd));
+        _workspace.WriteManifest("input_model: odd.onnx\n");
+
+        var outcome = await _workspace.CompileAsync();
+
+        var error = SingleError(outcome, "MB6012");
+        Assert.Equal(_workspace.ManifestAt(1, 14), error.Location);
+        Assert.StartsWith($"ONNX Runtime {OnnxRuntimeLibrary.Version} cannot load the model prepared from '{path}': ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("NoSuchOperator", error.Message, StringComparison.Ordinal);
+        Assert.Contains(outcome.Diagnostics, d => d.Code == "MB4067");
+        Assert.Equal(1, outcome.ActionsRun); // inspect only: the failed prepare records nothing
     }
 
     /// <summary>Compiles the good manifest, then the current one, which must fail with exactly one error, changing nothing.</summary>

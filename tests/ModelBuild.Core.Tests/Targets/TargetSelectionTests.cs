@@ -72,9 +72,8 @@ public sealed class TargetSelectionTests
     }
 
     [Theory]
-    [InlineData("onnx", "FP16")]
     [InlineData("onnx", "FP16-INT8")]
-    [InlineData("ort", "FP32")]
+    [InlineData("ort", "FP32-INT8")]
     [InlineData("rvc2", "FP16")]
     [InlineData("hailo", "FP32-INT8")]
     public void Supported_but_not_built_yet_is_MB6004_naming_the_version_and_what_works(string target, string precision)
@@ -83,13 +82,31 @@ public sealed class TargetSelectionTests
 
         Assert.Equal("MB6004", error.Code);
         Assert.Equal(PrecisionAt, error.Location);
-        Assert.Equal($"Target '{target}' with Precision {precision} is not implemented in ModelBuild {Version} yet. Implemented: onnx FP32.", error.Message);
+        Assert.Equal($"Target '{target}' with Precision {precision} is not implemented in ModelBuild {Version} yet. Implemented: onnx FP32, onnx FP16, ort FP32, ort FP16.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("onnx", "FP16")]
+    [InlineData("ort", "FP32")]
+    [InlineData("ORT", "fp16")]
+    public void The_runtime_targets_take_FP32_and_FP16(string target, string precision)
+    {
+        var selection = TargetSelection.Resolve(target, precision, Version, TargetAt, PrecisionAt);
+
+        Assert.Equal((target.ToLowerInvariant(), precision.ToUpperInvariant()), (selection.Target.Name, selection.Precision.Name));
+    }
+
+    [Fact]
+    public void Only_vendor_targets_bake_preprocessing_by_default_and_runtime_targets_keep_float_io()
+    {
+        Assert.Equal(["openvino", "rvc2", "rvc3", "rvc4", "hailo"], TargetCatalog.All.Where(t => t.BakesPreprocessing).Select(t => t.Name));
+        Assert.Equal(["onnx", "ort"], TargetCatalog.All.Where(t => t.KeepsFloatIo).Select(t => t.Name));
     }
 
     [Fact]
     public void Without_locations_the_errors_have_none()
     {
-        var exception = Assert.Throws<DiagnosticException>(() => TargetSelection.Resolve("onnx", "FP16", Version, null, null));
+        var exception = Assert.Throws<DiagnosticException>(() => TargetSelection.Resolve("onnx", "FP32-INT8", Version, null, null));
 
         Assert.Null(exception.Diagnostic.Location);
         Assert.StartsWith("modelbuild: error MB6004: ", exception.Diagnostic.ToCanonicalString(), StringComparison.Ordinal);

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ModelBuild.Cli.ProjectIntegration;
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sources;
+
+namespace ModelBuild.Cli.Commands;
+
+/// <summary>
+/// <c>modelbuild convert</c>: one manifest through the conversion pipeline, printing each step with its
+/// validation against the original; <c>--dry-run</c> prints the plan and the action keys and writes nothing.
+/// </summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var manifest = new Argument<FileInfo>("manifest") { Description = "The model manifest (YAML)." };
+        var target = new Option<string>("--target") { Description = "The compile target (onnx, ort, ...).", DefaultValueFactory = _ => "onnx" };
+        var precision = new Option<string>("--precision") { Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.", DefaultValueFactory = _ => "FP32" };
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") { Description = "Where the converted files go (default: ./<name>)." };
+        var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the manifest's file name)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+        var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and the action keys; fetch, compute and write nothing." };
+
+        var command = new Command("convert", "Convert one model: prepare, simplify, FP16 or ORT format, each step checked against the original.")
+        {
+            manifest, target, precision, outputDir, name, cacheDir, salt, dryRun,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = new DiagnosticConsole();
+            return await EngineRun.GuardAsync(console, () =>
+            {
+                var manifestFile = parse.GetValue(manifest)!;
+                var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(manifestFile.Name);
+                var request = new ModelCompileRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!);
+                var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
+                var cacheRoot = parse.GetValue(cacheDir)?.FullName;
+                var conversion = new Conversion(console, request, folder, cacheRoot, parse.GetValue(salt));
+                return parse.GetValue(dryRun) ? conversion.PreviewAsync(cancellationToken) : conversion.RunAsync(cancellationToken);
+            }).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>One convert command's work.</summary>
+    private sealed class Conversion(DiagnosticConsole console, ModelCompileRequest request, string outputDir, string? cacheRoot, string? salt)
+    {
+        public async Task<int> RunAsync(CancellationToken cancellationToken)
+        {
+            var cache = ModelBuildCache.Open(cacheRoot, console.Report);
+            using var fetcher = new SourceFetcher(cache);
+            var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt, console.Info);
+            var outcome = await compiler.CompileAsync(request, cancellationToken).ConfigureAwait(false);
+            console.Report(outcome.Diagnostics);
+            if (outcome.Model is not { } model)
+            {
+                return ExitCodes.Failed;
+            }
+
+            try
+            {
+                ModelOutputFolder.Write(cache, model, outputDir, null, string.Empty, outcome.Dependencies);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, outputDir, e.Message));
+                return ExitCodes.Failed;
+            }
+
+            console.Info($"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");
+            foreach (var action in model.BuildInfo?["actions"]?.AsArray().OfType<JsonObject>().Skip(1) ?? [])
+            {
+                console.Info($"  {(string)action["action"]!,-8} {Describe(action)}");
+            }
+
+            foreach (var file in model.Files)
+            {
+                console.Info(string.Create(CultureInfo.InvariantCulture, $"  wrote {Path.Combine(outputDir, file.FileName)} ({file.Blob.Size:N0} bytes, sha256 {file.Blob.Digest.Hex})"));
+            }
+
+            console.Info($"  wrote {Path.Combine(outputDir, BuildInfo.FileName)}");
+            return ExitCodes.Success;
+        }
+
+        public async Task<int> PreviewAsync(CancellationToken cancellationToken)
+        {
+            var root = ModelBuildCache.ResolveRoot(cacheRoot);
+
+            // A cache that does not exist yet is not created: the preview reads an empty one in a scratch folder instead.
+            var scratch = Directory.Exists(root) ? null : Path.Combine(Path.GetTempPath(), $"modelbuild-preview-{Guid.NewGuid():N}");
+            try
+            {
+                var cache = ModelBuildCache.Open(scratch ?? root, console.Report);
+                using var fetcher = new SourceFetcher(cache);
+                var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt, console.Info);
+                var preview = await compiler.PreviewAsync(request, cancellationToken).ConfigureAwait(false);
+                console.Report(preview.Diagnostics);
+                if (!preview.Succeeded)
+                {
+                    return ExitCodes.Failed;
+                }
+
+                var selection = preview.Selection!;
+                console.Info($"ModelBuild: {preview.Name} -> {selection.Target.Name} {selection.Precision} (dry run: nothing is fetched, computed or written)");
+                console.Info($"  source   {preview.Source}");
+                foreach (var step in preview.Steps)
+                {
+                    var key = step.Key?.Hex ?? "(not known yet)";
+                    var state = step.Key is null ? step.Note : step.Cached ? "cached" : "to run";
+                    console.Info($"  {step.Action,-8} {key} {state}");
+                    if (step.Options.Count > 0)
+                    {
+                        console.Info($"           {CanonicalJson.Serialize(step.Options)}");
+                    }
+                }
+
+                console.Info($"  would write {string.Join(", ", preview.Files)} to {outputDir}");
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                if (scratch is not null && Directory.Exists(scratch))
+                {
+                    Directory.Delete(scratch, recursive: true);
+                }
+            }
+        }
+
+        private static string Describe(JsonObject action)
+        {
+            var passes = string.Join(", ", action["passes"]?.AsArray().Select(p => (string)p!["name"]!) ?? []);
+            var validation = action["validation"]?.AsObject();
+            if (validation?["skipped"] is JsonValue skipped)
+            {
+                return $"{passes}; not validated: {skipped}";
+            }
+
+            var outputs = validation?["outputs"]?.AsArray().OfType<JsonObject>()
+                .Select(o => string.Create(CultureInfo.InvariantCulture, $"'{o["name"]}' cosine {(double?)o["cosine"]:0.0000000}, max abs error {(double?)o["max_abs_error"]:G3}{(o["top1_agreement"] is JsonValue top ? string.Create(CultureInfo.InvariantCulture, $", top-1 {(double)top * 100:0.0}%") : "")}"))
+                ?? [];
+            return $"{passes}; on {validation?["samples"]} inputs: {string.Join("; ", outputs)}";
+        }
+    }
+}

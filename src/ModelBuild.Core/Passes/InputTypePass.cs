@@ -1,0 +1,93 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
+
+namespace ModelBuild.Core.Passes;
+
+/// <summary>An element type asked for one model input (the manifest's <c>data_type</c>), as an ONNX data type number.</summary>
+public sealed record InputTypeOverride(string InputName, int ElementType, SourceLocation? Location = null);
+
+/// <summary>
+/// Changes the element type a model input is fed with, e.g. <c>uint8</c> pixels for a <c>float</c> input:
+/// the input takes the new type and a <c>Cast</c> back to the model's own type is put in front of its readers,
+/// so everything behind the input sees exactly what it saw before.
+/// </summary>
+public sealed class InputTypePass : IModelPass
+{
+    /// <summary>The types ONNX's Cast converts between: every number type and bool.</summary>
+    private static readonly FrozenSet<int> Castable = new[]
+    {
+        TensorProto.Types.DataType.Float, TensorProto.Types.DataType.Uint8, TensorProto.Types.DataType.Int8,
+        TensorProto.Types.DataType.Uint16, TensorProto.Types.DataType.Int16, TensorProto.Types.DataType.Int32,
+        TensorProto.Types.DataType.Int64, TensorProto.Types.DataType.Bool, TensorProto.Types.DataType.Float16,
+        TensorProto.Types.DataType.Double, TensorProto.Types.DataType.Uint32, TensorProto.Types.DataType.Uint64,
+        TensorProto.Types.DataType.Bfloat16,
+    }.Select(t => (int)t).ToFrozenSet();
+
+    private readonly ImmutableArray<InputTypeOverride> _overrides;
+
+    public InputTypePass(IEnumerable<InputTypeOverride> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        _overrides = [.. overrides];
+    }
+
+    public string Name => "input_types";
+
+    public JsonObject DescribeOptions() => new()
+    {
+        ["inputs"] = new JsonArray([.. _overrides.Select(o => (JsonNode)new JsonObject
+        {
+            ["name"] = o.InputName,
+            ["data_type"] = OnnxElementType.Name(o.ElementType),
+        })]),
+    };
+
+    public ModelProto? Apply(ModelProto model, DiagnosticBag diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        var result = model.Clone();
+        var names = ValueNames.Of(result);
+        var failed = false;
+        foreach (var request in _overrides)
+        {
+            var input = InputLookup.Find(result, request.InputName, request.Location, diagnostics);
+            if (input is null)
+            {
+                failed = true;
+                continue;
+            }
+
+            var original = InputLookup.ElementType(input);
+            if (original == request.ElementType)
+            {
+                continue;
+            }
+
+            var reason = original == 0 ? "it is not a tensor"
+                : !Castable.Contains(original) ? $"the model's input is {OnnxElementType.Name(original)}, which a Cast cannot produce"
+                : !Castable.Contains(request.ElementType) ? "a Cast cannot convert from it"
+                : null;
+            if (reason is not null)
+            {
+                diagnostics.Add(PassDiagnostics.InputTypeNotConvertible, request.Location, request.InputName, OnnxElementType.Name(request.ElementType), reason);
+                failed = true;
+                continue;
+            }
+
+            var graph = result.Graph;
+            var converted = names.Fresh($"{request.InputName}_as_{OnnxElementType.Name(original)}");
+            var cast = GraphEdits.Node("Cast", names.Fresh($"{request.InputName}_cast"), [request.InputName], [converted], OnnxAttributes.Int("to", original));
+            GraphEdits.RenameReads(graph, request.InputName, converted);
+            graph.Node.Insert(0, cast);
+            graph.ValueInfo.Add(GraphEdits.TensorValue(converted, original, input.Type.TensorType.Shape));
+            input.Type.TensorType.ElemType = request.ElementType;
+        }
+
+        return failed ? null : result;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using ModelBuild.Core.Cache;
+
+namespace ModelBuild.Core.Pipeline;
+
+/// <summary>
+/// The keys of a model's actions: each names its inputs' digests, its options, the engine (version, binary
+/// digest, ONNX Runtime version; see <see cref="EngineIdentity.NewActionKey"/>) and the salt.
+/// The compile and its dry run use the same keys, so a dry run shows exactly what a compile would look up.
+/// </summary>
+internal sealed class ActionKeys(EngineIdentity engine, string? salt)
+{
+    public ActionKey Inspect(Sha256Digest source) =>
+        engine.NewActionKey("inspect").AddInput(ActionOutputs.Model, source).WithSalt(salt).Build();
+
+    public ActionKey Prepare(StoredModel source, ConversionPlan plan)
+    {
+        var builder = engine.NewActionKey("prepare");
+        foreach (var (name, blob) in source.Named(ActionOutputs.Model))
+        {
+            builder.AddInput(name, blob.Digest);
+        }
+
+        return builder.WithOptions(new JsonObject { ["prepare"] = plan.PrepareOptions(), ["validation"] = plan.ValidationOptions() }).WithSalt(salt).Build();
+    }
+
+    /// <summary>A step after prepare (<c>fp16</c>, <c>ort</c>): its input model, the source it is checked against, its options.</summary>
+    public ActionKey Convert(string step, StoredModel source, StoredModel input, JsonObject options, ConversionPlan plan)
+    {
+        var builder = engine.NewActionKey(step);
+        foreach (var (name, blob) in input.Named(ActionOutputs.Model).Concat(source.Named(ActionOutputs.Source)))
+        {
+            builder.AddInput(name, blob.Digest);
+        }
+
+        return builder.WithOptions(new JsonObject { [step] = options, ["validation"] = plan.ValidationOptions() }).WithSalt(salt).Build();
+    }
+}

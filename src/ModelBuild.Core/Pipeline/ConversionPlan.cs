@@ -1,0 +1,298 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Passes;
+using ModelBuild.Core.Pipeline.Validation;
+using ModelBuild.Core.Targets;
+
+namespace ModelBuild.Core.Pipeline;
+
+/// <summary>
+/// What compiling one model does after the source is inspected: the passes of the <c>prepare</c> action,
+/// FP16 conversion when the precision asks for it, the ORT format when the target is <c>ort</c>, and how
+/// each step is validated against the original model.
+/// </summary>
+/// <param name="Prepare">The prepare action's passes, in order.</param>
+/// <param name="Float16">The FP16 options; null for float32 precisions.</param>
+/// <param name="OrtFormat">Whether the last step writes ONNX Runtime's format.</param>
+/// <param name="BakePreprocessing">Whether mean, scale and channel flips are baked in.</param>
+/// <param name="Feeds">How validation feeds each input of the original model.</param>
+/// <param name="Validation">The manifest's validation settings.</param>
+/// <param name="Thresholds">What each step must reach against the original.</param>
+/// <param name="Baked">The inputs whose preprocessing is baked in.</param>
+public sealed record ConversionPlan(
+    ImmutableArray<IModelPass> Prepare,
+    Float16Options? Float16,
+    bool OrtFormat,
+    bool BakePreprocessing,
+    ImmutableArray<InputFeed> Feeds,
+    ValidationSettings Validation,
+    ValidationThresholds Thresholds,
+    ImmutableHashSet<string> Baked)
+{
+    /// <summary>The options of the prepare action: each pass by name, in order.</summary>
+    public JsonObject PrepareOptions() => new()
+    {
+        ["passes"] = new JsonArray([.. Prepare.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["options"] = p.DescribeOptions() })]),
+    };
+
+    /// <summary>How validation runs, as part of every converting action's options (thresholds are not: they judge, they do not compute).</summary>
+    public JsonObject ValidationOptions() => Validation.Enabled
+        ? new JsonObject
+        {
+            ["samples"] = Validation.Samples,
+            ["seed"] = Validation.Seed,
+            ["feeds"] = new JsonArray([.. Feeds.Select(f => (JsonNode)f.ToJson())]),
+        }
+        : new JsonObject { ["enabled"] = false };
+
+    /// <summary>The names of the steps after inspect, as they are listed to people.</summary>
+    public IReadOnlyList<string> StepNames
+    {
+        get
+        {
+            var steps = new List<string> { "prepare" };
+            if (Float16 is not null)
+            {
+                steps.Add("fp16");
+            }
+
+            if (OrtFormat)
+            {
+                steps.Add("ort");
+            }
+
+            return steps;
+        }
+    }
+}
+
+/// <summary>Builds a <see cref="ConversionPlan"/> from a manifest stage, the resolved inputs and the original model's signature.</summary>
+internal static class ConversionPlanner
+{
+    // A dimension the model leaves open and the manifest does not fix is fed with this size in validation.
+    private const long OpenDimensionSize = 64;
+
+    /// <summary>The plan, or null after adding the reasons to <paramref name="diagnostics"/>.</summary>
+    public static ConversionPlan? Create(
+        ManifestStage stage,
+        IReadOnlyList<ResolvedInput> inputs,
+        OnnxModelSignature original,
+        TargetSelection selection,
+        string manifestPath,
+        DiagnosticBag diagnostics)
+    {
+        var settings = stage.Conversion;
+        var bake = settings.BakePreprocessing?.Value ?? selection.Target.BakesPreprocessing;
+        var passes = new List<IModelPass>();
+
+        var shapes = inputs
+            .Where(i => i.Shape is { } shape && shape.Value.All(d => d is not null))
+            .Select(i => new InputShapeOverride(i.Name.Value, [.. i.Shape!.Value.Select(d => d!.Value)], i.Shape.Location))
+            .OrderBy(o => o.InputName, StringComparer.Ordinal)
+            .ToList();
+        if (shapes.Count > 0)
+        {
+            passes.Add(new InputShapePass(shapes));
+        }
+
+        var frozen = new List<FrozenInput>();
+        foreach (var input in inputs.Where(i => i.FrozenValue is not null))
+        {
+            if (FrozenValues(input, diagnostics) is { } values)
+            {
+                frozen.Add(new FrozenInput(input.Name.Value, values, input.FrozenValue!.Location));
+            }
+        }
+
+        if (frozen.Count > 0)
+        {
+            passes.Add(new FrozenInputPass(frozen));
+        }
+
+        var frozenNames = inputs.Where(i => i.FrozenValue is not null).Select(i => i.Name.Value).ToHashSet(StringComparer.Ordinal);
+        var preprocessing = bake
+            ? inputs.Where(i => !frozenNames.Contains(i.Name.Value)).Select(Preprocessing).OfType<InputPreprocessing>().ToList()
+            : [];
+        if (preprocessing.Count > 0)
+        {
+            passes.Add(new PreprocessingPass(preprocessing));
+        }
+
+        var types = new List<InputTypeOverride>();
+        foreach (var input in inputs.Where(i => i.DataType is not null && !frozenNames.Contains(i.Name.Value)))
+        {
+            var modelType = original.FindInput(input.Name.Value)?.ElementType ?? 0;
+            if (ManifestElementTypes.ToOnnx(input.DataType!.Value) is not { } type)
+            {
+                diagnostics.Add(PipelineDiagnostics.DataTypeHasNoOnnxType, input.DataType.Location, input.DataType.Value.ToName(), input.Name.Value);
+            }
+            else if (type != modelType)
+            {
+                types.Add(new InputTypeOverride(input.Name.Value, type, input.DataType.Location));
+            }
+        }
+
+        if (types.Count > 0)
+        {
+            passes.Add(new InputTypePass(types));
+        }
+
+        if (stage.Outputs.Count > 0)
+        {
+            passes.Add(new OutputSelectionPass([.. stage.Outputs.Select(o => new OutputRequest(o.Name.Value, o.Name.Location))]));
+        }
+
+        if (stage.OnnxSimplification.Value != OnnxSimplifier.Off)
+        {
+            passes.Add(new SimplifyPass());
+        }
+
+        if (diagnostics.HasErrors)
+        {
+            return null;
+        }
+
+        var fp16 = settings.Fp16;
+        var float16 = selection.Precision.HalfFloat
+            ? new Float16Options(
+                fp16.KeepIoTypes?.Value ?? selection.Target.KeepsFloatIo,
+                fp16.OpBlockList is { } ops ? [.. ops.Value] : Float16Options.DefaultOpBlockList,
+                fp16.NodeBlockList is { } nodes ? [.. nodes.Value] : [])
+            : null;
+        var bakedNames = preprocessing.Select(p => p.InputName).ToImmutableHashSet(StringComparer.Ordinal);
+        var feeds = original.Inputs
+            .Select(i => Feed(i, inputs.FirstOrDefault(r => r.Name.Value == i.Name), bakedNames.Contains(i.Name), frozen.FirstOrDefault(f => f.InputName == i.Name), manifestPath))
+            .ToImmutableArray();
+        return new ConversionPlan(
+            [.. passes],
+            float16,
+            selection.Target == TargetCatalog.Ort,
+            bake,
+            feeds,
+            settings.Validation,
+            ValidationThresholds.For(selection.Precision, settings.Validation),
+            bakedNames);
+    }
+
+    private static InputPreprocessing? Preprocessing(ResolvedInput input)
+    {
+        var encoding = input.Encoding.Value;
+        var flip = encoding.FlipsChannels ? (EncodingSpec.NameOf(encoding.From), EncodingSpec.NameOf(encoding.To)) : ((string, string)?)null;
+        ImmutableArray<double> mean = input.MeanValues is { } m ? [.. m.Value] : [];
+        ImmutableArray<double> scale = input.ScaleValues is { } s ? [.. s.Value] : [];
+        if (flip is null && mean.All(v => v == 0) && scale.All(v => v == 1))
+        {
+            return null;
+        }
+
+        var location = flip is not null ? input.Encoding.Location : input.MeanValues?.Location ?? input.ScaleValues?.Location;
+        return new InputPreprocessing(input.Name.Value, input.Layout?.Value, flip, mean, scale, location);
+    }
+
+    /// <summary>The numbers of a <c>frozen_value</c>: one number or a flat list of them (MB4059 otherwise).</summary>
+    private static ImmutableArray<double>? FrozenValues(ResolvedInput input, DiagnosticBag diagnostics)
+    {
+        var node = input.FrozenValue!;
+        var items = node switch
+        {
+            ManifestScalar scalar => [scalar],
+            ManifestSequence { Items.Count: > 0 } sequence => sequence.Items,
+            _ => null,
+        };
+        var values = new List<double>();
+        foreach (var item in items ?? [])
+        {
+            if (item is ManifestScalar { IsNull: false, IsQuoted: false } scalar && ManifestValueReader.TryParseNumber(scalar.Text, out var value))
+            {
+                values.Add(value);
+            }
+            else
+            {
+                items = null;
+                break;
+            }
+        }
+
+        if (items is null)
+        {
+            diagnostics.Add(PassDiagnostics.FrozenValueNotNumbers, node.Location, input.Name.Value, node.Describe());
+            return null;
+        }
+
+        return [.. values];
+    }
+
+    private static InputFeed Feed(OnnxValueInfo input, ResolvedInput? resolved, bool baked, FrozenInput? frozen, string manifestPath)
+    {
+        var shape = resolved?.Shape is { } s && s.Value.All(d => d is not null)
+            ? [.. s.Value.Select(d => d!.Value)]
+            : (input.Shape?.Dimensions.Select((d, axis) => d.Value ?? (axis == 0 ? 1 : OpenDimensionSize)).ToImmutableArray() ?? []);
+        var layout = resolved?.Layout?.Value;
+        var axis = layout is not null && layout.Length == shape.Length ? layout.IndexOf('C', StringComparison.Ordinal) : -1;
+        var encoding = resolved?.Encoding.Value;
+        return new InputFeed(
+            input.Name,
+            input.ElementType,
+            shape,
+            axis,
+            encoding?.FlipsChannels == true && axis >= 0 && shape[axis] == 3,
+            resolved?.MeanValues is { } mean ? [.. mean.Value] : [],
+            resolved?.ScaleValues is { } scale ? [.. scale.Value] : [],
+            input.ElementType,
+            baked,
+            frozen?.Values,
+            Source(resolved, shape, layout, manifestPath));
+    }
+
+    /// <summary>Images from a local calibration folder when the input is an image of a known size; random values otherwise.</summary>
+    private static SampleSource Source(ResolvedInput? resolved, ImmutableArray<long> shape, string? layout, string manifestPath)
+    {
+        var calibration = resolved?.Calibration.Value;
+        if (calibration is ImageCalibration images && layout is "NCHW" or "NHWC" && shape.Length == 4 && shape[0] == 1)
+        {
+            var channels = shape[layout.IndexOf('C', StringComparison.Ordinal)];
+            var folder = Path.Combine(Path.GetDirectoryName(manifestPath)!, images.Path.Value);
+            if (channels is 1 or 3 && Directory.Exists(folder))
+            {
+                var files = Directory.EnumerateFiles(folder)
+                    .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp")
+                    .Order(StringComparer.Ordinal)
+                    .Take(images.MaxImages < 0 ? int.MaxValue : images.MaxImages)
+                    .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))
+                    .ToImmutableArray();
+                if (files.Length > 0)
+                {
+                    var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
+                    return new ImageSamples(files, encoding is "RGB" or "GRAY" ? encoding : "BGR", layout, ResizeMethodNames.All[(int)images.ResizeMethod]);
+                }
+            }
+        }
+
+        var random = calibration as RandomCalibration ?? RandomCalibration.Default;
+        return new RandomSamples(random.MinValue, random.MaxValue, random.Mean, random.Std);
+    }
+
+    /// <summary>The stage of a single-stage ONNX manifest; the second stage is where multi-stage manifests go beyond this version.</summary>
+    public static ManifestStage SingleOnnxStage(ModelManifest manifest, string engineVersion)
+    {
+        var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.MultiStageNotImplemented.Create(
+            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(", ", manifest.Stages.Select(s => s.Name.Value)), engineVersion));
+        var inputModel = stage.InputModel;
+        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown
+            ? stage
+            : throw new DiagnosticException(PipelineDiagnostics.UnsupportedModelFormat.Create(
+                inputModel.Source.Location, inputModel.Source.Value, inputModel.Format, engineVersion));
+    }
+
+    /// <summary>The model's inputs as the manifest resolver takes them.</summary>
+    public static IReadOnlyList<ModelInput> ModelInputs(OnnxModelSignature signature) =>
+        [.. signature.Inputs.Select(v => new ModelInput(v.Name, v.Shape?.Dimensions.Select(d => d.Value).ToList()))];
+
+    /// <summary>A dimension list as people read it.</summary>
+    public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+}

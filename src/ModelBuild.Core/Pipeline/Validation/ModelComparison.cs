@@ -1,0 +1,85 @@
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Runtime;
+
+namespace ModelBuild.Core.Pipeline.Validation;
+
+/// <summary>
+/// Runs the original and a converted model in ONNX Runtime on the same samples and compares every output
+/// of the converted model with the original's tensor of that name (an inner tensor of the original when the
+/// converted model was cut there). Sessions run on one thread, so the numbers are the same on every run.
+/// </summary>
+internal static class ModelComparison
+{
+    private static readonly SessionOptions Options = new()
+    {
+        IntraOpThreads = 1,
+        InterOpThreads = 1,
+        LogSeverity = OnnxRuntimeLogSeverity.Fatal,
+    };
+
+    /// <param name="original">The source model, weights loaded.</param>
+    /// <param name="converted">The converted model.</param>
+    /// <param name="feeds">How each original input is fed.</param>
+    /// <param name="samples">How many samples to run.</param>
+    /// <param name="seed">Seeds the random samples.</param>
+    /// <param name="classifiers">Outputs whose last axis holds class scores (top-1 agreement is measured).</param>
+    public static ValidationResult Run(ModelProto original, RuntimeModel converted, IReadOnlyList<InputFeed> feeds, int samples, int seed, IReadOnlySet<string> classifiers)
+    {
+        using var convertedSession = converted.Open(Options);
+        var outputs = convertedSession.Outputs.Where(o => o.Kind == Runtime.OnnxValueKind.Tensor && o.ElementType != TensorElementType.String).Select(o => o.Name).ToList();
+        if (outputs.Count == 0)
+        {
+            return ValidationResult.NotRun("the converted model has no numeric tensor outputs");
+        }
+
+        using var originalModel = RuntimeModel.ForProto(WithOutputs(original, outputs));
+        using var originalSession = originalModel.Open(Options);
+        var accumulators = outputs.ToDictionary(o => o, o => new OutputMetrics.Accumulator(o, classifiers.Contains(o)), StringComparer.Ordinal);
+        for (var sample = 0; sample < samples; sample++)
+        {
+            var (originalInputs, convertedInputs) = ValidationSamples.Build(feeds, seed, sample);
+            var expected = originalSession.Run(originalInputs, outputs);
+            var actual = convertedSession.Run(convertedInputs, outputs);
+            for (var i = 0; i < outputs.Count; i++)
+            {
+                var shape = actual[i].Value.Shape;
+                accumulators[outputs[i]].Add(Values(expected[i].Value), Values(actual[i].Value), shape.Count >= 2 ? checked((int)shape[^1]) : 0);
+            }
+        }
+
+        return new ValidationResult(samples, seed, [.. outputs.Select(o => accumulators[o].Result())], null);
+    }
+
+    /// <summary>The original with the named tensors added as outputs where it does not have them already.</summary>
+    private static ModelProto WithOutputs(ModelProto original, IReadOnlyList<string> names)
+    {
+        var missing = names.Where(n => !original.Graph.Output.Any(o => o.Name == n)).ToList();
+        if (missing.Count == 0)
+        {
+            return original;
+        }
+
+        var copy = original.Clone();
+        copy.Graph.Output.AddRange(missing.Select(n => new ValueInfoProto { Name = n }));
+        return copy;
+    }
+
+    private static double[] Values(Tensor tensor) => tensor.ElementType switch
+    {
+        TensorElementType.Float => [.. tensor.AsSpan<float>().ToArray().Select(v => (double)v)],
+        TensorElementType.Double => tensor.ToArray<double>(),
+        TensorElementType.Float16 => [.. tensor.ToArray<Half>().Select(v => (double)v)],
+        TensorElementType.BFloat16 => [.. tensor.ToArray<BFloat16>().Select(v => (double)v.ToSingle())],
+        TensorElementType.Bool => [.. tensor.ToArray<bool>().Select(v => v ? 1.0 : 0.0)],
+        TensorElementType.UInt8 => [.. tensor.ToArray<byte>().Select(v => (double)v)],
+        TensorElementType.Int8 => [.. tensor.ToArray<sbyte>().Select(v => (double)v)],
+        TensorElementType.UInt16 => [.. tensor.ToArray<ushort>().Select(v => (double)v)],
+        TensorElementType.Int16 => [.. tensor.ToArray<short>().Select(v => (double)v)],
+        TensorElementType.UInt32 => [.. tensor.ToArray<uint>().Select(v => (double)v)],
+        TensorElementType.Int32 => [.. tensor.ToArray<int>().Select(v => (double)v)],
+        TensorElementType.UInt64 => [.. tensor.ToArray<ulong>().Select(v => (double)v)],
+        TensorElementType.Int64 => [.. tensor.ToArray<long>().Select(v => (double)v)],
+        var other => throw new NotSupportedException($"Outputs of type {other} cannot be compared."),
+    };
+}
