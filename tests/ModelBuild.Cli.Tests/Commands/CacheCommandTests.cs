@@ -28,7 +28,7 @@ public sealed partial class CacheCommandTests : IDisposable
         Assert.Contains($"Cache:       {_workspace.CacheDir}", result.StandardOutput, StringComparison.Ordinal);
 
         // The source model, its signature, the prepared model and its signature, and the empty blob.
-        Assert.Matches(@"Blobs:       5 \([\d.]+ KiB of a 10 GiB budget, 0 %\)", result.StandardOutput);
+        Assert.Matches(@"Blobs:       6 \([\d.]+ KiB of a 10 GiB budget, 0 %\)", result.StandardOutput);
         Assert.Contains("Actions:     2 records", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Quarantine:  0 entries (0 B)", result.StandardOutput, StringComparison.Ordinal);
     }
@@ -39,10 +39,10 @@ public sealed partial class CacheCommandTests : IDisposable
         var result = Cache("ls");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(5, BlobLine().Count(result.StandardOutput));
+        Assert.Equal(6, BlobLine().Count(result.StandardOutput));
         Assert.Contains($"blob    sha256:{CompiledDigest}", result.StandardOutput, StringComparison.Ordinal);
         Assert.Matches(@"action  [0-9a-f]{64} inspect \(1 outputs\)", result.StandardOutput);
-        Assert.Matches(@"action  [0-9a-f]{64} prepare \(2 outputs\)", result.StandardOutput);
+        Assert.Matches(@"action  [0-9a-f]{64} prepare \(3 outputs\)", result.StandardOutput);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed partial class CacheCommandTests : IDisposable
     {
         var clean = Cache("verify");
         Assert.True(clean.ExitCode == 0, clean.ToString());
-        Assert.Contains("Verified 5 blobs and 2 action records: 0 corrupt blobs, 0 corrupt records", clean.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Verified 6 blobs and 2 action records: 0 corrupt blobs, 0 corrupt records", clean.StandardOutput, StringComparison.Ordinal);
 
         // Size and time stamp unchanged: only a full re-hash can see it.
         var blob = Path.Combine(_workspace.CacheDir, "cas", "sha256", CompiledDigest[..2], CompiledDigest);
@@ -77,7 +77,7 @@ public sealed partial class CacheCommandTests : IDisposable
         var pruned = Cache("prune", "--max-size", "0");
 
         Assert.True(pruned.ExitCode == 0, pruned.ToString());
-        Assert.Matches(@"Removed 4 blobs \([\d.]+ KiB\) and 2 action records; 0 B left\.", pruned.StandardOutput);
+        Assert.Matches(@"Removed 5 blobs \([\d.]+ KiB\) and 2 action records; 0 B left\.", pruned.StandardOutput);
         var again = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir);
         Assert.Contains("2 actions run, 0 from cache", again.StandardOutput, StringComparison.Ordinal);
     }

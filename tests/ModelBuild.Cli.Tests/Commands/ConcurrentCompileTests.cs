@@ -72,7 +72,7 @@ public sealed partial class ConcurrentCompileTests : IDisposable
         Assert.Empty(_workspace.CacheTempFiles());
 
         var first = FolderSnapshot.Of(outputs[0]);
-        Assert.Equal(["deps.txt", "model.json", "tiny.onnx"], first.Paths);
+        Assert.Equal(["buildinfo.json", "deps.txt", "model.json", "tiny.onnx"], first.Paths);
         foreach (var output in outputs.Skip(1))
         {
             FolderSnapshot.Of(output).AssertUnchangedSince(first);

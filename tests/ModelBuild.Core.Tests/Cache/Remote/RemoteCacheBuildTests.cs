@@ -40,8 +40,8 @@ public sealed class RemoteCacheBuildTests : IDisposable
         var (first, firstRemote) = await CompileAsync("machine-a");
         Assert.Equal((ActionsPerModel, 0), (first.ActionsRun, first.ActionsCached));
         Assert.Single(_source.Requests);
-        // The pinned source, the original signature, the prepared model and its signature.
-        Assert.Equal((4, ActionsPerModel), (firstRemote.BlobsUploaded, firstRemote.ActionsUploaded));
+        // The pinned source, the original signature, the prepared model, its signature and its report.
+        Assert.Equal((5, ActionsPerModel), (firstRemote.BlobsUploaded, firstRemote.ActionsUploaded));
 
         var (second, secondRemote) = await CompileAsync("machine-b");
 
