@@ -15,7 +15,7 @@ public sealed class ResolveModelOutputs : Microsoft.Build.Utilities.Task
     [Required]
     public ITaskItem[] Models { get; set; } = [];
 
-    /// <summary>Each compiled file, with LogicalName, WithCulture=false and the model's Name.</summary>
+    /// <summary>Each compiled file, with LogicalName, WithCulture=false, the model's Name and its Embed metadata.</summary>
     [Output]
     public ITaskItem[] Resources { get; private set; } = [];
 
@@ -47,6 +47,7 @@ public sealed class ResolveModelOutputs : Microsoft.Build.Utilities.Task
                 item.SetMetadata("Type", "Non-Resx");
                 item.SetMetadata("ModelName", result.Name);
                 item.SetMetadata("Sha256", output.Sha256);
+                item.SetMetadata("Embed", model.GetMetadata("Embed"));
                 resources.Add(item);
                 written.Add(new TaskItem(path));
             }

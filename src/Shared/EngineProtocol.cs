@@ -6,13 +6,36 @@ using System.Text.Json.Serialization;
 
 namespace ModelBuild.Protocol;
 
-/// <summary>What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.</summary>
+/// <summary>
+/// What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.
+/// Settings beyond the essentials are init properties, each with its own default, so adding one is adding a property.
+/// </summary>
 internal sealed record CompileRequest(
     string ProjectFile,
     string? CacheDir,
     string? CacheSalt,
     AccessorRequest? Accessor,
-    IReadOnlyList<ModelRequest> Models);
+    IReadOnlyList<ModelRequest> Models)
+{
+    /// <summary>
+    /// The last stage to run (<see cref="PipelineStages"/>): a stage run computes into the cache only and
+    /// writes nothing into the output folders; null runs every stage and writes the outputs.
+    /// </summary>
+    public string? Stage { get; init; }
+}
+
+/// <summary>The values of <see cref="CompileRequest.Stage"/>, named as the MSBuild targets that ask for them.</summary>
+internal static class PipelineStages
+{
+    /// <summary>DownloadModels: fetch every model's source into the cache.</summary>
+    public const string Download = "download";
+
+    /// <summary>ConvertModels: fetch, inspect and prepare (input shapes, checked in ONNX Runtime).</summary>
+    public const string Convert = "convert";
+
+    /// <summary>QuantizeModels: every stage up to quantization.</summary>
+    public const string Quantize = "quantize";
+}
 
 /// <summary>The generated C# accessor for the project's models.</summary>
 internal sealed record AccessorRequest(string FilePath, string Namespace, string ClassName, bool Public);
@@ -26,7 +49,20 @@ internal sealed record ModelRequest(
     string? LogicalName,
     string ResourcePrefix,
     string OutputDir,
-    bool Stale);
+    bool Stale)
+{
+    /// <summary>ModelConverter-style overrides, <c>dotted.key=value</c> separated by <c>;</c> (the Overrides metadata).</summary>
+    public string? Overrides { get; init; }
+
+    /// <summary>The folder of calibration data (the Calibration metadata); its files are inputs of the model.</summary>
+    public string? Calibration { get; init; }
+
+    /// <summary>False when the compiled files are copied beside the app instead of embedded (the Embed metadata).</summary>
+    public bool Embed { get; init; } = true;
+
+    /// <summary>The model's accessor class: true public, false internal, null as the accessor says (the Access metadata).</summary>
+    public bool? Public { get; init; }
+}
 
 /// <summary>What the engine leaves in a model's output folder (<see cref="EngineFiles.Result"/>), written last.</summary>
 internal sealed record ModelResult(
@@ -62,6 +98,13 @@ internal static class EngineFiles
 
     /// <summary>The request written by the task for the engine, in the project's ModelBuild folder.</summary>
     public const string Request = "request.json";
+}
+
+/// <summary>How the task reads the engine's standard output.</summary>
+internal static class EngineOutput
+{
+    /// <summary>Lines starting with this are details (action keys): logged at low importance, shown at detailed verbosity.</summary>
+    public const string DetailPrefix = "detail: ";
 }
 
 /// <summary>

@@ -90,6 +90,17 @@ internal static class ModelOutputFolder
         return Sha256Digest.Compute(stream) == blob.Digest;
     }
 
+    /// <summary>Writes a text file (UTF-8, no BOM) beside its final name and renames it into place.</summary>
+    public static void WriteTextAtomically(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        WriteAtomically(path, target =>
+        {
+            using var writer = new StreamWriter(target, Utf8, leaveOpen: true);
+            writer.Write(text);
+        });
+    }
+
     private static void WriteAtomically(string path, Action<Stream> write)
     {
         var temporary = $"{path}.{Environment.ProcessId}.tmp";

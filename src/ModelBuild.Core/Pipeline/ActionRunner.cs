@@ -27,6 +27,7 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
         if (cache.Actions.TryGet(key) is { } hit)
         {
             tally.Cached++;
+            tally.Traces.Add(new ActionTrace(description, key.Digest.Hex, Cached: true));
             return hit;
         }
 
@@ -38,12 +39,14 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
         if (cache.Actions.TryGet(key) is { } afterWait)
         {
             tally.Cached++;
+            tally.Traces.Add(new ActionTrace(description, key.Digest.Hex, Cached: true));
             return afterWait;
         }
 
         var record = await compute().ConfigureAwait(false);
         cache.Actions.Put(key, record);
         tally.Run++;
+        tally.Traces.Add(new ActionTrace(description, key.Digest.Hex, Cached: false));
         return record;
     }
 
@@ -67,4 +70,10 @@ public sealed class ActionTally
     public int Run { get; set; }
 
     public int Cached { get; set; }
+
+    /// <summary>Each action in the order it finished, for detailed build logs.</summary>
+    public List<ActionTrace> Traces { get; } = [];
 }
+
+/// <summary>One action of a compile: what it was ("textcls: prepare"), its key, and whether the cache had it.</summary>
+public sealed record ActionTrace(string Description, string Key, bool Cached);

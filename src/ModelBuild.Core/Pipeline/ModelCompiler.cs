@@ -67,7 +67,7 @@ public sealed class ModelCompiler
         var request = run.Request;
         var manifestPath = Path.GetFullPath(request.ManifestPath);
         run.Dependencies.Add(manifestPath);
-        var load = ManifestLoader.Load(manifestPath);
+        var load = ManifestLoader.Load(manifestPath, request.Overrides);
         run.Diagnostics.AddRange(load.Diagnostics);
         if (load.Manifest is not { } manifest)
         {
@@ -99,6 +99,11 @@ public sealed class ModelCompiler
             run.Dependencies.Add(Path.GetFullPath(localPath));
         }
 
+        if (run.StopsAfter(PipelineStage.Download))
+        {
+            return null;
+        }
+
         // The source as diagnostics may show it: an absolute path, or a URL without credentials.
         var model = new ModelSource(fetched.Blob, source.DisplayText, inputModel.Source.Location);
         var original = await InspectAsync(run, model, cancellationToken).ConfigureAwait(false);
@@ -115,6 +120,12 @@ public sealed class ModelCompiler
             .OrderBy(o => o.InputName, StringComparer.Ordinal)
             .ToList();
         var (preparedModel, prepared) = await PrepareAsync(run, model, overrides, cancellationToken).ConfigureAwait(false);
+
+        // No quantize pass exists yet (INT8 precisions are refused above): quantizing ends where converting ends.
+        if (run.StopsAfter(PipelineStage.Convert) || run.StopsAfter(PipelineStage.Quantize))
+        {
+            return null;
+        }
 
         var extension = selection.Target.OutputExtensions[0];
         return new CompiledModel(
@@ -216,8 +227,25 @@ public sealed class ModelCompiler
 
         public ActionTally Tally { get; } = new();
 
-        public ModelCompileOutcome Outcome(CompiledModel? model) =>
-            new(Diagnostics.Any(d => d.IsError) ? null : model, Diagnostics, Dependencies, Tally.Run, Tally.Cached);
+        /// <summary>The last stage passed, whether or not the request stops there.</summary>
+        public PipelineStage? Completed { get; private set; }
+
+        /// <summary>Records that <paramref name="stage"/> is done; true when the request asked to stop after it.</summary>
+        public bool StopsAfter(PipelineStage stage)
+        {
+            Completed = stage;
+            return Request.StopAfter == stage;
+        }
+
+        public ModelCompileOutcome Outcome(CompiledModel? model)
+        {
+            var failed = Diagnostics.Any(d => d.IsError);
+            return new(failed ? null : model, Diagnostics, Dependencies, Tally.Run, Tally.Cached)
+            {
+                Completed = failed ? null : model is not null ? PipelineStage.Package : Completed == Request.StopAfter ? Completed : null,
+                Actions = [.. Tally.Traces],
+            };
+        }
     }
 
     /// <summary>Unwinds a compile whose reasons are already in its diagnostics.</summary>
