@@ -236,8 +236,11 @@ public sealed class CompileModels : ToolTask
         Log.LogMessageFromText(singleLine, MessageImportance.Normal);
     }
 
-    /// <summary>The engine's command line is a detail: shown at detailed verbosity, not in every build.</summary>
-    protected override void LogToolCommand(string message) => Log.LogCommandLine(MessageImportance.Low, message);
+    /// <summary>
+    /// The engine's command line is a detail, for detailed verbosity. A plain low-importance message: the
+    /// console logger shows command-line events at normal verbosity whenever a binary log is attached.
+    /// </summary>
+    protected override void LogToolCommand(string message) => Log.LogMessage(MessageImportance.Low, message);
 
     protected override bool HandleTaskExecutionErrors() =>
         // The engine has reported what went wrong in canonical form; MSB6006 would only repeat it.

@@ -15,6 +15,19 @@ internal sealed record AccessorModel(ModelResult Result, bool Public, bool Embed
 /// </summary>
 internal static class AccessorGenerator
 {
+    // A nested class cannot share its name with one of its members or with the types around it.
+    private static readonly HashSet<string> MemberNames = new(StringComparer.Ordinal)
+    {
+        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "OpenStream", "ReadAllBytes", "TensorDescription",
+    };
+
+    /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> → <c>PrecisionModel</c>).</summary>
+    public static string ClassNameOf(string name, string accessorClassName)
+    {
+        var identifier = CSharpIdentifier.FromName(name);
+        return MemberNames.Contains(identifier) || identifier == accessorClassName ? identifier + "Model" : identifier;
+    }
+
     public static string Generate(AccessorRequest request, IEnumerable<AccessorModel> models, string engineVersion)
     {
         var sorted = models.OrderBy(m => m.Result.Name, StringComparer.Ordinal).ToList();
@@ -42,7 +55,7 @@ internal static class AccessorGenerator
         foreach (var model in sorted)
         {
             code.Line();
-            WriteModel(code, model);
+            WriteModel(code, model, ClassNameOf(model.Result.Name, request.ClassName));
         }
 
         code.Close();
@@ -93,10 +106,9 @@ internal static class AccessorGenerator
         code.Close();
     }
 
-    private static void WriteModel(CodeWriter code, AccessorModel accessorModel)
+    private static void WriteModel(CodeWriter code, AccessorModel accessorModel, string className)
     {
         var model = accessorModel.Result;
-        var className = CSharpIdentifier.FromName(model.Name);
         var primary = model.Outputs[0];
         code.Line($"/// <summary>Model '{Xml(model.Name)}' compiled for {Xml(model.Target)}, {Xml(model.Precision)}.</summary>");
         code.Line($"{(accessorModel.Public ? "public" : "internal")} static class {className}");
