@@ -1,4 +1,9 @@
+using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using ModelBuild.Protocol;
@@ -14,7 +19,10 @@ public sealed class CompileModels : ToolTask
 {
     private string _requestFile = string.Empty;
 
-    /// <summary>The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName, ResourcePrefix, OutputDir, StampFile.</summary>
+    /// <summary>
+    /// The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName,
+    /// ResourcePrefix, OutputDir, StampFile, Embed, Access, Overrides, CalibrationFullPath.
+    /// </summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
 
@@ -71,7 +79,7 @@ public sealed class CompileModels : ToolTask
     [Output]
     public ITaskItem[] StaleModels { get; private set; } = [];
 
-    protected override string ToolName => OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+    protected override string ToolName => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet";
 
     public override bool Execute()
     {

@@ -59,6 +59,25 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
     }
 
     [Fact]
+    public void The_NET_Framework_task_assembly_compiles_the_models_too()
+    {
+        using var project = Tiny(sdk, out _);
+
+        // Visual Studio's MSBuild cannot run here; the .NET MSBuild loads the same assembly and runs its tasks.
+        string[] frameworkTasks = [$"-p:ModelBuildTaskAssembly={Path.Combine(sdk.PackagesDirectory, "modelbuild.sdk", sdk.Version, "tasks", "net472", "ModelBuild.Tasks.dll")}"];
+        var compile = project.Msbuild("CompileModels", frameworkTasks);
+
+        compile.AssertSucceeded();
+        Assert.Equal(["tiny"], compile.CompiledModels());
+        Assert.True(File.Exists(project.PathOf($"{ModelFolder}/Models.g.cs")));
+
+        var again = project.Msbuild("CompileModels", frameworkTasks);
+
+        again.AssertSucceeded();
+        Assert.False(again.TargetRan(CompileTarget));
+    }
+
+    [Fact]
     public void Design_time_builds_never_start_the_engine_and_compile_the_last_real_builds_accessor()
     {
         using var project = Tiny(sdk, out _);
