@@ -94,7 +94,7 @@ public sealed class CompileModels : ToolTask
                 ? $"the {Stage} stage was asked for"
                 : ModelStaleness.Check(
                     Path.Combine(outputDir, Protocol.EngineFiles.Result),
-                    new[] { model.GetMetadata("FullPath"), model.GetMetadata("StampFile") }.Concat(engineFiles),
+                    new[] { model.GetMetadata("FullPath"), model.GetMetadata("StampFile"), Path.Combine(outputDir, Protocol.EngineFiles.Outputs) }.Concat(engineFiles),
                     Path.Combine(outputDir, Protocol.EngineFiles.Dependencies));
             if (reason is not null)
             {

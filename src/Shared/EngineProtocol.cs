@@ -96,6 +96,13 @@ internal static class EngineFiles
     /// <summary>Every local file the last compile read, one full path per line.</summary>
     public const string Dependencies = "deps.txt";
 
+    /// <summary>
+    /// The files to embed or copy, one per line: <c>full path|logical name</c>. MSBuild reads it with its
+    /// own tasks on every build, so a build that compiles nothing never loads ModelBuild's task assembly.
+    /// Written before <see cref="Result"/>.
+    /// </summary>
+    public const string Outputs = "outputs.txt";
+
     /// <summary>The request written by the task for the engine, in the project's ModelBuild folder.</summary>
     public const string Request = "request.json";
 }
@@ -108,8 +115,8 @@ internal static class EngineOutput
 }
 
 /// <summary>
-/// The JSON form both sides read and write. Source-generated: the task reads results in every
-/// build, and reflection-based serialization would cost the MSBuild node its warm-up each time.
+/// The JSON form both sides read and write. Source-generated: reflection-based serialization would cost
+/// the MSBuild node its warm-up each time the task runs.
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -7,7 +7,7 @@ namespace ModelBuild.Cli.ProjectIntegration;
 
 /// <summary>
 /// Writes a compiled model into its output folder in obj/: the files from the cache, the dependency
-/// list, and the result record last. Every file is written beside its final name and renamed into
+/// list, the list of files to embed, and the result record last. Every file is written beside its final name and renamed into
 /// place, so a build never sees half a file; an unchanged file is left alone so its time stamp does
 /// not trigger downstream work.
 /// </summary>
@@ -44,6 +44,7 @@ internal static class ModelOutputFolder
             }
         });
 
+        WriteTextAtomically(Path.Combine(outputDir, EngineFiles.Outputs), string.Concat(files.Select(f => $"{Path.GetFullPath(Path.Combine(outputDir, f.File))}|{f.LogicalName}\n")));
         var result = ToResult(model, files);
         WriteAtomically(Path.Combine(outputDir, EngineFiles.Result), target =>
         {
