@@ -99,7 +99,7 @@ internal static class EngineFiles
     /// <summary>
     /// The files to embed or copy, one per line: <c>full path|logical name</c>. MSBuild reads it with its
     /// own tasks on every build, so a build that compiles nothing never loads ModelBuild's task assembly.
-    /// Written before <see cref="Result"/>.
+    /// Written before <see cref="Result"/>, for requests from MSBuild only.
     /// </summary>
     public const string Outputs = "outputs.txt";
 

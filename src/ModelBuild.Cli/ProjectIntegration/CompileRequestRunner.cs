@@ -79,7 +79,7 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
 
             try
             {
-                results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, [.. outcome.Dependencies, .. calibration]);
+                results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, [.. outcome.Dependencies, .. calibration], listOutputs: fromProject);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -15,7 +15,8 @@ internal static class ModelOutputFolder
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies)
+    /// <param name="listOutputs">Also write <see cref="EngineFiles.Outputs"/>, for MSBuild (not for a command-line compile).</param>
+    public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies, bool listOutputs)
     {
         Directory.CreateDirectory(outputDir);
         var files = new List<ModelOutputFile>();
@@ -44,7 +45,11 @@ internal static class ModelOutputFolder
             }
         });
 
-        WriteTextAtomically(Path.Combine(outputDir, EngineFiles.Outputs), string.Concat(files.Select(f => $"{Path.GetFullPath(Path.Combine(outputDir, f.File))}|{f.LogicalName}\n")));
+        if (listOutputs)
+        {
+            WriteTextAtomically(Path.Combine(outputDir, EngineFiles.Outputs), string.Concat(files.Select(f => $"{Path.GetFullPath(Path.Combine(outputDir, f.File))}|{f.LogicalName}\n")));
+        }
+
         var result = ToResult(model, files);
         WriteAtomically(Path.Combine(outputDir, EngineFiles.Result), target =>
         {
