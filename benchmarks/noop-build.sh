@@ -87,7 +87,7 @@ done
 
 # without: the outputs of the first build, wired by hand.
 common_files "$work/without"
-generated="$work/sdk/obj/Debug/net10.0/modelbuild"
+generated="$work/sdk/obj/Debug/modelbuild"
 cp "$generated/Models.g.cs" "$work/without/"
 cp "$generated/textcls/textcls.onnx" "$work/without/"
 package="$NUGET_PACKAGES/modelbuild.sdk/$version"

@@ -1,4 +1,9 @@
+using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using ModelBuild.Protocol;
@@ -14,7 +19,10 @@ public sealed class CompileModels : ToolTask
 {
     private string _requestFile = string.Empty;
 
-    /// <summary>The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName, ResourcePrefix, OutputDir, StampFile.</summary>
+    /// <summary>
+    /// The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName,
+    /// ResourcePrefix, OutputDir, StampFile, Embed, Access, Overrides, CalibrationFullPath.
+    /// </summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
 
@@ -79,30 +87,46 @@ public sealed class CompileModels : ToolTask
     /// <summary>NuGet's global packages folder, $(NuGetPackageRoot), for nuget: sources.</summary>
     public string? NuGetPackageRoot { get; set; }
 
+    /// <summary>
+    /// Stop after this stage (download, convert or quantize): every model is handed to the engine, which
+    /// computes into the cache only; nothing in the project is written or marked. Empty for the whole compile.
+    /// </summary>
+    public string? Stage { get; set; }
+
+    /// <summary>
+    /// Where to list, separated by <c>;</c>, every manifest and local file the models read, for the
+    /// evaluation-time <c>UpToDateCheckInput</c> items of IDE fast up-to-date checks.
+    /// </summary>
+    public string? LocalInputsFile { get; set; }
+
     /// <summary>The models that were stale and handed to the engine.</summary>
     [Output]
     public ITaskItem[] StaleModels { get; private set; } = [];
 
-    protected override string ToolName => OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+    protected override string ToolName => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet";
 
     public override bool Execute()
     {
+        var stageRun = !string.IsNullOrEmpty(Stage);
         var requests = new List<ModelRequest>(Models.Length);
         var stale = new List<ITaskItem>();
         var engineFiles = EngineFiles.Select(f => f.GetMetadata("FullPath")).ToList();
         foreach (var model in Models)
         {
             var outputDir = model.GetMetadata("OutputDir");
-            var reason = ModelStaleness.Check(
-                Path.Combine(outputDir, Protocol.EngineFiles.Result),
-                new[] { model.GetMetadata("FullPath"), model.GetMetadata("StampFile") }.Concat(engineFiles),
-                Path.Combine(outputDir, Protocol.EngineFiles.Dependencies));
+            var reason = stageRun
+                ? $"the {Stage} stage was asked for"
+                : ModelStaleness.Check(
+                    Path.Combine(outputDir, Protocol.EngineFiles.Result),
+                    new[] { model.GetMetadata("FullPath"), model.GetMetadata("StampFile"), Path.Combine(outputDir, Protocol.EngineFiles.Outputs) }.Concat(engineFiles),
+                    Path.Combine(outputDir, Protocol.EngineFiles.Dependencies));
             if (reason is not null)
             {
-                Log.LogMessage(MessageImportance.Normal, $"ModelBuild: '{model.GetMetadata("Name")}' is stale: {reason}.");
+                Log.LogMessage(MessageImportance.Low, $"ModelBuild: '{model.GetMetadata("Name")}' is stale: {reason}.");
                 stale.Add(model);
             }
 
+            var access = model.GetMetadata("Access");
             requests.Add(new ModelRequest(
                 Manifest: model.GetMetadata("FullPath"),
                 Name: model.GetMetadata("Name"),
@@ -111,11 +135,17 @@ public sealed class CompileModels : ToolTask
                 LogicalName: NullIfEmpty(model.GetMetadata("LogicalName")),
                 ResourcePrefix: model.GetMetadata("ResourcePrefix"),
                 OutputDir: outputDir,
-                Stale: reason is not null));
+                Stale: reason is not null)
+            {
+                Overrides = NullIfEmpty(model.GetMetadata("Overrides")),
+                Calibration = NullIfEmpty(model.GetMetadata("CalibrationFullPath")),
+                Embed = !string.Equals(model.GetMetadata("Embed"), "false", StringComparison.OrdinalIgnoreCase),
+                Public = access.Length == 0 ? null : string.Equals(access, "public", StringComparison.OrdinalIgnoreCase),
+            });
         }
 
         StaleModels = [.. stale];
-        if (stale.Count == 0 && !AccessorIsStale())
+        if (!stageRun && stale.Count == 0 && !AccessorIsStale())
         {
             // Some input looked newer than some output, yet every model is up to date on its own
             // (another model's input changed since this one was compiled): no engine, just mark it.
@@ -124,7 +154,7 @@ public sealed class CompileModels : ToolTask
             return true;
         }
 
-        var accessor = string.IsNullOrEmpty(AccessorFile)
+        var accessor = stageRun || string.IsNullOrEmpty(AccessorFile)
             ? null
             : new AccessorRequest(AccessorFile!, AccessorNamespace ?? string.Empty, AccessorClassName ?? "Models", AccessorPublic);
         var request = new CompileRequest(ProjectFile ?? BuildEngine.ProjectFileOfTaskNode, NullIfEmpty(CacheDir), NullIfEmpty(CacheSalt), accessor, requests)
@@ -137,18 +167,52 @@ public sealed class CompileModels : ToolTask
             RemoteCache = NullIfEmpty(RemoteCache),
             RemoteCacheReadOnly = RemoteCacheReadOnly,
             CacheMaxSize = NullIfEmpty(CacheMaxSize),
+            Stage = NullIfEmpty(Stage),
         };
 
         Directory.CreateDirectory(IntermediateDirectory);
-        _requestFile = Path.Combine(IntermediateDirectory, Protocol.EngineFiles.Request);
+
+        // A stage run has its own request file: a build running at the same time keeps its own.
+        _requestFile = Path.Combine(IntermediateDirectory, stageRun ? $"request-{Stage}.json" : Protocol.EngineFiles.Request);
         File.WriteAllText(_requestFile, EngineJson.Write(request));
         if (!base.Execute())
         {
             return false;
         }
 
-        TouchResults();
+        if (!stageRun)
+        {
+            TouchResults();
+            WriteLocalInputs();
+        }
+
         return true;
+    }
+
+    /// <summary>Lists every manifest and every local file the last compiles read, for the next evaluation.</summary>
+    private void WriteLocalInputs()
+    {
+        if (string.IsNullOrEmpty(LocalInputsFile))
+        {
+            return;
+        }
+
+        var inputs = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var model in Models)
+        {
+            inputs.Add(model.GetMetadata("FullPath"));
+            var dependencies = Path.Combine(model.GetMetadata("OutputDir"), Protocol.EngineFiles.Dependencies);
+            if (File.Exists(dependencies))
+            {
+                inputs.UnionWith(File.ReadAllLines(dependencies).Where(line => line.Length > 0));
+            }
+        }
+
+        var text = string.Join(";", inputs);
+        if (!File.Exists(LocalInputsFile) || File.ReadAllText(LocalInputsFile) != text)
+        {
+            File.WriteAllText(LocalInputsFile, text);
+        }
     }
 
     private bool AccessorIsStale() =>
@@ -200,9 +264,23 @@ public sealed class CompileModels : ToolTask
         return false;
     }
 
-    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
-        // Canonical "file(line,col): error MBnnnn: text" lines become real errors on that line.
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
+    {
+        // Action keys are for detailed verbosity; canonical "file(line,col): error MBnnnn: text" lines become real errors on that line.
+        if (singleLine.StartsWith(EngineOutput.DetailPrefix, StringComparison.Ordinal))
+        {
+            Log.LogMessage(MessageImportance.Low, singleLine.Substring(EngineOutput.DetailPrefix.Length));
+            return;
+        }
+
         Log.LogMessageFromText(singleLine, MessageImportance.Normal);
+    }
+
+    /// <summary>
+    /// The engine's command line is a detail, for detailed verbosity. A plain low-importance message: the
+    /// console logger shows command-line events at normal verbosity whenever a binary log is attached.
+    /// </summary>
+    protected override void LogToolCommand(string message) => Log.LogMessage(MessageImportance.Low, message);
 
     protected override bool HandleTaskExecutionErrors() =>
         // The engine has reported what went wrong in canonical form; MSB6006 would only repeat it.

@@ -8,28 +8,58 @@ namespace ModelBuild.Protocol;
 
 /// <summary>
 /// What the MSBuild task asks the engine to do for one project: every model, and which of them are stale.
-/// Sources: <paramref name="Offline"/> (ModelBuildOffline) forbids the network; <paramref name="LockFile"/>
-/// pins unpinned remote sources and <paramref name="LockedMode"/> (ModelBuildLockedMode) forbids changing it;
-/// <paramref name="MaxParallelism"/> (ModelBuildMaxParallelism, 0 = processor count) bounds models and
-/// downloads at once; <paramref name="NuGetPackageRoot"/> is where restore put nuget: sources' packages.
-/// The remote cache (address, read-only) and the local cache's size budget are ModelBuildRemoteCache,
-/// ModelBuildRemoteCacheReadOnly and ModelBuildCacheMaxSize; empty ones fall back to the environment.
+/// Settings beyond the essentials are init properties, each with its own default, so adding one is adding a property.
 /// </summary>
 internal sealed record CompileRequest(
     string ProjectFile,
     string? CacheDir,
     string? CacheSalt,
     AccessorRequest? Accessor,
-    IReadOnlyList<ModelRequest> Models,
-    bool Offline = false,
-    bool LockedMode = false,
-    string? LockFile = null,
-    int MaxParallelism = 0,
-    string? NuGetPackageRoot = null,
+    IReadOnlyList<ModelRequest> Models)
+{
+    /// <summary>
+    /// The last stage to run (<see cref="PipelineStages"/>): a stage run computes into the cache only and
+    /// writes nothing into the output folders; null runs every stage and writes the outputs.
+    /// </summary>
+    public string? Stage { get; init; }
 
-    string? RemoteCache = null,
-    bool RemoteCacheReadOnly = false,
-    string? CacheMaxSize = null);
+    /// <summary>ModelBuildOffline: no network at all; a source missing from the cache is an error.</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>ModelBuildLockedMode: <see cref="LockFile"/> must not change.</summary>
+    public bool LockedMode { get; init; }
+
+    /// <summary>The project's models.lock.json, which pins unpinned remote sources; null for none.</summary>
+    public string? LockFile { get; init; }
+
+    /// <summary>ModelBuildMaxParallelism: models compiled and files downloaded at once; 0 for the processor count.</summary>
+    public int MaxParallelism { get; init; }
+
+    /// <summary>Where restore put the packages of nuget: sources ($(NuGetPackageRoot)).</summary>
+    public string? NuGetPackageRoot { get; init; }
+
+    /// <summary>ModelBuildRemoteCache: http(s)://host/prefix or redis://host:port; null falls back to the environment.</summary>
+    public string? RemoteCache { get; init; }
+
+    /// <summary>ModelBuildRemoteCacheReadOnly: read the remote cache, never write to it.</summary>
+    public bool RemoteCacheReadOnly { get; init; }
+
+    /// <summary>ModelBuildCacheMaxSize: the local cache's size budget (10GiB, 500MB, bytes).</summary>
+    public string? CacheMaxSize { get; init; }
+}
+
+/// <summary>The values of <see cref="CompileRequest.Stage"/>, named as the MSBuild targets that ask for them.</summary>
+internal static class PipelineStages
+{
+    /// <summary>DownloadModels: fetch every model's source into the cache.</summary>
+    public const string Download = "download";
+
+    /// <summary>ConvertModels: fetch, inspect and prepare (input shapes, checked in ONNX Runtime).</summary>
+    public const string Convert = "convert";
+
+    /// <summary>QuantizeModels: every stage up to quantization.</summary>
+    public const string Quantize = "quantize";
+}
 
 /// <summary>The generated C# accessor for the project's models.</summary>
 internal sealed record AccessorRequest(string FilePath, string Namespace, string ClassName, bool Public);
@@ -43,7 +73,20 @@ internal sealed record ModelRequest(
     string? LogicalName,
     string ResourcePrefix,
     string OutputDir,
-    bool Stale);
+    bool Stale)
+{
+    /// <summary>ModelConverter-style overrides, <c>dotted.key=value</c> separated by <c>;</c> (the Overrides metadata).</summary>
+    public string? Overrides { get; init; }
+
+    /// <summary>The folder of calibration data (the Calibration metadata); its files are inputs of the model.</summary>
+    public string? Calibration { get; init; }
+
+    /// <summary>False when the compiled files are copied beside the app instead of embedded (the Embed metadata).</summary>
+    public bool Embed { get; init; } = true;
+
+    /// <summary>The model's accessor class: true public, false internal, null as the accessor says (the Access metadata).</summary>
+    public bool? Public { get; init; }
+}
 
 /// <summary>What the engine leaves in a model's output folder (<see cref="EngineFiles.Result"/>), written last.</summary>
 internal sealed record ModelResult(
@@ -77,13 +120,27 @@ internal static class EngineFiles
     /// <summary>Every local file the last compile read, one full path per line.</summary>
     public const string Dependencies = "deps.txt";
 
+    /// <summary>
+    /// The files to embed or copy, one per line: <c>full path|logical name</c>. MSBuild reads it with its
+    /// own tasks on every build, so a build that compiles nothing never loads ModelBuild's task assembly.
+    /// Written before <see cref="Result"/>, for requests from MSBuild only.
+    /// </summary>
+    public const string Outputs = "outputs.txt";
+
     /// <summary>The request written by the task for the engine, in the project's ModelBuild folder.</summary>
     public const string Request = "request.json";
 }
 
+/// <summary>How the task reads the engine's standard output.</summary>
+internal static class EngineOutput
+{
+    /// <summary>Lines starting with this are details (action keys): logged at low importance, shown at detailed verbosity.</summary>
+    public const string DetailPrefix = "detail: ";
+}
+
 /// <summary>
-/// The JSON form both sides read and write. Source-generated: the task reads results in every
-/// build, and reflection-based serialization would cost the MSBuild node its warm-up each time.
+/// The JSON form both sides read and write. Source-generated: reflection-based serialization would cost
+/// the MSBuild node its warm-up each time the task runs.
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

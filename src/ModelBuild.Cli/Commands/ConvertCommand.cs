@@ -63,7 +63,7 @@ internal static class ConvertCommand
 
             try
             {
-                ModelOutputFolder.Write(cache, model, outputDir, null, string.Empty, outcome.Dependencies);
+                ModelOutputFolder.Write(cache, model, outputDir, null, string.Empty, outcome.Dependencies, listOutputs: false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Globalization;
 using ModelBuild.Cli.Downloads;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
 using ModelBuild.Protocol;
@@ -9,12 +12,15 @@ namespace ModelBuild.Cli.ProjectIntegration;
 /// <summary>
 /// Carries out one project's request from the MSBuild task: compiles the stale models in parallel
 /// (cache first), keeps the others' last results, and writes the project's accessor once every model
-/// has a result. A model that fails leaves its output folder as it was.
+/// has a result. A model that fails leaves its output folder as it was. A request for one stage
+/// (DownloadModels, ConvertModels, QuantizeModels) runs every model up to that stage into the cache
+/// and writes nothing into the project.
 /// </summary>
 internal sealed class CompileRequestRunner(DiagnosticConsole console)
 {
     public async Task<int> RunAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
     {
+        var stopAfter = StageOf(request.Stage);
         var cacheOptions = CacheOptions.FromSettings(request.CacheDir, request.RemoteCache, request.RemoteCacheReadOnly ? true : null, request.CacheMaxSize);
         using var cache = ModelBuildCache.Open(cacheOptions, console.Report);
         var parallelism = maxParallelism > 0 ? maxParallelism : request.MaxParallelism > 0 ? request.MaxParallelism : Environment.ProcessorCount;
@@ -28,7 +34,12 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             Log = console.Info,
         });
         var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, request.CacheSalt, console.Info);
+
+        // A command-line compile has no project file; its target and precision are options, not item metadata.
+        var fromProject = request.ProjectFile.Length > 0;
+        var summary = new CompileSummary(console, fromProject);
         var results = new ModelResult?[request.Models.Count];
+        var failures = 0;
         var options = new ParallelOptions
         {
             MaxDegreeOfParallelism = parallelism,
@@ -37,54 +48,171 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
         await Parallel.ForEachAsync(Enumerable.Range(0, request.Models.Count), options, async (index, token) =>
         {
             var model = request.Models[index];
-            if (!model.Stale && ModelOutputFolder.TryRead(model.OutputDir) is { } previous)
+            if (stopAfter == PipelineStage.Package && !model.Stale && ModelOutputFolder.TryRead(model.OutputDir) is { } previous)
             {
                 results[index] = previous;
                 return;
             }
 
-            // A command-line compile has no project file; its target and precision are options, not item metadata.
-            var fromProject = request.ProjectFile.Length > 0;
-            var targetAt = fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "ModelTarget") : null;
-            var precisionAt = fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Precision") : null;
-            var compileRequest = new ModelCompileRequest(model.Manifest, model.Name, model.Target, model.Precision, targetAt, precisionAt);
+            var calibration = CalibrationFiles(request, model);
+            if (calibration is null)
+            {
+                Interlocked.Increment(ref failures);
+                return;
+            }
+
+            var compileRequest = new ModelCompileRequest(
+                model.Manifest,
+                model.Name,
+                model.Target,
+                model.Precision,
+                fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "ModelTarget") : null,
+                fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Precision") : null)
+            {
+                Overrides = ManifestOverrides.Parse(model.Overrides),
+                StopAfter = stopAfter,
+            };
+            var watch = Stopwatch.StartNew();
             var outcome = await compiler.CompileAsync(compileRequest, token).ConfigureAwait(false);
             console.Report(outcome.Diagnostics);
+            summary.Actions(outcome);
+            if (outcome.Completed != stopAfter)
+            {
+                Interlocked.Increment(ref failures);
+                return;
+            }
+
             if (outcome.Model is not { } compiled)
             {
+                summary.Stage(model, outcome, watch.Elapsed);
                 return;
             }
 
             try
             {
-                results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, outcome.Dependencies);
+                results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, [.. outcome.Dependencies, .. calibration], listOutputs: fromProject);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // A folder that cannot be written (a file in its place, no permission, a full disk) is not an engine fault.
                 console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, model.OutputDir, e.Message));
+                Interlocked.Increment(ref failures);
                 return;
             }
 
-            console.Info($"ModelBuild: {model.Name} -> {compiled.Selection.Target.Name} {compiled.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");
+            summary.Compiled(compiled, outcome, results[index]!, watch.Elapsed);
+            if (model.Calibration is { } folder)
+            {
+                console.Info($"ModelBuild: {model.Name}: calibration folder '{folder}' ({calibration.Count} files) is an input of the model; nothing reads it yet (this version has no INT8 quantization).");
+            }
         }).ConfigureAwait(false);
         cache.EnforceSizeBudget();
 
-        if (console.ErrorCount > 0 || results.Any(r => r is null))
+        if (console.ErrorCount > 0 || failures > 0)
         {
             return ExitCodes.Failed;
         }
 
-        if (request.Accessor is { } accessor)
+        if (stopAfter == PipelineStage.Package && request.Accessor is { } accessor)
         {
-            var code = AccessorGenerator.Generate(accessor, results!, EngineIdentity.Current.DisplayVersion);
+            var models = request.Models.Select((m, i) => new AccessorModel(results[i]!, m.Public ?? accessor.Public, m.Embed));
+            var code = AccessorGenerator.Generate(accessor, models, EngineIdentity.Current.DisplayVersion);
             if (!File.Exists(accessor.FilePath) || File.ReadAllText(accessor.FilePath) != code)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(accessor.FilePath)!);
-                File.WriteAllText(accessor.FilePath, code);
+                // Written beside and renamed: a build of another target framework may be compiling it right now.
+                ModelOutputFolder.WriteTextAtomically(accessor.FilePath, code);
             }
         }
 
         return ExitCodes.Success;
+    }
+
+    private static PipelineStage StageOf(string? stage) => stage switch
+    {
+        null or "" => PipelineStage.Package,
+        PipelineStages.Download => PipelineStage.Download,
+        PipelineStages.Convert => PipelineStage.Convert,
+        PipelineStages.Quantize => PipelineStage.Quantize,
+        _ => throw new InvalidOperationException($"The request names an unknown stage '{stage}'."),
+    };
+
+    /// <summary>
+    /// The files of the model's calibration folder, sorted, so that a changed, added or removed image
+    /// makes the model stale; empty when it has none, null (after an error) when the folder is missing.
+    /// </summary>
+    private List<string>? CalibrationFiles(CompileRequest request, ModelRequest model)
+    {
+        if (string.IsNullOrEmpty(model.Calibration))
+        {
+            return [];
+        }
+
+        var folder = Path.GetFullPath(model.Calibration);
+        if (!Directory.Exists(folder))
+        {
+            var at = request.ProjectFile.Length > 0 ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Calibration") : null;
+            console.Report(ProjectDiagnostics.CalibrationFolderMissing.Create(at, model.Name, folder));
+            return null;
+        }
+
+        return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// What the engine says about each model: one summary line (target, precision, cache hit or miss,
+    /// time, size) and, for the MSBuild task, one detail line per action with its key.
+    /// </summary>
+    private sealed class CompileSummary(DiagnosticConsole console, bool fromProject)
+    {
+        public void Actions(ModelCompileOutcome outcome)
+        {
+            if (!fromProject)
+            {
+                return;
+            }
+
+            foreach (var action in outcome.Actions)
+            {
+                console.Info($"{EngineOutput.DetailPrefix}ModelBuild: {action.Description}: action {action.Key} {(action.Cached ? "from cache" : "run")}.");
+            }
+        }
+
+        public void Compiled(CompiledModel model, ModelCompileOutcome outcome, ModelResult result, TimeSpan elapsed)
+        {
+            var head = $"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache";
+            if (!fromProject)
+            {
+                // The command line's summary keeps its established form.
+                console.Info(head + ".");
+                return;
+            }
+
+            console.Info($"{head} ({CacheVerdict(outcome)}), {Seconds(elapsed)}, {Size(result.Outputs.Sum(o => o.Size))}.");
+        }
+
+        public void Stage(ModelRequest model, ModelCompileOutcome outcome, TimeSpan elapsed)
+        {
+            var what = outcome.Completed switch
+            {
+                PipelineStage.Download => "downloaded into the cache",
+                PipelineStage.Convert => "downloaded and converted into the cache",
+                // INT8 precisions are refused before this point: no quantize pass exists yet, so none ran.
+                _ => $"downloaded and converted into the cache; nothing quantized ({model.Precision} needs no quantization)",
+            };
+            var actions = outcome.Completed == PipelineStage.Download ? string.Empty : $", {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache ({CacheVerdict(outcome)})";
+            console.Info($"ModelBuild: {model.Name} -> {model.Target} {model.Precision}: {what}{actions}, {Seconds(elapsed)}.");
+        }
+
+        private static string CacheVerdict(ModelCompileOutcome outcome) =>
+            outcome.ActionsRun == 0 ? "cache hit" : outcome.ActionsCached == 0 ? "cache miss" : "partly cached";
+
+        private static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+
+        private static string Size(long bytes) => bytes switch
+        {
+            < 1024 => bytes.ToString(CultureInfo.InvariantCulture) + " bytes",
+            < 1024 * 1024 => (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+            _ => (bytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        };
     }
 }

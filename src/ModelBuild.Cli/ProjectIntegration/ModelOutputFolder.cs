@@ -7,7 +7,7 @@ namespace ModelBuild.Cli.ProjectIntegration;
 
 /// <summary>
 /// Writes a compiled model into its output folder in obj/: the files from the cache, the build record
-/// (<c>buildinfo.json</c>), the dependency list, and the result record last. Every file is written beside its final name and renamed into
+/// (<c>buildinfo.json</c>), the dependency list, the list of files to embed, and the result record last. Every file is written beside its final name and renamed into
 /// place, so a build never sees half a file; an unchanged file is left alone so its time stamp does
 /// not trigger downstream work.
 /// </summary>
@@ -15,7 +15,8 @@ internal static class ModelOutputFolder
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies)
+    /// <param name="listOutputs">Also write <see cref="EngineFiles.Outputs"/>, for MSBuild (not for a command-line compile).</param>
+    public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies, bool listOutputs)
     {
         Directory.CreateDirectory(outputDir);
         var files = new List<ModelOutputFile>();
@@ -59,6 +60,11 @@ internal static class ModelOutputFolder
                 writer.Write('\n');
             }
         });
+
+        if (listOutputs)
+        {
+            WriteTextAtomically(Path.Combine(outputDir, EngineFiles.Outputs), string.Concat(files.Select(f => $"{Path.GetFullPath(Path.Combine(outputDir, f.File))}|{f.LogicalName}\n")));
+        }
 
         var result = ToResult(model, files);
         WriteAtomically(Path.Combine(outputDir, EngineFiles.Result), target =>
@@ -104,6 +110,17 @@ internal static class ModelOutputFolder
 
         using var stream = File.OpenRead(path);
         return Sha256Digest.Compute(stream) == blob.Digest;
+    }
+
+    /// <summary>Writes a text file (UTF-8, no BOM) beside its final name and renames it into place.</summary>
+    public static void WriteTextAtomically(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        WriteAtomically(path, target =>
+        {
+            using var writer = new StreamWriter(target, Utf8, leaveOpen: true);
+            writer.Write(text);
+        });
     }
 
     private static void WriteAtomically(string path, Action<Stream> write)

@@ -31,6 +31,7 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
         if (cache.Actions.TryGet(key) is { } hit)
         {
             tally.Cached++;
+            tally.Traces.Add(new ActionTrace(description, key.Digest.Hex, Cached: true));
             return hit;
         }
 
@@ -38,6 +39,7 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
         if (cache.Actions.TryGet(key) is { } afterWait)
         {
             tally.Cached++;
+            tally.Traces.Add(new ActionTrace(description, key.Digest.Hex, Cached: true));
             return afterWait;
         }
 
@@ -45,6 +47,7 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
         {
             tally.Cached++;
             tally.FromRemote++;
+            tally.Traces.Add(new ActionTrace(description + " (remote cache)", key.Digest.Hex, Cached: true));
             return remoteHit;
         }
 
@@ -56,6 +59,7 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
             await uploadTo.UploadActionAsync(cache.Content, key, record, cancellationToken).ConfigureAwait(false);
         }
 
+        tally.Traces.Add(new ActionTrace(description, key.Digest.Hex, Cached: false));
         return record;
     }
 
@@ -129,4 +133,10 @@ public sealed class ActionTally
 
     /// <summary>Of <see cref="Cached"/>, found in the remote cache.</summary>
     public int FromRemote { get; set; }
+
+    /// <summary>Each action in the order it finished, for detailed build logs.</summary>
+    public List<ActionTrace> Traces { get; } = [];
 }
+
+/// <summary>One action of a compile: what it was ("textcls: prepare"), its key, and whether the cache had it.</summary>
+public sealed record ActionTrace(string Description, string Key, bool Cached);

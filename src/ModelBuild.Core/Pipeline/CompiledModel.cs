@@ -125,4 +125,10 @@ public sealed record ModelCompileOutcome(
     int ActionsCached)
 {
     public bool Succeeded => Model is not null;
+
+    /// <summary>The last stage that completed without error; <see cref="PipelineStage.Package"/> when <see cref="Model"/> is set, null when none did.</summary>
+    public PipelineStage? Completed { get; init; }
+
+    /// <summary>Every action of this compile, in the order they ran: what it was, its key, and whether the cache had it.</summary>
+    public IReadOnlyList<ActionTrace> Actions { get; init; } = [];
 }

@@ -1,4 +1,5 @@
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -14,4 +15,11 @@ public sealed record ModelCompileRequest(
     string Target,
     string Precision,
     SourceLocation? TargetAt = null,
-    SourceLocation? PrecisionAt = null);
+    SourceLocation? PrecisionAt = null)
+{
+    /// <summary>ModelConverter-style overrides applied to the manifest before it is validated (the Overrides metadata).</summary>
+    public ManifestOverrides Overrides { get; init; } = ManifestOverrides.Empty;
+
+    /// <summary>The last stage to run; <see cref="PipelineStage.Package"/> compiles the whole model.</summary>
+    public PipelineStage StopAfter { get; init; } = PipelineStage.Package;
+}

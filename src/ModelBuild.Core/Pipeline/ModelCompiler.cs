@@ -85,7 +85,7 @@ public sealed class ModelCompiler
         var request = run.Request;
         var manifestPath = Path.GetFullPath(request.ManifestPath);
         run.Dependencies.Add(manifestPath);
-        var load = ManifestLoader.Load(manifestPath);
+        var load = ManifestLoader.Load(manifestPath, request.Overrides);
         run.Diagnostics.AddRange(load.Diagnostics);
         if (load.Manifest is not { } manifest)
         {
@@ -109,6 +109,11 @@ public sealed class ModelCompiler
         if (fetched.LocalPath is { } localPath)
         {
             run.Dependencies.Add(Path.GetFullPath(localPath));
+        }
+
+        if (run.StopsAfter(PipelineStage.Download))
+        {
+            return null;
         }
 
         // The source as diagnostics may show it: an absolute path, or a URL without credentials.
@@ -156,6 +161,12 @@ public sealed class ModelCompiler
         }
 
         if (run.Diagnostics.Any(d => d.IsError))
+        {
+            return null;
+        }
+
+        // No quantize pass exists yet (INT8 precisions are refused above): quantizing ends where converting ends.
+        if (run.StopsAfter(PipelineStage.Convert) || run.StopsAfter(PipelineStage.Quantize))
         {
             return null;
         }
@@ -470,8 +481,25 @@ public sealed class ModelCompiler
 
         public ActionTally Tally { get; } = new();
 
-        public ModelCompileOutcome Outcome(CompiledModel? model) =>
-            new(Diagnostics.Any(d => d.IsError) ? null : model, Diagnostics, Dependencies, Tally.Run, Tally.Cached);
+        /// <summary>The last stage passed, whether or not the request stops there.</summary>
+        public PipelineStage? Completed { get; private set; }
+
+        /// <summary>Records that <paramref name="stage"/> is done; true when the request asked to stop after it.</summary>
+        public bool StopsAfter(PipelineStage stage)
+        {
+            Completed = stage;
+            return Request.StopAfter == stage;
+        }
+
+        public ModelCompileOutcome Outcome(CompiledModel? model)
+        {
+            var failed = Diagnostics.Any(d => d.IsError);
+            return new(failed ? null : model, Diagnostics, Dependencies, Tally.Run, Tally.Cached)
+            {
+                Completed = failed ? null : model is not null ? PipelineStage.Package : Completed == Request.StopAfter ? Completed : null,
+                Actions = [.. Tally.Traces],
+            };
+        }
     }
 
     /// <summary>Unwinds a compile whose reasons are already in its diagnostics.</summary>

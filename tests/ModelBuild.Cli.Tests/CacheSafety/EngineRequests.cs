@@ -19,9 +19,11 @@ internal static partial class EngineRequests
             CacheDir: cacheDir,
             CacheSalt: null,
             Accessor: null,
-            Models: [new ModelRequest(workspace.ManifestPath, "tiny", "onnx", "FP32", null, string.Empty, outputDir, Stale: true)],
-            RemoteCache: remoteCache,
-            RemoteCacheReadOnly: readOnly);
+            Models: [new ModelRequest(workspace.ManifestPath, "tiny", "onnx", "FP32", null, string.Empty, outputDir, Stale: true)])
+        {
+            RemoteCache = remoteCache,
+            RemoteCacheReadOnly = readOnly,
+        };
         var path = Path.Combine(workspace.Root, $"request-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, EngineJson.Write(request));
         return path;

@@ -37,6 +37,21 @@ public sealed class BuildRun
     /// <summary>Errors the build logged, as "code: text (file:line)".</summary>
     public IReadOnlyList<Error> Errors() => _log.Value.FindChildrenRecursive<Error>();
 
+    /// <summary>Warnings the build logged.</summary>
+    public IReadOnlyList<Warning> Warnings() => _log.Value.FindChildrenRecursive<Warning>();
+
+    /// <summary>The models the engine compiled, from its summary lines ("ModelBuild: name -> target precision: ...").</summary>
+    public IReadOnlyList<string> CompiledModels() => [.. Messages()
+        .Where(m => m.StartsWith("ModelBuild: ", StringComparison.Ordinal) && m.Contains(" actions run, ", StringComparison.Ordinal) && !m.Contains(" into the cache", StringComparison.Ordinal))
+        .Select(m => m["ModelBuild: ".Length..m.IndexOf(" -> ", StringComparison.Ordinal)])
+        .Order(StringComparer.Ordinal)];
+
+    /// <summary>Actions computed (not found in the cache), summed over every summary line of the build.</summary>
+    public int ActionsRun() => Messages()
+        .Select(m => System.Text.RegularExpressions.Regex.Match(m, @"^ModelBuild: .* (\d+) actions run, \d+ from cache"))
+        .Where(m => m.Success)
+        .Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
     public void AssertSucceeded()
     {
         if (!Succeeded)

@@ -25,15 +25,7 @@ public sealed class ConsumerProject : IDisposable
               "msbuild-sdks": { "ModelBuild.Sdk": "{{sdk.Version}}" }
             }
             """);
-        WriteFile("NuGet.config", $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="modelbuild-local" value="{sdk.FeedDirectory}" />
-              </packageSources>
-            </configuration>
-            """);
+        WriteNuGetConfig(sdk.FeedDirectory);
     }
 
     public string Name { get; }
@@ -96,25 +88,28 @@ public sealed class ConsumerProject : IDisposable
         </Project>
         """);
 
-    /// <summary>Runs <c>dotnet build</c> (or another target) with a fresh binary log.</summary>
-    public BuildRun Build(params string[] arguments)
-    {
-        var binlog = PathOf($"build{Interlocked.Increment(ref _buildNumber).ToString(CultureInfo.InvariantCulture)}.binlog");
-        var result = ProcessRunner.Run(
-            "dotnet",
-            ["build", ProjectFile, "-nodeReuse:false", $"-bl:{binlog}", .. arguments],
-            Directory,
-            IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory));
-        return new BuildRun(result, binlog);
-    }
+    /// <summary>Adds a second local feed (a library's packages) to the folder's NuGet sources.</summary>
+    public void AddFeed(string feedDirectory) => WriteNuGetConfig(_sdk.FeedDirectory, feedDirectory);
 
-    /// <summary>Runs another command of the dotnet CLI in the project folder (msbuild -t:..., clean).</summary>
-    public BuildRun Dotnet(string command, params string[] arguments)
+    /// <summary>Writes a project file of the test's own, relative to the folder.</summary>
+    public void WriteProjectFile(string relativePath, string content) => WriteFile(relativePath, content);
+
+    /// <summary>Runs <c>dotnet build</c> (or another target) with a fresh binary log.</summary>
+    public BuildRun Build(params string[] arguments) => Dotnet("build", arguments);
+
+    /// <summary>Runs one target alone: <c>dotnet msbuild -t:<paramref name="target"/></c>.</summary>
+    public BuildRun Msbuild(string target, params string[] arguments) => Dotnet("msbuild", [$"-t:{target}", .. arguments]);
+
+    /// <summary>Runs a command of the dotnet CLI (build, msbuild, clean, pack, publish) on the project.</summary>
+    public BuildRun Dotnet(string command, params string[] arguments) => DotnetOn(ProjectFile, command, arguments);
+
+    /// <summary>Runs a command of the dotnet CLI on another project or solution in the folder.</summary>
+    public BuildRun DotnetOn(string projectOrSolution, string command, params string[] arguments)
     {
         var binlog = PathOf($"build{Interlocked.Increment(ref _buildNumber).ToString(CultureInfo.InvariantCulture)}.binlog");
         var result = ProcessRunner.Run(
             "dotnet",
-            [command, ProjectFile, "-nodeReuse:false", $"-bl:{binlog}", .. arguments],
+            [command, PathOf(projectOrSolution), "-nodeReuse:false", $"-bl:{binlog}", .. arguments],
             Directory,
             IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory));
         return new BuildRun(result, binlog);
@@ -126,6 +121,21 @@ public sealed class ConsumerProject : IDisposable
         ["run", "--no-build", "--project", ProjectFile, "--", .. arguments],
         Directory,
         IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory));
+
+    /// <summary>Runs a built or published program of the folder: an executable, or a .dll through <c>dotnet</c>.</summary>
+    public ProcessResult Execute(string relativePath, params string[] arguments) => relativePath.EndsWith(".dll", StringComparison.Ordinal)
+        ? ProcessRunner.Run("dotnet", [PathOf(relativePath), .. arguments], Directory, IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory))
+        : ProcessRunner.Run(PathOf(relativePath), arguments, Directory, IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory));
+
+    /// <summary>Only local feeds: framework and runtime packs a test needs are put in the packages folder beforehand (<see cref="SdkPackageFixture.WarmPackages"/>).</summary>
+    private void WriteNuGetConfig(params string[] feeds) => WriteFile("NuGet.config", $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <clear />
+        {string.Concat(feeds.Select((feed, i) => $"    <add key=\"local{i}\" value=\"{feed}\" />\n"))}  </packageSources>
+        </configuration>
+        """);
 
     public void Dispose()
     {

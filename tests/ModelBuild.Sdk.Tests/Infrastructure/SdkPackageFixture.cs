@@ -26,6 +26,33 @@ public sealed class SdkPackageFixture : IDisposable
         Version = Path.GetFileNameWithoutExtension(package)["ModelBuild.Sdk.".Length..];
     }
 
+    private readonly HashSet<string> _warmed = [];
+
+    /// <summary>
+    /// Restores a throwaway project with the given properties through the machine's own NuGet sources
+    /// into <see cref="PackagesDirectory"/>, once: the framework, runtime and trimming packs it needs are
+    /// then found there by consumer projects, whose NuGet sources are local feeds only.
+    /// </summary>
+    /// <param name="properties">MSBuild properties, e.g. <c>&lt;TargetFrameworks&gt;net10.0;net8.0&lt;/TargetFrameworks&gt;</c>.</param>
+    public void WarmPackages(string properties)
+    {
+        lock (_warmed)
+        {
+            if (!_warmed.Add(properties))
+            {
+                return;
+            }
+
+            var folder = Directory.CreateDirectory(Path.Combine(Root, "warm" + _warmed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
+            File.WriteAllText(Path.Combine(folder, "Warm.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup></Project>");
+            var restore = ProcessRunner.Run("dotnet", ["restore", folder, "-nodeReuse:false"], folder, ConsumerProject.IsolatedEnvironment(PackagesDirectory, cacheDirectory: null));
+            if (!restore.Succeeded)
+            {
+                throw new InvalidOperationException("Restoring the packs for " + properties + " failed:\n" + restore.Output);
+            }
+        }
+    }
+
     /// <summary>A temporary folder owned by this fixture; deleted at the end.</summary>
     public string Root { get; }
 
