@@ -11,6 +11,7 @@ internal static class Program
         {
             CompileCommand.Create(),
             InferCommand.Create(),
+            QuantizeCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -120,6 +120,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         var simplification = ReadSimplification(stage);
         var extras = ReadExtras(stage);
         var vendors = _vendors.Read(stage);
+        var quantization = new QuantizationSectionReader(values).Read(stage);
         if (inputModel is null)
         {
             return null;
@@ -134,7 +135,8 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             simplification,
             vendors,
             extras,
-            stage.Location);
+            stage.Location,
+            quantization);
     }
 
     private InputModelSpec? ReadInputModel(ManifestMapping stage)

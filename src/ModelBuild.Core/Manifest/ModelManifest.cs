@@ -27,6 +27,7 @@ public sealed record ModelManifest(
 /// The settings of one model (one stage). Empty <see cref="Inputs"/> means every model input with the
 /// stage <see cref="Defaults"/>; empty <see cref="Outputs"/> means the model's own outputs.
 /// <see cref="NotApplied"/> holds settings that are validated and kept but not applied yet (reported as MB1008).
+/// <see cref="Quantization"/> is ModelBuild's <c>quantization</c> section, null when absent.
 /// </summary>
 public sealed record ManifestStage(
     Located<string> Name,
@@ -37,7 +38,8 @@ public sealed record ManifestStage(
     Located<OnnxSimplifier> OnnxSimplification,
     VendorOptions Vendors,
     StageExtras NotApplied,
-    SourceLocation Location);
+    SourceLocation Location,
+    QuantizationSpec? Quantization = null);
 
 /// <summary>Which simplifier runs before conversion; <see cref="Off"/> for <c>onnx_simplification: false</c>.</summary>
 public enum OnnxSimplifier

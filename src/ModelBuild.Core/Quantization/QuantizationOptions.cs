@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
 
 namespace ModelBuild.Core.Quantization;
 
@@ -95,6 +96,60 @@ public sealed record QuantizationOptions
     /// <summary>The op types quantized: <see cref="OpTypesToQuantize"/> (or the defaults) without <see cref="OpTypesToExclude"/>.</summary>
     public IReadOnlySet<string> EffectiveOpTypes =>
         (OpTypesToQuantize ?? DefaultOpTypes).Except(OpTypesToExclude, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The options a manifest's <c>quantization</c> section asks for (ONNX Runtime's defaults where it is silent;
+    /// no budget unless it sets one).
+    /// </summary>
+    public static QuantizationOptions FromManifest(QuantizationSpec? spec)
+    {
+        if (spec is null)
+        {
+            return new QuantizationOptions();
+        }
+
+        var calibration = new CalibratorOptions
+        {
+            Method = spec.Calibrator switch
+            {
+                "entropy" => CalibrationMethod.Entropy,
+                "percentile" => CalibrationMethod.Percentile,
+                _ => CalibrationMethod.MinMax,
+            },
+        };
+        calibration = calibration with
+        {
+            Percentile = spec.Percentile ?? calibration.Percentile,
+            HistogramBins = spec.HistogramBins ?? calibration.HistogramBins,
+            QuantizedBins = spec.QuantizedBins ?? calibration.QuantizedBins,
+        };
+        var defaults = new AccuracyBudget();
+        return new QuantizationOptions
+        {
+            ActivationType = spec.ActivationType == "int8" ? QuantizedType.Int8 : QuantizedType.UInt8,
+            PerChannel = spec.PerChannel ?? true,
+            ReduceRange = spec.ReduceRange ?? false,
+            NodesToExclude = spec.NodesToExclude,
+            OpTypesToExclude = spec.OpTypesToExclude,
+            Calibration = calibration,
+            Budget = spec.HasBudget
+                ? new AccuracyBudget(
+                    spec.MaxDrop ?? defaults.MaxDrop,
+                    MetricOf(spec.Metric) ?? defaults.Metric,
+                    spec.MaxTrials ?? defaults.MaxTrials,
+                    spec.OverBudget != "warning")
+                : null,
+        };
+    }
+
+    /// <summary>The metric a manifest or command line names (<c>top1_agreement</c>, <c>cosine</c>, <c>sqnr</c>), or null.</summary>
+    public static AccuracyMetric? MetricOf(string? name) => name switch
+    {
+        "top1_agreement" => AccuracyMetric.Top1Agreement,
+        "cosine" => AccuracyMetric.Cosine,
+        "sqnr" => AccuracyMetric.Sqnr,
+        _ => null,
+    };
 
     /// <summary>Checks the settings.</summary>
     /// <exception cref="DiagnosticException">A setting is out of range (MB8159).</exception>
