@@ -40,7 +40,7 @@ internal sealed class InputFileReader
 
         if (input.ElementType is not (TensorElementType.Float or TensorElementType.UInt8))
         {
-            throw Error(CalibrationDiagnostics.ImageElementType, input, input.Name, OnnxElementType.Name((int)input.ElementType));
+            throw Error(CalibrationDiagnostics.ImageElementType, input, input.Name, Pipeline.TensorElementNames.NumPyName((int)input.ElementType));
         }
 
         var feed = input.Image;

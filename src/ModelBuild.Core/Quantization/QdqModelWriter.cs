@@ -199,8 +199,9 @@ internal sealed class QdqModelWriter
                 continue;
             }
 
-            // float32 products, as numpy multiplies float32 scales.
-            var scales = weight.Scales.Select(s => input.Scale * s * bias.Beta).ToArray();
+            // float32 products, as numpy multiplies float32 scales; Gemm's beta goes into the values.
+            var scales = weight.Scales.Select(s => input.Scale * s).ToArray();
+            values = [.. values.Select(v => v * bias.Beta)];
             var quantized = new int[values.Length];
             for (var i = 0; i < values.Length; i++)
             {
@@ -212,7 +213,7 @@ internal sealed class QdqModelWriter
             var dequantized = AddConstant(bias.Bias, [.. proto.Dims], TensorProto.Types.DataType.Int32, quantized, scales, zeroPoints, perChannel ? 0 : null);
             if (_declaringNodes.GetValueOrDefault(bias.Node)?.Attribute.FirstOrDefault(a => a.Name == "beta") is { } beta)
             {
-                // Gemm's beta now lives in the bias scale.
+                // Gemm's beta now lives in the bias values.
                 beta.F = 1f;
             }
 

@@ -9,7 +9,7 @@ internal sealed record ActivationDeclaration(string Tensor, string? SharesWith, 
 /// <summary>A constant input stored quantized: a weight (int8 symmetric, per channel on <see cref="Axis"/>), or a constant operand quantized like an activation.</summary>
 internal sealed record ConstantDeclaration(string Tensor, int? Axis, bool IsWeight, string Node);
 
-/// <summary>A bias stored as int32 with scale <c>input scale × weight scale × beta</c>.</summary>
+/// <summary>A bias stored as int32 with scale <c>input scale × weight scale</c>; its values are multiplied by <see cref="Beta"/> (Gemm's beta, 1 elsewhere).</summary>
 internal sealed record BiasDeclaration(string Bias, string Input, string Weight, float Beta, string Node);
 
 /// <summary>A Relu or Clip folded into its producer: the producer now writes <see cref="Output"/> directly, quantized with its range.</summary>

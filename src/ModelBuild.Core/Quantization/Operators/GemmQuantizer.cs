@@ -4,7 +4,8 @@ namespace ModelBuild.Core.Quantization.Operators;
 
 /// <summary>
 /// Gemm: A and the output as activations, B as int8 per channel along its output axis (0 when transB, else 1),
-/// a one-dimensional C as an int32 bias scaled by beta (the writer then sets beta to 1, as ONNX Runtime does).
+/// a one-dimensional C as an int32 bias holding beta × C at input scale × weight scale (the writer then sets beta
+/// to 1). With alpha ≠ 1 the accumulator has another scale, so C stays float.
 /// </summary>
 internal sealed class GemmQuantizer : IOperatorQuantizer
 {
@@ -18,7 +19,8 @@ internal sealed class GemmQuantizer : IOperatorQuantizer
         var transposed = node.Attribute.FirstOrDefault(a => a.Name == "transB")?.I == 1;
         context.Activation(node.Input[0], node);
         context.Weight(node.Input[1], transposed ? 0 : 1, node);
-        if (node.Input.Count > 2 && node.Input[2].Length > 0 && context.Constant(node.Input[2]) is { Dims.Count: 1 })
+        var alpha = node.Attribute.FirstOrDefault(a => a.Name == "alpha")?.F ?? 1f;
+        if (alpha == 1f && node.Input.Count > 2 && node.Input[2].Length > 0 && context.Constant(node.Input[2]) is { Dims.Count: 1 })
         {
             var beta = node.Attribute.FirstOrDefault(a => a.Name == "beta")?.F ?? 1f;
             context.Bias(node.Input[2], node.Input[0], node.Input[1], beta, node);
