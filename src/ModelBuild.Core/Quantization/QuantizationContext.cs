@@ -99,7 +99,7 @@ internal sealed class QuantizationContext
         {
             Constants.TryAdd(tensor, new ConstantDeclaration(tensor, null, IsWeight: false, node.Name));
         }
-        else if (IsFloatActivation(tensor) && Ranges.ContainsKey(tensor))
+        else if (IsFloatActivation(tensor) && Ranges.ContainsKey(tensor) && !IsKeptOutput(tensor))
         {
             Activations.TryAdd(tensor, new ActivationDeclaration(tensor, null, node.Name));
         }
@@ -140,7 +140,7 @@ internal sealed class QuantizationContext
     /// <summary>Quantizes <paramref name="output"/> with exactly the parameters of <paramref name="input"/> (ops that only move data).</summary>
     public void Share(string output, string input, NodeProto node)
     {
-        if (IsFloatActivation(output) && Activations.ContainsKey(input))
+        if (IsFloatActivation(output) && Activations.ContainsKey(input) && !IsKeptOutput(output))
         {
             Activations[output] = new ActivationDeclaration(output, input, node.Name);
         }
@@ -157,7 +157,7 @@ internal sealed class QuantizationContext
         var upstream = node.Input[0];
         var output = node.Output[0];
         if (!Activations.ContainsKey(upstream) || !_producers.TryGetValue(upstream, out var producer) || _graphOutputs.Contains(upstream)
-            || _consumers.GetValueOrDefault(upstream) != 1 || !IsFloatActivation(output) || !Ranges.TryGetValue(output, out var range))
+            || _consumers.GetValueOrDefault(upstream) != 1 || !IsFloatActivation(output) || IsKeptOutput(output) || !Ranges.TryGetValue(output, out var range))
         {
             return false;
         }
@@ -180,6 +180,9 @@ internal sealed class QuantizationContext
     public QuantizedRange ActivationRange => QuantizationMath.RangeOf(Options.ActivationType, Options.SymmetricActivations);
 
     public bool IsGraphInput(string name) => _graphInputs.Contains(name);
+
+    /// <summary>True for a graph output that stays float (<see cref="QuantizationOptions.QuantizeOutputs"/> off).</summary>
+    private bool IsKeptOutput(string name) => !Options.QuantizeOutputs && _graphOutputs.Contains(name);
 
     /// <summary>Names a subgraph (If, Loop, Scan bodies) reads from the enclosing graph; they count as consumers.</summary>
     private static IEnumerable<string> SubgraphReads(NodeProto node)

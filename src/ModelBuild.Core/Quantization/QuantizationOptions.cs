@@ -72,6 +72,12 @@ public sealed record QuantizationOptions
     /// <summary>Nodes (by name) that stay float.</summary>
     public IReadOnlyList<string> NodesToExclude { get; init; } = [];
 
+    /// <summary>
+    /// Quantize the model's outputs too. Off by default: an output read by the application gains nothing from
+    /// 8 bits, and rounding it (a softmax to steps of 1/255) turns near ties into wrong arg-max classes.
+    /// </summary>
+    public bool QuantizeOutputs { get; init; }
+
     /// <summary>The calibrator; its <see cref="CalibratorOptions.Symmetric"/> follows <see cref="ActivationType"/>.</summary>
     public CalibratorOptions Calibration { get; init; } = new();
 

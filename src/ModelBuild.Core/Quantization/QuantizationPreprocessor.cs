@@ -35,6 +35,11 @@ internal static class QuantizationPreprocessor
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"The model's opset was raised from {opset} to 13 for QDQ."));
         }
 
+        if (options.Optimize && AffineFolding.Apply(prepared) is var folded and > 0)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{folded} multiplication(s) and addition(s) by constants were folded into neighbouring Conv weights and biases."));
+        }
+
         NameNodes(prepared);
         return prepared;
     }

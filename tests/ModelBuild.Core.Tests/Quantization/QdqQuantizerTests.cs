@@ -212,8 +212,20 @@ public sealed class QdqQuantizerTests
         Assert.Equal(convScale, Floats(result, "p_scale").Single());
         Assert.Equal(convScale, Floats(result, "r_scale").Single());
         Assert.Equal(convScale, Floats(result, "t_scale").Single());
-        Assert.NotEqual(convScale, Floats(result, "y_scale").Single());
         Assert.Null(PythonOnnx.CheckerComplaint(result));
+    }
+
+    [Fact]
+    public void Model_outputs_stay_float_unless_asked()
+    {
+        var kept = Quantize(ConvNet()).Model;
+        var quantized = Quantize(ConvNet(), Defaults with { QuantizeOutputs = true }).Model;
+
+        Assert.Equal("Conv", NodeWriting(kept, "y").OpType);
+        Assert.DoesNotContain(kept.Graph.Initializer, i => i.Name == "y_scale");
+        Assert.Equal("DequantizeLinear", NodeWriting(quantized, "y").OpType);
+        Assert.Equal("Conv", NodeWriting(quantized, "y_QuantizeLinear_Input").OpType);
+        Assert.Null(PythonOnnx.CheckerComplaint(quantized));
     }
 
     [Fact]
@@ -279,7 +291,7 @@ public sealed class QdqQuantizerTests
         var result = Quantize(ConvNet());
         var report = result.Report;
 
-        Assert.Equal(["x", "r1", "y"], report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Activation).Select(t => t.Tensor.Name));
+        Assert.Equal(["x", "r1"], report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Activation).Select(t => t.Tensor.Name));
         Assert.Equal(["w1", "w2", "b1", "b2"], report.Tensors.Where(t => t.Tensor.Kind != QuantizedTensorKind.Activation).Select(t => t.Tensor.Name));
         Assert.All(report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Activation), t => Assert.InRange(t.LocalSqnr!.Value, 30, 80));
         Assert.All(report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Weight), t => Assert.InRange(t.Sqnr!.Value, 30, 80));
