@@ -4,7 +4,7 @@ namespace ModelBuild.Core.Calibration;
 
 /// <summary>
 /// The diagnostics of calibration data and calibrators (section "Calibration and quantization" of
-/// docs/diagnostics.md, MB8100–MB8149; one row per code).
+/// docs/diagnostics.md, its first half; one row per code).
 /// </summary>
 public static class CalibrationDiagnostics
 {

@@ -4,7 +4,7 @@ namespace ModelBuild.Core.Quantization;
 
 /// <summary>
 /// The diagnostics of the INT8 quantizer (section "Calibration and quantization" of docs/diagnostics.md,
-/// MB8150–MB8199; one row per code).
+/// its second half; one row per code).
 /// </summary>
 public static class QuantizationDiagnostics
 {

@@ -158,7 +158,7 @@ public sealed record QuantizationOptions
     };
 
     /// <summary>Checks the settings.</summary>
-    /// <exception cref="DiagnosticException">A setting is out of range (MB8159).</exception>
+    /// <exception cref="DiagnosticException">A setting is out of range (MB8157).</exception>
     public void Validate()
     {
         if (Budget is { } budget && (!(budget.MaxDrop >= 0) || budget.MaxTrials < 0))
