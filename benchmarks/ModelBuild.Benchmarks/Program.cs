@@ -3,6 +3,13 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- --filter '*'
 // Reports go to benchmarks/results/ (ignored by git) when run inside the repository.
+// dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- quantize-classifier: INT8 end to end, in a process of its own.
+if (args is ["quantize-classifier"])
+{
+    ModelBuild.Benchmarks.ClassifierQuantizationRun.Run();
+    return;
+}
+
 var config = DefaultConfig.Instance.WithArtifactsPath(ResultsFolder());
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 

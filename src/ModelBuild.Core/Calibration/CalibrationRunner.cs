@@ -17,11 +17,13 @@ public sealed class CalibrationRunner
     private readonly ModelProto _model;
     private readonly ICalibrationDataSource _data;
     private readonly HashSet<string> _graphInputs;
+    private GraphValueTypes? _types;
 
     /// <param name="model">The float model.</param>
     /// <param name="data">The calibration samples.</param>
     /// <param name="memoryBudgetBytes">How many bytes of tensor values one run of <see cref="CollectValues"/> may hold.</param>
-    public CalibrationRunner(ModelProto model, ICalibrationDataSource data, long memoryBudgetBytes = CalibratorOptions.DefaultMemoryBudgetBytes)
+    /// <param name="types">The model's value types when the caller has them (inferred on first use otherwise).</param>
+    public CalibrationRunner(ModelProto model, ICalibrationDataSource data, long memoryBudgetBytes = CalibratorOptions.DefaultMemoryBudgetBytes, GraphValueTypes? types = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -30,6 +32,7 @@ public sealed class CalibrationRunner
         _data = data;
         _graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         MemoryBudgetBytes = memoryBudgetBytes;
+        _types = types;
     }
 
     /// <summary>The most bytes of tensor values one run of <see cref="CollectValues"/> holds.</summary>
@@ -52,18 +55,25 @@ public sealed class CalibrationRunner
             return statistics;
         }
 
-        var (augmented, outputs) = StatisticsGraph.WithMinMax(_model, tensors);
-        var names = outputs.SelectMany(o => new[] { o.Min, o.Max, o.Size }).ToList();
+        // Sizes known from the (fixed) shapes need no Size node: every node added costs a kernel launch per sample.
+        _types ??= GraphValueTypes.Infer(_model);
+        var knownSizes = tensors
+            .Select(t => (Tensor: t, Shape: _types.Find(t)?.Shape))
+            .Where(t => t.Shape is { } shape && shape.All(d => d >= 0))
+            .ToDictionary(t => t.Tensor, t => t.Shape!.Aggregate(1L, (a, b) => a * b), StringComparer.Ordinal);
+        var (augmented, outputs) = StatisticsGraph.WithMinMax(_model, tensors, knownSizes);
+        var names = outputs.SelectMany(o => o.Size is null ? new[] { o.Min, o.Max } : [o.Min, o.Max, o.Size]).ToList();
         using var session = Open(augmented);
         foreach (var sample in _data.Read(cancellationToken))
         {
             var results = Run(session, sample, names, cancellationToken);
-            for (var i = 0; i < outputs.Count; i++)
+            var next = 0;
+            foreach (var output in outputs)
             {
-                var min = results[3 * i].Value.AsSpan<float>()[0];
-                var max = results[(3 * i) + 1].Value.AsSpan<float>()[0];
-                var size = results[(3 * i) + 2].Value.AsSpan<long>()[0];
-                statistics[outputs[i].Tensor] = statistics[outputs[i].Tensor].Merge(min, max, size);
+                var min = results[next++].Value.AsSpan<float>()[0];
+                var max = results[next++].Value.AsSpan<float>()[0];
+                var size = output.Size is null ? knownSizes[output.Tensor] : results[next++].Value.AsSpan<long>()[0];
+                statistics[output.Tensor] = statistics[output.Tensor].Merge(min, max, size);
             }
         }
 

@@ -10,12 +10,12 @@ namespace ModelBuild.Core.Calibration;
 /// </summary>
 internal static class StatisticsGraph
 {
-    /// <summary>The names under which <see cref="WithMinMax"/> exposes a tensor's statistics.</summary>
-    public sealed record MinMaxOutputs(string Tensor, string Min, string Max, string Size);
+    /// <summary>The names under which <see cref="WithMinMax"/> exposes a tensor's statistics; <see cref="Size"/> is null when the size is known beforehand.</summary>
+    public sealed record MinMaxOutputs(string Tensor, string Min, string Max, string? Size);
 
     /// <summary>
-    /// A copy of <paramref name="model"/> with <c>ReduceMin</c>, <c>ReduceMax</c> and <c>Size</c> of every tensor
-    /// as extra graph outputs.
+    /// A copy of <paramref name="model"/> with <c>ReduceMin</c> and <c>ReduceMax</c> of every tensor as extra graph
+    /// outputs, and <c>Size</c> of those whose element count <paramref name="knownSizes"/> does not give.
     /// </summary>
     /// <remarks>
     /// ONNX Runtime's default execution order is a depth-first walk from the graph's leaves, last leaf first.
@@ -23,7 +23,7 @@ internal static class StatisticsGraph
     /// right after its tensor is made and no activation outlives its real consumers: resident memory stays
     /// that of a plain inference.
     /// </remarks>
-    public static (ModelProto Model, IReadOnlyList<MinMaxOutputs> Outputs) WithMinMax(ModelProto model, IReadOnlyList<string> tensors)
+    public static (ModelProto Model, IReadOnlyList<MinMaxOutputs> Outputs) WithMinMax(ModelProto model, IReadOnlyList<string> tensors, IReadOnlyDictionary<string, long> knownSizes)
     {
         var copy = model.Clone();
         var graph = copy.Graph;
@@ -32,7 +32,8 @@ internal static class StatisticsGraph
         for (var i = 0; i < tensors.Count; i++)
         {
             var id = i.ToString(CultureInfo.InvariantCulture);
-            outputs.Add(new MinMaxOutputs(tensors[i], Unique($"calibration.min.{id}", taken), Unique($"calibration.max.{id}", taken), Unique($"calibration.size.{id}", taken)));
+            var size = knownSizes.ContainsKey(tensors[i]) ? null : Unique($"calibration.size.{id}", taken);
+            outputs.Add(new MinMaxOutputs(tensors[i], Unique($"calibration.min.{id}", taken), Unique($"calibration.max.{id}", taken), size));
         }
 
         var order = ProducerOrder(graph);
@@ -40,14 +41,20 @@ internal static class StatisticsGraph
         {
             graph.Node.Add(Reduce("ReduceMin", output.Tensor, output.Min));
             graph.Node.Add(Reduce("ReduceMax", output.Tensor, output.Max));
-            graph.Node.Add(new NodeProto { OpType = "Size", Name = output.Size, Input = { output.Tensor }, Output = { output.Size } });
+            if (output.Size is { } size)
+            {
+                graph.Node.Add(new NodeProto { OpType = "Size", Name = size, Input = { output.Tensor }, Output = { size } });
+            }
         }
 
         foreach (var output in outputs)
         {
             graph.Output.Add(new ValueInfoProto { Name = output.Min });
             graph.Output.Add(new ValueInfoProto { Name = output.Max });
-            graph.Output.Add(new ValueInfoProto { Name = output.Size });
+            if (output.Size is { } size)
+            {
+                graph.Output.Add(new ValueInfoProto { Name = size });
+            }
         }
 
         return (copy, outputs);

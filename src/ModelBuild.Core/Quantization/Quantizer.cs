@@ -45,7 +45,7 @@ public sealed class Quantizer(QuantizationOptions options)
         var userExcluded = _options.NodesToExclude.ToHashSet(StringComparer.Ordinal);
         var tensors = CalibrationTensors(prepared, types, opTypes, userExcluded);
         var calibrator = (_options.Calibration with { Symmetric = _options.SymmetricActivations }).CreateCalibrator();
-        var ranges = calibrator.Calibrate(new CalibrationRunner(prepared, data, _options.Calibration.MemoryBudgetBytes), tensors, cancellationToken);
+        var ranges = calibrator.Calibrate(new CalibrationRunner(prepared, data, _options.Calibration.MemoryBudgetBytes, types), tensors, cancellationToken);
         var evaluator = new QuantizationEvaluator(prepared, data, _options.EvaluationSamples, _options.TensorEvaluationSamples);
 
         QdqModel Build(IReadOnlySet<string> excluded) => Plan(prepared, types, ranges, opTypes, excluded);
@@ -82,15 +82,22 @@ public sealed class Quantizer(QuantizationOptions options)
         return new QuantizationResult(chosen.QuantizedNodes.Count == 0 ? prepared : chosen.Model, report, diagnostics.Items);
     }
 
-    /// <summary>The float activations the quantizable nodes read or write, in graph order (graph inputs first).</summary>
+    /// <summary>
+    /// The float activations the quantizable nodes read or write, in graph order (graph inputs first). Outputs of
+    /// ops that only move data are left out: they reuse their input's parameters, so their range is never used.
+    /// </summary>
     private static List<string> CalibrationTensors(ModelProto model, GraphValueTypes types, HashSet<string> opTypes, HashSet<string> excluded)
     {
         var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var shared = model.Graph.Node
+            .Where(n => opTypes.Contains(n.OpType) && !excluded.Contains(n.Name) && OperatorQuantizerRegistry.Find(n.OpType) is DataMovementQuantizer)
+            .SelectMany(n => n.Output)
+            .ToHashSet(StringComparer.Ordinal);
         var tensors = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in model.Graph.Node.Where(n => opTypes.Contains(n.OpType) && n.Domain is "" or "ai.onnx" && !excluded.Contains(n.Name)))
         {
-            foreach (var name in node.Input.Concat(node.Output))
+            foreach (var name in node.Input.Concat(node.Output).Where(n => !shared.Contains(n)))
             {
                 if (name.Length > 0 && !initializers.Contains(name) && types.IsFloat(name) && seen.Add(name))
                 {
