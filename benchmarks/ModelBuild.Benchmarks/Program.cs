@@ -16,6 +16,13 @@ if (args is ["conversion-child", .. var childArgs])
     return;
 }
 
+// dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- quantize-classifier: INT8 end to end, in a process of its own.
+if (args is ["quantize-classifier"])
+{
+    ModelBuild.Benchmarks.ClassifierQuantizationRun.Run();
+    return;
+}
+
 var config = DefaultConfig.Instance.WithArtifactsPath(ResultsFolder());
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 

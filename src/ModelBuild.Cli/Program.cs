@@ -16,6 +16,7 @@ internal static class Program
             DownloadCommand.Create(),
             InfoCommand.Create(),
             CacheCommand.Create(),
+            QuantizeCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -12,6 +12,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
     private readonly InputSettingReader _settings = new(values);
     private readonly VendorSectionReader _vendors = new(values);
     private readonly ConversionSettingsReader _conversion = new(values);
+    private readonly QuantizationSectionReader _quantization = new(values);
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256Pattern();
@@ -122,6 +123,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         var extras = ReadExtras(stage);
         var vendors = _vendors.Read(stage);
         var conversion = _conversion.Read(stage);
+        var quantization = _quantization.Read(stage);
         if (inputModel is null)
         {
             return null;
@@ -139,6 +141,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             stage.Location)
         {
             Conversion = conversion,
+            Quantization = quantization,
         };
     }
 

@@ -30,8 +30,8 @@ internal static class ManifestSchema
             "disable_calibration", "yolo_input_shape", "input_bin", "input_file_type",
             "hailo", "rvc2", "rvc3", "rvc4",
 
-            // ModelBuild's own conversion keys.
-            "bake_preprocessing", "fp16", "validation",
+            // ModelBuild's own keys.
+            "bake_preprocessing", "fp16", "validation", "quantization",
         ],
         // Accepted but not applied by this version's pipeline (each gives MB1008); remove a key from
         // here when the pass that applies it lands.
@@ -91,6 +91,21 @@ internal static class ManifestSchema
             "keep_raw_images", "use_per_channel_quantization", "use_per_row_quantization", "optimization_level",
             "quantization_mode", "htp_socs", "encodings",
         ]);
+
+    /// <summary>ModelBuild's <c>quantization</c> section (INT8 precisions).</summary>
+    public static readonly SectionSchema Quantization = new(
+        [
+            "max_drop", "metric", "max_trials", "over_budget", "calibrator", "percentile", "histogram_bins", "quantized_bins",
+            "activation_type", "per_channel", "reduce_range", "nodes_to_exclude", "op_types_to_exclude",
+        ]);
+
+    public static readonly IReadOnlyList<string> QuantizationMetrics = ["top1_agreement", "cosine", "sqnr"];
+
+    public static readonly IReadOnlyList<string> QuantizationOverBudget = ["error", "warning"];
+
+    public static readonly IReadOnlyList<string> Calibrators = ["minmax", "entropy", "percentile"];
+
+    public static readonly IReadOnlyList<string> QuantizedActivationTypes = ["uint8", "int8"];
 
     public static readonly IReadOnlyList<string> HailoArchitectures = ["hailo8", "hailo8l", "hailo8r", "hailo10h", "hailo15h", "hailo15m"];
 

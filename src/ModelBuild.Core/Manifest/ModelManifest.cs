@@ -27,6 +27,7 @@ public sealed record ModelManifest(
 /// The settings of one model (one stage). Empty <see cref="Inputs"/> means every model input with the
 /// stage <see cref="Defaults"/>; empty <see cref="Outputs"/> means the model's own outputs.
 /// <see cref="NotApplied"/> holds settings that are validated and kept but not applied yet (reported as MB1008).
+/// <see cref="Quantization"/> is ModelBuild's <c>quantization</c> section, null when absent.
 /// </summary>
 public sealed record ManifestStage(
     Located<string> Name,
@@ -41,6 +42,9 @@ public sealed record ManifestStage(
 {
     /// <summary>ModelBuild's conversion keys: <c>bake_preprocessing</c>, <c>fp16</c>, <c>validation</c>.</summary>
     public ConversionSettings Conversion { get; init; } = ConversionSettings.Default;
+
+    /// <summary>ModelBuild's <c>quantization</c> section, when the manifest has one.</summary>
+    public QuantizationSpec? Quantization { get; init; }
 }
 
 /// <summary>Which simplifier runs before conversion; <see cref="Off"/> for <c>onnx_simplification: false</c>.</summary>

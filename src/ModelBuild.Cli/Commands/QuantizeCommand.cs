@@ -1,0 +1,93 @@
+using System.CommandLine;
+
+namespace ModelBuild.Cli.Commands;
+
+/// <summary>
+/// <c>modelbuild quantize</c>: post-training INT8 quantization of an ONNX file to QDQ, calibrated on a folder
+/// of images (or .npy/.raw files) or on random data, with the preprocessing of a manifest or of options.
+/// </summary>
+internal static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The float ONNX model." };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "Where the QDQ model is written.", Required = true };
+        var calibration = new Option<string?>("--calibration") { Description = "A folder of calibration files (.jpg .jpeg .png .bmp .npy .raw), or 'random'. Default: the manifest's calibration, else random." };
+        var manifest = new Option<FileInfo?>("--manifest") { Description = "A manifest whose input settings (shape, layout, encoding, mean, scale, calibration) and quantization section apply." };
+        var calibrator = new Option<string?>("--calibrator") { Description = "minmax (default), entropy or percentile." };
+        var perTensor = new Option<bool>("--per-tensor") { Description = "One scale per weight instead of one per output channel." };
+        var activationType = new Option<string?>("--activation-type") { Description = "uint8 (default, asymmetric) or int8 (symmetric)." };
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, for CPUs without VNNI." };
+        var maxImages = new Option<int?>("--max-images") { Description = "Use at most this many calibration samples (first by file name)." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "A folder for quantization-report.json and quantization-report.html." };
+        var shape = new Option<string[]>("--shape") { Description = "Fix an input's shape: 1,3,48,192 (single input) or name=1,3,48,192.", AllowMultipleArgumentsPerToken = true };
+        var layout = new Option<string?>("--layout") { Description = "Image input layout without a manifest: NCHW (default) or NHWC." };
+        var encoding = new Option<string?>("--encoding") { Description = "Channel order the model takes, without a manifest: RGB (default), BGR or GRAY." };
+        var mean = new Option<float[]>("--mean") { Description = "Per-channel mean subtracted from image pixels (one value, or one per channel), without a manifest.", AllowMultipleArgumentsPerToken = true };
+        var scale = new Option<float[]>("--scale") { Description = "Per-channel divisor applied after the mean, without a manifest.", AllowMultipleArgumentsPerToken = true };
+        var resize = new Option<string?>("--resize-method") { Description = "RESIZE (default), CROP or PAD." };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "Accuracy budget: the largest drop allowed; the worst layers fall back to float until it fits." };
+        var metric = new Option<string?>("--metric") { Description = "The budget's metric: top1_agreement (default), cosine or sqnr." };
+        var maxTrials = new Option<int?>("--max-trials") { Description = "The budget's most layers to fall back (default 20)." };
+        var excludeNodes = new Option<string[]>("--exclude-nodes") { Description = "Nodes that stay float.", AllowMultipleArgumentsPerToken = true };
+        var excludeOpTypes = new Option<string[]>("--exclude-op-types") { Description = "Op types that stay float.", AllowMultipleArgumentsPerToken = true };
+
+        var command = new Command("quantize", "Quantize an ONNX model to INT8 (QDQ): calibrate, quantize, measure and report.")
+        {
+            model, output, calibration, manifest, calibrator, perTensor, activationType, reduceRange, maxImages, report,
+            shape, layout, encoding, mean, scale, resize, maxDrop, metric, maxTrials, excludeNodes, excludeOpTypes,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = new DiagnosticConsole();
+            var request = new QuantizeRequest(
+                parse.GetValue(model)!.FullName,
+                parse.GetValue(output)!.FullName,
+                parse.GetValue(calibration),
+                parse.GetValue(manifest)?.FullName,
+                parse.GetValue(calibrator),
+                parse.GetValue(perTensor),
+                parse.GetValue(activationType),
+                parse.GetValue(reduceRange),
+                parse.GetValue(maxImages),
+                parse.GetValue(report)?.FullName,
+                parse.GetValue(shape) ?? [],
+                parse.GetValue(layout),
+                parse.GetValue(encoding),
+                parse.GetValue(mean) ?? [],
+                parse.GetValue(scale) ?? [],
+                parse.GetValue(resize),
+                parse.GetValue(maxDrop),
+                parse.GetValue(metric),
+                parse.GetValue(maxTrials),
+                parse.GetValue(excludeNodes) ?? [],
+                parse.GetValue(excludeOpTypes) ?? []);
+            return await EngineRun.GuardAsync(console, () => Task.FromResult(new QuantizeCommandRunner(console).Run(request, cancellationToken))).ConfigureAwait(false);
+        });
+        return command;
+    }
+}
+
+/// <summary>What <c>modelbuild quantize</c> was asked, as given on the command line.</summary>
+internal sealed record QuantizeRequest(
+    string ModelPath,
+    string OutputPath,
+    string? Calibration,
+    string? ManifestPath,
+    string? Calibrator,
+    bool PerTensor,
+    string? ActivationType,
+    bool ReduceRange,
+    int? MaxImages,
+    string? ReportFolder,
+    IReadOnlyList<string> Shapes,
+    string? Layout,
+    string? Encoding,
+    IReadOnlyList<float> Mean,
+    IReadOnlyList<float> Scale,
+    string? ResizeMethod,
+    double? MaxDrop,
+    string? Metric,
+    int? MaxTrials,
+    IReadOnlyList<string> ExcludeNodes,
+    IReadOnlyList<string> ExcludeOpTypes);

@@ -1,0 +1,143 @@
+using System.Globalization;
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
+using ModelBuild.Runtime;
+
+namespace ModelBuild.Core.Calibration;
+
+/// <summary>
+/// The calibration data of a model, from its inputs' calibration settings: files from a folder per input
+/// (images, <c>.npy</c>, <c>.raw</c>; sorted by file name, the first <c>max_images</c>) or random data.
+/// Several inputs are paired by position in their sorted folders, so their folders must hold the same number
+/// of files; random inputs follow the file inputs' count. Samples are read one at a time, when enumerated.
+/// </summary>
+public sealed class CalibrationDataset : ICalibrationDataSource
+{
+    private readonly IReadOnlyList<InputFeed> _feeds;
+
+    private CalibrationDataset(IReadOnlyList<InputFeed> feeds, int count)
+    {
+        _feeds = feeds;
+        Count = count;
+    }
+
+    /// <inheritdoc/>
+    public int Count { get; }
+
+    /// <summary>The files each input reads, in sample order (empty for random inputs); for reports and dependency tracking.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Files =>
+        _feeds.ToDictionary(f => f.Input.Name, f => f.Files, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Checks the inputs' calibration settings and lists their files; nothing is decoded yet.
+    /// </summary>
+    /// <param name="inputs">Every model input, each with its calibration form.</param>
+    /// <param name="maxImages">Overrides every input's <c>max_images</c> when set (the command line's <c>--max-images</c>); −1 takes all.</param>
+    /// <exception cref="DiagnosticException">A folder is missing or empty, counts differ, an input cannot take what its folder holds (MB8101–MB8116).</exception>
+    public static CalibrationDataset Open(IReadOnlyList<CalibrationInput> inputs, int? maxImages = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var feeds = new List<InputFeed>();
+        foreach (var input in inputs)
+        {
+            if (input.Shape.Any(d => d <= 0))
+            {
+                throw new DiagnosticException(CalibrationDiagnostics.ShapeNotFixed.Create(input.At, input.Name, "[" + string.Join(",", input.Shape) + "]"));
+            }
+
+            feeds.Add(input.Source switch
+            {
+                ImageCalibration folder => FileFeed(input, folder, maxImages ?? folder.MaxImages),
+                RandomCalibration random => new InputFeed(input, maxImages is { } n && n >= 0 ? n : random.MaxImages, [], null, RandomTensorGenerator.Create(input, random)),
+                LinkCalibration link => throw new DiagnosticException(CalibrationDiagnostics.LinkedCalibration.Create(input.At, input.Name, link.Stage.Value)),
+                _ => throw new ArgumentException($"Unknown calibration form {input.Source.GetType().Name}.", nameof(inputs)),
+            });
+        }
+
+        var fileFeeds = feeds.Where(f => f.Reader is not null).ToList();
+        int count;
+        if (fileFeeds.Count > 0)
+        {
+            var first = fileFeeds[0];
+            if (fileFeeds.Find(f => f.Count != first.Count) is { } other)
+            {
+                throw new DiagnosticException(CalibrationDiagnostics.CountsDiffer.Create(other.Input.At, first.Input.Name, first.Count, other.Input.Name, other.Count));
+            }
+
+            count = first.Count;
+        }
+        else
+        {
+            count = feeds.Count == 0 ? 0 : feeds.Max(f => f.Count);
+        }
+
+        if (count <= 0)
+        {
+            var why = feeds.Count == 0 ? "the model has no inputs to feed." : "max_images is 0.";
+            throw new DiagnosticException(CalibrationDiagnostics.NoData.Create(feeds.FirstOrDefault()?.Input.At, why));
+        }
+
+        return new CalibrationDataset(feeds, count);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<CalibrationSample> Read(CancellationToken cancellationToken = default)
+    {
+        for (var index = 0; index < Count; index++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var tensors = new List<NamedTensor>(_feeds.Count);
+            string? name = null;
+            foreach (var feed in _feeds)
+            {
+                if (feed.Reader is not null)
+                {
+                    var file = feed.Files[index];
+                    name ??= Path.GetFileName(file);
+                    tensors.Add(new NamedTensor(feed.Input.Name, feed.Reader.Read(file)));
+                }
+                else
+                {
+                    tensors.Add(new NamedTensor(feed.Input.Name, feed.Random!.Generate(index)));
+                }
+            }
+
+            yield return new CalibrationSample(name ?? "random #" + index.ToString(CultureInfo.InvariantCulture), tensors);
+        }
+    }
+
+    private static InputFeed FileFeed(CalibrationInput input, ImageCalibration spec, int maxImages)
+    {
+        var folder = Path.GetFullPath(spec.Path.Value, Path.GetFullPath(input.BaseDirectory));
+        if (File.Exists(folder))
+        {
+            throw new DiagnosticException(CalibrationDiagnostics.PathNotFolder.Create(spec.Path.Location, folder));
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            throw new DiagnosticException(CalibrationDiagnostics.FolderNotFound.Create(spec.Path.Location, folder, input.Name));
+        }
+
+        // Sorted by name with ordinal comparison, so that every machine and culture pairs the same files.
+        var files = Directory.EnumerateFiles(folder)
+            .Where(f => InputFileReader.Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0)
+        {
+            throw new DiagnosticException(CalibrationDiagnostics.FolderEmpty.Create(spec.Path.Location, folder, input.Name, string.Join(", ", InputFileReader.Extensions)));
+        }
+
+        if (maxImages >= 0 && files.Count > maxImages)
+        {
+            files.RemoveRange(maxImages, files.Count - maxImages);
+        }
+
+        var reader = InputFileReader.Create(input, spec.ResizeMethod, needsImages: files.Exists(InputFileReader.IsImage));
+        return new InputFeed(input, files.Count, files, reader, null);
+    }
+
+    /// <summary>One input's data: a list of files and their reader, or a random generator.</summary>
+    private sealed record InputFeed(CalibrationInput Input, int Count, IReadOnlyList<string> Files, InputFileReader? Reader, RandomTensorGenerator? Random);
+}

@@ -1,0 +1,160 @@
+using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Runtime;
+
+namespace ModelBuild.Core.Calibration;
+
+/// <summary>
+/// Runs a float model over calibration data and streams what calibrators need, one sample at a time:
+/// per-tensor minimum and maximum computed inside the model (<see cref="CollectMinMax"/>), or the values of
+/// tensors handed to a visitor in groups that fit a memory budget (<see cref="CollectValues"/>). Nothing is
+/// kept across samples but what the caller accumulates, so memory is bounded by tensors × statistics, not by
+/// samples × activations.
+/// </summary>
+public sealed class CalibrationRunner
+{
+    private readonly ModelProto _model;
+    private readonly ICalibrationDataSource _data;
+    private readonly HashSet<string> _graphInputs;
+    private GraphValueTypes? _types;
+
+    /// <param name="model">The float model.</param>
+    /// <param name="data">The calibration samples.</param>
+    /// <param name="memoryBudgetBytes">How many bytes of tensor values one run of <see cref="CollectValues"/> may hold.</param>
+    /// <param name="types">The model's value types when the caller has them (inferred on first use otherwise).</param>
+    public CalibrationRunner(ModelProto model, ICalibrationDataSource data, long memoryBudgetBytes = CalibratorOptions.DefaultMemoryBudgetBytes, GraphValueTypes? types = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(memoryBudgetBytes);
+        _model = model;
+        _data = data;
+        _graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        MemoryBudgetBytes = memoryBudgetBytes;
+        _types = types;
+    }
+
+    /// <summary>The most bytes of tensor values one run of <see cref="CollectValues"/> holds.</summary>
+    public long MemoryBudgetBytes { get; }
+
+    /// <summary>Session options of every calibration run: ORT's full optimization (the statistics outputs keep their tensors alive).</summary>
+    public static SessionOptions SessionOptions { get; } = new() { LogSeverity = OnnxRuntimeLogSeverity.Error };
+
+    /// <summary>The number of samples.</summary>
+    public int SampleCount => _data.Count;
+
+    /// <summary>Runs every sample once and returns each tensor's minimum, maximum and size.</summary>
+    /// <exception cref="DiagnosticException">A sample cannot be read or run (MB8113 and the data's codes).</exception>
+    public IReadOnlyDictionary<string, TensorStatistics> CollectMinMax(IReadOnlyList<string> tensors, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var statistics = tensors.ToDictionary(t => t, _ => TensorStatistics.Empty, StringComparer.Ordinal);
+        if (tensors.Count == 0)
+        {
+            return statistics;
+        }
+
+        // Sizes known from the (fixed) shapes need no Size node: every node added costs a kernel launch per sample.
+        _types ??= GraphValueTypes.Infer(_model);
+        var knownSizes = tensors
+            .Select(t => (Tensor: t, Shape: _types.Find(t)?.Shape))
+            .Where(t => t.Shape is { } shape && shape.All(d => d >= 0))
+            .ToDictionary(t => t.Tensor, t => t.Shape!.Aggregate(1L, (a, b) => a * b), StringComparer.Ordinal);
+        var (augmented, outputs) = StatisticsGraph.WithMinMax(_model, tensors, knownSizes);
+        var names = outputs.SelectMany(o => o.Size is null ? new[] { o.Min, o.Max } : [o.Min, o.Max, o.Size]).ToList();
+        using var session = Open(augmented);
+        foreach (var sample in _data.Read(cancellationToken))
+        {
+            var results = Run(session, sample, names, cancellationToken);
+            var next = 0;
+            foreach (var output in outputs)
+            {
+                var min = results[next++].Value.AsSpan<float>()[0];
+                var max = results[next++].Value.AsSpan<float>()[0];
+                var size = output.Size is null ? knownSizes[output.Tensor] : results[next++].Value.AsSpan<long>()[0];
+                statistics[output.Tensor] = statistics[output.Tensor].Merge(min, max, size);
+            }
+        }
+
+        return statistics;
+    }
+
+    /// <summary>
+    /// Runs the samples and hands the values of every tensor of <paramref name="tensors"/> to
+    /// <paramref name="visit"/>, sample by sample, in sample order. Tensors are taken in groups whose total size
+    /// (from <paramref name="elementCounts"/>) fits <see cref="MemoryBudgetBytes"/>, one pass over the data per
+    /// group; a tensor larger than the budget forms a group of its own. <paramref name="visit"/> is called for
+    /// different tensors of one sample at the same time, never twice at once for the same tensor.
+    /// </summary>
+    public void CollectValues(
+        IReadOnlyList<string> tensors,
+        IReadOnlyDictionary<string, long> elementCounts,
+        Action<string, ReadOnlySpan<float>> visit,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(elementCounts);
+        ArgumentNullException.ThrowIfNull(visit);
+        foreach (var group in Groups(tensors, elementCounts))
+        {
+            var computed = group.Where(t => !_graphInputs.Contains(t)).ToList();
+            var fed = group.Where(_graphInputs.Contains).ToList();
+            using var session = computed.Count == 0 ? null : Open(StatisticsGraph.Exposing(_model, computed));
+            foreach (var sample in _data.Read(cancellationToken))
+            {
+                var values = new List<(string Name, Tensor Value)>(group.Count);
+                values.AddRange(fed.Select(name => (name, sample.Inputs.First(i => i.Name == name).Value)));
+                if (session is not null)
+                {
+                    var results = Run(session, sample, computed, cancellationToken);
+                    values.AddRange(results.Select(r => (r.Name, r.Value)));
+                }
+
+                Parallel.ForEach(values, new ParallelOptions { CancellationToken = cancellationToken }, v => visit(v.Name, v.Value.AsSpan<float>()));
+            }
+        }
+    }
+
+    /// <summary>Splits <paramref name="tensors"/> (in order) into runs that each hold at most the budget.</summary>
+    internal List<List<string>> Groups(IReadOnlyList<string> tensors, IReadOnlyDictionary<string, long> elementCounts)
+    {
+        var groups = new List<List<string>>();
+        var current = new List<string>();
+        long bytes = 0;
+        foreach (var tensor in tensors)
+        {
+            var size = elementCounts.GetValueOrDefault(tensor) * sizeof(float);
+            if (current.Count > 0 && bytes + size > MemoryBudgetBytes)
+            {
+                groups.Add(current);
+                current = [];
+                bytes = 0;
+            }
+
+            current.Add(tensor);
+            bytes += size;
+        }
+
+        if (current.Count > 0)
+        {
+            groups.Add(current);
+        }
+
+        return groups;
+    }
+
+    private static InferenceSession Open(ModelProto model) => new(OnnxModelFile.Write(model), SessionOptions);
+
+    private static IReadOnlyList<NamedTensor> Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return session.Run(sample.Inputs, outputs, cancellationToken);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or NotSupportedException)
+        {
+            throw new DiagnosticException(CalibrationDiagnostics.SampleFailed.Create(null, sample.Name, CodedException.Text(e)), e);
+        }
+    }
+}
