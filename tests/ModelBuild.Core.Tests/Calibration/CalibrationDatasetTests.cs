@@ -8,8 +8,8 @@ using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Runtime;
 using ModelBuild.Tests;
-using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
+using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 using ResizeMethod = ModelBuild.Core.Manifest.ResizeMethod;
 
 namespace ModelBuild.Core.Tests.Calibration;
