@@ -69,7 +69,7 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "ModelTarget") : null,
                 fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Precision") : null)
             {
-                Overrides = ManifestOverrides.Parse(model.Overrides),
+                Overrides = WithCalibration(ManifestOverrides.Parse(model.Overrides), model.Calibration),
                 StopAfter = stopAfter,
             };
             var watch = Stopwatch.StartNew();
@@ -78,6 +78,20 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             summary.Actions(outcome);
             if (outcome.Completed != stopAfter)
             {
+                Interlocked.Increment(ref failures);
+                return;
+            }
+
+            try
+            {
+                foreach (var path in ModelOutputFolder.WriteAttachments(cache, outcome.Attachments, model.OutputDir))
+                {
+                    console.Info($"ModelBuild: {model.Name}: {Path.GetFileName(path)} written to '{path}'.");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, model.OutputDir, e.Message));
                 Interlocked.Increment(ref failures);
                 return;
             }
@@ -101,10 +115,6 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             }
 
             summary.Compiled(compiled, outcome, results[index]!, watch.Elapsed);
-            if (model.Calibration is { } folder)
-            {
-                console.Info($"ModelBuild: {model.Name}: calibration folder '{folder}' ({calibration.Count} files) is an input of the model; nothing reads it yet (this version has no INT8 quantization).");
-            }
         }).ConfigureAwait(false);
         cache.EnforceSizeBudget();
 
@@ -135,6 +145,15 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
         PipelineStages.Quantize => PipelineStage.Quantize,
         _ => throw new InvalidOperationException($"The request names an unknown stage '{stage}'."),
     };
+
+    /// <summary>
+    /// The Calibration metadata is the manifest's stage-level <c>calibration.path</c> (inputs that name their own
+    /// calibration keep it), added after the Overrides metadata so it wins over an override of the same key.
+    /// </summary>
+    private static ManifestOverrides WithCalibration(ManifestOverrides overrides, string? folder) =>
+        string.IsNullOrEmpty(folder)
+            ? overrides
+            : overrides with { Items = [.. overrides.Items.Where(o => o.Key != "calibration.path"), new ManifestOverride("calibration.path", Path.GetFullPath(folder))] };
 
     /// <summary>
     /// The files of the model's calibration folder, sorted, so that a changed, added or removed image
@@ -196,7 +215,7 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             {
                 PipelineStage.Download => "downloaded into the cache",
                 PipelineStage.Convert => "downloaded and converted into the cache",
-                // INT8 precisions are refused before this point: no quantize pass exists yet, so none ran.
+                _ when outcome.Attachments.Count > 0 => "downloaded, converted and quantized into the cache",
                 _ => $"downloaded and converted into the cache; nothing quantized ({model.Precision} needs no quantization)",
             };
             var actions = outcome.Completed == PipelineStage.Download ? string.Empty : $", {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache ({CacheVerdict(outcome)})";

@@ -22,18 +22,7 @@ internal static class ModelOutputFolder
         var files = new List<ModelOutputFile>();
         foreach (var file in model.Files)
         {
-            var path = Path.Combine(outputDir, file.FileName);
-            if (!HasContent(path, file.Blob))
-            {
-                // A verified copy (a clone where the file system can), never a link: the project's file cannot change the cache.
-                WriteAtomically(path, target =>
-                {
-                    if (!cache.Content.TryCopyTo(file.Blob.Digest, target))
-                    {
-                        throw new InvalidOperationException($"The compiled file {file.Blob} is missing from the cache at '{cache.Root}'.");
-                    }
-                });
-            }
+            Restore(cache, file.Blob, Path.Combine(outputDir, file.FileName));
 
             // A single-file model may be given its resource name; otherwise the prefix names every file.
             var name = logicalName is not null && model.Files.Count == 1 ? logicalName : resourcePrefix + file.FileName;
@@ -75,6 +64,25 @@ internal static class ModelOutputFolder
         return result;
     }
 
+    /// <summary>
+    /// Writes the files a compile leaves beside its outputs (the quantization report) into <paramref name="outputDir"/>,
+    /// each only when its content changed; also for a stage that stops before packaging.
+    /// </summary>
+    /// <returns>The full path of every file.</returns>
+    public static IReadOnlyList<string> WriteAttachments(ModelBuildCache cache, IReadOnlyList<CompiledFile> attachments, string outputDir)
+    {
+        var paths = new List<string>();
+        foreach (var file in attachments)
+        {
+            Directory.CreateDirectory(outputDir);
+            var path = Path.GetFullPath(Path.Combine(outputDir, file.FileName));
+            Restore(cache, file.Blob, path);
+            paths.Add(path);
+        }
+
+        return paths;
+    }
+
     /// <summary>The last result written into <paramref name="outputDir"/>, or null when there is none or it cannot be read.</summary>
     public static ModelResult? TryRead(string outputDir)
     {
@@ -100,6 +108,26 @@ internal static class ModelOutputFolder
 
     private static ModelTensorResult ToResult(TensorDescription t) =>
         new(t.Name, t.ElementType, t.Shape, t.Layout, t.Mean, t.Scale, t.Encoding);
+
+    /// <summary>
+    /// Copies a blob from the cache to <paramref name="path"/> unless the file already has its content: a verified
+    /// copy (a clone where the file system can), never a link, so the project's file cannot change the cache.
+    /// </summary>
+    private static void Restore(ModelBuildCache cache, StoredBlob blob, string path)
+    {
+        if (HasContent(path, blob))
+        {
+            return;
+        }
+
+        WriteAtomically(path, target =>
+        {
+            if (!cache.Content.TryCopyTo(blob.Digest, target))
+            {
+                throw new InvalidOperationException($"The file {blob} is missing from the cache at '{cache.Root}'.");
+            }
+        });
+    }
 
     private static bool HasContent(string path, StoredBlob blob)
     {

@@ -35,7 +35,7 @@ internal static class ManifestSchema
         ],
         // Accepted but not applied by this version's pipeline (each gives MB1008); remove a key from
         // here when the pass that applies it lands.
-        "calibration", "disable_calibration",
+        "disable_calibration",
         "keep_intermediate_outputs", "onnx_optimizations", "disable_onnx_optimizations",
         "output_remote_url", "intermediate_outputs_remote_url", "put_file_plugin",
         "yolo_input_shape", "input_bin", "input_file_type");
@@ -51,8 +51,7 @@ internal static class ManifestSchema
     public static readonly SectionSchema InputModel = new(["source", "sha256", "size"]);
 
     public static readonly SectionSchema Input = new(
-        ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"],
-        "calibration");
+        ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"]);
 
     /// <summary>An output is cut at its name; its layout is published; its shape and data type are not applied.</summary>
     public static readonly SectionSchema Output = new(["name", "shape", "layout", "data_type"], "shape", "data_type");

@@ -131,4 +131,7 @@ public sealed record ModelCompileOutcome(
 
     /// <summary>Every action of this compile, in the order they ran: what it was, its key, and whether the cache had it.</summary>
     public IReadOnlyList<ActionTrace> Actions { get; init; } = [];
+
+    /// <summary>Files to write beside the outputs, also when a stage stops early: the quantization report of an INT8 precision.</summary>
+    public IReadOnlyList<CompiledFile> Attachments { get; init; } = [];
 }

@@ -7,6 +7,7 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Pipeline.Validation;
+using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Targets;
 
 namespace ModelBuild.Core.Pipeline;
@@ -34,6 +35,9 @@ public sealed record ConversionPlan(
     ValidationThresholds Thresholds,
     ImmutableHashSet<string> Baked)
 {
+    /// <summary>The INT8 quantization (after prepare, before FP16); null for float precisions.</summary>
+    public QuantizationPlan? Quantization { get; init; }
+
     /// <summary>The options of the prepare action: each pass by name, in order.</summary>
     public JsonObject PrepareOptions() => new()
     {
@@ -56,6 +60,11 @@ public sealed record ConversionPlan(
         get
         {
             var steps = new List<string> { "prepare" };
+            if (Quantization is not null)
+            {
+                steps.Add("quantize");
+            }
+
             if (Float16 is not null)
             {
                 steps.Add("fp16");
@@ -176,7 +185,12 @@ internal static class ConversionPlanner
             feeds,
             settings.Validation,
             ValidationThresholds.For(selection.Precision, settings.Validation),
-            bakedNames);
+            bakedNames)
+        {
+            Quantization = selection.Precision.Quantized
+                ? new QuantizationPlan(QuantizationOptions.FromManifest(stage.Quantization), inputs, Path.GetDirectoryName(manifestPath)!, bakedNames.Count > 0, stage.Quantization?.Location ?? stage.InputModel.Source.Location)
+                : null,
+        };
     }
 
     private static InputPreprocessing? Preprocessing(ResolvedInput input)
@@ -270,6 +284,20 @@ internal static class ConversionPlanner
                     var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
                     return new ImageSamples(files, encoding is "RGB" or "GRAY" ? encoding : "BGR", layout, ResizeMethodNames.All[(int)images.ResizeMethod]);
                 }
+            }
+        }
+
+        // Tensors the app feeds as they are (audio features, embeddings): validation feeds the same.
+        if (calibration is ImageCalibration tensorFolder && Directory.Exists(Path.Combine(Path.GetDirectoryName(manifestPath)!, tensorFolder.Path.Value)))
+        {
+            var files = Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(manifestPath)!, tensorFolder.Path.Value), "*.npy")
+                .Order(StringComparer.Ordinal)
+                .Take(tensorFolder.MaxImages < 0 ? int.MaxValue : tensorFolder.MaxImages)
+                .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))
+                .ToImmutableArray();
+            if (files.Length > 0)
+            {
+                return new TensorFileSamples(files);
             }
         }
 

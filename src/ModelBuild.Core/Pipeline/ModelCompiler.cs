@@ -1,14 +1,17 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Pipeline.Validation;
+using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 using ModelBuild.Runtime;
@@ -27,6 +30,8 @@ public sealed class ModelCompiler
 {
     private const string SignatureOutput = ActionOutputs.Signature;
     private const string ReportOutput = ActionOutputs.Report;
+    private const string QuantizationReportJson = "quantization-report.json";
+    private const string QuantizationReportHtml = "quantization-report.html";
     private readonly ModelBuildCache _cache;
     private readonly SourceFetcher _fetcher;
     private readonly EngineIdentity _engine;
@@ -139,12 +144,30 @@ public sealed class ModelCompiler
             return null;
         }
 
-        run.Dependencies.AddRange(plan.Feeds.Select(f => f.Source).OfType<ImageSamples>().SelectMany(s => s.Files).Select(f => f.Path));
+        run.Dependencies.AddRange(plan.Feeds.Select(f => f.Source switch
+        {
+            ImageSamples images => images.Files,
+            TensorFileSamples tensors => tensors.Files,
+            _ => [],
+        }).SelectMany(files => files).Select(f => f.Path));
         var steps = new List<StepOutcome>();
         var current = await PrepareAsync(run, model, plan, cancellationToken).ConfigureAwait(false);
         steps.Add(current);
+        if (plan.Quantization is { } quantization)
+        {
+            current = await QuantizeAsync(run, model, current, plan, quantization, cancellationToken).ConfigureAwait(false);
+            steps.Add(current);
+        }
+
         if (plan.Float16 is { } float16)
         {
+            // FP16-INT8: only what the quantizer left float becomes float16; the quantized nodes keep their float32
+            // DequantizeLinear -> op -> QuantizeLinear form, which ONNX Runtime runs with integer kernels.
+            if (plan.Quantization is not null)
+            {
+                float16 = float16 with { NodeBlockList = [.. float16.NodeBlockList, .. await QuantizedNodesAsync(current, model, cancellationToken).ConfigureAwait(false)] };
+            }
+
             current = await Float16Async(run, model, current, plan, float16, cancellationToken).ConfigureAwait(false);
             steps.Add(current);
         }
@@ -165,7 +188,7 @@ public sealed class ModelCompiler
             return null;
         }
 
-        // No quantize pass exists yet (INT8 precisions are refused above): quantizing ends where converting ends.
+        // Quantizing is part of converting (FP16 and the ORT format come after it): both stages end here.
         if (run.StopsAfter(PipelineStage.Convert) || run.StopsAfter(PipelineStage.Quantize))
         {
             return null;
@@ -280,8 +303,65 @@ public sealed class ModelCompiler
                 throw;
             }
 
-            return (current, signature, passes, bag.Items.Where(d => !d.IsError).ToList(), original);
+            return new StepResult(current, signature, passes, bag.Items.Where(d => !d.IsError).ToList(), original);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The quantize action: the prepared model calibrated on the manifest's data and quantized to INT8 QDQ, checked
+    /// against the original; its quantization report (JSON and HTML) is stored with it and written beside the outputs.
+    /// </summary>
+    private async Task<StepOutcome> QuantizeAsync(CompileRun run, ModelSource model, StepOutcome prepared, ConversionPlan plan, QuantizationPlan quantization, CancellationToken cancellationToken)
+    {
+        var calibration = quantization.CalibrationInputs(prepared.Signature);
+        var options = quantization.Describe(calibration);
+        var key = _keys.Convert("quantize", model.Stored, prepared.Model, options, plan);
+        var step = await RunStepAsync(run, "quantize", key, model, plan, () =>
+        {
+            var input = _store.Read(prepared.Model, model.DisplayName, model.At);
+            var result = new Quantizer(quantization.Options).Quantize(input, CalibrationDataset.Open(calibration), run.Request.Name, cancellationToken);
+            var diagnostics = result.Diagnostics.Select(d => d with { Location = d.Location ?? quantization.At }).ToList();
+            if (!result.Succeeded)
+            {
+                run.Diagnostics.AddRange(diagnostics);
+                throw new CompileStoppedException();
+            }
+
+            CheckStructure(result.Model, "quantize");
+            _log(QuantizationSummary(run.Request.Name, result.Report));
+            var original = _store.Read(model.Stored, model.DisplayName, model.At);
+            var pass = new PassRecord("quantize_qdq", quantization.Options.ToJson(), input.Graph.Node.Count, result.Model.Graph.Node.Count);
+            return Task.FromResult(new StepResult(result.Model, OnnxModelSignature.FromModel(result.Model), [pass], diagnostics, original)
+            {
+                Attachments =
+                [
+                    new(QuantizationReportJson, Encoding.UTF8.GetBytes(QuantizationReportWriter.ToJson(result.Report))),
+                    new(QuantizationReportHtml, Encoding.UTF8.GetBytes(QuantizationReportWriter.ToHtml(result.Report))),
+                ],
+            });
+        }, cancellationToken).ConfigureAwait(false);
+        run.Attachments.AddRange(step.Attachments);
+        return step;
+    }
+
+    /// <summary>The nodes the quantize step quantized (from its report) that are still in its model: a Relu folded into its Conv is not.</summary>
+    private async Task<IReadOnlyList<string>> QuantizedNodesAsync(StepOutcome quantized, ModelSource model, CancellationToken cancellationToken)
+    {
+        var report = quantized.Attachments.Single(a => a.FileName == QuantizationReportJson);
+        var json = JsonNode.Parse(await _actions.ReadBlobAsync(report.Blob, cancellationToken).ConfigureAwait(false))!;
+        var present = _store.Read(quantized.Model, model.DisplayName, model.At).Graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        return [.. json["quantized_nodes"]!.AsArray().Select(n => (string)n!).Where(present.Contains).Order(StringComparer.Ordinal)];
+    }
+
+    private static string QuantizationSummary(string name, QuantizationReport report)
+    {
+        var outputs = string.Join("; ", report.Outputs.Select(o => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{o.Name}: cosine {o.Cosine:0.00000}, SQNR {o.Sqnr:0.0} dB{(o.Top1Agreement is { } top1 ? $", top-1 agreement {top1 * 100:0.0}%" : string.Empty)}")));
+        var fallback = report.FallenBack.Count > 0 ? $"; fell back to float: {string.Join(", ", report.FallenBack)}" : string.Empty;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"ModelBuild: {name}: quantized {report.QuantizedNodes.Count} nodes to INT8 ({report.Settings.Calibrator} over {report.CalibrationSamples} samples, {report.FloatNodes.Count} stay float), {report.FloatModelBytes:N0} -> {report.QuantizedModelBytes:N0} bytes; against float on {report.EvaluationSamples} samples: {outputs}{fallback}.");
     }
 
     /// <summary>The fp16 action: the prepared model converted to float16, checked against the original.</summary>
@@ -298,7 +378,7 @@ public sealed class ModelCompiler
             CheckStructure(converted, "fp16");
             CheckLoads(converted, "FP16", model);
             var original = _store.Read(model.Stored, model.DisplayName, model.At);
-            return (converted, OnnxModelSignature.FromModel(converted), [new PassRecord(pass.Name, pass.DescribeOptions(), before, converted.Graph.Node.Count)], bag.Items.ToList(), original);
+            return new StepResult(converted, OnnxModelSignature.FromModel(converted), [new PassRecord(pass.Name, pass.DescribeOptions(), before, converted.Graph.Node.Count)], bag.Items.ToList(), original);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -366,13 +446,14 @@ public sealed class ModelCompiler
         ActionKey key,
         ModelSource model,
         ConversionPlan plan,
-        Func<Task<(ModelProto Converted, OnnxModelSignature Signature, List<PassRecord> Passes, List<Diagnostic> Warnings, ModelProto Original)>> convert,
+        Func<Task<StepResult>> convert,
         CancellationToken cancellationToken)
     {
         var record = await _actions.RunAsync(key, $"{run.Request.Name}: {step}", async () =>
         {
             var clock = Stopwatch.StartNew();
-            var (converted, signature, passes, warnings, original) = await convert().ConfigureAwait(false);
+            var result = await convert().ConfigureAwait(false);
+            var (converted, signature, passes, warnings, original) = result;
             ValidationResult validation;
             using (var runtimeModel = RuntimeModel.ForProto(converted))
             {
@@ -387,6 +468,8 @@ public sealed class ModelCompiler
                 .. stored.Named(),
                 new(SignatureOutput, await _cache.Content.PutAsync(SignatureJson.Write(signature), cancellationToken).ConfigureAwait(false)),
                 new(ReportOutput, await _cache.Content.PutAsync(report.ToBytes(), cancellationToken).ConfigureAwait(false)),
+                .. await Task.WhenAll(result.Attachments.Select(async a =>
+                    KeyValuePair.Create(ActionOutputs.AttachmentPrefix + a.FileName, await _cache.Content.PutAsync(a.Content, cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false),
             ]);
         }, run.Tally, cancellationToken).ConfigureAwait(false);
         return await StepFromRecordAsync(step, key, record, cancellationToken).ConfigureAwait(false);
@@ -396,7 +479,15 @@ public sealed class ModelCompiler
     {
         var signature = SignatureJson.Read(await _actions.ReadBlobAsync(record.Outputs[SignatureOutput], cancellationToken).ConfigureAwait(false));
         var report = StepReport.FromBytes(await _actions.ReadBlobAsync(record.Outputs[ReportOutput], cancellationToken).ConfigureAwait(false));
-        return new StepOutcome(step, key, StoredModel.FromRecord(record), signature, report);
+        return new StepOutcome(step, key, StoredModel.FromRecord(record), signature, report)
+        {
+            Attachments =
+            [
+                .. record.Outputs
+                    .Where(o => o.Key.StartsWith(ActionOutputs.AttachmentPrefix, StringComparison.Ordinal))
+                    .Select(o => new CompiledFile(o.Key[ActionOutputs.AttachmentPrefix.Length..], o.Value)),
+            ],
+        };
     }
 
     private void Log(CompileRun run, string step, StepReport report, Stopwatch clock)
@@ -481,6 +572,9 @@ public sealed class ModelCompiler
 
         public ActionTally Tally { get; } = new();
 
+        /// <summary>Files the steps leave beside the outputs (the quantization report).</summary>
+        public List<CompiledFile> Attachments { get; } = [];
+
         /// <summary>The last stage passed, whether or not the request stops there.</summary>
         public PipelineStage? Completed { get; private set; }
 
@@ -498,6 +592,7 @@ public sealed class ModelCompiler
             {
                 Completed = failed ? null : model is not null ? PipelineStage.Package : Completed == Request.StopAfter ? Completed : null,
                 Actions = [.. Tally.Traces],
+                Attachments = failed ? [] : [.. Attachments],
             };
         }
     }

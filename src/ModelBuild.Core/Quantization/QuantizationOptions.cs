@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Nodes;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
@@ -147,6 +148,27 @@ public sealed record QuantizationOptions
                 : null,
         };
     }
+
+    /// <summary>Every setting that changes the quantized model or its report, as canonical JSON for action keys.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["activation_type"] = ActivationType.ToString(),
+        ["per_channel"] = PerChannel,
+        ["reduce_range"] = ReduceRange,
+        ["op_types"] = new JsonArray([.. EffectiveOpTypes.Order(StringComparer.Ordinal).Select(t => (JsonNode)JsonValue.Create(t))]),
+        ["nodes_to_exclude"] = new JsonArray([.. NodesToExclude.Order(StringComparer.Ordinal).Select(t => (JsonNode)JsonValue.Create(t))]),
+        ["quantize_outputs"] = QuantizeOutputs,
+        ["calibrator"] = Calibration.Method.ToString(),
+        ["histogram_bins"] = Calibration.HistogramBins,
+        ["quantized_bins"] = Calibration.QuantizedBins,
+        ["percentile"] = Calibration.Percentile,
+        ["budget"] = Budget is { } budget
+            ? new JsonObject { ["max_drop"] = budget.MaxDrop, ["metric"] = budget.Metric.ToString(), ["max_trials"] = budget.MaxTrials, ["over_budget_is_error"] = budget.OverBudgetIsError }
+            : null,
+        ["optimize"] = Optimize,
+        ["evaluation_samples"] = EvaluationSamples,
+        ["tensor_evaluation_samples"] = TensorEvaluationSamples,
+    };
 
     /// <summary>The metric a manifest or command line names (<c>top1_agreement</c>, <c>cosine</c>, <c>sqnr</c>), or null.</summary>
     public static AccuracyMetric? MetricOf(string? name) => name switch

@@ -10,7 +10,7 @@ public static class TargetCatalog
         "onnx",
         "ONNX model (QDQ for INT8), runs on ONNX Runtime",
         Supported: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
-        Implemented: [Precision.FP32, Precision.FP16],
+        Implemented: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
         OutputExtensions: [".onnx"])
     {
         KeepsFloatIo = true,
@@ -20,7 +20,7 @@ public static class TargetCatalog
         "ort",
         "ONNX Runtime format, for minimal and mobile runtimes",
         Supported: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
-        Implemented: [Precision.FP32, Precision.FP16],
+        Implemented: [Precision.FP32, Precision.FP16, Precision.FP32Int8, Precision.FP16Int8],
         OutputExtensions: [".ort"])
     {
         KeepsFloatIo = true,

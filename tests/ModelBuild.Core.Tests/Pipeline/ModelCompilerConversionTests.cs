@@ -267,7 +267,7 @@ public sealed class ModelCompilerConversionTests : IDisposable
         return bytes;
     }
 
-    private static JsonObject Action(CompiledModel model, string name) =>
+    internal static JsonObject Action(CompiledModel model, string name) =>
         model.BuildInfo!["actions"]!.AsArray().Single(a => (string)a!["action"]! == name)!.AsObject();
 
     private static string[] Passes(CompiledModel model, string action) =>

@@ -214,12 +214,12 @@ public sealed class ModelCompilerErrorTests : IDisposable
     [Fact]
     public async Task Valid_combination_not_built_yet_is_MB6004_not_implemented()
     {
-        var error = await FailsAsync("MB6004", _workspace.Request("onnx", "fp16-int8", TargetAt, PrecisionAt));
+        var error = await FailsAsync("MB6004", _workspace.Request("rvc2", "fp16", TargetAt, PrecisionAt));
 
         Assert.Equal(PrecisionAt, error.Location);
-        Assert.Contains("Target 'onnx' with Precision FP16-INT8 is not implemented", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Target 'rvc2' with Precision FP16 is not implemented", error.Message, StringComparison.Ordinal);
         Assert.Contains($"ModelBuild {EngineIdentity.Current.DisplayVersion} yet", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Implemented: onnx FP32, onnx FP16, ort FP32, ort FP16.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Implemented: onnx FP32, onnx FP16, onnx FP32-INT8, onnx FP16-INT8, ort FP32,", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

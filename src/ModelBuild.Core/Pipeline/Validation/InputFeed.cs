@@ -80,5 +80,20 @@ public sealed record ImageSamples(ImmutableArray<ImageFile> Files, string Encodi
     };
 }
 
-/// <summary>One calibration image: its name in the folder, full path and SHA-256.</summary>
+/// <summary>
+/// <c>.npy</c> tensors from a calibration folder: values exactly as the original model takes them (no flip, mean
+/// or scale is applied), each named with its digest.
+/// </summary>
+public sealed record TensorFileSamples(ImmutableArray<ImageFile> Files) : SampleSource
+{
+    public override JsonObject ToJson() => new()
+    {
+        ["tensors"] = new JsonObject
+        {
+            ["files"] = new JsonArray([.. Files.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["sha256"] = f.Sha256 })]),
+        },
+    };
+}
+
+/// <summary>One calibration file: its name in the folder, full path and SHA-256.</summary>
 public sealed record ImageFile(string Name, string Path, string Sha256);

@@ -27,6 +27,17 @@ internal static class ValidationSamples
                 continue;
             }
 
+            if (feed.Source is TensorFileSamples { Files.Length: > 0 } tensors && !feed.Baked && TensorFile(tensors.Files[index % tensors.Files.Length], feed) is { } exact)
+            {
+                original.Add(new NamedTensor(feed.Name, Cast(exact, feed.OriginalType, shape)));
+                if (feed.ConvertedType is { } type)
+                {
+                    converted.Add(new NamedTensor(feed.Name, Cast(exact, type, shape)));
+                }
+
+                continue;
+            }
+
             var raw = Raw(feed, seed, index, i);
             if (IsInteger(feed.OriginalType) || feed.ConvertedType is { } fed && IsInteger(fed))
             {
@@ -51,6 +62,27 @@ internal static class ValidationSamples
         RandomSamples random => Random(random, feed.ElementCount, unchecked((seed * 1_000_003) + (sample * 7_919) + input)),
         _ => Random(new RandomSamples(0, 255, 127.5, 35), feed.ElementCount, unchecked((seed * 1_000_003) + (sample * 7_919) + input)),
     };
+
+    /// <summary>The values of a <c>.npy</c> file, or null when it does not hold exactly the input's element count (random values are used then).</summary>
+    private static double[]? TensorFile(ImageFile file, InputFeed feed)
+    {
+        var tensor = NpyFile.Read(file.Path);
+        if (tensor.ElementCount != feed.ElementCount)
+        {
+            return null;
+        }
+
+        return tensor.ElementType switch
+        {
+            TensorElementType.Float => [.. tensor.ToArray<float>().Select(v => (double)v)],
+            TensorElementType.Double => tensor.ToArray<double>(),
+            TensorElementType.UInt8 => [.. tensor.ToArray<byte>().Select(v => (double)v)],
+            TensorElementType.Int8 => [.. tensor.ToArray<sbyte>().Select(v => (double)v)],
+            TensorElementType.Int32 => [.. tensor.ToArray<int>().Select(v => (double)v)],
+            TensorElementType.Int64 => [.. tensor.ToArray<long>().Select(v => (double)v)],
+            _ => null,
+        };
+    }
 
     /// <summary>Normal values (Box–Muller) clipped to the source's range.</summary>
     private static double[] Random(RandomSamples source, long count, int seed)

@@ -18,12 +18,20 @@ public sealed record ValidationThresholds(double MinCosine, double? MinTop1Agree
     /// <summary>Float16 paths: cosine ≥ 0.999 and top-1 agreement ≥ 99%.</summary>
     public static ValidationThresholds HalfPrecision { get; } = new(0.999, 0.99, null);
 
+    /// <summary>
+    /// INT8 paths: cosine ≥ 0.95 per output. 8 bits move near ties across (a two-class softmax at 0.55/0.45 may
+    /// come out 0.45/0.55, cosine ≈ 0.98), so top-1 agreement is the accuracy budget's job
+    /// (<c>quantization.max_drop</c>, which falls layers back to float); validation catches quantization gone wrong
+    /// (wrong ranges, a channel-order mix-up), which costs far more.
+    /// </summary>
+    public static ValidationThresholds Quantized { get; } = new(0.95, null, null);
+
     /// <summary>The precision's defaults with the manifest's <c>validation</c> values on top.</summary>
     public static ValidationThresholds For(Precision precision, ValidationSettings settings)
     {
         ArgumentNullException.ThrowIfNull(precision);
         ArgumentNullException.ThrowIfNull(settings);
-        var defaults = precision.HalfFloat ? HalfPrecision : SinglePrecision;
+        var defaults = precision.Quantized ? Quantized : precision.HalfFloat ? HalfPrecision : SinglePrecision;
         return new(settings.MinCosine ?? defaults.MinCosine, settings.MinTop1Agreement ?? defaults.MinTop1Agreement, settings.MaxAbsError ?? defaults.MaxAbsError);
     }
 
