@@ -27,7 +27,7 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         Assert.Contains("ModelBuild: tiny -> onnx FP32: downloaded and converted into the cache, 2 actions run, 0 from cache (cache miss)", convert.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(result));
 
-        // No quantize pass exists yet; the target says so rather than pretend.
+        // FP32 needs no quantize step; the target says so rather than pretend.
         var quantize = project.Msbuild("QuantizeModels", "-v:n");
 
         quantize.AssertSucceeded();
@@ -56,6 +56,40 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         Assert.True(clean.TargetRan("CleanModels"));
         Assert.False(Directory.Exists(project.PathOf(ModelFolder)));
         Assert.Equal(cacheFiles, CacheFileCount(project));
+    }
+
+    [Fact]
+    public void QuantizeModels_calibrates_on_the_Calibration_folder_quantizes_and_leaves_the_report_in_obj()
+    {
+        using var project = new ConsumerProject(sdk);
+        var model = TinyModel.Create();
+        project.WriteBytes("models/tiny.onnx", model);
+        project.WriteFile("models/tiny.yaml", TinyModel.Manifest("tiny.onnx"));
+        project.WriteFile("Program.cs", TinyModel.Program("Tiny"));
+        project.WriteProject("""<ModelReference Include="models/tiny.yaml" ModelTarget="onnx" Precision="FP16-INT8" Calibration="calibration" />""");
+        for (var i = 0; i < 6; i++)
+        {
+            var values = Enumerable.Range(0, 3 * 8 * 8).Select(v => (float)Math.Sin((v * 0.31) + i) * 3f).ToArray();
+            Directory.CreateDirectory(project.PathOf("calibration"));
+            ModelBuild.Runtime.NpyFile.Write(project.PathOf($"calibration/{i}.npy"), ModelBuild.Runtime.Tensor.Create(values, [1, 3, 8, 8]));
+        }
+
+        var quantize = project.Msbuild("QuantizeModels", "-v:n");
+
+        quantize.AssertSucceeded();
+        Assert.Contains("ModelBuild: tiny -> onnx FP16-INT8: downloaded, converted and quantized into the cache, 4 actions run", quantize.Output, StringComparison.Ordinal);
+        Assert.Matches(@"ModelBuild: tiny: quantized \d+ nodes to INT8 \(MinMax over 6 samples", quantize.Output);
+        var report = project.PathOf($"{ModelFolder}/tiny/quantization-report.html");
+        Assert.Contains($"quantization-report.html written to '{report}'", quantize.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(report));
+        Assert.False(File.Exists(project.PathOf($"{ModelFolder}/tiny/model.json")));
+
+        var build = project.Build("-v:n");
+
+        build.AssertSucceeded();
+        Assert.Contains("ModelBuild: tiny -> onnx FP16-INT8: 0 actions run, 4 from cache (cache hit)", build.Output, StringComparison.Ordinal);
+        var run = project.Run();
+        Assert.True(run.Succeeded, run.Output);
     }
 
     [Fact]

