@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
@@ -18,7 +17,7 @@ namespace ModelBuild.Cli.Commands;
 /// with the manifest's preprocessing (or the options'), quantizes, prints the accuracy and writes the model and
 /// the report. Command-line settings win over the manifest's.
 /// </summary>
-internal sealed partial class QuantizeCommandRunner(DiagnosticConsole console)
+internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
 {
     private static readonly SourceLocation CommandLine = new(Diagnostic.ToolOrigin);
 
@@ -97,8 +96,7 @@ internal sealed partial class QuantizeCommandRunner(DiagnosticConsole console)
     private ManifestStage? LoadStage(string manifestPath)
     {
         var loaded = ManifestLoader.Load(manifestPath);
-        // The build pipeline does not apply calibration yet and warns so; this command does apply it.
-        console.Report(loaded.Diagnostics.Where(d => !(d.Code == "MB1008" && IsCalibrationKey(d.Message))));
+        console.Report(loaded.Diagnostics);
         if (loaded.Manifest is not { } manifest)
         {
             return null;
@@ -111,12 +109,6 @@ internal sealed partial class QuantizeCommandRunner(DiagnosticConsole console)
         }
 
         return stage;
-    }
-
-    private static bool IsCalibrationKey(string message)
-    {
-        var key = QuotedKey().Match(message);
-        return key.Success && (key.Groups[1].Value == "calibration" || key.Groups[1].Value.EndsWith(".calibration", StringComparison.Ordinal));
     }
 
     private IReadOnlyList<ResolvedInput>? Resolve(ManifestStage stage, ModelProto model)
@@ -347,7 +339,4 @@ internal sealed partial class QuantizeCommandRunner(DiagnosticConsole console)
             console.Info($"  fell back to float: {string.Join(", ", report.FallenBack)}");
         }
     }
-
-    [GeneratedRegex("'([^']*)'")]
-    private static partial Regex QuotedKey();
 }

@@ -90,4 +90,9 @@ public static class CalibrationDiagnostics
     /// <summary>{0} the input, {1} the model's inputs.</summary>
     public static readonly DiagnosticDescriptor MissingInput = new(
         "MB8119", DiagnosticSeverity.Error, "No calibration data is given for input '{0}'. The model's inputs: {1}.");
+
+    /// <summary>{0} the input, {1} the number of samples, {2} the mean, {3} the standard deviation, {4} the low and {5} the high clip.</summary>
+    public static readonly DiagnosticDescriptor RandomByDefault = new(
+        "MB8120", DiagnosticSeverity.Warning,
+        "Input '{0}' has no calibration data, so INT8 ranges come from {1} random samples (normal around {2}, standard deviation {3}, within [{4}, {5}]) that may look nothing like real inputs. Give a folder of samples: 'calibration: {{path: <folder>}}' in the manifest, or the Calibration metadata.");
 }

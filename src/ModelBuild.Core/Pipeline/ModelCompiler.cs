@@ -313,6 +313,7 @@ public sealed class ModelCompiler
     /// </summary>
     private async Task<StepOutcome> QuantizeAsync(CompileRun run, ModelSource model, StepOutcome prepared, ConversionPlan plan, QuantizationPlan quantization, CancellationToken cancellationToken)
     {
+        run.Diagnostics.AddRange(quantization.Warnings());
         var calibration = quantization.CalibrationInputs(prepared.Signature);
         var options = quantization.Describe(calibration);
         var key = _keys.Convert("quantize", model.Stored, prepared.Model, options, plan);

@@ -40,6 +40,18 @@ public sealed record QuantizationPlan(
         return Calibration.CalibrationInputs.FromManifest(Inputs, modelInputs, ManifestDirectory, PreprocessingInModel);
     }
 
+    /// <summary>MB8120 for every input left to ModelConverter's default random calibration (the manifest's own random form is a choice, not a warning).</summary>
+    public IEnumerable<Diagnostic> Warnings() => Inputs
+        .Where(i => ReferenceEquals(i.Calibration.Value, RandomCalibration.Default))
+        .Select(i => CalibrationDiagnostics.RandomByDefault.Create(
+            i.Name.Location ?? At,
+            i.Name.Value,
+            RandomCalibration.Default.MaxImages,
+            RandomCalibration.Default.Mean,
+            RandomCalibration.Default.Std,
+            RandomCalibration.Default.MinValue,
+            RandomCalibration.Default.MaxValue));
+
     /// <summary>
     /// The quantize action's options: the quantizer's settings and, per input, how it is fed and every file it
     /// reads with its digest, so a changed, added or removed calibration image gives a new key.

@@ -155,6 +155,25 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_calibration_data_INT8_calibrates_on_random_samples_and_warns_MB8120_on_every_compile()
+    {
+        _workspace.WriteManifest(EngineWorkspace.DefaultManifest);
+
+        var first = await _workspace.CompileAsync(_workspace.Request(precision: "FP32-INT8"));
+        var cached = await _workspace.CompileAsync(_workspace.Request(precision: "FP32-INT8"));
+
+        AssertSucceeded(first);
+        foreach (var outcome in new[] { first, cached })
+        {
+            var warning = Assert.Single(outcome.Diagnostics);
+            Assert.Equal("MB8120", warning.Code);
+            Assert.StartsWith($"Input '{TinyConvNet.InputName}' has no calibration data, so INT8 ranges come from 20 random samples", warning.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, cached.ActionsRun);
+    }
+
+    [Fact]
     public async Task A_missing_calibration_folder_is_MB8101_on_its_manifest_line_and_leaves_the_cache_as_it_was()
     {
         _workspace.WriteManifest(Manifest.Replace("path: calibration", "path: no-such-folder", StringComparison.Ordinal));
