@@ -55,16 +55,6 @@ internal static class QuantizationTestModels
         return session.Run([new NamedTensor(inputName, input)])[0].Value.ToArray<float>();
     }
 
-    public static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, aa = 0, bb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            aa += (double)a[i] * a[i];
-            bb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(aa * bb);
-    }
+    /// <summary>The cosine similarity of two outputs (<see cref="Passes.ModelRun.Cosine"/>).</summary>
+    public static double Cosine(float[] a, float[] b) => Passes.ModelRun.Cosine(a, b);
 }
