@@ -285,7 +285,7 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
-    public void Calibration_with_a_linked_script_is_reported_once_as_not_applied_yet()
+    public void A_linked_calibration_script_is_reported_once_as_not_applied_yet()
     {
         var result = Load("""
             input_model: m.onnx
@@ -298,8 +298,8 @@ public sealed class ManifestLoaderTests
 
         Assert.True(result.Succeeded);
         var warning = Single(result, "MB1008");
-        Assert.Equal(At(4, 5), warning.Location);
-        Assert.Equal("'inputs.0.calibration' is not applied yet by ModelBuild.", warning.Message);
+        Assert.Equal(At(6, 7), warning.Location);
+        Assert.Equal("'inputs.0.calibration.script' is not applied yet by ModelBuild.", warning.Message);
     }
 
     [Fact]

@@ -62,10 +62,11 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
             project.WriteFile($"models/{name}.yaml", TinyModel.Manifest(name == "model-file" ? "own.onnx" : "tiny.onnx"));
         }
 
+        // Raw calibration tensors: FP32 compiles do not read them, but they are inputs of the model all the same.
         foreach (var folder in new[] { "changed", "added", "removed" })
         {
-            project.WriteBytes($"calibration/{folder}/1.png", [1, 2, 3]);
-            project.WriteBytes($"calibration/{folder}/2.png", [4, 5, 6]);
+            project.WriteBytes($"calibration/{folder}/1.raw", [1, 2, 3]);
+            project.WriteBytes($"calibration/{folder}/2.raw", [4, 5, 6]);
         }
 
         project.WriteFile("Program.cs", "System.Console.WriteLine(Consumer.Models.Unchanged.Name);");
@@ -76,10 +77,10 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
 
         Touch(project.PathOf("models/manifest.yaml"));
         project.WriteBytes("models/own.onnx", TinyModel.Create(seed: 4));
-        project.WriteBytes("calibration/changed/1.png", [9, 9, 9]);
-        project.WriteBytes("calibration/added/3.png", [7, 7, 7]);
-        File.SetLastWriteTimeUtc(project.PathOf("calibration/added/3.png"), new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
-        File.Delete(project.PathOf("calibration/removed/2.png"));
+        project.WriteBytes("calibration/changed/1.raw", [9, 9, 9]);
+        project.WriteBytes("calibration/added/3.raw", [7, 7, 7]);
+        File.SetLastWriteTimeUtc(project.PathOf("calibration/added/3.raw"), new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.Delete(project.PathOf("calibration/removed/2.raw"));
         project.WriteProject(Items(overrides: "inputs.0.shape=[2,3,8,8]", target: "ONNX", precision: "fp32"));
         var rebuild = project.Build();
 
