@@ -219,7 +219,7 @@ public sealed class ModelCompilerErrorTests : IDisposable
         Assert.Equal(PrecisionAt, error.Location);
         Assert.Contains("Target 'onnx' with Precision FP16-INT8 is not implemented", error.Message, StringComparison.Ordinal);
         Assert.Contains($"ModelBuild {EngineIdentity.Current.DisplayVersion} yet", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Implemented: onnx FP32, onnx FP16, ort FP32, ort FP16.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Implemented: onnx FP32, onnx FP16, ort FP32, ort FP16, openvino FP32,", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
