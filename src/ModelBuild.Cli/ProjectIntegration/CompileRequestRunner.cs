@@ -5,6 +5,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
+using ModelBuild.Core.Toolchains;
 using ModelBuild.Protocol;
 
 namespace ModelBuild.Cli.ProjectIntegration;
@@ -34,6 +35,15 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             Log = console.Info,
         });
         var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, request.CacheSalt, console.Info);
+
+        // Vendor targets: relative tool paths are relative to the project, as MSBuild paths are.
+        var projectFolder = request.ProjectFile.Length > 0 ? Path.GetDirectoryName(Path.GetFullPath(request.ProjectFile))! : Environment.CurrentDirectory;
+        var vendor = new VendorBuildSettings
+        {
+            Route = request.VendorRoute,
+            ToolPaths = ToolPathList.Parse(request.ToolchainPaths, projectFolder),
+            ToolTimeout = TimeSpan.FromMinutes(request.ToolchainTimeoutMinutes > 0 ? request.ToolchainTimeoutMinutes : 120),
+        };
 
         // A command-line compile has no project file; its target and precision are options, not item metadata.
         var fromProject = request.ProjectFile.Length > 0;
@@ -71,6 +81,11 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             {
                 Overrides = ManifestOverrides.Parse(model.Overrides),
                 StopAfter = stopAfter,
+                Vendor = vendor with
+                {
+                    Package = model.Package,
+                    PackageAt = fromProject && model.Package is not null ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Package") : null,
+                },
             };
             var watch = Stopwatch.StartNew();
             var outcome = await compiler.CompileAsync(compileRequest, token).ConfigureAwait(false);
