@@ -85,6 +85,9 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 {
                     Package = model.Package,
                     PackageAt = fromProject && model.Package is not null ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Package") : null,
+
+                    // In obj/, kept: the tools' log that a failure points at, and their intermediate files.
+                    WorkDirectory = fromProject ? Path.Combine(model.OutputDir, "vendor") : null,
                 },
             };
             var watch = Stopwatch.StartNew();

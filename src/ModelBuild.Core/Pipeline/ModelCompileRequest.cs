@@ -51,6 +51,12 @@ public sealed record VendorBuildSettings
     /// <summary>The longest one tool run may take.</summary>
     public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// The tools' work folder, emptied by each compile and kept after it with the tools' log and intermediate files
+    /// (diagnostics name the log); null for a temporary folder deleted afterwards.
+    /// </summary>
+    public string? WorkDirectory { get; init; }
+
     /// <summary>Reads environment variables for the route and tool discovery; the process environment when null.</summary>
     public Func<string, string?>? Environment { get; init; }
 }

@@ -133,7 +133,7 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
             [.. current.Signature.Outputs.Select(o => new VendorOutput(o.Name, o.Shape?.Dimensions.Select(d => d.Value).ToList(), ManifestElementTypes.FromOnnx(o.ElementType) ?? TensorDataType.Float32))],
             selection.Target,
             selection.Precision,
-            scratch.Combine("work"))
+            request.Vendor.WorkDirectory ?? scratch.Combine("work"))
         {
             ToolPaths = request.Vendor.ToolPaths,
             ToolTimeout = request.Vendor.ToolTimeout,

@@ -42,6 +42,7 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
         Assert.Equal(["tiny"], build.CompiledModels());
         var blob = File.ReadAllBytes(project.PathOf($"{ModelFolder}/tiny/tiny.blob"));
         Assert.Single(tools.Calls("compile_tool"));
+        Assert.Contains("compile_tool -d MYRIAD", File.ReadAllText(project.PathOf($"{ModelFolder}/tiny/vendor/modelbuild-vendor.log")), StringComparison.Ordinal);
         Assert.Equal(["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/tiny.xml", "-o", "intermediate_outputs/tiny-rvc2.blob", "-c", "intermediate_outputs/myriad_8shaves.conf"], tools.Calls("compile_tool")[0]);
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
