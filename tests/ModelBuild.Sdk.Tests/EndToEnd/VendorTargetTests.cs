@@ -64,4 +64,38 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
         Assert.Equal(blob, File.ReadAllBytes(project.PathOf($"{ModelFolder}/tiny/tiny.blob")));
         Assert.Single(tools.Calls("compile_tool"));
     }
+
+    [Fact]
+    public void OpenVINO_IR_copied_beside_the_app_is_two_files_the_accessor_opens_by_name()
+    {
+        using var tools = new StandInTools();
+        tools.AddOvc();
+        using var project = new ConsumerProject(sdk);
+        project.WriteBytes("models/tiny.onnx", TinyModel.Create());
+        project.WriteFile("models/tiny.yaml", TinyModel.Manifest("tiny.onnx"));
+        project.WriteFile("Program.cs", """
+            using Consumer;
+
+            Console.WriteLine($"file={Models.Tiny.FileName} files={string.Join(",", Models.Tiny.FileNames)}");
+            foreach (var name in Models.Tiny.FileNames.Take(2))
+            {
+                using var reader = new StreamReader(Models.Tiny.OpenFile(name));
+                Console.WriteLine($"{name}={reader.ReadToEnd().Trim()}");
+            }
+            """);
+        project.WriteProject(
+            """<ModelReference Include="models/tiny.yaml" ModelTarget="openvino" Precision="FP16" Embed="false" />""",
+            $"<ModelBuildToolchainPaths>ovc={tools.Paths["ovc"]}</ModelBuildToolchainPaths>");
+
+        var build = project.Build();
+
+        build.AssertSucceeded();
+        Assert.Equal(["intermediate_outputs/tiny.onnx", "--output_model", "intermediate_outputs/ir/tiny.xml", "--compress_to_fp16=True"], Assert.Single(tools.Calls("ovc")));
+        Assert.True(File.Exists(project.PathOf("bin/Debug/net10.0/tiny.bin")));
+        var run = project.Run();
+        Assert.True(run.Succeeded, run.Output);
+        Assert.Contains("file=tiny.xml files=tiny.xml,tiny.bin,tiny.vendor-buildinfo.json", run.Output, StringComparison.Ordinal);
+        Assert.Contains("tiny.xml=xml", run.Output, StringComparison.Ordinal);
+        Assert.Contains("tiny.bin=bin", run.Output, StringComparison.Ordinal);
+    }
 }
