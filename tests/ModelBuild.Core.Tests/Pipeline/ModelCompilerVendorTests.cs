@@ -1,9 +1,12 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using ModelBuild.Core.Cache;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sources;
+using ModelBuild.Core.Tests.Cache.Remote;
 using ModelBuild.Core.Tests.Toolchains;
 using static ModelBuild.Core.Tests.Pipeline.ModelCompilerTests;
 
@@ -100,6 +103,23 @@ public sealed class ModelCompilerVendorTests : IDisposable
         Assert.Equal((0, ActionsPerModel), (outcome.ActionsRun, outcome.ActionsCached));
         Assert.Equal(withTools.Files, restored.Files);
         Assert.Contains(outcome.Actions, a => a.Description == "tiny: vendor-compile (compiled elsewhere)" && a.Cached);
+        Assert.Single(_tools.Calls("compile_tool"));
+    }
+
+    [Fact]
+    public async Task A_CI_machine_without_the_tools_restores_what_another_machine_put_in_the_remote_cache()
+    {
+        using var redis = new RedisServer();
+        _tools.AddOpenVino2022();
+        var first = await CompileOnMachineAsync("machine-a", redis.Address, Request("rvc2", "FP16", "toolchain"));
+
+        var second = await CompileOnMachineAsync("machine-b", redis.Address, Request("rvc2", "FP16", "toolchain", withToolPaths: false));
+
+        Assert.Equal((0, ActionsPerModel), (second.ActionsRun, second.ActionsCached));
+        var file = AssertSucceeded(second).Files[0];
+        Assert.Equal(AssertSucceeded(first).Files, AssertSucceeded(second).Files);
+        Assert.Equal(_workspace.ReadCompiled(file, Path.Combine(_workspace.Root, "machine-a")), _workspace.ReadCompiled(file, Path.Combine(_workspace.Root, "machine-b")));
+        Assert.Contains(second.Actions, a => a.Description == "tiny: vendor-compile (compiled elsewhere) (remote cache)");
         Assert.Single(_tools.Calls("compile_tool"));
     }
 
@@ -219,6 +239,13 @@ public sealed class ModelCompilerVendorTests : IDisposable
         });
 
         Assert.Equal(code, Assert.Single(outcome.Diagnostics, d => d.IsError).Code);
+    }
+
+    private async Task<ModelCompileOutcome> CompileOnMachineAsync(string machine, string remote, ModelCompileRequest request)
+    {
+        using var cache = ModelBuildCache.Open(new CacheOptions { Root = Path.Combine(_workspace.Root, machine), RemoteCache = remote, RemoteTimeout = TimeSpan.FromSeconds(10) });
+        using var fetcher = new SourceFetcher(cache);
+        return await new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt: null).CompileAsync(request);
     }
 
     private static string? NoEnvironment(string name) => name == "PATH" ? string.Empty : null;
