@@ -38,7 +38,10 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
     // One per compiler: a build with many models probes each tool once.
     private readonly ToolIdentifier _identifier = new();
 
-    /// <summary>Compiles <paramref name="current"/>, cache first; the tools are only found and run on a miss of the tool-free key's fallback.</summary>
+    /// <summary>
+    /// Compiles <paramref name="current"/>, cache first: the tools are found and identified (their version probe)
+    /// to build the key, and run only on a miss. Without a tool, the newest result of the same compile is restored.
+    /// </summary>
     /// <param name="request">The model's request (name, vendor settings).</param>
     /// <param name="choice">The route and preprocessing decided before the plan.</param>
     /// <param name="selection">The target and precision.</param>
