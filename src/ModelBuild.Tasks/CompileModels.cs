@@ -21,7 +21,7 @@ public sealed class CompileModels : ToolTask
 
     /// <summary>
     /// The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName,
-    /// ResourcePrefix, OutputDir, StampFile, Embed, Access, Overrides, CalibrationFullPath.
+    /// ResourcePrefix, OutputDir, StampFile, Embed, Access, Overrides, CalibrationFullPath, Package.
     /// </summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
@@ -62,6 +62,15 @@ public sealed class CompileModels : ToolTask
 
     /// <summary>ModelBuildCacheMaxSize: the local cache's size budget (10GiB, 500MB, bytes).</summary>
     public string? CacheMaxSize { get; set; }
+
+    /// <summary>ModelBuildVendorRoute: modelconverter or toolchain, for the vendor targets; empty for the default.</summary>
+    public string? VendorRoute { get; set; }
+
+    /// <summary>ModelBuildToolchainPaths: vendor tools as name=path separated by ';'.</summary>
+    public string? ToolchainPaths { get; set; }
+
+    /// <summary>ModelBuildToolchainTimeoutMinutes: the longest one vendor tool run may take.</summary>
+    public int ToolchainTimeoutMinutes { get; set; }
 
     /// <summary>Where the generated accessor goes; empty to generate none.</summary>
     public string? AccessorFile { get; set; }
@@ -140,6 +149,7 @@ public sealed class CompileModels : ToolTask
                 Overrides = NullIfEmpty(model.GetMetadata("Overrides")),
                 Calibration = NullIfEmpty(model.GetMetadata("CalibrationFullPath")),
                 Embed = !string.Equals(model.GetMetadata("Embed"), "false", StringComparison.OrdinalIgnoreCase),
+                Package = NullIfEmpty(model.GetMetadata("Package")),
                 Public = access.Length == 0 ? null : string.Equals(access, "public", StringComparison.OrdinalIgnoreCase),
             });
         }
@@ -167,6 +177,9 @@ public sealed class CompileModels : ToolTask
             RemoteCache = NullIfEmpty(RemoteCache),
             RemoteCacheReadOnly = RemoteCacheReadOnly,
             CacheMaxSize = NullIfEmpty(CacheMaxSize),
+            VendorRoute = NullIfEmpty(VendorRoute),
+            ToolchainPaths = NullIfEmpty(ToolchainPaths),
+            ToolchainTimeoutMinutes = ToolchainTimeoutMinutes,
             Stage = NullIfEmpty(Stage),
         };
 

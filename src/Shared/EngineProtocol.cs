@@ -46,6 +46,15 @@ internal sealed record CompileRequest(
 
     /// <summary>ModelBuildCacheMaxSize: the local cache's size budget (10GiB, 500MB, bytes).</summary>
     public string? CacheMaxSize { get; init; }
+
+    /// <summary>ModelBuildVendorRoute: modelconverter or toolchain; null falls back to MODELBUILD_VENDOR_ROUTE, then the target's default.</summary>
+    public string? VendorRoute { get; init; }
+
+    /// <summary>ModelBuildToolchainPaths: vendor tools as <c>name=path</c> separated by <c>;</c>, relative to the project.</summary>
+    public string? ToolchainPaths { get; init; }
+
+    /// <summary>ModelBuildToolchainTimeoutMinutes: the longest one vendor tool run may take; 0 for the default (120).</summary>
+    public int ToolchainTimeoutMinutes { get; init; }
 }
 
 /// <summary>The values of <see cref="CompileRequest.Stage"/>, named as the MSBuild targets that ask for them.</summary>
@@ -86,6 +95,9 @@ internal sealed record ModelRequest(
 
     /// <summary>The model's accessor class: true public, false internal, null as the accessor says (the Access metadata).</summary>
     public bool? Public { get; init; }
+
+    /// <summary>nnarchive: the compiled output is the NN Archive of a vendor target (the Package metadata); null for the compiled files.</summary>
+    public string? Package { get; init; }
 }
 
 /// <summary>What the engine leaves in a model's output folder (<see cref="EngineFiles.Result"/>), written last.</summary>

@@ -26,10 +26,12 @@ internal static class CompileCommand
         var offline = new Option<bool>("--offline") { Description = "No network: sources missing from the cache are errors." };
         var lockFile = new Option<FileInfo?>("--lock-file") { Description = "A models.lock.json pinning remote sources the manifests do not pin." };
         var locked = new Option<bool>("--locked") { Description = "Fail instead of changing the lock file (CI)." };
+        var via = new Option<string?>("--via") { Description = "Vendor targets: modelconverter or toolchain (ModelBuildVendorRoute; default: MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino uses the toolchain)." };
+        var tools = new Option<string[]>("--tool") { Description = "Vendor targets: name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable; ModelBuildToolchainPaths)." };
 
         var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
         {
-            manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism, offline, lockFile, locked,
+            manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism, offline, lockFile, locked, via, tools,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,6 +59,8 @@ internal static class CompileCommand
                         Offline = parse.GetValue(offline),
                         LockFile = parse.GetValue(lockFile)?.FullName,
                         LockedMode = parse.GetValue(locked),
+                        VendorRoute = parse.GetValue(via),
+                        ToolchainPaths = string.Join(";", parse.GetValue(tools) ?? []),
                     };
                 }
                 else

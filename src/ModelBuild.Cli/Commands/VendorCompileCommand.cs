@@ -109,17 +109,7 @@ internal static class VendorCompileCommand
             return null;
         }
 
-        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var argument in toolArguments)
-        {
-            var equals = argument.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || equals == argument.Length - 1 || !VendorTools.All.Any(t => t.Name == argument[..equals]))
-            {
-                throw new DiagnosticException(ToolchainDiagnostics.ToolOverrideMalformed.Create(null, argument));
-            }
-
-            paths[argument[..equals]] = Path.GetFullPath(argument[(equals + 1)..]);
-        }
+        var paths = ToolPathList.Parse(toolArguments, Environment.CurrentDirectory);
 
         var outputs = signature.Outputs.Select(o => new VendorOutput(o.Name, o.Shape?.Dimensions.Select(d => d.Value).ToList(), DataType(o.ElementType) ?? TensorDataType.Float32)).ToList();
         return new VendorCompileRequest(modelPath, name ?? Path.GetFileNameWithoutExtension(modelPath), stage, resolution.Inputs, outputs, target, precision, workDirectory)

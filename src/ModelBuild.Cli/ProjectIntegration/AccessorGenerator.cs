@@ -18,7 +18,7 @@ internal static class AccessorGenerator
     // A nested class cannot share its name with one of its members or with the types around it.
     private static readonly HashSet<string> MemberNames = new(StringComparer.Ordinal)
     {
-        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "OpenStream", "ReadAllBytes", "TensorDescription",
+        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile",
     };
 
     /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> → <c>PrecisionModel</c>).</summary>
@@ -153,6 +153,11 @@ internal static class AccessorGenerator
             code.Line("public static global::System.IO.Stream OpenStream() => global::System.IO.File.OpenRead(FilePath);");
         }
 
+        if (model.Outputs.Count > 1)
+        {
+            WriteFiles(code, accessorModel, className);
+        }
+
         code.Line();
         code.Line("/// <summary>Reads the whole model.</summary>");
         code.Line("public static byte[] ReadAllBytes()");
@@ -163,6 +168,39 @@ internal static class AccessorGenerator
         code.Line("return bytes;");
         code.Close();
         code.Close();
+    }
+
+    /// <summary>
+    /// A model of several files (OpenVINO's .xml and .bin, ONNX external data, a vendor's buildinfo): their names,
+    /// the model first, and a way to open each, embedded or beside the app like the model itself.
+    /// </summary>
+    private static void WriteFiles(CodeWriter code, AccessorModel accessorModel, string className)
+    {
+        var files = accessorModel.Result.Outputs;
+        code.Line();
+        code.Line("/// <summary>Every file of the compiled model, the model first (an OpenVINO .bin, external data and the vendor's buildinfo follow it).</summary>");
+        code.Line("public static global::System.Collections.Generic.IReadOnlyList<string> FileNames { get; } = new string[]");
+        code.Open();
+        foreach (var file in files)
+        {
+            code.Line(CSharpIdentifier.StringLiteral(file.File) + ",");
+        }
+
+        code.CloseWith("};");
+        code.Line();
+        code.Line("/// <summary>Opens one of <see cref=\"FileNames\"/> for reading.</summary>");
+        code.Line("public static global::System.IO.Stream OpenFile(string fileName) => fileName switch");
+        code.Open();
+        foreach (var file in files)
+        {
+            var open = accessorModel.Embedded
+                ? $"typeof({className}).Assembly.GetManifestResourceStream({CSharpIdentifier.StringLiteral(file.LogicalName)}) ?? throw new global::System.InvalidOperationException(\"The embedded resource '\" + {CSharpIdentifier.StringLiteral(file.LogicalName)} + \"' is missing.\")"
+                : $"global::System.IO.File.OpenRead(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, {CSharpIdentifier.StringLiteral(file.File)}))";
+            code.Line($"{CSharpIdentifier.StringLiteral(file.File)} => {open},");
+        }
+
+        code.Line("_ => throw new global::System.ArgumentException(\"'\" + fileName + \"' is not a file of this model; see FileNames.\", nameof(fileName)),");
+        code.CloseWith("};");
     }
 
     private static void Constant(CodeWriter code, string type, string name, string literal, string summary)

@@ -4,7 +4,9 @@ using ModelBuild.Cli.Downloads;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Targets;
 using ModelBuild.Core.Sources;
+using ModelBuild.Core.Toolchains;
 using ModelBuild.Protocol;
 
 namespace ModelBuild.Cli.ProjectIntegration;
@@ -34,6 +36,15 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             Log = console.Info,
         });
         var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, request.CacheSalt, console.Info);
+
+        // Vendor targets: relative tool paths are relative to the project, as MSBuild paths are.
+        var projectFolder = request.ProjectFile.Length > 0 ? Path.GetDirectoryName(Path.GetFullPath(request.ProjectFile))! : Environment.CurrentDirectory;
+        var vendor = new VendorBuildSettings
+        {
+            Route = request.VendorRoute,
+            ToolPaths = ToolPathList.Parse(request.ToolchainPaths, projectFolder),
+            ToolTimeout = TimeSpan.FromMinutes(request.ToolchainTimeoutMinutes > 0 ? request.ToolchainTimeoutMinutes : 120),
+        };
 
         // A command-line compile has no project file; its target and precision are options, not item metadata.
         var fromProject = request.ProjectFile.Length > 0;
@@ -71,6 +82,14 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
             {
                 Overrides = WithCalibration(ManifestOverrides.Parse(model.Overrides), model.Calibration),
                 StopAfter = stopAfter,
+                Vendor = vendor with
+                {
+                    Package = model.Package,
+                    PackageAt = fromProject && model.Package is not null ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Package") : null,
+
+                    // In obj/, kept: the tools' log that a failure points at, and their intermediate files.
+                    WorkDirectory = fromProject ? Path.Combine(model.OutputDir, "vendor") : null,
+                },
             };
             var watch = Stopwatch.StartNew();
             var outcome = await compiler.CompileAsync(compileRequest, token).ConfigureAwait(false);
@@ -216,6 +235,7 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 PipelineStage.Download => "downloaded into the cache",
                 PipelineStage.Convert => "downloaded and converted into the cache",
                 _ when outcome.Attachments.Count > 0 => "downloaded, converted and quantized into the cache",
+                _ when Precision.Find(model.Precision) is { Quantized: true } => $"downloaded and converted into the cache; {model.Target}'s vendor compiler quantizes it when the model is compiled",
                 _ => $"downloaded and converted into the cache; nothing quantized ({model.Precision} needs no quantization)",
             };
             var actions = outcome.Completed == PipelineStage.Download ? string.Empty : $", {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache ({CacheVerdict(outcome)})";

@@ -24,8 +24,8 @@ internal static class ModelOutputFolder
         {
             Restore(cache, file.Blob, Path.Combine(outputDir, file.FileName));
 
-            // A single-file model may be given its resource name; otherwise the prefix names every file.
-            var name = logicalName is not null && model.Files.Count == 1 ? logicalName : resourcePrefix + file.FileName;
+            // The model file (the first) may be given its resource name; the prefix names the files beside it.
+            var name = logicalName is not null && file == model.Files[0] ? logicalName : resourcePrefix + file.FileName;
             files.Add(new ModelOutputFile(file.FileName, name, file.Blob.Digest.Hex, file.Blob.Size));
         }
 

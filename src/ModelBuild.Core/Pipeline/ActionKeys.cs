@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Targets;
+using ModelBuild.Core.Toolchains;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -34,5 +36,33 @@ internal sealed class ActionKeys(EngineIdentity engine, string? salt)
         }
 
         return builder.WithOptions(new JsonObject { [step] = options, ["validation"] = plan.ValidationOptions() }).WithSalt(salt).Build();
+    }
+
+    /// <summary>
+    /// The vendor-compile action: the model handed to the vendor, the files it reads (calibration data, by
+    /// content), the toolchain's canonical options, the target and precision, and each tool's name, printed
+    /// version and file digest (never its path, which differs between machines). With <paramref name="tools"/>
+    /// null it is the key of the newest result whatever tools made it, which a machine without them restores.
+    /// </summary>
+    public ActionKey VendorCompile(StoredModel input, IReadOnlyList<KeyValuePair<string, Sha256Digest>> files, JsonObject options, TargetSelection selection, IReadOnlyList<ToolIdentity>? tools)
+    {
+        var builder = engine.NewActionKey(tools is null ? "vendor-compile-newest" : "vendor-compile");
+        foreach (var (name, blob) in input.Named(ActionOutputs.Model))
+        {
+            builder.AddInput(name, blob.Digest);
+        }
+
+        foreach (var (name, digest) in files)
+        {
+            builder.AddInput(name, digest);
+        }
+
+        var keyed = new JsonObject { ["vendor"] = options.DeepClone() };
+        if (tools is not null)
+        {
+            keyed["tools"] = new JsonArray([.. tools.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["version"] = t.Version, ["sha256"] = t.Sha256 })]);
+        }
+
+        return builder.WithOptions(keyed).WithTarget(selection.Target.Name, selection.Precision.Name).WithSalt(salt).Build();
     }
 }

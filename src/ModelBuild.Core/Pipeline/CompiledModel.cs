@@ -36,7 +36,8 @@ public static class BuildInfo
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The record of one compile: versions, the source, every action with its key, outputs, passes and validation, the files.</summary>
-    internal static JsonObject Create(EngineIdentity engine, ActionKeys keys, ModelCompileRequest request, TargetSelection selection, ModelSource model, FetchedContent fetched, IReadOnlyList<StepOutcome> steps, ConversionPlan plan, IReadOnlyList<CompiledFile> files)
+    /// <remarks>A vendor target's <c>vendorAction</c> entry follows the converting steps.</remarks>
+    internal static JsonObject Create(EngineIdentity engine, ActionKeys keys, ModelCompileRequest request, TargetSelection selection, ModelSource model, FetchedContent fetched, IReadOnlyList<StepOutcome> steps, ConversionPlan plan, IReadOnlyList<CompiledFile> files, JsonObject? vendorAction = null)
     {
         var actions = new JsonArray
         {
@@ -57,6 +58,11 @@ public static class BuildInfo
                 ["passes"] = new JsonArray([.. step.Report.Passes.Select(p => (JsonNode)p.ToJson())]),
                 ["validation"] = step.Report.Validation.ToJson(),
             });
+        }
+
+        if (vendorAction is not null)
+        {
+            actions.Add(vendorAction);
         }
 
         return new JsonObject

@@ -86,17 +86,21 @@ internal static class ConversionPlanner
     // A dimension the model leaves open and the manifest does not fix is fed with this size in validation.
     private const long OpenDimensionSize = 64;
 
-    /// <summary>The plan, or null after adding the reasons to <paramref name="diagnostics"/>.</summary>
+    /// <summary>
+    /// The plan, or null after adding the reasons to <paramref name="diagnostics"/>. A vendor target's
+    /// <c>bakeOverride</c> (<see cref="VendorCompileChoice"/>) decides whether preprocessing is baked into the ONNX model.
+    /// </summary>
     public static ConversionPlan? Create(
         ManifestStage stage,
         IReadOnlyList<ResolvedInput> inputs,
         OnnxModelSignature original,
         TargetSelection selection,
         string manifestPath,
-        DiagnosticBag diagnostics)
+        DiagnosticBag diagnostics,
+        bool? bakeOverride = null)
     {
         var settings = stage.Conversion;
-        var bake = settings.BakePreprocessing?.Value ?? selection.Target.BakesPreprocessing;
+        var bake = bakeOverride ?? settings.BakePreprocessing?.Value ?? selection.Target.BakesPreprocessing;
         var passes = new List<IModelPass>();
 
         var shapes = inputs
@@ -166,8 +170,9 @@ internal static class ConversionPlanner
             return null;
         }
 
+        // A vendor compiler applies the precision itself (compress_to_fp16, its quantizer): it gets a float32 model.
         var fp16 = settings.Fp16;
-        var float16 = selection.Precision.HalfFloat
+        var float16 = selection.Precision.HalfFloat && !selection.Target.UsesVendorToolchain
             ? new Float16Options(
                 fp16.KeepIoTypes?.Value ?? selection.Target.KeepsFloatIo,
                 fp16.OpBlockList is { } ops ? [.. ops.Value] : Float16Options.DefaultOpBlockList,
@@ -187,7 +192,8 @@ internal static class ConversionPlanner
             ValidationThresholds.For(selection.Precision, settings.Validation),
             bakedNames)
         {
-            Quantization = selection.Precision.Quantized
+            // rvc3, rvc4 and hailo quantize in their vendor compilers, from the calibration data; openvino converts our QDQ model.
+            Quantization = selection.Precision.Quantized && !VendorCompileChoice.QuantizesItself(selection.Target)
                 ? new QuantizationPlan(QuantizationOptions.FromManifest(stage.Quantization), inputs, Path.GetDirectoryName(manifestPath)!, bakedNames.Count > 0, stage.Quantization?.Location ?? stage.InputModel.Source.Location)
                 : null,
         };

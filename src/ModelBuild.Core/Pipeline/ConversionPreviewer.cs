@@ -98,7 +98,8 @@ internal sealed class ConversionPreviewer(ModelBuildCache cache, ActionRunner ac
         var resolution = ManifestInputResolver.Resolve(stage, ConversionPlanner.ModelInputs(original));
         diagnostics.AddRange(resolution.Diagnostics);
         var bag = new DiagnosticBag();
-        var plan = resolution.Succeeded ? ConversionPlanner.Create(stage, resolution.Inputs, original, selection, manifestPath, bag) : null;
+        var vendor = VendorCompileChoice.For(request, selection, stage);
+        var plan = resolution.Succeeded ? ConversionPlanner.Create(stage, resolution.Inputs, original, selection, manifestPath, bag, vendor?.BakeIntoOnnx) : null;
         diagnostics.AddRange(bag.Items);
         if (plan is null)
         {
@@ -121,6 +122,12 @@ internal sealed class ConversionPreviewer(ModelBuildCache cache, ActionRunner ac
             var options = new JsonObject { ["format"] = "ORT", ["level"] = "basic" };
             var key = previous is null ? (ActionKey?)null : keys.Convert("ort", stored, StoredModel.FromRecord(previous), options, plan);
             steps.Add(new PreviewStep("ort", key, key is { } k && cache.Actions.TryGet(k) is not null, options, key is null ? "the key is known once the step before has run" : null));
+        }
+
+        if (vendor is not null)
+        {
+            // Its key needs the tools' versions and digests, which a dry run does not run the tools to learn.
+            steps.Add(new PreviewStep("vendor-compile", null, false, new JsonObject { ["route"] = Toolchains.VendorRoutes.NameOf(vendor.Route) }, "the key is known once the vendor's tools are found and identified"));
         }
     }
 }

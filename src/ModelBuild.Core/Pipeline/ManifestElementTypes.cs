@@ -3,7 +3,7 @@ using ModelBuild.Core.Onnx.Proto;
 
 namespace ModelBuild.Core.Pipeline;
 
-/// <summary>The ONNX element type of a manifest <c>data_type</c>; the fixed-point types have none.</summary>
+/// <summary>The ONNX element type of a manifest <c>data_type</c> and back; the fixed-point types have none.</summary>
 internal static class ManifestElementTypes
 {
     public static int? ToOnnx(TensorDataType type) => type switch
@@ -26,4 +26,8 @@ internal static class ManifestElementTypes
         TensorDataType.Text => (int)TensorProto.Types.DataType.String,
         _ => null,
     };
+
+    /// <summary>The manifest's name for an ONNX element type; null for types a manifest cannot name.</summary>
+    public static TensorDataType? FromOnnx(int type) =>
+        Enum.GetValues<TensorDataType>().Cast<TensorDataType?>().FirstOrDefault(t => ToOnnx(t!.Value) == type);
 }

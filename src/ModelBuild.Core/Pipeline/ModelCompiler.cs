@@ -38,6 +38,7 @@ public sealed class ModelCompiler
     private readonly ActionKeys _keys;
     private readonly ActionRunner _actions;
     private readonly ModelStore _store;
+    private readonly VendorCompileStep _vendor;
     private readonly Action<string> _log;
 
     /// <param name="cache">The local cache every action reads and writes.</param>
@@ -54,6 +55,7 @@ public sealed class ModelCompiler
         _log = log ?? (_ => { });
         _actions = new ActionRunner(cache, log);
         _store = new ModelStore(cache);
+        _vendor = new VendorCompileStep(cache, _actions, _keys, engine, _log);
     }
 
     /// <summary>Compiles one model. User mistakes come back as diagnostics, never as exceptions.</summary>
@@ -99,6 +101,7 @@ public sealed class ModelCompiler
 
         var selection = TargetSelection.Resolve(request.Target, request.Precision, _engine.DisplayVersion, request.TargetAt, request.PrecisionAt);
         var stage = ConversionPlanner.SingleOnnxStage(manifest, _engine.DisplayVersion);
+        var vendor = VendorCompileChoice.For(request, selection, stage);
         var inputModel = stage.InputModel;
         var source = SourceReference.Parse(inputModel.Source.Value, Path.GetDirectoryName(manifestPath)!, inputModel.Source.Location);
         var pinned = inputModel.Sha256 is { } sha ? Sha256Digest.Parse(sha.Value) : (Sha256Digest?)null;
@@ -137,7 +140,7 @@ public sealed class ModelCompiler
         }
 
         var planDiagnostics = new DiagnosticBag();
-        var plan = ConversionPlanner.Create(stage, resolution.Inputs, original, selection, manifestPath, planDiagnostics);
+        var plan = ConversionPlanner.Create(stage, resolution.Inputs, original, selection, manifestPath, planDiagnostics, vendor?.BakeIntoOnnx);
         run.Diagnostics.AddRange(planDiagnostics.Items);
         if (plan is null)
         {
@@ -194,17 +197,22 @@ public sealed class ModelCompiler
             return null;
         }
 
-        var files = await OutputFilesAsync(request.Name, selection, current.Model, cancellationToken).ConfigureAwait(false);
+        // Vendor targets: the vendor's compiler makes the files from the last step's model (for openvino INT8 that
+        // is the quantize step's QDQ model; the other vendors quantize by themselves, see VendorCompileChoice.QuantizesItself).
+        var vendorOutcome = vendor is null ? null : await _vendor.RunAsync(
+            request, vendor, selection, stage, resolution.Inputs, current, model.DisplayName, run.Tally, run.Dependencies, cancellationToken).ConfigureAwait(false);
+        var files = vendorOutcome?.Files ?? await OutputFilesAsync(request.Name, selection, current.Model, cancellationToken).ConfigureAwait(false);
         var outputLayouts = stage.Outputs.Where(o => o.Layout is not null).ToDictionary(o => o.Name.Value, o => o.Layout!.Value, StringComparer.Ordinal);
         return new CompiledModel(
             request.Name,
             manifestPath,
             selection,
             files,
-            [.. current.Signature.Inputs.Select(v => Describe(v, resolution.Inputs.FirstOrDefault(r => r.Name.Value == v.Name), plan.Baked.Contains(v.Name)))],
+            [.. current.Signature.Inputs.Select(v => Describe(v, resolution.Inputs.FirstOrDefault(r => r.Name.Value == v.Name), plan.Baked.Contains(v.Name) || vendor?.HoldsPreprocessing == true))
+                .Select(d => vendorOutcome?.Describe(d) ?? d)],
             [.. current.Signature.Outputs.Select(v => Describe(v, null, false) with { Layout = outputLayouts.GetValueOrDefault(v.Name) })])
         {
-            BuildInfo = BuildInfo.Create(_engine, _keys, request, selection, model, fetched, steps, plan, files),
+            BuildInfo = BuildInfo.Create(_engine, _keys, request, selection, model, fetched, steps, plan, files, vendorOutcome?.BuildInfo),
         };
     }
 

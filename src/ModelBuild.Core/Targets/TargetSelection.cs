@@ -23,8 +23,7 @@ public sealed record TargetSelection(TargetCapability Target, Precision Precisio
 
         if (!target.Supported.Contains(precision))
         {
-            throw new DiagnosticException(TargetDiagnostics.UnsupportedPrecision.Create(
-                precisionAt, target.Name, precision, target.Description, string.Join(", ", target.Supported)));
+            throw new DiagnosticException(Unsupported(target, precision, precisionAt));
         }
 
         if (!target.Implemented.Contains(precision))
@@ -35,5 +34,20 @@ public sealed record TargetSelection(TargetCapability Target, Precision Precisio
         }
 
         return new TargetSelection(target, precision);
+    }
+
+    /// <summary>MB6003: what <paramref name="target"/> supports, and the targets that do support <paramref name="precision"/> instead.</summary>
+    public static Diagnostic Unsupported(TargetCapability target, Precision precision, SourceLocation? at)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(precision);
+        var instead = TargetCatalog.All.Where(t => t != target && t.Supported.Contains(precision)).Select(t => t.Name).ToList();
+        var alternatives = instead.Count switch
+        {
+            0 => "no other target",
+            1 => instead[0],
+            _ => string.Join(", ", instead.Take(instead.Count - 1)) + " or " + instead[^1],
+        };
+        return TargetDiagnostics.UnsupportedPrecision.Create(at, target.Name, precision, target.Description, string.Join(", ", target.Supported), alternatives);
     }
 }

@@ -14,12 +14,28 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
 {
     public VendorRoute Route => VendorRoute.Toolchain;
 
-    public async Task<VendorCompilePlan> PlanAsync(VendorCompileRequest request, CancellationToken cancellationToken)
+    public VendorCompileDescription Describe(VendorCompileRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = VendorPrecisionMapping.Resolve(request.Target, request.Precision, request.Stage.Vendors, request.PrecisionAt);
+        CompilationFor(request.Target.Name).Check(request, settings);
+        var options = new JsonObject
+        {
+            ["route"] = VendorRoutes.NameOf(Route),
+            ["target"] = request.Target.Name,
+            ["precision"] = request.Precision.Name,
+            ["nnArchive"] = request.WriteNnArchive,
+            ["description"] = ModelConverterConfig.Write(request, settings, "<model>", (_, images) => images.Path.Value),
+        };
+        var inputFiles = settings.Calibrate ? ModelConverterToolchain.CalibrationFiles(request, settings) : [];
+        return new VendorCompileDescription(settings, options, inputFiles);
+    }
+
+    public async Task<VendorCompilePlan> PlanAsync(VendorCompileRequest request, CancellationToken cancellationToken)
+    {
+        var description = Describe(request);
+        var settings = description.Precision;
         var compilation = CompilationFor(request.Target.Name);
-        compilation.Check(request, settings);
         var locator = new ToolLocator(request.ToolPaths, request.Environment);
         var tools = compilation.Tools(request, settings).Select(t => locator.Locate(t, request.Target.Name)).ToList();
         Directory.CreateDirectory(request.WorkDirectory);
@@ -32,16 +48,7 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
             }
         }
 
-        var options = new JsonObject
-        {
-            ["route"] = VendorRoutes.NameOf(Route),
-            ["target"] = request.Target.Name,
-            ["precision"] = request.Precision.Name,
-            ["nnArchive"] = request.WriteNnArchive,
-            ["description"] = ModelConverterConfig.Write(request, settings, "<model>", (_, images) => images.Path.Value),
-        };
-        var inputFiles = settings.Calibrate ? ModelConverterToolchain.CalibrationFiles(request, settings) : [];
-        return new VendorCompilePlan(request, Route, settings, identities, options, inputFiles);
+        return new VendorCompilePlan(request, Route, settings, identities, description.Options, description.InputFiles);
     }
 
     public async Task<VendorCompileResult> CompileAsync(VendorCompilePlan plan, CancellationToken cancellationToken)

@@ -24,7 +24,7 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
 
     public VendorRoute Route => VendorRoute.ModelConverter;
 
-    public async Task<VendorCompilePlan> PlanAsync(VendorCompileRequest request, CancellationToken cancellationToken)
+    public VendorCompileDescription Describe(VendorCompileRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Target.Name == "openvino")
@@ -34,10 +34,6 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         }
 
         var settings = VendorPrecisionMapping.Resolve(request.Target, request.Precision, request.Stage.Vendors, request.PrecisionAt);
-        var tool = new ToolLocator(request.ToolPaths, request.Environment).Locate(VendorTools.ModelConverter, request.Target.Name);
-        Directory.CreateDirectory(request.WorkDirectory);
-        using var probeLog = new ToolLog(Path.Combine(request.WorkDirectory, "tool-versions.log"), request.Log);
-        var identity = await identifier.IdentifyAsync(tool, probeLog, request.WorkDirectory, cancellationToken).ConfigureAwait(false);
 
         // The key's view of the config: paths as the manifest writes them, file contents keyed separately.
         var inputFiles = CalibrationFiles(request, settings);
@@ -50,7 +46,17 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
             ["nnArchive"] = request.WriteNnArchive,
             ["config"] = config,
         };
-        return new VendorCompilePlan(request, Route, settings, [identity], options, inputFiles);
+        return new VendorCompileDescription(settings, options, inputFiles);
+    }
+
+    public async Task<VendorCompilePlan> PlanAsync(VendorCompileRequest request, CancellationToken cancellationToken)
+    {
+        var description = Describe(request);
+        var tool = new ToolLocator(request.ToolPaths, request.Environment).Locate(VendorTools.ModelConverter, request.Target.Name);
+        Directory.CreateDirectory(request.WorkDirectory);
+        using var probeLog = new ToolLog(Path.Combine(request.WorkDirectory, "tool-versions.log"), request.Log);
+        var identity = await identifier.IdentifyAsync(tool, probeLog, request.WorkDirectory, cancellationToken).ConfigureAwait(false);
+        return new VendorCompilePlan(request, Route, description.Precision, [identity], description.Options, description.InputFiles);
     }
 
     public async Task<VendorCompileResult> CompileAsync(VendorCompilePlan plan, CancellationToken cancellationToken)

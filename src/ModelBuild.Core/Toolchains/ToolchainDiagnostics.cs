@@ -59,4 +59,12 @@ public static class ToolchainDiagnostics
     public static readonly DiagnosticDescriptor WorkFolderUnusable = new(
         "MB6118", DiagnosticSeverity.Error, "Cannot use the folder '{0}' for the vendor compile: {1}");
 
+    public static readonly DiagnosticDescriptor ToolMissingNotCached = new(
+        "MB6119", DiagnosticSeverity.Error, "{0} The cache holds no result of this compile made elsewhere either. Name the tool in the ModelBuildToolchainPaths property ({1}=path), set {2}, or put it on PATH.");
+
+    public static readonly DiagnosticDescriptor UnknownPackage = new(
+        "MB6120", DiagnosticSeverity.Error, "Unknown Package '{0}' for model '{1}'. Use 'nnarchive' for an NN Archive, or leave it empty for the compiled files.");
+
+    public static readonly DiagnosticDescriptor PackageNeedsVendorTarget = new(
+        "MB6121", DiagnosticSeverity.Error, "Package 'nnarchive' needs a vendor target ({0}); model '{1}' is compiled for '{2}'.");
 }

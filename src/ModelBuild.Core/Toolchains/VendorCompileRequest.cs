@@ -70,6 +70,13 @@ public sealed record VendorCompilePlan(
     JsonObject Options,
     IReadOnlyList<string> InputFiles);
 
+/// <summary>
+/// What a compile depends on besides its tools, worked out without finding or running any tool: the
+/// precision settings, the canonical options (without paths) and the files it will read besides the model.
+/// A pipeline keys a cached result by this alone when the tools are absent (a machine without the vendor compiler).
+/// </summary>
+public sealed record VendorCompileDescription(VendorPrecisionSettings Precision, JsonObject Options, IReadOnlyList<string> InputFiles);
+
 /// <summary>What kind of file a vendor compile produced.</summary>
 public enum VendorOutputKind
 {
@@ -110,6 +117,9 @@ public sealed record VendorCompileResult(IReadOnlyList<VendorOutputFile> Files, 
 public interface IVendorToolchain
 {
     VendorRoute Route { get; }
+
+    /// <summary>The options and input files of a compile, checked as far as they can be without the tools.</summary>
+    VendorCompileDescription Describe(VendorCompileRequest request);
 
     Task<VendorCompilePlan> PlanAsync(VendorCompileRequest request, CancellationToken cancellationToken);
 

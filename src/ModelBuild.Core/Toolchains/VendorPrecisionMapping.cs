@@ -38,8 +38,7 @@ public static class VendorPrecisionMapping
         ArgumentNullException.ThrowIfNull(vendors);
         if (!target.Supported.Contains(precision))
         {
-            throw new DiagnosticException(TargetDiagnostics.UnsupportedPrecision.Create(
-                at, target.Name, precision, target.Description, string.Join(", ", target.Supported)));
+            throw new DiagnosticException(TargetSelection.Unsupported(target, precision, at));
         }
 
         switch (target.Name)

@@ -212,17 +212,6 @@ public sealed class ModelCompilerErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task Valid_combination_not_built_yet_is_MB6004_not_implemented()
-    {
-        var error = await FailsAsync("MB6004", _workspace.Request("rvc2", "fp16", TargetAt, PrecisionAt));
-
-        Assert.Equal(PrecisionAt, error.Location);
-        Assert.Contains("Target 'rvc2' with Precision FP16 is not implemented", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"ModelBuild {EngineIdentity.Current.DisplayVersion} yet", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Implemented: onnx FP32, onnx FP16, onnx FP32-INT8, onnx FP16-INT8, ort FP32,", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Multi_stage_manifest_is_MB6010_at_the_second_stage()
     {
         _workspace.WriteManifest("""

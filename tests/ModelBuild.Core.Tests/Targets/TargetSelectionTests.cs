@@ -71,16 +71,12 @@ public sealed class TargetSelectionTests
         Assert.StartsWith($"Target '{target}' does not support Precision {precision}; it supports {supported} (", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("rvc2", "FP16")]
-    [InlineData("hailo", "FP32-INT8")]
-    public void Supported_but_not_built_yet_is_MB6004_naming_the_version_and_what_works(string target, string precision)
+    [Fact]
+    public void An_INT8_precision_on_RVC2_says_which_targets_take_it_instead()
     {
-        var error = Refused(target, precision);
+        var error = Refused("rvc2", "FP16-INT8");
 
-        Assert.Equal("MB6004", error.Code);
-        Assert.Equal(PrecisionAt, error.Location);
-        Assert.Equal($"Target '{target}' with Precision {precision} is not implemented in ModelBuild {Version} yet. Implemented: onnx FP32, onnx FP16, onnx FP32-INT8, onnx FP16-INT8, ort FP32, ort FP16, ort FP32-INT8, ort FP16-INT8.", error.Message);
+        Assert.EndsWith("For FP16-INT8 use onnx, ort, openvino, rvc3, rvc4 or hailo.", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -97,9 +93,10 @@ public sealed class TargetSelectionTests
     }
 
     [Fact]
-    public void Only_vendor_targets_bake_preprocessing_by_default_and_runtime_targets_keep_float_io()
+    public void Only_blob_targets_hold_preprocessing_by_default_and_runtime_targets_keep_float_io()
     {
-        Assert.Equal(["openvino", "rvc2", "rvc3", "rvc4", "hailo"], TargetCatalog.All.Where(t => t.BakesPreprocessing).Select(t => t.Name));
+        Assert.Equal(["rvc2", "rvc3", "rvc4", "hailo"], TargetCatalog.All.Where(t => t.BakesPreprocessing).Select(t => t.Name));
+        Assert.Equal(["openvino", "rvc2", "rvc3", "rvc4", "hailo"], TargetCatalog.All.Where(t => t.UsesVendorToolchain).Select(t => t.Name));
         Assert.Equal(["onnx", "ort"], TargetCatalog.All.Where(t => t.KeepsFloatIo).Select(t => t.Name));
     }
 

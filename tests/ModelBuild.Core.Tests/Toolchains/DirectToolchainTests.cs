@@ -24,17 +24,6 @@ public sealed class DirectToolchainTests : IDisposable
 
         """;
 
-    private const string MoBody = """
-        out=$(value --output_dir "$@"); model=$(value --input_model "$@"); stem=$(basename "$model" .onnx)
-        echo '<net/>' > "$out/$stem.xml"; echo weights > "$out/$stem.bin"
-        """;
-
-    // Blobs that differ by their SHAVE configuration, long enough for bsdiff to find common runs.
-    private const string CompileToolBody = """
-        out=$(value -o "$@"); conf=$(value -c "$@")
-        { echo "BLOB $(value -d "$@") $(value -m "$@")"; if [ -n "$conf" ]; then cat "$conf"; fi; i=0; while [ $i -lt 300 ]; do echo "layer $i weights 0123456789abcdef"; i=$((i+1)); done; } > "$out"
-        """;
-
     private readonly VendorFixture _fixture = new();
 
     public void Dispose() => _fixture.Dispose();
@@ -42,7 +31,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task Rvc2_FP16_runs_mo_and_compile_tool_with_ModelConverters_arguments()
     {
-        AddOpenVino();
+        _fixture.Tools.AddOpenVino2022();
         var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
@@ -71,7 +60,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task Rvc2_FP32_does_not_compress_and_a_BGR_model_gets_no_channel_flip()
     {
-        AddOpenVino();
+        _fixture.Tools.AddOpenVino2022();
         var request = _fixture.Request("input_model: m.onnx\nencoding: BGR\nshape: [1, 3, 8, 8]\nrvc2:\n  superblob: false\n", "rvc2", Precision.FP32);
 
         await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
@@ -83,7 +72,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task Rvc2_superblob_holds_the_8_shave_blob_and_bsdiff_patches_that_rebuild_every_other_blob()
     {
         Assert.True(File.Exists("/usr/bin/bsdiff") && File.Exists("/usr/bin/bspatch"), "Debian's bsdiff package is needed (.ci/run installs it).");
-        AddOpenVino();
+        _fixture.Tools.AddOpenVino2022();
         _fixture.Tools.UseReal("bsdiff", "/usr/bin/bsdiff");
         var request = _fixture.Request(ImageNetInput, "rvc2", Precision.FP16);
 
@@ -117,7 +106,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task Rvc3_INT8_writes_POTs_config_and_images_then_compiles_for_VPUX()
     {
-        AddOpenVino();
+        _fixture.Tools.AddOpenVino2022();
         _fixture.Tools.Add("pot", """
             out=$(value --output-dir "$@"); mkdir -p "$out/optimized"; echo int8 > "$out/optimized/m-int8.xml"
             """);
@@ -156,7 +145,7 @@ public sealed class DirectToolchainTests : IDisposable
     [InlineData("INT8_INT16_MIXED_ACCURACY_FOCUSED", new[] { "--param_quantizer", "enhanced", "--act_quantizer", "enhanced", "--act_bitwidth", "16" })]
     public async Task Rvc4_INT8_converts_quantizes_with_a_raw_input_list_and_prepares_for_HTP(string mode, string[] modeFlags)
     {
-        AddSnpe();
+        _fixture.Tools.AddSnpe();
         _fixture.CalibrationImages(2);
         var request = _fixture.Request(ImageNetInput + $"calibration:\n  path: calibration\nrvc4:\n  quantization_mode: {mode}\n", "rvc4", Precision.FP16Int8);
 
@@ -187,7 +176,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task Rvc4_FP16_converts_with_16_bit_floats_skips_quantization_and_keeps_float_io()
     {
-        AddSnpe();
+        _fixture.Tools.AddSnpe();
         var request = _fixture.Request(ImageNetInput + "rvc4:\n  htp_socs: [sm8650, qcs6490]\n", "rvc4", Precision.FP16);
 
         await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
@@ -237,7 +226,7 @@ public sealed class DirectToolchainTests : IDisposable
     [InlineData("FP32", "--compress_to_fp16=False")]
     public async Task OpenVINO_IR_is_converted_by_ovc(string precision, string compress)
     {
-        AddOvc();
+        _fixture.Tools.AddOvc();
         var request = _fixture.Request(ImageNetInput, "openvino", Precision.Find(precision)!);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
@@ -249,7 +238,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task OpenVINO_INT8_needs_the_quantized_QDQ_model()
     {
-        AddOvc();
+        _fixture.Tools.AddOvc();
         var request = _fixture.Request(ImageNetInput, "openvino", Precision.FP16Int8);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
@@ -261,7 +250,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task A_missing_tool_stops_before_anything_runs()
     {
-        _fixture.Tools.Add("mo", MoBody);
+        _fixture.Tools.Add("mo", StandInTools.MoBody);
         var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
@@ -274,7 +263,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task A_tool_that_reports_success_without_its_output_is_MB6105()
     {
-        AddOpenVino();
+        _fixture.Tools.AddOpenVino2022();
         _fixture.Tools.Add("compile_tool", "echo 'Done.'", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
         var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
 
@@ -288,7 +277,7 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task The_NN_Archive_holds_the_model_buildinfo_and_its_config()
     {
-        AddOpenVino();
+        _fixture.Tools.AddOpenVino2022();
         var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16, nnArchive: true);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
@@ -323,23 +312,6 @@ public sealed class DirectToolchainTests : IDisposable
     private static int[] OpenVinoBlobCompilationShaves() => [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16];
 
     private IReadOnlyList<string> Single(string tool) => Assert.Single(_fixture.Tools.Calls(tool));
-
-    private void AddOpenVino()
-    {
-        _fixture.Tools.Add("mo", MoBody, "Version of Model Optimizer is: 2022.3.0-9052");
-        _fixture.Tools.Add("compile_tool", CompileToolBody, "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
-    }
-
-    private void AddSnpe()
-    {
-        _fixture.Tools.Add("snpe-onnx-to-dlc", "m=$(value -i \"$@\"); echo dlc > \"${m%.onnx}.dlc\"", "SNPE v2.26.0");
-        _fixture.Tools.Add("snpe-dlc-quant", "echo quantized > \"$(value --output_dlc \"$@\")\"", "SNPE v2.26.0");
-        _fixture.Tools.Add("snpe-dlc-graph-prepare", "echo prepared > \"$(value --output_dlc \"$@\")\"", "SNPE v2.26.0");
-    }
-
-    private void AddOvc() => _fixture.Tools.Add("ovc", """
-        x=$(value --output_model "$@"); mkdir -p "$(dirname "$x")"; echo xml > "$x"; echo bin > "${x%.xml}.bin"
-        """, "OpenVINO Model Converter (ovc) 2024.4.0");
 
     private static Dictionary<string, byte[]> ReadArchive(string path)
     {

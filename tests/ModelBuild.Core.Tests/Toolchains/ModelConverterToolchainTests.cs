@@ -24,7 +24,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     [Fact]
     public async Task Rvc2_FP16_writes_the_config_runs_convert_and_collects_the_blob_and_buildinfo()
     {
-        AddModelConverter("m.blob");
+        _fixture.Tools.AddModelConverter("m.blob");
         var request = _fixture.Request(Manifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.ModelConverter);
@@ -67,7 +67,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     [Fact]
     public async Task Rvc4_INT8_config_carries_the_calibration_folder_and_the_quantization_mode()
     {
-        AddModelConverter("m.dlc");
+        _fixture.Tools.AddModelConverter("m.dlc");
         var folder = _fixture.CalibrationImages(3);
         var request = _fixture.Request(Manifest + "calibration:\n  path: calibration\n  max_images: 2\nrvc4:\n  quantization_mode: INT8_ACCURACY_FOCUSED\n", "rvc4", Precision.FP16Int8);
         var toolchain = VendorToolchains.For(VendorRoute.ModelConverter);
@@ -131,7 +131,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     [Fact]
     public async Task A_superblob_from_ModelConverter_is_checked()
     {
-        AddModelConverter("m.superblob");
+        _fixture.Tools.AddModelConverter("m.superblob");
         var request = _fixture.Request(Manifest, "rvc2", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
@@ -142,17 +142,11 @@ public sealed class ModelConverterToolchainTests : IDisposable
     [Fact]
     public async Task OpenVINO_IR_is_not_a_ModelConverter_target()
     {
-        AddModelConverter("m.xml");
+        _fixture.Tools.AddModelConverter("m.xml");
         var request = _fixture.Request(Manifest, "openvino", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
 
         Assert.Equal("MB6107", error.Diagnostic.Code);
     }
-
-    private void AddModelConverter(string output) => _fixture.Tools.Add("modelconverter", $$"""
-        mkdir -p "output/$(value --output-dir "$@")"
-        echo "blob for $2" > "output/$(value --output-dir "$@")/{{output}}"
-        echo '{"cmd_info": {"compile_tool": ["compile_tool", "-d", "MYRIAD"]}, "modelconverter_version": "0.5.0"}' > "output/$(value --output-dir "$@")/buildinfo.json"
-        """, "modelconverter 0.5.0");
 }

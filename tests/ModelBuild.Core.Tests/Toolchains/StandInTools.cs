@@ -11,6 +11,18 @@ namespace ModelBuild.Core.Tests.Toolchains;
 /// </summary>
 internal sealed class StandInTools : IDisposable
 {
+    /// <summary>mo: writes the IR pair named after the input model into --output_dir.</summary>
+    public const string MoBody = """
+        out=$(value --output_dir "$@"); model=$(value --input_model "$@"); stem=$(basename "$model" .onnx)
+        echo '<net/>' > "$out/$stem.xml"; echo weights > "$out/$stem.bin"
+        """;
+
+    /// <summary>compile_tool: blobs that differ by their SHAVE configuration, long enough for bsdiff to find common runs.</summary>
+    public const string CompileToolBody = """
+        out=$(value -o "$@"); conf=$(value -c "$@")
+        { echo "BLOB $(value -d "$@") $(value -m "$@")"; if [ -n "$conf" ]; then cat "$conf"; fi; i=0; while [ $i -lt 300 ]; do echo "layer $i weights 0123456789abcdef"; i=$((i+1)); done; } > "$out"
+        """;
+
     private readonly TemporaryDirectory _root = new();
     private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
 
@@ -61,6 +73,37 @@ internal sealed class StandInTools : IDisposable
         _paths[name] = path;
         return path;
     }
+
+    /// <summary>OpenVINO 2022.3's mo and compile_tool (rvc2, rvc3), printing their real version lines.</summary>
+    public void AddOpenVino2022()
+    {
+        Add("mo", MoBody, "Version of Model Optimizer is: 2022.3.0-9052");
+        Add("compile_tool", CompileToolBody, "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
+    }
+
+    /// <summary>SNPE's converter, quantizer and graph preparation (rvc4).</summary>
+    public void AddSnpe()
+    {
+        Add("snpe-onnx-to-dlc", "m=$(value -i \"$@\"); echo dlc > \"${m%.onnx}.dlc\"", "SNPE v2.26.0");
+        Add("snpe-dlc-quant", "echo quantized > \"$(value --output_dlc \"$@\")\"", "SNPE v2.26.0");
+        Add("snpe-dlc-graph-prepare", "echo prepared > \"$(value --output_dlc \"$@\")\"", "SNPE v2.26.0");
+    }
+
+    /// <summary>OpenVINO's ovc: an .xml and a .bin beside it (openvino).</summary>
+    public void AddOvc() => Add("ovc", """
+        x=$(value --output_model "$@"); mkdir -p "$(dirname "$x")"; echo xml > "$x"; echo bin > "${x%.xml}.bin"
+        """, "OpenVINO Model Converter (ovc) 2024.4.0");
+
+    /// <summary>
+    /// ModelConverter writing <paramref name="output"/> ("blob for &lt;target&gt;") and its buildinfo.json into
+    /// output/&lt;--output-dir&gt;/, after running <paramref name="more"/> (shell code; <c>$rec</c> is the records folder).
+    /// </summary>
+    public void AddModelConverter(string output, string more = "") => Add("modelconverter", $$"""
+        {{more}}
+        mkdir -p "output/$(value --output-dir "$@")"
+        echo "blob for $2" > "output/$(value --output-dir "$@")/{{output}}"
+        echo '{"cmd_info": {"compile_tool": ["compile_tool", "-d", "MYRIAD"]}, "modelconverter_version": "0.5.0"}' > "output/$(value --output-dir "$@")/buildinfo.json"
+        """, "modelconverter 0.5.0");
 
     /// <summary>Uses a real program for <paramref name="name"/> (e.g. Debian's bsdiff).</summary>
     public void UseReal(string name, string path) => _paths[name] = path;

@@ -60,9 +60,11 @@ internal sealed class VendorFixture : IDisposable
     }
 
     /// <summary>Writes PNG calibration images with ImageMagick into models/calibration/.</summary>
-    public string CalibrationImages(int count)
+    public string CalibrationImages(int count) => WriteCalibrationImages(Folder.Combine("models", "calibration"), count);
+
+    /// <summary>Writes <paramref name="count"/> 16×12 PNG gradients img0.png... with ImageMagick into <paramref name="folder"/>; returns it.</summary>
+    public static string WriteCalibrationImages(string folder, int count)
     {
-        var folder = Folder.Combine("models", "calibration");
         Directory.CreateDirectory(folder);
         for (var i = 0; i < count; i++)
         {

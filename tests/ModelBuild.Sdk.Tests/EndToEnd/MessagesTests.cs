@@ -35,15 +35,15 @@ public sealed class MessagesTests(SdkPackageFixture sdk)
     {
         using var project = Tiny(sdk, out _);
 
-        // A precision the target supports but this version cannot produce: on the Precision attribute.
+        // A precision the target's hardware cannot run: on the Precision attribute.
         project.WriteProject("""
             <ModelReference Include="models/tiny.yaml" ModelTarget="rvc2"
-                            Precision="FP16" />
+                            Precision="FP16-INT8" />
             """);
         var precision = project.Msbuild("CompileModels");
 
         var error = Assert.Single(precision.Errors());
-        Assert.Equal("MB6004", error.Code);
+        Assert.Equal("MB6003", error.Code);
         Assert.Equal(project.ProjectFile, error.File);
         Assert.Equal((13, 17), (error.LineNumber, error.ColumnNumber));
 
