@@ -4,8 +4,8 @@ using ModelBuild.Cli.Downloads;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Pipeline;
-using ModelBuild.Core.Targets;
 using ModelBuild.Core.Sources;
+using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
 using ModelBuild.Protocol;
 
