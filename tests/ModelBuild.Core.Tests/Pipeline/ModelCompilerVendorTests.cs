@@ -154,6 +154,9 @@ public sealed class ModelCompilerVendorTests : IDisposable
         Assert.Equal(["tiny.dlc", "tiny.vendor-buildinfo.json"], compiled.Files.Select(f => f.FileName));
         Assert.Equal("prepared\n", Text(compiled.Files[0]));
         Assert.Single(_tools.Calls("snpe-dlc-quant"));
+
+        // SNPE quantizes from the calibration images itself: no quantize step, no QDQ model.
+        Assert.DoesNotContain(outcome.Actions, a => a.Description == "tiny: quantize");
         var given = OnnxModelFile.Read(File.ReadAllBytes(Path.Combine(_tools.Records, "snpe-input.onnx")), "snpe-input.onnx");
         Assert.True(given.Graph.Node.Count > 4, "SNPE has no preprocessing flags: mean, scale and the flip are in the model it gets.");
         Assert.Contains(Path.Combine(images, "img0.png"), outcome.Dependencies);
@@ -203,6 +206,24 @@ public sealed class ModelCompilerVendorTests : IDisposable
         var input = Assert.Single(compiled.Inputs);
         Assert.Equal(("float32", "RGB"), (input.ElementType, input.Encoding));
         Assert.Equal([123.675, 116.28, 103.53], input.Mean!);
+    }
+
+    [Fact]
+    public async Task OpenVINO_INT8_converts_the_QDQ_model_of_the_quantize_step()
+    {
+        _workspace.WriteManifest(ImageNetManifest + "calibration:\n  max_images: 8\n");
+        _tools.Add("ovc", "cp \"$1\" \"$rec/ovc-input.onnx\"\n" + StandInTools.OvcBody, StandInTools.OvcVersion);
+
+        var outcome = await _workspace.CompileAsync(Request("openvino", "FP16-INT8", route: null));
+
+        var compiled = AssertSucceeded(outcome);
+        Assert.Empty(outcome.Diagnostics);
+        Assert.Equal(["tiny: inspect", "tiny: prepare", "tiny: quantize", "tiny: vendor-compile"], outcome.Actions.Select(a => a.Description));
+        Assert.Equal(["tiny.xml", "tiny.bin", "tiny.vendor-buildinfo.json"], compiled.Files.Select(f => f.FileName));
+        var given = OnnxModelFile.Read(File.ReadAllBytes(Path.Combine(_tools.Records, "ovc-input.onnx")), "ovc-input.onnx");
+        Assert.Contains(given.Graph.Node, n => n.OpType == "QuantizeLinear");
+        Assert.Contains(given.Graph.Node, n => n.OpType == "DequantizeLinear");
+        Assert.Contains(outcome.Attachments, a => a.FileName == "quantization-report.html");
     }
 
     [Fact]

@@ -90,9 +90,14 @@ internal sealed class StandInTools : IDisposable
     }
 
     /// <summary>OpenVINO's ovc: an .xml and a .bin beside it (openvino).</summary>
-    public void AddOvc() => Add("ovc", """
+    public void AddOvc() => Add("ovc", OvcBody, OvcVersion);
+
+    /// <summary>The shell body of the <c>ovc</c> stand-in: writes the .xml and .bin its <c>--output_model</c> names.</summary>
+    public const string OvcBody = """
         x=$(value --output_model "$@"); mkdir -p "$(dirname "$x")"; echo xml > "$x"; echo bin > "${x%.xml}.bin"
-        """, "OpenVINO Model Converter (ovc) 2024.4.0");
+        """;
+
+    public const string OvcVersion = "OpenVINO Model Converter (ovc) 2024.4.0";
 
     /// <summary>
     /// ModelConverter writing <paramref name="output"/> ("blob for &lt;target&gt;") and its buildinfo.json into
