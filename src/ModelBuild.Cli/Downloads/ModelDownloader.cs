@@ -117,29 +117,31 @@ internal sealed class ModelDownloader(
         return [new ModelFile(name, input.Source, input.Pin, stage.Source.Location)];
     }
 
-    /// <summary>Copies a verified blob to its place in the output folder (temp file and rename: never half a file there).</summary>
-    private async Task CopyOutAsync(StoredBlob blob, string destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies a verified blob to its place in the output folder (temp file and rename: never half a file there).
+    /// <see cref="File.Copy(string, string)"/> lets the operating system copy (a clone, or a copy in the kernel) where it can.
+    /// </summary>
+    private Task CopyOutAsync(StoredBlob blob, string destination, CancellationToken cancellationToken)
     {
-        var input = cache.Content.TryOpen(blob.Digest) ?? throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache"));
-        await using (input.ConfigureAwait(false))
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!cache.Content.TryGetPath(blob.Digest, out var blobPath))
         {
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
-                var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-                await using (output.ConfigureAwait(false))
-                {
-                    await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-                }
-
-                File.Move(temp, destination, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, e.Message), e);
-            }
+            throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache"));
         }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
+            File.Copy(blobPath, temp);
+            File.Move(temp, destination, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, e.Message), e);
+        }
+
+        return Task.CompletedTask;
     }
 
     private static void TryDelete(string path)
