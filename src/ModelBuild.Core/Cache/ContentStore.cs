@@ -255,9 +255,11 @@ public sealed class ContentStore
 
     /// <summary>
     /// Stores the content if it matches; otherwise deletes what was staged and reports what
-    /// actually arrived, so callers (sources) can word their own diagnostic.
+    /// actually arrived, so callers (sources) can word their own diagnostic. <paramref name="accept"/>, when
+    /// given, is asked after the whole content was read and before it is stored (other digests the caller
+    /// computed while the store read it); false rejects it like a mismatch.
     /// </summary>
-    internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken)
+    internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken, Func<bool>? accept = null)
     {
         Directory.CreateDirectory(_layout.TempDirectory);
         var temp = _layout.NewTempPath(".blob");
@@ -265,7 +267,7 @@ public sealed class ContentStore
         {
             var (actual, size) = await WriteAndHashAsync(content, temp, cancellationToken).ConfigureAwait(false);
             var arrived = new StoredBlob(actual, size);
-            if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size))
+            if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size) || accept?.Invoke() == false)
             {
                 File.Delete(temp);
                 return new PutAttempt(arrived, Matched: false);

@@ -91,6 +91,32 @@ public sealed class InputModelPinCompileTests : IDisposable
         Assert.Empty(_workspace.CacheTempFiles());
     }
 
+    [Theory]
+    [InlineData("sha384", "sha384")]
+    [InlineData("integrity", "sha512")]
+    public async Task A_local_file_that_misses_its_pin_is_never_stored(string key, string algorithm)
+    {
+        _workspace.WriteManifest(EngineWorkspace.DefaultManifest);
+        Assert.NotNull((await _workspace.CompileAsync()).Model);
+        var changed = TinyConvNet.Bytes().Append((byte)7).ToArray();
+        _workspace.WriteModelsFile("changed.onnx", changed);
+        _workspace.WriteManifest($"""
+            input_model:
+              source: changed.onnx
+              {Pin(key, algorithm, _workspace.ModelBytes)}
+            """);
+        var before = _workspace.Snapshot();
+
+        var outcome = await _workspace.CompileAsync();
+
+        var error = Assert.Single(outcome.Diagnostics);
+        Assert.Equal(("MB2012", _workspace.ManifestAt(2, 11)), (error.Code, error.Location));
+        Assert.Contains(Path.Combine(_workspace.ModelsFolder, "changed.onnx"), error.Message, StringComparison.Ordinal);
+        Assert.Contains($"got {algorithm} {Convert.ToHexStringLower(Hash(algorithm, changed))}", error.Message, StringComparison.Ordinal);
+        _workspace.Snapshot().AssertUnchangedSince(before);
+        Assert.Empty(_workspace.CacheTempFiles());
+    }
+
     [Fact]
     public async Task Allow_insecure_lets_plain_http_reach_another_machine_with_MB2008_at_its_line()
     {
