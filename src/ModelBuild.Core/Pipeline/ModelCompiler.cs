@@ -105,7 +105,7 @@ public sealed class ModelCompiler
 
         // Once across processes, and from the remote cache when it has the pinned blob.
         var fetched = inputModel.OpenModelZoo is { } omz
-            ? await OpenModelZooInput.FetchAsync(_cache, _fetcher, omz, inputModel.Source, cancellationToken).ConfigureAwait(false)
+            ? await OpenModelZooInput.FetchAsync(_cache, _fetcher, _actions, _keys, run.Tally, omz, inputModel.Source, cancellationToken).ConfigureAwait(false)
             : await _actions.FetchAsync(source, input.Pin.Sha256, $"{request.Name}: fetch", () => _fetcher.FetchAsync(
                 source,
                 input.Pin,

@@ -179,6 +179,12 @@ public sealed class OpenModelZooManifestTests : IDisposable
         var model = Assert.IsType<CompiledModel>(outcome.Model);
         var batch = TinyConvNet.SampleInput(1);
         Assert.Equal(TinyConvNet.Run(_workspace.ModelBytes, batch, 1), TinyConvNet.Run(_workspace.ReadCompiled(model.Files[0]), batch, 1));
+
+        // The second build finds the archive by its checksum and the postprocessing in the action cache.
+        var again = await CompileAsync();
+        Assert.Equal((0, outcome.ActionsRun), (again.ActionsRun, again.ActionsCached));
+        Assert.Equal(model.Files[0].Blob, again.Model!.Files[0].Blob);
+        Assert.Single(_server.RequestsFor("/zoo/tiny.zip"));
     }
 
     [Fact]
