@@ -80,6 +80,19 @@ public static partial class OpenModelZooLoader
         return new Reader(displayPath, new ManifestValueReader(diagnostics), forManifest: true).Read(root, Path.GetFileName(folder), Path.GetFileName(folder));
     }
 
+    /// <summary>
+    /// The name a model gets from its manifest's path when none is given: the folder's for an Open Model Zoo
+    /// <c>model.yml</c> (Open Model Zoo names models so), else the file name without its extension.
+    /// </summary>
+    public static string DefaultModelName(string manifestPath)
+    {
+        ArgumentNullException.ThrowIfNull(manifestPath);
+        var full = Path.GetFullPath(manifestPath);
+        return Path.GetFileName(full) == FileName
+            ? Path.GetFileName(Path.GetDirectoryName(full)!)
+            : Path.GetFileNameWithoutExtension(full);
+    }
+
     /// <summary>True when <paramref name="root"/> looks like a model.yml (files and framework, no input_model).</summary>
     internal static bool LooksLikeModelYml(ManifestNode? root) =>
         root is ManifestMapping mapping && mapping.Find("files") is not null && mapping.Find("framework") is not null && mapping.Find("input_model") is null;
