@@ -108,7 +108,11 @@ internal sealed record ModelResult(
     string Precision,
     IReadOnlyList<ModelOutputFile> Outputs,
     IReadOnlyList<ModelTensorResult> Inputs,
-    IReadOnlyList<ModelTensorResult> OutputTensors);
+    IReadOnlyList<ModelTensorResult> OutputTensors)
+{
+    /// <summary>The model's class labels in output order (Open Model Zoo's <c>model_info.labels</c>); null when it has none.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+}
 
 /// <summary>A file to embed: its name in the output folder and its manifest resource name.</summary>
 internal sealed record ModelOutputFile(string File, string LogicalName, string Sha256, long Size);

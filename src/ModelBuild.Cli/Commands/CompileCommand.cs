@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using ModelBuild.Cli.ProjectIntegration;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Protocol;
 
 namespace ModelBuild.Cli.Commands;
@@ -47,7 +48,7 @@ internal static class CompileCommand
                 }
                 else if (parse.GetValue(manifest) is { } manifestFile)
                 {
-                    var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(manifestFile.Name);
+                    var modelName = parse.GetValue(name) ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
                     var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                     compileRequest = new CompileRequest(
                         ProjectFile: string.Empty,

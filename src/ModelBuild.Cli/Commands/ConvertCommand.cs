@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ModelBuild.Cli.ProjectIntegration;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
 
@@ -35,7 +36,7 @@ internal static class ConvertCommand
             return await EngineRun.GuardAsync(console, () =>
             {
                 var manifestFile = parse.GetValue(manifest)!;
-                var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(manifestFile.Name);
+                var modelName = parse.GetValue(name) ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
                 var request = new ModelCompileRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!);
                 var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                 var cacheRoot = parse.GetValue(cacheDir)?.FullName;

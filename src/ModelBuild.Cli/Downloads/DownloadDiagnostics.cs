@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Cli.Downloads;
 
-/// <summary>The diagnostics of <c>modelbuild download</c> and <c>modelbuild info</c>, codes MB2110–MB2115.</summary>
+/// <summary>The diagnostics of <c>modelbuild download</c> and <c>modelbuild info</c>, codes MB2110–MB2115 (MB2113 is Core's <c>OpenModelZooDiagnostics.PostprocessingFailed</c>).</summary>
 internal static class DownloadDiagnostics
 {
     public static readonly DiagnosticDescriptor NoMatchingModels = new(
@@ -16,10 +16,6 @@ internal static class DownloadDiagnostics
     public static readonly DiagnosticDescriptor ListUnreadable = new(
         "MB2112", DiagnosticSeverity.Error,
         "The model list {0} cannot be read: {1}");
-
-    public static readonly DiagnosticDescriptor PostprocessingFailed = new(
-        "MB2113", DiagnosticSeverity.Error,
-        "Postprocessing of {0} failed on '{1}': {2}");
 
     public static readonly DiagnosticDescriptor UnknownPrecision = new(
         "MB2114", DiagnosticSeverity.Error,

@@ -1,7 +1,7 @@
-using System.Text;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest.OpenModelZoo;
+using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
 
 namespace ModelBuild.Cli.Downloads;
@@ -81,7 +81,7 @@ internal sealed class ModelDownloader(
             {
                 foreach (var step in omz.Postprocessing)
                 {
-                    await ApplyAsync(model, step, folder, cancellationToken).ConfigureAwait(false);
+                    await OpenModelZooPostprocessor.ApplyAsync(model.Name, step, folder, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (DiagnosticException e)
@@ -111,87 +111,37 @@ internal sealed class ModelDownloader(
         }
 
         var stage = model.Manifest!.Stages[0].InputModel;
-        var source = SourceReference.Parse(stage.Source.Value, Path.GetDirectoryName(model.ManifestPath)!, stage.Source.Location);
+        var input = InputModelSource.From(stage, Path.GetDirectoryName(model.ManifestPath)!);
+        console.Report(input.Warnings);
         var name = stage.Stem + Path.GetExtension(stage.Source.Value.Split('?', '#')[0]);
-        return [new ModelFile(name, source, ContentPin.From(stage.Sha256 is { } sha ? Sha256Digest.Parse(sha.Value) : null, stage.Size?.Value), stage.Source.Location)];
+        return [new ModelFile(name, input.Source, input.Pin, stage.Source.Location)];
     }
 
-    /// <summary>Copies a verified blob to its place in the output folder (temp file and rename: never half a file there).</summary>
-    private async Task CopyOutAsync(StoredBlob blob, string destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies a verified blob to its place in the output folder (temp file and rename: never half a file there).
+    /// <see cref="File.Copy(string, string)"/> lets the operating system copy (a clone, or a copy in the kernel) where it can.
+    /// </summary>
+    private Task CopyOutAsync(StoredBlob blob, string destination, CancellationToken cancellationToken)
     {
-        var input = cache.Content.TryOpen(blob.Digest) ?? throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache"));
-        await using (input.ConfigureAwait(false))
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!cache.Content.TryGetPath(blob.Digest, out var blobPath))
         {
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
-                var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-                await using (output.ConfigureAwait(false))
-                {
-                    await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-                }
-
-                File.Move(temp, destination, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, e.Message), e);
-            }
+            throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache"));
         }
-    }
 
-    private static async Task ApplyAsync(CatalogModel model, OpenModelZooPostprocessing step, string folder, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(folder, step.File.Value.Replace('/', Path.DirectorySeparatorChar));
-        var at = step.File.Location;
-        switch (step)
+        try
         {
-            case OpenModelZooUnpackArchive unpack:
-                if (!File.Exists(path))
-                {
-                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, "the archive is not there"));
-                }
-
-                if (!ArchiveExtractor.TryParseFormat(unpack.Format, out var format))
-                {
-                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, $"unknown archive format '{unpack.Format}'"));
-                }
-
-                await new ArchiveExtractor().ExtractAsync(path, format, Path.GetDirectoryName(path)!, at, cancellationToken).ConfigureAwait(false);
-                File.Delete(path);
-                break;
-
-            case OpenModelZooRegexReplace replace:
-                if (!File.Exists(path))
-                {
-                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, "the file is not there"));
-                }
-
-                // The original is kept once, so running the downloader again patches the original, not a patched copy.
-                var original = path + ".orig";
-                if (!File.Exists(original))
-                {
-                    File.Copy(path, original);
-                }
-
-                var text = await File.ReadAllTextAsync(original, Encoding.UTF8, cancellationToken).ConfigureAwait(false);
-                PythonRegex.TryTranslatePattern(replace.Pattern, out var regex, out _);
-                var count = regex!.Count(text);
-                if (count == 0)
-                {
-                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, $"the pattern '{replace.Pattern}' matches nothing"));
-                }
-
-                if (replace.Count != 0 && count < replace.Count)
-                {
-                    throw new DiagnosticException(DownloadDiagnostics.PostprocessingFailed.Create(at, model.Name, step.File.Value, $"expected at least {replace.Count} matches of '{replace.Pattern}', found {count}"));
-                }
-
-                var patched = regex.Replace(text, PythonRegex.TranslateReplacement(replace.Replacement), replace.Count == 0 ? -1 : replace.Count);
-                await File.WriteAllTextAsync(path, patched, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-                break;
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
+            File.Copy(blobPath, temp);
+            File.Move(temp, destination, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, e.Message), e);
+        }
+
+        return Task.CompletedTask;
     }
 
     private static void TryDelete(string path)

@@ -18,7 +18,7 @@ internal static class AccessorGenerator
     // A nested class cannot share its name with one of its members or with the types around it.
     private static readonly HashSet<string> MemberNames = new(StringComparer.Ordinal)
     {
-        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile",
+        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "Labels", "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile",
     };
 
     /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> → <c>PrecisionModel</c>).</summary>
@@ -136,6 +136,20 @@ internal static class AccessorGenerator
         code.Line("public static global::System.Collections.Generic.IReadOnlyList<TensorDescription> Outputs { get; } = new TensorDescription[]");
         WriteTensors(code, model.OutputTensors);
         code.Line();
+        if (model.Labels is { Count: > 0 } labels)
+        {
+            code.Line("/// <summary>The class labels, in the order of the model's output scores.</summary>");
+            code.Line("public static global::System.Collections.Generic.IReadOnlyList<string> Labels { get; } = new string[]");
+            code.Open();
+            foreach (var label in labels)
+            {
+                code.Line(CSharpIdentifier.StringLiteral(label) + ",");
+            }
+
+            code.CloseWith("};");
+            code.Line();
+        }
+
         if (accessorModel.Embedded)
         {
             code.Line("/// <summary>Opens the embedded model for reading.</summary>");

@@ -104,7 +104,10 @@ internal static class ModelOutputFolder
         model.Selection.Precision.Name,
         files,
         [.. model.Inputs.Select(ToResult)],
-        [.. model.Outputs.Select(ToResult)]);
+        [.. model.Outputs.Select(ToResult)])
+    {
+        Labels = model.Labels.Count == 0 ? null : model.Labels,
+    };
 
     private static ModelTensorResult ToResult(TensorDescription t) =>
         new(t.Name, t.ElementType, t.Shape, t.Layout, t.Mean, t.Scale, t.Encoding);

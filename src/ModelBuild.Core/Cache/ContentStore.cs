@@ -255,9 +255,11 @@ public sealed class ContentStore
 
     /// <summary>
     /// Stores the content if it matches; otherwise deletes what was staged and reports what
-    /// actually arrived, so callers (sources) can word their own diagnostic.
+    /// actually arrived, so callers (sources) can word their own diagnostic. <paramref name="accept"/>, when
+    /// given, is asked after the whole content was read and before it is stored (other digests the caller
+    /// computed while the store read it); false rejects it like a mismatch.
     /// </summary>
-    internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken)
+    internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken, Func<bool>? accept = null)
     {
         Directory.CreateDirectory(_layout.TempDirectory);
         var temp = _layout.NewTempPath(".blob");
@@ -265,7 +267,7 @@ public sealed class ContentStore
         {
             var (actual, size) = await WriteAndHashAsync(content, temp, cancellationToken).ConfigureAwait(false);
             var arrived = new StoredBlob(actual, size);
-            if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size))
+            if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size) || accept?.Invoke() == false)
             {
                 File.Delete(temp);
                 return new PutAttempt(arrived, Matched: false);
@@ -332,6 +334,54 @@ public sealed class ContentStore
         catch
         {
             TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes a finished file from the cache's <c>tmp/</c> into the store by rename, without copying it: a download
+    /// whose writer computed <paramref name="digest"/> and <paramref name="size"/> over every byte as it wrote
+    /// them. The file is flushed to disk before the rename, as for every other write. Content that does not match
+    /// <paramref name="expectedDigest"/> or <paramref name="expectedSize"/> is deleted and nothing is stored.
+    /// Either way the file is gone from <paramref name="path"/> afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is not under the cache's <c>tmp/</c>, or its length is not <paramref name="size"/>.</exception>
+    internal PutAttempt AdoptFile(string path, Sha256Digest digest, long size, Sha256Digest? expectedDigest, long? expectedSize)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = Path.GetFullPath(_layout.TempDirectory) + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(temp, StringComparison.Ordinal))
+        {
+            // A rename is only atomic, and only keeps the crash rules, within the cache's own file system.
+            throw new ArgumentException($"Only files under {temp} can be adopted, not {full}.", nameof(path));
+        }
+
+        var arrived = new StoredBlob(digest, size);
+        if ((expectedDigest is { } d && d != digest) || (expectedSize is { } s && s != size))
+        {
+            TryDelete(full);
+            return new PutAttempt(arrived, Matched: false);
+        }
+
+        try
+        {
+            using (var file = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.None))
+            {
+                if (file.Length != size)
+                {
+                    throw new ArgumentException($"{full} holds {file.Length} bytes, not the {size} its writer hashed.", nameof(size));
+                }
+
+                // On disk before the rename makes it visible: a crash must not leave a short blob in cas/.
+                file.Flush(flushToDisk: true);
+            }
+
+            Commit(full, digest);
+            return new PutAttempt(arrived, Matched: true);
+        }
+        catch
+        {
+            TryDelete(full);
             throw;
         }
     }

@@ -76,4 +76,11 @@ public static class ManifestDiagnostics
 
     public static readonly DiagnosticDescriptor LayoutWithoutShape =
         new("MB1022", DiagnosticSeverity.Error, "Layout '{0}' of input '{1}' needs a shape, and neither the manifest nor the model gives one.");
+
+    /// <summary>{0} key path, {1} the algorithm, {2} the number of hex characters, {3} the value found.</summary>
+    public static readonly DiagnosticDescriptor InvalidDigest =
+        new("MB2006", DiagnosticSeverity.Error, "'{0}' must be a {1} digest of {2} hexadecimal characters; found {3}.");
+
+    public static readonly DiagnosticDescriptor InvalidIntegrity =
+        new("MB2007", DiagnosticSeverity.Error, "'{0}' must be a Subresource Integrity string such as sha512-<base64 of the 64-byte hash>; found {1}.");
 }

@@ -10,7 +10,8 @@ public sealed record ManifestLoadResult(ModelManifest? Manifest, IReadOnlyList<D
 
 /// <summary>
 /// Loads a model manifest: reads the YAML with line and column for every node, applies overrides,
-/// validates it against ModelConverter's schema and ModelBuild's keys, and builds <see cref="ModelManifest"/>.
+/// validates it against ModelConverter's schema and ModelBuild's keys (or, for an Open Model Zoo <c>model.yml</c>,
+/// against Open Model Zoo's), and builds <see cref="ModelManifest"/>.
 /// User mistakes come back as diagnostics, never as exceptions.
 /// </summary>
 public static class ManifestLoader
@@ -62,7 +63,10 @@ public static class ManifestLoader
         }
 
         var root = new OverrideApplication(displayPath, diagnostics).ApplyAll(tree.Root, overrides);
-        var manifest = new ManifestReader(displayPath, new ManifestValueReader(diagnostics)).Read(root);
+        // An Open Model Zoo model.yml (files and framework, no input_model) is accepted as it is.
+        var manifest = OpenModelZoo.OpenModelZooLoader.LooksLikeModelYml(root)
+            ? OpenModelZoo.OpenModelZooManifest.Read(root, displayPath, diagnostics)
+            : new ManifestReader(displayPath, new ManifestValueReader(diagnostics)).Read(root);
         return new ManifestLoadResult(diagnostics.HasErrors ? null : manifest, diagnostics.Items);
     }
 

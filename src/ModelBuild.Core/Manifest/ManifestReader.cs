@@ -17,6 +17,16 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256Pattern();
 
+    [GeneratedRegex("^[0-9a-fA-F]{96}$")]
+    private static partial Regex Sha384Pattern();
+
+    [GeneratedRegex("^[0-9a-fA-F]{128}$")]
+    private static partial Regex Sha512Pattern();
+
+    // One or more space-separated "alg-base64" entries, as Subresource Integrity writes them.
+    [GeneratedRegex(@"^(sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(\?\S*)?( +(sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(\?\S*)?)*$")]
+    private static partial Regex IntegrityPattern();
+
     // A scheme of two letters or more, so that a Windows drive (C:\...) stays a path.
     [GeneratedRegex("^([A-Za-z][A-Za-z0-9+.-]+):")]
     private static partial Regex UriScheme();
@@ -157,6 +167,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         Located<string>? source;
         Located<string>? sha256 = null;
         Located<long>? size = null;
+        InputModelPins pins = InputModelPins.None;
         switch (node)
         {
             case ManifestScalar scalar:
@@ -172,6 +183,11 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
                 }
 
                 sha256 = ReadSha256(mapping.Find("sha256")?.Value);
+                pins = new InputModelPins(
+                    ReadHexDigest(mapping.Find("sha384")?.Value, "SHA-384", 96, Sha384Pattern()),
+                    ReadHexDigest(mapping.Find("sha512")?.Value, "SHA-512", 128, Sha512Pattern()),
+                    ReadIntegrity(mapping.Find("integrity")?.Value),
+                    mapping.Find("allow_insecure")?.Value is { } insecure ? new Located<bool>(values.Boolean(insecure, false), insecure.Location) : null);
                 var sizeNode = mapping.Find("size")?.Value;
                 if (values.Integer(sizeNode, "a non-negative integer (bytes)", v => v >= 0) is { } bytes)
                 {
@@ -197,7 +213,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
 
         var scheme = UriScheme().Match(source.Value);
         var kind = scheme.Success ? ModelSourceKind.Uri : ModelSourceKind.Path;
-        var spec = new InputModelSpec(source, kind, scheme.Success ? scheme.Groups[1].Value.ToLowerInvariant() : null, ModelFileFormat.Unknown, sha256, size);
+        var spec = new InputModelSpec(source, kind, scheme.Success ? scheme.Groups[1].Value.ToLowerInvariant() : null, ModelFileFormat.Unknown, sha256, size) { Pins = pins };
         return spec with { Format = FormatOf(spec.Source.Value, kind) };
     }
 
@@ -239,6 +255,51 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
 
         return text with { Value = text.Value.ToLowerInvariant() };
     }
+
+    private Located<string>? ReadHexDigest(ManifestNode? node, string algorithm, int length, Regex pattern)
+    {
+        var text = values.Text(node, $"a {algorithm} digest ({length} hexadecimal characters)");
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!pattern.IsMatch(text.Value))
+        {
+            Diagnostics.Add(ManifestDiagnostics.InvalidDigest, text.Location, node!.Path, algorithm, length, node.Describe() + node.OriginSuffix);
+            return null;
+        }
+
+        return text with { Value = text.Value.ToLowerInvariant() };
+    }
+
+    private Located<string>? ReadIntegrity(ManifestNode? node)
+    {
+        var text = values.Text(node, "a Subresource Integrity string (sha512-<base64>)");
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!IntegrityPattern().IsMatch(text.Value.Trim()) || !IntegrityDigestsHaveTheirLength(text.Value))
+        {
+            Diagnostics.Add(ManifestDiagnostics.InvalidIntegrity, text.Location, node!.Path, node.Describe() + node.OriginSuffix);
+            return null;
+        }
+
+        return text with { Value = text.Value.Trim() };
+    }
+
+    /// <summary>Each SRI entry's base64 decodes to its algorithm's hash size (32, 48 or 64 bytes).</summary>
+    private static bool IntegrityDigestsHaveTheirLength(string text) =>
+        text.Split(' ', StringSplitOptions.RemoveEmptyEntries).All(entry =>
+        {
+            var dash = entry.IndexOf('-', StringComparison.Ordinal);
+            var base64 = entry[(dash + 1)..].Split('?')[0];
+            var expected = entry[..dash] switch { "sha256" => 32, "sha384" => 48, _ => 64 };
+            var bytes = new byte[base64.Length];
+            return Convert.TryFromBase64String(base64, bytes, out var written) && written == expected;
+        });
 
     private List<InputSpec> ReadInputs(ManifestNode? node, ManifestNode? defaultCalibration)
     {

@@ -48,7 +48,7 @@ internal static class ManifestSchema
     public static readonly SectionSchema StagedRoot = new([.. TopLevelOnly, .. Stage.Keys], Stage.NotApplied.Append("rich_logging"));
 
     /// <summary>ModelBuild's mapping form of <c>input_model</c>.</summary>
-    public static readonly SectionSchema InputModel = new(["source", "sha256", "size"]);
+    public static readonly SectionSchema InputModel = new(["source", "sha256", "sha384", "sha512", "integrity", "size", "allow_insecure"]);
 
     public static readonly SectionSchema Input = new(
         ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"]);

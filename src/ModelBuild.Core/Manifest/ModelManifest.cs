@@ -21,6 +21,12 @@ public sealed record ModelManifest(
 
     /// <summary>The stage of a flat (or one-stage) manifest; null when there are several.</summary>
     public ManifestStage? SingleStage => Stages.Count == 1 ? Stages[0] : null;
+
+    /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when none.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>The file the labels were read from, a dependency of the build; null when there is none.</summary>
+    public string? LabelsFile { get; init; }
 }
 
 /// <summary>
@@ -115,6 +121,15 @@ public sealed record InputModelSpec(
     Located<string>? Sha256,
     Located<long>? Size)
 {
+    /// <summary>The mapping form's other pins (<c>sha384</c>, <c>sha512</c>, <c>integrity</c>) and <c>allow_insecure</c>.</summary>
+    public InputModelPins Pins { get; init; } = InputModelPins.None;
+
+    /// <summary>
+    /// For an Open Model Zoo <c>model.yml</c> whose ONNX file comes out of <c>postprocessing</c>: every file to
+    /// fetch and the steps to run; <see cref="Source"/> then names the ONNX file in the model's folder. Null otherwise.
+    /// </summary>
+    public OpenModelZoo.OpenModelZooModel? OpenModelZoo { get; init; }
+
     /// <summary>The file name without its extension (the last path segment, query and fragment removed).</summary>
     public string Stem
     {
@@ -172,3 +187,17 @@ public sealed record OutputSpec(
     Located<string>? Layout,
     Located<TensorDataType>? DataType,
     SourceLocation Location);
+
+/// <summary>
+/// The pins of <c>input_model</c> besides <c>sha256</c> and <c>size</c>: lower-case hex SHA-384 and SHA-512,
+/// a Subresource Integrity string (<c>sha512-&lt;base64&gt;</c>), and <c>allow_insecure</c> (plain http to
+/// another machine, warned about). Null fields are not set.
+/// </summary>
+public sealed record InputModelPins(
+    Located<string>? Sha384,
+    Located<string>? Sha512,
+    Located<string>? Integrity,
+    Located<bool>? AllowInsecure)
+{
+    public static InputModelPins None { get; } = new(null, null, null, null);
+}

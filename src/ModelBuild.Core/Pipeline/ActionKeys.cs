@@ -15,6 +15,18 @@ internal sealed class ActionKeys(EngineIdentity engine, string? salt)
     public ActionKey Inspect(Sha256Digest source) =>
         engine.NewActionKey("inspect").AddInput(ActionOutputs.Model, source).WithSalt(salt).Build();
 
+    /// <summary>An Open Model Zoo model's postprocessing: every file by name, the steps and the ONNX file it leaves.</summary>
+    public ActionKey Postprocess(IEnumerable<KeyValuePair<string, Sha256Digest>> files, JsonObject options)
+    {
+        var builder = engine.NewActionKey("omz-postprocess");
+        foreach (var (name, digest) in files)
+        {
+            builder.AddInput("file:" + name, digest);
+        }
+
+        return builder.WithOptions(options).WithSalt(salt).Build();
+    }
+
     public ActionKey Prepare(StoredModel source, ConversionPlan plan)
     {
         var builder = engine.NewActionKey("prepare");

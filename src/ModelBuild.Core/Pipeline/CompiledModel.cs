@@ -25,6 +25,9 @@ public sealed record CompiledModel(
     /// the same compile gives the same bytes, so it never makes an output folder look changed.
     /// </summary>
     public JsonObject? BuildInfo { get; init; }
+
+    /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when the manifest has none.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
 }
 
 /// <summary>The <c>buildinfo.json</c> written beside every compiled model.</summary>

@@ -33,7 +33,7 @@ internal sealed class ConversionPreviewer(ModelBuildCache cache, ActionRunner ac
             {
                 selection = TargetSelection.Resolve(request.Target, request.Precision, engine.DisplayVersion, request.TargetAt, request.PrecisionAt);
                 var stage = ConversionPlanner.SingleOnnxStage(manifest, engine.DisplayVersion);
-                var source = SourceReference.Parse(stage.InputModel.Source.Value, Path.GetDirectoryName(manifestPath)!, stage.InputModel.Source.Location);
+                var source = InputModelSource.From(stage.InputModel, Path.GetDirectoryName(manifestPath)!).Source;
                 sourceText = source.DisplayText;
                 await PreviewStepsAsync(request, manifestPath, stage, selection, source, steps, diagnostics, cancellationToken).ConfigureAwait(false);
             }

@@ -103,16 +103,23 @@ public sealed class ModelCompiler
         var stage = ConversionPlanner.SingleOnnxStage(manifest, _engine.DisplayVersion);
         var vendor = VendorCompileChoice.For(request, selection, stage);
         var inputModel = stage.InputModel;
-        var source = SourceReference.Parse(inputModel.Source.Value, Path.GetDirectoryName(manifestPath)!, inputModel.Source.Location);
-        var pinned = inputModel.Sha256 is { } sha ? Sha256Digest.Parse(sha.Value) : (Sha256Digest?)null;
+        var input = InputModelSource.From(inputModel, Path.GetDirectoryName(manifestPath)!);
+        var source = input.Source;
+        run.Diagnostics.AddRange(input.Warnings);
+        if (manifest.LabelsFile is { } labelsFile)
+        {
+            run.Dependencies.Add(labelsFile);
+        }
 
         // Once across processes, and from the remote cache when it has the pinned blob.
-        var fetched = await _actions.FetchAsync(source, pinned, $"{request.Name}: fetch", () => _fetcher.FetchAsync(
-            source,
-            pinned,
-            inputModel.Size?.Value,
-            inputModel.Source.Location,
-            cancellationToken), cancellationToken).ConfigureAwait(false);
+        var fetched = inputModel.OpenModelZoo is { } omz
+            ? await OpenModelZooInput.FetchAsync(_cache, _fetcher, _actions, _keys, run.Tally, omz, inputModel.Source, cancellationToken).ConfigureAwait(false)
+            : await _actions.FetchAsync(source, input.Pin.Sha256, $"{request.Name}: fetch", () => _fetcher.FetchAsync(
+                source,
+                input.Pin,
+                inputModel.Source.Location,
+                progress: null,
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         run.Diagnostics.AddRange(fetched.Warnings);
         if (fetched.LocalPath is { } localPath)
         {
@@ -213,6 +220,7 @@ public sealed class ModelCompiler
             [.. current.Signature.Outputs.Select(v => Describe(v, null, false) with { Layout = outputLayouts.GetValueOrDefault(v.Name) })])
         {
             BuildInfo = BuildInfo.Create(_engine, _keys, request, selection, model, fetched, steps, plan, files, vendorOutcome?.BuildInfo),
+            Labels = manifest.Labels,
         };
     }
 

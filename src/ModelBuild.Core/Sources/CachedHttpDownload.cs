@@ -8,8 +8,9 @@ namespace ModelBuild.Core.Sources;
 /// Brings one HTTP file into the content store: takes the cross-process lock for it (two builds
 /// never download the same file at once; the second finds it cached), waits for a download slot
 /// (<see cref="SourceFetcherOptions.MaxParallelDownloads"/>), runs the <see cref="ResumableDownload"/>
-/// into a partial file in the cache's temp area, checks every pinned digest, and only then stores
-/// it. Rejected content leaves neither a blob nor a partial file behind.
+/// into a partial file in the cache's temp area (every digest computed as it is written), checks every
+/// pinned digest, and only then hands the file to the content store, which takes it by rename. Rejected
+/// content leaves neither a blob nor a partial file behind.
 /// </summary>
 internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http, SourceFetcherOptions options) : IDisposable
 {
@@ -51,20 +52,17 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
             _slots.Release();
         }
 
-        // SHA-256 is checked by the content store as it stores the file; the other digests here.
-        if (!ResumableDownload.Checkable(request.Pin, [.. completed.Digests.Select(d => d.Algorithm)]).IsSatisfiedBy(completed.Digests, completed.Size))
+        // Every digest, SHA-256 included, was computed as the bytes were written: check them, then let the
+        // content store take the file by rename instead of copying and hashing it again.
+        var checkable = ResumableDownload.Checkable(request.Pin, [.. completed.Digests.Select(d => d.Algorithm)]);
+        if (!checkable.IsSatisfiedBy(completed.Digests, completed.Size))
         {
             partial.Delete();
-            throw request.Mismatch(source, Describe(completed));
+            throw request.Mismatch(source, Describe(completed, request.Pin));
         }
 
-        PutAttempt attempt;
-        var file = new FileStream(partial.DataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
-        {
-            attempt = await cache.Content.TryPutAsync(file, request.Pin.Sha256, request.Pin.Size, cancellationToken).ConfigureAwait(false);
-        }
-
+        var sha256 = completed.Digests.Select(d => d.AsSha256).First(d => d is not null)!.Value;
+        var attempt = cache.Content.AdoptFile(partial.DataPath, sha256, completed.Size, request.Pin.Sha256, request.Pin.Size);
         partial.Delete();
         return attempt.Matched
             ? new FetchedContent(attempt.Actual.Digest, attempt.Actual.Size, null)
@@ -77,11 +75,14 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
 
     public void Dispose() => _slots.Dispose();
 
-    /// <summary>What arrived, in the algorithms computed while it streamed.</summary>
-    private static string Describe(CompletedDownload completed) =>
-        completed.Digests.Count == 0
+    /// <summary>What arrived, in the algorithms the pin names (all computed ones for a pin of size only).</summary>
+    private static string Describe(CompletedDownload completed, ContentPin pin)
+    {
+        var named = completed.Digests.Where(d => !pin.HasDigest || pin.Digests.Any(p => p.Algorithm == d.Algorithm)).ToList();
+        return named.Count == 0
             ? $"{completed.Size} bytes"
-            : string.Join(", ", completed.Digests.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({completed.Size} bytes)";
+            : string.Join(", ", named.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({completed.Size} bytes)";
+    }
 
     /// <summary>
     /// Names the partial file: the pinned content when there is a pin (any URL serving it can

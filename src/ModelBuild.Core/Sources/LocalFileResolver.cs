@@ -15,23 +15,18 @@ internal sealed class LocalFileResolver(ContentStore content) : SourceResolver<L
                 : new DiagnosticException(SourceDiagnostics.LocalFileNotFound.Create(request.At, source.FullPath, Suggestions(source.FullPath)));
         }
 
-        PutAttempt attempt;
         try
         {
             var file = new FileStream(source.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
             await using (file.ConfigureAwait(false))
             {
-                attempt = await content.TryPutAsync(file, request.ExpectedDigest, request.ExpectedSize, cancellationToken).ConfigureAwait(false);
+                return await PinnedPut.StoreAsync(content, file, source, request, source.FullPath, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is UnauthorizedAccessException or FileNotFoundException)
         {
             throw new DiagnosticException(SourceDiagnostics.LocalFileUnreadable.Create(request.At, source.FullPath, e.Message), e);
         }
-
-        return attempt.Matched
-            ? new FetchedContent(attempt.Actual.Digest, attempt.Actual.Size, source.FullPath)
-            : throw request.Mismatch(source, attempt.Actual);
     }
 
     private static string Suggestions(string fullPath)

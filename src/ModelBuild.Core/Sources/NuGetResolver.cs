@@ -46,14 +46,11 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
                 request.At, source.PathInPackage, $"{source.PackageId} {source.Version}", similar.Count == 0 ? "(the package has no files)" : string.Join(", ", similar)));
         }
 
-        PutAttempt attempt;
         var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
-            attempt = await cache.Content.TryPutAsync(stream, request.ExpectedDigest, request.ExpectedSize, cancellationToken).ConfigureAwait(false);
+            return await PinnedPut.StoreAsync(cache.Content, stream, source, request, localPath: null, cancellationToken).ConfigureAwait(false);
         }
-
-        return attempt.Matched ? new FetchedContent(attempt.Actual.Digest, attempt.Actual.Size, null) : throw request.Mismatch(source, attempt.Actual);
     }
 
     /// <summary>The global packages folder: the build's <c>$(NuGetPackageRoot)</c>, else <c>NUGET_PACKAGES</c>, else NuGet's default.</summary>

@@ -51,10 +51,9 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             partial.Reset();
         }
 
-        // The content store hashes SHA-256 as it stores; here only the other pinned algorithms are
-        // needed, plus SHA-256 when an earlier run's bytes are continued (to catch a spliced file early).
+        // SHA-256 always: the content store adopts the finished file under it without reading it again.
         var algorithms = pin.OtherDigests.Select(d => d.Algorithm)
-            .Concat(partial.Length > 0 && pin.Sha256 is not null ? [DigestAlgorithm.Sha256] : [])
+            .Append(DigestAlgorithm.Sha256)
             .Distinct()
             .ToArray();
         var checkable = Checkable(pin, algorithms);
@@ -75,12 +74,12 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             switch (outcome.Kind)
             {
                 case OutcomeKind.Complete:
-                    var digests = state.FinishDigests();
+                    var digests = await state.FinishDigestsAsync().ConfigureAwait(false);
                     if (!checkable.IsSatisfiedBy(digests, state.Received) && state.StartedFromPartial && !freshRestartUsed)
                     {
                         // Bytes from an earlier attempt or run may belong to another version: one clean try.
                         freshRestartUsed = true;
-                        state.Restart();
+                        await state.RestartAsync().ConfigureAwait(false);
                         attempt--;
                         continue;
                     }
@@ -88,7 +87,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                     return new CompletedDownload(partial, state.Received, digests, state.Transferred, stopwatch.Elapsed);
 
                 case OutcomeKind.RestartNow:
-                    state.Restart();
+                    await state.RestartAsync().ConfigureAwait(false);
                     lastFailure = outcome.Reason;
                     if (attempt >= options.MaxAttempts)
                     {
@@ -166,7 +165,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             else if (state.Received > 0)
             {
                 // A 200 to a Range request: the server ignores ranges, or the file changed (If-Range).
-                state.Restart();
+                await state.RestartAsync().ConfigureAwait(false);
             }
 
             var total = status == HttpStatusCode.PartialContent
@@ -205,40 +204,55 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     private async Task CopyBodyAsync(
         Stream body, HttpDownloadRequest request, TransferState state, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, Stopwatch stopwatch, CancellationTokenSource idle)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
+        var file = state.Partial.OpenForAppend();
+        await using (file.ConfigureAwait(false))
         {
-            var file = state.Partial.OpenForAppend();
-            await using (file.ConfigureAwait(false))
+            var nextReport = state.Received + ProgressStep;
+            while (true)
             {
-                var nextReport = state.Received + ProgressStep;
+                // Each chunk goes to the hashing worker, which returns it to the pool: hashing overlaps the next read.
+                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 int read;
-                while ((read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), idle.Token).ConfigureAwait(false)) > 0)
+                try
                 {
-                    idle.CancelAfter(options.ReadIdleTimeout);
-                    if (pin.Size is { } pinned && state.Received + read > pinned)
+                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), idle.Token).ConfigureAwait(false);
+                    if (read > 0)
                     {
-                        // Never store or keep more than the pin allows: the file is not the pinned one.
-                        state.Partial.Reset();
-                        throw new DiagnosticException(SourceDiagnostics.ContentLongerThanPinned.Create(at, request.Display, pinned, "more"));
-                    }
+                        idle.CancelAfter(options.ReadIdleTimeout);
+                        if (pin.Size is { } pinned && state.Received + read > pinned)
+                        {
+                            // Never store or keep more than the pin allows: the file is not the pinned one.
+                            await state.DrainAsync().ConfigureAwait(false);
+                            state.Partial.Reset();
+                            throw new DiagnosticException(SourceDiagnostics.ContentLongerThanPinned.Create(at, request.Display, pinned, "more"));
+                        }
 
-                    await file.WriteAsync(buffer.AsMemory(0, read), idle.Token).ConfigureAwait(false);
-                    state.Append(buffer.AsSpan(0, read));
-                    if (state.Received >= nextReport)
-                    {
-                        nextReport = state.Received + ProgressStep;
-                        progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+                        // A plain write: the page cache takes it at once, without a hop to another thread.
+                        file.Write(buffer, 0, read);
                     }
                 }
-            }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
 
-            progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+                if (read == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                await state.AppendAsync(buffer, read).ConfigureAwait(false);
+                if (state.Received >= nextReport)
+                {
+                    nextReport = state.Received + ProgressStep;
+                    progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+                }
+            }
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
     }
 
     /// <summary>Sends the GET, following redirects by hand so each hop can be checked.</summary>
@@ -331,7 +345,12 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     /// <summary>The bytes received for one file across attempts, and their running digests.</summary>
     private sealed class TransferState(PartialDownload partial, DigestAlgorithm[] algorithms)
     {
+        // Chunks waiting to be hashed before a read waits for the worker (memory stays at a few MiB).
+        private const int MaxPendingChunks = 16;
+
         private IncrementalHash[] _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];
+        private Task _hashing = Task.CompletedTask;
+        private int _pending;
 
         public PartialDownload Partial { get; } = partial;
 
@@ -369,22 +388,50 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             StartedFromPartial = Received > 0;
         }
 
-        public void Append(ReadOnlySpan<byte> bytes)
+        /// <summary>
+        /// Counts <paramref name="count"/> bytes of <paramref name="buffer"/> (rented from the shared pool; this takes
+        /// it over) and hashes them on a worker, in order; waits when the worker falls too far behind.
+        /// </summary>
+        public async ValueTask AppendAsync(byte[] buffer, int count)
         {
-            foreach (var hash in _hashes)
+            Received += count;
+            Transferred += count;
+            var hashes = _hashes;
+            Interlocked.Increment(ref _pending);
+            _hashing = _hashing.ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        foreach (var hash in hashes)
+                        {
+                            hash.AppendData(buffer, 0, count);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        Interlocked.Decrement(ref _pending);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+            if (Volatile.Read(ref _pending) > MaxPendingChunks)
             {
-                hash.AppendData(bytes);
+                await _hashing.ConfigureAwait(false);
             }
-
-            Received += bytes.Length;
-            Transferred += bytes.Length;
         }
+
+        /// <summary>Waits until every appended chunk is hashed.</summary>
+        public Task DrainAsync() => _hashing;
 
         /// <summary>Marks that the next bytes continue an earlier response.</summary>
         public void MarkResumed() => StartedFromPartial = true;
 
-        public void Restart()
+        public async Task RestartAsync()
         {
+            await DrainAsync().ConfigureAwait(false);
             Partial.Reset();
             foreach (var hash in _hashes)
             {
@@ -396,7 +443,10 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             StartedFromPartial = false;
         }
 
-        public IReadOnlyList<ContentDigest> FinishDigests() =>
-            [.. algorithms.Select((a, i) => ContentDigest.FromHash(a, _hashes[i].GetHashAndReset()))];
+        public async Task<IReadOnlyList<ContentDigest>> FinishDigestsAsync()
+        {
+            await DrainAsync().ConfigureAwait(false);
+            return [.. algorithms.Select((a, i) => ContentDigest.FromHash(a, _hashes[i].GetHashAndReset()))];
+        }
     }
 }

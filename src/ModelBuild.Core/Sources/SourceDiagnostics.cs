@@ -20,6 +20,11 @@ public static class SourceDiagnostics
         "MB2003", DiagnosticSeverity.Error,
         "Plain http is only allowed to this machine (localhost, 127.0.0.1, ::1), not to '{0}'; use https:// for {1}.");
 
+    /// <summary>Plain http to another machine, allowed by the source's allow_insecure.</summary>
+    public static readonly DiagnosticDescriptor PlainHttpAllowed = new(
+        "MB2008", DiagnosticSeverity.Warning,
+        "{0} is fetched over plain http from '{1}' because of allow_insecure: anyone on the network path could swap it; its pinned digest is what protects the build.");
+
     /// <summary>A URL or URI that does not parse.</summary>
     public static readonly DiagnosticDescriptor InvalidUri = new(
         "MB2004", DiagnosticSeverity.Error,

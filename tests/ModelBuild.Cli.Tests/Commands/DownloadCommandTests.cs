@@ -194,6 +194,37 @@ public sealed class DownloadCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_modelbuild_manifest_pinned_by_sha512_or_integrity_is_verified_by_download()
+    {
+        var sha512 = Convert.ToHexStringLower(SHA512.HashData(_weights));
+        var integrity = "sha384-" + Convert.ToBase64String(SHA384.HashData([1, 2, 3]));
+        Directory.CreateDirectory(Path.Combine(Models, "pinned"));
+        File.WriteAllText(Path.Combine(Models, "pinned", "good.yaml"), $"""
+            input_model:
+              source: {_server.BaseUrl}files/weights.onnx
+              sha512: {sha512}
+            """);
+        File.WriteAllText(Path.Combine(Models, "pinned", "bad.yaml"), $"""
+            input_model:
+              source: {_server.BaseUrl}files/small.bin
+              integrity: {integrity}
+            """);
+
+        var good = Download("--name", "good");
+        var bad = Download("--name", "bad");
+
+        Assert.True(good.ExitCode == 0, good.ToString());
+        Assert.Equal(_weights, File.ReadAllBytes(Path.Combine(Output, "pinned", "good", "weights.onnx")));
+        Assert.Equal(1, bad.ExitCode);
+        var error = Assert.Single(bad.ErrorLines, l => l.Contains("MB2012", StringComparison.Ordinal));
+        Assert.Contains("bad.yaml(2,11)", error, StringComparison.Ordinal);
+        Assert.Contains("files/small.bin", error, StringComparison.Ordinal);
+        Assert.Contains("expected sha384 " + Convert.ToHexStringLower(SHA384.HashData([1, 2, 3])), error, StringComparison.Ordinal);
+        Assert.Contains("got sha384 " + Sha384([1, 2, 3, 4]), error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Output, "pinned", "bad", "small.bin")));
+    }
+
+    [Fact]
     public void Precisions_limit_the_ir_files_downloaded()
     {
         var result = Download("--name", "beta-net", "--precisions", "FP16");

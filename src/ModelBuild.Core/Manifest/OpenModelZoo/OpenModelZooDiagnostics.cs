@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Manifest.OpenModelZoo;
 
-/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109. YAML and type problems use the manifest's codes.</summary>
+/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109, MB2113 and MB2116–MB2119. YAML and type problems use the manifest's codes.</summary>
 public static class OpenModelZooDiagnostics
 {
     /// <summary>The model's folder name is not a valid model name.</summary>
@@ -49,4 +49,29 @@ public static class OpenModelZooDiagnostics
     public static readonly DiagnosticDescriptor UnknownKey = new(
         "MB2109", DiagnosticSeverity.Warning,
         "Unknown key '{0}' is ignored, as Open Model Zoo's tools ignore it.{1}");
+
+    /// <summary>A postprocessing step that fails: a pattern without matches, a missing archive.</summary>
+    public static readonly DiagnosticDescriptor PostprocessingFailed = new(
+        "MB2113", DiagnosticSeverity.Error,
+        "Postprocessing of {0} failed on '{1}': {2}");
+
+    /// <summary>A model.yml manifest of OpenVINO IR files.</summary>
+    public static readonly DiagnosticDescriptor IrNotSupported = new(
+        "MB2116", DiagnosticSeverity.Error,
+        "framework 'dldt' is OpenVINO IR, which only the openvino target could take, and this version of ModelBuild does not compile IR models. Use the model's ONNX form (framework: onnx).");
+
+    /// <summary>A model.yml manifest in a framework other than ONNX.</summary>
+    public static readonly DiagnosticDescriptor FrameworkNotOnnx = new(
+        "MB2117", DiagnosticSeverity.Error,
+        "framework '{0}': the model needs converting to ONNX first; ModelBuild compiles ONNX models (framework: onnx).");
+
+    /// <summary>A model.yml manifest without a single ONNX file.</summary>
+    public static readonly DiagnosticDescriptor NoOnnxFile = new(
+        "MB2118", DiagnosticSeverity.Error,
+        "Cannot tell which file is the ONNX model ({0}). List one .onnx file in 'files', or name it with '--input_model=$dl_dir/<file>.onnx' in model_optimizer_args.");
+
+    /// <summary>model_info.labels names a file that cannot be read.</summary>
+    public static readonly DiagnosticDescriptor LabelsFileUnreadable = new(
+        "MB2119", DiagnosticSeverity.Error,
+        "The labels file '{0}' cannot be read: {1}");
 }

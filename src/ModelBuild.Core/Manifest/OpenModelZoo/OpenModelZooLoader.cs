@@ -70,11 +70,34 @@ public static partial class OpenModelZooLoader
         return new OpenModelZooLoadResult(diagnostics.HasErrors ? null : model, diagnostics.Items);
     }
 
+    /// <summary>
+    /// Reads a model.yml tree that is used as a model manifest: validated as Open Model Zoo's tools do, except
+    /// that a model need not be convertible to OpenVINO IR (the manifest adapter checks the framework itself).
+    /// </summary>
+    internal static OpenModelZooModel? ReadManifestTree(ManifestNode? root, string displayPath, UniqueDiagnostics diagnostics)
+    {
+        var folder = Path.GetDirectoryName(displayPath) ?? "";
+        return new Reader(displayPath, new ManifestValueReader(diagnostics), forManifest: true).Read(root, Path.GetFileName(folder), Path.GetFileName(folder));
+    }
+
+    /// <summary>
+    /// The name a model gets from its manifest's path when none is given: the folder's for an Open Model Zoo
+    /// <c>model.yml</c> (Open Model Zoo names models so), else the file name without its extension.
+    /// </summary>
+    public static string DefaultModelName(string manifestPath)
+    {
+        ArgumentNullException.ThrowIfNull(manifestPath);
+        var full = Path.GetFullPath(manifestPath);
+        return Path.GetFileName(full) == FileName
+            ? Path.GetFileName(Path.GetDirectoryName(full)!)
+            : Path.GetFileNameWithoutExtension(full);
+    }
+
     /// <summary>True when <paramref name="root"/> looks like a model.yml (files and framework, no input_model).</summary>
     internal static bool LooksLikeModelYml(ManifestNode? root) =>
         root is ManifestMapping mapping && mapping.Find("files") is not null && mapping.Find("framework") is not null && mapping.Find("input_model") is null;
 
-    private sealed class Reader(string filePath, ManifestValueReader values)
+    private sealed class Reader(string filePath, ManifestValueReader values, bool forManifest = false)
     {
         private UniqueDiagnostics Diagnostics => values.Diagnostics;
 
@@ -95,7 +118,10 @@ public static partial class OpenModelZooLoader
             var description = Required(top, "description");
             var taskType = Required(top, "task_type");
             var license = Required(top, "license");
-            var framework = values.Choice(RequiredNode(top, "framework"), OpenModelZooModel.KnownFrameworks);
+            // As a manifest, any framework reads; the adapter says what an unsupported one needs.
+            var framework = forManifest
+                ? values.Text(RequiredNode(top, "framework"), "a framework name")
+                : values.Choice(RequiredNode(top, "framework"), OpenModelZooModel.KnownFrameworks);
             var files = ReadFiles(top);
             var postprocessing = ReadPostprocessing(top);
             var inputs = ReadInputs(top);
@@ -109,6 +135,12 @@ public static partial class OpenModelZooLoader
             if (framework is null || description is null || taskType is null || license is null)
             {
                 return null;
+            }
+
+            if (forManifest)
+            {
+                return new OpenModelZooModel(
+                    name, subdirectory, filePath, description, taskType, framework, license, files, postprocessing, inputs, moArgs, conversion, [], modelInfo);
             }
 
             if (framework.Value == "pytorch" && conversion is not { Count: > 0 })
@@ -330,9 +362,11 @@ public static partial class OpenModelZooLoader
             }
 
             // Open Model Zoo keeps demo settings here too (thresholds, anchors); only labels and model_type are read.
-            var labels = values.TextList(mapping.Find("labels")?.Value) ?? [];
+            var labelsNode = mapping.Find("labels")?.Value;
             var modelType = values.Text(mapping.Find("model_type")?.Value)?.Value;
-            return new OpenModelZooModelInfo(labels, modelType);
+            return labelsNode is ManifestScalar { IsNull: false }
+                ? new OpenModelZooModelInfo([], modelType) { LabelsFile = values.Text(labelsNode, "a labels file name or a list of labels") }
+                : new OpenModelZooModelInfo(values.TextList(labelsNode) ?? [], modelType);
         }
 
         private List<Located<string>>? ReadLocatedTextList(ManifestNode node)

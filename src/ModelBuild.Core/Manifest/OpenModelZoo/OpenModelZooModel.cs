@@ -34,7 +34,16 @@ public sealed record OpenModelZooModel(
 public sealed record OpenModelZooFile(Located<string> Name, long Size, string Sha384, OpenModelZooFileSource Source, SourceLocation Location);
 
 /// <summary>Where a file comes from: <c>source: URL</c>, <c>{$type: http, url}</c> or <c>{$type: google_drive, id}</c>.</summary>
-public abstract record OpenModelZooFileSource(SourceLocation Location);
+public abstract record OpenModelZooFileSource(SourceLocation Location)
+{
+    /// <summary>The URL the file is downloaded from.</summary>
+    public string DownloadUrl => this switch
+    {
+        OpenModelZooHttpSource http => http.Url,
+        OpenModelZooGoogleDriveSource drive => drive.Url,
+        _ => throw new InvalidOperationException($"Unknown file source {GetType().Name}."),
+    };
+}
 
 /// <summary>An http(s) URL.</summary>
 public sealed record OpenModelZooHttpSource(string Url, SourceLocation Location) : OpenModelZooFileSource(Location);
@@ -58,8 +67,15 @@ public sealed record OpenModelZooRegexReplace(Located<string> File, string Patte
 /// <summary>One entry of <c>input_info</c>.</summary>
 public sealed record OpenModelZooInput(string Name, IReadOnlyList<long> Shape, string Layout, SourceLocation Location);
 
-/// <summary><c>model_info</c>: the labels (class names, in output order) and the model's type for demos.</summary>
+/// <summary>
+/// <c>model_info</c>: the labels (class names, in output order) and the model's type for demos. Open Model Zoo
+/// writes <c>labels</c> as a file name (one label per line, in its <c>data/dataset_classes</c> folder), kept in
+/// <see cref="LabelsFile"/>; a list of names is kept in <see cref="Labels"/>.
+/// </summary>
 public sealed record OpenModelZooModelInfo(IReadOnlyList<string> Labels, string? ModelType)
 {
     public static OpenModelZooModelInfo None { get; } = new([], null);
+
+    /// <summary>The labels file as written, when <c>labels</c> names one.</summary>
+    public Located<string>? LabelsFile { get; init; }
 }
