@@ -9,10 +9,10 @@ public enum PipelineStage
     /// <summary>The model's source is fetched and checked against its pin.</summary>
     Download,
 
-    /// <summary>The model is inspected and prepared (input shapes), and checked in ONNX Runtime.</summary>
+    /// <summary>The model is inspected and converted (prepare, quantize, FP16, ORT format), each step validated.</summary>
     Convert,
 
-    /// <summary>The model is quantized to the precision asked for (no INT8 precision is implemented yet).</summary>
+    /// <summary>The same steps as <see cref="Convert"/>: quantizing is one of them; INT8 precisions also leave their report.</summary>
     Quantize,
 
     /// <summary>The output files are named for the target: the whole compile.</summary>
