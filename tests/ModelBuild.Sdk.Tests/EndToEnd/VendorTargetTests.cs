@@ -66,6 +66,53 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
     }
 
     [Fact]
+    public void Package_nnarchive_embeds_the_NN_Archive_and_taking_the_metadata_away_embeds_the_blob_again()
+    {
+        using var tools = new StandInTools();
+        tools.AddOpenVino2022();
+        using var project = new ConsumerProject(sdk);
+        project.WriteBytes("models/tiny.onnx", TinyModel.Create());
+        project.WriteFile("models/tiny.yaml", TinyModel.Manifest("tiny.onnx") + "\nrvc2:\n  superblob: false\n");
+        project.WriteFile("Program.cs", """
+            using System.Formats.Tar;
+            using System.IO.Compression;
+            using Consumer;
+
+            Console.WriteLine($"resource={Models.Tiny.ResourceName}");
+            if (Models.Tiny.ResourceName.EndsWith(".tar.gz", StringComparison.Ordinal))
+            {
+                using var tar = new TarReader(new GZipStream(Models.Tiny.OpenStream(), CompressionMode.Decompress));
+                var names = new List<string>();
+                while (tar.GetNextEntry() is { } entry)
+                {
+                    names.Add(entry.Name);
+                }
+
+                Console.WriteLine("entries=" + string.Join(",", names));
+            }
+            """);
+        var properties = $"<ModelBuildVendorRoute>toolchain</ModelBuildVendorRoute><ModelBuildToolchainPaths>mo={tools.Paths["mo"]};compile_tool={tools.Paths["compile_tool"]}</ModelBuildToolchainPaths>";
+        project.WriteProject("""<ModelReference Include="models/tiny.yaml" ModelTarget="rvc2" Precision="FP16" Package="nnarchive" />""", properties);
+
+        var archived = project.Build();
+
+        archived.AssertSucceeded();
+        var run = project.Run();
+        Assert.True(run.Succeeded, run.Output);
+        Assert.Contains("resource=Consumer.Models.tiny.rvc2.tar.gz", run.Output, StringComparison.Ordinal);
+        Assert.Contains("entries=tiny.blob,buildinfo.json,config.json", run.Output, StringComparison.Ordinal);
+
+        project.WriteProject("""<ModelReference Include="models/tiny.yaml" ModelTarget="rvc2" Precision="FP16" />""", properties);
+        var plain = project.Build();
+
+        plain.AssertSucceeded();
+        Assert.Equal(["tiny"], plain.CompiledModels());
+        run = project.Run();
+        Assert.True(run.Succeeded, run.Output);
+        Assert.Contains("resource=Consumer.Models.tiny.blob", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OpenVINO_IR_copied_beside_the_app_is_two_files_the_accessor_opens_by_name()
     {
         using var tools = new StandInTools();
