@@ -78,6 +78,47 @@ public sealed class OpenModelZooManifestTests : IDisposable
     }
 
     [Fact]
+    public async Task The_model_optimizer_preprocessing_is_published_by_the_accessor()
+    {
+        File.WriteAllText(ModelYml, Yml(extra: """
+            model_optimizer_args:
+              - --input=x
+              - --mean_values=x[123.675,116.28,103.53]
+              - --scale_values=[58.395,57.12,57.375]
+              - --reverse_input_channels
+              - --input_model=$dl_dir/tiny.onnx
+            """));
+
+        var outcome = await CompileAsync();
+
+        Assert.Empty(outcome.Diagnostics);
+        var input = Assert.Single(Assert.IsType<CompiledModel>(outcome.Model).Inputs);
+        Assert.Equal([123.675, 116.28, 103.53], input.Mean!);
+        Assert.Equal([58.395, 57.12, 57.375], input.Scale!);
+
+        // --reverse_input_channels: the original model was trained on RGB (Open Model Zoo itself feeds BGR).
+        Assert.Equal("RGB", input.Encoding);
+    }
+
+    [Fact]
+    public async Task Without_reverse_input_channels_the_model_takes_BGR_and_an_unreadable_mean_is_MB2120()
+    {
+        File.WriteAllText(ModelYml, Yml(extra: """
+            model_optimizer_args:
+              - --mean_values=x[1;2;3]
+              - --input_model=$dl_dir/tiny.onnx
+            """));
+
+        var outcome = await CompileAsync();
+
+        var warning = Assert.Single(outcome.Diagnostics);
+        Assert.Equal(("MB2120", 15, 5), (warning.Code, warning.Location!.Line, warning.Location.Column));
+        var input = Assert.Single(Assert.IsType<CompiledModel>(outcome.Model).Inputs);
+        Assert.Null(input.Mean);
+        Assert.Equal("BGR", input.Encoding);
+    }
+
+    [Fact]
     public async Task Labels_named_by_file_are_read_from_open_model_zoo_data_folder_and_are_a_dependency()
     {
         // Open Model Zoo's layout: <root>/data/dataset_classes/<file>, the model under <root>/models/...

@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Manifest.OpenModelZoo;
 
-/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109, MB2113 and MB2116–MB2119. YAML and type problems use the manifest's codes.</summary>
+/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109, MB2113 and MB2116–MB2120. YAML and type problems use the manifest's codes.</summary>
 public static class OpenModelZooDiagnostics
 {
     /// <summary>The model's folder name is not a valid model name.</summary>
@@ -74,4 +74,9 @@ public static class OpenModelZooDiagnostics
     public static readonly DiagnosticDescriptor LabelsFileUnreadable = new(
         "MB2119", DiagnosticSeverity.Error,
         "The labels file '{0}' cannot be read: {1}");
+
+    /// <summary>A preprocessing argument of model_optimizer_args that cannot be read.</summary>
+    public static readonly DiagnosticDescriptor PreprocessingArgumentUnreadable = new(
+        "MB2120", DiagnosticSeverity.Warning,
+        "model_optimizer_args '{0}' cannot be read ({1}); the accessor does not publish it.");
 }

@@ -52,17 +52,24 @@ internal static partial class OpenModelZooManifest
         }
 
         var name = new Located<string>(model.Name, framework.Location);
+        var preprocessing = OpenModelZooPreprocessing.Read(model.ModelOptimizerArgs ?? [], diagnostics);
         var inputs = model.InputInfo
             .Select(i => new InputSpec(
                 new Located<string>(i.Name, i.Location),
                 i.Shape.Count > 0 ? new Located<IReadOnlyList<long>>(i.Shape, i.Location) : null,
                 i.Layout.Length > 0 ? new Located<string>(i.Layout, i.Location) : null,
-                null, null, null, null, null, null, i.Location))
+                null,
+                preprocessing.Mean.GetValueOrDefault(i.Name),
+                preprocessing.Scale.GetValueOrDefault(i.Name),
+                null,
+                null,
+                null,
+                i.Location))
             .ToList();
         var stage = new ManifestStage(
             name,
             inputModel,
-            InputDefaults.None,
+            preprocessing.Defaults,
             inputs,
             [],
             new Located<OnnxSimplifier>(OnnxSimplifier.Onnxsim, root.Location),
