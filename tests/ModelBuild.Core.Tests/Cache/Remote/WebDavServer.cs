@@ -72,10 +72,29 @@ internal sealed class WebDavServer : IDisposable
     public string StoreFolder => _folder.Combine("www", "cache");
 
     /// <summary>Every request so far as <c>METHOD /cache/... STATUS</c>.</summary>
+    /// <remarks>
+    /// nginx logs a request after it has sent the response, so the client may read the log before the line of
+    /// its last request is there: the log is read until it stays the same for 100 ms (at most 5 s).
+    /// </remarks>
     public IReadOnlyList<string> Requests()
     {
         var log = _folder.Combine("access.log");
-        return File.Exists(log) ? File.ReadAllLines(log) : [];
+        string[] Read() => File.Exists(log) ? File.ReadAllLines(log) : [];
+        var lines = Read();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(100);
+            var again = Read();
+            if (again.SequenceEqual(lines))
+            {
+                break;
+            }
+
+            lines = again;
+        }
+
+        return lines;
     }
 
     public void Dispose()
