@@ -266,15 +266,7 @@ public sealed class ContentStore
         try
         {
             var (actual, size) = await WriteAndHashAsync(content, temp, cancellationToken).ConfigureAwait(false);
-            var arrived = new StoredBlob(actual, size);
-            if ((expectedDigest is { } d && d != actual) || (expectedSize is { } s && s != size) || accept?.Invoke() == false)
-            {
-                File.Delete(temp);
-                return new PutAttempt(arrived, Matched: false);
-            }
-
-            Commit(temp, actual);
-            return new PutAttempt(arrived, Matched: true);
+            return CommitIfExpected(temp, new StoredBlob(actual, size), expectedDigest, expectedSize, accept?.Invoke() != false);
         }
         catch
         {
@@ -320,16 +312,7 @@ public sealed class ContentStore
                 return null;
             }
 
-            var actual = Sha256Digest.FromHash(hash.GetHashAndReset());
-            var arrived = new StoredBlob(actual, size);
-            if (actual != expectedDigest || (expectedSize is { } s && s != size))
-            {
-                File.Delete(temp);
-                return new PutAttempt(arrived, Matched: false);
-            }
-
-            Commit(temp, actual);
-            return new PutAttempt(arrived, Matched: true);
+            return CommitIfExpected(temp, new StoredBlob(Sha256Digest.FromHash(hash.GetHashAndReset()), size), expectedDigest, expectedSize);
         }
         catch
         {
@@ -356,13 +339,6 @@ public sealed class ContentStore
             throw new ArgumentException($"Only files under {temp} can be adopted, not {full}.", nameof(path));
         }
 
-        var arrived = new StoredBlob(digest, size);
-        if ((expectedDigest is { } d && d != digest) || (expectedSize is { } s && s != size))
-        {
-            TryDelete(full);
-            return new PutAttempt(arrived, Matched: false);
-        }
-
         try
         {
             using (var file = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.None))
@@ -376,8 +352,7 @@ public sealed class ContentStore
                 file.Flush(flushToDisk: true);
             }
 
-            Commit(full, digest);
-            return new PutAttempt(arrived, Matched: true);
+            return CommitIfExpected(full, new StoredBlob(digest, size), expectedDigest, expectedSize);
         }
         catch
         {
@@ -444,6 +419,22 @@ public sealed class ContentStore
     }
 
     /// <summary>Renames a verified temp file into place, keeping a valid blob that is already there.</summary>
+    /// <summary>
+    /// Renames the staged <paramref name="temp"/> into the store when what <paramref name="arrived"/> matches the
+    /// expected digest and size (and the caller <paramref name="accepted"/> it); deletes it otherwise.
+    /// </summary>
+    private PutAttempt CommitIfExpected(string temp, StoredBlob arrived, Sha256Digest? expectedDigest, long? expectedSize, bool accepted = true)
+    {
+        if ((expectedDigest is { } d && d != arrived.Digest) || (expectedSize is { } s && s != arrived.Size) || !accepted)
+        {
+            File.Delete(temp);
+            return new PutAttempt(arrived, Matched: false);
+        }
+
+        Commit(temp, arrived.Digest);
+        return new PutAttempt(arrived, Matched: true);
+    }
+
     private void Commit(string temp, Sha256Digest digest)
     {
         var path = _layout.BlobPath(digest);

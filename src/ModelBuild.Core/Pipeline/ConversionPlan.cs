@@ -269,41 +269,32 @@ internal static class ConversionPlanner
             Source(resolved, shape, layout, manifestPath));
     }
 
-    /// <summary>Images from a local calibration folder when the input is an image of a known size; random values otherwise.</summary>
+    /// <summary>
+    /// Images from a local calibration folder when the input is an image of a known size; else the folder's <c>.npy</c>
+    /// tensors, fed as they are (audio features, embeddings); random values otherwise.
+    /// </summary>
     private static SampleSource Source(ResolvedInput? resolved, ImmutableArray<long> shape, string? layout, string manifestPath)
     {
         var calibration = resolved?.Calibration.Value;
-        if (calibration is ImageCalibration images && layout is "NCHW" or "NHWC" && shape.Length == 4 && shape[0] == 1)
+        var folder = calibration is ImageCalibration spec ? Path.Combine(Path.GetDirectoryName(manifestPath)!, spec.Path.Value) : "";
+        if (calibration is ImageCalibration images && Directory.Exists(folder))
         {
-            var channels = shape[layout.IndexOf('C', StringComparison.Ordinal)];
-            var folder = Path.Combine(Path.GetDirectoryName(manifestPath)!, images.Path.Value);
-            if (channels is 1 or 3 && Directory.Exists(folder))
-            {
-                var files = Directory.EnumerateFiles(folder)
-                    .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp")
-                    .Order(StringComparer.Ordinal)
-                    .Take(images.MaxImages < 0 ? int.MaxValue : images.MaxImages)
-                    .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))
-                    .ToImmutableArray();
-                if (files.Length > 0)
-                {
-                    var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
-                    return new ImageSamples(files, encoding is "RGB" or "GRAY" ? encoding : "BGR", layout, ResizeMethodNames.All[(int)images.ResizeMethod]);
-                }
-            }
-        }
-
-        // Tensors the app feeds as they are (audio features, embeddings): validation feeds the same.
-        if (calibration is ImageCalibration tensorFolder && Directory.Exists(Path.Combine(Path.GetDirectoryName(manifestPath)!, tensorFolder.Path.Value)))
-        {
-            var files = Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(manifestPath)!, tensorFolder.Path.Value), "*.npy")
+            ImmutableArray<ImageFile> Files(params string[] extensions) => [.. Directory.EnumerateFiles(folder)
+                .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
                 .Order(StringComparer.Ordinal)
-                .Take(tensorFolder.MaxImages < 0 ? int.MaxValue : tensorFolder.MaxImages)
-                .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))
-                .ToImmutableArray();
-            if (files.Length > 0)
+                .Take(images.MaxImages < 0 ? int.MaxValue : images.MaxImages)
+                .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))];
+
+            var channels = layout is "NCHW" or "NHWC" && shape.Length == 4 && shape[0] == 1 ? shape[layout.IndexOf('C', StringComparison.Ordinal)] : 0;
+            if (channels is 1 or 3 && Files(".png", ".jpg", ".jpeg", ".bmp") is { Length: > 0 } pictures)
             {
-                return new TensorFileSamples(files);
+                var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
+                return new ImageSamples(pictures, encoding is "RGB" or "GRAY" ? encoding : "BGR", layout!, ResizeMethodNames.All[(int)images.ResizeMethod]);
+            }
+
+            if (Files(".npy") is { Length: > 0 } tensors)
+            {
+                return new TensorFileSamples(tensors);
             }
         }
 

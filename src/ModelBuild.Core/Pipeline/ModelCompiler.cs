@@ -32,6 +32,7 @@ public sealed class ModelCompiler
     private const string ReportOutput = ActionOutputs.Report;
     private const string QuantizationReportJson = "quantization-report.json";
     private const string QuantizationReportHtml = "quantization-report.html";
+    private const string QuantizedNodesMetadata = "quantized_nodes";
     private readonly ModelBuildCache _cache;
     private readonly SourceFetcher _fetcher;
     private readonly EngineIdentity _engine;
@@ -154,12 +155,7 @@ public sealed class ModelCompiler
             return null;
         }
 
-        run.Dependencies.AddRange(plan.Feeds.Select(f => f.Source switch
-        {
-            ImageSamples images => images.Files,
-            TensorFileSamples tensors => tensors.Files,
-            _ => [],
-        }).SelectMany(files => files).Select(f => f.Path));
+        run.Dependencies.AddRange(SampleFiles(plan).Select(f => f.Path));
         var steps = new List<StepOutcome>();
         var current = await PrepareAsync(run, model, plan, cancellationToken).ConfigureAwait(false);
         steps.Add(current);
@@ -175,7 +171,7 @@ public sealed class ModelCompiler
             // DequantizeLinear -> op -> QuantizeLinear form, which ONNX Runtime runs with integer kernels.
             if (plan.Quantization is not null)
             {
-                float16 = float16 with { NodeBlockList = [.. float16.NodeBlockList, .. await QuantizedNodesAsync(current, model, cancellationToken).ConfigureAwait(false)] };
+                float16 = float16 with { NodeBlockList = [.. float16.NodeBlockList, .. current.Metadata[QuantizedNodesMetadata].Split('\n', StringSplitOptions.RemoveEmptyEntries)] };
             }
 
             current = await Float16Async(run, model, current, plan, float16, cancellationToken).ConfigureAwait(false);
@@ -331,7 +327,8 @@ public sealed class ModelCompiler
     {
         run.Diagnostics.AddRange(quantization.Warnings());
         var calibration = quantization.CalibrationInputs(prepared.Signature);
-        var options = quantization.Describe(calibration);
+        var hashed = SampleFiles(plan).DistinctBy(f => f.Path).ToDictionary(f => Path.GetFullPath(f.Path), f => f.Sha256, StringComparer.Ordinal);
+        var options = quantization.Describe(calibration, hashed);
         var key = _keys.Convert("quantize", model.Stored, prepared.Model, options, plan);
         var step = await RunStepAsync(run, "quantize", key, model, plan, () =>
         {
@@ -348,8 +345,13 @@ public sealed class ModelCompiler
             _log(QuantizationSummary(run.Request.Name, result.Report));
             var original = _store.Read(model.Stored, model.DisplayName, model.At);
             var pass = new PassRecord("quantize_qdq", quantization.Options.ToJson(), input.Graph.Node.Count, result.Model.Graph.Node.Count);
+
+            // The quantized nodes still in the model (a Relu folded into its Conv is not): FP16-INT8's FP16 step keeps them float32.
+            var present = result.Model.Graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+            var quantizedNodes = string.Join('\n', result.Report.QuantizedNodes.Where(present.Contains).Order(StringComparer.Ordinal));
             return Task.FromResult(new StepResult(result.Model, OnnxModelSignature.FromModel(result.Model), [pass], diagnostics, original)
             {
+                Metadata = new Dictionary<string, string> { [QuantizedNodesMetadata] = quantizedNodes },
                 Attachments =
                 [
                     new(QuantizationReportJson, Encoding.UTF8.GetBytes(QuantizationReportWriter.ToJson(result.Report))),
@@ -361,14 +363,13 @@ public sealed class ModelCompiler
         return step;
     }
 
-    /// <summary>The nodes the quantize step quantized (from its report) that are still in its model: a Relu folded into its Conv is not.</summary>
-    private async Task<IReadOnlyList<string>> QuantizedNodesAsync(StepOutcome quantized, ModelSource model, CancellationToken cancellationToken)
+    /// <summary>The calibration files validation reads, each hashed once when the plan was made.</summary>
+    private static IEnumerable<ImageFile> SampleFiles(ConversionPlan plan) => plan.Feeds.SelectMany(f => f.Source switch
     {
-        var report = quantized.Attachments.Single(a => a.FileName == QuantizationReportJson);
-        var json = JsonNode.Parse(await _actions.ReadBlobAsync(report.Blob, cancellationToken).ConfigureAwait(false))!;
-        var present = _store.Read(quantized.Model, model.DisplayName, model.At).Graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        return [.. json["quantized_nodes"]!.AsArray().Select(n => (string)n!).Where(present.Contains).Order(StringComparer.Ordinal)];
-    }
+        ImageSamples images => images.Files,
+        TensorFileSamples tensors => tensors.Files,
+        _ => [],
+    });
 
     private static string QuantizationSummary(string name, QuantizationReport report)
     {
@@ -487,7 +488,8 @@ public sealed class ModelCompiler
                 new(ReportOutput, await _cache.Content.PutAsync(report.ToBytes(), cancellationToken).ConfigureAwait(false)),
                 .. await Task.WhenAll(result.Attachments.Select(async a =>
                     KeyValuePair.Create(ActionOutputs.AttachmentPrefix + a.FileName, await _cache.Content.PutAsync(a.Content, cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false),
-            ]);
+            ],
+            result.Metadata);
         }, run.Tally, cancellationToken).ConfigureAwait(false);
         return await StepFromRecordAsync(step, key, record, cancellationToken).ConfigureAwait(false);
     }
@@ -504,6 +506,7 @@ public sealed class ModelCompiler
                     .Where(o => o.Key.StartsWith(ActionOutputs.AttachmentPrefix, StringComparison.Ordinal))
                     .Select(o => new CompiledFile(o.Key[ActionOutputs.AttachmentPrefix.Length..], o.Value)),
             ],
+            Metadata = record.Metadata,
         };
     }
 

@@ -56,9 +56,12 @@ public sealed record QuantizationPlan(
     /// The quantize action's options: the quantizer's settings and, per input, how it is fed and every file it
     /// reads with its digest, so a changed, added or removed calibration image gives a new key.
     /// </summary>
+    /// <param name="inputs">The calibration inputs (<see cref="CalibrationInputs"/>).</param>
+    /// <param name="knownDigests">SHA-256 (hex) of files already hashed in this compile (validation reads the same folders), by full path.</param>
     /// <exception cref="DiagnosticException">A calibration folder is missing, empty, or does not match its input (MB81xx).</exception>
-    public JsonObject Describe(IReadOnlyList<CalibrationInput> inputs)
+    public JsonObject Describe(IReadOnlyList<CalibrationInput> inputs, IReadOnlyDictionary<string, string> knownDigests)
     {
+        ArgumentNullException.ThrowIfNull(knownDigests);
         var dataset = CalibrationDataset.Open(inputs);
         var calibration = new JsonArray();
         foreach (var input in inputs)
@@ -81,7 +84,7 @@ public sealed record QuantizationPlan(
                 ["files"] = new JsonArray([.. files.Select(f => (JsonNode)new JsonObject
                 {
                     ["name"] = Path.GetFileName(f),
-                    ["sha256"] = Sha256Digest.ComputeFile(f).Hex,
+                    ["sha256"] = knownDigests.TryGetValue(Path.GetFullPath(f), out var known) ? known : Sha256Digest.ComputeFile(f).Hex,
                 })]),
             });
         }

@@ -16,6 +16,9 @@ internal sealed record StepOutcome(string Step, ActionKey Key, StoredModel Model
 
     /// <summary>Files the step leaves beside the outputs (the quantization report), from its action record.</summary>
     public IReadOnlyList<CompiledFile> Attachments { get; init; } = [];
+
+    /// <summary>What the step recorded about its result for later steps (its action record's metadata).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -25,6 +28,9 @@ internal sealed record StepOutcome(string Step, ActionKey Key, StoredModel Model
 internal sealed record StepResult(ModelProto Converted, OnnxModelSignature Signature, List<PassRecord> Passes, List<Diagnostic> Warnings, ModelProto Original)
 {
     public IReadOnlyList<StepAttachment> Attachments { get; init; } = [];
+
+    /// <summary>Facts about the result later steps key on, kept in the action record's metadata.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A file a step leaves beside the outputs, by name.</summary>
