@@ -105,7 +105,7 @@ internal sealed class ModelDownloader(
                 .Where(f => f.Name.Value.Split('/') is not [var p, _] || !OpenModelZooModel.KnownPrecisions.Contains(p) || precisions.Contains(p))
                 .Select(f => new ModelFile(
                     f.Name.Value,
-                    SourceReference.Parse(f.Source switch { OpenModelZooHttpSource h => h.Url, OpenModelZooGoogleDriveSource g => g.Url, _ => "" }, Path.GetDirectoryName(omz.FilePath)!, f.Source.Location),
+                    SourceReference.Parse(f.Source.SourceText, Path.GetDirectoryName(omz.FilePath)!, f.Source.Location),
                     new ContentPin([ContentDigest.TryParseHex(DigestAlgorithm.Sha384, f.Sha384, out var d) ? d : throw new InvalidOperationException("validated")], f.Size),
                     f.Name.Location))];
         }

@@ -27,7 +27,7 @@ internal static class OpenModelZooInput
         var files = new List<KeyValuePair<string, Sha256Digest>>();
         foreach (var file in model.Files)
         {
-            var source = SourceReference.Parse(file.Source.DownloadUrl, Path.GetDirectoryName(model.FilePath)!, file.Source.Location);
+            var source = SourceReference.Parse(file.Source.SourceText, Path.GetDirectoryName(model.FilePath)!, file.Source.Location);
             ContentDigest.TryParseHex(DigestAlgorithm.Sha384, file.Sha384, out var sha384);
             var fetched = await fetcher.FetchAsync(source, new ContentPin([sha384!], file.Size), file.Location, progress: null, cancellationToken).ConfigureAwait(false);
             warnings.AddRange(fetched.Warnings);

@@ -27,14 +27,15 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
             .WithOptions(new JsonObject { ["path"] = source.PathInPackage })
             .Build();
 
-        var file = cache.Actions.TryGet(extractKey)?.Outputs.GetValueOrDefault(FileOutput)
-            ?? await ExtractAsync(source, tarball, extractKey, request, cancellationToken).ConfigureAwait(false);
-        if ((request.ExpectedDigest is { } digest && digest != file.Digest) || (request.ExpectedSize is { } size && size != file.Size))
+        if (cache.Actions.TryGet(extractKey)?.Outputs.GetValueOrDefault(FileOutput) is { } file)
         {
-            throw request.Mismatch(source, file);
+            // Extracted by an earlier fetch: the fetcher checks any sha384/sha512 pin against the stored blob.
+            return (request.ExpectedDigest is { } digest && digest != file.Digest) || (request.ExpectedSize is { } size && size != file.Size)
+                ? throw request.Mismatch(source, file)
+                : new FetchedContent(file.Digest, file.Size, null);
         }
 
-        return new FetchedContent(file.Digest, file.Size, null);
+        return await ExtractAsync(source, tarball, extractKey, request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The package's tarball in the content store, packing it with npm only if it is not there yet.</summary>
@@ -90,7 +91,7 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
             .Build();
 
     /// <summary>Streams the requested file out of the tarball into the content store and records it.</summary>
-    private async Task<StoredBlob> ExtractAsync(NpmSource source, StoredBlob tarball, ActionKey extractKey, FetchRequest request, CancellationToken cancellationToken)
+    private async Task<FetchedContent> ExtractAsync(NpmSource source, StoredBlob tarball, ActionKey extractKey, FetchRequest request, CancellationToken cancellationToken)
     {
         var archive = cache.Content.TryOpen(tarball.Digest)
             ?? throw new DiagnosticException(SourceDiagnostics.NpmTarballUnreadable.Create(request.At, source.PackageSpec, "it vanished from the cache while in use; build again"));
@@ -129,14 +130,10 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
                                 throw new DiagnosticException(SourceDiagnostics.NpmPathNotRegularFile.Create(request.At, path, source.PackageSpec, entry.EntryType));
                             }
 
-                            var attempt = await cache.Content.TryPutAsync(entry.DataStream ?? Stream.Null, request.ExpectedDigest, request.ExpectedSize, cancellationToken).ConfigureAwait(false);
-                            if (!attempt.Matched)
-                            {
-                                throw request.Mismatch(source, attempt.Actual);
-                            }
-
-                            cache.Actions.Put(extractKey, new ActionRecord("npm-extract", [new(FileOutput, attempt.Actual)], [new("path", path)]));
-                            return attempt.Actual;
+                            // Every pinned digest (sha384 and sha512 too) is checked in the pass that stores the file.
+                            var stored = await PinnedPut.StoreAsync(cache.Content, entry.DataStream ?? Stream.Null, source, request, localPath: null, cancellationToken).ConfigureAwait(false);
+                            cache.Actions.Put(extractKey, new ActionRecord("npm-extract", [new(FileOutput, stored.Blob)], [new("path", path)]));
+                            return stored;
                         }
                     }
                 }

@@ -15,7 +15,11 @@ namespace ModelBuild.Core.Sources;
 /// <param name="Display">The source as messages show it (no secrets).</param>
 /// <param name="Identity">Names the partial file across runs; hashed, so it may hold a secret-free URL.</param>
 /// <param name="AllowInsecureHttp">Plain http is allowed beyond loopback (the source's <c>allow_insecure</c>).</param>
-internal sealed record HttpDownloadRequest(Uri Uri, AuthenticationHeaderValue? Authorization, string Display, string Identity, bool AllowInsecureHttp = false);
+internal sealed record HttpDownloadRequest(Uri Uri, AuthenticationHeaderValue? Authorization, string Display, string Identity, bool AllowInsecureHttp = false)
+{
+    /// <summary>The page the server may show instead of the file, and how to confirm it (Google Drive's); null for none.</summary>
+    public IDownloadInterstitial? Interstitial { get; init; }
+}
 
 /// <summary>A finished download: the file with every byte, its size and the digests computed while it streamed.</summary>
 internal sealed record CompletedDownload(PartialDownload Partial, long Size, IReadOnlyList<ContentDigest> Digests, long Transferred, TimeSpan Elapsed);
@@ -86,6 +90,11 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
 
                     return new CompletedDownload(partial, state.Received, digests, state.Transferred, stopwatch.Elapsed);
 
+                case OutcomeKind.FollowNow:
+                    // The interstitial page was confirmed: not a failed attempt.
+                    attempt--;
+                    continue;
+
                 case OutcomeKind.RestartNow:
                     await state.RestartAsync().ConfigureAwait(false);
                     lastFailure = outcome.Reason;
@@ -150,6 +159,11 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 return AttemptOutcome.RetryAfter($"HTTP {(int)status} {response.ReasonPhrase}", wait, error);
             }
 
+            if (request.Interstitial is { } interstitial && response.Content.Headers.ContentType?.MediaType == "text/html")
+            {
+                return await ConfirmAsync(interstitial, response, request, state, at, idle.Token).ConfigureAwait(false);
+            }
+
             var contentRange = response.Content.Headers.ContentRange;
             if (status == HttpStatusCode.PartialContent)
             {
@@ -198,6 +212,42 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         catch (Exception e) when (e is HttpRequestException or HttpIOException or IOException)
         {
             return AttemptOutcome.RetryAfter(Describe(e), wait: null, error: null);
+        }
+    }
+
+    /// <summary>Reads the interstitial page and follows its confirmation, once; a page without one is the final error.</summary>
+    private static async Task<AttemptOutcome> ConfirmAsync(
+        IDownloadInterstitial interstitial, HttpResponseMessage response, HttpDownloadRequest request, TransferState state, SourceLocation? at, CancellationToken cancellationToken)
+    {
+        var page = await ReadPageAsync(response, cancellationToken).ConfigureAwait(false);
+        var pageUri = response.RequestMessage?.RequestUri ?? request.Uri;
+        var setCookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [];
+        if (state.Confirmation is null && interstitial.Confirm(pageUri, setCookies, page) is { } confirmation)
+        {
+            CheckHop(request, pageUri, confirmation.Next, at);
+            state.Confirmation = confirmation;
+            return AttemptOutcome.Follow;
+        }
+
+        throw new DiagnosticException(SourceDiagnostics.InterstitialPage.Create(at, request.Display, interstitial.Explain(page)));
+    }
+
+    /// <summary>The first MiB of a page as text: enough for any confirmation page, bounded for anything else.</summary>
+    private static async Task<string> ReadPageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        const int Limit = 1 << 20;
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (body.ConfigureAwait(false))
+        {
+            var buffer = new byte[Limit];
+            var filled = 0;
+            int read;
+            while (filled < Limit && (read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                filled += read;
+            }
+
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, filled);
         }
     }
 
@@ -258,13 +308,19 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     /// <summary>Sends the GET, following redirects by hand so each hop can be checked.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpDownloadRequest request, TransferState state, SourceLocation? at, CancellationToken cancellationToken)
     {
-        var uri = request.Uri;
+        var uri = state.Confirmation?.Next ?? request.Uri;
         var authorization = request.Authorization;
+        var cookie = state.Confirmation?.Cookie;
         for (var redirects = 0; ; redirects++)
         {
             using var message = new HttpRequestMessage(HttpMethod.Get, uri);
             message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
             message.Headers.Authorization = authorization;
+            if (cookie is not null)
+            {
+                message.Headers.Add("Cookie", cookie);
+            }
+
             if (state.Received > 0)
             {
                 message.Headers.Range = new RangeHeaderValue(state.Received, null);
@@ -291,28 +347,34 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 throw new DiagnosticException(SourceDiagnostics.TooManyRedirects.Create(at, request.Display, options.MaxRedirects));
             }
 
-            if (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp)
-            {
-                throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "only http and https are followed"));
-            }
-
-            if (uri.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
-            {
-                throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "a redirect from https to plain http is never followed"));
-            }
-
-            if (next.Scheme == Uri.UriSchemeHttp && !next.IsLoopback && !request.AllowInsecureHttp)
-            {
-                throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "plain http is only allowed to this machine"));
-            }
-
+            CheckHop(request, uri, next, at);
             if (!string.Equals(next.GetLeftPart(UriPartial.Authority), uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
             {
                 // Credentials belong to the origin they were given for, never to where it redirects.
                 authorization = null;
+                cookie = null;
             }
 
             uri = next;
+        }
+    }
+
+    /// <summary>Refuses a hop (a redirect, an interstitial's confirmation) from <paramref name="from"/> to <paramref name="next"/> that would leave http(s) or lose TLS.</summary>
+    private static void CheckHop(HttpDownloadRequest request, Uri from, Uri next, SourceLocation? at)
+    {
+        if (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "only http and https are followed"));
+        }
+
+        if (from.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+        {
+            throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "a redirect from https to plain http is never followed"));
+        }
+
+        if (next.Scheme == Uri.UriSchemeHttp && !next.IsLoopback && !request.AllowInsecureHttp)
+        {
+            throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "plain http is only allowed to this machine"));
         }
     }
 
@@ -329,6 +391,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     private enum OutcomeKind
     {
         Complete,
+        FollowNow,
         RestartNow,
         Retry,
     }
@@ -336,6 +399,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     private sealed record AttemptOutcome(OutcomeKind Kind, string? Reason, TimeSpan? Wait, DiagnosticException? FinalError)
     {
         public static AttemptOutcome Complete { get; } = new(OutcomeKind.Complete, null, null, null);
+
+        public static AttemptOutcome Follow { get; } = new(OutcomeKind.FollowNow, null, null, null);
 
         public static AttemptOutcome Restart(string reason) => new(OutcomeKind.RestartNow, reason, null, null);
 
@@ -353,6 +418,9 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         private int _pending;
 
         public PartialDownload Partial { get; } = partial;
+
+        /// <summary>Where the download continues after an interstitial page was confirmed; null before.</summary>
+        public InterstitialConfirmation? Confirmation { get; set; }
 
         public long Received { get; private set; }
 

@@ -8,12 +8,12 @@ public static class SourceDiagnostics
     /// <summary>The source text is empty.</summary>
     public static readonly DiagnosticDescriptor EmptySource = new(
         "MB2001", DiagnosticSeverity.Error,
-        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL, npm:<package>@<version>/<path>, nuget:<id>/<version>/<path>, hf:<repo>@<revision>/<path> or s3://<bucket>/<key>.");
+        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL, npm:<package>@<version>/<path>, nuget:<id>/<version>/<path>, hf:<repo>@<revision>/<path>, s3://<bucket>/<key> or gdrive:<file id>.");
 
     /// <summary>The source names a scheme ModelBuild does not fetch from.</summary>
     public static readonly DiagnosticDescriptor UnsupportedScheme = new(
         "MB2002", DiagnosticSeverity.Error,
-        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only), npm:, nuget:, hf: or s3:.");
+        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only), npm:, nuget:, hf:, s3: or gdrive:.");
 
     /// <summary>Plain http to another machine.</summary>
     public static readonly DiagnosticDescriptor PlainHttpNotAllowed = new(
@@ -154,6 +154,21 @@ public static class SourceDiagnostics
     public static readonly DiagnosticDescriptor HuggingFaceAccessDenied = new(
         "MB2042", DiagnosticSeverity.Error,
         "The Hugging Face hub refused {0}: {1}. Gated and private repositories need HF_TOKEN set to a token with access.");
+
+    /// <summary>A gdrive: source that does not have the expected form.</summary>
+    public static readonly DiagnosticDescriptor InvalidGoogleDriveSource = new(
+        "MB2043", DiagnosticSeverity.Error,
+        "Invalid gdrive source '{0}': expected gdrive:<file id>, the id of a sharing link drive.google.com/file/d/<file id>/view (letters, digits, '-' and '_').");
+
+    /// <summary>The Google Drive endpoint override is not usable.</summary>
+    public static readonly DiagnosticDescriptor InvalidGoogleDriveEndpoint = new(
+        "MB2044", DiagnosticSeverity.Error,
+        "{0} '{1}' is not an https URL (plain http is only allowed to this machine).");
+
+    /// <summary>The server answered with a page that is not the file and offered no way to it.</summary>
+    public static readonly DiagnosticDescriptor InterstitialPage = new(
+        "MB2047", DiagnosticSeverity.Error,
+        "Cannot download {0}: {1}. Nothing was stored in the cache.");
 
     /// <summary>An s3: source that does not have the expected form.</summary>
     public static readonly DiagnosticDescriptor InvalidS3Source = new(

@@ -53,6 +53,7 @@ public sealed class SourceFetcher : IDisposable
             new NuGetResolver(cache, options),
             new HuggingFaceResolver(_downloads, options.Environment),
             new S3Resolver(_downloads, options.Environment),
+            new GoogleDriveResolver(_downloads, options.Environment),
         ];
         _resolvers = resolvers.ToDictionary(r => r.SourceType);
     }

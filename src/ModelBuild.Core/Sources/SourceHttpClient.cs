@@ -6,7 +6,9 @@ namespace ModelBuild.Core.Sources;
 /// Builds the <see cref="HttpClient"/> the HTTP engine needs: redirects off (the engine follows
 /// them itself, checking each hop), no automatic decompression (bytes are hashed as sent), the
 /// connect timeout of the options, the proxy from the environment, and no overall timeout (the
-/// engine's read-idle timeout decides when a transfer is dead, so big files can take their time).
+/// engine's read-idle timeout decides when a transfer is dead, so big files can take their time),
+/// and no cookie jar (a cookie one source sets must never reach another; the engine sends the one
+/// cookie an interstitial page asks for itself).
 /// </summary>
 public static class SourceHttpClient
 {
@@ -21,6 +23,7 @@ public static class SourceHttpClient
             ConnectTimeout = options.ConnectTimeout,
             Proxy = proxy ?? EnvironmentProxy.FromEnvironment(),
             UseProxy = true,
+            UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
     }

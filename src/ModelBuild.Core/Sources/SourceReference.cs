@@ -7,7 +7,7 @@ namespace ModelBuild.Core.Sources;
 /// Where a model's bytes come from, parsed from a manifest's <c>input_model</c>. A closed
 /// hierarchy: one sealed record per kind of source (<see cref="LocalFileSource"/>,
 /// <see cref="HttpSource"/>, <see cref="NpmSource"/>, <see cref="NuGetSource"/>,
-/// <see cref="HuggingFaceSource"/>, <see cref="S3Source"/>), each fetched by its own resolver. A new
+/// <see cref="HuggingFaceSource"/>, <see cref="S3Source"/>, <see cref="GoogleDriveSource"/>), each fetched by its own resolver. A new
 /// kind is a new record, a row in the scheme table below and a resolver class.
 /// </summary>
 public abstract partial record SourceReference
@@ -22,6 +22,7 @@ public abstract partial record SourceReference
         ["nuget"] = NuGetSource.ParseScheme,
         ["hf"] = HuggingFaceSource.ParseScheme,
         ["s3"] = S3Source.ParseScheme,
+        ["gdrive"] = GoogleDriveSource.ParseScheme,
     };
 
     // Named in the error so users know these are planned rather than mistyped.
@@ -49,7 +50,7 @@ public abstract partial record SourceReference
     /// Parses a manifest's <c>input_model</c>: a path (relative to <paramref name="manifestDirectory"/>
     /// or absolute), <c>file:</c>, <c>https:</c>, <c>http:</c> to this machine,
     /// <c>npm:&lt;package&gt;@&lt;version&gt;/&lt;path&gt;</c>, <c>nuget:&lt;id&gt;/&lt;version&gt;/&lt;path&gt;</c>,
-    /// <c>hf:&lt;repo&gt;@&lt;revision&gt;/&lt;path&gt;</c> or <c>s3://&lt;bucket&gt;/&lt;key&gt;</c>.
+    /// <c>hf:&lt;repo&gt;@&lt;revision&gt;/&lt;path&gt;</c>, <c>s3://&lt;bucket&gt;/&lt;key&gt;</c> or <c>gdrive:&lt;file id&gt;</c>.
     /// </summary>
     /// <param name="text">The raw value.</param>
     /// <param name="manifestDirectory">The folder relative paths are resolved against.</param>

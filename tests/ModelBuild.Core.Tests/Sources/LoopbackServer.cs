@@ -30,6 +30,9 @@ internal sealed record LoopbackReply
     /// <summary>A plain status with an empty body (and <see cref="Headers"/>), instead of the file.</summary>
     public int? Status { get; init; }
 
+    /// <summary>A 200 answer with this body (and <see cref="Headers"/>) instead of the file: a web page where a file was expected.</summary>
+    public byte[]? Page { get; init; }
+
     /// <summary>Serve the whole file with 200 even when a range is asked for.</summary>
     public bool IgnoreRange { get; init; }
 
@@ -244,6 +247,13 @@ internal sealed class LoopbackServer : IDisposable
         if (reply.StallBeforeHeaders)
         {
             await _stallRelease.Task.WaitAsync(_stopping.Token);
+            return;
+        }
+
+        if (reply.Page is { } page)
+        {
+            await WriteHeadAsync(stream, 200, "OK", page.Length, reply.Headers);
+            await stream.WriteAsync(page, _stopping.Token);
             return;
         }
 

@@ -128,6 +128,24 @@ public sealed class NpmTarballTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sha384_pin_is_checked_before_the_file_is_stored()
+    {
+        await SeedTarballAsync();
+        var wrong = ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData(_classifier));
+        var right = ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData(_detector));
+
+        var error = await Assert.ThrowsAsync<DiagnosticException>(() => _fetcher.FetchAsync(Source("models/detector.onnx"), new ContentPin([wrong], null), At));
+
+        Assert.Equal("MB2012", error.Diagnostic.Code);
+        Assert.Contains(right.Hex, error.Diagnostic.Message, StringComparison.Ordinal);
+        Assert.False(_cache.Content.Contains(Sha256Digest.Compute(_detector)));
+        Assert.Empty(_root.FilesUnder(Path.Combine("cache", "tmp")));
+
+        var fetched = await _fetcher.FetchAsync(Source("models/detector.onnx"), new ContentPin([right], null), At);
+        Assert.Equal(Sha256Digest.Compute(_detector), fetched.Digest);
+    }
+
+    [Fact]
     public async Task A_second_fetch_with_another_pin_uses_the_recorded_extraction()
     {
         await SeedTarballAsync();

@@ -111,7 +111,7 @@ internal static partial class OpenModelZooManifest
                 return null;
             }
 
-            var url = file.Source.DownloadUrl;
+            var url = file.Source.SourceText;
             var scheme = url[..Math.Max(0, url.IndexOf(':', StringComparison.Ordinal))].ToLowerInvariant();
             return new InputModelSpec(new Located<string>(url, file.Source.Location), ModelSourceKind.Uri, scheme, ModelFileFormat.Onnx, null, new Located<long>(file.Size, file.Location))
             {

@@ -36,11 +36,11 @@ public sealed record OpenModelZooFile(Located<string> Name, long Size, string Sh
 /// <summary>Where a file comes from: <c>source: URL</c>, <c>{$type: http, url}</c> or <c>{$type: google_drive, id}</c>.</summary>
 public abstract record OpenModelZooFileSource(SourceLocation Location)
 {
-    /// <summary>The URL the file is downloaded from.</summary>
-    public string DownloadUrl => this switch
+    /// <summary>The source ModelBuild fetches the file from: the URL, or <c>gdrive:&lt;id&gt;</c>.</summary>
+    public string SourceText => this switch
     {
         OpenModelZooHttpSource http => http.Url,
-        OpenModelZooGoogleDriveSource drive => drive.Url,
+        OpenModelZooGoogleDriveSource drive => "gdrive:" + drive.Id,
         _ => throw new InvalidOperationException($"Unknown file source {GetType().Name}."),
     };
 }

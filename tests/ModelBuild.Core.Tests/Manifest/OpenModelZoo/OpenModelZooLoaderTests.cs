@@ -78,6 +78,7 @@ public sealed class OpenModelZooLoaderTests
         Assert.Equal(Sha384, model.Files[1].Sha384);
         Assert.Equal("https://models.example/tiny.onnx", Assert.IsType<OpenModelZooHttpSource>(model.Files[0].Source).Url);
         Assert.Equal("https://docs.google.com/uc?export=download&id=1KmM2vw", Assert.IsType<OpenModelZooGoogleDriveSource>(model.Files[1].Source).Url);
+        Assert.Equal("gdrive:1KmM2vw", model.Files[1].Source.SourceText);
         Assert.Equal("zip", Assert.IsType<OpenModelZooUnpackArchive>(model.Postprocessing[0]).Format);
         Assert.Equal(2, Assert.IsType<OpenModelZooRegexReplace>(model.Postprocessing[1]).Count);
         Assert.Equal(("image", "NCHW"), (model.InputInfo[0].Name, model.InputInfo[0].Layout));
