@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Sources;
@@ -37,6 +38,9 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     private const int BufferSize = 1 << 18;
     private const long ProgressStep = 1 << 20;
 
+    // How much is written before the kernel is asked to start putting it on disk.
+    private const long WritebackStep = 8 << 20;
+
     private readonly RetryPolicy _retry = new(options);
 
     [GeneratedRegex(@"^bytes (?<first>\d+)-(?<last>\d+)/(?<total>\d+|\*)$")]
@@ -63,6 +67,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         var checkable = Checkable(pin, algorithms);
 
         var state = new TransferState(partial, algorithms);
+        await using var disposeState = state.ConfigureAwait(false);
         await state.HashExistingAsync(cancellationToken).ConfigureAwait(false);
         if (state.Received > 0)
         {
@@ -258,6 +263,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         await using (file.ConfigureAwait(false))
         {
             var nextReport = state.Received + ProgressStep;
+            var writtenBack = file.Position;
             while (true)
             {
                 // Each chunk goes to the hashing worker, which returns it to the pool: hashing overlaps the next read.
@@ -279,6 +285,11 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
 
                         // A plain write: the page cache takes it at once, without a hop to another thread.
                         file.Write(buffer, 0, read);
+                        if (file.Position - writtenBack >= WritebackStep)
+                        {
+                            Writeback.Start(file.SafeFileHandle, writtenBack, file.Position - writtenBack);
+                            writtenBack = file.Position;
+                        }
                     }
                 }
                 catch
@@ -407,15 +418,19 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         public static AttemptOutcome RetryAfter(string reason, TimeSpan? wait, DiagnosticException? error) => new(OutcomeKind.Retry, reason, wait, error);
     }
 
-    /// <summary>The bytes received for one file across attempts, and their running digests.</summary>
-    private sealed class TransferState(PartialDownload partial, DigestAlgorithm[] algorithms)
+    /// <summary>
+    /// The bytes received for one file across attempts, and their running digests: each digest on a
+    /// worker of its own (SHA-384 and SHA-256 of one chunk at the same time, on different cores), all
+    /// overlapping the next read.
+    /// </summary>
+    private sealed class TransferState(PartialDownload partial, DigestAlgorithm[] algorithms) : IAsyncDisposable
     {
-        // Chunks waiting to be hashed before a read waits for the worker (memory stays at a few MiB).
+        // Chunks read but not yet hashed by every worker; a read waits beyond this (memory stays at a few MiB).
         private const int MaxPendingChunks = 16;
 
+        private readonly SemaphoreSlim _pendingSlots = new(MaxPendingChunks);
         private IncrementalHash[] _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];
-        private Task _hashing = Task.CompletedTask;
-        private int _pending;
+        private readonly Task[] _workers = [.. algorithms.Select(_ => Task.CompletedTask)];
 
         public PartialDownload Partial { get; } = partial;
 
@@ -462,37 +477,50 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         /// </summary>
         public async ValueTask AppendAsync(byte[] buffer, int count)
         {
+            await _pendingSlots.WaitAsync().ConfigureAwait(false);
             Received += count;
             Transferred += count;
             var hashes = _hashes;
-            Interlocked.Increment(ref _pending);
-            _hashing = _hashing.ContinueWith(
-                _ =>
-                {
-                    try
+            var users = hashes.Length;
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                var hash = hashes[i];
+                _workers[i] = _workers[i].ContinueWith(
+                    _ =>
                     {
-                        foreach (var hash in hashes)
+                        try
                         {
                             hash.AppendData(buffer, 0, count);
                         }
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        Interlocked.Decrement(ref _pending);
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Default);
-            if (Volatile.Read(ref _pending) > MaxPendingChunks)
-            {
-                await _hashing.ConfigureAwait(false);
+                        finally
+                        {
+                            if (Interlocked.Decrement(ref users) == 0)
+                            {
+                                ArrayPool<byte>.Shared.Return(buffer);
+                                _pendingSlots.Release();
+                            }
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
             }
         }
 
         /// <summary>Waits until every appended chunk is hashed.</summary>
-        public Task DrainAsync() => _hashing;
+        public Task DrainAsync() => Task.WhenAll(_workers);
+
+        /// <summary>Lets the workers finish (a failed attempt may leave chunks queued), then frees the hashes.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await Task.WhenAll(_workers).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            foreach (var hash in _hashes)
+            {
+                hash.Dispose();
+            }
+
+            _pendingSlots.Dispose();
+        }
 
         /// <summary>Marks that the next bytes continue an earlier response.</summary>
         public void MarkResumed() => StartedFromPartial = true;
