@@ -23,6 +23,13 @@ if (args is ["quantize-classifier"])
     return;
 }
 
+// dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- calibration-throughput: MinMax's cost per sample against inference's.
+if (args is ["calibration-throughput"])
+{
+    ModelBuild.Benchmarks.CalibrationThroughput.Run();
+    return;
+}
+
 var config = DefaultConfig.Instance.WithArtifactsPath(ResultsFolder());
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 

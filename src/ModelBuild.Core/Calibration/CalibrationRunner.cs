@@ -61,19 +61,18 @@ public sealed class CalibrationRunner
             .Select(t => (Tensor: t, Shape: _types.Find(t)?.Shape))
             .Where(t => t.Shape is { } shape && shape.All(d => d >= 0))
             .ToDictionary(t => t.Tensor, t => t.Shape!.Aggregate(1L, (a, b) => a * b), StringComparer.Ordinal);
-        var (augmented, outputs) = StatisticsGraph.WithMinMax(_model, tensors, knownSizes);
-        var names = outputs.SelectMany(o => o.Size is null ? new[] { o.Min, o.Max } : [o.Min, o.Max, o.Size]).ToList();
+        var (augmented, layout) = StatisticsGraph.WithMinMax(_model, tensors, knownSizes);
+        var names = layout.Tensors.Where(t => t.Size is not null).Select(t => t.Size!).Prepend(layout.Output).ToList();
         using var session = Open(augmented);
         foreach (var sample in _data.Read(cancellationToken))
         {
             var results = Run(session, sample, names, cancellationToken);
-            var next = 0;
-            foreach (var output in outputs)
+            var values = results[0].Value.AsSpan<float>();
+            var next = 1;
+            foreach (var tensor in layout.Tensors)
             {
-                var min = results[next++].Value.AsSpan<float>()[0];
-                var max = results[next++].Value.AsSpan<float>()[0];
-                var size = output.Size is null ? knownSizes[output.Tensor] : results[next++].Value.AsSpan<long>()[0];
-                statistics[output.Tensor] = statistics[output.Tensor].Merge(min, max, size);
+                var size = tensor.Size is null ? knownSizes[tensor.Tensor] : results[next++].Value.AsSpan<long>()[0];
+                statistics[tensor.Tensor] = statistics[tensor.Tensor].Merge(values[tensor.Index], values[tensor.Index + 1], size);
             }
         }
 
@@ -101,17 +100,16 @@ public sealed class CalibrationRunner
             var computed = group.Where(t => !_graphInputs.Contains(t)).ToList();
             var fed = group.Where(_graphInputs.Contains).ToList();
             using var session = computed.Count == 0 ? null : Open(StatisticsGraph.Exposing(_model, computed));
+            var parallel = new ParallelOptions { CancellationToken = cancellationToken };
             foreach (var sample in _data.Read(cancellationToken))
             {
-                var values = new List<(string Name, Tensor Value)>(group.Count);
-                values.AddRange(fed.Select(name => (name, sample.Inputs.First(i => i.Name == name).Value)));
+                var inputs = fed.Select(name => sample.Inputs.First(i => i.Name == name)).ToList();
+                Parallel.ForEach(inputs, parallel, input => visit(input.Name, input.Value.AsSpan<float>()));
                 if (session is not null)
                 {
-                    var results = Run(session, sample, computed, cancellationToken);
-                    values.AddRange(results.Select(r => (r.Name, r.Value)));
+                    // Read in ONNX Runtime's memory: no managed copy of activations that may be many MiB each.
+                    Run(session, sample, computed, views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.AsSpan<float>())), cancellationToken);
                 }
-
-                Parallel.ForEach(values, new ParallelOptions { CancellationToken = cancellationToken }, v => visit(v.Name, v.Value.AsSpan<float>()));
             }
         }
     }
@@ -146,11 +144,21 @@ public sealed class CalibrationRunner
 
     private static InferenceSession Open(ModelProto model) => new(OnnxModelFile.Write(model), SessionOptions);
 
-    private static IReadOnlyList<NamedTensor> Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken)
+    private static IReadOnlyList<NamedTensor> Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken) =>
+        Guarded(sample, () => session.Run(sample.Inputs, outputs, cancellationToken));
+
+    private static void Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, Action<IReadOnlyList<TensorView>> visit, CancellationToken cancellationToken) =>
+        Guarded(sample, () =>
+        {
+            session.Run(sample.Inputs, outputs, visit, cancellationToken);
+            return true;
+        });
+
+    private static T Guarded<T>(CalibrationSample sample, Func<T> run)
     {
         try
         {
-            return session.Run(sample.Inputs, outputs, cancellationToken);
+            return run();
         }
         catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or NotSupportedException)
         {

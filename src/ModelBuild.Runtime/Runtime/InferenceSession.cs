@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace ModelBuild.Runtime;
 
 /// <summary>
-/// A model loaded into ONNX Runtime, ready to run. <see cref="Run"/> may be called from several threads
+/// A model loaded into ONNX Runtime, ready to run. <see cref="Run(IReadOnlyList{NamedTensor}, IReadOnlyList{string}?, CancellationToken)"/> may be called from several threads
 /// at once (ONNX Runtime allows concurrent runs of one session); <see cref="Dispose"/> waits for runs in
 /// progress before the native session is released.
 /// </summary>
@@ -88,7 +88,41 @@ public sealed unsafe class InferenceSession : IDisposable
     /// <exception cref="OnnxRuntimeException">ONNX Runtime failed to run the model.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
-    public IReadOnlyList<NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string>? outputNames = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string>? outputNames = null, CancellationToken cancellationToken = default) =>
+        Run(inputs, outputNames, ReadCopies, cancellationToken);
+
+    /// <summary>
+    /// Runs the model and hands <paramref name="visit"/> the requested outputs in place, in ONNX Runtime's memory,
+    /// without copying them: for reading large outputs once (calibration statistics). The views are valid only
+    /// until <paramref name="visit"/> returns.
+    /// </summary>
+    /// <exception cref="NotSupportedException">MB5018: an output holds strings, which have no in-place view.</exception>
+    /// <inheritdoc cref="Run(IReadOnlyList{NamedTensor}, IReadOnlyList{string}?, CancellationToken)"/>
+    public void Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputNames, Action<IReadOnlyList<TensorView>> visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outputNames);
+        ArgumentNullException.ThrowIfNull(visit);
+        Run(
+            inputs,
+            outputNames,
+            (values, order) =>
+            {
+                var views = new TensorView[values.Length];
+                for (var j = 0; j < values.Length; j++)
+                {
+                    views[j] = OrtTensors.ViewValue(_outputs[order[j]].Name, values[j]);
+                }
+
+                visit(views);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Releases the native session (after any run in progress ends).</summary>
+    public void Dispose() => _session.Dispose();
+
+    private TResult Run<TResult>(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string>? outputNames, OutputReader<TResult> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var inputOrder = ValidateInputs(inputs);
@@ -100,7 +134,7 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             // Holds the native session open even if another thread disposes this object meanwhile.
             _session.DangerousAddRef(ref added);
-            return RunCore(inputs, inputOrder, outputOrder, cancellationToken);
+            return RunCore(inputs, inputOrder, outputOrder, read, cancellationToken);
         }
         finally
         {
@@ -111,10 +145,19 @@ public sealed unsafe class InferenceSession : IDisposable
         }
     }
 
-    /// <summary>Releases the native session (after any run in progress ends).</summary>
-    public void Dispose() => _session.Dispose();
+    private NamedTensor[] ReadCopies(ReadOnlySpan<nint> values, int[] order)
+    {
+        var results = new NamedTensor[values.Length];
+        for (var j = 0; j < values.Length; j++)
+        {
+            var name = _outputs[order[j]].Name;
+            results[j] = new NamedTensor(name, OrtTensors.ReadValue(name, values[j]));
+        }
 
-    private NamedTensor[] RunCore(IReadOnlyList<NamedTensor> inputs, int[] inputOrder, int[] outputOrder, CancellationToken cancellationToken)
+        return results;
+    }
+
+    private TResult RunCore<TResult>(IReadOnlyList<NamedTensor> inputs, int[] inputOrder, int[] outputOrder, OutputReader<TResult> read, CancellationToken cancellationToken)
     {
         var api = OnnxRuntimeLibrary.Api;
         var inputCount = inputs.Count;
@@ -176,14 +219,7 @@ public sealed unsafe class InferenceSession : IDisposable
             }
 
             OrtStatus.Check(status, "run the model");
-            var results = new NamedTensor[outputCount];
-            for (var j = 0; j < outputCount; j++)
-            {
-                var name = _outputs[outputOrder[j]].Name;
-                results[j] = new NamedTensor(name, OrtTensors.ReadValue(name, outputValues[j]));
-            }
-
-            return results;
+            return read(outputValues, outputOrder);
         }
         finally
         {
@@ -440,4 +476,7 @@ public sealed unsafe class InferenceSession : IDisposable
 
         return (index, pointers, storage);
     }
+
+    /// <summary>Reads the outputs of a run (ONNX Runtime's values, in the order of <paramref name="order"/>) before they are released.</summary>
+    private delegate TResult OutputReader<TResult>(ReadOnlySpan<nint> values, int[] order);
 }

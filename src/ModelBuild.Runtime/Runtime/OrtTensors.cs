@@ -93,6 +93,51 @@ internal static unsafe class OrtTensors
         return Tensor.WrapBytes(elementType, dims, count, bytes);
     }
 
+    /// <summary>A view of the output <paramref name="value"/> in place; valid while the value lives.</summary>
+    public static TensorView ViewValue(string name, nint value)
+    {
+        var api = OnnxRuntimeLibrary.Api;
+        int valueType;
+        OrtStatus.Check(api.GetValueType(value, &valueType), "read the type of output '{0}'", name);
+        if (valueType != OnnxTypeTensor)
+        {
+            throw new NotSupportedException(RuntimeDiagnostics.NotATensor("Output", name, (OnnxValueKind)valueType));
+        }
+
+        nint info;
+        OrtStatus.Check(api.GetTensorTypeAndShape(value, &info), "read the shape of output '{0}'", name);
+        TensorElementType elementType;
+        long[] dims;
+        using (new OrtTensorTypeAndShapeInfoHandle(info))
+        {
+            (elementType, dims) = ReadTypeAndShape(info, name);
+        }
+
+        if (!TensorElementTypes.IsSupported(elementType))
+        {
+            throw new NotSupportedException(RuntimeDiagnostics.UnsupportedElementType($"Output '{name}'", (int)elementType));
+        }
+
+        if (elementType == TensorElementType.String)
+        {
+            throw new NotSupportedException(RuntimeDiagnostics.NoInPlaceView(name));
+        }
+
+        long count = 1;
+        foreach (var dim in dims)
+        {
+            count *= dim;
+        }
+
+        void* data = null;
+        if (count > 0)
+        {
+            OrtStatus.Check(api.GetTensorMutableData(value, &data), "read the data of output '{0}'", name);
+        }
+
+        return new TensorView(name, elementType, dims, count, data);
+    }
+
     /// <summary>Reads the element type and dimensions of a tensor type (not owned by this call).</summary>
     public static (TensorElementType ElementType, long[] Dimensions) ReadTypeAndShape(nint tensorTypeAndShape, string name)
     {

@@ -77,6 +77,10 @@ internal static class RuntimeDiagnostics
         "MB5024", "{0} has ONNX element type {1}, which this binding does not handle (complex, float8, int4 and similar types are not supported).",
         where, onnxType);
 
+    public static string NoInPlaceView(string name) => Format(
+        "MB5018", "Output '{0}' holds strings, which cannot be read in place; run without a visitor to get a copy.",
+        name);
+
     public static string NullString(int index) => Format(
         "MB5025", "String element {0} is null; use an empty string instead.",
         index);

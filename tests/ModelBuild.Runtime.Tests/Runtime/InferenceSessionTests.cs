@@ -155,6 +155,44 @@ public sealed class InferenceSessionTests
     }
 
     [Fact]
+    public void Outputs_read_in_place_equal_the_copies_and_come_in_the_order_asked()
+    {
+        using var session = new InferenceSession(TestModels.TwoInThreeOut());
+        NamedTensor[] inputs = [new("a", Tensor.Create(new float[] { 1, 2, 3, 4, 5, 6 }, [2, 3])), new("b", Tensor.Create(new long[] { 7, -8 }, [2]))];
+        var copies = session.Run(inputs, ["cast", "shape", "sum"]);
+        var seen = new List<(string Name, long[] Shape, TensorElementType Type, float[]? Floats, long[]? Longs)>();
+
+        session.Run(inputs, ["cast", "shape", "sum"], views => seen.AddRange(views.Select(v => (
+            v.Name,
+            v.Shape.ToArray(),
+            v.ElementType,
+            v.ElementType == TensorElementType.Float ? v.AsSpan<float>().ToArray() : null,
+            v.ElementType == TensorElementType.Int64 ? v.AsSpan<long>().ToArray() : null))));
+
+        Assert.Equal(copies.Select(c => c.Name), seen.Select(v => v.Name));
+        Assert.Equal(copies.Select(c => c.Value.Shape.ToArray()), seen.Select(v => v.Shape));
+        Assert.Equal(copies[0].Value.ToArray<float>(), seen[0].Floats);
+        Assert.Equal(copies[1].Value.ToArray<long>(), seen[1].Longs);
+        Assert.Equal(copies[2].Value.ToArray<float>(), seen[2].Floats);
+        Assert.Equal(TensorElementType.Int64, seen[1].Type);
+    }
+
+    [Fact]
+    public void An_in_place_view_refuses_the_wrong_element_type_and_string_outputs()
+    {
+        using (var session = new InferenceSession(TestModels.TwoInThreeOut()))
+        {
+            NamedTensor[] inputs = [new("a", Tensor.Create(new float[] { 1, 2, 3 }, [1, 3])), new("b", Tensor.Create(new long[] { 1, 2 }, [2]))];
+            var wrongType = Record.Exception(() => session.Run(inputs, ["sum"], views => views[0].AsSpan<double>()));
+            Assert.IsType<InvalidOperationException>(wrongType);
+        }
+
+        using var strings = new InferenceSession(TestModels.Identity(TensorElementType.String, "n"));
+        var error = Assert.Throws<NotSupportedException>(() => strings.Run([new NamedTensor("x", Tensor.Create(["a"], [1]))], ["y"], _ => { }));
+        Assert.StartsWith("MB5018", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_input_without_a_declared_shape_takes_any_shape_but_a_declared_scalar_does_not()
     {
         var model = TestModels.Build(

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using ModelBuild.Core.Calibration;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Runtime;
+
+namespace ModelBuild.Benchmarks;
+
+/// <summary>
+/// Calibration throughput as a rate: MinMax calibration's cost per sample on PaddleOCR's text-orientation classifier
+/// (every float activation), from the difference between calibrating 16 and 128 samples so that the one-off work
+/// (building the statistics model, its session) drops out, against plain inference per sample with the same
+/// session options; the median of 9 rounds, alternating. Run with
+/// <c>dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- calibration-throughput</c>.
+/// </summary>
+internal static class CalibrationThroughput
+{
+    public static void Run()
+    {
+        var model = QuantizationBenchmarks.Classifier();
+        var random = new Random(1234);
+        const int Samples = 128;
+        var data = TensorCalibrationData.ForInput("x", Enumerable.Range(0, Samples).Select(_ =>
+            Tensor.Create(Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(), [1, 3, 48, 192])));
+        var types = GraphValueTypes.Infer(model);
+        var activations = model.Graph.Node.SelectMany(n => n.Output).Where(types.IsFloat).ToList();
+        using var plain = new InferenceSession(OnnxModelFile.Write(model), CalibrationRunner.SessionOptions);
+        var small = TensorCalibrationData.ForInput("x", data.Read().Take(16).Select(s => s.Inputs[0].Value));
+        var ratios = new List<double>();
+        var inferences = new List<double>();
+        var marginals = new List<double>();
+        for (var round = 0; round < 9; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var s in data.Read())
+            {
+                plain.Run(s.Inputs);
+            }
+
+            var inference = sw.Elapsed.TotalMilliseconds / Samples;
+            sw.Restart();
+            new MinMaxCalibrator().Calibrate(new CalibrationRunner(model, small, types: types), activations);
+            var few = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            new MinMaxCalibrator().Calibrate(new CalibrationRunner(model, data, types: types), activations);
+            var many = sw.Elapsed.TotalMilliseconds;
+            var marginal = (many - few) / (Samples - 16);
+            inferences.Add(inference);
+            marginals.Add(marginal);
+            ratios.Add(inference / marginal);
+        }
+
+        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        Console.WriteLine($"median inference {Median(inferences):F3} ms/sample, calibration {Median(marginals):F3} ms/sample (marginal), ratio {Median(ratios):F2}");
+    }
+}
