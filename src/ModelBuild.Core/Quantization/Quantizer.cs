@@ -86,7 +86,7 @@ public sealed class Quantizer(QuantizationOptions options)
     /// The float activations the quantizable nodes read or write, in graph order (graph inputs first). Outputs of
     /// ops that only move data are left out: they reuse their input's parameters, so their range is never used.
     /// </summary>
-    private static List<string> CalibrationTensors(ModelProto model, GraphValueTypes types, HashSet<string> opTypes, HashSet<string> excluded)
+    internal static List<string> CalibrationTensors(ModelProto model, GraphValueTypes types, HashSet<string> opTypes, HashSet<string> excluded)
     {
         var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var shared = model.Graph.Node
