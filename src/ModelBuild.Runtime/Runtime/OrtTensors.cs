@@ -49,34 +49,7 @@ internal static unsafe class OrtTensors
     /// <summary>Copies an output <c>OrtValue</c> into a new managed tensor; the caller still releases the value.</summary>
     public static Tensor ReadValue(string name, nint value)
     {
-        var api = OnnxRuntimeLibrary.Api;
-        int valueType;
-        OrtStatus.Check(api.GetValueType(value, &valueType), "read the type of output '{0}'", name);
-        if (valueType != OnnxTypeTensor)
-        {
-            throw new NotSupportedException(RuntimeDiagnostics.NotATensor("Output", name, (OnnxValueKind)valueType));
-        }
-
-        nint info;
-        OrtStatus.Check(api.GetTensorTypeAndShape(value, &info), "read the shape of output '{0}'", name);
-        TensorElementType elementType;
-        long[] dims;
-        using (new OrtTensorTypeAndShapeInfoHandle(info))
-        {
-            (elementType, dims) = ReadTypeAndShape(info, name);
-        }
-
-        if (!TensorElementTypes.IsSupported(elementType))
-        {
-            throw new NotSupportedException(RuntimeDiagnostics.UnsupportedElementType($"Output '{name}'", (int)elementType));
-        }
-
-        long count = 1;
-        foreach (var dim in dims)
-        {
-            count *= dim;
-        }
-
+        var (elementType, dims, count) = ReadOutputType(name, value);
         if (elementType == TensorElementType.String)
         {
             return Tensor.WrapStrings(dims, ReadStrings(name, value, count));
@@ -85,9 +58,7 @@ internal static unsafe class OrtTensors
         var bytes = GC.AllocateUninitializedArray<byte>(checked((int)(count * TensorElementTypes.SizeOf(elementType))));
         if (bytes.Length > 0)
         {
-            void* data;
-            OrtStatus.Check(api.GetTensorMutableData(value, &data), "read the data of output '{0}'", name);
-            new ReadOnlySpan<byte>(data, bytes.Length).CopyTo(bytes);
+            new ReadOnlySpan<byte>(DataOf(name, value), bytes.Length).CopyTo(bytes);
         }
 
         return Tensor.WrapBytes(elementType, dims, count, bytes);
@@ -95,6 +66,15 @@ internal static unsafe class OrtTensors
 
     /// <summary>A view of the output <paramref name="value"/> in place; valid while the value lives.</summary>
     public static TensorView ViewValue(string name, nint value)
+    {
+        var (elementType, dims, count) = ReadOutputType(name, value);
+        return elementType == TensorElementType.String
+            ? throw new NotSupportedException(RuntimeDiagnostics.NoInPlaceView(name))
+            : new TensorView(name, elementType, dims, count, count > 0 ? DataOf(name, value) : null);
+    }
+
+    /// <summary>The element type, dimensions and element count of an output value; not a tensor or an unhandled type is an error.</summary>
+    private static (TensorElementType ElementType, long[] Dimensions, long Count) ReadOutputType(string name, nint value)
     {
         var api = OnnxRuntimeLibrary.Api;
         int valueType;
@@ -118,24 +98,20 @@ internal static unsafe class OrtTensors
             throw new NotSupportedException(RuntimeDiagnostics.UnsupportedElementType($"Output '{name}'", (int)elementType));
         }
 
-        if (elementType == TensorElementType.String)
-        {
-            throw new NotSupportedException(RuntimeDiagnostics.NoInPlaceView(name));
-        }
-
         long count = 1;
         foreach (var dim in dims)
         {
             count *= dim;
         }
 
-        void* data = null;
-        if (count > 0)
-        {
-            OrtStatus.Check(api.GetTensorMutableData(value, &data), "read the data of output '{0}'", name);
-        }
+        return (elementType, dims, count);
+    }
 
-        return new TensorView(name, elementType, dims, count, data);
+    private static void* DataOf(string name, nint value)
+    {
+        void* data;
+        OrtStatus.Check(OnnxRuntimeLibrary.Api.GetTensorMutableData(value, &data), "read the data of output '{0}'", name);
+        return data;
     }
 
     /// <summary>Reads the element type and dimensions of a tensor type (not owned by this call).</summary>
