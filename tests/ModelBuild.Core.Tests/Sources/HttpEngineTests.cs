@@ -383,6 +383,33 @@ public sealed class HttpEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Three_digests_of_a_large_file_stay_right_across_a_drop_and_a_restart_while_their_workers_lag()
+    {
+        // Many more chunks than the hashing workers may hold, a resume, then a 200 that restarts from zero while
+        // chunks of the first response may still be queued: every digest must cover exactly the final bytes.
+        var large = RandomNumberGenerator.GetBytes(24 << 20);
+        _server.Serve("/large.bin", large);
+        _server.Script("/large.bin", new LoopbackReply { DropAfter = 5_000_000 }, new LoopbackReply { DropAfter = 3_000_000 }, new LoopbackReply { IgnoreRange = true });
+        var pin = new ContentPin(
+            [
+                ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData(large)),
+                ContentDigest.FromHash(DigestAlgorithm.Sha512, SHA512.HashData(large)),
+                ContentDigest.FromSha256(Sha256Digest.Compute(large)),
+            ],
+            large.Length);
+        using var fetcher = Fetcher();
+
+        var fetched = await fetcher.FetchAsync(Source("/large.bin"), pin, At);
+
+        Assert.Equal(Sha256Digest.Compute(large), fetched.Digest);
+        Assert.True(_cache.Content.TryGetPath(fetched.Digest, out var stored));
+        Assert.Equal(large, await File.ReadAllBytesAsync(stored));
+        Assert.Equal(3, _server.RequestsFor("/large.bin").Count);
+        Assert.Equal("bytes=5000000-", _server.RequestsFor("/large.bin")[1].Range);
+        Assert.Empty(PartialFiles);
+    }
+
+    [Fact]
     public async Task A_wrong_sha384_pin_is_MB2012_and_nothing_is_stored()
     {
         var wrong = ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData("not the model"u8));
