@@ -36,8 +36,12 @@ internal static class EngineProcess
 
     public static EngineResult Run(params string[] arguments) => RunAsync(arguments).GetAwaiter().GetResult();
 
+    /// <summary>Runs the engine with <paramref name="environment"/> added to its environment.</summary>
+    public static EngineResult Run(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunAsync(arguments, environment).GetAwaiter().GetResult();
+
     /// <summary>Starts the engine at once and completes when it exits.</summary>
-    public static async Task<EngineResult> RunAsync(IEnumerable<string> arguments)
+    public static async Task<EngineResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -55,6 +59,10 @@ internal static class EngineProcess
 
         // The engine must take its cache from the command line, never from the machine running the tests.
         start.Environment.Remove("MODELBUILD_CACHE");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         var output = process.StandardOutput.ReadToEndAsync();

@@ -145,6 +145,42 @@ public sealed class DownloadCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_google_drive_file_is_fetched_through_drive_s_virus_scan_page()
+    {
+        _server.Serve("/uc", []);
+        _server.Script("/uc", new LoopbackReply
+        {
+            Page = """<html><head><title>Google Drive - Virus scan warning</title></head><body><form id="download-form" action="/download"><input type="hidden" name="id" value="1KmM2vw"><input type="hidden" name="confirm" value="t"></form></body></html>"""u8.ToArray(),
+            Headers = new Dictionary<string, string> { ["Content-Type"] = "text/html; charset=utf-8" },
+        });
+        _server.Serve("/download", _weights);
+        WriteOmzModel("public/gamma-net", $$"""
+            description: The gamma network, shared on Google Drive.
+            task_type: classification
+            files:
+              - name: gamma-net.onnx
+                size: {{_weights.Length}}
+                checksum: {{Sha384(_weights)}}
+                source:
+                  $type: google_drive
+                  id: 1KmM2vw
+            model_optimizer_args:
+              - --input_model=$dl_dir/gamma-net.onnx
+            framework: onnx
+            license: https://models.example/LICENSE
+            """);
+
+        var result = EngineProcess.Run(
+            new Dictionary<string, string> { ["MODELBUILD_GOOGLE_DRIVE_ENDPOINT"] = _server.BaseUrl },
+            ["download", "--models_dir", Models, "-o", Output, "--cache_dir", Cache, "--name", "gamma-net"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(_weights, File.ReadAllBytes(Path.Combine(Output, "public", "gamma-net", "gamma-net.onnx")));
+        Assert.Equal("/uc?export=download&id=1KmM2vw", Assert.Single(_server.RequestsFor("/uc")).PathAndQuery);
+        Assert.Equal("/download?id=1KmM2vw&confirm=t", Assert.Single(_server.RequestsFor("/download")).PathAndQuery);
+    }
+
+    [Fact]
     public void A_second_run_takes_every_file_from_the_cache()
     {
         Assert.Equal(0, Download("--all").ExitCode);
