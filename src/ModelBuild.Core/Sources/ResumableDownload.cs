@@ -266,7 +266,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             var writtenBack = file.Position;
             while (true)
             {
-                // Each chunk goes to the hashing worker, which returns it to the pool: hashing overlaps the next read.
+                // Each chunk goes to the hashing workers, the last of which returns it to the pool: hashing overlaps the next read.
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 int read;
                 try

@@ -60,6 +60,26 @@ public sealed class CalibratorTests
     }
 
     [Fact]
+    public void MinMax_statistics_cover_tensors_of_unknown_size_and_scalars_in_one_statistics_output()
+    {
+        // x: float[n] (n differs per sample), s = ReduceSum(x) a scalar, r = Relu(x) of unknown size.
+        var model = new OnnxGraphBuilder("dynamic")
+            .Input("x", DataType.Float, "n")
+            .Node("ReduceSum", ["x"], ["s"], OnnxAttributes.Int("keepdims", 0))
+            .Node("Relu", ["x"], ["r"])
+            .Output("s", DataType.Float)
+            .Output("r", DataType.Float, "n")
+            .Build();
+        var data = Samples([-3f, 1f, 2f], [4f, -0.5f, 0.25f, 8f, -1f]);
+
+        var statistics = new CalibrationRunner(model, data).CollectMinMax(["x", "s", "r"]);
+
+        Assert.Equal(new TensorStatistics(-3f, 8f, 5), statistics["x"]);
+        Assert.Equal(new TensorStatistics(0f, 10.75f, 1), statistics["s"]);
+        Assert.Equal(new TensorStatistics(0f, 8f, 5), statistics["r"]);
+    }
+
+    [Fact]
     public void Entropy_clips_a_far_outlier_that_MinMax_keeps()
     {
         var spiked = Gaussian(20_000, seed: 1);
