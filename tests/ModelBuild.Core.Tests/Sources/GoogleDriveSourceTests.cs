@@ -140,6 +140,28 @@ public sealed class GoogleDriveSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_that_failed_mid_download_is_resumed_by_the_next_run_after_a_new_confirmation()
+    {
+        var page = Page($"""<form id="download-form" action="/download"><input type="hidden" name="id" value="{Id}"><input type="hidden" name="confirm" value="t"></form>""");
+        _server.Serve("/uc", []);
+        _server.Script("/uc", page, page);
+        _server.Serve("/download", _model);
+        _server.Script("/download", new LoopbackReply { DropAfter = 120_000 });
+        using (var first = Fetcher(attempts: 1))
+        {
+            await Assert.ThrowsAsync<DiagnosticException>(() => first.FetchAsync(Source, Pin, At));
+        }
+
+        using var second = Fetcher(attempts: 1);
+        var fetched = await second.FetchAsync(Source, Pin, At);
+
+        Assert.Equal(Sha256Digest.Compute(_model), fetched.Digest);
+        Assert.Equal(2, _server.RequestsFor("/uc").Count);
+        Assert.Equal("bytes=120000-", _server.RequestsFor("/download")[1].Range);
+        Assert.Equal(_model.Length - 120_000, fetched.Transferred);
+    }
+
+    [Fact]
     public async Task A_page_without_a_way_to_the_file_is_MB2047_quoting_its_title_with_nothing_stored_and_no_retries()
     {
         _server.Serve("/uc", []);
