@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
@@ -405,7 +406,9 @@ public sealed class HttpEngineTests : IDisposable
         Assert.True(_cache.Content.TryGetPath(fetched.Digest, out var stored));
         Assert.Equal(large, await File.ReadAllBytesAsync(stored));
         Assert.Equal(3, _server.RequestsFor("/large.bin").Count);
-        Assert.Equal("bytes=5000000-", _server.RequestsFor("/large.bin")[1].Range);
+        // A reset connection may lose bytes already sent: the resume starts where the client's data ended.
+        var resumedAt = long.Parse(_server.RequestsFor("/large.bin")[1].Range!["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
+        Assert.InRange(resumedAt, 1, 5_000_000);
         Assert.Empty(PartialFiles);
     }
 
