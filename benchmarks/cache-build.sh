@@ -25,12 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export NUGET_PACKAGES="$work/packages" MODELBUILD_CACHE="$work/cache"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-echo "Packing ModelBuild.Sdk..." >&2
-dotnet pack "$repo/sdk/ModelBuild.Sdk" -c Release -o "$work/feed" >/dev/null
-version=$(basename "$work"/feed/ModelBuild.Sdk.*.nupkg .nupkg | sed 's/^ModelBuild\.Sdk\.//')
+. "$repo/benchmarks/local-feed.sh"
 
 # The sample as a package consumer.
 app="$work/app"

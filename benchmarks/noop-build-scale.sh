@@ -20,12 +20,7 @@ runs=${RUNS:-9}
 work=$(mktemp -d)
 trap 'dotnet build-server shutdown >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
-export NUGET_PACKAGES="$work/packages" MODELBUILD_CACHE="$work/cache"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-echo "Packing ModelBuild.Sdk..." >&2
-dotnet pack "$repo/sdk/ModelBuild.Sdk" -c Release -o "$work/feed" >/dev/null
-version=$(basename "$work"/feed/ModelBuild.Sdk.*.nupkg .nupkg | sed 's/^ModelBuild\.Sdk\.//')
+. "$repo/benchmarks/local-feed.sh"
 
 counts=(0 1 10)
 project_files() {

@@ -14,16 +14,6 @@ namespace ModelBuild.Core.Tests.Toolchains;
 /// </summary>
 public sealed class DirectToolchainTests : IDisposable
 {
-    private const string ImageNetInput = """
-        input_model: m.onnx
-        inputs:
-          - name: x
-            shape: [1, 3, 8, 8]
-            mean_values: imagenet
-            scale_values: imagenet
-
-        """;
-
     private readonly VendorFixture _fixture = new();
 
     public void Dispose() => _fixture.Dispose();
@@ -32,7 +22,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task Rvc2_FP16_runs_mo_and_compile_tool_with_ModelConverters_arguments()
     {
         _fixture.Tools.AddOpenVino2022();
-        var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -74,7 +64,7 @@ public sealed class DirectToolchainTests : IDisposable
         Assert.True(File.Exists("/usr/bin/bsdiff") && File.Exists("/usr/bin/bspatch"), "Debian's bsdiff package is needed (.ci/run installs it).");
         _fixture.Tools.AddOpenVino2022();
         _fixture.Tools.UseReal("bsdiff", "/usr/bin/bsdiff");
-        var request = _fixture.Request(ImageNetInput, "rvc2", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "rvc2", Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -111,7 +101,7 @@ public sealed class DirectToolchainTests : IDisposable
             out=$(value --output-dir "$@"); mkdir -p "$out/optimized"; echo int8 > "$out/optimized/m-int8.xml"
             """);
         _fixture.CalibrationImages(2);
-        var request = _fixture.Request(ImageNetInput + "calibration:\n  path: calibration\n", "rvc3", Precision.FP16Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n", "rvc3", Precision.FP16Int8);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -147,7 +137,7 @@ public sealed class DirectToolchainTests : IDisposable
     {
         _fixture.Tools.AddSnpe();
         _fixture.CalibrationImages(2);
-        var request = _fixture.Request(ImageNetInput + $"calibration:\n  path: calibration\nrvc4:\n  quantization_mode: {mode}\n", "rvc4", Precision.FP16Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + $"calibration:\n  path: calibration\nrvc4:\n  quantization_mode: {mode}\n", "rvc4", Precision.FP16Int8);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -177,7 +167,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task Rvc4_FP16_converts_with_16_bit_floats_skips_quantization_and_keeps_float_io()
     {
         _fixture.Tools.AddSnpe();
-        var request = _fixture.Request(ImageNetInput + "rvc4:\n  htp_socs: [sm8650, qcs6490]\n", "rvc4", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc4:\n  htp_socs: [sm8650, qcs6490]\n", "rvc4", Precision.FP16);
 
         await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -198,7 +188,7 @@ public sealed class DirectToolchainTests : IDisposable
               compiler) echo hef > "$(value --output-dir "$@")/m.hef" ;;
             esac
             """, "Hailo Dataflow Compiler v3.30.0");
-        var request = _fixture.Request(ImageNetInput + "hailo:\n  alls: [\"performance_param(compiler_optimization_level=max)\"]\n", "hailo", Precision.FP16Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "hailo:\n  alls: [\"performance_param(compiler_optimization_level=max)\"]\n", "hailo", Precision.FP16Int8);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -227,7 +217,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task OpenVINO_IR_is_converted_by_ovc(string precision, string compress)
     {
         _fixture.Tools.AddOvc();
-        var request = _fixture.Request(ImageNetInput, "openvino", Precision.Find(precision)!);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "openvino", Precision.Find(precision)!);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -239,7 +229,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task OpenVINO_INT8_needs_the_quantized_QDQ_model()
     {
         _fixture.Tools.AddOvc();
-        var request = _fixture.Request(ImageNetInput, "openvino", Precision.FP16Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "openvino", Precision.FP16Int8);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
 
@@ -251,7 +241,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task A_missing_tool_stops_before_anything_runs()
     {
         _fixture.Tools.Add("mo", StandInTools.MoBody);
-        var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
 
@@ -265,7 +255,7 @@ public sealed class DirectToolchainTests : IDisposable
     {
         _fixture.Tools.AddOpenVino2022();
         _fixture.Tools.Add("compile_tool", "echo 'Done.'", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
-        var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
 
@@ -278,7 +268,7 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task The_NN_Archive_holds_the_model_buildinfo_and_its_config()
     {
         _fixture.Tools.AddOpenVino2022();
-        var request = _fixture.Request(ImageNetInput + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16, nnArchive: true);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16, nnArchive: true);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 

@@ -7,16 +7,6 @@ namespace ModelBuild.Core.Tests.Toolchains;
 /// <summary>The ModelConverter route with a stand-in <c>modelconverter</c>: the config written, the command run, the outputs collected.</summary>
 public sealed class ModelConverterToolchainTests : IDisposable
 {
-    private const string Manifest = """
-        input_model: m.onnx
-        inputs:
-          - name: x
-            shape: [1, 3, 8, 8]
-            mean_values: imagenet
-            scale_values: imagenet
-
-        """;
-
     private readonly VendorFixture _fixture = new();
 
     public void Dispose() => _fixture.Dispose();
@@ -25,7 +15,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     public async Task Rvc2_FP16_writes_the_config_runs_convert_and_collects_the_blob_and_buildinfo()
     {
         _fixture.Tools.AddModelConverter("m.blob");
-        var request = _fixture.Request(Manifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.ModelConverter);
 
@@ -69,7 +59,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     {
         _fixture.Tools.AddModelConverter("m.dlc");
         var folder = _fixture.CalibrationImages(3);
-        var request = _fixture.Request(Manifest + "calibration:\n  path: calibration\n  max_images: 2\nrvc4:\n  quantization_mode: INT8_ACCURACY_FOCUSED\n", "rvc4", Precision.FP16Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n  max_images: 2\nrvc4:\n  quantization_mode: INT8_ACCURACY_FOCUSED\n", "rvc4", Precision.FP16Int8);
         var toolchain = VendorToolchains.For(VendorRoute.ModelConverter);
 
         var plan = await toolchain.PlanAsync(request, CancellationToken.None);
@@ -107,7 +97,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     public async Task A_ModelConverter_failure_is_MB6103_quoting_its_last_lines()
     {
         _fixture.Tools.Add("modelconverter", "echo 'Converting...'; echo 'ValueError: Input `x` has dynamic shape.' >&2; exit 1", "modelconverter 0.5.0");
-        var request = _fixture.Request(Manifest, "hailo", Precision.FP32Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "hailo", Precision.FP32Int8);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
 
@@ -120,7 +110,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     public async Task A_run_without_the_model_file_is_MB6105()
     {
         _fixture.Tools.Add("modelconverter", "mkdir -p output/modelbuild; echo '{}' > output/modelbuild/buildinfo.json", "modelconverter 0.5.0");
-        var request = _fixture.Request(Manifest, "rvc3", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "rvc3", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
 
@@ -132,7 +122,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     public async Task A_superblob_from_ModelConverter_is_checked()
     {
         _fixture.Tools.AddModelConverter("m.superblob");
-        var request = _fixture.Request(Manifest, "rvc2", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "rvc2", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
 
@@ -143,7 +133,7 @@ public sealed class ModelConverterToolchainTests : IDisposable
     public async Task OpenVINO_IR_is_not_a_ModelConverter_target()
     {
         _fixture.Tools.AddModelConverter("m.xml");
-        var request = _fixture.Request(Manifest, "openvino", Precision.FP16);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest, "openvino", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
 

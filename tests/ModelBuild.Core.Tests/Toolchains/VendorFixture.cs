@@ -12,6 +12,17 @@ namespace ModelBuild.Core.Tests.Toolchains;
 /// </summary>
 internal sealed class VendorFixture : IDisposable
 {
+    /// <summary>The manifest's common part: one image input with ImageNet mean and scale; a target section follows.</summary>
+    public const string ImageNetManifest = """
+        input_model: m.onnx
+        inputs:
+          - name: x
+            shape: [1, 3, 8, 8]
+            mean_values: imagenet
+            scale_values: imagenet
+
+        """;
+
     public VendorFixture()
     {
         Directory.CreateDirectory(Folder.Combine("models"));
