@@ -34,13 +34,7 @@ internal sealed class NpmClient(string executable)
     /// </summary>
     public async Task<PackedTarball> PackAsync(string packageSpec, string destination, string workingDirectory, SourceLocation? at, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Directory.Exists(workingDirectory) ? workingDirectory : destination,
-        };
+        var start = new ProcessStartInfo(Executable) { WorkingDirectory = Directory.Exists(workingDirectory) ? workingDirectory : destination };
 
         // Arguments go through ArgumentList, never a shell; the spec was validated to a safe character set.
         foreach (var argument in new[] { "pack", packageSpec, "--pack-destination", destination, "--json", "--ignore-scripts" })
@@ -51,39 +45,19 @@ internal sealed class NpmClient(string executable)
         start.Environment["npm_config_update_notifier"] = "false";
         start.Environment["npm_config_fund"] = "false";
 
-        Process process;
+        CapturedOutput run;
         try
         {
-            process = Process.Start(start) ?? throw new Win32Exception("the process did not start");
+            run = await CapturedProcess.RunAsync(start, timeout: null, cancellationToken).ConfigureAwait(false);
         }
         catch (Win32Exception e)
         {
             throw new DiagnosticException(SourceDiagnostics.NpmNotStarted.Create(at, Executable, e.Message), e);
         }
 
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            var output = await stdout.ConfigureAwait(false);
-            var errors = await stderr.ConfigureAwait(false);
-            if (process.ExitCode != 0)
-            {
-                throw new DiagnosticException(SourceDiagnostics.NpmPackFailed.Create(at, packageSpec, process.ExitCode, LastLines(errors)));
-            }
-
-            return ReadPackOutput(output, packageSpec, destination, at);
-        }
+        return run.ExitCode != 0
+            ? throw new DiagnosticException(SourceDiagnostics.NpmPackFailed.Create(at, packageSpec, run.ExitCode, LastLines(run.StandardError)))
+            : ReadPackOutput(run.StandardOutput, packageSpec, destination, at);
     }
 
     private static PackedTarball ReadPackOutput(string output, string packageSpec, string destination, SourceLocation? at)

@@ -125,13 +125,7 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
 
     private async Task<(int ExitCode, string Output)> RunDotnetAsync(IEnumerable<string> arguments, string workingDirectory, SourceLocation? at, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(DotnetExecutable())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
+        var start = new ProcessStartInfo(DotnetExecutable()) { WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -139,34 +133,19 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        Process process;
+        CapturedOutput run;
         try
         {
-            process = Process.Start(start) ?? throw new Win32Exception("the process did not start");
+            run = await CapturedProcess.RunAsync(start, RestoreTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Win32Exception e)
         {
             throw new DiagnosticException(SourceDiagnostics.NuGetRestoreFailed.Create(at, "dotnet", "restore", -1, e.Message), e);
         }
 
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(RestoreTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            return (process.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
-        }
+        return run.TimedOut
+            ? (-1, $"error: dotnet restore did not finish within {RestoreTimeout.TotalMinutes:0} minutes and was stopped")
+            : (run.ExitCode, run.StandardOutput + run.StandardError);
     }
 
     /// <summary>The dotnet host: DOTNET_HOST_PATH (set by MSBuild), the host running this engine, else dotnet on the PATH.</summary>
