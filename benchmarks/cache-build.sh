@@ -11,7 +11,7 @@
 #            empty cache (the engine's start-up)
 #
 # Prints medians and ratios as Markdown rows for benchmarks/README.md. Needs nginx and redis-server
-# (Debian packages; .ci/run installs them) and npm (the sample's model comes from the npm registry).
+# (Debian packages; eng/test.sh installs them) and npm (the sample's model comes from the npm registry).
 # Usage: benchmarks/cache-build.sh [RUNS=9]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -283,8 +283,9 @@ public sealed class CalibrationDatasetTests : IDisposable
 
     private void MakeImage(string relative, int width, int height, string fill)
     {
+        DebianPackage.ImageMagick.Require("/usr/bin/convert");
         var result = ProcessRunner.Run("convert", ["-size", $"{width}x{height}", fill.StartsWith("gradient", StringComparison.Ordinal) ? fill : $"xc:{fill}", "-depth", "8", _folder.Combine(relative)]);
-        Assert.True(result.Succeeded, "ImageMagick's convert is needed (apt-get install imagemagick): " + result.Output);
+        Assert.True(result.Succeeded, "ImageMagick's convert failed: " + result.Output);
     }
 
     private static IReadOnlyList<TensorInfo> ModelInputs(ModelProto model)

@@ -14,7 +14,7 @@ internal static class OnnxTestData
     /// <summary>Every model of the package; fails with what to install when it is missing.</summary>
     public static IReadOnlyList<string> BackendModels()
     {
-        Assert.True(Directory.Exists(Root), $"{Root} is missing: install the Debian package libonnx-testdata (apt-get install libonnx-testdata).");
+        ModelBuild.Tests.DebianPackage.OnnxTestData.Require(Root);
         var models = Directory.EnumerateFiles(Root, "*.onnx", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         Assert.True(models.Count > 1000, $"Expected the package's 1000+ models under {Root}, found {models.Count}.");
         return models;

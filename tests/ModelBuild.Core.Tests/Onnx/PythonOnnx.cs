@@ -7,7 +7,7 @@ namespace ModelBuild.Core.Tests.Onnx;
 
 /// <summary>
 /// The reference implementation as an independent judge: Python's <c>onnx</c> package (Debian's
-/// python3-onnx, which CI installs). Tests that use it fail, saying what to install, when it is missing.
+/// python3-onnx, which eng/test.sh installs). Tests that use it fail, saying what to install, when it is missing.
 /// </summary>
 internal static class PythonOnnx
 {
@@ -60,7 +60,7 @@ internal static class PythonOnnx
         process.WaitForExit();
         Assert.False(
             error.Result.Contains("No module named 'onnx'", StringComparison.Ordinal),
-            "Python's onnx package is missing: install the Debian package python3-onnx (apt-get install python3-onnx).");
+            ModelBuild.Tests.DebianPackage.PythonOnnx.MissingMessage("Python's onnx package"));
         // Standard output alone when it succeeds (it may be JSON); both streams when it fails.
         return (process.ExitCode, process.ExitCode == 0 ? output.Trim() : (output + error.Result).Trim());
     }

@@ -72,7 +72,9 @@ internal static class TextImages
 
     private static void Convert(params string[] arguments)
     {
+        DebianPackage.ImageMagick.Require("/usr/bin/convert");
+        DebianPackage.DejaVuFonts.Require("/usr/share/fonts/truetype/dejavu");
         var result = ProcessRunner.Run("convert", arguments);
-        Assert.True(result.Succeeded, "ImageMagick's convert and the DejaVu fonts are needed (apt-get install imagemagick fonts-dejavu-core): " + result.Output);
+        Assert.True(result.Succeeded, "ImageMagick's convert failed: " + result.Output);
     }
 }

@@ -61,7 +61,8 @@ public sealed class DirectToolchainTests : IDisposable
     [Fact]
     public async Task Rvc2_superblob_holds_the_8_shave_blob_and_bsdiff_patches_that_rebuild_every_other_blob()
     {
-        Assert.True(File.Exists("/usr/bin/bsdiff") && File.Exists("/usr/bin/bspatch"), "Debian's bsdiff package is needed (.ci/run installs it).");
+        ModelBuild.Tests.DebianPackage.Bsdiff.Require("/usr/bin/bsdiff");
+        ModelBuild.Tests.DebianPackage.Bsdiff.Require("/usr/bin/bspatch");
         _fixture.Tools.AddOpenVino2022();
         _fixture.Tools.UseReal("bsdiff", "/usr/bin/bsdiff");
         var request = _fixture.Request(VendorFixture.ImageNetManifest, "rvc2", Precision.FP16);

@@ -77,6 +77,7 @@ internal sealed class VendorFixture : IDisposable
     public static string WriteCalibrationImages(string folder, int count)
     {
         Directory.CreateDirectory(folder);
+        ModelBuild.Tests.DebianPackage.ImageMagick.Require("/usr/bin/convert");
         for (var i = 0; i < count; i++)
         {
             var result = ModelBuild.Tests.ProcessRunner.Run("convert", ["-size", "16x12", $"gradient:rgb({40 * i},10,200)-rgb(250,{30 * i},0)", Path.Combine(folder, $"img{i}.png")]);

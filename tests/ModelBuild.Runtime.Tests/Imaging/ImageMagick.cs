@@ -5,7 +5,7 @@ namespace ModelBuild.Runtime.Tests.Imaging;
 
 /// <summary>
 /// Runs ImageMagick's <c>convert</c> to make test images and to decode them independently. Missing
-/// ImageMagick fails the test (CI installs it): a decoder test that silently skips proves nothing.
+/// ImageMagick fails the test (eng/test.sh installs it): a decoder test that silently skips proves nothing.
 /// </summary>
 internal static class ImageMagick
 {
@@ -15,7 +15,7 @@ internal static class ImageMagick
     public static byte[] Convert(params string[] arguments)
     {
         var path = ConvertPath.Value;
-        Assert.True(path is not null, "ImageMagick's 'convert' is not on PATH. Install ImageMagick 6 (Debian/Ubuntu: apt-get install imagemagick); the imaging tests compare against it.");
+        Assert.True(path is not null, ModelBuild.Tests.DebianPackage.ImageMagick.MissingMessage("ImageMagick's 'convert' (the reference decoder the imaging tests compare against)"));
         var start = new ProcessStartInfo(path!)
         {
             RedirectStandardOutput = true,

@@ -6,7 +6,7 @@ using ModelBuild.Core.Tests.Sources;
 namespace ModelBuild.Core.Tests.Cache.Remote;
 
 /// <summary>
-/// A real <c>redis-server</c> (Debian's package, installed by .ci/run) on 127.0.0.1 and a free port,
+/// A real <c>redis-server</c> (Debian's package, installed by eng/test.sh) on 127.0.0.1 and a free port,
 /// without persistence, optionally with a password. Killed on dispose, or earlier by <see cref="Kill"/>.
 /// </summary>
 internal sealed class RedisServer : IDisposable
@@ -17,7 +17,7 @@ internal sealed class RedisServer : IDisposable
 
     public RedisServer(string? password = null)
     {
-        Assert.True(File.Exists(Executable), $"{Executable} is missing: install Debian's redis-server package (.ci/run does).");
+        ModelBuild.Tests.DebianPackage.RedisServer.Require(Executable);
         Port = LoopbackServer.FreePort();
         var start = new ProcessStartInfo(Executable)
         {

@@ -6,7 +6,7 @@ using ModelBuild.Core.Tests.Sources;
 namespace ModelBuild.Core.Tests.Cache.Remote;
 
 /// <summary>
-/// A real nginx (Debian's package, whose binary has the WebDAV module; installed by .ci/run) on
+/// A real nginx (Debian's package, whose binary has the WebDAV module; installed by eng/test.sh) on
 /// 127.0.0.1 and a free port, serving <c>/cache/</c> from a folder with PUT enabled: the "WebDAV-enabled
 /// nginx" remote cache. One process (no master), logging every request as <c>METHOD URI STATUS</c>.
 /// </summary>
@@ -18,7 +18,7 @@ internal sealed class WebDavServer : IDisposable
 
     public WebDavServer()
     {
-        Assert.True(File.Exists(Executable), $"{Executable} is missing: install Debian's nginx package (.ci/run does).");
+        ModelBuild.Tests.DebianPackage.Nginx.Require(Executable);
         Port = LoopbackServer.FreePort();
         Directory.CreateDirectory(StoreFolder);
         var prefix = _folder.FullPath;
