@@ -16,7 +16,10 @@ public sealed record ManifestLoadResult(ModelManifest? Manifest, IReadOnlyList<D
 /// </summary>
 public static class ManifestLoader
 {
-    /// <summary>Loads the manifest at <paramref name="path"/> (made absolute; diagnostics name the absolute path).</summary>
+    /// <summary>
+    /// Loads the manifest at <paramref name="path"/> (made absolute; diagnostics name the absolute path): a YAML
+    /// manifest, an Open Model Zoo <c>model.yml</c>, or an NN Archive (<c>.tar.xz</c>, <c>.tar.gz</c>, <c>.tgz</c>, <c>.tar</c>).
+    /// </summary>
     public static ManifestLoadResult Load(string path) => Load(path, ManifestOverrides.Empty);
 
     /// <inheritdoc cref="Load(string)"/>
@@ -28,6 +31,19 @@ public static class ManifestLoader
         if (!File.Exists(fullPath))
         {
             return Failed(ManifestDiagnostics.ManifestNotFound.Create(new SourceLocation(fullPath), fullPath));
+        }
+
+        if (NnArchives.NnArchiveFile.HasArchiveName(fullPath))
+        {
+            try
+            {
+                var config = new NnArchives.NnArchiveFile(fullPath).ReadConfig();
+                return LoadText(NnArchiveManifest.ToYaml(config, fullPath), fullPath, overrides);
+            }
+            catch (DiagnosticException e)
+            {
+                return Failed(e.Diagnostic);
+            }
         }
 
         string text;

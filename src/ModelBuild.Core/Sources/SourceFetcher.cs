@@ -54,6 +54,7 @@ public sealed class SourceFetcher : IDisposable
             new HuggingFaceResolver(_downloads, options.Environment),
             new S3Resolver(_downloads, options.Environment),
             new GoogleDriveResolver(_downloads, options.Environment),
+            new NnArchiveMemberResolver(cache.Content),
         ];
         _resolvers = resolvers.ToDictionary(r => r.SourceType);
     }

@@ -23,6 +23,7 @@ public abstract partial record SourceReference
         ["hf"] = HuggingFaceSource.ParseScheme,
         ["s3"] = S3Source.ParseScheme,
         ["gdrive"] = GoogleDriveSource.ParseScheme,
+        ["nnarchive"] = NnArchiveMemberSource.ParseScheme,
     };
 
     // Named in the error so users know these are planned rather than mistyped.

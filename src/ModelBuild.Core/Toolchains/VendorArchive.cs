@@ -1,4 +1,5 @@
 using ModelBuild.Core.Manifest;
+using ModelBuild.Core.NnArchives;
 
 namespace ModelBuild.Core.Toolchains;
 
