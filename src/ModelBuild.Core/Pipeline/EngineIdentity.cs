@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Pipeline;

@@ -4,12 +4,16 @@ using System.Text;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
+using ModelBuild.Runtime;
 using Xunit.Abstractions;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
-namespace ModelBuild.Runtime.Tests.Runtime;
+namespace ModelBuild.Core.Tests.Sessions;
 
 /// <summary>
-/// Runs every ONNX backend node test case (Debian's libonnx-testdata) through the binding and compares
+/// Runs every ONNX backend node test case (Debian's libonnx-testdata) through the engine's <see cref="ModelSession"/>
+/// on Microsoft.ML.OnnxRuntime and compares
 /// the outputs with ONNX's reference outputs. A case ONNX Runtime itself refuses to load or run is
 /// skipped with ORT's message; a case whose inputs or outputs are not tensors is listed as unsupported.
 /// </summary>
@@ -65,9 +69,9 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         ["test_maxunpool_export_with_output_shape"] = new("ORT places the unpooled values in the larger output_shape differently from the reference (ORT lists it as a known mismatch; onnx/onnx#2398).", null),
     };
 
-    private static readonly SessionOptions CaseOptions = new()
+    private static readonly ModelSessionOptions CaseOptions = new()
     {
-        LogSeverity = OnnxRuntimeLogSeverity.Fatal,
+        LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
         IntraOpThreads = 1,
         InterOpThreads = 1,
     };
@@ -116,12 +120,12 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
             return new CaseResult(name, Outcome.Unsupported, string.Join("; ", nonTensors));
         }
 
-        InferenceSession session;
+        ModelSession session;
         try
         {
-            session = new InferenceSession(Path.Combine(directory, "model.onnx"), CaseOptions);
+            session = new ModelSession(Path.Combine(directory, "model.onnx"), CaseOptions);
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             return new CaseResult(name, Outcome.Skipped, "ORT refuses to load it: " + OneLine(e.NativeMessage));
         }
@@ -143,7 +147,7 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
             : new CaseResult(name, Outcome.Passed, "");
     }
 
-    private static CaseResult? RunDataSet(string name, InferenceSession session, string dataSet)
+    private static CaseResult? RunDataSet(string name, ModelSession session, string dataSet)
     {
         List<NamedTensor> inputs;
         List<Tensor> expected;
@@ -162,7 +166,7 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         {
             actual = session.Run(inputs);
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             return new CaseResult(name, Outcome.Skipped, "ORT refuses to run it: " + OneLine(e.NativeMessage));
         }
@@ -174,7 +178,7 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
-            return new CaseResult(name, Outcome.Failed, "the binding rejected the inputs: " + e.Message);
+            return new CaseResult(name, Outcome.Failed, "the engine rejected the inputs: " + e.Message);
         }
 
         if (actual.Count != expected.Count)
