@@ -90,18 +90,3 @@ internal static class OrtTensors
         _ => OnnxValueKind.Unspecified,
     };
 }
-
-/// <summary>An input value and the pin that keeps the managed bytes under it in place; dispose the value first.</summary>
-internal readonly struct PinnedOrtValue(OrtValue value, GCHandle pin) : IDisposable
-{
-    public OrtValue Value { get; } = value;
-
-    public void Dispose()
-    {
-        Value.Dispose();
-        if (pin.IsAllocated)
-        {
-            pin.Free();
-        }
-    }
-}

@@ -15,6 +15,13 @@ public sealed class ModelSessionTests
     public static TheoryData<TensorElementType> NumericElementTypes => new(SampleTensors.AllTypes.Where(t => t != TensorElementType.String));
 
     [Fact]
+    public void The_engine_loads_the_native_library_of_the_Microsoft_ML_OnnxRuntime_package_it_references()
+    {
+        // The version pinned in Directory.Packages.props: a system-wide or stray library would report another.
+        Assert.Equal("1.32.0", OnnxRuntimeLibrary.Version);
+    }
+
+    [Fact]
     public void Relu_runs_on_float_tensors_from_bytes()
     {
         using var session = new ModelSession(SessionTestModels.Relu());
