@@ -4,6 +4,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Quantization.Operators;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Benchmarks;
@@ -38,7 +39,7 @@ internal static class CalibrationThroughput
 
     private static void Measure(string what, ModelProto model, GraphValueTypes types, List<string> tensors, TensorCalibrationData data)
     {
-        using var plain = new InferenceSession(OnnxModelFile.Write(model), CalibrationRunner.SessionOptions);
+        using var plain = new ModelSession(OnnxModelFile.Write(model), CalibrationRunner.SessionOptions);
         var small = TensorCalibrationData.ForInput("x", data.Read().Take(16).Select(s => s.Inputs[0].Value));
         var ratios = new List<double>();
         var inferences = new List<double>();

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Benchmarks;
@@ -8,7 +9,7 @@ namespace ModelBuild.Benchmarks;
 [MedianColumn]
 public class ClassifierBenchmarks
 {
-    private InferenceSession _session = null!;
+    private ModelSession _session = null!;
     private NamedTensor[] _inputs = null!;
 
     [Params(1, 8)]
@@ -17,7 +18,7 @@ public class ClassifierBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _session = new InferenceSession(PaddleClassifierModel.Path());
+        _session = new ModelSession(PaddleClassifierModel.Path());
         var random = new Random(1234);
         var pixels = new float[Batch * 3 * 48 * 192];
         for (var i = 0; i < pixels.Length; i++)

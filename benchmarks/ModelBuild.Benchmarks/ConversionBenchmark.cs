@@ -77,7 +77,7 @@ internal static class ConversionBenchmark
         var (mode, input, output) = (args[0], args[1], args[2]);
 
         // ONNX Runtime is loaded in every mode, so the idle process shows what the runtime costs by itself.
-        _ = ModelBuild.Runtime.OnnxRuntimeLibrary.Version;
+        _ = ModelBuild.Core.Sessions.OnnxRuntimeLibrary.Version;
         var clock = Stopwatch.StartNew();
         if (mode != "idle")
         {

@@ -5,6 +5,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Benchmarks;
@@ -22,8 +23,8 @@ public class QuantizationBenchmarks
     private ModelProto _model = null!;
     private TensorCalibrationData _data = null!;
     private List<string> _activations = null!;
-    private InferenceSession _fp32 = null!;
-    private InferenceSession _int8 = null!;
+    private ModelSession _fp32 = null!;
+    private ModelSession _int8 = null!;
     private NamedTensor[] _one = null!;
 
     /// <summary>The classifier with its input shape fixed, as the pipeline's shape pass leaves it.</summary>
@@ -43,8 +44,8 @@ public class QuantizationBenchmarks
             Tensor.Create(Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(), [1, 3, 48, 192])));
         var types = GraphValueTypes.Infer(_model);
         _activations = [.. _model.Graph.Node.SelectMany(n => n.Output).Where(types.IsFloat)];
-        _fp32 = new InferenceSession(OnnxModelFile.Write(_model));
-        _int8 = new InferenceSession(OnnxModelFile.Write(new Quantizer(new QuantizationOptions()).Quantize(_model, _data).Model));
+        _fp32 = new ModelSession(OnnxModelFile.Write(_model));
+        _int8 = new ModelSession(OnnxModelFile.Write(new Quantizer(new QuantizationOptions()).Quantize(_model, _data).Model));
         _one = [.. _data.Read().First().Inputs];
     }
 

@@ -48,8 +48,8 @@ internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter er
     }
 
     /// <summary>
-    /// Reports an exception from a layer that cannot use diagnostics (ModelBuild.Runtime writes its
-    /// code at the start of the message, "MB5001: ..."); false when it carries no code.
+    /// Reports an exception whose message starts with its code (ModelBuild.Runtime and the engine's ONNX
+    /// Runtime sessions write it that way, "MB5050: ..."); false when it carries no code.
     /// </summary>
     public bool TryReportCoded(Exception exception)
     {

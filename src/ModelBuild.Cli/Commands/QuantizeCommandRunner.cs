@@ -7,8 +7,11 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 using ImagingEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -182,8 +185,8 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
     private IReadOnlyList<CalibrationInput>? CalibrationInputsFor(QuantizeRequest request, ModelProto model, IReadOnlyList<ResolvedInput>? resolved, string baseDirectory)
     {
         IReadOnlyList<TensorInfo> modelInputs;
-        var probeOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.DisableAll, LogSeverity = OnnxRuntimeLogSeverity.Error };
-        using (var session = new InferenceSession(OnnxModelFile.Write(model), probeOptions))
+        var probeOptions = new ModelSessionOptions { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using (var session = new ModelSession(OnnxModelFile.Write(model), probeOptions))
         {
             modelInputs = session.Inputs;
         }

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Cli.Inference;
@@ -23,7 +24,7 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             return ExitCodes.Failed;
         }
 
-        using var session = new InferenceSession(modelPath);
+        using var session = new ModelSession(modelPath);
         var samples = FindSamples(session, inputDir);
         if (samples is null)
         {
@@ -44,7 +45,7 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             {
                 outputs = session.Run(inputs, requested);
             }
-            catch (Exception e) when (e is OnnxRuntimeException or ArgumentException)
+            catch (Exception e) when (e is OnnxRuntimeErrorException or ArgumentException)
             {
                 throw new DiagnosticException(InferenceDiagnostics.SampleFailed.Create(new SourceLocation(files[0].File), sample, e.Message));
             }
@@ -62,7 +63,7 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
     }
 
     /// <summary>Sample name → (input name, file) per model input, or null when the folders do not line up.</summary>
-    private SortedDictionary<string, List<(string Name, string File)>>? FindSamples(InferenceSession session, string inputDir)
+    private SortedDictionary<string, List<(string Name, string File)>>? FindSamples(ModelSession session, string inputDir)
     {
         var samples = new SortedDictionary<string, List<(string Name, string File)>>(SampleNameComparer.Instance);
         string? firstInput = null;

@@ -1,7 +1,9 @@
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Calibration;
 
@@ -39,7 +41,7 @@ public sealed class CalibrationRunner
     public long MemoryBudgetBytes { get; }
 
     /// <summary>Session options of every calibration run: ORT's full optimization (the statistics outputs keep their tensors alive).</summary>
-    public static SessionOptions SessionOptions { get; } = new() { LogSeverity = OnnxRuntimeLogSeverity.Error };
+    public static ModelSessionOptions SessionOptions { get; } = new() { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
 
     /// <summary>The number of samples.</summary>
     public int SampleCount => _data.Count;
@@ -108,7 +110,7 @@ public sealed class CalibrationRunner
                 if (session is not null)
                 {
                     // Read in ONNX Runtime's memory: no managed copy of activations that may be many MiB each.
-                    Run(session, sample, computed, views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.AsSpan<float>())), cancellationToken);
+                    Run(session, sample, computed, views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.Value.GetTensorDataAsSpan<float>())), cancellationToken);
                 }
             }
         }
@@ -142,12 +144,12 @@ public sealed class CalibrationRunner
         return groups;
     }
 
-    private static InferenceSession Open(ModelProto model) => new(OnnxModelFile.Write(model), SessionOptions);
+    private static ModelSession Open(ModelProto model) => new(OnnxModelFile.Write(model), SessionOptions);
 
-    private static IReadOnlyList<NamedTensor> Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken) =>
+    private static IReadOnlyList<NamedTensor> Run(ModelSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken) =>
         Guarded(sample, () => session.Run(sample.Inputs, outputs, cancellationToken));
 
-    private static void Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, Action<IReadOnlyList<TensorView>> visit, CancellationToken cancellationToken) =>
+    private static void Run(ModelSession session, CalibrationSample sample, IReadOnlyList<string> outputs, Action<IReadOnlyList<OutputValue>> visit, CancellationToken cancellationToken) =>
         Guarded(sample, () =>
         {
             session.Run(sample.Inputs, outputs, visit, cancellationToken);
@@ -160,7 +162,7 @@ public sealed class CalibrationRunner
         {
             return run();
         }
-        catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is OnnxRuntimeErrorException or ArgumentException or NotSupportedException)
         {
             throw new DiagnosticException(CalibrationDiagnostics.SampleFailed.Create(null, sample.Name, CodedException.Text(e)), e);
         }

@@ -1,6 +1,9 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Calibration;
 
@@ -20,7 +23,7 @@ public sealed class GraphValueTypes
     public IReadOnlyDictionary<string, TensorInfo> Values => _values;
 
     /// <summary>Infers the types of <paramref name="model"/>'s values.</summary>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load the model.</exception>
+    /// <exception cref="OnnxRuntimeErrorException">ONNX Runtime cannot load the model.</exception>
     public static GraphValueTypes Infer(ModelProto model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -37,8 +40,8 @@ public sealed class GraphValueTypes
         }
 
         var values = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.DisableAll, LogSeverity = OnnxRuntimeLogSeverity.Error };
-        using (var session = new InferenceSession(OnnxModelFile.Write(probe), options))
+        var options = new ModelSessionOptions { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using (var session = new ModelSession(OnnxModelFile.Write(probe), options))
         {
             foreach (var value in session.Inputs.Concat(session.Outputs))
             {
@@ -64,5 +67,5 @@ public sealed class GraphValueTypes
     public TensorInfo? Find(string name) => _values.GetValueOrDefault(name);
 
     /// <summary>True when the value is a float32 tensor, the only kind calibration and quantization handle.</summary>
-    public bool IsFloat(string name) => Find(name) is { ElementType: TensorElementType.Float, Kind: Runtime.OnnxValueKind.Tensor };
+    public bool IsFloat(string name) => Find(name) is { ElementType: TensorElementType.Float, Kind: OnnxValueKind.Tensor };
 }

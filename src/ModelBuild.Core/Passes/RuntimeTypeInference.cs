@@ -1,9 +1,10 @@
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
-using OnnxKind = ModelBuild.Core.Onnx.OnnxValueKind;
-using RuntimeKind = ModelBuild.Runtime.OnnxValueKind;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Passes;
 
@@ -27,7 +28,7 @@ internal static class RuntimeTypeInference
         {
             return Probe(model, stripWeights: true);
         }
-        catch (OnnxRuntimeException)
+        catch (OnnxRuntimeErrorException)
         {
             // Some kernels insist on constant inputs; the full model settles it.
         }
@@ -36,7 +37,7 @@ internal static class RuntimeTypeInference
         {
             return Probe(model, stripWeights: false);
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             throw new DiagnosticException(PassDiagnostics.TypeInferenceFailed.Create(null, displayName, OnnxRuntimeLibrary.Version, e.NativeMessage));
         }
@@ -49,7 +50,7 @@ internal static class RuntimeTypeInference
         var result = new Dictionary<string, OnnxValueInfo>(StringComparer.Ordinal);
         foreach (var tensor in graph.Initializer)
         {
-            result[tensor.Name] = new OnnxValueInfo(tensor.Name, OnnxKind.Tensor, tensor.DataType, OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]));
+            result[tensor.Name] = new OnnxValueInfo(tensor.Name, OnnxValueKind.Tensor, tensor.DataType, OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]));
         }
 
         if (stripWeights)
@@ -75,8 +76,8 @@ internal static class RuntimeTypeInference
             }
         }
 
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.DisableAll, LogSeverity = OnnxRuntimeLogSeverity.Fatal, IntraOpThreads = 1, InterOpThreads = 1 };
-        using var session = new InferenceSession(OnnxModelFile.Write(probe), options);
+        var options = new ModelSessionOptions { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, IntraOpThreads = 1, InterOpThreads = 1 };
+        using var session = new ModelSession(OnnxModelFile.Write(probe), options);
         foreach (var info in session.Inputs.Concat(session.Outputs))
         {
             result.TryAdd(info.Name, ToValueInfo(info));
@@ -87,17 +88,8 @@ internal static class RuntimeTypeInference
 
     private static OnnxValueInfo ToValueInfo(TensorInfo info)
     {
-        var kind = info.Kind switch
-        {
-            RuntimeKind.Tensor => OnnxKind.Tensor,
-            RuntimeKind.SparseTensor => OnnxKind.SparseTensor,
-            RuntimeKind.Sequence => OnnxKind.Sequence,
-            RuntimeKind.Map => OnnxKind.Map,
-            RuntimeKind.Optional => OnnxKind.Optional,
-            RuntimeKind.Opaque => OnnxKind.Opaque,
-            _ => OnnxKind.Unspecified,
-        };
-        if (kind != OnnxKind.Tensor)
+        var kind = info.Kind;
+        if (kind != OnnxValueKind.Tensor)
         {
             return new OnnxValueInfo(info.Name, kind, 0, null);
         }

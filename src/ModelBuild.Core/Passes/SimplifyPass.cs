@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Passes;
 
@@ -34,7 +37,7 @@ public sealed class SimplifyPass : IModelPass
         {
             optimized = Optimize(model);
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             return KeepOriginal(model, diagnostics, displayName, $"ONNX Runtime {OnnxRuntimeLibrary.Version}: {e.NativeMessage}");
         }
@@ -77,12 +80,11 @@ public sealed class SimplifyPass : IModelPass
             OnnxModelFile.Write(model, stream);
         }
 
-        var options = new SessionOptions
+        var options = new ModelSessionOptions
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.Basic,
+            OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
             OptimizedModelFilePath = scratch.Combine(OptimizedFile),
-            OptimizedModelFormat = OptimizedModelFormat.Onnx,
-            LogSeverity = OnnxRuntimeLogSeverity.Fatal,
+            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
 
             // One thread: constant folding then computes every folded value in one fixed order.
             IntraOpThreads = 1,
@@ -95,7 +97,7 @@ public sealed class SimplifyPass : IModelPass
                 }
                 : new Dictionary<string, string>(),
         };
-        using (new InferenceSession(input, options))
+        using (new ModelSession(input, options))
         {
         }
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Pipeline;
@@ -47,7 +48,7 @@ public sealed class EngineIdentity
     public Sha256Digest BinaryDigest => _binaryDigest.Value;
 
     /// <summary>The version the loaded ONNX Runtime reports (loading it if needed).</summary>
-    /// <exception cref="DllNotFoundException">MB5001–MB5003: ONNX Runtime cannot be loaded.</exception>
+    /// <exception cref="DllNotFoundException">MB5050: ONNX Runtime cannot be loaded.</exception>
     public string OnnxRuntimeVersion => _onnxRuntimeVersion.Value;
 
     /// <summary>A key builder for <paramref name="actionName"/> that already holds everything about this engine.</summary>

@@ -12,9 +12,12 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Pipeline.Validation;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 using ModelBuild.Runtime;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -417,19 +420,19 @@ public sealed class ModelCompiler
                 var path = scratch.Combine("model.ort");
                 try
                 {
-                    using (runtimeModel.Open(new SessionOptions
+                    using (runtimeModel.Open(new ModelSessionOptions
                     {
-                        GraphOptimizationLevel = GraphOptimizationLevel.Basic,
+                        OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
                         OptimizedModelFilePath = path,
-                        OptimizedModelFormat = OptimizedModelFormat.Ort,
-                        LogSeverity = OnnxRuntimeLogSeverity.Fatal,
+                        SaveAsOrtFormat = true,
+                        LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
                         IntraOpThreads = 1,
                         InterOpThreads = 1,
                     }))
                     {
                     }
                 }
-                catch (OnnxRuntimeException e)
+                catch (OnnxRuntimeErrorException e)
                 {
                     throw new DiagnosticException(PipelineDiagnostics.ConvertedModelRejected.Create(model.At, OnnxRuntimeLibrary.Version, "ORT-format", model.DisplayName, e.NativeMessage));
                 }
@@ -554,9 +557,9 @@ public sealed class ModelCompiler
         try
         {
             using var runtimeModel = RuntimeModel.ForProto(model);
-            using var session = runtimeModel.Open(new SessionOptions { LogSeverity = OnnxRuntimeLogSeverity.Fatal, GraphOptimizationLevel = GraphOptimizationLevel.DisableAll });
+            using var session = runtimeModel.Open(new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL });
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             throw new DiagnosticException(PipelineDiagnostics.ConvertedModelRejected.Create(source.At, OnnxRuntimeLibrary.Version, description, source.DisplayName, e.NativeMessage));
         }

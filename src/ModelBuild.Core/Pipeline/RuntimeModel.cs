@@ -1,6 +1,7 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Pipeline;
@@ -40,9 +41,9 @@ internal sealed class RuntimeModel : IDisposable
     }
 
     /// <summary>A new session over the model.</summary>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime refused the model.</exception>
-    public InferenceSession Open(SessionOptions options) =>
-        _bytes is not null ? new InferenceSession(_bytes, options) : new InferenceSession(_path!, options);
+    /// <exception cref="OnnxRuntimeErrorException">ONNX Runtime refused the model.</exception>
+    public ModelSession Open(ModelSessionOptions options) =>
+        _bytes is not null ? new ModelSession(_bytes, options) : new ModelSession(_path!, options);
 
     public void Dispose() => _folder?.Dispose();
 }

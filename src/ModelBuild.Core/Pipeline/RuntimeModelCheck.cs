@@ -2,7 +2,9 @@ using System.Globalization;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Passes;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -22,10 +24,10 @@ internal static class RuntimeModelCheck
         IReadOnlyList<TensorInfo> inputs;
         try
         {
-            using var session = model.Open(new SessionOptions { LogSeverity = OnnxRuntimeLogSeverity.Fatal });
+            using var session = model.Open(new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL });
             inputs = session.Inputs;
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             throw new DiagnosticException(PipelineDiagnostics.RuntimeRejectedModel.Create(at, OnnxRuntimeLibrary.Version, displayName, e.NativeMessage));
         }

@@ -2,6 +2,7 @@ using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Quantization;
@@ -74,15 +75,15 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
     private static double Sqnr(double signal, double noise) =>
         noise <= 0 ? double.PositiveInfinity : signal <= 0 ? double.NegativeInfinity : 10 * Math.Log10(signal / noise);
 
-    private static InferenceSession Open(ModelProto model) => new(OnnxModelFile.Write(model), CalibrationRunner.SessionOptions);
+    private static ModelSession Open(ModelProto model) => new(OnnxModelFile.Write(model), CalibrationRunner.SessionOptions);
 
-    private static Dictionary<string, Tensor> Run(InferenceSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken)
+    private static Dictionary<string, Tensor> Run(ModelSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken)
     {
         try
         {
             return session.Run(sample.Inputs, outputs, cancellationToken).ToDictionary(o => o.Name, o => o.Value, StringComparer.Ordinal);
         }
-        catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is OnnxRuntimeErrorException or ArgumentException or NotSupportedException)
         {
             throw new DiagnosticException(CalibrationDiagnostics.SampleFailed.Create(null, sample.Name, CodedException.Text(e)), e);
         }

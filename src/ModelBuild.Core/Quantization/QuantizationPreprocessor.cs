@@ -2,7 +2,10 @@ using System.Globalization;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Quantization;
 
@@ -53,13 +56,13 @@ internal static class QuantizationPreprocessor
         var path = Path.Combine(Path.GetTempPath(), $"modelbuild-quantize-{Guid.NewGuid():N}.onnx");
         try
         {
-            var options = new SessionOptions
+            var options = new ModelSessionOptions
             {
-                GraphOptimizationLevel = GraphOptimizationLevel.Basic,
+                OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 OptimizedModelFilePath = path,
-                LogSeverity = OnnxRuntimeLogSeverity.Error,
+                LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
             };
-            using (new InferenceSession(OnnxModelFile.Write(model), options))
+            using (new ModelSession(OnnxModelFile.Write(model), options))
             {
                 // Creating the session writes the optimized model.
             }
@@ -70,7 +73,7 @@ internal static class QuantizationPreprocessor
             optimized.ProducerVersion = model.ProducerVersion;
             return optimized;
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             throw new DiagnosticException(QuantizationDiagnostics.RuntimeFailed.Create(null, "optimize the model before quantization", e.Message), e);
         }

@@ -4,6 +4,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Quantization.Operators;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Quantization;
@@ -250,7 +251,7 @@ public sealed class Quantizer(QuantizationOptions options)
         {
             return GraphValueTypes.Infer(model);
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             throw new DiagnosticException(QuantizationDiagnostics.RuntimeFailed.Create(null, "load the model to quantize", e.Message), e);
         }

@@ -15,7 +15,7 @@ namespace ModelBuild.Core.Targets;
 /// <remarks>Field numbers and types follow ONNX Runtime's <c>ort.fbs</c> schema.</remarks>
 internal static class OrtFormatCanonicalizer
 {
-    // InferenceSession fields.
+    // InferenceSession fields (the root table of ort.fbs).
     private const int OrtVersionField = 0;
     private const int ModelField = 1;
     private const int ResolverField = 3;

@@ -1,4 +1,5 @@
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Pipeline;
 using ModelBuild.Runtime;
@@ -34,7 +35,7 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.True(File.Exists(_folder.Combine("report", "quantization-report.json")));
         var quantized = OnnxModelFile.Read(_folder.Combine("out", "tiny.int8.onnx"));
         Assert.Contains(quantized.Graph.Node, n => n.OpType == "QuantizeLinear");
-        using var session = new InferenceSession(_folder.Combine("out", "tiny.int8.onnx"));
+        using var session = new ModelSession(_folder.Combine("out", "tiny.int8.onnx"));
         var output = session.Run([new NamedTensor("x", Tensor.Create(TinyConvNet.SampleInput(1), [1, 3, 8, 8]))])[0].Value.ToArray<float>();
         var expected = TinyConvNet.Run(TinyConvNet.Bytes(), TinyConvNet.SampleInput(1), 1);
         Assert.True(Cosine(expected, output) > 0.99);

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sessions;
 
 namespace ModelBuild.Core.Tests.Cache;
 
@@ -34,7 +35,7 @@ public sealed class EngineActionKeyTests
 
         Assert.Equal(EngineIdentity.ComputeBinaryDigest(), engine.BinaryDigest);
         Assert.NotEqual(Sha256Digest.Empty, engine.BinaryDigest);
-        Assert.Equal(ModelBuild.Runtime.OnnxRuntimeLibrary.Version, engine.OnnxRuntimeVersion);
+        Assert.Equal(OnnxRuntimeLibrary.Version, engine.OnnxRuntimeVersion);
         Assert.Matches(@"^\d+\.\d+\.\d+", engine.OnnxRuntimeVersion);
         Assert.Equal(engine.NewActionKey("inspect").Build(), engine.NewActionKey("inspect").Build());
         Assert.Equal(engine.Version.Split('+')[0], engine.DisplayVersion);

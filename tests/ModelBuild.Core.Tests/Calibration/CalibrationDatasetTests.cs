@@ -3,6 +3,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
@@ -290,7 +291,7 @@ public sealed class CalibrationDatasetTests : IDisposable
 
     private static IReadOnlyList<TensorInfo> ModelInputs(ModelProto model)
     {
-        using var session = new InferenceSession(OnnxModelFile.Write(model));
+        using var session = new ModelSession(OnnxModelFile.Write(model));
         return session.Inputs;
     }
 

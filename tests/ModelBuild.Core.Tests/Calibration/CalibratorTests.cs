@@ -2,6 +2,7 @@ using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Quantization;
 using ModelBuild.Runtime;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
@@ -42,7 +43,7 @@ public sealed class CalibratorTests
         var exposed = model.Clone();
         exposed.Graph.Output.Add(new ValueInfoProto { Name = "c1" });
         exposed.Graph.Output.Add(new ValueInfoProto { Name = "r1" });
-        using var session = new InferenceSession(OnnxModelFile.Write(exposed));
+        using var session = new ModelSession(OnnxModelFile.Write(exposed));
         var values = tensors.ToDictionary(t => t, _ => new List<float>());
         foreach (var sample in data.Read())
         {

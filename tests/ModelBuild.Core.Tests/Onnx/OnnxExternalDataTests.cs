@@ -2,6 +2,7 @@ using Google.Protobuf;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Pipeline;
 using ModelBuild.Runtime;
@@ -36,7 +37,7 @@ public sealed class OnnxExternalDataTests : IDisposable
         Assert.Equal(OnnxModelFile.Write(model), OnnxModelFile.Write(whole));
 
         var image = TinyConvNet.SampleInput(batch: 1);
-        using var session = new InferenceSession(path);
+        using var session = new ModelSession(path);
         var fromFiles = session.Run([new NamedTensor("x", Tensor.Create(image, [1, 3, 8, 8]))])[0].Value.ToArray<float>();
         Assert.Equal(TinyConvNet.Run(OnnxModelFile.Write(model), image, 1), fromFiles);
     }
@@ -130,7 +131,7 @@ public sealed class OnnxExternalDataTests : IDisposable
         read = null;
         GC.Collect();
 
-        using var session = new InferenceSession(path);
+        using var session = new ModelSession(path);
         var outputs = session.Run([new NamedTensor("i", Tensor.Create(new long[] { 0, Count - 1 }, [2]))]);
         Assert.Equal([1.5f, 7f], outputs[0].Value.ToArray<float>());
         Assert.Equal([-2.5f, 9f], outputs[1].Value.ToArray<float>());

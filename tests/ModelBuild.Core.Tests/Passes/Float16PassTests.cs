@@ -3,6 +3,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Core.Tests.Pipeline;
 using ModelBuild.Runtime;
@@ -50,7 +51,7 @@ public sealed class Float16PassTests
         Assert.Equal(("float16", "float16"), (signature.Inputs[0].ElementTypeName, signature.Outputs[0].ElementTypeName));
         Assert.DoesNotContain("Cast", ModelRun.Ops(half));
         var image = TinyConvNet.SampleInput(batch: 1).Select(v => (Half)v).ToArray();
-        using var session = new InferenceSession(OnnxModelFile.Write(half));
+        using var session = new ModelSession(OnnxModelFile.Write(half));
         Assert.Equal(TensorElementType.Float16, session.Run([new NamedTensor("x", Tensor.Create(image, [1, 3, 8, 8]))])[0].Value.ElementType);
     }
 
@@ -98,7 +99,7 @@ public sealed class Float16PassTests
         Assert.Equal(["Mul", "Cast", "Max", "Cast"], ModelRun.Ops(half));
         Assert.Null(PythonOnnx.CheckerComplaint(half));
 
-        using var session = new InferenceSession(OnnxModelFile.Write(half));
+        using var session = new ModelSession(OnnxModelFile.Write(half));
         var y = session.Run([new NamedTensor("x", Tensor.Create(new[] { (Half)1f, (Half)1f, (Half)1f, (Half)1f }, [1, 4]))])[0].Value;
         Assert.Equal([0.5f, -1f, 2f, 3f], y.ToArray<Half>().Select(h => (float)h));
     }
@@ -118,7 +119,7 @@ public sealed class Float16PassTests
 
         Assert.Equal((int)DataType.Float16, half.Graph.Node.First(n => n.OpType == "Cast").Attribute.Single().I);
         Assert.Null(PythonOnnx.CheckerComplaint(half));
-        using var session = new InferenceSession(OnnxModelFile.Write(half));
+        using var session = new ModelSession(OnnxModelFile.Write(half));
         var y = session.Run([new NamedTensor("ids", Tensor.Create(new long[] { 4, 2, 1 }, [1, 3]))])[0].Value;
         Assert.Equal([1f, 1f, 0.75f], y.ToArray<float>());
     }

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Tests.Passes;
@@ -10,7 +11,7 @@ internal static class ModelRun
     /// <summary>Every output of <paramref name="model"/>, by name, as float32 (float16 outputs are widened).</summary>
     public static Dictionary<string, float[]> Outputs(ModelProto model, params NamedTensor[] inputs)
     {
-        using var session = new InferenceSession(OnnxModelFile.Write(model));
+        using var session = new ModelSession(OnnxModelFile.Write(model));
         return session.Run(inputs).ToDictionary(o => o.Name, o => Floats(o.Value));
     }
 

@@ -4,6 +4,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Passes;
 using ModelBuild.Runtime;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
@@ -106,7 +107,7 @@ public sealed class ModelCompilerConversionTests : IDisposable
             }
         }
 
-        using var session = new InferenceSession(compiled);
+        using var session = new ModelSession(compiled);
         var actual = session.Run([new NamedTensor("x", Tensor.Create(bgr, [1, 3, 8, 8]))])[0].Value.ToArray<float>();
         Assert.True(ModelRun.MaxAbsError(TinyConvNet.Run(_workspace.ModelBytes, rgb, 1), actual) < 1e-4);
         Assert.Equal(["input_shapes", "preprocessing", "input_types", "simplify"], Passes(model, "prepare"));

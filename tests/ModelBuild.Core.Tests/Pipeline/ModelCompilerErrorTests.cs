@@ -2,6 +2,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Core.Tests.Sources;
 using ModelBuild.Runtime;

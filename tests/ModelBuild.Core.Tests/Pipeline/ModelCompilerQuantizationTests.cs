@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Passes;
 using ModelBuild.Runtime;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
@@ -149,7 +150,7 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         Assert.Equal(["inspect", "prepare", "quantize", "fp16", "ort"], ActionNames(outcome));
         var file = Assert.Single(model.Files);
         Assert.EndsWith(".ort", file.FileName, StringComparison.Ordinal);
-        using var session = new InferenceSession(_workspace.ReadCompiled(file));
+        using var session = new ModelSession(_workspace.ReadCompiled(file));
         var output = session.Run([new NamedTensor(TinyConvNet.InputName, Tensor.Create(TinyConvNet.SampleInput(1), [1, .. TinyConvNet.ImageShape]))]);
         Assert.Equal([1L, 2, 8, 8], Assert.Single(output).Value.Shape);
     }

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Targets;
 using ModelBuild.Runtime;
 
@@ -22,7 +23,7 @@ public sealed class ModelCompilerTests : IDisposable
         var compiled = _workspace.ReadCompiled(file);
         var input = OnnxModelSignature.FromModel(OnnxModelFile.Read(compiled, "compiled")).FindInput(TinyConvNet.InputName);
         Assert.Equal(OnnxShape.Of(1, 3, 8, 8), input!.Shape);
-        using (var session = new InferenceSession(compiled))
+        using (var session = new ModelSession(compiled))
         {
             Assert.Equal([1L, 3, 8, 8], Assert.Single(session.Inputs).Shape);
         }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Onnx;
@@ -123,7 +124,7 @@ public sealed class PaddleOcrConversionTests(PaddleOcrWorkspace workspace) : ICl
 
         var file = Assert.Single(model.Files);
         Assert.EndsWith(".ort", file.FileName, StringComparison.Ordinal);
-        using var session = new InferenceSession(workspace.Read(file));
+        using var session = new ModelSession(workspace.Read(file));
         Assert.Equal(Shape(name), Assert.Single(session.Inputs).Shape);
         Assert.True((double)Metrics(model, "ort")["cosine"]! >= (precision == "FP32" ? 0.99999 : 0.999));
     }
@@ -133,7 +134,7 @@ public sealed class PaddleOcrConversionTests(PaddleOcrWorkspace workspace) : ICl
         var proto = OnnxModelFile.Read(bytes, name);
         Assert.Null(PythonOnnx.CheckerComplaint(proto));
         Assert.All(proto.OpsetImport, o => Assert.True(o.Domain is "" or "ai.onnx", o.Domain));
-        using var session = new InferenceSession(bytes);
+        using var session = new ModelSession(bytes);
         Assert.Equal(Shape(name), Assert.Single(session.Inputs).Shape);
     }
 

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Runtime;
 
@@ -41,7 +42,7 @@ internal static class TinyConvNet
     /// <summary>Runs <paramref name="model"/> in ONNX Runtime on <paramref name="input"/> (a batch of <paramref name="batch"/> images).</summary>
     public static float[] Run(byte[] model, float[] input, long batch)
     {
-        using var session = new InferenceSession(model);
+        using var session = new ModelSession(model);
         var outputs = session.Run([new NamedTensor(InputName, Tensor.Create(input, [batch, .. ImageShape]))]);
         var output = Assert.Single(outputs);
         Assert.Equal(OutputName, output.Name);

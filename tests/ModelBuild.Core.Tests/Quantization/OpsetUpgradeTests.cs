@@ -2,6 +2,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Runtime;
 using static ModelBuild.Core.Tests.Quantization.QuantizationTestModels;
@@ -93,7 +94,7 @@ public sealed class OpsetUpgradeTests
 
     private static List<float[]> Outputs(ModelProto model, Tensor input)
     {
-        using var session = new InferenceSession(OnnxModelFile.Write(model));
+        using var session = new ModelSession(OnnxModelFile.Write(model));
         return [.. session.Run([new NamedTensor("x", input)]).Select(o => o.Value.ElementType == TensorElementType.Float ? o.Value.ToArray<float>() : o.Value.ToArray<long>().Select(v => (float)v).ToArray())];
     }
 }

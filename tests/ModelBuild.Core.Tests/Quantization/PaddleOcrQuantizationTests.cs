@@ -7,6 +7,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Onnx;
@@ -167,7 +168,7 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
     private ManifestStage Manifest(string inputs) =>
         ManifestLoader.LoadText("input_model: model.onnx\n" + inputs, models.Folder.Combine("model.yaml")).Manifest!.SingleStage!;
 
-    private static InferenceSession Session(ModelProto model) => new(OnnxModelFile.Write(model));
+    private static ModelSession Session(ModelProto model) => new(OnnxModelFile.Write(model));
 
     /// <summary>The recogniser's 6625 classes: blank, the 6623 characters of ppocr_keys_v1.txt, space.</summary>
     private const int SpaceClass = 6624;

@@ -1,6 +1,7 @@
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Runtime;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
@@ -51,7 +52,7 @@ internal static class QuantizationTestModels
     /// <summary>Runs <paramref name="model"/> in ONNX Runtime on one input and returns its first output.</summary>
     public static float[] Run(ModelProto model, Tensor input, string inputName = "x")
     {
-        using var session = new InferenceSession(OnnxModelFile.Write(model));
+        using var session = new ModelSession(OnnxModelFile.Write(model));
         return session.Run([new NamedTensor(inputName, input)])[0].Value.ToArray<float>();
     }
 

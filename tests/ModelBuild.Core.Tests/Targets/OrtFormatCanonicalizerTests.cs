@@ -1,9 +1,11 @@
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Targets;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Passes;
 using ModelBuild.Core.Tests.Pipeline;
 using ModelBuild.Runtime;
+using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 
 namespace ModelBuild.Core.Tests.Targets;
 
@@ -17,11 +19,11 @@ public sealed class OrtFormatCanonicalizerTests : IDisposable
     private byte[] OrtFormat()
     {
         var path = _folder.Combine("tiny.ort");
-        using (new InferenceSession(TinyConvNet.Bytes(), new SessionOptions
+        using (new ModelSession(TinyConvNet.Bytes(), new ModelSessionOptions
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.Basic,
+            OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
             OptimizedModelFilePath = path,
-            OptimizedModelFormat = OptimizedModelFormat.Ort,
+            SaveAsOrtFormat = true,
         }))
         {
         }

@@ -124,7 +124,7 @@ public sealed class NpyFileTests
     }
 
     [Theory]
-    [MemberData(nameof(InferenceSessionTests_AllElementTypes))]
+    [MemberData(nameof(AllElementTypes))]
     public void Every_element_type_round_trips(TensorElementType type)
     {
         var tensor = SampleTensors.Create(type, [2, 3]);
@@ -165,7 +165,7 @@ public sealed class NpyFileTests
     [Fact]
     public void Files_on_disk_read_and_write_through_paths()
     {
-        using var temp = new Runtime.TempFolder();
+        using var temp = new Imaging.TempFolder();
         var path = Path.Combine(temp.Path, "x.npy");
 
         NpyFile.Write(path, Tensor.Create(new float[] { 1, 2, 3, 4 }, [2, 2]));
@@ -174,7 +174,7 @@ public sealed class NpyFileTests
         Assert.Equal([1f, 2f, 3f, 4f], NpyFile.Read(path).ToArray<float>());
     }
 
-    public static TheoryData<TensorElementType> InferenceSessionTests_AllElementTypes => Runtime.InferenceSessionTests.AllElementTypes;
+    public static TheoryData<TensorElementType> AllElementTypes => new(SampleTensors.AllTypes);
 
     private static Tensor Read(string file, long[] shape)
     {

@@ -97,12 +97,13 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
               <ItemGroup>
                 <PackageReference Include="ModelBuild.Sdk" Version="{sdk.Version}" />
                 <ModelReference Include="models/tiny.yaml" Access="public" />
+                {TinyModel.OnnxRuntimeReference}
                 <Compile Include="Scorer.cs" />
               </ItemGroup>
             </Project>
             """);
         folder.WriteFile("Scorer.cs", """
-            using ModelBuild.Runtime;
+            using Microsoft.ML.OnnxRuntime;
 
             namespace Lib;
 
@@ -114,8 +115,10 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
                     using var session = new InferenceSession(Models.Tiny.ReadAllBytes());
                     var count = (int)input.Shape.Aggregate(1L, (a, b) => a * b);
                     var data = Enumerable.Range(0, count).Select(i => (i % 7) - 3f).ToArray();
-                    var output = session.Run([new NamedTensor(input.Name, Tensor.Create(data, [.. input.Shape]))]);
-                    return output[0].Value.ToArray<float>().Sum();
+                    using var value = OrtValue.CreateTensorValueFromMemory(data, [.. input.Shape]);
+                    using var runOptions = new RunOptions();
+                    using var output = session.Run(runOptions, [input.Name], [value], [session.OutputNames[0]]);
+                    return output[0].GetTensorDataAsSpan<float>().ToArray().Sum();
                 }
             }
             """);

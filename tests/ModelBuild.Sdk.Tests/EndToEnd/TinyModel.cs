@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -13,6 +14,12 @@ internal static class TinyModel
 {
     public const int Channels = 3;
     public const int Size = 8;
+
+    /// <summary>
+    /// The ONNX Runtime an app that runs <see cref="Program"/> references (the official package; the fixture
+    /// puts it in the consumers' packages folder). The version is the one in Directory.Packages.props.
+    /// </summary>
+    public const string OnnxRuntimeReference = """<PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.32.0" />""";
 
     public static byte[] Create(int seed = 1)
     {
@@ -35,17 +42,17 @@ internal static class TinyModel
     /// <summary>What the app prints for <paramref name="model"/> run at batch 1, computed here with ONNX Runtime on the original.</summary>
     public static string ExpectedSum(byte[] model)
     {
-        using var session = new InferenceSession(model);
+        using var session = new ModelSession(model);
         var input = Input(Channels * Size * Size);
         var output = session.Run([new NamedTensor("image", Tensor.Create(input, [1, Channels, Size, Size]))]);
         return output[0].Value.ToArray<float>().Sum().ToString("R", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The consumer app: loads the embedded model through the accessor and prints what it computes.</summary>
+    /// <summary>The consumer app: loads the embedded model through the accessor and prints what ONNX Runtime computes.</summary>
     public static string Program(string modelClass) => $$"""
         using System.Globalization;
-        using ModelBuild.Runtime;
         using Consumer;
+        using Microsoft.ML.OnnxRuntime;
 
         var model = Models.{{modelClass}}.Inputs[0];
         Console.WriteLine($"resource={Models.{{modelClass}}.ResourceName}");
@@ -54,8 +61,10 @@ internal static class TinyModel
         using var session = new InferenceSession(Models.{{modelClass}}.ReadAllBytes());
         var count = (int)model.Shape.Aggregate(1L, (a, b) => a * b);
         var input = Enumerable.Range(0, count).Select(i => (i % 7) - 3f).ToArray();
-        var output = session.Run([new NamedTensor(model.Name, Tensor.Create(input, [.. model.Shape]))]);
-        Console.WriteLine("sum=" + output[0].Value.ToArray<float>().Sum().ToString("R", CultureInfo.InvariantCulture));
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [.. model.Shape]);
+        using var runOptions = new RunOptions();
+        using var output = session.Run(runOptions, [model.Name], [value], [session.OutputNames[0]]);
+        Console.WriteLine("sum=" + output[0].GetTensorDataAsSpan<float>().ToArray().Sum().ToString("R", CultureInfo.InvariantCulture));
         """;
 
     public static string Manifest(string modelFile, string shape = "[1, 3, 8, 8]") => $"""

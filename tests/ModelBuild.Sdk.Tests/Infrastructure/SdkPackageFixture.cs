@@ -24,6 +24,9 @@ public sealed class SdkPackageFixture : IDisposable
 
         var package = Directory.GetFiles(FeedDirectory, "ModelBuild.Sdk.*.nupkg").Single();
         Version = Path.GetFileNameWithoutExtension(package)["ModelBuild.Sdk.".Length..];
+
+        // Consumer apps run their models with the official ONNX Runtime package.
+        WarmPackages("<TargetFramework>net10.0</TargetFramework>", EndToEnd.TinyModel.OnnxRuntimeReference);
     }
 
     private readonly HashSet<string> _warmed = [];
@@ -34,17 +37,18 @@ public sealed class SdkPackageFixture : IDisposable
     /// then found there by consumer projects, whose NuGet sources are local feeds only.
     /// </summary>
     /// <param name="properties">MSBuild properties, e.g. <c>&lt;TargetFrameworks&gt;net10.0;net8.0&lt;/TargetFrameworks&gt;</c>.</param>
-    public void WarmPackages(string properties)
+    /// <param name="items">MSBuild items, e.g. a <c>PackageReference</c> whose package consumers use.</param>
+    public void WarmPackages(string properties, string items = "")
     {
         lock (_warmed)
         {
-            if (!_warmed.Add(properties))
+            if (!_warmed.Add(properties + items))
             {
                 return;
             }
 
             var folder = Directory.CreateDirectory(Path.Combine(Root, "warm" + _warmed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
-            File.WriteAllText(Path.Combine(folder, "Warm.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup></Project>");
+            File.WriteAllText(Path.Combine(folder, "Warm.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup><ItemGroup>{items}</ItemGroup></Project>");
             var restore = ProcessRunner.Run("dotnet", ["restore", folder, "-nodeReuse:false"], folder, ConsumerProject.IsolatedEnvironment(PackagesDirectory, cacheDirectory: null));
             if (!restore.Succeeded)
             {

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 
 namespace ModelBuild.Core.Pipeline.Validation;
@@ -30,7 +31,7 @@ internal static class ConversionValidator
         {
             return ModelComparison.Run(original, converted, feeds, plan.Validation.Samples, plan.Validation.Seed, ClassifierOutputs(convertedProto));
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeErrorException e)
         {
             return ValidationResult.NotRun($"ONNX Runtime {OnnxRuntimeLibrary.Version} could not run both models: {e.NativeMessage}");
         }

@@ -1,6 +1,8 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline.Validation;
 
@@ -11,11 +13,11 @@ namespace ModelBuild.Core.Pipeline.Validation;
 /// </summary>
 internal static class ModelComparison
 {
-    private static readonly SessionOptions Options = new()
+    private static readonly ModelSessionOptions Options = new()
     {
         IntraOpThreads = 1,
         InterOpThreads = 1,
-        LogSeverity = OnnxRuntimeLogSeverity.Fatal,
+        LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
     };
 
     /// <param name="original">The source model, weights loaded.</param>
@@ -27,7 +29,7 @@ internal static class ModelComparison
     public static ValidationResult Run(ModelProto original, RuntimeModel converted, IReadOnlyList<InputFeed> feeds, int samples, int seed, IReadOnlySet<string> classifiers)
     {
         using var convertedSession = converted.Open(Options);
-        var outputs = convertedSession.Outputs.Where(o => o.Kind == Runtime.OnnxValueKind.Tensor && o.ElementType != TensorElementType.String).Select(o => o.Name).ToList();
+        var outputs = convertedSession.Outputs.Where(o => o.Kind == OnnxValueKind.Tensor && o.ElementType != TensorElementType.String).Select(o => o.Name).ToList();
         if (outputs.Count == 0)
         {
             return ValidationResult.NotRun("the converted model has no numeric tensor outputs");

@@ -1,10 +1,11 @@
 using Google.Protobuf;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Runtime;
 
-namespace ModelBuild.Runtime.Tests.Runtime;
+namespace ModelBuild.Core.Tests.Sessions;
 
 /// <summary>Builds tiny ONNX models for the tests with the ONNX protobuf types.</summary>
-internal static class TestModels
+internal static class SessionTestModels
 {
     /// <summary>A tensor input or output: dimensions are <c>long</c> (fixed) or <c>string</c> (symbolic).</summary>
     public static ValueInfoProto Value(string name, TensorElementType type, params object[] dims)

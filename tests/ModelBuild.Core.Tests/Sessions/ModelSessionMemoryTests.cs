@@ -1,34 +1,37 @@
 using System.Globalization;
+using ModelBuild.Core.Sessions;
+using ModelBuild.Runtime;
 using Xunit.Abstractions;
+using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
-namespace ModelBuild.Runtime.Tests.Runtime;
+namespace ModelBuild.Core.Tests.Sessions;
 
 /// <summary>
 /// Creates and disposes thousands of sessions and runs a hundred thousand inferences, through the
 /// success and the error paths, and checks that the process's resident memory stays flat.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class MemoryTests(ITestOutputHelper output)
+public sealed class ModelSessionMemoryTests(ITestOutputHelper output)
 {
     private const int Sessions = 2_000;
     private const int Runs = 100_000;
     private const long AllowedGrowthBytes = 50L * 1024 * 1024;
 
-    private static readonly byte[] NumericModel = TestModels.TwoInThreeOut();
-    private static readonly byte[] StringModel = TestModels.Identity(TensorElementType.String, "n");
-    private static readonly byte[] FailingModel = TestModels.Build(
-        [TestModels.Node("Reshape", ["x", "shape"], ["y"])],
-        [TestModels.Value("x", TensorElementType.Float, "n"), TestModels.Value("shape", TensorElementType.Int64, 1)],
-        [TestModels.ShapelessValue("y", TensorElementType.Float)]);
+    private static readonly byte[] NumericModel = SessionTestModels.TwoInThreeOut();
+    private static readonly byte[] StringModel = SessionTestModels.Identity(TensorElementType.String, "n");
+    private static readonly byte[] FailingModel = SessionTestModels.Build(
+        [SessionTestModels.Node("Reshape", ["x", "shape"], ["y"])],
+        [SessionTestModels.Value("x", TensorElementType.Float, "n"), SessionTestModels.Value("shape", TensorElementType.Int64, 1)],
+        [SessionTestModels.ShapelessValue("y", TensorElementType.Float)]);
 
-    private static readonly SessionOptions QuietOptions = new() { LogSeverity = OnnxRuntimeLogSeverity.Fatal };
+    private static readonly ModelSessionOptions QuietOptions = new() { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
 
     [Fact]
     public void Sessions_and_runs_do_not_leak_native_or_managed_memory()
     {
-        using var numeric = new InferenceSession(NumericModel, QuietOptions);
-        using var strings = new InferenceSession(StringModel, QuietOptions);
-        using var failing = new InferenceSession(FailingModel, QuietOptions);
+        using var numeric = new ModelSession(NumericModel, QuietOptions);
+        using var strings = new ModelSession(StringModel, QuietOptions);
+        using var failing = new ModelSession(FailingModel, QuietOptions);
 
         // Warm-up: let ORT's arenas, thread pools and the JIT reach their working size first.
         CreateSessions(100);
@@ -54,13 +57,13 @@ public sealed class MemoryTests(ITestOutputHelper output)
         for (var i = 0; i < count; i++)
         {
             var options = QuietOptions with { ConfigEntries = new Dictionary<string, string> { ["session.disable_prepacking"] = (i % 2).ToString(CultureInfo.InvariantCulture) } };
-            using var session = new InferenceSession(TestModels.Relu(), options);
+            using var session = new ModelSession(SessionTestModels.Relu(), options);
             var y = session.Run([input])[0].Value.ToArray<float>();
             Assert.Equal(2f, y[3]);
         }
     }
 
-    private static void RunMany(InferenceSession numeric, InferenceSession strings, InferenceSession failing, int count)
+    private static void RunMany(ModelSession numeric, ModelSession strings, ModelSession failing, int count)
     {
         var a = Tensor.Create(new float[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
         var b = Tensor.Create(new long[] { 3, 4 }, [2]);
@@ -79,7 +82,7 @@ public sealed class MemoryTests(ITestOutputHelper output)
                     Assert.Equal("日本語", echoed[3]);
                     break;
                 default:
-                    Assert.Throws<OnnxRuntimeException>(() => failing.Run(badShape));
+                    Assert.Throws<OnnxRuntimeErrorException>(() => failing.Run(badShape));
                     break;
             }
         }

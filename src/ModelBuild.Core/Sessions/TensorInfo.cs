@@ -1,8 +1,10 @@
 using System.Globalization;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Runtime;
 
-namespace ModelBuild.Runtime;
+namespace ModelBuild.Core.Sessions;
 
-/// <summary>What a model input or output is: its name, element type and shape as the model declares them.</summary>
+/// <summary>What a model input or output is, as ONNX Runtime reports it: name, kind, element type and shape.</summary>
 public sealed record TensorInfo
 {
     /// <summary>The name, exactly as in the model.</summary>
@@ -18,8 +20,8 @@ public sealed record TensorInfo
     public required IReadOnlyList<string?> SymbolicShape { get; init; }
 
     /// <summary>
-    /// False when the model declares no shape at all (then <see cref="Shape"/> is empty and any shape is
-    /// accepted). With ONNX Runtime older than 1.24, which cannot tell, a declared rank of 0 counts as no shape.
+    /// False when the model declares no shape (then <see cref="Shape"/> is empty and any shape is accepted).
+    /// ONNX Runtime's managed API reports "no shape" and "rank 0" alike, so a declared scalar counts as no shape.
     /// </summary>
     public bool HasShape { get; init; } = true;
 
@@ -46,5 +48,5 @@ public sealed record TensorInfo
     /// <summary>E.g. <c>x: float32[batch,3,48,192]</c>.</summary>
     public override string ToString() => Kind == OnnxValueKind.Tensor
         ? $"{Name}: {TensorElementTypes.Name(ElementType)}{(HasShape ? FormatShape() : " " + FormatShape())}"
-        : $"{Name}: {Kind.ToString().ToLowerInvariant()}";
+        : $"{Name}: {SessionDiagnostics.KindName(Kind)}";
 }
