@@ -123,7 +123,7 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
     [Fact]
     public void Every_node_test_case_matches_the_reference_outputs()
     {
-        Assert.True(Directory.Exists(NodeTestRoot), $"{NodeTestRoot} is missing; install Debian's libonnx-testdata package.");
+        ModelBuild.Tests.DebianPackage.OnnxTestData.Require(NodeTestRoot);
         var stopwatch = Stopwatch.StartNew();
         var results = Directory.GetDirectories(NodeTestRoot)
             .Order(StringComparer.Ordinal)

@@ -78,7 +78,7 @@ public sealed class TensorProtoConversionTests
     {
         // libonnx-testdata's test_relu input, written by onnx.numpy_helper: float32 [3,4,5] in raw_data.
         var path = "/usr/share/libonnx-testdata/data/node/test_relu/test_data_set_0/input_0.pb";
-        Assert.True(File.Exists(path), "libonnx-testdata is needed for this test.");
+        ModelBuild.Tests.DebianPackage.OnnxTestData.Require(path);
 
         var tensor = TensorProtoConversion.ToTensor(TensorProto.Parser.ParseFrom(File.ReadAllBytes(path)));
 
