@@ -41,21 +41,23 @@ internal static class TinyModel
         return output[0].Value.ToArray<float>().Sum().ToString("R", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The consumer app: loads the embedded model through the accessor and prints what it computes.</summary>
+    /// <summary>The consumer app: runs the embedded model through the accessor's ONNX Runtime session and prints what it computes.</summary>
     public static string Program(string modelClass) => $$"""
         using System.Globalization;
-        using ModelBuild.Runtime;
+        using Microsoft.ML.OnnxRuntime;
         using Consumer;
 
         var model = Models.{{modelClass}}.Inputs[0];
         Console.WriteLine($"resource={Models.{{modelClass}}.ResourceName}");
         Console.WriteLine($"shape={string.Join(",", model.Shape)}");
         Console.WriteLine($"sha256={Models.{{modelClass}}.Sha256}");
-        using var session = new InferenceSession(Models.{{modelClass}}.ReadAllBytes());
+        using var session = Models.{{modelClass}}.CreateSession();
         var count = (int)model.Shape.Aggregate(1L, (a, b) => a * b);
         var input = Enumerable.Range(0, count).Select(i => (i % 7) - 3f).ToArray();
-        var output = session.Run([new NamedTensor(model.Name, Tensor.Create(input, [.. model.Shape]))]);
-        Console.WriteLine("sum=" + output[0].Value.ToArray<float>().Sum().ToString("R", CultureInfo.InvariantCulture));
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [.. model.Shape]);
+        using var options = new RunOptions();
+        using var output = session.Run(options, [model.Name], [value], [session.OutputNames[0]]);
+        Console.WriteLine("sum=" + output[0].GetTensorDataAsSpan<float>().ToArray().Sum().ToString("R", CultureInfo.InvariantCulture));
         """;
 
     public static string Manifest(string modelFile, string shape = "[1, 3, 8, 8]") => $"""

@@ -24,7 +24,13 @@ public sealed class SdkPackageFixture : IDisposable
 
         var package = Directory.GetFiles(FeedDirectory, "ModelBuild.Sdk.*.nupkg").Single();
         Version = Path.GetFileNameWithoutExtension(package)["ModelBuild.Sdk.".Length..];
+
+        // Every app gets ONNX Runtime from the SDK, and consumers restore from local feeds only.
+        WarmPackages("<TargetFramework>net10.0</TargetFramework>", $"<PackageReference Include=\"Microsoft.ML.OnnxRuntime\" Version=\"{OnnxRuntimeVersion}\" />");
     }
+
+    /// <summary>The Microsoft.ML.OnnxRuntime version the SDK references by default.</summary>
+    public const string OnnxRuntimeVersion = "1.32.0";
 
     private readonly HashSet<string> _warmed = [];
 
@@ -34,17 +40,18 @@ public sealed class SdkPackageFixture : IDisposable
     /// then found there by consumer projects, whose NuGet sources are local feeds only.
     /// </summary>
     /// <param name="properties">MSBuild properties, e.g. <c>&lt;TargetFrameworks&gt;net10.0;net8.0&lt;/TargetFrameworks&gt;</c>.</param>
-    public void WarmPackages(string properties)
+    /// <param name="items">MSBuild items, e.g. a <c>PackageReference</c> whose package the consumers need.</param>
+    public void WarmPackages(string properties, string items = "")
     {
         lock (_warmed)
         {
-            if (!_warmed.Add(properties))
+            if (!_warmed.Add(properties + items))
             {
                 return;
             }
 
             var folder = Directory.CreateDirectory(Path.Combine(Root, "warm" + _warmed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
-            File.WriteAllText(Path.Combine(folder, "Warm.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup></Project>");
+            File.WriteAllText(Path.Combine(folder, "Warm.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup><ItemGroup>{items}</ItemGroup></Project>");
             var restore = ProcessRunner.Run("dotnet", ["restore", folder, "-nodeReuse:false"], folder, ConsumerProject.IsolatedEnvironment(PackagesDirectory, cacheDirectory: null));
             if (!restore.Succeeded)
             {
