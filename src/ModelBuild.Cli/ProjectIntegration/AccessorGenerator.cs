@@ -153,8 +153,8 @@ internal static class AccessorGenerator
         code.Close();
         code.Close();
         code.Line("#endif");
-        code.Line("#if " + RuntimeSymbol + " && " + OnnxRuntimeSymbol);
         code.Line();
+        code.Line("#if " + RuntimeSymbol + " && " + OnnxRuntimeSymbol);
         code.Line("/// <summary>The image as this float32 input's tensor, preprocessed with <see cref=\"ImagePreprocessing\"/>.</summary>");
         code.Line($"public {Ort}Tensors.DenseTensor<float> ToTensor({Imaging}ImageFrame image)");
         code.Open();
@@ -292,8 +292,8 @@ internal static class AccessorGenerator
     private static void WriteCreateSession(CodeWriter code, AccessorModel accessorModel)
     {
         var session = Ort + "InferenceSession";
-        code.Line("#if " + OnnxRuntimeSymbol);
         code.Line();
+        code.Line("#if " + OnnxRuntimeSymbol);
         code.Line("/// <summary>Creates an ONNX Runtime session for the model, with <paramref name=\"options\"/> or ONNX Runtime's defaults; the caller disposes it.</summary>");
         code.Line($"public static {session} CreateSession({Ort}SessionOptions? options = null)");
         code.Open();
