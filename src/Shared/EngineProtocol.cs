@@ -125,7 +125,11 @@ internal sealed record ModelTensorResult(
     string? Layout,
     IReadOnlyList<double>? Mean,
     IReadOnlyList<double>? Scale,
-    string? Encoding);
+    string? Encoding)
+{
+    /// <summary>How the input's images are resized (the calibration's <c>resize_method</c>: RESIZE, CROP, PAD, PAD_RIGHT); null for outputs.</summary>
+    public string? ResizeMethod { get; init; }
+}
 
 /// <summary>File names inside a model's output folder.</summary>
 internal static class EngineFiles

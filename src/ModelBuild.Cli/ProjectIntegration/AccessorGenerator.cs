@@ -13,12 +13,27 @@ internal sealed record AccessorModel(ModelResult Result, bool Public, bool Embed
 /// precision, inputs and outputs, and methods to read it. Only trim-safe APIs are used. The text
 /// depends only on the models (sorted by name), so it is byte-identical across builds.
 /// </summary>
+/// <remarks>
+/// What needs ONNX Runtime or ModelBuild.Runtime is compiled only where the app references them: the SDK
+/// defines <see cref="OnnxRuntimeSymbol"/> and <see cref="RuntimeSymbol"/> from the assemblies the compiler
+/// gets, so one file serves every target framework, with or without ONNX Runtime. ONNX Runtime's types are
+/// fully qualified (<c>global::Microsoft.ML.OnnxRuntime</c>), never imported.
+/// </remarks>
 internal static class AccessorGenerator
 {
+    /// <summary>Defined when the compilation references ONNX Runtime's managed assembly (Microsoft.ML.OnnxRuntime.dll).</summary>
+    public const string OnnxRuntimeSymbol = "MODELBUILD_ONNXRUNTIME";
+
+    /// <summary>Defined when the compilation references ModelBuild.Runtime.dll (images and their preprocessing).</summary>
+    public const string RuntimeSymbol = "MODELBUILD_RUNTIME";
+
+    private const string Ort = "global::Microsoft.ML.OnnxRuntime.";
+    private const string Imaging = "global::ModelBuild.Imaging.";
+
     // A nested class cannot share its name with one of its members or with the types around it.
     private static readonly HashSet<string> MemberNames = new(StringComparer.Ordinal)
     {
-        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "Labels", "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile",
+        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "Labels", "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile", "CreateSession",
     };
 
     /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> → <c>PrecisionModel</c>).</summary>
@@ -72,15 +87,18 @@ internal static class AccessorGenerator
         code.Line("/// <summary>A model input or output: name, element type, shape and, for images, the preprocessing it expects.</summary>");
         code.Line($"{access} sealed class TensorDescription");
         code.Open();
-        code.Line("internal TensorDescription(string name, string elementType, long[] shape, string? layout, double[]? mean, double[]? scale, string? encoding)");
+        code.Line("private readonly long[] _shape;");
+        code.Line();
+        code.Line("internal TensorDescription(string name, string elementType, long[] shape, string? layout, double[]? mean, double[]? scale, string? encoding, string? resizeMethod)");
         code.Open();
         code.Line("Name = name;");
         code.Line("ElementType = elementType;");
-        code.Line("Shape = shape;");
+        code.Line("_shape = shape;");
         code.Line("Layout = layout;");
         code.Line("Mean = mean;");
         code.Line("Scale = scale;");
         code.Line("Encoding = encoding;");
+        code.Line("ResizeMethod = resizeMethod;");
         code.Close();
         code.Line();
         code.Line("/// <summary>The tensor's name in the model.</summary>");
@@ -90,7 +108,7 @@ internal static class AccessorGenerator
         code.Line("public string ElementType { get; }");
         code.Line();
         code.Line("/// <summary>The dimensions; -1 where the model leaves one open.</summary>");
-        code.Line("public global::System.Collections.Generic.IReadOnlyList<long> Shape { get; }");
+        code.Line("public global::System.Collections.Generic.IReadOnlyList<long> Shape => _shape;");
         code.Line();
         code.Line("/// <summary>The layout letters (NCHW, NHWC...), when known.</summary>");
         code.Line("public string? Layout { get; }");
@@ -103,7 +121,84 @@ internal static class AccessorGenerator
         code.Line();
         code.Line("/// <summary>The colour order the model expects (RGB, BGR, GRAY), or NONE for non-image inputs.</summary>");
         code.Line("public string? Encoding { get; }");
+        code.Line();
+        code.Line("/// <summary>How images are brought to the input's size, as the build's calibration does it: RESIZE, CROP, PAD or PAD_RIGHT; null for outputs.</summary>");
+        code.Line("public string? ResizeMethod { get; }");
+        WriteImageConversion(code);
         code.Close();
+    }
+
+    /// <summary>
+    /// The image side of an input: its preprocessing options and, with ONNX Runtime, the image as a tensor ready
+    /// for <c>Run</c>. The conversion is ModelBuild.Runtime's <c>ImagePreprocessor</c>, the code calibration runs.
+    /// </summary>
+    private static void WriteImageConversion(CodeWriter code)
+    {
+        code.Line();
+        code.Line("#if " + RuntimeSymbol);
+        code.Line("/// <summary>How the build prepares this input's calibration images (size, resize method, channel order, layout, mean and scale), for preparing the app's images the same way.</summary>");
+        code.Line("/// <exception cref=\"global::System.InvalidOperationException\">The input does not take images.</exception>");
+        code.Line($"public {Imaging}Preprocessing.PreprocessingOptions ImagePreprocessing");
+        code.Open();
+        code.Line("get");
+        code.Open();
+        code.Line("try");
+        code.Open();
+        code.Line($"return {Imaging}Preprocessing.ModelInputPreprocessing.For(_shape, Layout, Encoding, Mean, Scale, ResizeMethod);");
+        code.Close();
+        code.Line("catch (global::System.ArgumentException e)");
+        code.Open();
+        code.Line("throw new global::System.InvalidOperationException(\"Input '\" + Name + \"' does not take images: \" + e.Message, e);");
+        code.Close();
+        code.Close();
+        code.Close();
+        code.Line("#endif");
+        code.Line();
+        code.Line("#if " + RuntimeSymbol + " && " + OnnxRuntimeSymbol);
+        code.Line("/// <summary>The image as this float32 input's tensor, preprocessed with <see cref=\"ImagePreprocessing\"/>.</summary>");
+        code.Line($"public {Ort}Tensors.DenseTensor<float> ToTensor({Imaging}ImageFrame image)");
+        code.Open();
+        code.Line($"return new {Ort}Tensors.DenseTensor<float>(FloatData(image), Dimensions());");
+        code.Close();
+        code.Line();
+        code.Line("/// <summary>The image as this uint8 input's tensor: resized and in its channel order, not normalised (the model does that).</summary>");
+        code.Line($"public {Ort}Tensors.DenseTensor<byte> ToByteTensor({Imaging}ImageFrame image)");
+        code.Open();
+        code.Line($"return new {Ort}Tensors.DenseTensor<byte>(ByteData(image), Dimensions());");
+        code.Close();
+        code.Line();
+        code.Line("/// <summary>The image as this input's named value, for <c>InferenceSession.Run</c>.</summary>");
+        code.Line($"public {Ort}NamedOnnxValue ToNamedOnnxValue({Imaging}ImageFrame image) => ElementType == \"uint8\"");
+        code.Line($"    ? {Ort}NamedOnnxValue.CreateFromTensor(Name, ToByteTensor(image))");
+        code.Line($"    : {Ort}NamedOnnxValue.CreateFromTensor(Name, ToTensor(image));");
+        code.Line();
+        code.Line("/// <summary>The image as an <c>OrtValue</c> over managed memory (float32 or uint8 inputs); the caller disposes it.</summary>");
+        code.Line($"public {Ort}OrtValue ToOrtValue({Imaging}ImageFrame image) => ElementType == \"uint8\"");
+        code.Line($"    ? {Ort}OrtValue.CreateTensorValueFromMemory(ByteData(image), _shape)");
+        code.Line($"    : {Ort}OrtValue.CreateTensorValueFromMemory(FloatData(image), _shape);");
+        code.Line();
+        code.Line($"private float[] FloatData({Imaging}ImageFrame image)");
+        code.Open();
+        code.Line("RequireElementType(\"float32\");");
+        code.Line($"return new {Imaging}Preprocessing.ImagePreprocessor(ImagePreprocessing).ToFloat(image).Data;");
+        code.Close();
+        code.Line();
+        code.Line($"private byte[] ByteData({Imaging}ImageFrame image)");
+        code.Open();
+        code.Line("RequireElementType(\"uint8\");");
+        code.Line($"return new {Imaging}Preprocessing.ImagePreprocessor(ImagePreprocessing).ToBytes(image).Data;");
+        code.Close();
+        code.Line();
+        code.Line("private int[] Dimensions() => global::System.Array.ConvertAll(_shape, d => checked((int)d));");
+        code.Line();
+        code.Line("private void RequireElementType(string elementType)");
+        code.Open();
+        code.Line("if (ElementType != elementType)");
+        code.Open();
+        code.Line("throw new global::System.InvalidOperationException(\"Input '\" + Name + \"' takes \" + ElementType + \", not \" + elementType + \".\");");
+        code.Close();
+        code.Close();
+        code.Line("#endif");
     }
 
     private static void WriteModel(CodeWriter code, AccessorModel accessorModel, string className)
@@ -181,7 +276,61 @@ internal static class AccessorGenerator
         code.Line("stream.ReadExactly(bytes);");
         code.Line("return bytes;");
         code.Close();
+        if (model.Target is "onnx" or "ort")
+        {
+            WriteCreateSession(code, accessorModel);
+        }
+
         code.Close();
+    }
+
+    /// <summary>
+    /// The model's ONNX Runtime session in one call: from the resource bytes, or from the file beside the app
+    /// (where ONNX Runtime finds external data beside it). An embedded model with external data is written
+    /// out once, to a folder named by its digest, since ONNX Runtime reads external data only from files.
+    /// </summary>
+    private static void WriteCreateSession(CodeWriter code, AccessorModel accessorModel)
+    {
+        var session = Ort + "InferenceSession";
+        code.Line();
+        code.Line("#if " + OnnxRuntimeSymbol);
+        code.Line("/// <summary>Creates an ONNX Runtime session for the model, with <paramref name=\"options\"/> or ONNX Runtime's defaults; the caller disposes it.</summary>");
+        code.Line($"public static {session} CreateSession({Ort}SessionOptions? options = null)");
+        code.Open();
+        if (!accessorModel.Embedded)
+        {
+            code.Line($"return options is null ? new {session}(FilePath) : new {session}(FilePath, options);");
+        }
+        else if (accessorModel.Result.Outputs.Count == 1)
+        {
+            code.Line($"return options is null ? new {session}(ReadAllBytes()) : new {session}(ReadAllBytes(), options);");
+        }
+        else
+        {
+            code.Line("var folder = global::System.IO.Path.Combine(global::System.IO.Path.GetTempPath(), \"modelbuild-models\", Sha256);");
+            code.Line("foreach (var fileName in FileNames)");
+            code.Open();
+            code.Line("var path = global::System.IO.Path.Combine(folder, fileName);");
+            code.Line("if (!global::System.IO.File.Exists(path))");
+            code.Open();
+            code.Line("global::System.IO.Directory.CreateDirectory(folder);");
+            code.Line("var partial = path + \".\" + global::System.Guid.NewGuid().ToString(\"N\") + \".partial\";");
+            code.Line("using (var source = OpenFile(fileName))");
+            code.Line("using (var target = global::System.IO.File.Create(partial))");
+            code.Open();
+            code.Line("source.CopyTo(target);");
+            code.Close();
+            code.Line();
+            code.Line("global::System.IO.File.Move(partial, path, overwrite: true);");
+            code.Close();
+            code.Close();
+            code.Line();
+            code.Line("var modelPath = global::System.IO.Path.Combine(folder, FileNames[0]);");
+            code.Line($"return options is null ? new {session}(modelPath) : new {session}(modelPath, options);");
+        }
+
+        code.Close();
+        code.Line("#endif");
     }
 
     /// <summary>
@@ -233,7 +382,7 @@ internal static class AccessorGenerator
                 $"{CSharpIdentifier.StringLiteral(t.Name)}, " +
                 $"{CSharpIdentifier.StringLiteral(t.ElementType)}, " +
                 $"new long[] {{ {string.Join(", ", t.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))} }}, " +
-                $"{NullableString(t.Layout)}, {Doubles(t.Mean)}, {Doubles(t.Scale)}, {NullableString(t.Encoding)}),");
+                $"{NullableString(t.Layout)}, {Doubles(t.Mean)}, {Doubles(t.Scale)}, {NullableString(t.Encoding)}, {NullableString(t.ResizeMethod)}),");
         }
 
         code.CloseWith("};");

@@ -110,7 +110,7 @@ internal static class ModelOutputFolder
     };
 
     private static ModelTensorResult ToResult(TensorDescription t) =>
-        new(t.Name, t.ElementType, t.Shape, t.Layout, t.Mean, t.Scale, t.Encoding);
+        new(t.Name, t.ElementType, t.Shape, t.Layout, t.Mean, t.Scale, t.Encoding) { ResizeMethod = t.ResizeMethod };
 
     /// <summary>
     /// Copies a blob from the cache to <paramref name="path"/> unless the file already has its content: a verified

@@ -64,6 +64,7 @@ internal sealed class InputFileReader
             {
                 Manifest.ResizeMethod.Crop => ResizeMethod.Crop,
                 Manifest.ResizeMethod.Pad => ResizeMethod.Pad,
+                Manifest.ResizeMethod.PadRight => ResizeMethod.PadRight,
                 _ => ResizeMethod.Resize,
             },
             Encoding = feed.Encoding,

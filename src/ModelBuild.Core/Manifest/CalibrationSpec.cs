@@ -11,6 +11,9 @@ public enum ResizeMethod
 
     /// <summary>Keep the aspect ratio and centre on black.</summary>
     Pad,
+
+    /// <summary>ModelBuild's own: scale to the input's height keeping the aspect ratio (at most its width), pad the right with 0 after normalisation (PaddleOCR).</summary>
+    PadRight,
 }
 
 /// <summary>The calibration data of one input: images, random data, or another stage's output.</summary>
@@ -38,11 +41,11 @@ public sealed record LinkCalibration(Located<string> Stage, Located<string>? Out
 public static class ResizeMethodNames
 {
     // Indexed by ResizeMethod.
-    private static readonly string[] Spellings = ["RESIZE", "CROP", "PAD"];
+    private static readonly string[] Spellings = ["RESIZE", "CROP", "PAD", "PAD_RIGHT"];
 
     public static IReadOnlyList<string> All => Spellings;
 
-    /// <summary>Parses <c>RESIZE</c>, <c>CROP</c> or <c>PAD</c> (case-sensitive, as ModelConverter).</summary>
+    /// <summary>Parses <c>RESIZE</c>, <c>CROP</c>, <c>PAD</c> or <c>PAD_RIGHT</c> (case-sensitive, as ModelConverter).</summary>
     public static bool TryParse(string text, out ResizeMethod method)
     {
         var index = Array.IndexOf(Spellings, text);

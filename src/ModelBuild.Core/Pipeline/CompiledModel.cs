@@ -110,7 +110,8 @@ public sealed record CompiledFile(string FileName, StoredBlob Blob);
 /// <summary>
 /// A model input or output as an app sees it: element type (NumPy names: float32, uint8...), shape
 /// (-1 where open) and, for image inputs, the preprocessing the app must apply: layout, per-channel
-/// mean and scale in the model's channel order, and the colour order the model expects.
+/// mean and scale in the model's channel order, the colour order the model expects, and how its calibration
+/// images are resized (<c>RESIZE</c>, <c>CROP</c>, <c>PAD</c>, <c>PAD_RIGHT</c>).
 /// </summary>
 public sealed record TensorDescription(
     string Name,
@@ -119,7 +120,8 @@ public sealed record TensorDescription(
     string? Layout = null,
     IReadOnlyList<double>? Mean = null,
     IReadOnlyList<double>? Scale = null,
-    string? Encoding = null);
+    string? Encoding = null,
+    string? ResizeMethod = null);
 
 /// <summary>The result of compiling one model: the model, or the diagnostics that stopped it; and what was read.</summary>
 /// <param name="Model">The compiled model; null when an error stopped it.</param>

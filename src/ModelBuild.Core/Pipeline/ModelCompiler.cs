@@ -582,7 +582,8 @@ public sealed class ModelCompiler
         resolved?.Layout?.Value,
         baked ? null : resolved?.MeanValues?.Value,
         baked ? null : resolved?.ScaleValues?.Value,
-        resolved is null ? null : EncodingSpec.NameOf(baked ? resolved.Encoding.Value.To : resolved.Encoding.Value.From));
+        resolved is null ? null : EncodingSpec.NameOf(baked ? resolved.Encoding.Value.To : resolved.Encoding.Value.From),
+        resolved is null ? null : ResizeMethodNames.All[(int)(resolved.Calibration.Value is ImageCalibration images ? images.ResizeMethod : ResizeMethod.Resize)]);
 
     /// <summary>The diagnostics, dependencies and counters of one model's compile.</summary>
     private sealed class CompileRun(ModelCompileRequest request)

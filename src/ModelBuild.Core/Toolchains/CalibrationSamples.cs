@@ -188,6 +188,7 @@ public static class CalibrationSamples
             {
                 Manifest.ResizeMethod.Crop => ImagingResize.Crop,
                 Manifest.ResizeMethod.Pad => ImagingResize.Pad,
+                Manifest.ResizeMethod.PadRight => ImagingResize.PadRight,
                 _ => ImagingResize.Resize,
             },
         };

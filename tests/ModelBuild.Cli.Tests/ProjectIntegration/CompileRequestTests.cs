@@ -59,14 +59,39 @@ public sealed class CompileRequestTests : IDisposable
             $"public const long Size = {new FileInfo(compiled).Length}L;",
             "public const string Target = \"onnx\";",
             "public const string Precision = \"FP32\";",
-            "new TensorDescription(\"x\", \"float32\", new long[] { 1, 3, 8, 8 }, \"NCHW\", new double[] { 0.5d, 1.5d, 2.5d }, new double[] { 255d, 255d, 255d }, \"BGR\"),",
-            "new TensorDescription(\"y\", \"float32\", new long[] { -1, 2, 8, 8 }, null, null, null, null),",
+            "new TensorDescription(\"x\", \"float32\", new long[] { 1, 3, 8, 8 }, \"NCHW\", new double[] { 0.5d, 1.5d, 2.5d }, new double[] { 255d, 255d, 255d }, \"BGR\", \"RESIZE\"),",
+            "new TensorDescription(\"y\", \"float32\", new long[] { -1, 2, 8, 8 }, null, null, null, null, null),",
             "public static global::System.IO.Stream OpenStream() =>",
             "public static byte[] ReadAllBytes()",
+            "#if MODELBUILD_ONNXRUNTIME\n",
+            "public static global::Microsoft.ML.OnnxRuntime.InferenceSession CreateSession(global::Microsoft.ML.OnnxRuntime.SessionOptions? options = null)",
+            "return options is null ? new global::Microsoft.ML.OnnxRuntime.InferenceSession(ReadAllBytes()) : new global::Microsoft.ML.OnnxRuntime.InferenceSession(ReadAllBytes(), options);",
+            "#if MODELBUILD_RUNTIME\n",
+            "public global::ModelBuild.Imaging.Preprocessing.PreprocessingOptions ImagePreprocessing",
+            "#if MODELBUILD_RUNTIME && MODELBUILD_ONNXRUNTIME\n",
+            "public global::Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float> ToTensor(global::ModelBuild.Imaging.ImageFrame image)",
+            "public global::Microsoft.ML.OnnxRuntime.OrtValue ToOrtValue(global::ModelBuild.Imaging.ImageFrame image)",
+            "public global::Microsoft.ML.OnnxRuntime.NamedOnnxValue ToNamedOnnxValue(global::ModelBuild.Imaging.ImageFrame image)",
         ];
         Assert.All(expected, line => Assert.Contains(line, code, StringComparison.Ordinal));
         Assert.Equal(code.Count(c => c == '{'), code.Count(c => c == '}'));
+        Assert.Equal(Regex.Count(code, "#if "), Regex.Count(code, "#endif"));
         Assert.DoesNotContain('\r', code);
+        // ONNX Runtime's names are never imported: they would clash with the app's own (or ModelBuild's) InferenceSession.
+        Assert.DoesNotMatch(@"(?m)^\s*using [\w.]+;", code);
+    }
+
+    [Fact]
+    public void A_model_copied_beside_the_app_gets_its_session_from_the_file_so_external_data_beside_it_is_found()
+    {
+        var request = Request() with { Models = [new ModelRequest(_workspace.ManifestPath, "tiny", "onnx", "FP32", null, "App.Models.", _workspace.OutputDir, Stale: true) { Embed = false }] };
+
+        var result = EngineProcess.Run(["compile", "--request", WriteRequest(request)]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var code = File.ReadAllText(AccessorPath);
+        Assert.Contains("return options is null ? new global::Microsoft.ML.OnnxRuntime.InferenceSession(FilePath) : new global::Microsoft.ML.OnnxRuntime.InferenceSession(FilePath, options);", code, StringComparison.Ordinal);
+        Assert.DoesNotContain("ReadAllBytes(), options", code, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -77,6 +77,7 @@ public sealed class CalibrationDatasetTests : IDisposable
     [InlineData(ResizeMethod.Resize, Imaging.Preprocessing.ResizeMethod.Resize)]
     [InlineData(ResizeMethod.Crop, Imaging.Preprocessing.ResizeMethod.Crop)]
     [InlineData(ResizeMethod.Pad, Imaging.Preprocessing.ResizeMethod.Pad)]
+    [InlineData(ResizeMethod.PadRight, Imaging.Preprocessing.ResizeMethod.PadRight)]
     public void Images_are_resized_converted_and_normalised_exactly_as_the_app_preprocessor_does(ResizeMethod method, Imaging.Preprocessing.ResizeMethod same)
     {
         Directory.CreateDirectory(_folder.Combine("images"));

@@ -283,7 +283,8 @@ public sealed class ManifestLoaderErrorTests
     [InlineData("rvc4:\n  quantization_mode: INT8_STANDART", 2, 22, "Invalid value 'INT8_STANDART' for 'rvc4.quantization_mode'. Valid values: INT8_STANDARD, INT8_ACCURACY_FOCUSED, INT8_INT16_MIXED, INT8_INT16_MIXED_ACCURACY_FOCUSED, INT16_STANDARD, FP16_STANDARD, CUSTOM. Did you mean 'INT8_STANDARD'?")]
     [InlineData("rvc4:\n  htp_socs: [sm8550, sm9000]", 2, 22, "Invalid value 'sm9000' for 'rvc4.htp_socs.1'. Valid values: sm8350, sm8450, sm8550, sm8650, qcs6490, qcs8550.")]
     [InlineData("rvc3:\n  pot_target_device: GPU", 2, 22, "Invalid value 'GPU' for 'rvc3.pot_target_device'. Valid values: VPU, ANY. Did you mean 'VPU'?")]
-    [InlineData("calibration:\n  path: imgs\n  resize_method: STRETCH", 3, 18, "Invalid value 'STRETCH' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD.")]
+    [InlineData("calibration:\n  path: imgs\n  resize_method: STRETCH", 3, 18, "Invalid value 'STRETCH' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD, PAD_RIGHT.")]
+    [InlineData("calibration:\n  path: imgs\n  resize_method: pad_right", 3, 18, "Invalid value 'pad_right' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD, PAD_RIGHT. Did you mean 'PAD_RIGHT'?")]
     [InlineData("onnx_simplification: onnxsimp", 1, 22, "Invalid value 'onnxsimp' for 'onnx_simplification'. Valid values: onnxsim, onnxslim, false. Did you mean 'onnxsim'?")]
     public void Vendor_and_option_values_outside_their_sets_are_reported(string yaml, int line, int column, string message)
     {

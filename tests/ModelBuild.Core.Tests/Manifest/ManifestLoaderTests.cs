@@ -182,6 +182,21 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
+    public void Pad_right_is_read_as_ModelBuilds_own_resize_method()
+    {
+        var stage = LoadValid("""
+            input_model: m.onnx
+            inputs:
+              - name: x
+                calibration:
+                  path: lines
+                  resize_method: PAD_RIGHT
+            """).Stages[0];
+
+        Assert.Equal(ResizeMethod.PadRight, Assert.IsType<ImageCalibration>(stage.Inputs[0].Calibration!.Value).ResizeMethod);
+    }
+
+    [Fact]
     public void Random_and_linked_calibration_keep_their_settings()
     {
         var stages = LoadValid("""

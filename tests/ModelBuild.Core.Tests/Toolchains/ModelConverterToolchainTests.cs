@@ -94,6 +94,20 @@ public sealed class ModelConverterToolchainTests : IDisposable
     }
 
     [Fact]
+    public async Task Pad_right_calibration_is_MB6113_through_ModelConverter_which_has_no_such_resize()
+    {
+        _fixture.Tools.AddModelConverter("m.dlc");
+        _fixture.CalibrationImages(2);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n  resize_method: PAD_RIGHT\n", "rvc4", Precision.FP16Int8);
+
+        var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
+
+        Assert.Equal("MB6113", error.Diagnostic.Code);
+        Assert.Contains("PAD_RIGHT", error.Diagnostic.Message, StringComparison.Ordinal);
+        Assert.Empty(_fixture.Tools.Calls("modelconverter"));
+    }
+
+    [Fact]
     public async Task A_ModelConverter_failure_is_MB6103_quoting_its_last_lines()
     {
         _fixture.Tools.Add("modelconverter", "echo 'Converting...'; echo 'ValueError: Input `x` has dynamic shape.' >&2; exit 1", "modelconverter 0.5.0");

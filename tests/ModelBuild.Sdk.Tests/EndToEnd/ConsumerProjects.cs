@@ -21,7 +21,7 @@ internal static class ConsumerProjects
         project.WriteBytes("models/tiny.onnx", model);
         project.WriteFile("models/tiny.yaml", TinyModel.Manifest("tiny.onnx"));
         project.WriteFile("Program.cs", TinyModel.Program("Tiny"));
-        project.WriteProject($"""<ModelReference Include="models/tiny.yaml" ModelTarget="onnx" Precision="FP32" {metadata} />{TinyModel.OnnxRuntimeReference}""");
+        project.WriteProject($"""<ModelReference Include="models/tiny.yaml" ModelTarget="onnx" Precision="FP32" {metadata} />""");
         return project;
     }
 

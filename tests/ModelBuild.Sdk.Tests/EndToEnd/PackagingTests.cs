@@ -96,8 +96,9 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="ModelBuild.Sdk" Version="{sdk.Version}" />
+                <!-- A first restore does not see what a package's targets add, so a PackageReference-form project names ONNX Runtime itself. -->
+                <PackageReference Include="Microsoft.ML.OnnxRuntime" Version="{SdkPackageFixture.OnnxRuntimeVersion}" />
                 <ModelReference Include="models/tiny.yaml" Access="public" />
-                {TinyModel.OnnxRuntimeReference}
                 <Compile Include="Scorer.cs" />
               </ItemGroup>
             </Project>
@@ -112,12 +113,12 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
                 public static float Sum()
                 {
                     var input = Models.Tiny.Inputs[0];
-                    using var session = new InferenceSession(Models.Tiny.ReadAllBytes());
+                    using var session = Models.Tiny.CreateSession();
                     var count = (int)input.Shape.Aggregate(1L, (a, b) => a * b);
                     var data = Enumerable.Range(0, count).Select(i => (i % 7) - 3f).ToArray();
                     using var value = OrtValue.CreateTensorValueFromMemory(data, [.. input.Shape]);
-                    using var runOptions = new RunOptions();
-                    using var output = session.Run(runOptions, [input.Name], [value], [session.OutputNames[0]]);
+                    using var options = new RunOptions();
+                    using var output = session.Run(options, [input.Name], [value], [session.OutputNames[0]]);
                     return output[0].GetTensorDataAsSpan<float>().ToArray().Sum();
                 }
             }

@@ -15,12 +15,6 @@ internal static class TinyModel
     public const int Channels = 3;
     public const int Size = 8;
 
-    /// <summary>
-    /// The ONNX Runtime an app that runs <see cref="Program"/> references (the official package; the fixture
-    /// puts it in the consumers' packages folder). The version is the one in Directory.Packages.props.
-    /// </summary>
-    public const string OnnxRuntimeReference = """<PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.32.0" />""";
-
     public static byte[] Create(int seed = 1)
     {
         var model = new OnnxGraphBuilder("tiny")
@@ -48,22 +42,22 @@ internal static class TinyModel
         return output[0].Value.ToArray<float>().Sum().ToString("R", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The consumer app: loads the embedded model through the accessor and prints what ONNX Runtime computes.</summary>
+    /// <summary>The consumer app: runs the embedded model through the accessor's ONNX Runtime session and prints what it computes.</summary>
     public static string Program(string modelClass) => $$"""
         using System.Globalization;
-        using Consumer;
         using Microsoft.ML.OnnxRuntime;
+        using Consumer;
 
         var model = Models.{{modelClass}}.Inputs[0];
         Console.WriteLine($"resource={Models.{{modelClass}}.ResourceName}");
         Console.WriteLine($"shape={string.Join(",", model.Shape)}");
         Console.WriteLine($"sha256={Models.{{modelClass}}.Sha256}");
-        using var session = new InferenceSession(Models.{{modelClass}}.ReadAllBytes());
+        using var session = Models.{{modelClass}}.CreateSession();
         var count = (int)model.Shape.Aggregate(1L, (a, b) => a * b);
         var input = Enumerable.Range(0, count).Select(i => (i % 7) - 3f).ToArray();
         using var value = OrtValue.CreateTensorValueFromMemory(input, [.. model.Shape]);
-        using var runOptions = new RunOptions();
-        using var output = session.Run(runOptions, [model.Name], [value], [session.OutputNames[0]]);
+        using var options = new RunOptions();
+        using var output = session.Run(options, [model.Name], [value], [session.OutputNames[0]]);
         Console.WriteLine("sum=" + output[0].GetTensorDataAsSpan<float>().ToArray().Sum().ToString("R", CultureInfo.InvariantCulture));
         """;
 

@@ -25,9 +25,12 @@ public sealed class SdkPackageFixture : IDisposable
         var package = Directory.GetFiles(FeedDirectory, "ModelBuild.Sdk.*.nupkg").Single();
         Version = Path.GetFileNameWithoutExtension(package)["ModelBuild.Sdk.".Length..];
 
-        // Consumer apps run their models with the official ONNX Runtime package.
-        WarmPackages("<TargetFramework>net10.0</TargetFramework>", EndToEnd.TinyModel.OnnxRuntimeReference);
+        // Every app gets ONNX Runtime from the SDK, and consumers restore from local feeds only.
+        WarmPackages("<TargetFramework>net10.0</TargetFramework>", $"<PackageReference Include=\"Microsoft.ML.OnnxRuntime\" Version=\"{OnnxRuntimeVersion}\" />");
     }
+
+    /// <summary>The Microsoft.ML.OnnxRuntime version the SDK references by default.</summary>
+    public const string OnnxRuntimeVersion = "1.32.0";
 
     private readonly HashSet<string> _warmed = [];
 
@@ -37,7 +40,7 @@ public sealed class SdkPackageFixture : IDisposable
     /// then found there by consumer projects, whose NuGet sources are local feeds only.
     /// </summary>
     /// <param name="properties">MSBuild properties, e.g. <c>&lt;TargetFrameworks&gt;net10.0;net8.0&lt;/TargetFrameworks&gt;</c>.</param>
-    /// <param name="items">MSBuild items, e.g. a <c>PackageReference</c> whose package consumers use.</param>
+    /// <param name="items">MSBuild items, e.g. a <c>PackageReference</c> whose package the consumers need.</param>
     public void WarmPackages(string properties, string items = "")
     {
         lock (_warmed)

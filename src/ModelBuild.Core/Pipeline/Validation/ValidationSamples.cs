@@ -110,7 +110,7 @@ internal static class ValidationSamples
             Height = checked((int)height),
             Encoding = images.Encoding switch { "RGB" => ColorEncoding.Rgb, "GRAY" => ColorEncoding.Gray, _ => ColorEncoding.Bgr },
             Layout = nchw ? Imaging.Preprocessing.TensorLayout.Nchw : Imaging.Preprocessing.TensorLayout.Nhwc,
-            ResizeMethod = images.ResizeMethod switch { "CROP" => Imaging.Preprocessing.ResizeMethod.Crop, "PAD" => Imaging.Preprocessing.ResizeMethod.Pad, _ => Imaging.Preprocessing.ResizeMethod.Resize },
+            ResizeMethod = images.ResizeMethod switch { "CROP" => Imaging.Preprocessing.ResizeMethod.Crop, "PAD" => Imaging.Preprocessing.ResizeMethod.Pad, "PAD_RIGHT" => Imaging.Preprocessing.ResizeMethod.PadRight, _ => Imaging.Preprocessing.ResizeMethod.Resize },
         };
         var pixels = new ImagePreprocessor(options).ToBytes(ImageDecoder.DecodeFile(file.Path)).Data;
         return [.. pixels.Select(p => (double)p)];

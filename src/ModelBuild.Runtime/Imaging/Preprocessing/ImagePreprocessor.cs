@@ -8,7 +8,8 @@ namespace ModelBuild.Imaging.Preprocessing;
 /// grey is OpenCV's <c>(4899 R + 9617 G + 1868 B + 8192) &gt;&gt; 14</c>, i.e. 0.299/0.587/0.114);</item>
 /// <item>geometry by <see cref="PreprocessingOptions.ResizeMethod"/> on the 8-bit image (bilinear as
 /// <see cref="BilinearResizer"/>; offsets of centred crops and pads are rounded down; padding is 0);</item>
-/// <item>for float output, <c>(x − Mean[c]) / Scale[c]</c> in float32, laid out NCHW or NHWC.</item>
+/// <item>for float output, <c>(x − Mean[c]) / Scale[c]</c> in float32, laid out NCHW or NHWC; the columns
+/// <see cref="ResizeMethod.PadRight"/> fills are 0 after normalisation.</item>
 /// </list>
 /// </summary>
 public sealed class ImagePreprocessor
@@ -48,14 +49,19 @@ public sealed class ImagePreprocessor
     {
         var pixels = Prepare(frame);
         var channels = Options.Channels;
-        var area = Options.Width * Options.Height;
+        var width = Options.Width;
+        var area = width * Options.Height;
+        var filled = FilledWidth(frame);
         var data = new float[pixels.Length];
         if (Options.Layout == TensorLayout.Nhwc)
         {
             for (var i = 0; i < pixels.Length; i++)
             {
                 var c = i % channels;
-                data[i] = (pixels[i] - _mean[c]) / _scale[c];
+                if (i / channels % width < filled)
+                {
+                    data[i] = (pixels[i] - _mean[c]) / _scale[c];
+                }
             }
         }
         else
@@ -66,7 +72,10 @@ public sealed class ImagePreprocessor
                 float mean = _mean[c], scale = _scale[c];
                 for (int p = 0, i = c; p < area; p++, i += channels)
                 {
-                    plane[p] = (pixels[i] - mean) / scale;
+                    if (p % width < filled)
+                    {
+                        plane[p] = (pixels[i] - mean) / scale;
+                    }
                 }
             }
         }
@@ -115,6 +124,16 @@ public sealed class ImagePreprocessor
             case ResizeMethod.Crop:
                 PlaceCentred(converted, frame.Width, frame.Height, channels, output, width, height);
                 break;
+            case ResizeMethod.PadRight:
+                var scaledWidth = FilledWidth(frame);
+                var scaled = new byte[scaledWidth * height * channels];
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, scaled, scaledWidth, height);
+                for (var y = 0; y < height; y++)
+                {
+                    scaled.AsSpan(y * scaledWidth * channels, scaledWidth * channels).CopyTo(output.AsSpan(y * width * channels));
+                }
+
+                break;
             default:
                 var scale = Math.Min((double)width / frame.Width, (double)height / frame.Height);
                 var fitWidth = Math.Clamp((int)Math.Round(frame.Width * scale, MidpointRounding.AwayFromZero), 1, width);
@@ -127,6 +146,14 @@ public sealed class ImagePreprocessor
 
         return output;
     }
+
+    /// <summary>
+    /// The columns on the left that hold the image; the rest are padding. Only <see cref="ResizeMethod.PadRight"/>
+    /// leaves any: PaddleOCR's <c>min(W, ceil(H · (w / h)))</c>, the ratio taken first as it does.
+    /// </summary>
+    private int FilledWidth(ImageFrame frame) => Options.ResizeMethod == ResizeMethod.PadRight
+        ? (int)Math.Clamp(Math.Ceiling(Options.Height * ((double)frame.Width / frame.Height)), 1, Options.Width)
+        : Options.Width;
 
     /// <summary>
     /// Centres the source on the (zeroed) destination: where the source is larger, its centre window is

@@ -14,6 +14,13 @@ public enum ResizeMethod
 
     /// <summary>Scale to fit inside the target keeping the aspect ratio, then centre on black (letterbox).</summary>
     Pad,
+
+    /// <summary>
+    /// PaddleOCR's <c>resize_norm_img</c>: scale to the target height keeping the aspect ratio, the width
+    /// <c>ceil(H · w / h)</c> but at most the target width, then fill the columns on the right with 0 —
+    /// after normalisation, so the padding is 0 in the tensor, not <c>(0 − mean) / scale</c>.
+    /// </summary>
+    PadRight,
 }
 
 /// <summary>The channel order (or greyness) a model expects (ModelConverter's <c>encoding.to</c>).</summary>
@@ -74,3 +81,68 @@ public sealed record PreprocessingOptions
 /// <typeparam name="T"><see cref="float"/> for normalised input, <see cref="byte"/> for raw 8-bit input.</typeparam>
 public sealed record PreprocessedImage<T>(T[] Data, long[] Shape)
     where T : unmanaged;
+
+/// <summary>
+/// The options of a model input as a manifest (and the generated accessor) describes it, in the manifest's
+/// spellings: what the build's calibration applies to that input's images, so an app that prepares its images
+/// from these options feeds the model the same numbers.
+/// </summary>
+public static class ModelInputPreprocessing
+{
+    // Indexed by ResizeMethod.
+    private static readonly string[] ResizeSpellings = ["RESIZE", "CROP", "PAD", "PAD_RIGHT"];
+
+    /// <summary>The manifest's spellings of <see cref="ResizeMethod"/>, in its order: ModelConverter's three, then ModelBuild's PAD_RIGHT.</summary>
+    public static IReadOnlyList<string> ResizeMethodNames => ResizeSpellings;
+
+    /// <summary>
+    /// Options for an input of <paramref name="shape"/> in <paramref name="layout"/> (<c>NCHW</c> when null; <c>NCHW</c>,
+    /// <c>NHWC</c>, <c>CHW</c> or <c>HWC</c>, a batch of 1), fed <paramref name="encoding"/> (<c>RGB</c>, <c>BGR</c>, <c>GRAY</c>),
+    /// normalised with <paramref name="mean"/> and <paramref name="scale"/> (null: none), resized by
+    /// <paramref name="resizeMethod"/> (null: <c>RESIZE</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The input is not an image of 1 or 3 channels with a fixed size, or a name is unknown.</exception>
+    public static PreprocessingOptions For(IReadOnlyList<long> shape, string? layout, string? encoding, IReadOnlyList<double>? mean, IReadOnlyList<double>? scale, string? resizeMethod)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var colours = encoding switch
+        {
+            "RGB" => ColorEncoding.Rgb,
+            "BGR" => ColorEncoding.Bgr,
+            "GRAY" => ColorEncoding.Gray,
+            _ => throw new ArgumentException($"The input's encoding is {encoding ?? "not given"}; only RGB, BGR and GRAY inputs take images.", nameof(encoding)),
+        };
+        var resize = resizeMethod is null ? 0 : Array.IndexOf(ResizeSpellings, resizeMethod);
+        if (resize < 0)
+        {
+            throw new ArgumentException($"Unknown resize method '{resizeMethod}'; valid: {string.Join(", ", ResizeMethodNames)}.", nameof(resizeMethod));
+        }
+
+        var letters = (layout ?? "NCHW").ToUpperInvariant();
+        var offset = letters.StartsWith('N') ? 1 : 0;
+        var rest = letters[offset..];
+        if (letters.Length != shape.Count || rest is not ("CHW" or "HWC") || (offset == 1 && shape[0] != 1))
+        {
+            throw new ArgumentException($"An image input is NCHW, NHWC, CHW or HWC with a batch of 1; this one is {letters} [{string.Join(",", shape)}].", nameof(shape));
+        }
+
+        long Dimension(char letter) => shape[offset + rest.IndexOf(letter, StringComparison.Ordinal)];
+        long channels = Dimension('C'), height = Dimension('H'), width = Dimension('W');
+        var expectedChannels = colours == ColorEncoding.Gray ? 1 : 3;
+        if (channels != expectedChannels || height is <= 0 or > int.MaxValue || width is <= 0 or > int.MaxValue)
+        {
+            throw new ArgumentException($"An image input of encoding {encoding} has {expectedChannels} channels and a fixed size; this one is {letters} [{string.Join(",", shape)}].", nameof(shape));
+        }
+
+        return new PreprocessingOptions
+        {
+            Width = (int)width,
+            Height = (int)height,
+            ResizeMethod = (ResizeMethod)resize,
+            Encoding = colours,
+            Layout = rest == "HWC" ? TensorLayout.Nhwc : TensorLayout.Nchw,
+            Mean = mean is null ? [] : [.. mean.Select(v => (float)v)],
+            Scale = scale is null ? [] : [.. scale.Select(v => (float)v)],
+        };
+    }
+}

@@ -128,6 +128,48 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
+    public void Pad_right_scales_to_the_height_keeping_the_aspect_ratio_and_leaves_zeros_on_the_right_after_normalisation()
+    {
+        // 3x2 at height 4 is ceil(4 * 1.5) = 6 columns wide; the input is 8 wide, so columns 6 and 7 are padding.
+        var frame = Numbered(3, 2, first: 10);
+        var options = new PreprocessingOptions { Width = 8, Height = 4, ResizeMethod = ResizeMethod.PadRight, Encoding = ColorEncoding.Gray, Mean = [100f], Scale = [50f] };
+
+        var result = new ImagePreprocessor(options).ToFloat(frame).Data;
+
+        var scaled = new byte[6 * 4];
+        BilinearResizer.Resize([10, 11, 12, 13, 14, 15], 3, 2, 1, scaled, 6, 4);
+        for (var y = 0; y < 4; y++)
+        {
+            Assert.Equal(scaled[(y * 6)..((y * 6) + 6)].Select(v => (v - 100f) / 50f), result[(y * 8)..((y * 8) + 6)]);
+            // 0, as PaddleOCR's np.zeros, not (0 - 100) / 50.
+            Assert.Equal([0f, 0f], result[((y * 8) + 6)..((y * 8) + 8)]);
+        }
+    }
+
+    [Fact]
+    public void Pad_right_of_an_image_wider_than_the_input_stretches_it_to_the_width_like_resize()
+    {
+        var frame = RedBlue(20, 2);
+        var padRight = new PreprocessingOptions { Width = 8, Height = 4, ResizeMethod = ResizeMethod.PadRight, Mean = Mean, Scale = Scale, Layout = TensorLayout.Nhwc };
+
+        var result = new ImagePreprocessor(padRight).ToFloat(frame).Data;
+
+        Assert.Equal(new ImagePreprocessor(padRight with { ResizeMethod = ResizeMethod.Resize }).ToFloat(frame).Data, result);
+    }
+
+    [Fact]
+    public void Pad_right_raw_bytes_are_zero_in_the_padding_and_planar_in_NCHW()
+    {
+        var frame = new ImageFrame(1, 2, PixelFormat.Rgb24, [1, 2, 3, 1, 2, 3]);
+        var options = new PreprocessingOptions { Width = 3, Height = 2, ResizeMethod = ResizeMethod.PadRight, Encoding = ColorEncoding.Rgb };
+
+        var result = new ImagePreprocessor(options).ToBytes(frame).Data;
+
+        // Each channel's 2x3 plane: the image's one column, then two of padding.
+        Assert.Equal(new byte[] { 1, 0, 0, 1, 0, 0, 2, 0, 0, 2, 0, 0, 3, 0, 0, 3, 0, 0 }, result);
+    }
+
+    [Fact]
     public void Resize_matches_OpenCV_on_a_two_pixel_upscale()
     {
         var destination = new byte[4];
