@@ -79,4 +79,9 @@ public static class CacheDiagnostics
     public static readonly DiagnosticDescriptor BlobLostAgain = new(
         "MB3024", DiagnosticSeverity.Error,
         "The cached blob {0} was corrupt or missing again after it was computed anew, in the cache at {1}. The output folder was left as it was; check the disk holding the cache.");
+
+    /// <summary>A blob an action was using was found corrupt while copied for a tool (and quarantined), or was removed meanwhile.</summary>
+    public static readonly DiagnosticDescriptor BlobLostInUse = new(
+        "MB3025", DiagnosticSeverity.Error,
+        "The cached blob {0} was found corrupt or removed while it was in use, in the cache at {1}; it will be fetched or computed again by the next build.");
 }

@@ -116,6 +116,32 @@ public sealed class StorageFailureTests(ITestOutputHelper log) : IDisposable
         await AssertNextBuildSucceedsAsync();
     }
 
+    [Fact]
+    public async Task An_immutable_output_folder_is_MB3022_permission_denied_and_the_next_build_succeeds()
+    {
+        Directory.CreateDirectory(_workspace.OutputDir);
+
+        // chattr +i refuses writes to root too, where the permission bits do not.
+        if (TestMount.Chattr("+i", _workspace.OutputDir) is { } reason)
+        {
+            log.WriteLine($"Skipped: {reason}.");
+            return;
+        }
+
+        EngineResult refused;
+        try
+        {
+            refused = await EngineProcess.RunAsync(Compile());
+        }
+        finally
+        {
+            Assert.Null(TestMount.Chattr("-i", _workspace.OutputDir));
+        }
+
+        AssertFailedWith(refused, "MB3022", _workspace.OutputDir);
+        await AssertNextBuildSucceedsAsync();
+    }
+
     private void AssertFailedWith(EngineResult result, string code, string folder)
     {
         Assert.True(result.ExitCode == 1, result.ToString());

@@ -39,6 +39,13 @@ internal sealed class TestMount : IDisposable
         return mount;
     }
 
+    /// <summary>Runs <c>chattr</c> on <paramref name="path"/>; why it failed (a file system without attributes), or null.</summary>
+    public static string? Chattr(string change, string path)
+    {
+        var (exitCode, error) = Execute("chattr", change, path);
+        return exitCode == 0 ? null : $"'chattr {change} {path}' failed ({error.Trim()})";
+    }
+
     /// <summary>Gives the tmpfs a new size (more room for the build after the failure).</summary>
     public void Resize(string size) => Assert.True(Run("mount", "-o", $"remount,size={size}", _path), SkipReason);
 
