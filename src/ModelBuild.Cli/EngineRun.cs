@@ -1,3 +1,4 @@
+using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Cli;
@@ -22,6 +23,12 @@ internal static class EngineRun
         catch (OperationCanceledException)
         {
             console.Info("ModelBuild: cancelled.");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && StorageFailure.TryDescribe(e, StorageFailure.PathIn(e)) is { } failure)
+        {
+            // A full disk or a read-only folder met where no write site could name it: still not an engine fault.
+            console.Report(failure);
             return ExitCodes.Failed;
         }
         catch (Exception e) when (console.TryReportCoded(e))

@@ -1,12 +1,20 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ModelBuild.Cli.Commands;
 
 namespace ModelBuild.Cli;
 
 internal static class Program
 {
-    private static Task<int> Main(string[] args)
+    // SIGXFSZ on Linux and macOS: sent with EFBIG when a write passes the file size limit (ulimit -f).
+    private const int FileSizeLimitSignal = 25;
+
+    private static async Task<int> Main(string[] args)
     {
+        // Handled, the signal no longer kills the process: the write fails with EFBIG, which is reported as MB3021.
+        using var fileSizeLimit = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()
+            ? PosixSignalRegistration.Create((PosixSignal)FileSizeLimitSignal, context => context.Cancel = true)
+            : null;
         var root = new RootCommand("ModelBuild: compiles machine-learning models at build time — fetch, convert, verify, embed.")
         {
             CompileCommand.Create(),
@@ -18,6 +26,6 @@ internal static class Program
             CacheCommand.Create(),
             QuantizeCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

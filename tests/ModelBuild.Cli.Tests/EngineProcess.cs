@@ -40,16 +40,26 @@ internal static class EngineProcess
     public static EngineResult Run(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         RunAsync(arguments, environment).GetAwaiter().GetResult();
 
-    /// <summary>Starts the engine at once and completes when it exits.</summary>
-    public static async Task<EngineResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the engine at once and completes when it exits. <paramref name="shellSetup"/>, when given, is run
+    /// by bash just before it execs the engine (<c>ulimit -f 100</c>), so the engine inherits what it sets.
+    /// </summary>
+    public static async Task<EngineResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? shellSetup = null)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (shellSetup is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(shellSetup + "; exec \"$0\" \"$@\"");
+            start.ArgumentList.Add(DotnetHost());
+        }
+
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(EnginePath);
         foreach (var argument in arguments)

@@ -55,21 +55,38 @@ internal static class ConvertCommand
             var cache = ModelBuildCache.Open(cacheRoot, console.Report);
             using var fetcher = new SourceFetcher(cache);
             var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt, console.Info);
-            var outcome = await compiler.CompileAsync(request, cancellationToken).ConfigureAwait(false);
-            console.Report(outcome.Diagnostics);
-            if (outcome.Model is not { } model)
+            ModelCompileOutcome outcome;
+            CompiledModel model;
+            for (var attempt = 1; ; attempt++)
             {
-                return ExitCodes.Failed;
-            }
+                outcome = await compiler.CompileAsync(request, cancellationToken).ConfigureAwait(false);
+                console.Report(outcome.Diagnostics);
+                if (outcome.Model is null)
+                {
+                    return ExitCodes.Failed;
+                }
 
-            try
-            {
-                ModelOutputFolder.Write(cache, model, outputDir, null, string.Empty, outcome.Dependencies, listOutputs: false);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, outputDir, e.Message));
-                return ExitCodes.Failed;
+                model = outcome.Model;
+                try
+                {
+                    ModelOutputFolder.Write(cache, model, outputDir, null, string.Empty, outcome.Dependencies, listOutputs: false);
+                    break;
+                }
+                catch (CacheBlobLostException e) when (attempt == 1)
+                {
+                    // Found corrupt (MB3002) or gone while copied out: the next compile makes it anew.
+                    console.Info($"ModelBuild: {model.Name}: {e.Blob} is no longer valid in the cache; compiling again.");
+                }
+                catch (CacheBlobLostException e)
+                {
+                    console.Report(CacheDiagnostics.BlobLostAgain.Create(null, e.Blob, cache.Root));
+                    return ExitCodes.Failed;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, outputDir, e.Message));
+                    return ExitCodes.Failed;
+                }
             }
 
             console.Info($"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");

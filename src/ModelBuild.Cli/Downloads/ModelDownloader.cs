@@ -118,27 +118,40 @@ internal sealed class ModelDownloader(
     }
 
     /// <summary>
-    /// Copies a verified blob to its place in the output folder (temp file and rename: never half a file there).
-    /// <see cref="File.Copy(string, string)"/> lets the operating system copy (a clone, or a copy in the kernel) where it can.
+    /// Copies a blob to its place in the output folder (temp file and rename: never half a file there), hashed as
+    /// it is copied (a clone where the file system can); a blob found corrupt is quarantined (MB3002) and not copied.
     /// </summary>
     private Task CopyOutAsync(StoredBlob blob, string destination, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!cache.Content.TryGetPath(blob.Digest, out var blobPath))
-        {
-            throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache"));
-        }
-
+        var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            var temp = destination + ".modelbuild-" + Guid.NewGuid().ToString("N")[..8];
-            File.Copy(blobPath, temp);
+            bool copied;
+            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                copied = cache.Content.TryCopyTo(blob.Digest, target);
+            }
+
+            if (!copied)
+            {
+                throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache or was corrupt there; download again"));
+            }
+
             File.Move(temp, destination, overwrite: true);
+        }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, destination) is { } failure)
+        {
+            throw new DiagnosticException(failure, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, e.Message), e);
+        }
+        finally
+        {
+            TryDelete(temp);
         }
 
         return Task.CompletedTask;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ModelBuild.Cli.Downloads;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
@@ -92,48 +93,60 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 },
             };
             var watch = Stopwatch.StartNew();
-            var outcome = await compiler.CompileAsync(compileRequest, token).ConfigureAwait(false);
-            console.Report(outcome.Diagnostics);
-            summary.Actions(outcome);
-            if (outcome.Completed != stopAfter)
+            for (var attempt = 1; ; attempt++)
             {
-                Interlocked.Increment(ref failures);
-                return;
-            }
-
-            try
-            {
-                foreach (var path in ModelOutputFolder.WriteAttachments(cache, outcome.Attachments, model.OutputDir))
+                var outcome = await compiler.CompileAsync(compileRequest, token).ConfigureAwait(false);
+                console.Report(outcome.Diagnostics);
+                summary.Actions(outcome);
+                if (outcome.Completed != stopAfter)
                 {
-                    console.Info($"ModelBuild: {model.Name}: {Path.GetFileName(path)} written to '{path}'.");
+                    Interlocked.Increment(ref failures);
+                    return;
+                }
+
+                try
+                {
+                    foreach (var path in ModelOutputFolder.WriteAttachments(cache, outcome.Attachments, model.OutputDir))
+                    {
+                        console.Info($"ModelBuild: {model.Name}: {Path.GetFileName(path)} written to '{path}'.");
+                    }
+
+                    if (outcome.Model is not { } compiled)
+                    {
+                        summary.Stage(model, outcome, watch.Elapsed);
+                        return;
+                    }
+
+                    results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, [.. outcome.Dependencies, .. calibration], listOutputs: fromProject);
+                    summary.Compiled(compiled, outcome, results[index]!, watch.Elapsed);
+                    return;
+                }
+                catch (CacheBlobLostException e) when (attempt == 1)
+                {
+                    // Quarantined (MB3002) or evicted after the compile found it: the next compile misses it and makes it anew.
+                    console.Info($"ModelBuild: {model.Name}: {e.Blob} is no longer valid in the cache; compiling again.");
+                }
+                catch (CacheBlobLostException e)
+                {
+                    console.Report(CacheDiagnostics.BlobLostAgain.Create(null, e.Blob, cache.Root));
+                    Interlocked.Increment(ref failures);
+                    return;
+                }
+                catch (DiagnosticException e)
+                {
+                    // A full disk, a file size limit, a read-only or forbidden folder: coded, with the path.
+                    console.Report(e.Diagnostic);
+                    Interlocked.Increment(ref failures);
+                    return;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A folder that cannot be written (a file in its place, no permission) is not an engine fault.
+                    console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, model.OutputDir, e.Message));
+                    Interlocked.Increment(ref failures);
+                    return;
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, model.OutputDir, e.Message));
-                Interlocked.Increment(ref failures);
-                return;
-            }
-
-            if (outcome.Model is not { } compiled)
-            {
-                summary.Stage(model, outcome, watch.Elapsed);
-                return;
-            }
-
-            try
-            {
-                results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, [.. outcome.Dependencies, .. calibration], listOutputs: fromProject);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A folder that cannot be written (a file in its place, no permission, a full disk) is not an engine fault.
-                console.Report(OutputDiagnostics.OutputFolderNotWritable.Create(null, model.Name, model.OutputDir, e.Message));
-                Interlocked.Increment(ref failures);
-                return;
-            }
-
-            summary.Compiled(compiled, outcome, results[index]!, watch.Elapsed);
         }).ConfigureAwait(false);
         cache.EnforceSizeBudget();
 

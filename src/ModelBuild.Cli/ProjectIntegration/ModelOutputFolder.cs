@@ -1,5 +1,6 @@
 using System.Text;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Protocol;
 
@@ -18,7 +19,8 @@ internal static class ModelOutputFolder
     /// <param name="listOutputs">Also write <see cref="EngineFiles.Outputs"/>, for MSBuild (not for a command-line compile).</param>
     public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies, bool listOutputs)
     {
-        Directory.CreateDirectory(outputDir);
+        StorageFailure.Guard(outputDir, () => Directory.CreateDirectory(outputDir));
+        OutputTemporaryFiles.RemoveAbandoned(outputDir);
         var files = new List<ModelOutputFile>();
         foreach (var file in model.Files)
         {
@@ -74,7 +76,8 @@ internal static class ModelOutputFolder
         var paths = new List<string>();
         foreach (var file in attachments)
         {
-            Directory.CreateDirectory(outputDir);
+            StorageFailure.Guard(outputDir, () => Directory.CreateDirectory(outputDir));
+            OutputTemporaryFiles.RemoveAbandoned(outputDir);
             var path = Path.GetFullPath(Path.Combine(outputDir, file.FileName));
             Restore(cache, file.Blob, path);
             paths.Add(path);
@@ -113,9 +116,11 @@ internal static class ModelOutputFolder
         new(t.Name, t.ElementType, t.Shape, t.Layout, t.Mean, t.Scale, t.Encoding) { ResizeMethod = t.ResizeMethod };
 
     /// <summary>
-    /// Copies a blob from the cache to <paramref name="path"/> unless the file already has its content: a verified
-    /// copy (a clone where the file system can), never a link, so the project's file cannot change the cache.
+    /// Copies a blob from the cache to <paramref name="path"/> unless the file already has its content: a copy
+    /// (a clone where the file system can) hashed as it is made, never a link, so the project's file cannot
+    /// change the cache. A blob that is gone, or found corrupt (and quarantined), leaves the file as it was.
     /// </summary>
+    /// <exception cref="CacheBlobLostException">The cache no longer holds a valid copy of the blob.</exception>
     private static void Restore(ModelBuildCache cache, StoredBlob blob, string path)
     {
         if (HasContent(path, blob))
@@ -127,7 +132,7 @@ internal static class ModelOutputFolder
         {
             if (!cache.Content.TryCopyTo(blob.Digest, target))
             {
-                throw new InvalidOperationException($"The file {blob} is missing from the cache at '{cache.Root}'.");
+                throw new CacheBlobLostException(blob, cache.Root);
             }
         });
     }
@@ -146,7 +151,7 @@ internal static class ModelOutputFolder
     /// <summary>Writes a text file (UTF-8, no BOM) beside its final name and renames it into place.</summary>
     public static void WriteTextAtomically(string path, string text)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        StorageFailure.Guard(path, () => Directory.CreateDirectory(Path.GetDirectoryName(path)!));
         WriteAtomically(path, target =>
         {
             using var writer = new StreamWriter(target, Utf8, leaveOpen: true);
@@ -156,7 +161,7 @@ internal static class ModelOutputFolder
 
     private static void WriteAtomically(string path, Action<Stream> write)
     {
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var temporary = OutputTemporaryFiles.PathFor(path);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -167,9 +172,28 @@ internal static class ModelOutputFolder
 
             File.Move(temporary, path, overwrite: true);
         }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, path) is { } failure)
+        {
+            throw new DiagnosticException(failure, e);
+        }
         finally
         {
-            File.Delete(temporary);
+            TryDelete(temporary);
+        }
+
+        CrashPoint.Reached(CrashPoint.OutputWritten);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Removed by the next run that writes this folder.
         }
     }
 }
+

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Cache;
 
@@ -143,11 +144,11 @@ public sealed class ActionCache
         }
 
         var path = _layout.ActionRecordPath(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        Directory.CreateDirectory(_layout.TempDirectory);
         var temp = _layout.NewTempPath(".json");
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Directory.CreateDirectory(_layout.TempDirectory);
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 file.Write(Serialize(key, record));
@@ -156,11 +157,18 @@ public sealed class ActionCache
 
             File.Move(temp, path, overwrite: true);
         }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, path) is { } failure)
+        {
+            TryDelete(temp);
+            throw new DiagnosticException(failure, e);
+        }
         catch
         {
-            File.Delete(temp);
+            TryDelete(temp);
             throw;
         }
+
+        CrashPoint.Reached(CrashPoint.RecordWritten);
     }
 
     internal static byte[] Serialize(ActionKey key, ActionRecord record)
@@ -239,6 +247,18 @@ public sealed class ActionCache
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             return null;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the sweep of tmp/ at the next start-up.
         }
     }
 

@@ -54,4 +54,34 @@ public static class CacheDiagnostics
     public static readonly DiagnosticDescriptor RemoteEntryCorrupt = new(
         "MB3012", DiagnosticSeverity.Warning,
         "The remote cache {0} returned {1} that does not match it ({2}); it was ignored.");
+
+    /// <summary>A write failed because the file system holding it is full (ENOSPC) or the user's quota is used up.</summary>
+    public static readonly DiagnosticDescriptor NoSpace = new(
+        "MB3020", DiagnosticSeverity.Error,
+        "Cannot write '{0}': no space left on its file system ({1}). The file was left as it was; free some space and build again.");
+
+    /// <summary>A write failed because the file grew past the process's file size limit (EFBIG, <c>ulimit -f</c>).</summary>
+    public static readonly DiagnosticDescriptor FileTooLarge = new(
+        "MB3021", DiagnosticSeverity.Error,
+        "Cannot write '{0}': the file would grow past this process's file size limit (ulimit -f). The file was left as it was; raise the limit and build again.");
+
+    /// <summary>A write was refused for lack of permission.</summary>
+    public static readonly DiagnosticDescriptor PermissionDenied = new(
+        "MB3022", DiagnosticSeverity.Error,
+        "Cannot write '{0}': permission denied ({1}). The file was left as it was; make the folder writable and build again.");
+
+    /// <summary>A write failed because the folder is on a read-only file system (EROFS).</summary>
+    public static readonly DiagnosticDescriptor ReadOnlyFileSystem = new(
+        "MB3023", DiagnosticSeverity.Error,
+        "Cannot write '{0}': it is on a read-only file system. The file was left as it was; mount it writable or move the folder and build again.");
+
+    /// <summary>A blob was found corrupt or missing again right after it was computed anew, while outputs were written.</summary>
+    public static readonly DiagnosticDescriptor BlobLostAgain = new(
+        "MB3024", DiagnosticSeverity.Error,
+        "The cached blob {0} was corrupt or missing again after it was computed anew, in the cache at {1}. The output folder was left as it was; check the disk holding the cache.");
+
+    /// <summary>A blob an action was using was found corrupt while copied for a tool (and quarantined), or was removed meanwhile.</summary>
+    public static readonly DiagnosticDescriptor BlobLostInUse = new(
+        "MB3025", DiagnosticSeverity.Error,
+        "The cached blob {0} was found corrupt or removed while it was in use, in the cache at {1}; it will be fetched or computed again by the next build.");
 }

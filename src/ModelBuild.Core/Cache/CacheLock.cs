@@ -105,6 +105,11 @@ public sealed class CacheLock : IDisposable
             Directory.CreateDirectory(locksDirectory);
             return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         }
+        catch (IOException e) when (StorageFailure.TryDescribe(e, lockPath) is { } failure)
+        {
+            // A read-only or full file system: waiting would never help.
+            throw new DiagnosticException(failure, e);
+        }
         catch (IOException e) when (e is not (DirectoryNotFoundException or PathTooLongException or FileNotFoundException))
         {
             return null; // Held by another open handle.
@@ -124,11 +129,11 @@ public sealed class CacheLock : IDisposable
         var bytes = System.Text.Encoding.UTF8.GetBytes(description);
 
         // In the lock file for a post-mortem look; beside it for waiters, who cannot open a locked file.
-        file.SetLength(0);
-        file.Write(bytes);
-        file.Flush();
         try
         {
+            file.SetLength(0);
+            file.Write(bytes);
+            file.Flush();
             File.WriteAllBytes(holderPath, bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -169,10 +169,12 @@ public sealed class ContentStore
     }
 
     /// <summary>
-    /// Writes the verified blob into <paramref name="destination"/> (a new, empty file: a model's copy
-    /// in <c>obj/</c>): a copy-on-write clone where the file system supports it, otherwise a byte copy.
-    /// Never a hard link, so nothing done to the copy can change the cache. False when the store does
-    /// not hold a valid blob with this digest.
+    /// Writes the blob into <paramref name="destination"/> (a new, empty file: a model's copy in
+    /// <c>obj/</c>): a copy-on-write clone where the file system supports it, otherwise a byte copy.
+    /// Never a hard link, so nothing done to the copy can change the cache. The bytes are hashed as
+    /// they are copied (a stamp never stands in for that here): a blob that no longer matches its
+    /// digest is quarantined, with warning MB3002. False when the store does not hold a valid blob
+    /// with this digest; <paramref name="destination"/> then holds nothing to keep.
     /// </summary>
     public bool TryCopyTo(Sha256Digest digest, Stream destination)
     {
@@ -183,19 +185,87 @@ public sealed class ContentStore
             return false;
         }
 
-        // The clone is taken from the handle that was just verified.
-        if (source is FileStream file && destination is FileStream target && target.Length == 0 && source.Length > 0)
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        // The clone is taken from the open handle, and the same handle is then hashed.
+        var cloned = source is FileStream file && destination is FileStream target && target.Length == 0 && source.Length > 0
+            && CloneInto(file, target);
+        var length = cloned ? HashAll(source, hash) : CopyHashing(source, destination, hash);
+        if (length == source.Length && Sha256Digest.FromHash(hash.GetHashAndReset()) == digest)
         {
-            target.Flush();
-            if (Reflink.TryClone(file.SafeFileHandle, target.SafeFileHandle))
-            {
-                target.Seek(0, SeekOrigin.End);
-                return true;
-            }
+            return true;
         }
 
-        source.CopyTo(destination);
+        source.Dispose();
+        Quarantine(digest, _layout.BlobPath(digest));
+        return false;
+    }
+
+    /// <summary>
+    /// Opens the blob for sending elsewhere (the remote cache): the stream hashes what is read and, before
+    /// handing out the last bytes, checks them against the digest. On a mismatch the blob is quarantined
+    /// (MB3002) and the read fails with <see cref="CorruptBlobException"/>, so no receiver gets a whole
+    /// corrupt blob. Null when the store does not hold the blob.
+    /// </summary>
+    internal Stream? TryOpenForTransfer(Sha256Digest digest)
+    {
+        var source = TryOpen(digest);
+        return source is null ? null : new VerifyingReadStream(source, digest, () => Quarantine(digest, _layout.BlobPath(digest)));
+    }
+
+    private static bool CloneInto(FileStream source, FileStream target)
+    {
+        target.Flush();
+        if (!Reflink.TryClone(source.SafeFileHandle, target.SafeFileHandle))
+        {
+            return false;
+        }
+
+        target.Seek(0, SeekOrigin.End);
         return true;
+    }
+
+    private static long HashAll(Stream source, IncrementalHash hash)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long length = 0;
+            int read;
+            while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                length += read;
+            }
+
+            return length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static long CopyHashing(Stream source, Stream destination, IncrementalHash hash)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long length = 0;
+            int read;
+            while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                destination.Write(buffer, 0, read);
+                length += read;
+            }
+
+            return length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Removes a blob (eviction, <c>cache clear</c>); false when it was not there or is in use elsewhere.</summary>
@@ -261,12 +331,17 @@ public sealed class ContentStore
     /// </summary>
     internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken, Func<bool>? accept = null)
     {
-        Directory.CreateDirectory(_layout.TempDirectory);
         var temp = _layout.NewTempPath(".blob");
         try
         {
+            Directory.CreateDirectory(_layout.TempDirectory);
             var (actual, size) = await WriteAndHashAsync(content, temp, cancellationToken).ConfigureAwait(false);
             return CommitIfExpected(temp, new StoredBlob(actual, size), expectedDigest, expectedSize, accept?.Invoke() != false);
+        }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, temp) is { } failure)
+        {
+            TryDelete(temp);
+            throw new DiagnosticException(failure, e);
         }
         catch
         {
@@ -282,10 +357,10 @@ public sealed class ContentStore
     /// </summary>
     internal async Task<PutAttempt?> TryPutFromAsync(Func<Stream, CancellationToken, Task<bool>> write, Sha256Digest expectedDigest, long? expectedSize, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_layout.TempDirectory);
         var temp = _layout.NewTempPath(".blob");
         try
         {
+            Directory.CreateDirectory(_layout.TempDirectory);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size;
             var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous);
@@ -313,6 +388,11 @@ public sealed class ContentStore
             }
 
             return CommitIfExpected(temp, new StoredBlob(Sha256Digest.FromHash(hash.GetHashAndReset()), size), expectedDigest, expectedSize);
+        }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, temp) is { } failure)
+        {
+            TryDelete(temp);
+            throw new DiagnosticException(failure, e);
         }
         catch
         {
@@ -354,6 +434,11 @@ public sealed class ContentStore
 
             return CommitIfExpected(full, new StoredBlob(digest, size), expectedDigest, expectedSize);
         }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, full) is { } failure)
+        {
+            TryDelete(full);
+            throw new DiagnosticException(failure, e);
+        }
         catch
         {
             TryDelete(full);
@@ -381,8 +466,12 @@ public sealed class ContentStore
 
         Directory.CreateDirectory(_layout.TempDirectory);
         var temp = _layout.NewTempPath(".blob");
-        File.WriteAllBytes(temp, []);
-        Commit(temp, Sha256Digest.Empty);
+        StorageFailure.Guard(temp, () =>
+        {
+            File.WriteAllBytes(temp, []);
+            Commit(temp, Sha256Digest.Empty);
+            return true;
+        });
     }
 
     private static FileStream OpenForRead(string path) =>
@@ -418,7 +507,6 @@ public sealed class ContentStore
         return (Sha256Digest.FromHash(hash.GetHashAndReset()), size);
     }
 
-    /// <summary>Renames a verified temp file into place, keeping a valid blob that is already there.</summary>
     /// <summary>
     /// Renames the staged <paramref name="temp"/> into the store when what <paramref name="arrived"/> matches the
     /// expected digest and size (and the caller <paramref name="accepted"/> it); deletes it otherwise.
@@ -461,6 +549,7 @@ public sealed class ContentStore
             return;
         }
 
+        CrashPoint.Reached(CrashPoint.BlobWritten);
         var written = FileStamp.Of(new FileInfo(path));
         _verified[digest] = written;
         Interlocked.Increment(ref _commits);

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Cache.Remote;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Passes;
 
 namespace ModelBuild.Core.Cache;
 
@@ -76,6 +77,7 @@ public sealed class ModelBuildCache : IDisposable
         {
             layout.CreateDirectories();
             RemoveStaleTemporaryFiles(layout.TempDirectory, DateTime.UtcNow - StaleTempAge);
+            ScratchDirectory.UseRoot(layout.TempDirectory);
             var cache = new ModelBuildCache(layout, report, options.MaxSize);
             cache.Content.WriteEmptyBlob();
             if (options.RemoteCache is { } remote)
@@ -200,37 +202,9 @@ public sealed class ModelBuildCache : IDisposable
         if (partial.Exists)
         {
             // Partial downloads are meant to outlive a run (resume across runs); they get days, not an hour.
-            RemoveStaleEntries(partial.EnumerateFileSystemInfos(), DateTime.UtcNow - StalePartialDownloadAge);
+            TemporaryFileSweep.RemoveAbandoned(partial.EnumerateFileSystemInfos(), DateTime.UtcNow - StalePartialDownloadAge);
         }
 
-        RemoveStaleEntries(new DirectoryInfo(tempDirectory).EnumerateFileSystemInfos().Where(e => e.Name != PartialDownloadsFolder), cutoffUtc);
-    }
-
-    private static void RemoveStaleEntries(IEnumerable<FileSystemInfo> entries, DateTime cutoffUtc)
-    {
-        foreach (var entry in entries)
-        {
-            try
-            {
-                // A crashed writer's leftovers go at once; anything else once nobody has touched it for a while.
-                if (entry.LastWriteTimeUtc >= cutoffUtc && TempFileOwner.TryParse(entry.Name)?.IsDeadOnThisMachine() != true)
-                {
-                    continue;
-                }
-
-                if (entry is DirectoryInfo directory)
-                {
-                    directory.Delete(recursive: true);
-                }
-                else
-                {
-                    entry.Delete();
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Still open somewhere (Windows); the next start-up tries again.
-            }
-        }
+        TemporaryFileSweep.RemoveAbandoned(new DirectoryInfo(tempDirectory).EnumerateFileSystemInfos().Where(e => e.Name != PartialDownloadsFolder), cutoffUtc);
     }
 }

@@ -49,7 +49,7 @@ internal static class OpenModelZooInput
                 using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
                 if (!cache.Content.TryCopyTo(digest, output))
                 {
-                    throw new InvalidOperationException($"Blob {digest} vanished from the cache.");
+                    throw new DiagnosticException(CacheDiagnostics.BlobLostInUse.Create(null, $"sha256 {digest}", cache.Root));
                 }
             }
 

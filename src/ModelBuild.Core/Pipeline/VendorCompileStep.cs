@@ -146,7 +146,7 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
             await using var file = File.Create(path);
             if (!cache.Content.TryCopyTo(model.Model.Digest, file))
             {
-                throw new InvalidOperationException($"Blob {model.Model} vanished from the cache while it was in use.");
+                throw new DiagnosticException(CacheDiagnostics.BlobLostInUse.Create(null, model.Model, cache.Root));
             }
 
             return;

@@ -53,7 +53,7 @@ internal static class QuantizationPreprocessor
 
     private static ModelProto Optimize(ModelProto model)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"modelbuild-quantize-{Guid.NewGuid():N}.onnx");
+        var path = Passes.ScratchDirectory.NewPath(".quantize.onnx");
         try
         {
             var options = new ModelSessionOptions

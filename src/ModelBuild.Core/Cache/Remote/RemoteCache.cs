@@ -142,25 +142,30 @@ public sealed class RemoteCache : IDisposable
         return record;
     }
 
-    /// <summary>Sends a locally stored blob up, unless the remote has it already (or the tier is read-only or off).</summary>
-    public async Task UploadBlobAsync(ContentStore local, StoredBlob blob, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a locally stored blob up, unless the remote has it already (or the tier is read-only or off).
+    /// The bytes are checked against the digest as they are sent; a local blob found corrupt is quarantined
+    /// (MB3002) and the upload abandoned before its last bytes, so the remote never stores it.
+    /// </summary>
+    /// <returns>False when the blob is known not to be on the remote: it was corrupt or gone locally.</returns>
+    public async Task<bool> UploadBlobAsync(ContentStore local, StoredBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(blob);
         if (ReadOnly || blob.Digest == Sha256Digest.Empty)
         {
-            return;
+            return true;
         }
 
-        await GuardAsync(
+        return await GuardAsync(
             async token =>
             {
                 if (await _store.ContainsBlobAsync(blob.Digest, token).ConfigureAwait(false))
                 {
-                    return false;
+                    return true;
                 }
 
-                var content = local.TryOpen(blob.Digest);
+                var content = local.TryOpenForTransfer(blob.Digest);
                 if (content is null)
                 {
                     return false; // Evicted or quarantined meanwhile: nothing trustworthy to send.
@@ -168,13 +173,21 @@ public sealed class RemoteCache : IDisposable
 
                 await using (content.ConfigureAwait(false))
                 {
-                    await _store.WriteBlobAsync(blob.Digest, blob.Size, content, token).ConfigureAwait(false);
+                    try
+                    {
+                        await _store.WriteBlobAsync(blob.Digest, blob.Size, content, token).ConfigureAwait(false);
+                    }
+                    catch (Exception) when (content is VerifyingReadStream { Corrupt: true })
+                    {
+                        // The store may wrap the stream's exception (HttpClient does); either way it is ours, not the remote's.
+                        return false;
+                    }
                 }
 
                 Interlocked.Increment(ref _blobsUploaded);
                 return true;
             },
-            fallback: false,
+            fallback: true,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -187,12 +200,14 @@ public sealed class RemoteCache : IDisposable
             return;
         }
 
+        var complete = true;
         foreach (var blob in record.Outputs.Values)
         {
-            await UploadBlobAsync(local, blob, cancellationToken).ConfigureAwait(false);
+            complete &= await UploadBlobAsync(local, blob, cancellationToken).ConfigureAwait(false);
         }
 
-        if (Faulted)
+        // A record is never sent naming a blob the remote may lack.
+        if (Faulted || !complete)
         {
             return;
         }

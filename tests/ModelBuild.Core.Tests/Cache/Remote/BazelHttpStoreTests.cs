@@ -73,6 +73,32 @@ public sealed class BazelHttpStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_local_blob_corrupt_behind_a_valid_stamp_is_quarantined_not_uploaded_and_its_record_not_sent()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+        var stored = await ModelBuildCache.Open(_root.FullPath).Content.PutAsync(bytes);
+        var blob = _root.Combine("cas", "sha256", stored.Digest.Hex[..2], stored.Digest.Hex);
+        var written = File.GetLastWriteTimeUtc(blob);
+        bytes[123_456] ^= 0x08;
+        await File.WriteAllBytesAsync(blob, bytes);
+        File.SetLastWriteTimeUtc(blob, written);
+        var cache = ModelBuildCache.Open(_root.FullPath, _reported.Add);
+        var key = new ActionKey(Sha256Digest.Compute("corrupt-upload"u8));
+        var record = new ActionRecord("prepare", [new("model", stored)], []);
+        using var remote = new RemoteCache(NewStore(), _server.Address, readOnly: false, _reported.Add);
+
+        await remote.UploadActionAsync(cache.Content, key, record, default);
+
+        var warning = Assert.Single(_reported);
+        Assert.Equal("MB3002", warning.Code);
+        Assert.False(remote.Faulted);
+        Assert.False(File.Exists(Path.Combine(_server.StoreFolder, "cas", stored.Digest.Hex)));
+        Assert.False(File.Exists(Path.Combine(_server.StoreFolder, "ac", key.Hex)));
+        Assert.False(cache.Content.Contains(stored.Digest));
+        Assert.Single(_root.FilesUnder("quarantine"));
+    }
+
+    [Fact]
     public async Task A_refusing_server_is_one_MB3010_warning_and_the_tier_stays_off()
     {
         var cache = ModelBuildCache.Open(_root.FullPath);
