@@ -54,4 +54,9 @@ public static class CacheDiagnostics
     public static readonly DiagnosticDescriptor RemoteEntryCorrupt = new(
         "MB3012", DiagnosticSeverity.Warning,
         "The remote cache {0} returned {1} that does not match it ({2}); it was ignored.");
+
+    /// <summary>The remote tier's address carries a password, which then travels wherever the address does.</summary>
+    public static readonly DiagnosticDescriptor PasswordInRemoteAddress = new(
+        "MB3040", DiagnosticSeverity.Warning,
+        "The remote cache address {0} carries a password; an address is copied into build logs, MSBuild's binary log and request files, so keep the password out of it: set {2} (and {1} for a user name) in the environment and give the address without user information.");
 }

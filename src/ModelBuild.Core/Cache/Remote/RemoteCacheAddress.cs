@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using ModelBuild.Core.Sources;
 
 namespace ModelBuild.Core.Cache.Remote;
 
@@ -23,10 +24,11 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
     /// <summary>The default Redis port.</summary>
     public const int DefaultRedisPort = 6379;
 
-    /// <summary>The address without user name, password or query: safe to print.</summary>
-    public string DisplayText => Uri.IsDefaultPort
-        ? $"{Uri.Scheme}://{Uri.Host}{Uri.AbsolutePath.TrimEnd('/')}"
-        : string.Create(CultureInfo.InvariantCulture, $"{Uri.Scheme}://{Uri.Host}:{Uri.Port}{Uri.AbsolutePath.TrimEnd('/')}");
+    /// <summary>The address with user information and query masked (<see cref="UrlRedactor"/>): safe to print.</summary>
+    public string DisplayText => UrlRedactor.Redact(Uri).TrimEnd('/');
+
+    /// <summary>True when the address itself carries a password (<c>redis://user:password@host</c>), which then shows in build logs.</summary>
+    public bool HasPassword => UrlRedactor.HasPassword(Uri.OriginalString);
 
     /// <summary>The Redis database number (the path, <c>/2</c>); 0 when none is given.</summary>
     public int RedisDatabase => int.TryParse(Uri.AbsolutePath.Trim('/'), NumberStyles.None, CultureInfo.InvariantCulture, out var database) ? database : 0;
