@@ -48,7 +48,7 @@ public static class CacheDiagnostics
     /// <summary>The remote tier's address is not one ModelBuild can use.</summary>
     public static readonly DiagnosticDescriptor InvalidRemoteAddress = new(
         "MB3011", DiagnosticSeverity.Warning,
-        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol) or redis://host:port; the build goes on with the local cache.");
+        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol), redis://host:port or rediss://host:port (TLS); the build goes on with the local cache.");
 
     /// <summary>The remote tier served something that does not match its name.</summary>
     public static readonly DiagnosticDescriptor RemoteEntryCorrupt = new(

@@ -15,7 +15,8 @@ public enum RemoteCacheKind
 }
 
 /// <summary>
-/// Where the remote tier is: <c>http(s)://host[:port]/prefix</c> or <c>redis://host[:port][/database]</c>.
+/// Where the remote tier is: <c>http(s)://host[:port]/prefix</c> or <c>redis://host[:port][/database]</c>
+/// (<c>rediss://</c> for TLS).
 /// Credentials may be written in the address but are better kept in the environment
 /// (<see cref="RemoteCacheCredentials"/>); <see cref="DisplayText"/> never shows them.
 /// </summary>
@@ -57,7 +58,7 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
                 address = new RemoteCacheAddress(RemoteCacheKind.Http, uri);
                 reason = null;
                 return true;
-            case "redis":
+            case "redis" or "rediss":
                 var path = uri.AbsolutePath.Trim('/');
                 if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                 {
@@ -68,9 +69,6 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
                 address = new RemoteCacheAddress(RemoteCacheKind.Redis, uri);
                 reason = null;
                 return true;
-            case "rediss":
-                reason = "TLS to Redis (rediss://) is not supported yet; use redis:// through a TLS tunnel, or an https:// cache";
-                return false;
             default:
                 reason = $"the scheme '{uri.Scheme}:' is not a remote cache protocol";
                 return false;
