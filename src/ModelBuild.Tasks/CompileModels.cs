@@ -151,6 +151,7 @@ public sealed class CompileModels : ToolTask
                 Embed = !string.Equals(model.GetMetadata("Embed"), "false", StringComparison.OrdinalIgnoreCase),
                 Package = NullIfEmpty(model.GetMetadata("Package")),
                 Public = access.Length == 0 ? null : string.Equals(access, "public", StringComparison.OrdinalIgnoreCase),
+                NameIsDefault = string.Equals(model.GetMetadata("NameIsDefault"), "true", StringComparison.OrdinalIgnoreCase),
             });
         }
 

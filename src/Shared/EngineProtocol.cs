@@ -98,6 +98,9 @@ internal sealed record ModelRequest(
 
     /// <summary>nnarchive: the compiled output is the NN Archive of a vendor target (the Package metadata); null for the compiled files.</summary>
     public string? Package { get; init; }
+
+    /// <summary>True when <see cref="Name"/> is only the default (no Name metadata): the manifest's <c>name:</c> then names the model.</summary>
+    public bool NameIsDefault { get; init; }
 }
 
 /// <summary>What the engine leaves in a model's output folder (<see cref="EngineFiles.Result"/>), written last.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using ModelBuild.Cli.ProjectIntegration;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Protocol;
 
@@ -20,7 +21,7 @@ internal static class CompileCommand
         var target = new Option<string>("--target") { Description = "The compile target.", DefaultValueFactory = _ => "onnx" };
         var precision = new Option<string>("--precision") { Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.", DefaultValueFactory = _ => "FP32" };
         var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") { Description = "Where the compiled files go (default: ./<name>)." };
-        var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the manifest's file name)." };
+        var name = new Option<string?>("--name") { Description = "The model's name in its outputs: one file name (default: the manifest's name:, else its file name)." };
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
         var parallelism = new Option<int>("--max-parallelism", "-j") { Description = "Models compiled at once (default: the processor count)." };
@@ -48,14 +49,21 @@ internal static class CompileCommand
                 }
                 else if (parse.GetValue(manifest) is { } manifestFile)
                 {
-                    var modelName = parse.GetValue(name) ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
+                    var givenName = parse.GetValue(name);
+                    if (givenName is not null && ModelNameRule.Problem(givenName) is { } problem)
+                    {
+                        console.Report(ManifestDiagnostics.UnsafeModelName.Create(null, "--name", ModelNameRule.Display(givenName), problem));
+                        return Task.FromResult(ExitCodes.Failed);
+                    }
+
+                    var modelName = givenName ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
                     var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                     compileRequest = new CompileRequest(
                         ProjectFile: string.Empty,
                         CacheDir: parse.GetValue(cacheDir)?.FullName,
                         CacheSalt: parse.GetValue(salt),
                         Accessor: null,
-                        Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true)])
+                        Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true) { NameIsDefault = givenName is null }])
                     {
                         Offline = parse.GetValue(offline),
                         LockFile = parse.GetValue(lockFile)?.FullName,

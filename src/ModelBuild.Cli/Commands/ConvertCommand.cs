@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ModelBuild.Cli.ProjectIntegration;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
@@ -36,8 +37,15 @@ internal static class ConvertCommand
             return await EngineRun.GuardAsync(console, () =>
             {
                 var manifestFile = parse.GetValue(manifest)!;
-                var modelName = parse.GetValue(name) ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
-                var request = new ModelCompileRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!);
+                var givenName = parse.GetValue(name);
+                if (givenName is not null && ModelNameRule.Problem(givenName) is { } problem)
+                {
+                    console.Report(ManifestDiagnostics.UnsafeModelName.Create(null, "--name", ModelNameRule.Display(givenName), problem));
+                    return Task.FromResult(ExitCodes.Failed);
+                }
+
+                var modelName = givenName ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
+                var request = new ModelCompileRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!) { NameIsDefault = givenName is null };
                 var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                 var cacheRoot = parse.GetValue(cacheDir)?.FullName;
                 var conversion = new Conversion(console, request, folder, cacheRoot, parse.GetValue(salt));

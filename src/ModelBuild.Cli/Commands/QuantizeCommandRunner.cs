@@ -66,6 +66,7 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
         }
 
         var data = CalibrationDataset.Open(inputs, request.MaxImages);
+        console.Report(data.Warnings);
         var result = new Quantizer(options).Quantize(shaped, data, Path.GetFileName(request.ModelPath), cancellationToken);
         console.Report(result.Diagnostics);
         Summarize(result.Report);

@@ -81,6 +81,8 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "ModelTarget") : null,
                 fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Precision") : null)
             {
+                NameIsDefault = model.NameIsDefault,
+                NameAt = fromProject && !model.NameIsDefault ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Name") : null,
                 Overrides = WithCalibration(ManifestOverrides.Parse(model.Overrides), model.Calibration),
                 StopAfter = stopAfter,
                 Vendor = vendor with

@@ -48,7 +48,7 @@ public static class CacheDiagnostics
     /// <summary>The remote tier's address is not one ModelBuild can use.</summary>
     public static readonly DiagnosticDescriptor InvalidRemoteAddress = new(
         "MB3011", DiagnosticSeverity.Warning,
-        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol) or redis://host:port; the build goes on with the local cache.");
+        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol), redis://host:port or rediss://host:port (TLS); the build goes on with the local cache.");
 
     /// <summary>The remote tier served something that does not match its name.</summary>
     public static readonly DiagnosticDescriptor RemoteEntryCorrupt = new(
@@ -84,4 +84,9 @@ public static class CacheDiagnostics
     public static readonly DiagnosticDescriptor BlobLostInUse = new(
         "MB3025", DiagnosticSeverity.Error,
         "The cached blob {0} was found corrupt or removed while it was in use, in the cache at {1}; it will be fetched or computed again by the next build.");
+
+    /// <summary>The remote tier's address carries a password, which then travels wherever the address does.</summary>
+    public static readonly DiagnosticDescriptor PasswordInRemoteAddress = new(
+        "MB3040", DiagnosticSeverity.Warning,
+        "The remote cache address {0} carries a password; an address is copied into build logs, MSBuild's binary log and request files, so keep the password out of it: set {2} (and {1} for a user name) in the environment and give the address without user information.");
 }

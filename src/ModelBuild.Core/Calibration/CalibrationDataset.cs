@@ -24,6 +24,9 @@ public sealed class CalibrationDataset : ICalibrationDataSource
     /// <inheritdoc/>
     public int Count { get; }
 
+    /// <summary>Warnings about the data: files in a calibration folder that are not calibration data (MB8030).</summary>
+    public IReadOnlyList<Diagnostic> Warnings => [.. _feeds.Select(f => f.Skipped).OfType<Diagnostic>()];
+
     /// <summary>The files each input reads, in sample order (empty for random inputs); for reports and dependency tracking.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Files =>
         _feeds.ToDictionary(f => f.Input.Name, f => f.Files, StringComparer.Ordinal);
@@ -119,14 +122,11 @@ public sealed class CalibrationDataset : ICalibrationDataSource
             throw new DiagnosticException(CalibrationDiagnostics.FolderNotFound.Create(spec.Path.Location, folder, input.Name));
         }
 
-        // Sorted by name with ordinal comparison, so that every machine and culture pairs the same files.
-        var files = Directory.EnumerateFiles(folder)
-            .Where(f => InputFileReader.Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var listing = CalibrationFolder.List(folder);
+        var files = listing.Files.ToList();
         if (files.Count == 0)
         {
-            throw new DiagnosticException(CalibrationDiagnostics.FolderEmpty.Create(spec.Path.Location, folder, input.Name, string.Join(", ", InputFileReader.Extensions)));
+            throw new DiagnosticException(CalibrationDiagnostics.FolderEmpty.Create(spec.Path.Location, folder, input.Name, string.Join(", ", CalibrationFolder.Extensions)));
         }
 
         if (maxImages >= 0 && files.Count > maxImages)
@@ -134,10 +134,14 @@ public sealed class CalibrationDataset : ICalibrationDataSource
             files.RemoveRange(maxImages, files.Count - maxImages);
         }
 
-        var reader = InputFileReader.Create(input, spec.ResizeMethod, needsImages: files.Exists(InputFileReader.IsImage));
-        return new InputFeed(input, files.Count, files, reader, null);
+        var reader = InputFileReader.Create(input, spec.ResizeMethod, needsImages: files.Exists(CalibrationFolder.IsImage), listedAt: spec.Path.Location);
+        return new InputFeed(input, files.Count, files, reader, null) { Skipped = listing.SkippedWarning(spec.Path.Location, input.Name) };
     }
 
     /// <summary>One input's data: a list of files and their reader, or a random generator.</summary>
-    private sealed record InputFeed(CalibrationInput Input, int Count, IReadOnlyList<string> Files, InputFileReader? Reader, RandomTensorGenerator? Random);
+    private sealed record InputFeed(CalibrationInput Input, int Count, IReadOnlyList<string> Files, InputFileReader? Reader, RandomTensorGenerator? Random)
+    {
+        /// <summary>MB8030 when the folder held files that are not calibration data.</summary>
+        public Diagnostic? Skipped { get; init; }
+    }
 }

@@ -95,4 +95,9 @@ public static class CalibrationDiagnostics
     public static readonly DiagnosticDescriptor RandomByDefault = new(
         "MB8120", DiagnosticSeverity.Warning,
         "Input '{0}' has no calibration data, so INT8 ranges come from {1} random samples (normal around {2}, standard deviation {3}, within [{4}, {5}]) that may look nothing like real inputs. Give a folder of samples: 'calibration: {{path: <folder>}}' in the manifest, or the Calibration metadata.");
+
+    /// <summary>{0} folder, {1} input, {2} how many files are skipped, {3} the first names, {4} the extensions read.</summary>
+    public static readonly DiagnosticDescriptor FilesSkipped = new(
+        "MB8030", DiagnosticSeverity.Warning,
+        "Calibration folder '{0}' of input '{1}' holds {2} file(s) that are not calibration data and are not used: {3}. Calibration files are {4}.");
 }

@@ -14,28 +14,28 @@ namespace ModelBuild.Core.Calibration;
 /// </summary>
 internal sealed class InputFileReader
 {
-    /// <summary>Image files, decided by extension as ModelConverter does (BMP too, which the decoders read).</summary>
-    public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp"];
-
-    /// <summary>Every extension a calibration folder may hold.</summary>
-    public static readonly IReadOnlyList<string> Extensions = [.. ImageExtensions, ".npy", ".raw"];
-
     private readonly CalibrationInput _input;
     private readonly ImagePreprocessor? _preprocessor;
+    private readonly SourceLocation? _listedAt;
 
-    private InputFileReader(CalibrationInput input, ImagePreprocessor? preprocessor)
+    private InputFileReader(CalibrationInput input, ImagePreprocessor? preprocessor, SourceLocation? listedAt)
     {
         _input = input;
         _preprocessor = preprocessor;
+        _listedAt = listedAt;
     }
 
     /// <summary>A reader for <paramref name="input"/>; images are only accepted when it has an image feed, checked here.</summary>
     /// <exception cref="DiagnosticException">The input cannot take images although its folder holds some (MB8107, MB8108, MB8116).</exception>
-    public static InputFileReader Create(CalibrationInput input, Manifest.ResizeMethod resizeMethod, bool needsImages)
+    /// <param name="input">The input the files feed.</param>
+    /// <param name="resizeMethod">How images are fitted to the input.</param>
+    /// <param name="needsImages">True when the folder holds images.</param>
+    /// <param name="listedAt">Where the folder was named (<c>calibration.path</c> in the manifest): errors about a file point there, and name the file.</param>
+    public static InputFileReader Create(CalibrationInput input, Manifest.ResizeMethod resizeMethod, bool needsImages, SourceLocation? listedAt = null)
     {
         if (!needsImages)
         {
-            return new InputFileReader(input, null);
+            return new InputFileReader(input, null, listedAt);
         }
 
         if (input.ElementType is not (TensorElementType.Float or TensorElementType.UInt8))
@@ -74,7 +74,7 @@ internal sealed class InputFileReader
         };
         try
         {
-            return new InputFileReader(input, new ImagePreprocessor(options));
+            return new InputFileReader(input, new ImagePreprocessor(options), listedAt);
         }
         catch (ArgumentException e)
         {
@@ -82,13 +82,12 @@ internal sealed class InputFileReader
         }
     }
 
-    public static bool IsImage(string path) => ImageExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
-
     /// <summary>The input tensor held by <paramref name="path"/>.</summary>
     /// <exception cref="DiagnosticException">The file cannot be read, decoded, or does not fit the input.</exception>
     public Tensor Read(string path)
     {
-        var at = new SourceLocation(path);
+        // An image has no lines: the error points at the manifest line that named its folder, and its message names the file.
+        var at = _listedAt is { Line: > 0 } listed ? listed : new SourceLocation(path);
         try
         {
             return Path.GetExtension(path).ToLowerInvariant() switch

@@ -83,7 +83,30 @@ public static class ManifestLoader
         var manifest = OpenModelZoo.OpenModelZooLoader.LooksLikeModelYml(root)
             ? OpenModelZoo.OpenModelZooManifest.Read(root, displayPath, diagnostics)
             : new ManifestReader(displayPath, new ManifestValueReader(diagnostics)).Read(root);
+        if (manifest is not null)
+        {
+            CheckNames(manifest, diagnostics);
+        }
+
         return new ManifestLoadResult(diagnostics.HasErrors ? null : manifest, diagnostics.Items);
+    }
+
+    /// <summary>
+    /// The manifest's <c>name:</c> and the keys of <c>stages:</c> become file names (MB1030 at the name otherwise); a name
+    /// the manifest does not write (an input model's stem, stage names joined) is never used for files.
+    /// </summary>
+    private static void CheckNames(ModelManifest manifest, UniqueDiagnostics diagnostics)
+    {
+        var written = manifest.Stages.Count > 1 || manifest.Stages.Any(s => s.Name.Location != manifest.Name.Location)
+            ? manifest.Stages.Select(s => s.Name)
+            : [];
+        foreach (var name in written.Concat(manifest.NameGiven ? [manifest.Name] : []).DistinctBy(n => (n.Value, n.Location)))
+        {
+            if (ModelNameRule.Problem(name.Value) is { } problem)
+            {
+                diagnostics.Add(ManifestDiagnostics.UnsafeManifestName.Create(name.Location, ModelNameRule.Display(name.Value), problem));
+            }
+        }
     }
 
     private static ManifestLoadResult Failed(Diagnostic diagnostic) => new(null, [diagnostic]);

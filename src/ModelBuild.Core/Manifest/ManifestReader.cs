@@ -57,7 +57,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             return null;
         }
 
-        return new ModelManifest(filePath, stage.Name, [stage], values.NotApplied);
+        return new ModelManifest(filePath, stage.Name, [stage], values.NotApplied) { NameGiven = name is not null };
     }
 
     private ModelManifest? ReadStaged(ManifestMapping top, ManifestEntry stagesEntry)
@@ -108,8 +108,9 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             return null;
         }
 
+        var given = name is not null;
         name ??= new Located<string>(string.Join("-", stages.Select(s => s.Name.Value)), stagesEntry.Key.Location);
-        return new ModelManifest(filePath, name, stages, values.NotApplied);
+        return new ModelManifest(filePath, name, stages, values.NotApplied) { NameGiven = given };
     }
 
     private ManifestStage? ReadStage(ManifestMapping stage, SectionSchema schema, Located<string>? name)

@@ -22,6 +22,9 @@ public sealed record ModelManifest(
     /// <summary>The stage of a flat (or one-stage) manifest; null when there are several.</summary>
     public ManifestStage? SingleStage => Stages.Count == 1 ? Stages[0] : null;
 
+    /// <summary>True when the manifest says <c>name:</c> itself; a project's model then takes that name unless its Name metadata (or <c>--name</c>) gives one.</summary>
+    public bool NameGiven { get; init; }
+
     /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when none.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 

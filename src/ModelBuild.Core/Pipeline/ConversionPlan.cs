@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
@@ -279,20 +280,19 @@ internal static class ConversionPlanner
         var folder = calibration is ImageCalibration spec ? Path.Combine(Path.GetDirectoryName(manifestPath)!, spec.Path.Value) : "";
         if (calibration is ImageCalibration images && Directory.Exists(folder))
         {
-            ImmutableArray<ImageFile> Files(params string[] extensions) => [.. Directory.EnumerateFiles(folder)
-                .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                .Order(StringComparer.Ordinal)
+            var listing = CalibrationFolder.List(folder);
+            ImmutableArray<ImageFile> Files(IReadOnlyList<string> extensions) => [.. listing.FilesWith(extensions)
                 .Take(images.MaxImages < 0 ? int.MaxValue : images.MaxImages)
                 .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))];
 
             var channels = layout is "NCHW" or "NHWC" && shape.Length == 4 && shape[0] == 1 ? shape[layout.IndexOf('C', StringComparison.Ordinal)] : 0;
-            if (channels is 1 or 3 && Files(".png", ".jpg", ".jpeg", ".bmp") is { Length: > 0 } pictures)
+            if (channels is 1 or 3 && Files(CalibrationFolder.ImageExtensions) is { Length: > 0 } pictures)
             {
                 var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
                 return new ImageSamples(pictures, encoding is "RGB" or "GRAY" ? encoding : "BGR", layout!, ResizeMethodNames.All[(int)images.ResizeMethod]);
             }
 
-            if (Files(".npy") is { Length: > 0 } tensors)
+            if (Files([".npy"]) is { Length: > 0 } tensors)
             {
                 return new TensorFileSamples(tensors);
             }

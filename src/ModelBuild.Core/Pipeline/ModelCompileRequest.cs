@@ -17,6 +17,15 @@ public sealed record ModelCompileRequest(
     SourceLocation? TargetAt = null,
     SourceLocation? PrecisionAt = null)
 {
+    /// <summary>
+    /// True when <see cref="ModelCompileRequest.Name"/> is only the default (the manifest's file stem): a <c>name:</c> in the
+    /// manifest then names the model. False when the Name metadata or <c>--name</c> gave it.
+    /// </summary>
+    public bool NameIsDefault { get; init; }
+
+    /// <summary>Where an explicit name was written (the ModelReference's Name metadata), for MB1031; null from the command line.</summary>
+    public SourceLocation? NameAt { get; init; }
+
     /// <summary>ModelConverter-style overrides applied to the manifest before it is validated (the Overrides metadata).</summary>
     public ManifestOverrides Overrides { get; init; } = ManifestOverrides.Empty;
 

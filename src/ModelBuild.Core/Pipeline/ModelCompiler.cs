@@ -94,6 +94,12 @@ public sealed class ModelCompiler
     private async Task<CompiledModel?> CompileCoreAsync(CompileRun run, CancellationToken cancellationToken)
     {
         var request = run.Request;
+        if (!request.NameIsDefault && ModelNameRule.Problem(request.Name) is { } problem)
+        {
+            run.Diagnostics.Add(ManifestDiagnostics.UnsafeModelName.Create(request.NameAt, "The model name", ModelNameRule.Display(request.Name), problem));
+            return null;
+        }
+
         var manifestPath = Path.GetFullPath(request.ManifestPath);
         run.Dependencies.Add(manifestPath);
         var load = ManifestLoader.Load(manifestPath, request.Overrides);
@@ -101,6 +107,12 @@ public sealed class ModelCompiler
         if (load.Manifest is not { } manifest)
         {
             return null;
+        }
+
+        // Name metadata or --name, else the manifest's name:, else the file stem (ModelConverter's precedence, with the project's say first).
+        if (request.NameIsDefault && manifest.NameGiven && manifest.Name.Value != request.Name)
+        {
+            request = run.Request = request with { Name = manifest.Name.Value };
         }
 
         var selection = TargetSelection.Resolve(request.Target, request.Precision, _engine.DisplayVersion, request.TargetAt, request.PrecisionAt);
@@ -332,6 +344,7 @@ public sealed class ModelCompiler
         var calibration = quantization.CalibrationInputs(prepared.Signature);
         var hashed = SampleFiles(plan).DistinctBy(f => f.Path).ToDictionary(f => Path.GetFullPath(f.Path), f => f.Sha256, StringComparer.Ordinal);
         var options = quantization.Describe(calibration, hashed);
+        run.Diagnostics.AddRange(CalibrationDataset.Open(calibration).Warnings.Select(w => w with { Location = w.Location ?? quantization.At }));
         var key = _keys.Convert("quantize", model.Stored, prepared.Model, options, plan);
         var step = await RunStepAsync(run, "quantize", key, model, plan, () =>
         {
@@ -588,7 +601,8 @@ public sealed class ModelCompiler
     /// <summary>The diagnostics, dependencies and counters of one model's compile.</summary>
     private sealed class CompileRun(ModelCompileRequest request)
     {
-        public ModelCompileRequest Request { get; } = request;
+        /// <summary>The request; its name changes once, to the manifest's <c>name:</c>, when the request's was only the default.</summary>
+        public ModelCompileRequest Request { get; set; } = request;
 
         public List<Diagnostic> Diagnostics { get; } = [];
 

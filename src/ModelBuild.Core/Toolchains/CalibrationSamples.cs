@@ -1,3 +1,4 @@
+using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Imaging;
@@ -18,15 +19,13 @@ public sealed record CalibrationSample(string? File, int Index)
 }
 
 /// <summary>
-/// Reads calibration data as ModelConverter does: the folder's <c>*.jpg *.png *.jpeg *.npy *.raw</c> files
+/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>: <c>*.jpg *.jpeg *.png *.bmp *.npy *.raw</c>)
 /// sorted by name, the first <c>max_images</c>; images decoded, converted to <c>encoding.to</c> and resized
 /// by <c>resize_method</c>, laid out height × width × channels; random samples drawn from a normal
 /// distribution clipped to the range (seeded, so the same manifest gives the same data).
 /// </summary>
 public static class CalibrationSamples
 {
-    private static readonly string[] Extensions = [".jpg", ".png", ".jpeg", ".npy", ".raw"];
-
     /// <summary>The samples of <paramref name="input"/>: folder files, or <c>max_images</c> random ones.</summary>
     public static IReadOnlyList<CalibrationSample> List(VendorInput input, string manifestDirectory, string route)
     {
@@ -37,10 +36,7 @@ public static class CalibrationSamples
                 return [.. Enumerable.Range(0, Math.Max(random.MaxImages, 0)).Select(i => new CalibrationSample(null, i))];
             case ImageCalibration images:
                 var folder = Folder(images, input, manifestDirectory, route);
-                var files = Directory.EnumerateFiles(folder)
-                    .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                    .OrderBy(Path.GetFileName, StringComparer.Ordinal)
-                    .ToList();
+                var files = CalibrationFolder.List(folder).Files;
                 if (files.Count == 0)
                 {
                     throw new DiagnosticException(ToolchainDiagnostics.CalibrationFolderEmpty.Create(images.Path.Location, folder, input.Name));

@@ -29,8 +29,8 @@ internal static partial class EngineRequests
         return path;
     }
 
-    public static Task<EngineResult> CompileAsync(EngineWorkspace workspace, string cacheDir, string outputDir, string? remoteCache = null, bool readOnly = false) =>
-        EngineProcess.RunAsync(["compile", "--request", WriteRequest(workspace, cacheDir, outputDir, remoteCache, readOnly)]);
+    public static Task<EngineResult> CompileAsync(EngineWorkspace workspace, string cacheDir, string outputDir, string? remoteCache = null, bool readOnly = false, IReadOnlyDictionary<string, string>? environment = null) =>
+        EngineProcess.RunAsync(["compile", "--request", WriteRequest(workspace, cacheDir, outputDir, remoteCache, readOnly)], environment);
 
     /// <summary>(actions run, actions from cache) from the engine's summary line for "tiny".</summary>
     public static (int Run, int Cached) Actions(EngineResult result)

@@ -53,6 +53,32 @@ public sealed class RemoteCacheEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_machines_sharing_a_redis_cache_over_TLS_that_trusts_the_servers_certificate()
+    {
+        using var redis = new RedisServer(password: "tls-secret", tls: true);
+        var environment = new Dictionary<string, string>
+        {
+            ["SSL_CERT_FILE"] = redis.CertificateFile,
+            ["MODELBUILD_REMOTE_CACHE_PASSWORD"] = "tls-secret",
+        };
+
+        await AssertSecondMachineComputesNothingAsync(redis.Address, environment);
+    }
+
+    [Fact]
+    public async Task A_TLS_redis_whose_certificate_is_not_trusted_is_one_MB3010_and_a_local_build()
+    {
+        using var redis = new RedisServer(tls: true);
+
+        var result = await EngineRequests.CompileAsync(_workspace, Root("a"), Output("a"), redis.Address);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var warning = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"modelbuild: warning MB3010: The remote cache {redis.Address} is not used for the rest of this build: ", warning, StringComparison.Ordinal);
+        Assert.Equal((2, 0), EngineRequests.Actions(result));
+    }
+
+    [Fact]
     public async Task A_remote_cache_that_is_down_is_one_warning_and_a_successful_build()
     {
         var result = await EngineRequests.CompileAsync(_workspace, Root("a"), Output("a"), $"redis://127.0.0.1:{LoopbackServer.FreePort()}");
@@ -63,15 +89,15 @@ public sealed class RemoteCacheEngineTests : IDisposable
         Assert.Equal((2, 0), EngineRequests.Actions(result));
     }
 
-    private async Task AssertSecondMachineComputesNothingAsync(string remote)
+    private async Task AssertSecondMachineComputesNothingAsync(string remote, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var first = await EngineRequests.CompileAsync(_workspace, Root("a"), Output("a"), remote);
+        var first = await EngineRequests.CompileAsync(_workspace, Root("a"), Output("a"), remote, environment: environment);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Equal("", first.StandardError);
         Assert.Equal((2, 0), EngineRequests.Actions(first));
         Assert.Single(_source.Requests);
 
-        var second = await EngineRequests.CompileAsync(_workspace, Root("b"), Output("b"), remote);
+        var second = await EngineRequests.CompileAsync(_workspace, Root("b"), Output("b"), remote, environment: environment);
 
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Equal("", second.StandardError);

@@ -258,7 +258,7 @@ public sealed class CalibrationDatasetTests : IDisposable
     }
 
     [Fact]
-    public void A_file_that_is_not_an_image_keeps_the_decoders_code()
+    public void A_file_that_is_not_an_image_keeps_the_decoders_code_names_the_file_and_points_at_calibration_path()
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         File.WriteAllText(_folder.Combine("images", "broken.png"), "this is text, not a PNG");
@@ -267,7 +267,60 @@ public sealed class CalibrationDatasetTests : IDisposable
         var error = Assert.Throws<DiagnosticException>(() => CalibrationDataset.Open([input]).Read().ToList());
 
         Assert.Equal("MB8006", error.Diagnostic.Code);
-        Assert.Equal(_folder.Combine("images", "broken.png"), error.Diagnostic.Location?.FilePath);
+        Assert.Equal(new SourceLocation(_folder.Combine("m.yaml"), 5, 9), error.Diagnostic.Location);
+        Assert.Contains("broken.png", error.Diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Files_that_are_not_calibration_data_are_one_MB8030_with_their_count_and_first_names()
+    {
+        Directory.CreateDirectory(_folder.Combine("images"));
+        MakeImage("images/a.png", 2, 2, "white");
+        MakeImage("images/b.PNG", 2, 2, "black");
+        foreach (var name in new[] { "notes.txt", "labels.csv", "c.tiff", "d.gif", "e.webp", "f.heic", "README" })
+        {
+            File.WriteAllText(_folder.Combine("images", name), "not calibration data");
+        }
+
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed("NCHW", ColorEncoding.Bgr, [], []) };
+
+        var dataset = CalibrationDataset.Open([input]);
+
+        Assert.Equal(2, dataset.Count);
+        var warning = Assert.Single(dataset.Warnings);
+        Assert.Equal("MB8030", warning.Code);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Equal(new SourceLocation(_folder.Combine("m.yaml"), 5, 9), warning.Location);
+        Assert.Contains("holds 7 file(s)", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("'README', 'c.tiff', 'd.gif', 'e.webp', 'f.heic', …", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("notes.txt", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_folder_of_calibration_files_only_gives_no_warning()
+    {
+        Directory.CreateDirectory(_folder.Combine("images"));
+        MakeImage("images/a.png", 2, 2, "white");
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed("NCHW", ColorEncoding.Bgr, [], []) };
+
+        Assert.Empty(CalibrationDataset.Open([input]).Warnings);
+    }
+
+    [Fact]
+    public void Every_reader_of_calibration_folders_takes_the_same_files()
+    {
+        Directory.CreateDirectory(_folder.Combine("mixed"));
+        foreach (var name in new[] { "a.jpg", "b.JPEG", "c.png", "d.bmp", "e.npy", "f.raw", "g.txt", "h.gif" })
+        {
+            File.WriteAllText(_folder.Combine("mixed", name), "x");
+        }
+
+        var listing = CalibrationFolder.List(_folder.Combine("mixed"));
+
+        Assert.Equal(["a.jpg", "b.JPEG", "c.png", "d.bmp", "e.npy", "f.raw"], listing.Files.Select(System.IO.Path.GetFileName));
+        Assert.Equal(["g.txt", "h.gif"], listing.Skipped.Select(System.IO.Path.GetFileName));
+        var vendorInput = new Core.Toolchains.VendorInput("x", [1, 3, 2, 2], "NCHW", TensorDataType.Float32, null, null, EncodingSpec.Default, new ImageCalibration(Path("mixed")), Path("mixed").Location, null);
+        Assert.Equal(listing.Files, Core.Toolchains.CalibrationSamples.List(vendorInput, _folder.FullPath, "test").Select(s => s.File));
     }
 
     [Fact]

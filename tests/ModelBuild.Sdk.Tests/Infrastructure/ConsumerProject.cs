@@ -36,12 +36,15 @@ public sealed class ConsumerProject : IDisposable
 
     public string ProjectFile => Path.Combine(Directory, Name + ".csproj");
 
+    /// <summary>Environment variables added to every build of this project (e.g. MODELBUILD_REMOTE_CACHE).</summary>
+    public Dictionary<string, string?> Environment { get; } = [];
+
     /// <summary>The environment every child build runs in: isolated packages and cache, no build servers left behind.</summary>
     /// <param name="packagesDirectory">A private NuGet packages folder, or null for the user's own.</param>
     /// <param name="cacheDirectory">The ModelBuild cache, or null for the default.</param>
     public static Dictionary<string, string?> IsolatedEnvironment(string? packagesDirectory, string? cacheDirectory) => new()
     {
-        ["NUGET_PACKAGES"] = packagesDirectory ?? Environment.GetEnvironmentVariable("NUGET_PACKAGES"),
+        ["NUGET_PACKAGES"] = packagesDirectory ?? System.Environment.GetEnvironmentVariable("NUGET_PACKAGES"),
         ["MODELBUILD_CACHE"] = cacheDirectory,
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_NOLOGO"] = "1",
@@ -111,7 +114,7 @@ public sealed class ConsumerProject : IDisposable
             "dotnet",
             [command, PathOf(projectOrSolution), "-nodeReuse:false", $"-bl:{binlog}", .. arguments],
             Directory,
-            IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory));
+            IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory).Concat(Environment).ToDictionary());
         return new BuildRun(result, binlog);
     }
 

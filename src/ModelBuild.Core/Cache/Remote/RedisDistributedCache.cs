@@ -1,46 +1,58 @@
 using System.Globalization;
-using System.Text;
+using System.Net;
+using System.Security.Authentication;
 using Microsoft.Extensions.Caching.Distributed;
+using StackExchange.Redis;
 
 namespace ModelBuild.Core.Cache.Remote;
 
 /// <summary>
-/// An <see cref="IDistributedCache"/> over a Redis server, speaking RESP2 itself: <c>GET</c>, <c>SET</c>
-/// (with <c>PX</c> for absolute expiry), <c>DEL</c>. One connection, opened on first use (then
-/// <c>AUTH</c> and <c>SELECT</c>), used by one command at a time and dropped after any failure, so the
-/// next command starts afresh. Every command is bounded by the time-out. Sliding expiration is not
-/// supported: nothing ModelBuild stores uses it.
+/// An <see cref="IDistributedCache"/> over a Redis server through StackExchange.Redis, using only its string
+/// commands (<c>GET</c>, <c>SET</c> with an optional expiry, <c>DEL</c>), so every value is the plain bytes under
+/// its key — as earlier ModelBuild versions wrote them, and as <c>redis-cli</c> shows them. <c>AUTH</c> (password,
+/// ACL user), the database number and TLS (<c>rediss://</c>) come from the address and credentials; connecting
+/// and every command are bounded by the time-out. Sliding expiration is not supported: nothing ModelBuild stores
+/// uses it.
 /// </summary>
-/// <remarks>
-/// Written here because StackExchange.Redis (behind Microsoft.Extensions.Caching.StackExchangeRedis)
-/// cannot be restored from the package feed this project builds from; any other
-/// <see cref="IDistributedCache"/> can be handed to <see cref="DistributedCacheStore"/> instead.
-/// </remarks>
 public sealed class RedisDistributedCache : IDistributedCache, IDisposable
 {
-    private readonly string _host;
-    private readonly int _port;
-    private readonly int _database;
-    private readonly string? _userName;
-    private readonly string? _password;
+    private readonly ConfigurationOptions _options;
     private readonly TimeSpan _timeout;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private RespConnection? _connection;
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private ConnectionMultiplexer? _connection;
 
-    /// <param name="address">A <c>redis://host[:port][/database]</c> address.</param>
+    /// <param name="address">A <c>redis://</c> or <c>rediss://host[:port][/database]</c> address.</param>
     /// <param name="credentials">The password (and ACL user name) for <c>AUTH</c>, if any.</param>
     /// <param name="timeout">The limit for connecting and for each command.</param>
     public RedisDistributedCache(RemoteCacheAddress address, RemoteCacheCredentials credentials, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(credentials);
-        _host = address.Uri.Host;
-        _port = address.Uri.IsDefaultPort || address.Uri.Port < 0 ? RemoteCacheAddress.DefaultRedisPort : address.Uri.Port;
-        _database = address.RedisDatabase;
-        _userName = credentials.UserName;
-        _password = credentials.Password;
+        var port = address.Uri.IsDefaultPort || address.Uri.Port < 0 ? RemoteCacheAddress.DefaultRedisPort : address.Uri.Port;
+        var milliseconds = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+        _options = new ConfigurationOptions
+        {
+            EndPoints = { { address.Uri.Host, port } },
+            User = credentials.Password is null ? null : credentials.UserName,
+            Password = credentials.Password,
+            DefaultDatabase = address.RedisDatabase,
+            Ssl = address.Uri.Scheme == "rediss",
+            SslHost = address.Uri.Host,
+            SslProtocols = SslProtocols.None,
+            ConnectTimeout = milliseconds,
+            SyncTimeout = milliseconds,
+            AsyncTimeout = milliseconds,
+            ConnectRetry = 0,
+
+            // One try: a remote that cannot be reached is reported once and left alone for the build (MB3010).
+            AbortOnConnectFail = true,
+            ClientName = "modelbuild",
+
+            // Plain commands only; a server that renames or disables the admin ones is fine.
+            CommandMap = CommandMap.Default,
+        };
         _timeout = timeout;
-        Display = string.Create(CultureInfo.InvariantCulture, $"redis://{_host}:{_port}");
+        Display = string.Create(CultureInfo.InvariantCulture, $"{address.Uri.Scheme}://{address.Uri.Host}:{port}");
     }
 
     /// <summary>The server as messages name it.</summary>
@@ -50,13 +62,9 @@ public sealed class RedisDistributedCache : IDistributedCache, IDisposable
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
-        var reply = await ExecuteAsync(Command("GET", Encoding.UTF8.GetBytes(key)), token).ConfigureAwait(false);
-        return reply.Kind switch
-        {
-            RespReplyKind.Null => null,
-            RespReplyKind.BulkString => reply.Bulk,
-            _ => throw Unexpected("GET", reply),
-        };
+        var database = await DatabaseAsync(token).ConfigureAwait(false);
+        var value = await Guard("GET", () => database.StringGetAsync(key)).ConfigureAwait(false);
+        return value.IsNull ? null : (byte[]?)value;
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options).GetAwaiter().GetResult();
@@ -72,13 +80,13 @@ public sealed class RedisDistributedCache : IDistributedCache, IDisposable
 
         var expiry = options.AbsoluteExpirationRelativeToNow
             ?? (options.AbsoluteExpiration is { } at ? at - DateTimeOffset.UtcNow : null);
-        ReadOnlyMemory<byte>[] arguments = expiry is { } relative
-            ? ["SET"u8.ToArray(), Encoding.UTF8.GetBytes(key), value, "PX"u8.ToArray(), Encoding.ASCII.GetBytes(Math.Max(1, (long)relative.TotalMilliseconds).ToString(CultureInfo.InvariantCulture))]
-            : ["SET"u8.ToArray(), Encoding.UTF8.GetBytes(key), value];
-        var reply = await ExecuteAsync(arguments, token).ConfigureAwait(false);
-        if (reply.Kind != RespReplyKind.SimpleString)
+        var database = await DatabaseAsync(token).ConfigureAwait(false);
+        var stored = await Guard("SET", () => expiry is { } relative
+            ? database.StringSetAsync(key, value, TimeSpan.FromMilliseconds(Math.Max(1, relative.TotalMilliseconds)))
+            : database.StringSetAsync(key, value)).ConfigureAwait(false);
+        if (!stored)
         {
-            throw Unexpected("SET", reply);
+            throw new RemoteCacheException($"{Display} did not store {key}");
         }
     }
 
@@ -94,99 +102,83 @@ public sealed class RedisDistributedCache : IDistributedCache, IDisposable
 
     public async Task RemoveAsync(string key, CancellationToken token = default)
     {
-        var reply = await ExecuteAsync(Command("DEL", Encoding.UTF8.GetBytes(key)), token).ConfigureAwait(false);
-        if (reply.Kind != RespReplyKind.Integer)
-        {
-            throw Unexpected("DEL", reply);
-        }
+        var database = await DatabaseAsync(token).ConfigureAwait(false);
+        await Guard("DEL", () => database.KeyDeleteAsync(key)).ConfigureAwait(false);
     }
 
     public void Dispose()
     {
         _connection?.Dispose();
         _connection = null;
-        _gate.Dispose();
+        _connecting.Dispose();
     }
 
-    private static ReadOnlyMemory<byte>[] Command(string command, params byte[][] arguments) =>
-        [Encoding.ASCII.GetBytes(command), .. arguments.Select(a => (ReadOnlyMemory<byte>)a)];
-
-    private async Task<RespReply> ExecuteAsync(ReadOnlyMemory<byte>[] arguments, CancellationToken cancellationToken)
+    /// <summary>The connection, opened on first use; a failure to open it is a <see cref="RemoteCacheException"/> that says why.</summary>
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
-        var command = Encoding.ASCII.GetString(arguments[0].Span);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(_timeout);
+        await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _connection ??= await ConnectAsync(limit.Token).ConfigureAwait(false);
-            var reply = await connection.SendAsync(arguments, limit.Token).ConfigureAwait(false);
-            if (reply.Kind == RespReplyKind.Error)
+            if (_connection is null)
             {
-                throw new RemoteCacheException($"{Display} refused {command}: {reply.Text}");
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    _connection = await ConnectionMultiplexer.ConnectAsync(_options, TextWriter.Null).WaitAsync(_timeout * 2, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisConnectionException e) when (e.FailureType != ConnectionFailureType.AuthenticationFailure && clock.Elapsed >= _timeout * 0.9)
+                {
+                    // A server that accepts the connection and never answers: the client only says it could not connect.
+                    throw new RemoteCacheException($"{Display} had no answer within {BazelHttpStore.FormatTimeout(_timeout)}", e);
+                }
+                catch (RedisConnectionException e)
+                {
+                    throw Describe(e);
+                }
+                catch (TimeoutException e)
+                {
+                    throw new RemoteCacheException($"{Display} had no answer within {BazelHttpStore.FormatTimeout(_timeout)}", e);
+                }
             }
 
-            return reply;
-        }
-        catch (Exception e)
-        {
-            // Whatever went wrong, the connection's state is unknown: the next command opens a new one.
-            _connection?.Dispose();
-            _connection = null;
-            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                throw new RemoteCacheException($"{Display} had no answer to {command} within {BazelHttpStore.FormatTimeout(_timeout)}", e);
-            }
-
-            if (e is System.Net.Sockets.SocketException or IOException)
-            {
-                throw new RemoteCacheException($"{Display} cannot be reached: {e.Message}", e);
-            }
-
-            throw;
+            return _connection.GetDatabase();
         }
         finally
         {
-            _gate.Release();
+            _connecting.Release();
         }
     }
 
-    private async Task<RespConnection> ConnectAsync(CancellationToken cancellationToken)
+    private async Task<T> Guard<T>(string command, Func<Task<T>> run)
     {
-        var connection = await RespConnection.OpenAsync(_host, _port, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_password is not null)
-            {
-                ReadOnlyMemory<byte>[] auth = _userName is null
-                    ? ["AUTH"u8.ToArray(), Encoding.UTF8.GetBytes(_password)]
-                    : ["AUTH"u8.ToArray(), Encoding.UTF8.GetBytes(_userName), Encoding.UTF8.GetBytes(_password)];
-                var reply = await connection.SendAsync(auth, cancellationToken).ConfigureAwait(false);
-                if (reply.Kind == RespReplyKind.Error)
-                {
-                    // Redis's own words ("WRONGPASS invalid username-password pair"); they never repeat the password.
-                    throw new RemoteCacheException($"{Display} refused the credentials: {reply.Text}");
-                }
-            }
-
-            if (_database != 0)
-            {
-                var reply = await connection.SendAsync(["SELECT"u8.ToArray(), Encoding.ASCII.GetBytes(_database.ToString(CultureInfo.InvariantCulture))], cancellationToken).ConfigureAwait(false);
-                if (reply.Kind == RespReplyKind.Error)
-                {
-                    throw new RemoteCacheException($"{Display} refused database {_database}: {reply.Text}");
-                }
-            }
-
-            return connection;
+            return await run().ConfigureAwait(false);
         }
-        catch
+        catch (RedisTimeoutException e)
         {
-            connection.Dispose();
-            throw;
+            throw new RemoteCacheException($"{Display} had no answer to {command} within {BazelHttpStore.FormatTimeout(_timeout)}", e);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw Describe(e);
+        }
+        catch (RedisServerException e)
+        {
+            // Redis's own words (NOAUTH, WRONGTYPE…); they never repeat a password.
+            throw new RemoteCacheException($"{Display} refused {command}: {e.Message}", e);
         }
     }
 
-    private RemoteCacheException Unexpected(string command, RespReply reply) =>
-        new($"{Display} answered {command} with an unexpected {reply.Kind} reply");
+    private RemoteCacheException Describe(RedisConnectionException e) => e.FailureType switch
+    {
+        ConnectionFailureType.AuthenticationFailure => new RemoteCacheException($"{Display} refused the credentials: {FirstLine(e)}", e),
+        _ when e.Message.Contains("timeout", StringComparison.OrdinalIgnoreCase) || e.InnerException is TimeoutException
+            => new RemoteCacheException($"{Display} had no answer within {BazelHttpStore.FormatTimeout(_timeout)}", e),
+        _ => new RemoteCacheException($"{Display} cannot be reached: {FirstLine(e)}", e),
+    };
+
+    /// <summary>The operating system's reason when there is one (connection refused, no such host), else the client's first sentence.</summary>
+    private static string FirstLine(Exception e) =>
+        (e.InnerException is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException ? e.InnerException.Message : e.Message.Split(['\n', '.'], 2)[0]).Trim();
 }

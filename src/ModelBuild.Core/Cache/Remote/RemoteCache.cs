@@ -1,4 +1,5 @@
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Sources;
 
 namespace ModelBuild.Core.Cache.Remote;
 
@@ -61,8 +62,13 @@ public sealed class RemoteCache : IDisposable
         ArgumentNullException.ThrowIfNull(address);
         if (!RemoteCacheAddress.TryParse(address, out var parsed, out var reason))
         {
-            report?.Invoke(CacheDiagnostics.InvalidRemoteAddress.Create(null, Redact(address), reason));
+            report?.Invoke(CacheDiagnostics.InvalidRemoteAddress.Create(null, UrlRedactor.Redact(address), reason));
             return null;
+        }
+
+        if (parsed.HasPassword)
+        {
+            report?.Invoke(CacheDiagnostics.PasswordInRemoteAddress.Create(null, parsed.DisplayText, RemoteCacheCredentials.UserNameVariable, RemoteCacheCredentials.PasswordVariable));
         }
 
         var credentials = RemoteCacheCredentials.For(parsed);
@@ -257,15 +263,7 @@ public sealed class RemoteCache : IDisposable
         if (Interlocked.Exchange(ref _faulted, 1) == 0)
         {
             var reason = string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
-            _report?.Invoke(CacheDiagnostics.RemoteUnavailable.Create(null, DisplayAddress, reason));
+            _report?.Invoke(CacheDiagnostics.RemoteUnavailable.Create(null, DisplayAddress, UrlRedactor.Redact(reason)));
         }
-    }
-
-    /// <summary>The address as typed, with anything between the scheme and an '@' (credentials) blanked.</summary>
-    private static string Redact(string address)
-    {
-        var at = address.LastIndexOf('@');
-        var scheme = address.IndexOf("://", StringComparison.Ordinal);
-        return at > scheme && scheme >= 0 ? address[..(scheme + 3)] + "***" + address[at..] : address;
     }
 }

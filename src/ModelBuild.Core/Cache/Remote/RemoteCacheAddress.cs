@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using ModelBuild.Core.Sources;
 
 namespace ModelBuild.Core.Cache.Remote;
 
@@ -14,7 +15,8 @@ public enum RemoteCacheKind
 }
 
 /// <summary>
-/// Where the remote tier is: <c>http(s)://host[:port]/prefix</c> or <c>redis://host[:port][/database]</c>.
+/// Where the remote tier is: <c>http(s)://host[:port]/prefix</c> or <c>redis://host[:port][/database]</c>
+/// (<c>rediss://</c> for TLS).
 /// Credentials may be written in the address but are better kept in the environment
 /// (<see cref="RemoteCacheCredentials"/>); <see cref="DisplayText"/> never shows them.
 /// </summary>
@@ -23,10 +25,11 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
     /// <summary>The default Redis port.</summary>
     public const int DefaultRedisPort = 6379;
 
-    /// <summary>The address without user name, password or query: safe to print.</summary>
-    public string DisplayText => Uri.IsDefaultPort
-        ? $"{Uri.Scheme}://{Uri.Host}{Uri.AbsolutePath.TrimEnd('/')}"
-        : string.Create(CultureInfo.InvariantCulture, $"{Uri.Scheme}://{Uri.Host}:{Uri.Port}{Uri.AbsolutePath.TrimEnd('/')}");
+    /// <summary>The address with user information and query masked (<see cref="UrlRedactor"/>): safe to print.</summary>
+    public string DisplayText => UrlRedactor.Redact(Uri).TrimEnd('/');
+
+    /// <summary>True when the address itself carries a password (<c>redis://user:password@host</c>), which then shows in build logs.</summary>
+    public bool HasPassword => UrlRedactor.HasPassword(Uri.OriginalString);
 
     /// <summary>The Redis database number (the path, <c>/2</c>); 0 when none is given.</summary>
     public int RedisDatabase => int.TryParse(Uri.AbsolutePath.Trim('/'), NumberStyles.None, CultureInfo.InvariantCulture, out var database) ? database : 0;
@@ -55,7 +58,7 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
                 address = new RemoteCacheAddress(RemoteCacheKind.Http, uri);
                 reason = null;
                 return true;
-            case "redis":
+            case "redis" or "rediss":
                 var path = uri.AbsolutePath.Trim('/');
                 if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                 {
@@ -66,9 +69,6 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
                 address = new RemoteCacheAddress(RemoteCacheKind.Redis, uri);
                 reason = null;
                 return true;
-            case "rediss":
-                reason = "TLS to Redis (rediss://) is not supported yet; use redis:// through a TLS tunnel, or an https:// cache";
-                return false;
             default:
                 reason = $"the scheme '{uri.Scheme}:' is not a remote cache protocol";
                 return false;

@@ -106,6 +106,38 @@ public sealed class DistributedCacheStoreTests : IDisposable
         Assert.Throws<NotSupportedException>(() => redis.Set("s", [1], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) }));
     }
 
+    [Fact]
+    public async Task A_blob_and_a_record_written_by_the_earlier_RESP_client_are_read_as_they_are()
+    {
+        // What ModelBuild 0.1's own RESP client left in Redis: plain SET values, a manifest written last.
+        var bytes = "legacy blob"u8.ToArray();
+        var digest = Sha256Digest.Compute(bytes);
+        var key = new ActionKey(Sha256Digest.Compute("legacy"u8));
+        const string Record = "{\"action\":\"prepare\"}";
+        _server.Command($"SET modelbuild:cas/{digest.Hex}/0 'legacy blob'");
+        _server.Command($"SET modelbuild:cas/{digest.Hex} '{{\"format\":1,\"size\":{bytes.Length},\"chunks\":1}}'");
+        _server.Command($"SET modelbuild:ac/{key.Hex} '{Record}'");
+        using var store = new DistributedCacheStore(NewRedis());
+
+        using var read = new MemoryStream();
+        Assert.True(await store.TryReadBlobAsync(digest, read, default), _server.Command($"GET modelbuild:cas/{digest.Hex}"));
+        Assert.Equal(bytes, read.ToArray());
+        Assert.Equal(Record, System.Text.Encoding.UTF8.GetString((await store.TryReadActionAsync(key, default))!));
+    }
+
+    [Fact]
+    public async Task A_database_number_and_an_ACL_user_with_a_password_are_used()
+    {
+        _server.Command("ACL SETUSER builder on >builder-secret ~* +@all");
+        Assert.True(RemoteCacheAddress.TryParse($"redis://builder:builder-secret@127.0.0.1:{_server.Port}/3", out var address, out var reason), reason);
+        using var redis = new RedisDistributedCache(address, RemoteCacheCredentials.For(address), Timeout);
+
+        await redis.SetAsync("in-db-3", [7], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions());
+
+        Assert.Contains(":0\r\n", _server.Command("EXISTS in-db-3"), StringComparison.Ordinal);
+        Assert.Contains(":1\r\n", _server.Command("SELECT 3\r\nEXISTS in-db-3"), StringComparison.Ordinal);
+    }
+
     private RedisDistributedCache NewRedis()
     {
         Assert.True(RemoteCacheAddress.TryParse(_server.Address, out var address, out var reason), reason);

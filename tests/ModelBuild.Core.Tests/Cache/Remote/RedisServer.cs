@@ -15,10 +15,13 @@ internal sealed class RedisServer : IDisposable
     private readonly TemporaryDirectory _folder = new();
     private readonly Process _process;
 
-    public RedisServer(string? password = null)
+    /// <param name="password">requirepass, or null for none.</param>
+    /// <param name="tls">Serve TLS only, with a self-signed certificate for 127.0.0.1 made by openssl (<see cref="CertificateFile"/>).</param>
+    public RedisServer(string? password = null, bool tls = false)
     {
         ModelBuild.Tests.DebianPackage.RedisServer.Require(Executable);
         Port = LoopbackServer.FreePort();
+        Tls = tls;
         var start = new ProcessStartInfo(Executable)
         {
             UseShellExecute = false,
@@ -28,6 +31,15 @@ internal sealed class RedisServer : IDisposable
         foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _folder.FullPath, "--daemonize", "no" })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (tls)
+        {
+            MakeCertificate();
+            foreach (var argument in new[] { "--port", "0", "--tls-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tls-cert-file", CertificateFile, "--tls-key-file", KeyFile, "--tls-ca-cert-file", CertificateFile, "--tls-auth-clients", "no" })
+            {
+                start.ArgumentList.Add(argument);
+            }
         }
 
         if (password is not null)
@@ -46,8 +58,15 @@ internal sealed class RedisServer : IDisposable
 
     public int Port { get; }
 
-    /// <summary><c>redis://127.0.0.1:port</c>, without credentials.</summary>
-    public string Address => $"redis://127.0.0.1:{Port}";
+    /// <summary><c>redis://127.0.0.1:port</c> (<c>rediss://</c> with TLS), without credentials.</summary>
+    public string Address => $"{(Tls ? "rediss" : "redis")}://127.0.0.1:{Port}";
+
+    public bool Tls { get; }
+
+    /// <summary>The server's self-signed certificate (PEM), to trust through SSL_CERT_FILE; only with TLS.</summary>
+    public string CertificateFile => Path.Combine(_folder.FullPath, "cert.pem");
+
+    private string KeyFile => Path.Combine(_folder.FullPath, "key.pem");
 
     /// <summary>SIGKILL: the server vanishes mid-conversation, as a crashed cache server would.</summary>
     public void Kill()
@@ -75,6 +94,21 @@ internal sealed class RedisServer : IDisposable
         Kill();
         _process.Dispose();
         _folder.Dispose();
+    }
+
+    private void MakeCertificate()
+    {
+        var openssl = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", KeyFile, "-out", CertificateFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1" })
+        {
+            openssl.ArgumentList.Add(argument);
+        }
+
+        using var run = Process.Start(openssl) ?? throw new InvalidOperationException("openssl did not start.");
+        var errors = run.StandardError.ReadToEndAsync();
+        run.StandardOutput.ReadToEnd();
+        run.WaitForExit();
+        Assert.True(run.ExitCode == 0, "openssl could not make a certificate: " + errors.Result);
     }
 
     private void WaitUntilListening()

@@ -1,0 +1,51 @@
+using ModelBuild.Core.Diagnostics;
+
+namespace ModelBuild.Core.Calibration;
+
+/// <summary>
+/// The files of a calibration folder, the one list every reader uses (the quantizer's dataset, validation
+/// samples, the vendor toolchains): images (<c>.jpg .jpeg .png .bmp</c>) and tensors (<c>.npy .raw</c>), sorted
+/// by ordinal file name so every machine pairs the same files. Anything else in the folder is
+/// <see cref="Skipped"/>, and reported (MB8030) rather than dropped without a word.
+/// </summary>
+public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files, IReadOnlyList<string> Skipped)
+{
+    /// <summary>Image files, decided by extension as ModelConverter does (BMP too, which ModelBuild's decoders read).</summary>
+    public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp"];
+
+    /// <summary>Tensor files, used as they are: NumPy arrays and raw little-endian tensors.</summary>
+    public static readonly IReadOnlyList<string> TensorExtensions = [".npy", ".raw"];
+
+    /// <summary>Every extension a calibration folder may hold.</summary>
+    public static readonly IReadOnlyList<string> Extensions = [.. ImageExtensions, .. TensorExtensions];
+
+    private const int NamesShown = 5;
+
+    /// <summary>True for an image file name (by extension, any case).</summary>
+    public static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Lists <paramref name="folder"/> (not its subfolders), which must exist.</summary>
+    public static CalibrationFolder List(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var all = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).ToList();
+        var isData = all.ToLookup(f => Extensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase));
+        return new CalibrationFolder(folder, [.. isData[true]], [.. isData[false]]);
+    }
+
+    /// <summary>The files of one kind (by extension), in order.</summary>
+    public IReadOnlyList<string> FilesWith(IReadOnlyList<string> extensions) =>
+        [.. Files.Where(f => extensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))];
+
+    /// <summary>MB8030 for the skipped files (their count and first names) at <paramref name="at"/>; null when nothing was skipped.</summary>
+    public Diagnostic? SkippedWarning(SourceLocation? at, string input)
+    {
+        if (Skipped.Count == 0)
+        {
+            return null;
+        }
+
+        var names = string.Join(", ", Skipped.Take(NamesShown).Select(f => "'" + System.IO.Path.GetFileName(f) + "'")) + (Skipped.Count > NamesShown ? ", …" : string.Empty);
+        return CalibrationDiagnostics.FilesSkipped.Create(at, Path, input, Skipped.Count, names, string.Join(", ", Extensions));
+    }
+}
