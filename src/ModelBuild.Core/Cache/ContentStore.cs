@@ -190,7 +190,7 @@ public sealed class ContentStore
         // The clone is taken from the open handle, and the same handle is then hashed.
         var cloned = source is FileStream file && destination is FileStream target && target.Length == 0 && source.Length > 0
             && CloneInto(file, target);
-        var length = cloned ? HashAll(source, hash) : CopyHashing(source, destination, hash);
+        var length = CopyHashing(source, cloned ? null : destination, hash);
         if (length == source.Length && Sha256Digest.FromHash(hash.GetHashAndReset()) == digest)
         {
             return true;
@@ -225,7 +225,8 @@ public sealed class ContentStore
         return true;
     }
 
-    private static long HashAll(Stream source, IncrementalHash hash)
+    /// <summary>Reads <paramref name="source"/> to its end, hashing it, and writes it to <paramref name="destination"/> unless that is null.</summary>
+    private static long CopyHashing(Stream source, Stream? destination, IncrementalHash hash)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
@@ -235,28 +236,7 @@ public sealed class ContentStore
             while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
             {
                 hash.AppendData(buffer, 0, read);
-                length += read;
-            }
-
-            return length;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static long CopyHashing(Stream source, Stream destination, IncrementalHash hash)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
-        {
-            long length = 0;
-            int read;
-            while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                destination.Write(buffer, 0, read);
+                destination?.Write(buffer, 0, read);
                 length += read;
             }
 
