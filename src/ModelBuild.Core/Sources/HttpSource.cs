@@ -23,6 +23,14 @@ public sealed record HttpSource : SourceReference
 
     public override string DisplayText => UrlRedactor.Redact(Uri);
 
+    /// <summary>
+    /// The query and fragment are masked in <see cref="DisplayText"/> but choose the content (a signed URL's
+    /// object, <c>?v=3</c>), so their SHA-256 keeps such URLs apart; user information never does.
+    /// </summary>
+    internal override string LockKey => Uri.Query.Length + Uri.Fragment.Length == 0
+        ? DisplayText
+        : $"{DisplayText} (query sha256:{Cache.Sha256Digest.Compute(System.Text.Encoding.UTF8.GetBytes(Uri.Query + Uri.Fragment)).Hex[..16]})";
+
     internal override bool IsLocal => false;
 
     internal override string? Host => Uri.Host;

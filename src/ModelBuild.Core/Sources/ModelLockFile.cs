@@ -13,7 +13,7 @@ public sealed record LockedSource(Sha256Digest Sha256, long Size);
 /// <summary>
 /// <c>models.lock.json</c>, beside the project: the digest and size of every remote source whose
 /// manifest does not pin one, written by the first build so later builds (and CI) get the same
-/// bytes or fail. Keys are the sources as displayed (secrets masked). Writes are atomic (temp file
+/// bytes or fail. Keys are the sources as displayed (secrets masked; a masked query adds its digest). Writes are atomic (temp file
 /// and rename), merged with what is on disk, keys sorted, so the file is stable under version
 /// control. In locked mode nothing is ever added: a source missing from the lock is an error.
 /// </summary>
@@ -66,7 +66,7 @@ public sealed class ModelLockFile
         ArgumentNullException.ThrowIfNull(source);
         lock (_gate)
         {
-            return _entries.GetValueOrDefault(source.DisplayText);
+            return _entries.GetValueOrDefault(source.LockKey);
         }
     }
 
@@ -80,7 +80,7 @@ public sealed class ModelLockFile
         ArgumentNullException.ThrowIfNull(pin);
         lock (_gate)
         {
-            if (_entries.TryGetValue(source.DisplayText, out var existing) && existing == pin)
+            if (_entries.TryGetValue(source.LockKey, out var existing) && existing == pin)
             {
                 return;
             }
@@ -96,7 +96,7 @@ public sealed class ModelLockFile
                 _entries.TryAdd(key, value);
             }
 
-            _entries[source.DisplayText] = pin;
+            _entries[source.LockKey] = pin;
             Write();
         }
     }

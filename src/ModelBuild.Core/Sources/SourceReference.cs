@@ -44,6 +44,13 @@ public abstract partial record SourceReference
     /// <summary>The host bytes come from, for progress lines; null for sources on this machine.</summary>
     internal virtual string? Host => null;
 
+    /// <summary>
+    /// This source's key in <c>models.lock.json</c>: <see cref="DisplayText"/>, which holds no secret, plus, where
+    /// the display masks part of the source, a digest of that part, so that sources differing only there keep
+    /// apart.
+    /// </summary>
+    internal virtual string LockKey => DisplayText;
+
     /// <summary>Same as <see cref="DisplayText"/>: safe to print.</summary>
     public sealed override string ToString() => DisplayText;
 

@@ -147,9 +147,30 @@ public sealed class OfflineAndLockTests : IDisposable
 
         var text = File.ReadAllText(LockPath);
         var keys = JsonNode.Parse(text)!["sources"]!.AsObject().Select(p => p.Key).ToList();
-        Assert.Equal([_server.BaseUrl + "a.onnx", _server.BaseUrl.TrimEnd('/') + Path + "?token=***"], keys);
+        Assert.Equal(_server.BaseUrl + "a.onnx", keys[0]);
+        Assert.StartsWith(_server.BaseUrl.TrimEnd('/') + Path + "?token=*** (query sha256:", keys[1], StringComparison.Ordinal);
+        Assert.Equal(2, keys.Count);
         Assert.DoesNotContain("s3cr3t", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\r", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sources_that_differ_only_in_a_masked_query_keep_a_lock_entry_each_without_the_query_values()
+    {
+        using (var fetcher = Fetcher())
+        {
+            await fetcher.FetchAsync(Source("?v=first-value"), ContentPin.None, At);
+            await fetcher.FetchAsync(Source("?v=second-value"), ContentPin.None, At);
+        }
+
+        var text = File.ReadAllText(LockPath);
+        var keys = JsonNode.Parse(text)!["sources"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, key => Assert.StartsWith(_server.BaseUrl.TrimEnd('/') + Path + "?v=*** (query sha256:", key, StringComparison.Ordinal));
+        Assert.DoesNotContain("first-value", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("second-value", text, StringComparison.Ordinal);
+        using var locked = Fetcher(locked: true);
+        Assert.Equal(Sha256Digest.Compute(_model), (await locked.FetchAsync(Source("?v=second-value"), ContentPin.None, At)).Digest);
     }
 
     [Fact]
