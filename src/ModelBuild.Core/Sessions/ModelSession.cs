@@ -7,7 +7,8 @@ namespace ModelBuild.Core.Sessions;
 /// <summary>
 /// A model loaded into ONNX Runtime (Microsoft.ML.OnnxRuntime) for the engine's own runs: validation,
 /// calibration, accuracy checks and <c>modelbuild infer</c>. Inputs are checked against the model before
-/// they reach ONNX Runtime, and ORT's errors become coded messages (MB5004). Runs may overlap.
+/// they reach ONNX Runtime, and ORT's errors become coded messages (MB5004). Runs may overlap one another,
+/// but not <see cref="Dispose"/>.
 /// </summary>
 public sealed class ModelSession : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class ModelSession : IDisposable
     private readonly TensorInfo[] _outputs;
     private readonly Dictionary<string, int> _inputIndex;
     private readonly Dictionary<string, int> _outputIndex;
+    private int _disposed;
 
     /// <summary>Loads a model from its bytes (ONNX or ORT format).</summary>
     /// <exception cref="OnnxRuntimeErrorException">ONNX Runtime refused the model or an option.</exception>
@@ -91,12 +93,20 @@ public sealed class ModelSession : IDisposable
         visit([.. results.Select((value, j) => new OutputValue(names[j], value))]);
     }
 
-    /// <summary>Releases the native session.</summary>
-    public void Dispose() => _session.Dispose();
+    /// <summary>Releases the native session; later runs throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _session.Dispose();
+        }
+    }
 
     private IDisposableReadOnlyCollection<OrtValue> RunCore(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputNames, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        // The managed session does not guard its native handle after Dispose.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ValidateInputs(inputs);
         cancellationToken.ThrowIfCancellationRequested();
         var values = new List<PinnedOrtValue>(inputs.Count);

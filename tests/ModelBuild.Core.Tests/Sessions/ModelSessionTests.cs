@@ -207,7 +207,7 @@ public sealed class ModelSessionTests
     }
 
     [Fact]
-    public void An_input_without_a_declared_shape_takes_any_shape_and_ORT_checks_a_declared_scalar()
+    public void An_input_without_a_declared_shape_takes_any_shape_and_so_does_a_declared_scalar()
     {
         var model = SessionTestModels.Build(
             [SessionTestModels.Node("Relu", ["free"], ["y"]), SessionTestModels.Node("Neg", ["scalar"], ["z"])],
@@ -225,14 +225,15 @@ public sealed class ModelSessionTests
         Assert.Equal([2L, 3L], outputs[0].Value.Shape);
         Assert.Equal([-5f], outputs[1].Value.ToArray<float>());
 
-        // ORT's managed API reports a scalar like a value of no declared shape, so ORT itself refuses the wrong rank.
-        var error = Assert.Throws<OnnxRuntimeErrorException>(() => session.Run(
+        // ORT's managed metadata reports a declared scalar like a value of no declared shape, and ORT runs
+        // this model on a [1] as well, so a scalar input is not checked for its rank.
+        Assert.False(session.Inputs[1].HasShape);
+        var lenient = session.Run(
         [
             new NamedTensor("free", Tensor.Create(new float[] { 1 }, [1])),
             new NamedTensor("scalar", Tensor.Create(new float[] { 5 }, [1])),
-        ]));
-        Assert.StartsWith("MB5004: ONNX Runtime could not run the model: InvalidArgument: ", error.Message, StringComparison.Ordinal);
-        Assert.Contains("scalar", error.NativeMessage, StringComparison.Ordinal);
+        ]);
+        Assert.Equal([-5f], lenient[1].Value.ToArray<float>());
     }
 
     [Fact]

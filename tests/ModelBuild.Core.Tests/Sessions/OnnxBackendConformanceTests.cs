@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.ML.OnnxRuntime;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Runtime;
 using Xunit.Abstractions;
-using Microsoft.ML.OnnxRuntime;
 using BFloat16 = ModelBuild.Runtime.BFloat16;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 

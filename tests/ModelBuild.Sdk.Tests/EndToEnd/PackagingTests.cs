@@ -28,6 +28,7 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
               </PropertyGroup>
               <ItemGroup>
                 <ModelReference Include="models/tiny.yaml" />
+                {TinyModel.OnnxRuntimeReference}
               </ItemGroup>
             </Project>
             """);
