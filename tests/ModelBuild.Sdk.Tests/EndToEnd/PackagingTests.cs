@@ -28,7 +28,6 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
               </PropertyGroup>
               <ItemGroup>
                 <ModelReference Include="models/tiny.yaml" />
-                {TinyModel.OnnxRuntimeReference}
               </ItemGroup>
             </Project>
             """);
