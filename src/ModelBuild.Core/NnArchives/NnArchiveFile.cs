@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Streams;
 using SharpCompress.Compressors.Xz;
 
 namespace ModelBuild.Core.NnArchives;
@@ -163,15 +164,9 @@ public sealed class NnArchiveFile(string path)
         new(NnArchiveDiagnostics.ArchiveUnreadable.Create(at ?? new SourceLocation(FullPath), FullPath, reason), inner);
 
     /// <summary>A member's content that must be as long as its tar header says: a decompressor that stops early (a cut archive) is an error, not a short file.</summary>
-    private sealed class ExactLengthStream(Stream inner, long expectedLength, string member) : Stream
+    private sealed class ExactLengthStream(Stream inner, long expectedLength, string member) : ObservedReadStream(inner)
     {
         private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => expectedLength;
 
@@ -181,35 +176,14 @@ public sealed class NnArchiveFile(string path)
             set => throw new NotSupportedException();
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer), buffer.Length);
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
+        protected override void Observe(ReadOnlySpan<byte> chunk, int requested)
         {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read, int asked)
-        {
-            if (read == 0 && asked > 0 && _read < expectedLength)
+            if (chunk.IsEmpty && requested > 0 && _read < expectedLength)
             {
                 throw new EndOfStreamException($"the archive ends {expectedLength - _read} bytes before the end of {member}");
             }
 
-            _read += read;
-            return read;
+            _read += chunk.Length;
         }
     }
 }

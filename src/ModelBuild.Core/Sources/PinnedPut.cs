@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Streams;
 
 namespace ModelBuild.Core.Sources;
 
@@ -37,56 +38,13 @@ internal static class PinnedPut
     }
 
     /// <summary>A read-only stream that hashes what is read through it; <see cref="Digests"/> is complete once it reached the end.</summary>
-    private sealed class DigestingReadStream(Stream inner, DigestAlgorithm[] algorithms) : Stream
+    private sealed class DigestingReadStream(Stream inner, DigestAlgorithm[] algorithms) : ObservedReadStream(inner)
     {
         private readonly IncrementalHash[] _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];
         private List<ContentDigest>? _digests;
 
         /// <summary>The digests of everything read; empty before the end was reached.</summary>
         public IReadOnlyList<ContentDigest> Digests => _digests ?? [];
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = inner.Read(buffer);
-            Hash(buffer[..read]);
-            return read;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            Hash(buffer.Span[..read]);
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -101,9 +59,9 @@ internal static class PinnedPut
             base.Dispose(disposing);
         }
 
-        private void Hash(ReadOnlySpan<byte> bytes)
+        protected override void Observe(ReadOnlySpan<byte> chunk, int requested)
         {
-            if (bytes.Length == 0)
+            if (chunk.Length == 0)
             {
                 _digests ??= [.. algorithms.Select((a, i) => ContentDigest.FromHash(a, _hashes[i].GetHashAndReset()))];
                 return;
@@ -111,7 +69,7 @@ internal static class PinnedPut
 
             foreach (var hash in _hashes)
             {
-                hash.AppendData(bytes);
+                hash.AppendData(chunk);
             }
         }
     }
