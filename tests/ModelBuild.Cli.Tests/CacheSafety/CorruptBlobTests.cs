@@ -10,15 +10,21 @@ public sealed class CorruptBlobTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    [Fact]
-    public async Task A_flipped_byte_in_the_compiled_blob_is_quarantined_and_recomputed_never_embedded()
+    /// <summary>Compiles once; returns the output file, its bytes and digest, and the cache's blob of it.</summary>
+    private async Task<(string Output, byte[] Good, Sha256Digest Digest, string Blob)> CompileAndFindTheBlobAsync()
     {
         var first = await EngineRequests.CompileAsync(_workspace, _workspace.CacheDir, _workspace.OutputDir);
         Assert.True(first.ExitCode == 0, first.ToString());
         var output = Path.Combine(_workspace.OutputDir, "tiny.onnx");
         var good = File.ReadAllBytes(output);
         var digest = Sha256Digest.Compute(good);
-        var blob = Path.Combine(_workspace.CacheDir, "cas", "sha256", digest.Hex[..2], digest.Hex);
+        return (output, good, digest, Path.Combine(_workspace.CacheDir, "cas", "sha256", digest.Hex[..2], digest.Hex));
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_the_compiled_blob_is_quarantined_and_recomputed_never_embedded()
+    {
+        var (output, good, digest, blob) = await CompileAndFindTheBlobAsync();
         var corrupt = (byte[])good.Clone();
         corrupt[corrupt.Length / 2] ^= 0x01;
         File.WriteAllBytes(blob, corrupt);
@@ -40,12 +46,7 @@ public sealed class CorruptBlobTests : IDisposable
     [Fact]
     public async Task A_flipped_byte_behind_an_unchanged_time_stamp_is_caught_while_copied_out_and_the_model_is_rebuilt()
     {
-        var first = await EngineRequests.CompileAsync(_workspace, _workspace.CacheDir, _workspace.OutputDir);
-        Assert.True(first.ExitCode == 0, first.ToString());
-        var output = Path.Combine(_workspace.OutputDir, "tiny.onnx");
-        var good = File.ReadAllBytes(output);
-        var digest = Sha256Digest.Compute(good);
-        var blob = Path.Combine(_workspace.CacheDir, "cas", "sha256", digest.Hex[..2], digest.Hex);
+        var (output, good, digest, blob) = await CompileAndFindTheBlobAsync();
 
         // Bit rot, or a damaged cache restored with cp -a: the size and time stamp its stamp recorded are unchanged.
         var written = File.GetLastWriteTimeUtc(blob);
