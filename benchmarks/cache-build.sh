@@ -30,7 +30,9 @@ trap cleanup EXIT
 # The sample as a package consumer.
 app="$work/app"
 mkdir -p "$app"
-cp -r "$repo/samples/TextOrientation/Program.cs" "$repo/samples/TextOrientation/images" "$repo/samples/TextOrientation/models" "$app/"
+cp -r "$repo/samples/TextOrientation/images" "$repo/samples/TextOrientation/models" "$app/"
+# The app reads its model through the accessor; the sample's own Program.cs also needs its INT8 twin.
+echo 'System.Console.WriteLine(TextOrientation.Models.Textcls.ResourceName);' > "$app/Program.cs"
 cat > "$app/NuGet.config" <<EOF
 <configuration><packageSources><clear /><add key="local" value="$work/feed" /></packageSources></configuration>
 EOF

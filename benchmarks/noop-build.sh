@@ -42,7 +42,9 @@ dotnet pack "$work/empty-sdk" -o "$work/feed" >/dev/null
 
 common_files() {
   mkdir -p "$1"
-  cp -r "$repo/samples/TextOrientation/Program.cs" "$repo/samples/TextOrientation/images" "$1/"
+  cp -r "$repo/samples/TextOrientation/images" "$1/"
+  # The app reads its model through the accessor; the sample's own Program.cs also needs its INT8 twin.
+  echo 'System.Console.WriteLine(TextOrientation.Models.Textcls.ResourceName);' > "$1/Program.cs"
   cat > "$1/global.json" <<EOF
 { "sdk": { "version": "10.0.100", "rollForward": "latestFeature" }, "msbuild-sdks": { "ModelBuild.Sdk": "$version", "Empty.Sdk": "1.0.0" } }
 EOF
