@@ -5,7 +5,7 @@
 #   models-N   a console app with <PackageReference Include="ModelBuild.Sdk" /> and N ModelReference
 #              items (N = 0, 1, 10; copies of the TextOrientation manifest under different names)
 #   plain-N    the same app without ModelBuild: the N compiled models embedded and the generated
-#              accessor and ModelBuild.Runtime referenced by hand, so it compiles and embeds the same things
+#              accessor and ModelBuild.Imaging referenced by hand, so it compiles and embeds the same things
 #
 # Each is built once, then no-op builds (`dotnet build --no-restore -clp:PerformanceSummary`) rotate
 # between all of them RUNS times: the wall-clock medians, and ModelBuild's own share read from MSBuild's
@@ -81,7 +81,7 @@ for n in "${counts[@]}"; do
     <ImplicitUsings>enable</ImplicitUsings>
   </PropertyGroup>
   <ItemGroup>
-$resources    <Reference Include="ModelBuild.Runtime" HintPath="$package/runtime/net10.0/ModelBuild.Runtime.dll" />
+$resources    <Reference Include="ModelBuild.Imaging" HintPath="$package/runtime/net10.0/ModelBuild.Imaging.dll" />
     <None Include="$package/tools/net10.0/runtimes/$rid/native/*" Link="runtimes/$rid/native/%(Filename)%(Extension)" CopyToOutputDirectory="PreserveNewest" />
   </ItemGroup>
 </Project>

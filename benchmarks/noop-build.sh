@@ -4,7 +4,7 @@
 #   sdk      the TextOrientation sample as a package consumer: <Sdk Name="ModelBuild.Sdk" /> and its ModelReference
 #   package  the same, with <PackageReference Include="ModelBuild.Sdk" /> instead of the <Sdk> element
 #   without  the same app without ModelBuild: the compiled model, the generated accessor and the
-#            ModelBuild.Runtime reference added by hand, so all of them compile and embed the same things
+#            ModelBuild.Imaging reference added by hand, so all of them compile and embed the same things
 #   empty    `without` plus <Sdk Name="Empty.Sdk" />, a NuGet-resolved SDK whose props and targets are
 #            empty: what resolving any SDK from NuGet costs, with ModelBuild not involved at all
 #
@@ -99,7 +99,7 @@ cat > "$work/without/TextOrientation.csproj" <<EOF
   </PropertyGroup>
   <ItemGroup>
     <EmbeddedResource Include="textcls.onnx" LogicalName="TextOrientation.Models.textcls.onnx" WithCulture="false" />
-    <Reference Include="ModelBuild.Runtime" HintPath="$package/runtime/net10.0/ModelBuild.Runtime.dll" />
+    <Reference Include="ModelBuild.Imaging" HintPath="$package/runtime/net10.0/ModelBuild.Imaging.dll" />
     <None Include="$package/tools/net10.0/runtimes/$rid/native/*" Link="runtimes/$rid/native/%(Filename)%(Extension)" CopyToOutputDirectory="PreserveNewest" />
     <None Include="images/*.png" CopyToOutputDirectory="PreserveNewest" />
   </ItemGroup>

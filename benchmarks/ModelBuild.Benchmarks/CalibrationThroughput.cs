@@ -5,7 +5,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Quantization.Operators;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Benchmarks;
 

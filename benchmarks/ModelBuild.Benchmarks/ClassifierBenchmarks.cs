@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Benchmarks;
 

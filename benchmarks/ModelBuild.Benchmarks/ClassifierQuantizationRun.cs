@@ -4,7 +4,7 @@ using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Quantization;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 
 namespace ModelBuild.Benchmarks;

@@ -6,7 +6,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Benchmarks;
 

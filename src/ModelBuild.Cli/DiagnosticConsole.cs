@@ -48,7 +48,7 @@ internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter er
     }
 
     /// <summary>
-    /// Reports an exception whose message starts with its code (ModelBuild.Runtime and the engine's ONNX
+    /// Reports an exception whose message starts with its code (ModelBuild.Imaging and the engine's ONNX
     /// Runtime sessions write it that way, "MB5050: ..."); false when it carries no code.
     /// </summary>
     public bool TryReportCoded(Exception exception)

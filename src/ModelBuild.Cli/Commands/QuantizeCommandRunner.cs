@@ -8,7 +8,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 using ImagingEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;

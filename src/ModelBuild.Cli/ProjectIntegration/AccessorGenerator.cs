@@ -14,7 +14,7 @@ internal sealed record AccessorModel(ModelResult Result, bool Public, bool Embed
 /// depends only on the models (sorted by name), so it is byte-identical across builds.
 /// </summary>
 /// <remarks>
-/// What needs ONNX Runtime or ModelBuild.Runtime is compiled only where the app references them: the SDK
+/// What needs ONNX Runtime or ModelBuild.Imaging is compiled only where the app references them: the SDK
 /// defines <see cref="OnnxRuntimeSymbol"/> and <see cref="RuntimeSymbol"/> from the assemblies the compiler
 /// gets, so one file serves every target framework, with or without ONNX Runtime. ONNX Runtime's types are
 /// fully qualified (<c>global::Microsoft.ML.OnnxRuntime</c>), never imported.
@@ -24,8 +24,8 @@ internal static class AccessorGenerator
     /// <summary>Defined when the compilation references ONNX Runtime's managed assembly (Microsoft.ML.OnnxRuntime.dll).</summary>
     public const string OnnxRuntimeSymbol = "MODELBUILD_ONNXRUNTIME";
 
-    /// <summary>Defined when the compilation references ModelBuild.Runtime.dll (images and their preprocessing).</summary>
-    public const string RuntimeSymbol = "MODELBUILD_RUNTIME";
+    /// <summary>Defined when the compilation references ModelBuild.Imaging.dll (images and their preprocessing).</summary>
+    public const string RuntimeSymbol = "MODELBUILD_IMAGING";
 
     private const string Ort = "global::Microsoft.ML.OnnxRuntime.";
     private const string Imaging = "global::ModelBuild.Imaging.";
@@ -130,7 +130,7 @@ internal static class AccessorGenerator
 
     /// <summary>
     /// The image side of an input: its preprocessing options and, with ONNX Runtime, the image as a tensor ready
-    /// for <c>Run</c>. The conversion is ModelBuild.Runtime's <c>ImagePreprocessor</c>, the code calibration runs.
+    /// for <c>Run</c>. The conversion is ModelBuild.Imaging's <c>ImagePreprocessor</c>, the code calibration runs.
     /// </summary>
     private static void WriteImageConversion(CodeWriter code)
     {

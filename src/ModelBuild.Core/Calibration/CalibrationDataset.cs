@@ -1,7 +1,7 @@
 using System.Globalization;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Calibration;
 

@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Imaging.Preprocessing;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 
 namespace ModelBuild.Core.Calibration;

@@ -1,7 +1,7 @@
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Calibration;
 

@@ -4,7 +4,7 @@ using ModelBuild.Core.Diagnostics;
 namespace ModelBuild.Core.Calibration;
 
 /// <summary>
-/// Turns exceptions of ModelBuild.Runtime, which cannot use diagnostics and start their message with the
+/// Turns exceptions of ModelBuild.Imaging, which cannot use diagnostics and start their message with the
 /// code instead (<c>MB5030: ...</c>, <c>MB8003: ...</c>), into diagnostics with that code.
 /// </summary>
 internal static partial class CodedException

@@ -3,7 +3,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Calibration;
 

@@ -2,7 +2,7 @@ using System.Text;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Calibration;
 

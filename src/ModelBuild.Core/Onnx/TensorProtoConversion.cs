@@ -3,7 +3,7 @@ using System.Text;
 using Google.Protobuf;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx.Proto;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Onnx;
 

@@ -397,7 +397,7 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
         private static TensorProto Float16Zero() => Float16Tensors.ConvertedCopy(RawFloats([0f], [1]), "");
 
         private static TensorProto RawFloats(float[] values, long[] dims) =>
-            TensorProtoConversion.ToTensorProto(Runtime.Tensor.Create(values, dims));
+            TensorProtoConversion.ToTensorProto(Tensors.Tensor.Create(values, dims));
 
         /// <summary>One read of a float32 value: the node, the input index (-1: every read, subgraphs too) and the type it needs.</summary>
         private sealed record Read(NodeProto Node, int Index, int Type);

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Passes;
 

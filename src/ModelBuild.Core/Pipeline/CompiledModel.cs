@@ -7,7 +7,7 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -57,7 +57,7 @@ public sealed class EngineIdentity
 
     /// <summary>
     /// The digest of the files that compute action results: ModelBuild.Core and every assembly it
-    /// references that lies beside it (ModelBuild.Runtime, the protobuf and YAML libraries), by file
+    /// references that lies beside it (ModelBuild.Imaging, the protobuf and YAML libraries), by file
     /// name and content. Framework assemblies are left to the runtime version in <see cref="Version"/>.
     /// </summary>
     public static Sha256Digest ComputeBinaryDigest()

@@ -15,7 +15,7 @@ using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 

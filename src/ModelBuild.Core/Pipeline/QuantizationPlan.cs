@@ -7,7 +7,7 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline;
 

@@ -3,7 +3,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Quantization;
 

@@ -129,6 +129,6 @@ internal static class ComparisonGraph
 
     private static TensorProto Scalar(string name, double value)
     {
-        return TensorProtoConversion.ToTensorProto(Runtime.Tensor.Create([(float)Math.Clamp(value, float.MinValue, float.MaxValue)], []), name);
+        return TensorProtoConversion.ToTensorProto(Tensors.Tensor.Create([(float)Math.Clamp(value, float.MinValue, float.MaxValue)], []), name);
     }
 }

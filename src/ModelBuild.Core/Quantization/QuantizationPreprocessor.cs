@@ -3,7 +3,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using ModelBuild.Core.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Sessions;
 

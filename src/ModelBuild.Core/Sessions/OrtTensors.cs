@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using ModelBuild.Core.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using OrtElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace ModelBuild.Core.Sessions;

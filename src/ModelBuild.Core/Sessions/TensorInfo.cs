@@ -1,6 +1,6 @@
 using System.Globalization;
 using ModelBuild.Core.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Sessions;
 

@@ -3,7 +3,7 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using ImagingEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 using ImagingResize = ModelBuild.Imaging.Preprocessing.ResizeMethod;
 using ManifestEncoding = ModelBuild.Core.Manifest.ColorEncoding;

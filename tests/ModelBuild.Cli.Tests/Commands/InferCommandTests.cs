@@ -1,6 +1,6 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Tests.Cache;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Cli.Tests.Commands;

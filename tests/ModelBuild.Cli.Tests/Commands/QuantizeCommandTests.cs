@@ -2,7 +2,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Pipeline;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Cli.Tests.Commands;

@@ -7,7 +7,7 @@ using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using ModelBuild.Tests;
 using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;

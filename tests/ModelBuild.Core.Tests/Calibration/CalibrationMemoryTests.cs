@@ -3,7 +3,7 @@ using System.Globalization;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using Xunit.Abstractions;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 

@@ -4,7 +4,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Quantization;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Core.Tests.Calibration;

@@ -5,7 +5,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Pipeline;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
 
 namespace ModelBuild.Core.Tests.Onnx;

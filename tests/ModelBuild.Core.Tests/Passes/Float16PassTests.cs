@@ -6,7 +6,7 @@ using ModelBuild.Core.Passes;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Core.Tests.Pipeline;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
 
 namespace ModelBuild.Core.Tests.Passes;

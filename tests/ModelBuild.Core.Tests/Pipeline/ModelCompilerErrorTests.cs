@@ -5,7 +5,7 @@ using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
 using ModelBuild.Core.Tests.Sources;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
 
 namespace ModelBuild.Core.Tests.Pipeline;

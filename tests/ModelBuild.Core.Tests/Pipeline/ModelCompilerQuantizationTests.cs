@@ -4,7 +4,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Passes;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
 using static ModelBuild.Core.Tests.Pipeline.ModelCompilerConversionTests;
 using static ModelBuild.Core.Tests.Pipeline.ModelCompilerTests;

@@ -2,7 +2,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Targets;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Tests.Pipeline;
 

@@ -6,7 +6,7 @@ using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Tests.Pipeline.ModelCompilerTests;
 
 namespace ModelBuild.Core.Tests.Pipeline;

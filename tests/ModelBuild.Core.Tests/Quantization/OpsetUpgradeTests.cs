@@ -4,7 +4,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Tests.Quantization.QuantizationTestModels;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 

@@ -11,7 +11,7 @@ using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Onnx;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using Xunit.Abstractions;
 
 namespace ModelBuild.Core.Tests.Quantization;

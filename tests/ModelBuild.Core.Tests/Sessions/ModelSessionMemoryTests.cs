@@ -1,6 +1,6 @@
 using System.Globalization;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using Xunit.Abstractions;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 

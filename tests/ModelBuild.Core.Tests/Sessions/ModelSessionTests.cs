@@ -2,8 +2,8 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
-using ModelBuild.Runtime;
-using ModelBuild.Runtime.Tests;
+using ModelBuild.Imaging.Tests;
+using ModelBuild.Tensors;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Tests.Sessions;

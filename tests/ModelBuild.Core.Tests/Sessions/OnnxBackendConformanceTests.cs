@@ -6,9 +6,9 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using Xunit.Abstractions;
-using BFloat16 = ModelBuild.Runtime.BFloat16;
+using BFloat16 = ModelBuild.Tensors.BFloat16;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Tests.Sessions;

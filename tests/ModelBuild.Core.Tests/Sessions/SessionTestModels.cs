@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using ModelBuild.Core.Onnx.Proto;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Tests.Sessions;
 
@@ -55,7 +55,7 @@ internal static class SessionTestModels
             graph.Initializer.AddRange(initializers);
         }
 
-        var model = new ModelProto { IrVersion = 8, ProducerName = "ModelBuild.Runtime.Tests", Graph = graph };
+        var model = new ModelProto { IrVersion = 8, ProducerName = "ModelBuild.Imaging.Tests", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
     }

@@ -4,7 +4,7 @@ using ModelBuild.Core.Targets;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Passes;
 using ModelBuild.Core.Tests.Pipeline;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 
 namespace ModelBuild.Core.Tests.Targets;

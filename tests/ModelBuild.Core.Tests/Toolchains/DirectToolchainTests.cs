@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Tests.Toolchains;
 

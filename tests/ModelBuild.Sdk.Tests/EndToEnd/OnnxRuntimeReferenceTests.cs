@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Manifest;
-using ModelBuild.Runtime;
 using ModelBuild.Sdk.Tests.Infrastructure;
+using ModelBuild.Tensors;
 using ModelBuild.Tests;
 using static ModelBuild.Sdk.Tests.EndToEnd.ConsumerProjects;
 
@@ -75,7 +75,7 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
 
         build.AssertSucceeded();
         Assert.DoesNotContain("OnnxRuntime", File.ReadAllText(project.PathOf("obj/project.assets.json")), StringComparison.Ordinal);
-        Assert.False(File.Exists(project.PathOf("bin/Debug/net10.0/ModelBuild.Runtime.dll")));
+        Assert.False(File.Exists(project.PathOf("bin/Debug/net10.0/ModelBuild.Imaging.dll")));
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
         Assert.Contains("bytes=" + new FileInfo(project.PathOf($"{ModelFolder}/tiny/tiny.onnx")).Length, run.Output, StringComparison.Ordinal);

@@ -84,7 +84,7 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
         folder.WriteFile("models/tiny.yaml", TinyModel.Manifest("tiny.onnx"));
         folder.WriteFile("models/big.yaml", TinyModel.Manifest("tiny.onnx"));
 
-        // The library: ModelBuild.Sdk as a plain PackageReference, so its consumers get ModelBuild.Runtime through buildTransitive.
+        // The library: ModelBuild.Sdk as a plain PackageReference, so its consumers get ModelBuild.Imaging through buildTransitive.
         folder.WriteProjectFile("Lib.csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>

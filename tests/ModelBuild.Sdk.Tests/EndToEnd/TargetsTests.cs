@@ -71,7 +71,7 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         {
             var values = Enumerable.Range(0, 3 * 8 * 8).Select(v => (float)Math.Sin((v * 0.31) + i) * 3f).ToArray();
             Directory.CreateDirectory(project.PathOf("calibration"));
-            ModelBuild.Runtime.NpyFile.Write(project.PathOf($"calibration/{i}.npy"), ModelBuild.Runtime.Tensor.Create(values, [1, 3, 8, 8]));
+            ModelBuild.Tensors.NpyFile.Write(project.PathOf($"calibration/{i}.npy"), ModelBuild.Tensors.Tensor.Create(values, [1, 3, 8, 8]));
         }
 
         var quantize = project.Msbuild("QuantizeModels", "-v:n");

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Sdk.Tests.EndToEnd;

@@ -1,7 +1,7 @@
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline.Validation;
 

@@ -1,6 +1,6 @@
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
-using ModelBuild.Runtime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline.Validation;
 
