@@ -35,6 +35,9 @@ public sealed class InputShapePass : IModelPass
 
     public string Name => "input_shapes";
 
+    /// <summary>The shapes this pass gives, in the order they were requested.</summary>
+    public IReadOnlyList<InputShapeOverride> Overrides => _overrides;
+
     public JsonObject DescribeOptions() => new()
     {
         ["inputs"] = new JsonArray([.. _overrides.Select(o => (JsonNode)new JsonObject

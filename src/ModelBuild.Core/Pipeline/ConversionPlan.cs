@@ -55,30 +55,13 @@ public sealed record ConversionPlan(
         }
         : new JsonObject { ["enabled"] = false };
 
-    /// <summary>The names of the steps after inspect, as they are listed to people.</summary>
-    public IReadOnlyList<string> StepNames
+    /// <summary>The calibration files validation reads, each hashed once when the plan was made.</summary>
+    public IEnumerable<ImageFile> SampleFiles() => Feeds.SelectMany(f => f.Source switch
     {
-        get
-        {
-            var steps = new List<string> { "prepare" };
-            if (Quantization is not null)
-            {
-                steps.Add("quantize");
-            }
-
-            if (Float16 is not null)
-            {
-                steps.Add("fp16");
-            }
-
-            if (OrtFormat)
-            {
-                steps.Add("ort");
-            }
-
-            return steps;
-        }
-    }
+        ImageSamples images => images.Files,
+        TensorFileSamples tensors => tensors.Files,
+        _ => [],
+    });
 }
 
 /// <summary>Builds a <see cref="ConversionPlan"/> from a manifest stage, the resolved inputs and the original model's signature.</summary>

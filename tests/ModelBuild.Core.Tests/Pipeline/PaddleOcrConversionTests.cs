@@ -60,6 +60,14 @@ public sealed class PaddleOcrWorkspace : IDisposable
         return await new ModelCompiler(cache, fetcher, EngineIdentity.Current, null).CompileAsync(new ModelCompileRequest(ManifestPath(model), model, target, precision));
     }
 
+    /// <summary>The dry run of the same compile: its steps and keys, nothing computed or written.</summary>
+    public async Task<ConversionPreview> PreviewAsync(string model, string target, string precision)
+    {
+        var cache = ModelBuildCache.Open(CacheDir);
+        using var fetcher = new SourceFetcher(cache);
+        return await new ModelCompiler(cache, fetcher, EngineIdentity.Current, null).PreviewAsync(new ModelCompileRequest(ManifestPath(model), model, target, precision));
+    }
+
     public byte[] Read(CompiledFile file)
     {
         using var stream = ModelBuildCache.Open(CacheDir).Content.TryOpen(file.Blob.Digest)!;

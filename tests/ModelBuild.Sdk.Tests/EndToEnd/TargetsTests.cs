@@ -78,7 +78,7 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
 
         quantize.AssertSucceeded();
         Assert.Contains("ModelBuild: tiny -> onnx FP16-INT8: downloaded, converted and quantized into the cache, 4 actions run", quantize.Output, StringComparison.Ordinal);
-        Assert.Matches(@"ModelBuild: tiny: quantized \d+ nodes to INT8 \(MinMax over 6 samples", quantize.Output);
+        Assert.Matches(@"ModelBuild: tiny: quantized \d+ nodes to INT8 QDQ \(\w+ activations, int8 weights per \w+, MinMax on 6 samples", quantize.Output);
         var report = project.PathOf($"{ModelFolder}/tiny/quantization-report.html");
         Assert.Contains($"quantization-report.html written to '{report}'", quantize.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(report));

@@ -8,7 +8,7 @@ using ModelBuild.Core.Passes;
 using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
 
-namespace ModelBuild.Core.Pipeline;
+namespace ModelBuild.Core.Pipeline.Steps;
 
 /// <summary>What the vendor-compile action left: the files of the compiled model, its inputs as the vendor's model takes them, and its buildinfo entry.</summary>
 /// <param name="Files">The model files (model, weights, the tool's buildinfo), or the NN Archive alone.</param>
@@ -28,7 +28,7 @@ internal sealed record VendorCompileOutcome(IReadOnlyList<CompiledFile> Files, I
 /// tool's version and file digest. A second record, keyed without the tools, points at the newest result,
 /// so a machine without the vendor compiler (a CI agent) restores a result computed elsewhere.
 /// </summary>
-internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner actions, ActionKeys keys, EngineIdentity engine, Action<string> log)
+internal sealed class VendorCompileStep(PipelineServices services) : IPipelineStep
 {
     private const string ActionName = "vendor-compile";
     private const string ToolsMetadata = "tools";
@@ -37,6 +37,38 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
 
     // One per compiler: a build with many models probes each tool once.
     private readonly ToolIdentifier _identifier = new();
+
+    public string Name => ActionName;
+
+    public PipelineStage Stage => PipelineStage.Package;
+
+    public bool AppliesTo(CompileState state) => state.Vendor is not null && state.Plan is not null;
+
+    /// <summary>Its key needs the tools' versions and digests, which a dry run does not run the tools to learn.</summary>
+    public Task<IReadOnlyList<PreviewStep>> PreviewAsync(CompileState state, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PreviewStep>>(
+        [
+            new PreviewStep(
+                Name,
+                null,
+                false,
+                new JsonObject { ["route"] = VendorRoutes.NameOf(state.Vendor!.Route) },
+                "the key is known once the vendor's tools are found and identified"),
+        ]);
+
+    /// <summary>Compiles the last converting step's model: for openvino INT8 the quantize step's QDQ model, else the float model.</summary>
+    public async Task RunAsync(CompileState state, CancellationToken cancellationToken) =>
+        state.VendorOutcome = await CompileAsync(
+            state.Request,
+            state.Vendor!,
+            state.Selection,
+            state.Stage,
+            state.Inputs,
+            state.Current!,
+            state.Source.DisplayName,
+            state.Tally,
+            state.Dependencies,
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Compiles <paramref name="current"/>, cache first: the tools are found and identified (their version probe)
@@ -52,7 +84,7 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
     /// <param name="tally">Counts the action as run or cached.</param>
     /// <param name="dependencies">Receives the local files the compile read (calibration data, the tools).</param>
     /// <param name="cancellationToken">Stops the tools (with their child processes).</param>
-    public async Task<VendorCompileOutcome> RunAsync(
+    private async Task<VendorCompileOutcome> CompileAsync(
         ModelCompileRequest request,
         VendorCompileChoice choice,
         TargetSelection selection,
@@ -81,9 +113,9 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
             ToolTimeout = request.Vendor.ToolTimeout,
             WriteNnArchive = choice.NnArchive,
             Environment = request.Vendor.Environment,
-            Log = line => log($"ModelBuild: {request.Name}: {line}"),
+            Log = line => services.Log($"ModelBuild: {request.Name}: {line}"),
             PrecisionAt = request.PrecisionAt,
-            EngineVersion = engine.Version,
+            EngineVersion = services.Engine.Version,
         };
 
         var toolchain = VendorToolchains.For(choice.Route, _identifier);
@@ -92,7 +124,7 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
         var files = description.InputFiles
             .Select((file, i) => new KeyValuePair<string, Sha256Digest>($"calibration.{i}:{Path.GetFileName(file)}", Sha256Digest.ComputeFile(file)))
             .ToList();
-        var newestKey = keys.VendorCompile(current.Model, files, description.Options, selection, tools: null);
+        var newestKey = services.Keys.VendorCompile(current.Model, files, description.Options, selection, tools: null);
         var elementTypes = InputElementTypes(vendorRequest, description);
 
         VendorCompilePlan plan;
@@ -104,34 +136,34 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
         {
             // No tool here: the newest result made elsewhere (this cache or the remote one) is as good as any.
             var missing = MissingTool(e.Diagnostic.Message);
-            var restored = await actions.RunAsync(newestKey, $"{request.Name}: {ActionName} (compiled elsewhere)", () =>
+            var restored = await services.Actions.RunAsync(newestKey, $"{request.Name}: {ActionName} (compiled elsewhere)", () =>
                 throw new DiagnosticException(ToolchainDiagnostics.ToolMissingNotCached.Create(
                     request.PrecisionAt, e.Diagnostic.Message, missing.Name, missing.EnvironmentVariable)), tally, cancellationToken).ConfigureAwait(false);
-            log($"ModelBuild: {request.Name}: {missing.Name} is not here; using the {selection.Target.Name} result compiled elsewhere by {DescribeTools(restored)}.");
+            services.Log($"ModelBuild: {request.Name}: {missing.Name} is not here; using the {selection.Target.Name} result compiled elsewhere by {DescribeTools(restored)}.");
             return Outcome(request, choice, newestKey, restored, files, elementTypes);
         }
 
         dependencies.AddRange(plan.Tools.Select(t => t.Path));
-        var key = keys.VendorCompile(current.Model, files, description.Options, selection, plan.Tools);
-        var record = await actions.RunAsync(key, $"{request.Name}: {ActionName}", async () =>
+        var key = services.Keys.VendorCompile(current.Model, files, description.Options, selection, plan.Tools);
+        var record = await services.Actions.RunAsync(key, $"{request.Name}: {ActionName}", async () =>
         {
             var result = await toolchain.CompileAsync(plan, cancellationToken).ConfigureAwait(false);
             var outputs = new List<KeyValuePair<string, StoredBlob>>();
             foreach (var file in result.Files.Where(f => f.Kind != VendorOutputKind.Log))
             {
-                outputs.Add(new($"{KindName(file.Kind)}:{file.FileName}", await cache.Content.PutFileAsync(file.Path, cancellationToken: cancellationToken).ConfigureAwait(false)));
+                outputs.Add(new($"{KindName(file.Kind)}:{file.FileName}", await services.Cache.Content.PutFileAsync(file.Path, cancellationToken: cancellationToken).ConfigureAwait(false)));
             }
 
             var tools = new JsonArray([.. plan.Tools.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["version"] = t.Version, ["sha256"] = t.Sha256 })]);
             return new ActionRecord(ActionName, outputs, [new(ToolsMetadata, tools.ToJsonString(Compact)), new(RouteMetadata, VendorRoutes.NameOf(choice.Route))]);
         }, tally, cancellationToken).ConfigureAwait(false);
 
-        if (!Equals(cache.Actions.TryGet(newestKey), record))
+        if (!Equals(services.Cache.Actions.TryGet(newestKey), record))
         {
-            cache.Actions.Put(newestKey, record);
-            if (cache.Remote is { } remote)
+            services.Cache.Actions.Put(newestKey, record);
+            if (services.Cache.Remote is { } remote)
             {
-                await remote.UploadActionAsync(cache.Content, newestKey, record, cancellationToken).ConfigureAwait(false);
+                await remote.UploadActionAsync(services.Cache.Content, newestKey, record, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -144,15 +176,15 @@ internal sealed class VendorCompileStep(ModelBuildCache cache, ActionRunner acti
         if (model.Data.IsEmpty)
         {
             await using var file = File.Create(path);
-            if (!cache.Content.TryCopyTo(model.Model.Digest, file))
+            if (!services.Cache.Content.TryCopyTo(model.Model.Digest, file))
             {
-                throw new DiagnosticException(CacheDiagnostics.BlobLostInUse.Create(null, model.Model, cache.Root));
+                throw new DiagnosticException(CacheDiagnostics.BlobLostInUse.Create(null, model.Model, services.Cache.Root));
             }
 
             return;
         }
 
-        var proto = new ModelStore(cache).Read(model, display, null);
+        var proto = services.Store.Read(model, display, null);
         await File.WriteAllBytesAsync(path, OnnxModelFile.Write(proto), cancellationToken).ConfigureAwait(false);
     }
 

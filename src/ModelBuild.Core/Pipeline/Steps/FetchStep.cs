@@ -1,0 +1,57 @@
+using ModelBuild.Core.Cache;
+using ModelBuild.Core.Sources;
+
+namespace ModelBuild.Core.Pipeline.Steps;
+
+/// <summary>
+/// Brings the source model into the content store, once across processes and from the remote cache when it has
+/// the pinned blob; an Open Model Zoo model is fetched file by file and postprocessed. Not an action of its own:
+/// the source's digest is what the later keys start from.
+/// </summary>
+internal sealed class FetchStep(PipelineServices services) : IPipelineStep
+{
+    public string Name => "fetch";
+
+    public PipelineStage Stage => PipelineStage.Download;
+
+    public bool AppliesTo(CompileState state) => true;
+
+    /// <summary>The digest from the pin, or from reading a local file; a dry run fetches nothing and lists no fetch.</summary>
+    public Task<IReadOnlyList<PreviewStep>> PreviewAsync(CompileState state, CancellationToken cancellationToken)
+    {
+        var local = state.Input.Source as LocalFileSource;
+        state.SourceDigest = state.Stage.InputModel.Sha256 is { } pin ? Sha256Digest.Parse(pin.Value)
+            : local is not null && File.Exists(local.FullPath) ? Sha256Digest.ComputeFile(local.FullPath)
+            : null;
+        return Task.FromResult<IReadOnlyList<PreviewStep>>([]);
+    }
+
+    public async Task RunAsync(CompileState state, CancellationToken cancellationToken)
+    {
+        var inputModel = state.Stage.InputModel;
+        var source = state.Input.Source;
+        state.Diagnostics.AddRange(state.Input.Warnings);
+        if (state.Manifest.LabelsFile is { } labelsFile)
+        {
+            state.Dependencies.Add(labelsFile);
+        }
+
+        var fetched = inputModel.OpenModelZoo is { } omz
+            ? await OpenModelZooInput.FetchAsync(
+                services.Cache, services.Fetcher, services.Actions, services.Keys, state.Tally, omz, inputModel.Source, cancellationToken).ConfigureAwait(false)
+            : await services.Actions.FetchAsync(source, state.Input.Pin.Sha256, $"{state.Request.Name}: fetch", () => services.Fetcher.FetchAsync(
+                source,
+                state.Input.Pin,
+                inputModel.Source.Location,
+                progress: null,
+                cancellationToken), cancellationToken).ConfigureAwait(false);
+        state.Diagnostics.AddRange(fetched.Warnings);
+        if (fetched.LocalPath is { } localPath)
+        {
+            state.Dependencies.Add(Path.GetFullPath(localPath));
+        }
+
+        state.Fetched = fetched;
+        state.SourceDigest = fetched.Digest;
+    }
+}
