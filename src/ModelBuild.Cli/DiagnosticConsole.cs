@@ -7,7 +7,7 @@ namespace ModelBuild.Cli;
 /// Where the engine speaks: diagnostics in MSBuild's canonical form on standard error (MSBuild and
 /// IDEs turn them into errors on the right line), progress on standard output. Safe across threads.
 /// </summary>
-internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter error)
+internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter error) : IDiagnosticOutput
 {
     private readonly Lock _gate = new();
 

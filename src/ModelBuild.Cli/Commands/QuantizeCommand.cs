@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ModelBuild.Core.Quantization;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -62,32 +63,8 @@ internal static class QuantizeCommand
                 parse.GetValue(maxTrials),
                 parse.GetValue(excludeNodes) ?? [],
                 parse.GetValue(excludeOpTypes) ?? []);
-            return await EngineRun.GuardAsync(console, () => Task.FromResult(new QuantizeCommandRunner(console).Run(request, cancellationToken))).ConfigureAwait(false);
+            return await EngineRun.GuardAsync(console, () => Task.FromResult(new ModelFileQuantizer(console).Run(request, cancellationToken) ? ExitCodes.Success : ExitCodes.Failed)).ConfigureAwait(false);
         });
         return command;
     }
 }
-
-/// <summary>What <c>modelbuild quantize</c> was asked, as given on the command line.</summary>
-internal sealed record QuantizeRequest(
-    string ModelPath,
-    string OutputPath,
-    string? Calibration,
-    string? ManifestPath,
-    string? Calibrator,
-    bool PerTensor,
-    string? ActivationType,
-    bool ReduceRange,
-    int? MaxImages,
-    string? ReportFolder,
-    IReadOnlyList<string> Shapes,
-    string? Layout,
-    string? Encoding,
-    IReadOnlyList<float> Mean,
-    IReadOnlyList<float> Scale,
-    string? ResizeMethod,
-    double? MaxDrop,
-    string? Metric,
-    int? MaxTrials,
-    IReadOnlyList<string> ExcludeNodes,
-    IReadOnlyList<string> ExcludeOpTypes);

@@ -6,30 +6,32 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
-using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
 using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using ImagingEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
-namespace ModelBuild.Cli.Commands;
+namespace ModelBuild.Core.Quantization;
 
 /// <summary>
-/// Runs <c>modelbuild quantize</c>: fixes input shapes (manifest or <c>--shape</c>), builds the calibration data
-/// with the manifest's preprocessing (or the options'), quantizes, prints the accuracy and writes the model and
-/// the report. Command-line settings win over the manifest's.
+/// Quantizes one ONNX file outside a build (<c>modelbuild quantize</c>): fixes input shapes (manifest or
+/// <c>--shape</c>), builds the calibration data with the manifest's preprocessing (or the options'), quantizes,
+/// reports the accuracy (the build's quantize step's summary) and writes the model and the report. The request's
+/// settings win over the manifest's.
 /// </summary>
-internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
+/// <param name="console">Receives the diagnostics and the summary as they come.</param>
+public sealed class ModelFileQuantizer(IDiagnosticOutput console)
 {
     private static readonly SourceLocation CommandLine = new(Diagnostic.ToolOrigin);
 
-    public int Run(QuantizeRequest request, CancellationToken cancellationToken)
+    /// <summary>Quantizes <paramref name="request"/>'s model; false after reporting why not.</summary>
+    public bool Run(QuantizeRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!File.Exists(request.ModelPath))
         {
             console.Report(QuantizeDiagnostics.ModelNotFound.Create(null, request.ModelPath));
-            return ExitCodes.Failed;
+            return false;
         }
 
         var model = OnnxModelFile.Read(request.ModelPath);
@@ -40,7 +42,7 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
             stage = LoadStage(manifestPath);
             if (stage is null)
             {
-                return ExitCodes.Failed;
+                return false;
             }
 
             baseDirectory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
@@ -49,27 +51,31 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
         var resolved = stage is null ? null : Resolve(stage, model);
         if (stage is not null && resolved is null)
         {
-            return ExitCodes.Failed;
+            return false;
         }
 
         var shaped = FixShapes(model, resolved, request.Shapes);
         if (shaped is null)
         {
-            return ExitCodes.Failed;
+            return false;
         }
 
         var options = Options(request, stage?.Quantization);
         var inputs = CalibrationInputsFor(request, shaped, resolved, baseDirectory);
         if (options is null || inputs is null)
         {
-            return ExitCodes.Failed;
+            return false;
         }
 
         var data = CalibrationDataset.Open(inputs, request.MaxImages);
         console.Report(data.Warnings);
         var result = new Quantizer(options).Quantize(shaped, data, Path.GetFileName(request.ModelPath), cancellationToken);
         console.Report(result.Diagnostics);
-        Summarize(result.Report);
+        foreach (var line in QuantizationSummary.Lines(Path.GetFileName(request.ModelPath), result.Report))
+        {
+            console.Info(line);
+        }
+
         if (request.ReportFolder is { } folder)
         {
             var (json, html) = QuantizationReportWriter.WriteTo(result.Report, folder);
@@ -79,7 +85,7 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
 
         if (!result.Succeeded)
         {
-            return ExitCodes.Failed;
+            return false;
         }
 
         try
@@ -90,11 +96,11 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             console.Report(QuantizeDiagnostics.OutputNotWritten.Create(null, request.OutputPath, e.Message));
-            return ExitCodes.Failed;
+            return false;
         }
 
         console.Info($"ModelBuild: wrote '{request.OutputPath}'.");
-        return ExitCodes.Success;
+        return true;
     }
 
     private ManifestStage? LoadStage(string manifestPath)
@@ -259,11 +265,11 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
             return null;
         }
 
-        ImagingEncoding? encoding = (request.Encoding ?? "RGB").ToUpperInvariant() switch
+        Imaging.Preprocessing.ColorEncoding? encoding = (request.Encoding ?? "RGB").ToUpperInvariant() switch
         {
-            "RGB" => ImagingEncoding.Rgb,
-            "BGR" => ImagingEncoding.Bgr,
-            "GRAY" => ImagingEncoding.Gray,
+            "RGB" => Imaging.Preprocessing.ColorEncoding.Rgb,
+            "BGR" => Imaging.Preprocessing.ColorEncoding.Bgr,
+            "GRAY" => Imaging.Preprocessing.ColorEncoding.Gray,
             _ => null,
         };
         if (encoding is null)
@@ -326,21 +332,49 @@ internal sealed class QuantizeCommandRunner(DiagnosticConsole console)
             Budget = budget,
         };
     }
-
-    private void Summarize(QuantizationReport report)
-    {
-        var s = report.Settings;
-        console.Info(string.Create(CultureInfo.InvariantCulture,
-            $"ModelBuild: quantized '{report.ModelName}' to INT8 QDQ ({s.ActivationType} activations, int8 weights {(s.PerChannel ? "per channel" : "per tensor")}, {s.Calibrator} on {report.CalibrationSamples} samples): {report.QuantizedNodes.Count} nodes quantized, {report.FloatNodes.Count} float; {report.FloatModelBytes:N0} -> {report.QuantizedModelBytes:N0} bytes."));
-        foreach (var output in report.Outputs)
-        {
-            var top1 = output.Top1Agreement is { } agreement ? string.Create(CultureInfo.InvariantCulture, $", top-1 agreement {agreement * 100:0.0} %") : string.Empty;
-            console.Info(string.Create(CultureInfo.InvariantCulture, $"  {output.Name}: cosine {output.Cosine:0.00000}, SQNR {output.Sqnr:0.0} dB{top1} ({report.EvaluationSamples} samples)"));
-        }
-
-        if (report.FallenBack.Count > 0)
-        {
-            console.Info($"  fell back to float: {string.Join(", ", report.FallenBack)}");
-        }
-    }
 }
+
+/// <summary>What <c>modelbuild quantize</c> was asked, as given on the command line.</summary>
+/// <param name="ModelPath">The float ONNX model.</param>
+/// <param name="OutputPath">Where the quantized model goes.</param>
+/// <param name="Calibration">A calibration folder, or <c>random</c>; null for the manifest's.</param>
+/// <param name="ManifestPath">A manifest whose single stage gives shapes, preprocessing, calibration and settings.</param>
+/// <param name="Calibrator">The calibration method's name.</param>
+/// <param name="PerTensor">One scale per weight tensor instead of per channel.</param>
+/// <param name="ActivationType"><c>uint8</c> or <c>int8</c>.</param>
+/// <param name="ReduceRange">7-bit weights.</param>
+/// <param name="MaxImages">At most this many calibration samples.</param>
+/// <param name="ReportFolder">Where the JSON and HTML reports go; none when null.</param>
+/// <param name="Shapes">Input shapes, <c>name=1,3,224,224</c> (the name may be left out for one input).</param>
+/// <param name="Layout">The image layout without a manifest.</param>
+/// <param name="Encoding">The channel order without a manifest.</param>
+/// <param name="Mean">The mean per channel without a manifest.</param>
+/// <param name="Scale">The scale per channel without a manifest.</param>
+/// <param name="ResizeMethod">How calibration images are resized.</param>
+/// <param name="MaxDrop">The accuracy budget's largest drop.</param>
+/// <param name="Metric">The accuracy budget's metric.</param>
+/// <param name="MaxTrials">The accuracy budget's most layers tried in float.</param>
+/// <param name="ExcludeNodes">Nodes kept float.</param>
+/// <param name="ExcludeOpTypes">Operator types kept float.</param>
+public sealed record QuantizeRequest(
+    string ModelPath,
+    string OutputPath,
+    string? Calibration,
+    string? ManifestPath,
+    string? Calibrator,
+    bool PerTensor,
+    string? ActivationType,
+    bool ReduceRange,
+    int? MaxImages,
+    string? ReportFolder,
+    IReadOnlyList<string> Shapes,
+    string? Layout,
+    string? Encoding,
+    IReadOnlyList<float> Mean,
+    IReadOnlyList<float> Scale,
+    string? ResizeMethod,
+    double? MaxDrop,
+    string? Metric,
+    int? MaxTrials,
+    IReadOnlyList<string> ExcludeNodes,
+    IReadOnlyList<string> ExcludeOpTypes);

@@ -1,9 +1,9 @@
 using ModelBuild.Core.Diagnostics;
 
-namespace ModelBuild.Cli.Commands;
+namespace ModelBuild.Core.Quantization;
 
 /// <summary>Diagnostics of <c>modelbuild quantize</c> (the last part of the calibration and quantization range).</summary>
-internal static class QuantizeDiagnostics
+public static class QuantizeDiagnostics
 {
     public static readonly DiagnosticDescriptor ModelNotFound = new(
         "MB8170", DiagnosticSeverity.Error, "Model '{0}' was not found.");
