@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Cli;
 
@@ -7,7 +7,7 @@ namespace ModelBuild.Cli;
 /// Where the engine speaks: diagnostics in MSBuild's canonical form on standard error (MSBuild and
 /// IDEs turn them into errors on the right line), progress on standard output. Safe across threads.
 /// </summary>
-internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter error) : IDiagnosticOutput
+internal sealed class DiagnosticConsole(TextWriter output, TextWriter error) : IDiagnosticOutput
 {
     private readonly Lock _gate = new();
 
@@ -48,18 +48,17 @@ internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter er
     }
 
     /// <summary>
-    /// Reports an exception whose message starts with its code (ModelBuild.Imaging and the engine's ONNX
-    /// Runtime sessions write it that way, "MB5050: ..."); false when it carries no code.
+    /// Reports an exception that carries its code (<see cref="ICodedError"/>: ModelBuild.Imaging's and the engine's
+    /// ONNX Runtime sessions', MB5050 say); false when it carries none.
     /// </summary>
     public bool TryReportCoded(Exception exception)
     {
-        var match = CodedMessage().Match(exception.Message);
-        if (!match.Success)
+        if (exception is not ICodedError coded)
         {
             return false;
         }
 
-        Report(new Diagnostic(match.Groups[1].Value, DiagnosticSeverity.Error, match.Groups[2].Value, null));
+        Report(new Diagnostic(coded.Code, DiagnosticSeverity.Error, coded.Reason, null));
         return true;
     }
 
@@ -80,7 +79,4 @@ internal sealed partial class DiagnosticConsole(TextWriter output, TextWriter er
         var message = string.Join(' ', exception.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Report(new Diagnostic("MB9000", DiagnosticSeverity.Error, $"Internal error in the ModelBuild engine: {exception.GetType().Name}: {message} Details: {log}. Please report this.", null));
     }
-
-    [GeneratedRegex(@"^(MB\d{4}): (.*)$", RegexOptions.Singleline)]
-    private static partial Regex CodedMessage();
 }

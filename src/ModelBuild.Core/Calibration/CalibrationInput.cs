@@ -32,7 +32,7 @@ public sealed record CalibrationInput(
     public long ElementCount => Shape.Aggregate(1L, (count, dim) => count * dim);
 
     /// <summary><c>float32[1,3,48,192]</c>.</summary>
-    public string Describe() => Pipeline.TensorElementNames.NumPyName((int)ElementType) + "[" + string.Join(",", Shape) + "]";
+    public string Describe() => OnnxElementType.NumPyName(ElementType) + "[" + string.Join(",", Shape) + "]";
 }
 
 /// <summary>

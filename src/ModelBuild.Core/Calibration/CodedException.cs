@@ -1,28 +1,18 @@
-using System.Text.RegularExpressions;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Calibration;
 
 /// <summary>
-/// Turns exceptions of ModelBuild.Imaging, which cannot use diagnostics and start their message with the
-/// code instead (<c>MB5030: ...</c>, <c>MB8003: ...</c>), into diagnostics with that code.
+/// Turns exceptions that carry a diagnostic code (<see cref="ICodedError"/>: ModelBuild.Imaging's, which cannot
+/// use diagnostics, and the ONNX Runtime sessions') into diagnostics with that code.
 /// </summary>
-internal static partial class CodedException
+internal static class CodedException
 {
-    /// <summary>The diagnostic the message carries, or null when it starts with no code.</summary>
-    public static Diagnostic? ToDiagnostic(Exception exception, SourceLocation? location)
-    {
-        var match = Coded().Match(exception.Message);
-        return match.Success ? new Diagnostic(match.Groups[1].Value, DiagnosticSeverity.Error, match.Groups[2].Value, location) : null;
-    }
+    /// <summary>The diagnostic the exception carries, or null when it carries no code.</summary>
+    public static Diagnostic? ToDiagnostic(Exception exception, SourceLocation? location) =>
+        exception is ICodedError coded ? new Diagnostic(coded.Code, DiagnosticSeverity.Error, coded.Reason, location) : null;
 
-    /// <summary>The message without its leading code, for quoting inside another diagnostic.</summary>
-    public static string Text(Exception exception)
-    {
-        var match = Coded().Match(exception.Message);
-        return match.Success ? match.Groups[2].Value : exception.Message;
-    }
-
-    [GeneratedRegex(@"^(MB\d{4}): (.*)$", RegexOptions.Singleline)]
-    private static partial Regex Coded();
+    /// <summary>The message without its code, for quoting inside another diagnostic.</summary>
+    public static string Text(Exception exception) => exception is ICodedError coded ? coded.Reason : exception.Message;
 }

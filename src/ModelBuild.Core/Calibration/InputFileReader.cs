@@ -40,7 +40,7 @@ internal sealed class InputFileReader
 
         if (input.ElementType is not (TensorElementType.Float or TensorElementType.UInt8))
         {
-            throw Error(CalibrationDiagnostics.ImageElementType, input, input.Name, Pipeline.TensorElementNames.NumPyName((int)input.ElementType));
+            throw Error(CalibrationDiagnostics.ImageElementType, input, input.Name, OnnxElementType.NumPyName(input.ElementType));
         }
 
         var feed = input.Image;
@@ -97,13 +97,9 @@ internal sealed class InputFileReader
                 _ => ReadImage(path),
             };
         }
-        catch (InvalidImageException e)
+        catch (Exception e) when (e is InvalidImageException or InvalidNpyException)
         {
             throw new DiagnosticException(CodedException.ToDiagnostic(e, at)!, e);
-        }
-        catch (InvalidDataException e) when (CodedException.ToDiagnostic(e, at) is { } coded)
-        {
-            throw new DiagnosticException(coded, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -31,7 +31,7 @@ internal sealed class RandomTensorGenerator
     {
         if (input.ElementType is TensorElementType.String or TensorElementType.Bool or TensorElementType.Undefined)
         {
-            throw new DiagnosticException(CalibrationDiagnostics.RandomTypeUnsupported.Create(input.At, input.Name, Pipeline.TensorElementNames.NumPyName((int)input.ElementType)));
+            throw new DiagnosticException(CalibrationDiagnostics.RandomTypeUnsupported.Create(input.At, input.Name, OnnxElementType.NumPyName(input.ElementType)));
         }
 
         if (!(spec.MinValue <= spec.MaxValue) || !(spec.Std >= 0))

@@ -2,9 +2,10 @@ namespace ModelBuild.Core.Diagnostics;
 
 /// <summary>
 /// Unwinds the work of one model because of a user mistake. The engine reports
-/// <see cref="Diagnostic"/> in canonical form and never prints a stack trace for it.
+/// <see cref="Diagnostic"/> in canonical form and never prints a stack trace for it. A subclass may carry
+/// what the diagnostic is about as a typed property, so no caller reads it back from the message.
 /// </summary>
-public sealed class DiagnosticException : Exception
+public class DiagnosticException : Exception
 {
     public DiagnosticException(Diagnostic diagnostic)
         : base(diagnostic.ToCanonicalString()) => Diagnostic = diagnostic;

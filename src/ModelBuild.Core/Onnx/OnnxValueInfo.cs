@@ -15,6 +15,18 @@ public enum OnnxValueKind
     Opaque,
 }
 
+/// <summary>How messages name an <see cref="OnnxValueKind"/>.</summary>
+public static class OnnxValueKinds
+{
+    /// <summary><c>tensor</c>, <c>sparse tensor</c>, <c>sequence</c>..., or <c>value of no declared type</c>.</summary>
+    public static string Name(OnnxValueKind kind) => kind switch
+    {
+        OnnxValueKind.SparseTensor => "sparse tensor",
+        OnnxValueKind.Unspecified => "value of no declared type",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}
+
 /// <summary>
 /// A graph input or output: its name, kind, element type (a <c>TensorProto.DataType</c> number,
 /// 0 when not a tensor) and shape (null when the rank is unknown or the value is not a tensor).

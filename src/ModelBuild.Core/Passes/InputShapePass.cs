@@ -126,7 +126,7 @@ public sealed class InputShapePass : IModelPass
         var requested = new OnnxShape(request.Shape.Select(OnnxDimension.Fixed));
         if (input.Kind != OnnxValueKind.Tensor)
         {
-            diagnostics.Add(PassDiagnostics.InputIsNotATensor, request.Location, request.InputName, KindName(input.Kind));
+            diagnostics.Add(PassDiagnostics.InputIsNotATensor, request.Location, request.InputName, OnnxValueKinds.Name(input.Kind));
             return null;
         }
 
@@ -153,13 +153,6 @@ public sealed class InputShapePass : IModelPass
 
         return requested;
     }
-
-    private static string KindName(OnnxValueKind kind) => kind switch
-    {
-        OnnxValueKind.SparseTensor => "sparse tensor",
-        OnnxValueKind.Unspecified => "value of no declared type",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
 
     private static void RemoveAll<T>(Google.Protobuf.Collections.RepeatedField<T> items, Func<T, bool> match) => GraphEdits.RemoveAll(items, match);
 }

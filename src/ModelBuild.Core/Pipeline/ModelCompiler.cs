@@ -223,7 +223,7 @@ public sealed class ModelCompiler
     /// </summary>
     private static TensorDescription Describe(OnnxValueInfo value, ResolvedInput? resolved, bool baked) => new(
         value.Name,
-        TensorElementNames.NumPyName(value.ElementType),
+        OnnxElementType.NumPyName(value.ElementType),
         value.Shape?.Dimensions.Select(d => d.Value ?? -1).ToImmutableArray() ?? [],
         resolved?.Layout?.Value,
         baked ? null : resolved?.MeanValues?.Value,

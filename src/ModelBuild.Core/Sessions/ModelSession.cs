@@ -159,36 +159,36 @@ public sealed class ModelSession : IDisposable
             ArgumentNullException.ThrowIfNull(input.Value, nameof(inputs));
             if (input.Name is null || !_inputIndex.TryGetValue(input.Name, out var index))
             {
-                throw new ArgumentException(SessionDiagnostics.UnknownInput(input.Name ?? "(null)", Describe(_inputs)), nameof(inputs));
+                throw new CodedArgumentException(SessionDiagnostics.UnknownInput(input.Name ?? "(null)", Describe(_inputs)), nameof(inputs));
             }
 
             if (given[index])
             {
-                throw new ArgumentException(SessionDiagnostics.DuplicateInput(input.Name), nameof(inputs));
+                throw new CodedArgumentException(SessionDiagnostics.DuplicateInput(input.Name), nameof(inputs));
             }
 
             given[index] = true;
             var expected = _inputs[index];
             if (expected.Kind != OnnxValueKind.Tensor)
             {
-                throw new NotSupportedException(SessionDiagnostics.NotATensor("Input", expected.Name, expected.Kind));
+                throw new CodedNotSupportedException(SessionDiagnostics.NotATensor("Input", expected.Name, expected.Kind));
             }
 
             if (input.Value.ElementType != expected.ElementType)
             {
-                throw new ArgumentException(SessionDiagnostics.InputElementTypeMismatch(expected.Name, expected.ElementType, input.Value.ElementType), nameof(inputs));
+                throw new CodedArgumentException(SessionDiagnostics.InputElementTypeMismatch(expected.Name, expected.ElementType, input.Value.ElementType), nameof(inputs));
             }
 
             if (expected.HasShape && !ShapeFits(expected.Shape, input.Value.Shape))
             {
-                throw new ArgumentException(SessionDiagnostics.InputShapeMismatch(expected.Name, expected.FormatShape(), Tensor.FormatShape([.. input.Value.Shape])), nameof(inputs));
+                throw new CodedArgumentException(SessionDiagnostics.InputShapeMismatch(expected.Name, expected.FormatShape(), Tensor.FormatShape([.. input.Value.Shape])), nameof(inputs));
             }
         }
 
         var missing = Array.IndexOf(given, false);
         if (missing >= 0)
         {
-            throw new ArgumentException(SessionDiagnostics.MissingInput(_inputs[missing].Name, Describe(_inputs)), nameof(inputs));
+            throw new CodedArgumentException(SessionDiagnostics.MissingInput(_inputs[missing].Name, Describe(_inputs)), nameof(inputs));
         }
     }
 
@@ -218,18 +218,18 @@ public sealed class ModelSession : IDisposable
         {
             if (name is null || !_outputIndex.TryGetValue(name, out var index))
             {
-                throw new ArgumentException(SessionDiagnostics.UnknownOutput(name ?? "(null)", Describe(_outputs)), nameof(outputNames));
+                throw new CodedArgumentException(SessionDiagnostics.UnknownOutput(name ?? "(null)", Describe(_outputs)), nameof(outputNames));
             }
 
             if (requested[index])
             {
-                throw new ArgumentException(SessionDiagnostics.DuplicateOutput(name), nameof(outputNames));
+                throw new CodedArgumentException(SessionDiagnostics.DuplicateOutput(name), nameof(outputNames));
             }
 
             requested[index] = true;
             if (_outputs[index].Kind != OnnxValueKind.Tensor)
             {
-                throw new NotSupportedException(SessionDiagnostics.NotATensor("Output", name, _outputs[index].Kind));
+                throw new CodedNotSupportedException(SessionDiagnostics.NotATensor("Output", name, _outputs[index].Kind));
             }
         }
 

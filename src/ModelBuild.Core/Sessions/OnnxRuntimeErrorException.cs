@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.ML.OnnxRuntime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Sessions;
 
@@ -7,7 +8,7 @@ namespace ModelBuild.Core.Sessions;
 /// ONNX Runtime reported an error (code MB5004). <see cref="ErrorCode"/> and <see cref="NativeMessage"/> are
 /// what ORT said; <see cref="Exception.Message"/> adds the code and what was being done.
 /// </summary>
-public sealed partial class OnnxRuntimeErrorException : Exception
+public sealed partial class OnnxRuntimeErrorException : Exception, ICodedError
 {
     /// <summary>Wraps an error ONNX Runtime's managed API raised while doing <paramref name="operation"/>.</summary>
     public OnnxRuntimeErrorException(string operation, OnnxRuntimeException error)
@@ -16,11 +17,24 @@ public sealed partial class OnnxRuntimeErrorException : Exception
     }
 
     private OnnxRuntimeErrorException(string operation, (string Code, string Message) parts, Exception? inner)
-        : base(SessionDiagnostics.NativeError(operation, parts.Code, parts.Message), inner)
+        : this(SessionDiagnostics.NativeError(operation, parts.Code, parts.Message), parts, inner)
     {
+    }
+
+    private OnnxRuntimeErrorException(CodedMessage message, (string Code, string Message) parts, Exception? inner)
+        : base(message.ToString(), inner)
+    {
+        Code = message.Code;
+        Reason = message.Reason;
         ErrorCode = parts.Code;
         NativeMessage = parts.Message;
     }
+
+    /// <inheritdoc/>
+    public string Code { get; }
+
+    /// <inheritdoc/>
+    public string Reason { get; }
 
     /// <summary>ONNX Runtime's error code name (<c>InvalidArgument</c>, <c>Fail</c>...).</summary>
     public string ErrorCode { get; }

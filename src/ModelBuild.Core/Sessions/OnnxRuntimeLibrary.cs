@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Sessions;
 
@@ -19,9 +20,23 @@ public static class OnnxRuntimeLibrary
         }
         catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or TypeInitializationException)
         {
-            throw new DllNotFoundException(SessionDiagnostics.RuntimeNotLoadable(Innermost(e).Message), e);
+            throw new OnnxRuntimeNotLoadableException(SessionDiagnostics.RuntimeNotLoadable(Innermost(e).Message), e);
         }
     }
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+}
+
+/// <summary>ONNX Runtime's native library is missing or cannot be loaded (MB5050).</summary>
+public sealed class OnnxRuntimeNotLoadableException : DllNotFoundException, ICodedError
+{
+    /// <summary>Creates the exception for <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
+    public OnnxRuntimeNotLoadableException(CodedMessage message, Exception inner)
+        : base(message.ToString(), inner) => (Code, Reason) = (message.Code, message.Reason);
+
+    /// <inheritdoc/>
+    public string Code { get; }
+
+    /// <inheritdoc/>
+    public string Reason { get; }
 }

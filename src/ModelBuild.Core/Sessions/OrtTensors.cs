@@ -58,7 +58,7 @@ internal static class OrtTensors
         ArgumentNullException.ThrowIfNull(value);
         if (!value.IsTensor)
         {
-            throw new NotSupportedException(SessionDiagnostics.NotATensor("Output", name, KindOf(value.OnnxType)));
+            throw new CodedNotSupportedException(SessionDiagnostics.NotATensor("Output", name, KindOf(value.OnnxType)));
         }
 
         var info = value.GetTensorTypeAndShape();
@@ -71,7 +71,7 @@ internal static class OrtTensors
 
         if (!TensorElementTypes.IsSupported(type))
         {
-            throw new NotSupportedException(RuntimeDiagnostics.UnsupportedElementType($"Output '{name}'", (int)type));
+            throw new CodedNotSupportedException(RuntimeDiagnostics.UnsupportedElementType($"Output '{name}'", (int)type));
         }
 
         var bytes = info.ElementCount == 0 ? [] : value.GetTensorMutableRawData().ToArray();

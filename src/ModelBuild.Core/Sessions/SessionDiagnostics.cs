@@ -11,53 +11,46 @@ namespace ModelBuild.Core.Sessions;
 /// </summary>
 internal static class SessionDiagnostics
 {
-    public static string NativeError(string operation, string code, string message) => Format(
+    public static CodedMessage NativeError(string operation, string code, string message) => Format(
         "MB5004", "ONNX Runtime could not {0}: {1}: {2}",
         operation, code, message);
 
-    public static string UnknownInput(string name, string expected) => Format(
+    public static CodedMessage UnknownInput(string name, string expected) => Format(
         "MB5010", "'{0}' is not an input of the model. Its inputs are: {1}.",
         name, expected);
 
-    public static string MissingInput(string name, string expected) => Format(
+    public static CodedMessage MissingInput(string name, string expected) => Format(
         "MB5011", "Input '{0}' was not given. The model needs: {1}.",
         name, expected);
 
-    public static string InputElementTypeMismatch(string name, TensorElementType expected, TensorElementType given) => Format(
+    public static CodedMessage InputElementTypeMismatch(string name, TensorElementType expected, TensorElementType given) => Format(
         "MB5012", "Input '{0}' must be a {1} tensor, but a {2} tensor was given.",
         name, TensorElementTypes.Name(expected), TensorElementTypes.Name(given));
 
-    public static string InputShapeMismatch(string name, string expected, string given) => Format(
+    public static CodedMessage InputShapeMismatch(string name, string expected, string given) => Format(
         "MB5013", "Input '{0}' must have shape {1} (-1 = any size), but shape {2} was given.",
         name, expected, given);
 
-    public static string DuplicateInput(string name) => Format(
+    public static CodedMessage DuplicateInput(string name) => Format(
         "MB5014", "Input '{0}' was given more than once.",
         name);
 
-    public static string UnknownOutput(string name, string available) => Format(
+    public static CodedMessage UnknownOutput(string name, string available) => Format(
         "MB5015", "'{0}' is not an output of the model. Its outputs are: {1}. To read an intermediate tensor, add it to the graph's outputs first.",
         name, available);
 
-    public static string NotATensor(string direction, string name, OnnxValueKind kind) => Format(
+    public static CodedMessage NotATensor(string direction, string name, OnnxValueKind kind) => Format(
         "MB5016", "{0} '{1}' is a {2}, not a tensor; the engine exchanges tensors only.",
-        direction, name, KindName(kind));
+        direction, name, OnnxValueKinds.Name(kind));
 
-    public static string DuplicateOutput(string name) => Format(
+    public static CodedMessage DuplicateOutput(string name) => Format(
         "MB5017", "Output '{0}' was requested more than once.",
         name);
 
-    public static string RuntimeNotLoadable(string reason) => Format(
+    public static CodedMessage RuntimeNotLoadable(string reason) => Format(
         "MB5050", "ONNX Runtime's native library could not be loaded: {0}",
         reason);
 
-    public static string KindName(OnnxValueKind kind) => kind switch
-    {
-        OnnxValueKind.SparseTensor => "sparse tensor",
-        OnnxValueKind.Unspecified => "value of unknown kind",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
-
-    private static string Format(string code, string template, params object?[] args) =>
-        code + ": " + string.Format(CultureInfo.InvariantCulture, template, args);
+    private static CodedMessage Format(string code, string template, params object?[] args) =>
+        new(code, string.Format(CultureInfo.InvariantCulture, template, args));
 }

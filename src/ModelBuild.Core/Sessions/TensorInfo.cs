@@ -48,5 +48,5 @@ public sealed record TensorInfo
     /// <summary>E.g. <c>x: float32[batch,3,48,192]</c>.</summary>
     public override string ToString() => Kind == OnnxValueKind.Tensor
         ? $"{Name}: {TensorElementTypes.Name(ElementType)}{(HasShape ? FormatShape() : " " + FormatShape())}"
-        : $"{Name}: {SessionDiagnostics.KindName(Kind)}";
+        : $"{Name}: {OnnxValueKinds.Name(Kind)}";
 }

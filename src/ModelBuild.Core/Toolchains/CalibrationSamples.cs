@@ -11,7 +11,7 @@ using ManifestEncoding = ModelBuild.Core.Manifest.ColorEncoding;
 namespace ModelBuild.Core.Toolchains;
 
 /// <summary>One calibration sample of one input: a file from the calibration folder, or the index of a random sample.</summary>
-public sealed record CalibrationSample(string? File, int Index)
+public sealed record VendorCalibrationSample(string? File, int Index)
 {
     public bool IsRandom => File is null;
 
@@ -27,13 +27,13 @@ public sealed record CalibrationSample(string? File, int Index)
 public static class CalibrationSamples
 {
     /// <summary>The samples of <paramref name="input"/>: folder files, or <c>max_images</c> random ones.</summary>
-    public static IReadOnlyList<CalibrationSample> List(VendorInput input, string manifestDirectory, string route)
+    public static IReadOnlyList<VendorCalibrationSample> List(VendorInput input, string manifestDirectory, string route)
     {
         ArgumentNullException.ThrowIfNull(input);
         switch (input.Calibration)
         {
             case RandomCalibration random:
-                return [.. Enumerable.Range(0, Math.Max(random.MaxImages, 0)).Select(i => new CalibrationSample(null, i))];
+                return [.. Enumerable.Range(0, Math.Max(random.MaxImages, 0)).Select(i => new VendorCalibrationSample(null, i))];
             case ImageCalibration images:
                 var folder = Folder(images, input, manifestDirectory, route);
                 var files = CalibrationFolder.List(folder).Files;
@@ -43,7 +43,7 @@ public static class CalibrationSamples
                 }
 
                 var taken = images.MaxImages >= 0 ? files.Take(images.MaxImages) : files;
-                return [.. taken.Select((f, i) => new CalibrationSample(f, i))];
+                return [.. taken.Select((f, i) => new VendorCalibrationSample(f, i))];
             default:
                 throw new DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
                     input.CalibrationAt, "calibration (link to another stage)", route, "multi-stage models are compiled one stage at a time; give this stage an image folder or random calibration"));
@@ -72,7 +72,7 @@ public static class CalibrationSamples
     /// An image sample as 8-bit height × width × channels in the order of <c>encoding.to</c> (gray: one
     /// channel). Random samples are rounded and clipped to 0–255.
     /// </summary>
-    public static byte[] ImageBytes(CalibrationSample sample, VendorInput input, string target)
+    public static byte[] ImageBytes(VendorCalibrationSample sample, VendorInput input, string target)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(input);
@@ -92,7 +92,7 @@ public static class CalibrationSamples
     }
 
     /// <summary>An image or random sample as float32 height × width × channels on a 0–255 scale, as ModelConverter feeds the Hailo optimizer.</summary>
-    public static float[] ImageFloats(CalibrationSample sample, VendorInput input, string target)
+    public static float[] ImageFloats(VendorCalibrationSample sample, VendorInput input, string target)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(input);
@@ -126,7 +126,7 @@ public static class CalibrationSamples
     /// The bytes of a sample in the input's element type, height × width × channels, as ModelConverter
     /// writes SNPE's raw files (.npy data as stored; .raw files are used as they are and never come here).
     /// </summary>
-    public static byte[] RawBytes(CalibrationSample sample, VendorInput input, string target)
+    public static byte[] RawBytes(VendorCalibrationSample sample, VendorInput input, string target)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(input);
@@ -156,11 +156,11 @@ public static class CalibrationSamples
             ManifestEncoding.Rgb => ImagingEncoding.Rgb,
             ManifestEncoding.Bgr => ImagingEncoding.Bgr,
             ManifestEncoding.Gray => ImagingEncoding.Gray,
-            _ => throw Unusable(new CalibrationSample(file, 0), input, "the input's encoding is NONE (not an image); use .npy or .raw files"),
+            _ => throw Unusable(new VendorCalibrationSample(file, 0), input, "the input's encoding is NONE (not an image); use .npy or .raw files"),
         };
         if ((encoding == ImagingEncoding.Gray ? 1 : 3) != channels)
         {
-            throw Unusable(new CalibrationSample(file, 0), input, $"the input has {channels} channels, but encoding {EncodingSpec.NameOf(input.Encoding.To)} makes images of {(encoding == ImagingEncoding.Gray ? 1 : 3)}");
+            throw Unusable(new VendorCalibrationSample(file, 0), input, $"the input has {channels} channels, but encoding {EncodingSpec.NameOf(input.Encoding.To)} makes images of {(encoding == ImagingEncoding.Gray ? 1 : 3)}");
         }
 
         ImageFrame frame;
@@ -170,7 +170,7 @@ public static class CalibrationSamples
         }
         catch (InvalidImageException e)
         {
-            throw Unusable(new CalibrationSample(file, 0), input, e.Message);
+            throw Unusable(new VendorCalibrationSample(file, 0), input, e.Message);
         }
 
         var resize = input.Calibration is ImageCalibration images ? images.ResizeMethod : Manifest.ResizeMethod.Resize;
@@ -192,7 +192,7 @@ public static class CalibrationSamples
     }
 
     /// <summary>Normal samples clipped to the range; seeded by the input's name and the sample index so every run draws the same.</summary>
-    private static double[] Random(CalibrationSample sample, VendorInput input, int count)
+    private static double[] Random(VendorCalibrationSample sample, VendorInput input, int count)
     {
         var spec = input.Calibration as RandomCalibration ?? RandomCalibration.Default;
         var seed = StableSeed(input.Name) ^ (sample.Index * 7919);
@@ -224,7 +224,7 @@ public static class CalibrationSamples
         return unchecked((int)hash);
     }
 
-    private static Tensor ReadNpy(CalibrationSample sample, VendorInput input)
+    private static Tensor ReadNpy(VendorCalibrationSample sample, VendorInput input)
     {
         try
         {
@@ -236,7 +236,7 @@ public static class CalibrationSamples
         }
     }
 
-    private static float[] ToFloats(Tensor tensor, CalibrationSample sample, VendorInput input) => tensor.ElementType switch
+    private static float[] ToFloats(Tensor tensor, VendorCalibrationSample sample, VendorInput input) => tensor.ElementType switch
     {
         TensorElementType.Float => tensor.ToArray<float>(),
         TensorElementType.Double => [.. tensor.ToArray<double>().Select(v => (float)v)],
@@ -245,7 +245,7 @@ public static class CalibrationSamples
         _ => throw Unusable(sample, input, $"its element type {tensor.ElementType} is not float32, float64, float16 or uint8"),
     };
 
-    private static DiagnosticException Unusable(CalibrationSample sample, VendorInput input, string reason) =>
+    private static DiagnosticException Unusable(VendorCalibrationSample sample, VendorInput input, string reason) =>
         new(ToolchainDiagnostics.CalibrationFileUnusable.Create(input.CalibrationAt, sample.File ?? "(random sample)", input.Name, reason));
 }
 

@@ -98,6 +98,13 @@ public sealed class ToolLocator
         return OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & anyExecute) != 0;
     }
 
-    private static DiagnosticException NotFound(ToolRequirement tool, string target, string places) =>
-        new(ToolchainDiagnostics.ToolNotFound.Create(null, target, tool.Name, tool.Purpose, places, tool.HowToGet));
+    private static ToolNotFoundException NotFound(ToolRequirement tool, string target, string places) =>
+        new(ToolchainDiagnostics.ToolNotFound.Create(null, target, tool.Name, tool.Purpose, places, tool.HowToGet), tool);
+}
+
+/// <summary>A tool the target needs is not found (MB6101); <see cref="Tool"/> says which.</summary>
+public sealed class ToolNotFoundException(Diagnostic diagnostic, ToolRequirement tool) : DiagnosticException(diagnostic)
+{
+    /// <summary>The missing tool, with the environment variable that names it.</summary>
+    public ToolRequirement Tool { get; } = tool;
 }

@@ -51,5 +51,5 @@ internal sealed record NpyDtype(char Kind, int ItemSize, bool BigEndian, TensorE
         return new NpyDtype(kind, itemSize, bigEndian && itemSize > 1, elementType);
     }
 
-    private static InvalidDataException Unsupported(string descr) => new(RuntimeDiagnostics.NpyUnsupportedDtype(descr));
+    private static InvalidNpyException Unsupported(string descr) => new(RuntimeDiagnostics.NpyUnsupportedDtype(descr));
 }

@@ -20,7 +20,7 @@ public static class NpyFile
     private const int MaxHeaderLength = 1 << 20;
 
     /// <summary>Reads a .npy file.</summary>
-    /// <exception cref="InvalidDataException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or truncated.</exception>
+    /// <exception cref="InvalidNpyException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or truncated.</exception>
     public static Tensor Read(string path)
     {
         using var stream = File.OpenRead(path);
@@ -28,7 +28,7 @@ public static class NpyFile
     }
 
     /// <summary>Reads one array from a stream positioned at the start of .npy data.</summary>
-    /// <exception cref="InvalidDataException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or truncated.</exception>
+    /// <exception cref="InvalidNpyException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or truncated.</exception>
     public static Tensor Read(Stream stream) => Read(stream, "The stream");
 
     /// <summary>Writes a tensor as a .npy file (format 1.0 unless the header needs 2.0).</summary>
@@ -77,38 +77,38 @@ public static class NpyFile
         Span<byte> prefix = stackalloc byte[8];
         if (ReadFully(stream, prefix) < 8 || !prefix[..6].SequenceEqual(Magic))
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyBadMagic(what));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyBadMagic(what));
         }
 
         int major = prefix[6], minor = prefix[7];
         if (minor != 0 || major is < 1 or > 3)
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyUnsupportedVersion(major, minor));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyUnsupportedVersion(major, minor));
         }
 
         Span<byte> lengthBytes = stackalloc byte[major == 1 ? 2 : 4];
         if (ReadFully(stream, lengthBytes) < lengthBytes.Length)
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyMalformedHeader("the file ends inside the header length."));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyMalformedHeader("the file ends inside the header length."));
         }
 
         var headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
         if (headerLength > MaxHeaderLength)
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyMalformedHeader($"a header of {headerLength} bytes is implausibly long."));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyMalformedHeader($"a header of {headerLength} bytes is implausibly long."));
         }
 
         var headerBytes = new byte[headerLength];
         if (ReadFully(stream, headerBytes) < headerBytes.Length)
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyMalformedHeader("the file ends inside the header."));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyMalformedHeader("the file ends inside the header."));
         }
 
         var headerText = major == 3 ? Encoding.UTF8.GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
         var header = NpyHeader.Parse(headerText);
         if (header.FortranOrder)
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyFortranOrder(Tensor.FormatShape(header.Shape)));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyFortranOrder(Tensor.FormatShape(header.Shape)));
         }
 
         var dtype = NpyDtype.Parse(header.Descr);
@@ -122,7 +122,7 @@ public static class NpyFile
         var read = ReadFully(stream, data);
         if (read < data.Length)
         {
-            throw new InvalidDataException(RuntimeDiagnostics.NpyTruncated(data.LongLength, read));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyTruncated(data.LongLength, read));
         }
 
         return dtype.Kind switch
@@ -148,7 +148,7 @@ public static class NpyFile
         TensorElementType.Float => "<f4",
         TensorElementType.Double => "<f8",
         TensorElementType.BFloat16 => "bfloat16",
-        _ => throw new ArgumentException(RuntimeDiagnostics.UnsupportedElementType("The tensor", (int)type), nameof(type)),
+        _ => throw new CodedArgumentException(RuntimeDiagnostics.UnsupportedElementType("The tensor", (int)type), nameof(type)),
     };
 
     /// <summary>Python's repr of a tuple of ints: <c>()</c>, <c>(5,)</c>, <c>(2, 3)</c>.</summary>
@@ -239,7 +239,7 @@ public static class NpyFile
 
                 if (!Rune.IsValid(unit))
                 {
-                    throw new InvalidDataException(RuntimeDiagnostics.NpyInvalidText(i));
+                    throw new InvalidNpyException(RuntimeDiagnostics.NpyInvalidText(i));
                 }
 
                 builder.Append(new Rune(unit).ToString());
@@ -265,7 +265,7 @@ public static class NpyFile
             }
             catch (DecoderFallbackException)
             {
-                throw new InvalidDataException(RuntimeDiagnostics.NpyInvalidText(i));
+                throw new InvalidNpyException(RuntimeDiagnostics.NpyInvalidText(i));
             }
         }
 

@@ -27,7 +27,7 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
         if (descr is not string descrText)
         {
             // A list of fields: a structured (record) dtype.
-            throw new InvalidDataException(RuntimeDiagnostics.NpyUnsupportedDtype("structured " + Describe(descr)));
+            throw new InvalidNpyException(RuntimeDiagnostics.NpyUnsupportedDtype("structured " + Describe(descr)));
         }
 
         if (fortran is not bool fortranOrder)
@@ -49,7 +49,7 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
         return new NpyHeader(descrText, fortranOrder, dims);
     }
 
-    private static InvalidDataException Malformed(string detail) => new(RuntimeDiagnostics.NpyMalformedHeader(detail));
+    private static InvalidNpyException Malformed(string detail) => new(RuntimeDiagnostics.NpyMalformedHeader(detail));
 
     private static string Describe(object? value) => value switch
     {

@@ -61,7 +61,7 @@ public sealed class Tensor
         var elementType = TensorElementTypes.FromClrType(typeof(T));
         if (elementType == TensorElementType.Undefined)
         {
-            throw new ArgumentException(RuntimeDiagnostics.UnsupportedClrType(typeof(T)), nameof(values));
+            throw new CodedArgumentException(RuntimeDiagnostics.UnsupportedClrType(typeof(T)), nameof(values));
         }
 
         var dims = ValidateShape(shape, values.Length, elementType);
@@ -81,7 +81,7 @@ public sealed class Tensor
         ArgumentNullException.ThrowIfNull(values);
         if (Array.IndexOf(values, null) is var nullAt and >= 0)
         {
-            throw new ArgumentException(RuntimeDiagnostics.NullString(nullAt), nameof(values));
+            throw new CodedArgumentException(RuntimeDiagnostics.NullString(nullAt), nameof(values));
         }
 
         var dims = ValidateShape(shape, values.Length, TensorElementType.String);
@@ -98,12 +98,12 @@ public sealed class Tensor
         var size = TensorElementTypes.SizeOf(elementType);
         if (size == 0)
         {
-            throw new ArgumentException(RuntimeDiagnostics.NotANumericType(elementType), nameof(elementType));
+            throw new CodedArgumentException(RuntimeDiagnostics.NotANumericType(elementType), nameof(elementType));
         }
 
         if (data.Length % size != 0)
         {
-            throw new ArgumentException(RuntimeDiagnostics.ByteCountMismatch(data.Length, elementType, FormatShape(shape)), nameof(data));
+            throw new CodedArgumentException(RuntimeDiagnostics.ByteCountMismatch(data.Length, elementType, FormatShape(shape)), nameof(data));
         }
 
         var count = data.Length / size;
@@ -158,7 +158,7 @@ public sealed class Tensor
     {
         if (ElementType == TensorElementType.String)
         {
-            throw new InvalidOperationException(RuntimeDiagnostics.NotANumericType(ElementType));
+            throw new CodedOperationException(RuntimeDiagnostics.NotANumericType(ElementType));
         }
 
         return _bytes;
@@ -182,7 +182,7 @@ public sealed class Tensor
     {
         if (TensorElementTypes.ClrType(ElementType) != requested)
         {
-            throw new InvalidOperationException(RuntimeDiagnostics.ElementTypeMismatch(ElementType, requested));
+            throw new CodedOperationException(RuntimeDiagnostics.ElementTypeMismatch(ElementType, requested));
         }
     }
 
@@ -193,19 +193,19 @@ public sealed class Tensor
         {
             if (dim < 0)
             {
-                throw new ArgumentException(RuntimeDiagnostics.NegativeDimension(FormatShape(shape)), nameof(shape));
+                throw new CodedArgumentException(RuntimeDiagnostics.NegativeDimension(FormatShape(shape)), nameof(shape));
             }
 
             product = product > 0 && dim > long.MaxValue / product ? -1 : product * dim;
             if (product < 0)
             {
-                throw new ArgumentException(RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)), nameof(shape));
+                throw new CodedArgumentException(RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)), nameof(shape));
             }
         }
 
         if (product != count)
         {
-            throw new ArgumentException(RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)), nameof(shape));
+            throw new CodedArgumentException(RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)), nameof(shape));
         }
 
         return shape.ToArray();

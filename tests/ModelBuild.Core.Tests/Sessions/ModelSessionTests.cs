@@ -241,7 +241,7 @@ public sealed class ModelSessionTests
     {
         using var session = new ModelSession(SessionTestModels.TwoInThreeOut());
 
-        var error = Assert.Throws<ArgumentException>(() => session.Run([new NamedTensor("c", Tensor.Create(new float[] { 1 }, [1]))]));
+        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("c", Tensor.Create(new float[] { 1 }, [1]))]));
 
         Assert.StartsWith("MB5010: 'c' is not an input of the model. Its inputs are: a: float32[N,3], b: int64[2].", error.Message, StringComparison.Ordinal);
     }
@@ -251,7 +251,7 @@ public sealed class ModelSessionTests
     {
         using var session = new ModelSession(SessionTestModels.TwoInThreeOut());
 
-        var error = Assert.Throws<ArgumentException>(() => session.Run([new NamedTensor("a", Tensor.Create(new float[] { 1, 2, 3 }, [1, 3]))]));
+        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("a", Tensor.Create(new float[] { 1, 2, 3 }, [1, 3]))]));
 
         Assert.StartsWith("MB5011: Input 'b' was not given. The model needs: a: float32[N,3], b: int64[2].", error.Message, StringComparison.Ordinal);
     }
@@ -261,7 +261,7 @@ public sealed class ModelSessionTests
     {
         using var session = new ModelSession(SessionTestModels.Relu());
 
-        var error = Assert.Throws<ArgumentException>(() => session.Run([new NamedTensor("x", Tensor.Create(new double[] { 1, 2, 3, 4 }, [1, 4]))]));
+        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("x", Tensor.Create(new double[] { 1, 2, 3, 4 }, [1, 4]))]));
 
         Assert.StartsWith("MB5012: Input 'x' must be a float32 tensor, but a float64 tensor was given.", error.Message, StringComparison.Ordinal);
     }
@@ -275,7 +275,7 @@ public sealed class ModelSessionTests
         using var session = new ModelSession(SessionTestModels.Relu());
         var count = (int)shape.Aggregate(1L, (a, b) => a * b);
 
-        var error = Assert.Throws<ArgumentException>(() => session.Run([new NamedTensor("x", Tensor.Create(new float[count], shape))]));
+        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("x", Tensor.Create(new float[count], shape))]));
 
         Assert.StartsWith($"MB5013: Input 'x' must have shape [batch,4] (-1 = any size), but shape {given} was given.", error.Message, StringComparison.Ordinal);
     }
@@ -286,9 +286,10 @@ public sealed class ModelSessionTests
         using var session = new ModelSession(SessionTestModels.Relu());
         var x = Tensor.Create(new float[4], [1, 4]);
 
-        var error = Assert.Throws<ArgumentException>(() => session.Run([new NamedTensor("x", x), new NamedTensor("x", x)]));
+        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("x", x), new NamedTensor("x", x)]));
 
         Assert.StartsWith("MB5014: Input 'x' was given more than once.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(("MB5014", "Input 'x' was given more than once."), (error.Code, error.Reason));
     }
 
     [Fact]
@@ -297,8 +298,8 @@ public sealed class ModelSessionTests
         using var session = new ModelSession(SessionTestModels.TwoInThreeOut());
         NamedTensor[] inputs = [new("a", Tensor.Create(new float[3], [1, 3])), new("b", Tensor.Create(new long[2], [2]))];
 
-        var unknown = Assert.Throws<ArgumentException>(() => session.Run(inputs, ["sum", "h0"]));
-        var repeated = Assert.Throws<ArgumentException>(() => session.Run(inputs, ["sum", "sum"]));
+        var unknown = Assert.Throws<CodedArgumentException>(() => session.Run(inputs, ["sum", "h0"]));
+        var repeated = Assert.Throws<CodedArgumentException>(() => session.Run(inputs, ["sum", "sum"]));
 
         Assert.StartsWith("MB5015: 'h0' is not an output of the model. Its outputs are: sum: float32[N,3], shape: int64[2], cast: float32[2].", unknown.Message, StringComparison.Ordinal);
         Assert.StartsWith("MB5017: Output 'sum' was requested more than once.", repeated.Message, StringComparison.Ordinal);
@@ -312,7 +313,7 @@ public sealed class ModelSessionTests
         Assert.Equal(OnnxValueKind.Sequence, session.Outputs[0].Kind);
         Assert.Equal("y: sequence", session.Outputs[0].ToString());
 
-        var error = Assert.Throws<NotSupportedException>(() => session.Run(inputs));
+        var error = Assert.Throws<CodedNotSupportedException>(() => session.Run(inputs));
         var tensorsOnly = session.Run(inputs, ["z"]);
 
         Assert.StartsWith("MB5016: Output 'y' is a sequence, not a tensor", error.Message, StringComparison.Ordinal);

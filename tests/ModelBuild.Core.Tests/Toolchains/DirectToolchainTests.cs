@@ -244,7 +244,7 @@ public sealed class DirectToolchainTests : IDisposable
         _fixture.Tools.Add("mo", StandInTools.MoBody);
         var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
+        var error = await Assert.ThrowsAsync<ToolNotFoundException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
 
         Assert.Equal("MB6101", error.Diagnostic.Code);
         Assert.Contains("Target 'rvc2' needs compile_tool", error.Diagnostic.Message, StringComparison.Ordinal);

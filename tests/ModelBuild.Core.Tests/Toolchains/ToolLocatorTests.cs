@@ -56,7 +56,7 @@ public sealed class ToolLocatorTests : IDisposable
     [Fact]
     public void A_missing_tool_is_MB6101_naming_the_target_the_places_and_how_to_get_it()
     {
-        var error = Assert.Throws<DiagnosticException>(() =>
+        var error = Assert.Throws<ToolNotFoundException>(() =>
             new ToolLocator(null, name => name == "PATH" ? _folder.FullPath : null).Locate(VendorTools.SnpeOnnxToDlc, "rvc4"));
 
         Assert.Equal("MB6101", error.Diagnostic.Code);
@@ -69,7 +69,7 @@ public sealed class ToolLocatorTests : IDisposable
     public void An_explicit_path_that_does_not_exist_is_an_error_not_a_fall_back()
     {
         Executable("c", "hailo");
-        var error = Assert.Throws<DiagnosticException>(() =>
+        var error = Assert.Throws<ToolNotFoundException>(() =>
             new ToolLocator(new Dictionary<string, string> { ["hailo"] = _folder.Combine("nowhere", "hailo") }, name => name == "PATH" ? _folder.Combine("c") : null)
                 .Locate(VendorTools.Hailo, "hailo"));
 

@@ -60,7 +60,7 @@ public sealed class NpyFileTests
     [Fact]
     public void Fortran_order_is_MB5033()
     {
-        var error = Assert.Throws<InvalidDataException>(() => NpyFile.Read(Path.Combine(TestData, "fortran_2x3.npy")));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(Path.Combine(TestData, "fortran_2x3.npy")));
 
         Assert.StartsWith("MB5033: The .npy array (shape [2,3]) is stored in Fortran (column-major) order", error.Message, StringComparison.Ordinal);
     }
@@ -70,7 +70,7 @@ public sealed class NpyFileTests
     [InlineData("complex64_1.npy", "'<c8'")]
     public void Object_and_complex_arrays_are_MB5034(string file, string descr)
     {
-        var error = Assert.Throws<InvalidDataException>(() => NpyFile.Read(Path.Combine(TestData, file)));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(Path.Combine(TestData, file)));
 
         Assert.StartsWith($"MB5034: The .npy dtype {descr} is not supported. Object arrays ('O')", error.Message, StringComparison.Ordinal);
     }
@@ -78,7 +78,7 @@ public sealed class NpyFileTests
     [Fact]
     public void Structured_dtypes_are_MB5034()
     {
-        var error = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': [('a', '<i4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }", new byte[8]))));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': [('a', '<i4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }", new byte[8]))));
 
         Assert.StartsWith("MB5034: The .npy dtype 'structured [('a', '<i4'), ('b', '<f4')]' is not supported.", error.Message, StringComparison.Ordinal);
     }
@@ -86,8 +86,8 @@ public sealed class NpyFileTests
     [Fact]
     public void Not_npy_and_unknown_versions_are_MB5030_and_MB5031()
     {
-        var notNpy = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream("PK\u0003\u0004 not numpy"u8.ToArray())));
-        var future = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy(4, "{}", []))));
+        var notNpy = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream("PK\u0003\u0004 not numpy"u8.ToArray())));
+        var future = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(4, "{}", []))));
 
         Assert.StartsWith("MB5030: The stream is not a .npy file", notNpy.Message, StringComparison.Ordinal);
         Assert.StartsWith("MB5031: .npy format version 4.0 is not supported", future.Message, StringComparison.Ordinal);
@@ -101,7 +101,7 @@ public sealed class NpyFileTests
     [InlineData("__import__('os').system('x')", "is not a value numpy writes")]
     public void Malformed_headers_are_MB5032(string header, string detail)
     {
-        var error = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy(1, header, new byte[8]))));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, header, new byte[8]))));
 
         Assert.StartsWith("MB5032: The .npy header is malformed: ", error.Message, StringComparison.Ordinal);
         Assert.Contains(detail, error.Message, StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class NpyFileTests
     [Fact]
     public void Truncated_data_is_MB5035()
     {
-        var error = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", new byte[20]))));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", new byte[20]))));
 
         Assert.StartsWith("MB5035: The .npy data is truncated: 24 bytes expected, 20 found.", error.Message, StringComparison.Ordinal);
     }
@@ -119,7 +119,7 @@ public sealed class NpyFileTests
     public void Invalid_code_points_are_MB5036()
     {
         byte[] surrogate = [0x00, 0xD8, 0x00, 0x00];
-        var error = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }", surrogate))));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }", surrogate))));
 
         Assert.StartsWith("MB5036: String element 0 of the .npy array is not valid text", error.Message, StringComparison.Ordinal);
     }

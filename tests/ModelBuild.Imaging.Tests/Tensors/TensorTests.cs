@@ -41,7 +41,7 @@ public sealed class TensorTests
     [Fact]
     public void Element_count_must_fill_the_shape_MB5020()
     {
-        var error = Assert.Throws<ArgumentException>(() => Tensor.Create(new float[5], [2, 3]));
+        var error = Assert.Throws<CodedArgumentException>(() => Tensor.Create(new float[5], [2, 3]));
 
         Assert.StartsWith("MB5020: 5 float32 elements do not fill shape [2,3].", error.Message, StringComparison.Ordinal);
     }
@@ -49,7 +49,7 @@ public sealed class TensorTests
     [Fact]
     public void Negative_dimensions_are_MB5021()
     {
-        var error = Assert.Throws<ArgumentException>(() => Tensor.Create(new float[3], [-1, 3]));
+        var error = Assert.Throws<CodedArgumentException>(() => Tensor.Create(new float[3], [-1, 3]));
 
         Assert.StartsWith("MB5021: Shape [-1,3] has a negative dimension", error.Message, StringComparison.Ordinal);
     }
@@ -59,8 +59,8 @@ public sealed class TensorTests
     {
         var tensor = Tensor.Create(new long[] { 1 }, [1]);
 
-        var array = Assert.Throws<InvalidOperationException>(() => tensor.ToArray<float>());
-        var span = Assert.Throws<InvalidOperationException>(() => tensor.AsSpan<int>().Length);
+        var array = Assert.Throws<CodedOperationException>(() => tensor.ToArray<float>());
+        var span = Assert.Throws<CodedOperationException>(() => tensor.AsSpan<int>().Length);
 
         Assert.StartsWith("MB5022: The tensor holds int64 elements (Int64), not Single.", array.Message, StringComparison.Ordinal);
         Assert.StartsWith("MB5022: ", span.Message, StringComparison.Ordinal);
@@ -69,7 +69,7 @@ public sealed class TensorTests
     [Fact]
     public void Types_without_an_ONNX_element_type_are_MB5023()
     {
-        var error = Assert.Throws<ArgumentException>(() => Tensor.Create<char>([(char)97], [1]));
+        var error = Assert.Throws<CodedArgumentException>(() => Tensor.Create<char>([(char)97], [1]));
 
         Assert.StartsWith("MB5023: Char is not a tensor element type.", error.Message, StringComparison.Ordinal);
     }
@@ -84,8 +84,8 @@ public sealed class TensorTests
         Assert.Equal(TensorElementType.String, tensor.ElementType);
         Assert.Equal(["", "a", "日本"], tensor.ToArray<string>());
         Assert.Equal(0, tensor.ByteCount);
-        Assert.StartsWith("MB5025: String element 1 is null", Assert.Throws<ArgumentException>(() => Tensor.Create(["x", null!], [2])).Message, StringComparison.Ordinal);
-        Assert.StartsWith("MB5026: string tensors have no byte representation", Assert.Throws<InvalidOperationException>(() => tensor.AsBytes().Length).Message, StringComparison.Ordinal);
+        Assert.StartsWith("MB5025: String element 1 is null", Assert.Throws<CodedArgumentException>(() => Tensor.Create(["x", null!], [2])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("MB5026: string tensors have no byte representation", Assert.Throws<CodedOperationException>(() => tensor.AsBytes().Length).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -102,8 +102,8 @@ public sealed class TensorTests
     [Fact]
     public void FromBytes_rejects_partial_elements_MB5027_and_string_tensors_MB5026()
     {
-        var partial = Assert.Throws<ArgumentException>(() => Tensor.FromBytes(TensorElementType.Float, new byte[6], [2]));
-        var text = Assert.Throws<ArgumentException>(() => Tensor.FromBytes(TensorElementType.String, new byte[1], [1]));
+        var partial = Assert.Throws<CodedArgumentException>(() => Tensor.FromBytes(TensorElementType.Float, new byte[6], [2]));
+        var text = Assert.Throws<CodedArgumentException>(() => Tensor.FromBytes(TensorElementType.String, new byte[1], [1]));
 
         Assert.StartsWith("MB5027: 6 bytes are not a whole number of float32 elements (shape [2]).", partial.Message, StringComparison.Ordinal);
         Assert.StartsWith("MB5026: ", text.Message, StringComparison.Ordinal);

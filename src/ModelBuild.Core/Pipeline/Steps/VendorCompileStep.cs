@@ -132,10 +132,10 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
         {
             plan = await toolchain.PlanAsync(vendorRequest, cancellationToken).ConfigureAwait(false);
         }
-        catch (DiagnosticException e) when (e.Diagnostic.Code == ToolchainDiagnostics.ToolNotFound.Code)
+        catch (ToolNotFoundException e)
         {
             // No tool here: the newest result made elsewhere (this cache or the remote one) is as good as any.
-            var missing = MissingTool(e.Diagnostic.Message);
+            var missing = e.Tool;
             var restored = await services.Actions.RunAsync(newestKey, $"{request.Name}: {ActionName} (compiled elsewhere)", () =>
                 throw new DiagnosticException(ToolchainDiagnostics.ToolMissingNotCached.Create(
                     request.PrecisionAt, e.Diagnostic.Message, missing.Name, missing.EnvironmentVariable)), tally, cancellationToken).ConfigureAwait(false);
@@ -272,10 +272,6 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
 
         return string.Join(", ", tools.Select(t => $"{t!["name"]} ({t["version"]})"));
     }
-
-    /// <summary>The tool MB6101 names ("Target 'rvc2' needs compile_tool (...)").</summary>
-    private static ToolRequirement MissingTool(string message) =>
-        VendorTools.All.FirstOrDefault(t => message.Contains($" needs {t.Name} (", StringComparison.Ordinal)) ?? VendorTools.ModelConverter;
 
     private static string KindName(VendorOutputKind kind) => kind switch
     {
