@@ -111,7 +111,7 @@ public sealed class CalibrationDataset : ICalibrationDataSource
 
     private static InputFeed FileFeed(CalibrationInput input, ImageCalibration spec, int maxImages)
     {
-        var folder = Path.GetFullPath(spec.Path.Value, Path.GetFullPath(input.BaseDirectory));
+        var folder = CalibrationFolder.LocalPath(spec, input.BaseDirectory);
         if (File.Exists(folder))
         {
             throw new DiagnosticException(CalibrationDiagnostics.PathNotFolder.Create(spec.Path.Location, folder));

@@ -1,4 +1,5 @@
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Manifest;
 
 namespace ModelBuild.Core.Calibration;
 
@@ -23,6 +24,27 @@ public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files,
 
     /// <summary>True for an image file name (by extension, any case).</summary>
     public static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The full path of <paramref name="spec"/>'s folder, a relative one against <paramref name="baseDirectory"/>.
+    /// A URL is never made a local path: it is MB8110 on its manifest line.
+    /// </summary>
+    public static string LocalPath(ImageCalibration spec, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        CheckNotUrl(spec);
+        return System.IO.Path.GetFullPath(spec.Path.Value, System.IO.Path.GetFullPath(baseDirectory));
+    }
+
+    /// <summary>MB8110 on its manifest line when <paramref name="spec"/>'s path is a URL (<c>s3://bucket/calib</c>).</summary>
+    public static void CheckNotUrl(ImageCalibration spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Path.Value.Contains("://", StringComparison.Ordinal))
+        {
+            throw new DiagnosticException(CalibrationDiagnostics.PathNotFolder.Create(spec.Path.Location, spec.Path.Value));
+        }
+    }
 
     /// <summary>Lists <paramref name="folder"/> (not its subfolders), which must exist.</summary>
     public static CalibrationFolder List(string folder)

@@ -260,6 +260,11 @@ internal static class ConversionPlanner
     private static SampleSource Source(ResolvedInput? resolved, ImmutableArray<long> shape, string? layout, string manifestPath)
     {
         var calibration = resolved?.Calibration.Value;
+        if (calibration is ImageCalibration url)
+        {
+            CalibrationFolder.CheckNotUrl(url);
+        }
+
         var folder = calibration is ImageCalibration spec ? Path.Combine(Path.GetDirectoryName(manifestPath)!, spec.Path.Value) : "";
         if (calibration is ImageCalibration images && Directory.Exists(folder))
         {

@@ -191,6 +191,26 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         _workspace.Snapshot().AssertUnchangedSince(snapshot);
     }
 
+    [Theory]
+    [InlineData("FP32-INT8")]
+    [InlineData("FP32")]
+    public async Task A_URL_calibration_path_is_MB8110_on_its_manifest_line_never_a_local_path(string precision)
+    {
+        await _workspace.CompileAsync();
+        _workspace.WriteManifest(Manifest.Replace("path: calibration", "path: s3://bucket/calib", StringComparison.Ordinal));
+        var snapshot = _workspace.Snapshot();
+
+        var outcome = await _workspace.CompileAsync(_workspace.Request(precision: precision));
+
+        var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
+        Assert.Equal("MB8110", error.Code);
+        Assert.Equal(_workspace.ManifestAt(4, 9), error.Location);
+        Assert.Contains("'s3://bucket/calib'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_workspace.ModelsFolder, error.Message, StringComparison.Ordinal);
+        Assert.Null(outcome.Model);
+        _workspace.Snapshot().AssertUnchangedSince(snapshot);
+    }
+
     private static string[] ActionNames(ModelCompileOutcome outcome) => [.. outcome.Actions.Select(a => a.Description["tiny: ".Length..])];
 
     /// <summary>One calibration sample as a float32 [1,3,8,8] .npy file; <paramref name="seed"/> varies its values.</summary>
