@@ -17,11 +17,10 @@ public sealed class BatchedCalibrationTests
     [Fact]
     public void A_model_that_mixes_samples_runs_sample_by_sample()
     {
-        // Reshape to a fixed [1, -1] would put a whole batch into one row and Softmax would then span samples.
+        // Flatten from axis 0 would put a whole batch into one row, and Softmax would then span samples.
         var model = new OnnxGraphBuilder("mixing")
             .Input("x", DataType.Float, 1, 4)
-            .Initializer("flat", [1L, -1L], 2)
-            .Node("Reshape", ["x", "flat"], ["r"])
+            .Node("Flatten", ["x"], ["r"], OnnxAttributes.Int("axis", 0))
             .Node("Softmax", ["r"], ["y"], OnnxAttributes.Int("axis", 1))
             .Output("y", DataType.Float, 1, 4)
             .Build();
