@@ -82,7 +82,8 @@ internal static class CalibrationThroughput
 
         static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
         Console.WriteLine(
-            $"{what}, {tensors.Count} tensors: inference {Median(inferences):F3} ms/sample, MinMax calibration {Median(marginals):F3} ms/sample "
+            $"{what}, {tensors.Count} tensors: inference {Median(inferences):F3} ms/sample, "
+            + $"MinMax calibration {Median(marginals):F3} ms/sample "
             + $"(batches of {batch}; one sample per run: {Median(oneByOne):F3} ms/sample), throughput ratio {Median(ratios):F2}");
     }
 }

@@ -25,7 +25,9 @@ public sealed class CalibrationRunner
     /// <param name="data">The calibration samples.</param>
     /// <param name="memoryBudgetBytes">How many bytes of tensor values one run of <see cref="CollectValues"/> may hold.</param>
     /// <param name="types">The model's value types when the caller has them (inferred on first use otherwise).</param>
-    /// <param name="maxBatchSize">The most samples one statistics run of <see cref="CollectMinMax"/> takes; 1 runs sample by sample.</param>
+    /// <param name="maxBatchSize">
+    /// The most samples one statistics run of <see cref="CollectMinMax"/> takes; 1 runs sample by sample.
+    /// </param>
     public CalibrationRunner(
         ModelProto model,
         ICalibrationDataSource data,
@@ -45,14 +47,20 @@ public sealed class CalibrationRunner
         _types = types;
     }
 
-    /// <summary>The most bytes of tensor values one run of <see cref="CollectValues"/> holds, and of activations one batch of <see cref="CollectMinMax"/> makes.</summary>
+    /// <summary>
+    /// The most bytes of tensor values one run of <see cref="CollectValues"/> holds, and of activations one batch of
+    /// <see cref="CollectMinMax"/> makes.
+    /// </summary>
     public long MemoryBudgetBytes { get; }
 
     /// <summary>The most samples one run of <see cref="CollectMinMax"/> takes; 1 runs sample by sample.</summary>
     public int MaxBatchSize { get; }
 
-    /// <summary>The samples per run of the last <see cref="CollectMinMax"/> (1 when it ran sample by sample); for tests and benchmarks.</summary>
+    /// <summary>The samples per run of the last <see cref="CollectMinMax"/> (1: sample by sample); for tests and benchmarks.</summary>
     internal int LastBatchSize { get; private set; }
+
+    /// <summary>How many samples the last <see cref="CollectMinMax"/> ran again one by one after their batch; for tests and benchmarks.</summary>
+    internal int SamplesRunAgain { get; private set; }
 
     /// <summary>Session options of every calibration run: ORT's full optimization (the statistics outputs keep their tensors alive).</summary>
     public static ModelSessionOptions SessionOptions { get; } = new() { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
@@ -86,6 +94,7 @@ public sealed class CalibrationRunner
             ? SampleBatches.Plan(_model, _types, _data.Count, MemoryBudgetBytes, MaxBatchSize)
             : null;
         LastBatchSize = batches?.Size ?? 1;
+        SamplesRunAgain = 0;
         if (batches is null)
         {
             using var single = new MinMaxRun(_model, tensors, knownSizes);
@@ -115,6 +124,7 @@ public sealed class CalibrationRunner
                 {
                     fallback ??= new MinMaxRun(_model, tensors, knownSizes);
                     var only = again.ToHashSet(StringComparer.Ordinal);
+                    SamplesRunAgain += chunk.Length;
                     foreach (var sample in chunk)
                     {
                         fallback.Merge(sample, statistics, only, cancellationToken);
@@ -235,7 +245,8 @@ public sealed class CalibrationRunner
         }
 
         /// <summary>Runs one sample and merges its statistics of every tensor, or of <paramref name="only"/> those.</summary>
-        public void Merge(CalibrationSample sample, Dictionary<string, TensorStatistics> statistics, HashSet<string>? only, CancellationToken cancellationToken)
+        public void Merge(
+            CalibrationSample sample, Dictionary<string, TensorStatistics> statistics, HashSet<string>? only, CancellationToken cancellationToken)
         {
             var results = Run(_session, sample, _names, cancellationToken);
             var values = results[0].Value.AsSpan<float>();
@@ -254,7 +265,11 @@ public sealed class CalibrationRunner
         /// Runs one batch and merges the tensors whose minimum and maximum are both finite; the others go to
         /// <paramref name="again"/>. False, with nothing merged, when ONNX Runtime refuses the batch.
         /// </summary>
-        public bool TryMerge(IReadOnlyList<NamedTensor> inputs, Dictionary<string, TensorStatistics> statistics, List<string> again, CancellationToken cancellationToken)
+        public bool TryMerge(
+            IReadOnlyList<NamedTensor> inputs,
+            Dictionary<string, TensorStatistics> statistics,
+            List<string> again,
+            CancellationToken cancellationToken)
         {
             IReadOnlyList<NamedTensor> results;
             try

@@ -48,7 +48,8 @@ internal sealed class SampleBatches
         var graph = model.Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var fed = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToList();
-        if (maxBatchSize < 2 || sampleCount < 2 || fed.Count == 0 || graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
+        var subgraphs = graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0));
+        if (maxBatchSize < 2 || sampleCount < 2 || fed.Count == 0 || subgraphs)
         {
             return null;
         }
@@ -146,7 +147,8 @@ internal sealed class SampleBatches
             }
 
             long[] shape = [Size, .. info.Shape.Skip(1)];
-            stacked.Add(new NamedTensor(name, Tensor.WrapBytes(info.ElementType, shape, info.Shape.Aggregate(1L, (a, b) => a * b) * Size, data)));
+            var elements = info.Shape.Aggregate(1L, (a, b) => a * b) * Size;
+            stacked.Add(new NamedTensor(name, Tensor.WrapBytes(info.ElementType, shape, elements, data)));
         }
 
         return stacked;
@@ -155,7 +157,7 @@ internal sealed class SampleBatches
     /// <summary>A fixed shape whose leading dimension is the (single) sample.</summary>
     private static bool IsPerSample(IReadOnlyList<long> shape) => shape.Count > 0 && shape[0] == 1 && shape.All(d => d > 0);
 
-    /// <summary>Every node output computed, directly or not, from a fed input, and the inputs themselves (nodes are in topological order).</summary>
+    /// <summary>Every node output computed, directly or not, from a fed input, and the inputs (nodes are in topological order).</summary>
     private static HashSet<string> InputDependentValues(GraphProto graph, IEnumerable<string> fed)
     {
         var dependent = fed.ToHashSet(StringComparer.Ordinal);
@@ -176,7 +178,8 @@ internal sealed class SampleBatches
     /// makes of a reshape once the input shape is fixed, e.g. <c>[1, 200]</c>) gets the batch there instead: each
     /// sample's elements are contiguous in both, so each sample's row is its own.
     /// </summary>
-    private static ModelProto Batched(ModelProto model, GraphValueTypes types, IReadOnlyList<string> fed, HashSet<string> dependent, int size)
+    private static ModelProto Batched(
+        ModelProto model, GraphValueTypes types, IReadOnlyList<string> fed, HashSet<string> dependent, int size)
     {
         var copy = model.Clone();
         var graph = copy.Graph;
