@@ -14,7 +14,8 @@ namespace ModelBuild.Benchmarks;
 /// — over every float activation of the published model, and over what the quantizer calibrates (its prepared
 /// model, the tensors of its quantizable nodes) — from the difference between calibrating 16 and 128 samples so that the one-off work
 /// (building the statistics model, its session) drops out, against plain inference of the same model per sample with
-/// the same session options; the median of 9 rounds, alternating. Run with
+/// the same session options; the median of 9 rounds, alternating. Each round also calibrates one sample per run
+/// (<c>maxBatchSize: 1</c>, what calibration did before batches) for comparison. Run with
 /// <c>dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- calibration-throughput</c>.
 /// </summary>
 internal static class CalibrationThroughput
@@ -44,6 +45,8 @@ internal static class CalibrationThroughput
         var ratios = new List<double>();
         var inferences = new List<double>();
         var marginals = new List<double>();
+        var oneByOne = new List<double>();
+        var batch = 0;
         for (var round = 0; round < 9; round++)
         {
             var sw = Stopwatch.StartNew();
@@ -60,12 +63,27 @@ internal static class CalibrationThroughput
             new MinMaxCalibrator().Calibrate(new CalibrationRunner(model, data, types: types), tensors);
             var many = sw.Elapsed.TotalMilliseconds;
             var marginal = (many - few) / (data.Count - small.Count);
+
+            // The same, one sample per run (maxBatchSize 1): what calibration did before it ran in batches.
+            sw.Restart();
+            new MinMaxCalibrator().Calibrate(new CalibrationRunner(model, small, types: types, maxBatchSize: 1), tensors);
+            few = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            var single = new CalibrationRunner(model, data, types: types, maxBatchSize: 1);
+            new MinMaxCalibrator().Calibrate(single, tensors);
+            oneByOne.Add((sw.Elapsed.TotalMilliseconds - few) / (data.Count - small.Count));
+            var batched = new CalibrationRunner(model, data, types: types);
+            batched.CollectMinMax([tensors[0]]);
+            batch = batched.LastBatchSize;
             inferences.Add(inference);
             marginals.Add(marginal);
             ratios.Add(inference / marginal);
         }
 
         static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-        Console.WriteLine($"{what}, {tensors.Count} tensors: inference {Median(inferences):F3} ms/sample, MinMax calibration {Median(marginals):F3} ms/sample, throughput ratio {Median(ratios):F2}");
+        Console.WriteLine(
+            $"{what}, {tensors.Count} tensors: inference {Median(inferences):F3} ms/sample, "
+            + $"MinMax calibration {Median(marginals):F3} ms/sample "
+            + $"(batches of {batch}; one sample per run: {Median(oneByOne):F3} ms/sample), throughput ratio {Median(ratios):F2}");
     }
 }
