@@ -232,6 +232,8 @@ public sealed class ModelCompiler
         {
             BuildInfo = BuildInfo.Create(_engine, _keys, request, selection, model, fetched, steps, plan, files, vendorOutcome?.BuildInfo),
             Labels = manifest.Labels,
+            LabeledOutput = manifest.LabeledOutput,
+            ApplySoftmax = manifest.ApplySoftmax,
         };
     }
 

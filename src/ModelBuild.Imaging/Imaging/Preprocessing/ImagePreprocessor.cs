@@ -44,15 +44,32 @@ public sealed class ImagePreprocessor
         ? [1, Options.Channels, Options.Height, Options.Width]
         : [1, Options.Height, Options.Width, Options.Channels];
 
+    /// <summary>The number of elements one image fills: channels × height × width.</summary>
+    public int ElementCount => Options.Channels * Options.Height * Options.Width;
+
     /// <summary>Float input: converted, resized, normalised with Mean and Scale, in the options' layout.</summary>
     public PreprocessedImage<float> ToFloat(ImageFrame frame)
     {
+        var data = new float[ElementCount];
+        WriteFloat(frame, data);
+        return new PreprocessedImage<float>(data, Shape);
+    }
+
+    /// <summary>
+    /// Writes what <see cref="ToFloat"/> returns into <paramref name="destination"/> (one batch item of a larger
+    /// tensor, or a buffer reused across calls); every element is written.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> does not hold <see cref="ElementCount"/> elements.</exception>
+    public void WriteFloat(ImageFrame frame, Span<float> destination)
+    {
+        RequireLength(destination.Length, nameof(destination));
         var pixels = Prepare(frame);
         var channels = Options.Channels;
         var width = Options.Width;
         var area = width * Options.Height;
         var filled = FilledWidth(frame);
-        var data = new float[pixels.Length];
+        var data = destination;
+        data.Clear();
         if (Options.Layout == TensorLayout.Nhwc)
         {
             for (var i = 0; i < pixels.Length; i++)
@@ -68,7 +85,7 @@ public sealed class ImagePreprocessor
         {
             for (var c = 0; c < channels; c++)
             {
-                var plane = data.AsSpan(c * area, area);
+                var plane = data.Slice(c * area, area);
                 float mean = _mean[c], scale = _scale[c];
                 for (int p = 0, i = c; p < area; p++, i += channels)
                 {
@@ -79,8 +96,6 @@ public sealed class ImagePreprocessor
                 }
             }
         }
-
-        return new PreprocessedImage<float>(data, Shape);
     }
 
     /// <summary>
@@ -89,23 +104,39 @@ public sealed class ImagePreprocessor
     /// </summary>
     public PreprocessedImage<byte> ToBytes(ImageFrame frame)
     {
+        var data = new byte[ElementCount];
+        WriteBytes(frame, data);
+        return new PreprocessedImage<byte>(data, Shape);
+    }
+
+    /// <summary>Writes what <see cref="ToBytes"/> returns into <paramref name="destination"/>; every element is written.</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> does not hold <see cref="ElementCount"/> elements.</exception>
+    public void WriteBytes(ImageFrame frame, Span<byte> destination)
+    {
+        RequireLength(destination.Length, nameof(destination));
         var pixels = Prepare(frame);
         if (Options.Layout == TensorLayout.Nhwc || Options.Channels == 1)
         {
-            return new PreprocessedImage<byte>(pixels, Shape);
+            pixels.CopyTo(destination);
+            return;
         }
 
         var area = Options.Width * Options.Height;
-        var planar = new byte[pixels.Length];
         for (var c = 0; c < Options.Channels; c++)
         {
             for (int p = 0, i = c; p < area; p++, i += Options.Channels)
             {
-                planar[(c * area) + p] = pixels[i];
+                destination[(c * area) + p] = pixels[i];
             }
         }
+    }
 
-        return new PreprocessedImage<byte>(planar, Shape);
+    private void RequireLength(int length, string parameter)
+    {
+        if (length != ElementCount)
+        {
+            throw new ArgumentException($"The destination holds {length} elements; one image of this input fills {ElementCount}.", parameter);
+        }
     }
 
     /// <summary>Steps 1 and 2: the 8-bit, interleaved, target-size image in the target channel order.</summary>
