@@ -138,7 +138,8 @@ internal static class AccessorGenerator
         code.Line("/// <summary>How images are brought to the input's size, as the build's calibration does it: RESIZE, CROP, PAD or PAD_RIGHT; null for outputs.</summary>");
         code.Line("public string? ResizeMethod { get; }");
         code.Line();
-        code.Line("/// <summary>The shape with an open first dimension set to <paramref name=\"batchSize\"/> where <paramref name=\"batchOpen\"/>.</summary>");
+        code.Line("/// <summary>The shape, an open first dimension set to <paramref name=\"batchSize\"/> where");
+        code.Line("/// <paramref name=\"batchOpen\"/>.</summary>");
         code.Line("internal long[] WithBatch(int batchSize, bool batchOpen)");
         code.Open();
         code.Line("var shape = (long[])_shape.Clone();");
@@ -178,7 +179,8 @@ internal static class AccessorGenerator
         code.Open();
         code.Line("try");
         code.Open();
-        code.Line($"return {Imaging}Preprocessing.ModelInputPreprocessing.For(WithBatch(1, batchOpen: true), Layout, Encoding, Mean, Scale, ResizeMethod);");
+        code.Line($"return {Imaging}Preprocessing.ModelInputPreprocessing.For(");
+        code.Line("    WithBatch(1, batchOpen: true), Layout, Encoding, Mean, Scale, ResizeMethod);");
         code.Close();
         code.Line("catch (global::System.ArgumentException e)");
         code.Open();
@@ -190,8 +192,9 @@ internal static class AccessorGenerator
         code.Line($"private {Imaging}Preprocessing.ImagePreprocessor Preprocessor => _preprocessor ??= new(ImagePreprocessing);");
         code.Line();
         code.Line("/// <summary>");
-        code.Line("/// Preprocesses <paramref name=\"image\"/> into batch item <paramref name=\"item\"/> of <paramref name=\"destination\"/> (float32");
-        code.Line("/// or uint8): the one path from an image to this input's tensor, the calibration's own preprocessor.");
+        code.Line("/// Preprocesses <paramref name=\"image\"/> into batch item <paramref name=\"item\"/> of");
+        code.Line("/// <paramref name=\"destination\"/> (float32 or uint8): the one path from an image to this input's tensor,");
+        code.Line("/// the calibration's own preprocessor.");
         code.Line("/// </summary>");
         code.Line($"internal void WriteImage({Imaging}ImageFrame image, global::System.Array destination, int item)");
         code.Open();
@@ -206,7 +209,8 @@ internal static class AccessorGenerator
         code.Line("    preprocessor.WriteBytes(image, global::System.MemoryExtensions.AsSpan(bytes, item * count, count));");
         code.Line("    break;");
         code.Line("default:");
-        code.Line("    throw new global::System.InvalidOperationException(\"Input '\" + Name + \"' takes \" + ElementType + \"; images fill float32 and uint8 inputs.\");");
+        code.Line("    throw new global::System.InvalidOperationException(");
+        code.Line("        \"Input '\" + Name + \"' takes \" + ElementType + \"; images fill float32 and uint8 inputs.\");");
         code.Close();
         code.Close();
         code.Line("#endif");
@@ -272,10 +276,12 @@ internal static class AccessorGenerator
         code.Open();
         if (typed)
         {
-            // Instances come from Load, where ONNX Runtime is referenced (the partial class below).
+            // Instances come only from Load, which needs ONNX Runtime and ModelBuild.Imaging (the partial class below).
+            code.Line($"#if !({TypedModelWriter.Condition})");
             code.Line($"private {className}()");
             code.Open();
             code.Close();
+            code.Line("#endif");
             code.Line();
         }
 

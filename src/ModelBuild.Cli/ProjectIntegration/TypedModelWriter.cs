@@ -9,10 +9,13 @@ namespace ModelBuild.Cli.ProjectIntegration;
 /// <c>Load</c>, thread-safe <c>Predict</c> overloads taking the inputs as images (preprocessed by the calibration's own
 /// preprocessor) or shape-checked tensors, <c>PredictAsync</c>, reusable <c>RunBuffers</c> for hot loops, and a
 /// <c>Prediction</c> with every output as a typed tensor and, for a labelled output, its classification. The code
-/// they share (<see cref="SharedCode"/>) is written once per file.
+/// they share (<see cref="WriteShared"/>) is written once per file.
 /// </summary>
 internal static class TypedModelWriter
 {
+    /// <summary>The resource holding the code the typed classes share (<c>ProjectIntegration/TypedModelRuntime.cs.txt</c>).</summary>
+    public const string SharedCodeResource = "ModelBuild.Cli.ProjectIntegration.TypedModelRuntime.cs.txt";
+
     /// <summary>The symbols the typed classes need: both ONNX Runtime and ModelBuild.Imaging.</summary>
     public const string Condition = AccessorGenerator.OnnxRuntimeSymbol + " && " + AccessorGenerator.RuntimeSymbol;
 
@@ -25,7 +28,8 @@ internal static class TypedModelWriter
     public static IReadOnlyList<string> SharedTypeNames { get; } = ["RunBuffers", "ModelRun"];
 
     /// <summary>The members of a typed model class, which no model class may be named either.</summary>
-    public static IReadOnlyList<string> MemberNames { get; } = ["Load", "Session", "CreateBuffers", "Predict", "PredictAsync", "Prediction", "Dispose"];
+    public static IReadOnlyList<string> MemberNames { get; } =
+        ["Load", "Session", "CreateBuffers", "Predict", "PredictAsync", "Prediction", "Dispose"];
 
     // Members of Prediction an output property may not take.
     private static readonly HashSet<string> PredictionMembers = new(StringComparer.Ordinal)
@@ -83,19 +87,6 @@ internal static class TypedModelWriter
         code.Line("#endif");
     }
 
-    /// <summary>The resource holding <see cref="SharedCode"/>'s text.</summary>
-    public const string SharedCodeResource = "ModelBuild.Cli.ProjectIntegration.TypedModelRuntime.cs.txt";
-
-    /// <summary>The shared code's text, as written into every accessor file with typed classes.</summary>
-    public static string SharedCode
-    {
-        get
-        {
-            var code = new CodeWriter();
-            WriteShared(code);
-            return code.ToString();
-        }
-    }
 
     /// <summary>Writes the instance side of model class <paramref name="className"/>, a partial class beside its static side.</summary>
     public static void WriteModel(CodeWriter code, AccessorModel accessorModel, string className)
@@ -109,19 +100,18 @@ internal static class TypedModelWriter
         var batch = inputs.FirstOrDefault(p => !p.IsImage && p.Tensor.Shape.Count > 0 && p.Tensor.Shape[0] < 0) is { } batched
             ? $"ModelRun.BatchOf({batched.Name})"
             : "1";
-        var paramDocs = inputs.Select(p => p.IsImage
-            ? $"/// <param name=\"{p.Name}\">Input '{Xml(p.Tensor.Name)}': an image, preprocessed as the build calibrated ({Describe(p.Tensor)}).</param>"
-            : $"/// <param name=\"{p.Name}\">Input '{Xml(p.Tensor.Name)}': a tensor of shape {Shape(p.Tensor.Shape)} (-1: any size).</param>").ToList();
+        var paramDocs = inputs.Select(p => $"/// <param name=\"{p.Name}\">Input '{Xml(p.Tensor.Name)}': " + (p.IsImage
+            ? $"an image, preprocessed as the build calibrated ({Describe(p.Tensor)}).</param>"
+            : $"a tensor of shape {Shape(p.Tensor.Shape)} (-1: any size).</param>")).ToList();
 
         code.Line();
         code.Line("#if " + Condition);
-        code.Line($"/// <summary>Model '{Xml(model.Name)}' loaded into ONNX Runtime: thread-safe predictions from typed inputs to typed outputs.</summary>");
+        code.Line($"/// <summary>Model '{Xml(model.Name)}' loaded into ONNX Runtime: thread-safe predictions, typed inputs to typed outputs.</summary>");
         code.Line($"{access} sealed partial class {className} : global::System.IDisposable");
         code.Open();
         code.Line($"private readonly {Ort}InferenceSession _session;");
         code.Line();
         code.Line($"private {className}({Ort}InferenceSession session)");
-        code.Line("    : this()");
         code.Open();
         code.Line("_session = session;");
         code.Close();
@@ -133,8 +123,10 @@ internal static class TypedModelWriter
         code.Line("/// <summary>The ONNX Runtime session, for what the typed methods do not cover.</summary>");
         code.Line($"public {Ort}InferenceSession Session => _session;");
         code.Line();
-        code.Line("/// <summary>Buffers for <paramref name=\"batchSize\"/> items per run, to pass to <c>Predict</c> again and again (one per thread).</summary>");
-        code.Line("/// <param name=\"batchSize\">The first dimension of inputs whose model leaves it open; images fill batches of 1.</param>");
+        code.Line("/// <summary>Buffers for <paramref name=\"batchSize\"/> items per run, to pass to <c>Predict</c> again and again");
+        code.Line("/// (one per thread).</summary>");
+        code.Line("/// <param name=\"batchSize\">The first dimension of inputs whose model leaves it open; images fill batches of 1.");
+        code.Line("/// </param>");
         code.Line("public RunBuffers CreateBuffers(int batchSize = 1) => new(this, Inputs, Outputs, batchSize);");
 
         code.Line();
@@ -150,13 +142,14 @@ internal static class TypedModelWriter
 
         code.Line();
         code.Line("/// <summary>");
-        code.Line("/// Runs the model on <paramref name=\"buffers\"/>, allocating no tensors: the returned prediction is the buffers' own and");
-        code.Line("/// changes with their next run.");
+        code.Line("/// Runs the model on <paramref name=\"buffers\"/>, allocating no tensors: the returned prediction is the");
+        code.Line("/// buffers' own and changes with their next run.");
         code.Line("/// </summary>");
         paramDocs.ForEach(code.Line);
         code.Line("/// <param name=\"buffers\">From <see cref=\"CreateBuffers\"/>; not shared between threads.</param>");
         code.Line("/// <returns>The outputs, in <paramref name=\"buffers\"/>.</returns>");
-        code.Line("/// <exception cref=\"global::System.ArgumentException\">A tensor's shape is not its input's, or the buffers are another model's.</exception>");
+        code.Line("/// <exception cref=\"global::System.ArgumentException\">A tensor's shape is not its input's, or the buffers are");
+        code.Line("/// another model's.</exception>");
         code.Line($"public Prediction Predict({parameterList}, RunBuffers buffers)");
         code.Open();
         code.Line($"Fill(buffers, {argumentList});");
@@ -172,7 +165,8 @@ internal static class TypedModelWriter
         code.Line("/// <param name=\"cancellationToken\">Stops the run.</param>");
         code.Line("/// <returns>Every output, and the classification where the model has labels.</returns>");
         code.Line("/// <exception cref=\"global::System.OperationCanceledException\">The run was cancelled.</exception>");
-        code.Line($"public async global::System.Threading.Tasks.Task<Prediction> PredictAsync({parameterList}, global::System.Threading.CancellationToken cancellationToken = default)");
+        code.Line($"public async global::System.Threading.Tasks.Task<Prediction> PredictAsync(");
+        code.Line($"    {parameterList}, global::System.Threading.CancellationToken cancellationToken = default)");
         code.Open();
         code.Line($"using var buffers = CreateBuffers({batch});");
         code.Line($"Fill(buffers, {argumentList});");
@@ -194,14 +188,16 @@ internal static class TypedModelWriter
         code.Line("global::System.ArgumentNullException.ThrowIfNull(buffers);");
         code.Line("if (!ReferenceEquals(buffers.Inputs, Inputs))");
         code.Open();
-        code.Line($"throw new global::System.ArgumentException(\"The buffers were made for another model than '\" + Name + \"'.\", nameof(buffers));");
+        code.Line("throw new global::System.ArgumentException(");
+        code.Line("    \"The buffers were made for another model than '\" + Name + \"'.\", nameof(buffers));");
         code.Close();
         code.Line();
         if (images.Count > 0)
         {
             code.Line("if (buffers.BatchSize != 1)");
             code.Open();
-            code.Line("throw new global::System.ArgumentException(\"Images fill batches of 1; use CreateBuffers() or Predict(IReadOnlyList<ImageFrame>).\", nameof(buffers));");
+            code.Line("throw new global::System.ArgumentException(");
+            code.Line("    \"Images fill batches of 1; use CreateBuffers() or Predict(IReadOnlyList<ImageFrame>).\", nameof(buffers));");
             code.Close();
             code.Line();
         }
@@ -227,19 +223,21 @@ internal static class TypedModelWriter
         code.Line("/// <summary>Runs the model on the image in file <paramref name=\"path\"/> (PNG, JPEG or BMP); thread-safe.</summary>");
         code.Line("/// <param name=\"path\">The image file.</param>");
         code.Line("/// <returns>Every output, and the classification where the model has labels.</returns>");
-        code.Line("/// <exception cref=\"global::ModelBuild.Imaging.InvalidImageException\">The file is not an image the decoders read.</exception>");
+        code.Line("/// <exception cref=\"global::ModelBuild.Imaging.InvalidImageException\">Not an image the decoders read.</exception>");
         code.Line("public Prediction Predict(string path) => Predict(global::ModelBuild.Imaging.ImageDecoder.DecodeFile(path));");
         code.Line();
-        code.Line("/// <summary>Runs the model on the image <paramref name=\"stream\"/> holds (PNG, JPEG or BMP), read to its end; thread-safe.</summary>");
+        code.Line("/// <summary>Runs the model on the image in <paramref name=\"stream\"/> (PNG, JPEG or BMP, read to its end); thread-safe.");
+        code.Line("/// </summary>");
         code.Line("/// <param name=\"stream\">The encoded image.</param>");
         code.Line("/// <returns>Every output, and the classification where the model has labels.</returns>");
-        code.Line("/// <exception cref=\"global::ModelBuild.Imaging.InvalidImageException\">The stream does not hold an image the decoders read.</exception>");
+        code.Line("/// <exception cref=\"global::ModelBuild.Imaging.InvalidImageException\">Not an image the decoders read.</exception>");
         code.Line("public Prediction Predict(global::System.IO.Stream stream)");
         code.Open();
         code.Line("global::System.ArgumentNullException.ThrowIfNull(stream);");
         code.Line("using var copy = new global::System.IO.MemoryStream();");
         code.Line("stream.CopyTo(copy);");
-        code.Line("return Predict(global::ModelBuild.Imaging.ImageDecoder.Decode(new global::System.ReadOnlySpan<byte>(copy.GetBuffer(), 0, (int)copy.Length), \"stream\"));");
+        code.Line("var bytes = new global::System.ReadOnlySpan<byte>(copy.GetBuffer(), 0, (int)copy.Length);");
+        code.Line("return Predict(global::ModelBuild.Imaging.ImageDecoder.Decode(bytes, \"stream\"));");
         code.Close();
         code.Line();
         code.Line("/// <summary>");
@@ -290,7 +288,8 @@ internal static class TypedModelWriter
     private static void WritePrediction(CodeWriter code, ModelResult model)
     {
         code.Line();
-        code.Line($"/// <summary>What one run of '{Xml(model.Name)}' returned: every output as a typed tensor{(Classified(model) is null ? "" : ", and the classification")}.</summary>");
+        var classification = Classified(model) is null ? "" : ", and the classification";
+        code.Line($"/// <summary>What one run of '{Xml(model.Name)}' returned: every output as a typed tensor{classification}.</summary>");
         code.Line("public sealed class Prediction");
         code.Open();
         code.Line("private readonly global::System.Array?[] _data;");
@@ -324,25 +323,31 @@ internal static class TypedModelWriter
 
             var type = ClrTypes[output.ElementType];
             code.Line();
-            code.Line($"/// <summary>Output '{Xml(output.Name)}': {output.ElementType} {Shape(output.Shape)} (-1: known after the run).</summary>");
+            var open = output.Shape.Contains(-1) ? " (-1: known after the run)" : "";
+            code.Line($"/// <summary>Output '{Xml(output.Name)}': {output.ElementType} {Shape(output.Shape)}{open}.</summary>");
             code.Line($"public {Tensors}DenseTensor<{type}> {property} => ModelRun.Tensor<{type}>(_data, _shapes, Outputs, {i});");
         }
 
         code.Line();
-        code.Line("/// <summary>The output named <paramref name=\"name\"/> as a tensor of its element type <typeparamref name=\"T\"/> (no copy).</summary>");
+        code.Line("/// <summary>The output named <paramref name=\"name\"/>, a tensor of its element type <typeparamref name=\"T\"/>.");
+        code.Line("/// </summary>");
         code.Line("/// <typeparam name=\"T\">The output's element type: float for float32, long for int64...</typeparam>");
         code.Line("/// <param name=\"name\">The output's name in the model.</param>");
         code.Line("/// <returns>The tensor over the prediction's data.</returns>");
         code.Line("/// <exception cref=\"global::System.ArgumentException\">The model has no such output.</exception>");
-        code.Line("/// <exception cref=\"global::System.InvalidOperationException\"><typeparamref name=\"T\"/> is not its element type.</exception>");
+        code.Line("/// <exception cref=\"global::System.InvalidOperationException\"><typeparamref name=\"T\"/> is not its element type.");
+        code.Line("/// </exception>");
         code.Line($"public {Tensors}DenseTensor<T> Tensor<T>(string name)");
         code.Line("    where T : unmanaged => ModelRun.Tensor<T>(_data, _shapes, Outputs, ModelRun.IndexOf(Outputs, name));");
         if (classified is { } labelled)
         {
             var softmax = model.ApplySoftmax == true ? "true" : "false";
-            var how = model.ApplySoftmax == true ? "its logits turned into probabilities by a softmax" : "its scores taken as probabilities";
+            var how = model.ApplySoftmax == true
+                ? "its logits turned into probabilities by a softmax"
+                : "its scores taken as probabilities";
             code.Line();
-            code.Line($"/// <summary>Output '{Xml(model.OutputTensors[labelled].Name)}' classified with <see cref=\"Labels\"/> ({how}); the first item of a batch.</summary>");
+            code.Line($"/// <summary>Output '{Xml(model.OutputTensors[labelled].Name)}' classified with <see cref=\"Labels\"/> ({how});");
+            code.Line("/// the first item of a batch.</summary>");
             code.Line("public global::ModelBuild.Tensors.Classification Classification =>");
             code.Line($"    _classification ??= ModelRun.Classify(_data, _shapes, Outputs, {labelled}, Labels, applySoftmax: {softmax});");
             code.Line();
@@ -395,7 +400,8 @@ internal static class TypedModelWriter
             }
 
             var image = IsImage(input);
-            parameters.Add(new Parameter(i, name, image ? ImageFrame : $"{Tensors}DenseTensor<{ClrTypes[input.ElementType]}>", image, input));
+            var type = image ? ImageFrame : $"{Tensors}DenseTensor<{ClrTypes[input.ElementType]}>";
+            parameters.Add(new Parameter(i, name, type, image, input));
         }
 
         return parameters;
@@ -429,9 +435,13 @@ internal static class TypedModelWriter
     private static string Describe(ModelTensorResult input) =>
         $"{input.Encoding}, {input.Layout ?? "NCHW"} {Shape(input.Shape)}, resized by {input.ResizeMethod ?? "RESIZE"}";
 
-    private static string Shape(IReadOnlyList<long> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+    private static string Shape(IReadOnlyList<long> shape) =>
+        "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
-    private static string Xml(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+    private static string Xml(string text) => text
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal);
 
     /// <summary>One parameter of <c>Predict</c>: the input's position, the C# name and type, whether it takes images.</summary>
     private sealed record Parameter(int Index, string Name, string Type, bool IsImage, ModelTensorResult Tensor);

@@ -36,7 +36,8 @@ public sealed class TypedModelClassTests
         Assert.Contains("public Prediction Predict(global::System.IO.Stream stream)", code, StringComparison.Ordinal);
         Assert.Contains("Predict(global::System.Collections.Generic.IReadOnlyList<global::ModelBuild.Imaging.ImageFrame> x)", code, StringComparison.Ordinal);
         Assert.Contains("public Prediction Predict(global::ModelBuild.Imaging.ImageFrame x, RunBuffers buffers)", code, StringComparison.Ordinal);
-        Assert.Contains("Task<Prediction> PredictAsync(global::ModelBuild.Imaging.ImageFrame x, global::System.Threading.CancellationToken", code, StringComparison.Ordinal);
+        Assert.Contains("Task<Prediction> PredictAsync(\n", code, StringComparison.Ordinal);
+        Assert.Contains("global::ModelBuild.Imaging.ImageFrame x, global::System.Threading.CancellationToken cancellationToken = default)", code, StringComparison.Ordinal);
         Assert.Contains("public global::Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float> Softmax0Tmp0 =>", code, StringComparison.Ordinal);
         Assert.Contains("public string Label => Classification.Label;", code, StringComparison.Ordinal);
         Assert.Contains("Labels, applySoftmax: false);", code, StringComparison.Ordinal);

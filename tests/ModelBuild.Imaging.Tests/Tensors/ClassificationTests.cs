@@ -25,9 +25,9 @@ public sealed class ClassificationTests
         // exp(0), exp(1), exp(-2) normalised.
         var sum = 1 + Math.E + Math.Exp(-2);
         Assert.Equal("dog", result.Label);
-        Assert.Equal(Math.E / sum, result.Probability, 6);
-        Assert.Equal(1 / sum, result.Probabilities[0], 6);
-        Assert.Equal(1.0, result.Probabilities.Sum(p => (double)p), 6);
+        Assert.Equal(Math.E / sum, result.Probability, 5);
+        Assert.Equal(1 / sum, result.Probabilities[0], 5);
+        Assert.Equal(1.0, result.Probabilities.Sum(p => (double)p), 5);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ModelBuild.Imaging.Preprocessing;
 
 /// <summary>
@@ -63,7 +65,21 @@ public sealed class ImagePreprocessor
     public void WriteFloat(ImageFrame frame, Span<float> destination)
     {
         RequireLength(destination.Length, nameof(destination));
-        var pixels = Prepare(frame);
+        var rented = ArrayPool<byte>.Shared.Rent(ElementCount);
+        try
+        {
+            var pixels = rented.AsSpan(0, ElementCount);
+            Prepare(frame, pixels);
+            Normalise(frame, pixels, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void Normalise(ImageFrame frame, ReadOnlySpan<byte> pixels, Span<float> destination)
+    {
         var channels = Options.Channels;
         var width = Options.Width;
         var area = width * Options.Height;
@@ -114,20 +130,29 @@ public sealed class ImagePreprocessor
     public void WriteBytes(ImageFrame frame, Span<byte> destination)
     {
         RequireLength(destination.Length, nameof(destination));
-        var pixels = Prepare(frame);
         if (Options.Layout == TensorLayout.Nhwc || Options.Channels == 1)
         {
-            pixels.CopyTo(destination);
+            Prepare(frame, destination);
             return;
         }
 
-        var area = Options.Width * Options.Height;
-        for (var c = 0; c < Options.Channels; c++)
+        var rented = ArrayPool<byte>.Shared.Rent(ElementCount);
+        try
         {
-            for (int p = 0, i = c; p < area; p++, i += Options.Channels)
+            var pixels = rented.AsSpan(0, ElementCount);
+            Prepare(frame, pixels);
+            var area = Options.Width * Options.Height;
+            for (var c = 0; c < Options.Channels; c++)
             {
-                destination[(c * area) + p] = pixels[i];
+                for (int p = 0, i = c; p < area; p++, i += Options.Channels)
+                {
+                    destination[(c * area) + p] = pixels[i];
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -139,14 +164,34 @@ public sealed class ImagePreprocessor
         }
     }
 
-    /// <summary>Steps 1 and 2: the 8-bit, interleaved, target-size image in the target channel order.</summary>
-    internal byte[] Prepare(ImageFrame frame)
+    /// <summary>
+    /// Steps 1 and 2: the 8-bit, interleaved, target-size image in the target channel order, written into
+    /// <paramref name="output"/> (<see cref="ElementCount"/> bytes). Working images come from the shared array pool,
+    /// so a loop over same-size images allocates nothing here.
+    /// </summary>
+    internal void Prepare(ImageFrame frame, Span<byte> output)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var channels = Options.Channels;
-        var converted = ColorConversion.Convert(frame, Options.Encoding);
+        var convertedLength = frame.Width * frame.Height * channels;
+        var rented = ArrayPool<byte>.Shared.Rent(convertedLength);
+        try
+        {
+            var converted = rented.AsSpan(0, convertedLength);
+            ColorConversion.Convert(frame, Options.Encoding, converted);
+            output.Clear();
+            Place(frame, converted, output);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void Place(ImageFrame frame, ReadOnlySpan<byte> converted, Span<byte> output)
+    {
+        var channels = Options.Channels;
         int width = Options.Width, height = Options.Height;
-        var output = new byte[width * height * channels];
         switch (Options.ResizeMethod)
         {
             case ResizeMethod.Resize:
@@ -157,25 +202,27 @@ public sealed class ImagePreprocessor
                 break;
             case ResizeMethod.PadRight:
                 var scaledWidth = FilledWidth(frame);
-                var scaled = new byte[scaledWidth * height * channels];
-                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, scaled, scaledWidth, height);
+                var scaledLength = scaledWidth * height * channels;
+                var scaled = ArrayPool<byte>.Shared.Rent(scaledLength);
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, scaled.AsSpan(0, scaledLength), scaledWidth, height);
                 for (var y = 0; y < height; y++)
                 {
-                    scaled.AsSpan(y * scaledWidth * channels, scaledWidth * channels).CopyTo(output.AsSpan(y * width * channels));
+                    scaled.AsSpan(y * scaledWidth * channels, scaledWidth * channels).CopyTo(output[(y * width * channels)..]);
                 }
 
+                ArrayPool<byte>.Shared.Return(scaled);
                 break;
             default:
                 var scale = Math.Min((double)width / frame.Width, (double)height / frame.Height);
                 var fitWidth = Math.Clamp((int)Math.Round(frame.Width * scale, MidpointRounding.AwayFromZero), 1, width);
                 var fitHeight = Math.Clamp((int)Math.Round(frame.Height * scale, MidpointRounding.AwayFromZero), 1, height);
-                var fitted = new byte[fitWidth * fitHeight * channels];
-                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, fitted, fitWidth, fitHeight);
-                PlaceCentred(fitted, fitWidth, fitHeight, channels, output, width, height);
+                var fittedLength = fitWidth * fitHeight * channels;
+                var fitted = ArrayPool<byte>.Shared.Rent(fittedLength);
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, fitted.AsSpan(0, fittedLength), fitWidth, fitHeight);
+                PlaceCentred(fitted.AsSpan(0, fittedLength), fitWidth, fitHeight, channels, output, width, height);
+                ArrayPool<byte>.Shared.Return(fitted);
                 break;
         }
-
-        return output;
     }
 
     /// <summary>
