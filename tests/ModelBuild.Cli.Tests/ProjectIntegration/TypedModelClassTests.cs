@@ -30,20 +30,25 @@ public sealed class TypedModelClassTests
         var code = AccessorGenerator.Generate(Request, [new AccessorModel(Classifier(), Public: false, Embedded: true)], "1.0.0");
 
         Assert.Contains("internal sealed partial class Textcls : global::System.IDisposable", code, StringComparison.Ordinal);
-        Assert.Contains("public static Textcls Load(global::Microsoft.ML.OnnxRuntime.SessionOptions? options = null)", code, StringComparison.Ordinal);
-        Assert.Contains("public Prediction Predict(global::ModelBuild.Imaging.ImageFrame x)", code, StringComparison.Ordinal);
+        const string Ort = "global::Microsoft.ML.OnnxRuntime.";
+        const string Frame = "global::ModelBuild.Imaging.ImageFrame";
+        Assert.Contains($"public static Textcls Load({Ort}SessionOptions? options = null)", code, StringComparison.Ordinal);
+        Assert.Contains($"public Prediction Predict({Frame} x)", code, StringComparison.Ordinal);
         Assert.Contains("public Prediction Predict(string path)", code, StringComparison.Ordinal);
         Assert.Contains("public Prediction Predict(global::System.IO.Stream stream)", code, StringComparison.Ordinal);
-        Assert.Contains("Predict(global::System.Collections.Generic.IReadOnlyList<global::ModelBuild.Imaging.ImageFrame> x)", code, StringComparison.Ordinal);
-        Assert.Contains("public Prediction Predict(global::ModelBuild.Imaging.ImageFrame x, RunBuffers buffers)", code, StringComparison.Ordinal);
+        Assert.Contains($"Predict(global::System.Collections.Generic.IReadOnlyList<{Frame}> x)", code, StringComparison.Ordinal);
+        Assert.Contains($"public Prediction Predict({Frame} x, RunBuffers buffers)", code, StringComparison.Ordinal);
         Assert.Contains("Task<Prediction> PredictAsync(\n", code, StringComparison.Ordinal);
-        Assert.Contains("global::ModelBuild.Imaging.ImageFrame x, global::System.Threading.CancellationToken cancellationToken = default)", code, StringComparison.Ordinal);
-        Assert.Contains("public global::Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float> Softmax0Tmp0 =>", code, StringComparison.Ordinal);
+        Assert.Contains($"{Frame} x, global::System.Threading.CancellationToken cancellationToken = default)",
+            code,
+            StringComparison.Ordinal);
+        Assert.Contains($"public {Ort}Tensors.DenseTensor<float> Softmax0Tmp0 =>", code, StringComparison.Ordinal);
         Assert.Contains("public string Label => Classification.Label;", code, StringComparison.Ordinal);
         Assert.Contains("Labels, applySoftmax: false);", code, StringComparison.Ordinal);
         // The shared code once, inside the accessor class, and only where ONNX Runtime and ModelBuild.Imaging are referenced.
         Assert.Single(AllIndexes(code, "public sealed class RunBuffers"));
-        Assert.Contains("#if MODELBUILD_ONNXRUNTIME && MODELBUILD_IMAGING\n    /// <summary>\n    /// The tensors of runs", code, StringComparison.Ordinal);
+        const string Guarded = "#if MODELBUILD_ONNXRUNTIME && MODELBUILD_IMAGING\n    /// <summary>\n    /// The tensors";
+        Assert.Contains(Guarded, code, StringComparison.Ordinal);
     }
 
     [Fact]

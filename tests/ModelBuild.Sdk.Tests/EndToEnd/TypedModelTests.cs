@@ -51,7 +51,8 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
         sdk.WarmPackages("<TargetFramework>net10.0</TargetFramework><IsAotCompatible>true</IsAotCompatible>");
         using var project = new ConsumerProject(sdk);
         project.WriteFile("models/textcls.yaml", ClassifierManifest);
-        var images = Directory.GetFiles(RepositoryLayout.PathOf("samples", "TextOrientation", "images"), "*.png").Order(StringComparer.Ordinal).ToList();
+        var images = Directory.GetFiles(RepositoryLayout.PathOf("samples", "TextOrientation", "images"), "*.png")
+            .Order(StringComparer.Ordinal).ToList();
         foreach (var image in images)
         {
             project.WriteBytes("images/" + Path.GetFileName(image), File.ReadAllBytes(image));
@@ -82,8 +83,9 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
                 var later = await model.PredictAsync(frames[i]);
                 var top = string.Join(",", fromFile.Top(2).Select(c => c.Label));
                 var sum = fromFile.Softmax0Tmp0.Buffer.Span[0] + fromFile.Tensor<float>("softmax_0.tmp_0").Buffer.Span[1];
-                Console.WriteLine(string.Join(" ", Path.GetFileName(files[i]), fromFile.Label, P(fromFile.Probability), P(hot.Probability),
-                    P(later.Probability), P(batch[i].Probability), fromStream.Label, P(fromStream.Probability), top, P(sum), "tensor=" + tensor));
+                Console.WriteLine(string.Join(
+                    " ", Path.GetFileName(files[i]), fromFile.Label, P(fromFile.Probability), P(hot.Probability), P(later.Probability),
+                    P(batch[i].Probability), fromStream.Label, P(fromStream.Probability), top, P(sum), "tensor=" + tensor));
             }
 
             try
@@ -94,6 +96,9 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
             {
                 Console.WriteLine("refused: " + e.Message);
             }
+
+            // One intra-op thread: no thread pool for ONNX Runtime's RunAsync, so the run goes to .NET's.
+            Console.WriteLine("one thread: " + (await besideApp.PredictAsync(frames[0])).Label);
 
             using var cancelled = new CancellationTokenSource();
             cancelled.Cancel();
@@ -121,7 +126,7 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
         Assert.Empty(build.Warnings());
         var run = project.Run(project.PathOf("images"));
         Assert.True(run.Succeeded, run.Output);
-        var lines = run.Output.Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith(".png", StringComparison.Ordinal) || l.Contains(".png ", StringComparison.Ordinal)).ToList();
+        var lines = run.Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains(".png ", StringComparison.Ordinal)).ToList();
         Assert.Equal(images.Count, lines.Count);
         for (var i = 0; i < images.Count; i++)
         {
@@ -142,6 +147,8 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
 
         Assert.Contains("refused: Images fill batches of 1", run.Output, StringComparison.Ordinal);
         Assert.Contains("cancelled", run.Output, StringComparison.Ordinal);
+        var firstLabel = Path.GetFileName(images[0]).Contains("upside-down", StringComparison.Ordinal) ? "180°" : "0°";
+        Assert.Contains("one thread: " + firstLabel, run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -163,9 +170,11 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
             var one = new DenseTensor<float>(Enumerable.Range(0, 3 * 8 * 8).Select(i => (i % 7) - 3f).ToArray(), [1, 3, 8, 8]);
             var single = model.Predict(one).Scores;
             Console.WriteLine("sum=" + single.Buffer.Span.ToArray().Sum().ToString("R", CultureInfo.InvariantCulture));
-            var two = new DenseTensor<float>(Enumerable.Range(0, 2 * 3 * 8 * 8).Select(i => (i % (3 * 8 * 8) % 7) - 3f).ToArray(), [2, 3, 8, 8]);
+            var pattern = Enumerable.Range(0, 2 * 3 * 8 * 8).Select(i => (i % (3 * 8 * 8) % 7) - 3f).ToArray();
+            var two = new DenseTensor<float>(pattern, [2, 3, 8, 8]);
             var pair = model.Predict(two).Scores;
-            Console.WriteLine("batch=" + string.Join(",", pair.Dimensions.ToArray()) + " same=" + pair.Buffer.Span[..128].SequenceEqual(single.Buffer.Span));
+            var same = pair.Buffer.Span[..128].SequenceEqual(single.Buffer.Span);
+            Console.WriteLine("batch=" + string.Join(",", pair.Dimensions.ToArray()) + " same=" + same);
             try
             {
                 model.Predict(new DenseTensor<float>([1, 3, 4, 8]));
@@ -184,14 +193,16 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
         Assert.True(run.Succeeded, run.Output);
         Assert.Contains("sum=" + TinyModel.ExpectedSum(model), run.Output, StringComparison.Ordinal);
         Assert.Contains("batch=2,2,8,8 same=True", run.Output, StringComparison.Ordinal);
-        Assert.Contains("refused: Input 'image' takes a tensor of shape [1,3,8,8] (-1: any size), not [1,3,4,8].", run.Output, StringComparison.Ordinal);
+        const string Refusal = "refused: Input 'image' takes a tensor of shape [1,3,8,8] (-1: any size), not [1,3,4,8].";
+        Assert.Contains(Refusal, run.Output, StringComparison.Ordinal);
     }
 
     /// <summary>The SHA-256 of the tensor the build's calibration reads from <paramref name="image"/> for the classifier's input.</summary>
     private static string CalibrationTensorDigest(ConsumerProject project, string image)
     {
         var manifestPath = project.PathOf("models/textcls.yaml");
-        var stage = ManifestLoader.LoadText(ClassifierManifest.Replace("../images", "../one", StringComparison.Ordinal), manifestPath).Manifest!.SingleStage!;
+        var manifest = ClassifierManifest.Replace("../images", "../one", StringComparison.Ordinal);
+        var stage = ManifestLoader.LoadText(manifest, manifestPath).Manifest!.SingleStage!;
         var one = project.PathOf("one");
         if (Directory.Exists(one))
         {
@@ -201,7 +212,9 @@ public sealed class TypedModelTests(SdkPackageFixture sdk)
         Directory.CreateDirectory(one);
         File.Copy(image, Path.Combine(one, Path.GetFileName(image)));
         var resolved = ManifestInputResolver.Resolve(stage, [new ModelInput("x", [1, 3, 48, 192])]).Inputs.Single();
-        var input = new CalibrationInput("x", TensorElementType.Float, [1, 3, 48, 192], resolved.Calibration.Value, ImageFeed.FromResolved(resolved, preprocessingInModel: false), Path.GetDirectoryName(manifestPath)!);
+        var feed = ImageFeed.FromResolved(resolved, preprocessingInModel: false);
+        var folder = Path.GetDirectoryName(manifestPath)!;
+        var input = new CalibrationInput("x", TensorElementType.Float, [1, 3, 48, 192], resolved.Calibration.Value, feed, folder);
         var tensor = CalibrationDataset.Open([input]).Read().Single().Inputs.Single().Value;
         return Convert.ToHexStringLower(SHA256.HashData(tensor.AsBytes()));
     }
