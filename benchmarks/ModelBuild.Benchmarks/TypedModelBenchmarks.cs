@@ -79,18 +79,73 @@ public class TypedModelBenchmarks
         _model.Dispose();
     }
 
-    private static string SampleImage()
+    /// <summary>
+    /// The four paths interleaved, <paramref name="rounds"/> rounds of <paramref name="perRound"/> runs each, so that load
+    /// from other processes falls on all of them alike (BenchmarkDotNet measures one after the other); prints each path's
+    /// median per-round time per run, its ratio to the baseline, and the bytes it allocates per run on this thread.
+    /// </summary>
+    public static void RunInterleaved(int rounds = 41, int perRound = 20)
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        var benchmarks = new TypedModelBenchmarks();
+        benchmarks.Setup();
+        (string Name, Func<float> Run)[] paths =
+        [
+            ("hot loop: InferenceSession.Run by hand", benchmarks.ByHandReused),
+            ("hot loop: Predict(image, buffers)", benchmarks.TypedReused),
+            ("per call: Run by hand with fresh tensors", benchmarks.ByHandFresh),
+            ("per call: Predict(image)", benchmarks.TypedFresh),
+        ];
+        var times = paths.Select(_ => new List<double>()).ToArray();
+        var allocated = new long[paths.Length];
+        foreach (var path in paths)
         {
-            var image = Path.Combine(directory.FullName, "samples", "TextOrientation", "images", "hello-world.png");
-            if (File.Exists(image))
+            path.Run();
+        }
+
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var p = 0; p < paths.Length; p++)
             {
-                return image;
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                for (var i = 0; i < perRound; i++)
+                {
+                    paths[p].Run();
+                }
+
+                times[p].Add(watch.Elapsed.TotalMilliseconds / perRound);
+                allocated[p] += GC.GetAllocatedBytesForCurrentThread() - before;
             }
         }
 
-        throw new FileNotFoundException("The sample image samples/TextOrientation/images/hello-world.png was not found above " + AppContext.BaseDirectory);
+        benchmarks.Cleanup();
+        var medians = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+        Console.WriteLine($"{"path",-42} {"median",10} {"ratio",7} {"allocated/run",14}");
+        for (var p = 0; p < paths.Length; p++)
+        {
+            var baseline = medians[p < 2 ? 0 : 2];
+            Console.WriteLine(FormattableString.Invariant(
+                $"{paths[p].Name,-42} {medians[p],7:F3} ms {medians[p] / baseline,7:F3} {allocated[p] / (rounds * perRound),12:N0} B"));
+        }
+    }
+
+    private static string SampleImage()
+    {
+        // Above the app (the repository's artifacts), else above the current directory (another ArtifactsPath).
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var image = Path.Combine(directory.FullName, "samples", "TextOrientation", "images", "hello-world.png");
+                if (File.Exists(image))
+                {
+                    return image;
+                }
+            }
+        }
+
+        throw new FileNotFoundException("The sample image samples/TextOrientation/images/hello-world.png was not found above "
+            + AppContext.BaseDirectory + " or " + Environment.CurrentDirectory);
     }
 }
 #endif

@@ -106,7 +106,8 @@ internal static class TypedModelWriter
 
         code.Line();
         code.Line("#if " + Condition);
-        code.Line($"/// <summary>Model '{Xml(model.Name)}' loaded into ONNX Runtime: thread-safe predictions, typed inputs to typed outputs.</summary>");
+        code.Line($"/// <summary>Model '{Xml(model.Name)}' loaded into ONNX Runtime: thread-safe predictions, typed inputs to typed");
+        code.Line("/// outputs.</summary>");
         code.Line($"{access} sealed partial class {className} : global::System.IDisposable");
         code.Open();
         code.Line($"private readonly {Ort}InferenceSession _session;");
@@ -226,8 +227,8 @@ internal static class TypedModelWriter
         code.Line("/// <exception cref=\"global::ModelBuild.Imaging.InvalidImageException\">Not an image the decoders read.</exception>");
         code.Line("public Prediction Predict(string path) => Predict(global::ModelBuild.Imaging.ImageDecoder.DecodeFile(path));");
         code.Line();
-        code.Line("/// <summary>Runs the model on the image in <paramref name=\"stream\"/> (PNG, JPEG or BMP, read to its end); thread-safe.");
-        code.Line("/// </summary>");
+        code.Line("/// <summary>Runs the model on the image in <paramref name=\"stream\"/> (PNG, JPEG or BMP, read to its end);");
+        code.Line("/// thread-safe.</summary>");
         code.Line("/// <param name=\"stream\">The encoded image.</param>");
         code.Line("/// <returns>Every output, and the classification where the model has labels.</returns>");
         code.Line("/// <exception cref=\"global::ModelBuild.Imaging.InvalidImageException\">Not an image the decoders read.</exception>");

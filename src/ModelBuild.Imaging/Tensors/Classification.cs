@@ -61,7 +61,10 @@ public sealed class Classification
     /// <summary>Every class's probability, in output order.</summary>
     public IReadOnlyList<float> Probabilities => _probabilities;
 
-    /// <summary>The <paramref name="count"/> most probable classes, most probable first (equal ones in output order); all of them when there are fewer.</summary>
+    /// <summary>
+    /// The <paramref name="count"/> most probable classes, most probable first (equal ones in output order); all of them
+    /// when there are fewer.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     public IReadOnlyList<ClassProbability> Top(int count)
     {

@@ -9,7 +9,7 @@ internal static class ColorConversion
     private const int BlueWeight = 1868;
     private const int Shift = 14;
 
-    /// <summary>Writes the frame's pixels in <paramref name="encoding"/> into <paramref name="output"/>: width × height × channels bytes.</summary>
+    /// <summary>Writes the frame's pixels in <paramref name="encoding"/> into <paramref name="output"/> (width × height × channels).</summary>
     public static void Convert(ImageFrame frame, ColorEncoding encoding, Span<byte> output)
     {
         var source = frame.Pixels.Span;

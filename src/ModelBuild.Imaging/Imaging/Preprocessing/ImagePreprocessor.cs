@@ -160,7 +160,8 @@ public sealed class ImagePreprocessor
     {
         if (length != ElementCount)
         {
-            throw new ArgumentException($"The destination holds {length} elements; one image of this input fills {ElementCount}.", parameter);
+            throw new ArgumentException(
+                $"The destination holds {length} elements; one image of this input fills {ElementCount}.", parameter);
         }
     }
 
