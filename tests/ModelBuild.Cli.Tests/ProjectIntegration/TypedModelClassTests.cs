@@ -47,7 +47,7 @@ public sealed class TypedModelClassTests
         Assert.Contains("Labels, applySoftmax: false);", code, StringComparison.Ordinal);
         // The shared code once, inside the accessor class, and only where ONNX Runtime and ModelBuild.Imaging are referenced.
         Assert.Single(AllIndexes(code, "public sealed class RunBuffers"));
-        const string Guarded = "#if MODELBUILD_ONNXRUNTIME && MODELBUILD_IMAGING\n    /// <summary>\n    /// The tensors";
+        const string Guarded = "#if MODELBUILD_ONNXRUNTIME && MODELBUILD_IMAGING\n        /// <summary>\n        /// The tensors";
         Assert.Contains(Guarded, code, StringComparison.Ordinal);
     }
 
