@@ -30,6 +30,15 @@ if (args is ["calibration-throughput"])
     return;
 }
 
+#if MODELBUILD_ONNXRUNTIME && MODELBUILD_IMAGING
+// With -p:ModelBuildBenchmarkTypedModel=true: the typed model class against InferenceSession.Run, interleaved.
+if (args is ["typed-overhead"])
+{
+    ModelBuild.Benchmarks.TypedModelBenchmarks.RunInterleaved();
+    return;
+}
+#endif
+
 var config = DefaultConfig.Instance.WithArtifactsPath(ResultsFolder());
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 

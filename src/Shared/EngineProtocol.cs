@@ -113,8 +113,17 @@ internal sealed record ModelResult(
     IReadOnlyList<ModelTensorResult> Inputs,
     IReadOnlyList<ModelTensorResult> OutputTensors)
 {
-    /// <summary>The model's class labels in output order (Open Model Zoo's <c>model_info.labels</c>); null when it has none.</summary>
+    /// <summary>
+    /// The model's class labels in output order (Open Model Zoo's <c>model_info.labels</c>, or an output's <c>labels</c>);
+    /// null when it has none.
+    /// </summary>
     public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>The output <see cref="Labels"/> belong to; null for the first output.</summary>
+    public string? LabeledOutput { get; init; }
+
+    /// <summary>True when the labelled output holds logits (the manifest's <c>apply_softmax</c>); null for probabilities.</summary>
+    public bool? ApplySoftmax { get; init; }
 }
 
 /// <summary>A file to embed: its name in the output folder and its manifest resource name.</summary>

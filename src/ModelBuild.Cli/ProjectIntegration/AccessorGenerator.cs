@@ -31,10 +31,13 @@ internal static class AccessorGenerator
     private const string Imaging = "global::ModelBuild.Imaging.";
 
     // A nested class cannot share its name with one of its members or with the types around it.
-    private static readonly HashSet<string> MemberNames = new(StringComparer.Ordinal)
-    {
-        "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "Labels", "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile", "CreateSession",
-    };
+    private static readonly HashSet<string> MemberNames = new(
+        [
+            "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "Labels",
+            "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile", "CreateSession",
+            .. TypedModelWriter.MemberNames, .. TypedModelWriter.SharedTypeNames,
+        ],
+        StringComparer.Ordinal);
 
     /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> → <c>PrecisionModel</c>).</summary>
     public static string ClassNameOf(string name, string accessorClassName)
@@ -67,10 +70,20 @@ internal static class AccessorGenerator
         code.Line($"{access} static partial class {request.ClassName}");
         code.Open();
         WriteTensorDescription(code, access);
+        if (sorted.Any(m => TypedModelWriter.Applies(m.Result)))
+        {
+            TypedModelWriter.WriteShared(code);
+        }
+
         foreach (var model in sorted)
         {
             code.Line();
-            WriteModel(code, model, ClassNameOf(model.Result.Name, request.ClassName));
+            var className = ClassNameOf(model.Result.Name, request.ClassName);
+            WriteModel(code, model, className);
+            if (TypedModelWriter.Applies(model.Result))
+            {
+                TypedModelWriter.WriteModel(code, model, className);
+            }
         }
 
         code.Close();
@@ -124,6 +137,26 @@ internal static class AccessorGenerator
         code.Line();
         code.Line("/// <summary>How images are brought to the input's size, as the build's calibration does it: RESIZE, CROP, PAD or PAD_RIGHT; null for outputs.</summary>");
         code.Line("public string? ResizeMethod { get; }");
+        code.Line();
+        code.Line("/// <summary>The shape, an open first dimension set to <paramref name=\"batchSize\"/> where");
+        code.Line("/// <paramref name=\"batchOpen\"/>.</summary>");
+        code.Line("internal long[] WithBatch(int batchSize, bool batchOpen)");
+        code.Open();
+        code.Line("var shape = (long[])_shape.Clone();");
+        code.Line("if (batchOpen && shape.Length > 0 && shape[0] < 0)");
+        code.Open();
+        code.Line("shape[0] = batchSize;");
+        code.Close();
+        code.Line();
+        code.Line("return shape;");
+        code.Close();
+        code.Line();
+        code.Line("/// <summary><see cref=\"WithBatch\"/> where that leaves no open dimension; null where it does.</summary>");
+        code.Line("internal long[]? ShapeFor(int batchSize, bool batchOpen)");
+        code.Open();
+        code.Line("var shape = WithBatch(batchSize, batchOpen);");
+        code.Line("return global::System.Array.Exists(shape, d => d < 0) ? null : shape;");
+        code.Close();
         WriteImageConversion(code);
         code.Close();
     }
@@ -136,6 +169,8 @@ internal static class AccessorGenerator
     {
         code.Line();
         code.Line("#if " + RuntimeSymbol);
+        code.Line($"private {Imaging}Preprocessing.ImagePreprocessor? _preprocessor;");
+        code.Line();
         code.Line("/// <summary>How the build prepares this input's calibration images (size, resize method, channel order, layout, mean and scale), for preparing the app's images the same way.</summary>");
         code.Line("/// <exception cref=\"global::System.InvalidOperationException\">The input does not take images.</exception>");
         code.Line($"public {Imaging}Preprocessing.PreprocessingOptions ImagePreprocessing");
@@ -144,12 +179,38 @@ internal static class AccessorGenerator
         code.Open();
         code.Line("try");
         code.Open();
-        code.Line($"return {Imaging}Preprocessing.ModelInputPreprocessing.For(_shape, Layout, Encoding, Mean, Scale, ResizeMethod);");
+        code.Line($"return {Imaging}Preprocessing.ModelInputPreprocessing.For(");
+        code.Line("    WithBatch(1, batchOpen: true), Layout, Encoding, Mean, Scale, ResizeMethod);");
         code.Close();
         code.Line("catch (global::System.ArgumentException e)");
         code.Open();
         code.Line("throw new global::System.InvalidOperationException(\"Input '\" + Name + \"' does not take images: \" + e.Message, e);");
         code.Close();
+        code.Close();
+        code.Close();
+        code.Line();
+        code.Line($"private {Imaging}Preprocessing.ImagePreprocessor Preprocessor => _preprocessor ??= new(ImagePreprocessing);");
+        code.Line();
+        code.Line("/// <summary>");
+        code.Line("/// Preprocesses <paramref name=\"image\"/> into batch item <paramref name=\"item\"/> of");
+        code.Line("/// <paramref name=\"destination\"/> (float32 or uint8): the one path from an image to this input's tensor,");
+        code.Line("/// the calibration's own preprocessor.");
+        code.Line("/// </summary>");
+        code.Line($"internal void WriteImage({Imaging}ImageFrame image, global::System.Array destination, int item)");
+        code.Open();
+        code.Line("var preprocessor = Preprocessor;");
+        code.Line("var count = preprocessor.ElementCount;");
+        code.Line("switch (destination)");
+        code.Open();
+        code.Line("case float[] floats:");
+        code.Line("    preprocessor.WriteFloat(image, global::System.MemoryExtensions.AsSpan(floats, item * count, count));");
+        code.Line("    break;");
+        code.Line("case byte[] bytes:");
+        code.Line("    preprocessor.WriteBytes(image, global::System.MemoryExtensions.AsSpan(bytes, item * count, count));");
+        code.Line("    break;");
+        code.Line("default:");
+        code.Line("    throw new global::System.InvalidOperationException(");
+        code.Line("        \"Input '\" + Name + \"' takes \" + ElementType + \"; images fill float32 and uint8 inputs.\");");
         code.Close();
         code.Close();
         code.Line("#endif");
@@ -174,22 +235,26 @@ internal static class AccessorGenerator
         code.Line();
         code.Line("/// <summary>The image as an <c>OrtValue</c> over managed memory (float32 or uint8 inputs); the caller disposes it.</summary>");
         code.Line($"public {Ort}OrtValue ToOrtValue({Imaging}ImageFrame image) => ElementType == \"uint8\"");
-        code.Line($"    ? {Ort}OrtValue.CreateTensorValueFromMemory(ByteData(image), _shape)");
-        code.Line($"    : {Ort}OrtValue.CreateTensorValueFromMemory(FloatData(image), _shape);");
+        code.Line($"    ? {Ort}OrtValue.CreateTensorValueFromMemory(ByteData(image), WithBatch(1, batchOpen: true))");
+        code.Line($"    : {Ort}OrtValue.CreateTensorValueFromMemory(FloatData(image), WithBatch(1, batchOpen: true));");
         code.Line();
         code.Line($"private float[] FloatData({Imaging}ImageFrame image)");
         code.Open();
         code.Line("RequireElementType(\"float32\");");
-        code.Line($"return new {Imaging}Preprocessing.ImagePreprocessor(ImagePreprocessing).ToFloat(image).Data;");
+        code.Line("var data = new float[Preprocessor.ElementCount];");
+        code.Line("WriteImage(image, data, 0);");
+        code.Line("return data;");
         code.Close();
         code.Line();
         code.Line($"private byte[] ByteData({Imaging}ImageFrame image)");
         code.Open();
         code.Line("RequireElementType(\"uint8\");");
-        code.Line($"return new {Imaging}Preprocessing.ImagePreprocessor(ImagePreprocessing).ToBytes(image).Data;");
+        code.Line("var data = new byte[Preprocessor.ElementCount];");
+        code.Line("WriteImage(image, data, 0);");
+        code.Line("return data;");
         code.Close();
         code.Line();
-        code.Line("private int[] Dimensions() => global::System.Array.ConvertAll(_shape, d => checked((int)d));");
+        code.Line("private int[] Dimensions() => global::System.Array.ConvertAll(WithBatch(1, batchOpen: true), d => checked((int)d));");
         code.Line();
         code.Line("private void RequireElementType(string elementType)");
         code.Open();
@@ -206,8 +271,20 @@ internal static class AccessorGenerator
         var model = accessorModel.Result;
         var primary = model.Outputs[0];
         code.Line($"/// <summary>Model '{Xml(model.Name)}' compiled for {Xml(model.Target)}, {Xml(model.Precision)}.</summary>");
-        code.Line($"{(accessorModel.Public ? "public" : "internal")} static class {className}");
+        var typed = TypedModelWriter.Applies(model);
+        code.Line($"{(accessorModel.Public ? "public" : "internal")} {(typed ? "sealed partial" : "static")} class {className}");
         code.Open();
+        if (typed)
+        {
+            // Instances come only from Load, which needs ONNX Runtime and ModelBuild.Imaging (the partial class below).
+            code.Line($"#if !({TypedModelWriter.Condition})");
+            code.Line($"private {className}()");
+            code.Open();
+            code.Close();
+            code.Line("#endif");
+            code.Line();
+        }
+
         Constant(code, "string", "Name", CSharpIdentifier.StringLiteral(model.Name), "The model's name.");
         if (accessorModel.Embedded)
         {
@@ -394,37 +471,4 @@ internal static class AccessorGenerator
         values is null ? "null" : $"new double[] {{ {string.Join(", ", values.Select(CSharpIdentifier.DoubleLiteral))} }}";
 
     private static string Xml(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
-
-    /// <summary>Indentation-aware line writer with LF line endings, whatever the OS.</summary>
-    private sealed class CodeWriter
-    {
-        private readonly StringBuilder _text = new();
-        private int _depth;
-
-        public void Line(string line = "")
-        {
-            if (line.Length > 0)
-            {
-                _text.Append(' ', _depth * 4).Append(line);
-            }
-
-            _text.Append('\n');
-        }
-
-        public void Open()
-        {
-            Line("{");
-            _depth++;
-        }
-
-        public void Close() => CloseWith("}");
-
-        public void CloseWith(string closing)
-        {
-            _depth--;
-            Line(closing);
-        }
-
-        public override string ToString() => _text.ToString();
-    }
 }

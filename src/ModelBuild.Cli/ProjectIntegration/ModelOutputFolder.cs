@@ -110,6 +110,8 @@ internal static class ModelOutputFolder
         [.. model.Outputs.Select(ToResult)])
     {
         Labels = model.Labels.Count == 0 ? null : model.Labels,
+        LabeledOutput = model.LabeledOutput,
+        ApplySoftmax = model.ApplySoftmax ? true : null,
     };
 
     private static ModelTensorResult ToResult(TensorDescription t) =>

@@ -57,7 +57,15 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             return null;
         }
 
-        return new ModelManifest(filePath, stage.Name, [stage], values.NotApplied) { NameGiven = name is not null };
+        // ModelBuild's outputs[].labels: the classifier output an app reads as a Classification.
+        var labeled = stage.Outputs.FirstOrDefault(o => o.Labels is not null);
+        return new ModelManifest(filePath, stage.Name, [stage], values.NotApplied)
+        {
+            NameGiven = name is not null,
+            Labels = labeled?.Labels ?? [],
+            LabeledOutput = labeled?.Name.Value,
+            ApplySoftmax = labeled?.ApplySoftmax ?? false,
+        };
     }
 
     private ModelManifest? ReadStaged(ManifestMapping top, ManifestEntry stagesEntry)
@@ -361,7 +369,11 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             var shape = _settings.ReadShape(mapping.Find("shape")?.Value);
             var layout = _settings.ReadLayout(mapping.Find("layout")?.Value);
             _settings.CheckLayoutRank(layout, shape);
-            outputs.Add(new OutputSpec(name, shape, layout, _settings.ReadDataType(mapping.Find("data_type")?.Value), mapping.Location));
+            outputs.Add(new OutputSpec(name, shape, layout, _settings.ReadDataType(mapping.Find("data_type")?.Value), mapping.Location)
+            {
+                Labels = values.TextList(mapping.Find("labels")?.Value),
+                ApplySoftmax = values.Boolean(mapping.Find("apply_softmax")?.Value, false),
+            });
         }
 
         return outputs;

@@ -53,8 +53,12 @@ internal static class ManifestSchema
     public static readonly SectionSchema Input = new(
         ["name", "shape", "layout", "data_type", "mean_values", "scale_values", "encoding", "frozen_value", "calibration"]);
 
-    /// <summary>An output is cut at its name; its layout is published; its shape and data type are not applied.</summary>
-    public static readonly SectionSchema Output = new(["name", "shape", "layout", "data_type"], "shape", "data_type");
+    /// <summary>
+    /// An output is cut at its name; its layout is published; its shape and data type are not applied. ModelBuild's
+    /// <c>labels</c> and <c>apply_softmax</c> make it a classifier output for the generated class.
+    /// </summary>
+    public static readonly SectionSchema Output = new(
+        ["name", "shape", "layout", "data_type", "labels", "apply_softmax"], "shape", "data_type");
 
     /// <summary>ModelBuild's <c>fp16</c> section: how FP16 precision converts the model.</summary>
     public static readonly SectionSchema Fp16 = new(["keep_io_types", "op_block_list", "node_block_list"]);

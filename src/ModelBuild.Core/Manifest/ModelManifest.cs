@@ -25,8 +25,17 @@ public sealed record ModelManifest(
     /// <summary>True when the manifest says <c>name:</c> itself; a project's model then takes that name unless its Name metadata (or <c>--name</c>) gives one.</summary>
     public bool NameGiven { get; init; }
 
-    /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when none.</summary>
+    /// <summary>
+    /// The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>, or the <c>labels</c> of one of
+    /// a flat manifest's <c>outputs</c>); empty when none.
+    /// </summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>The output <see cref="Labels"/> name the classes of; null for the model's first output.</summary>
+    public string? LabeledOutput { get; init; }
+
+    /// <summary>True when the labelled output holds logits, turned into probabilities by a softmax (<c>apply_softmax</c>).</summary>
+    public bool ApplySoftmax { get; init; }
 
     /// <summary>The file the labels were read from, a dependency of the build; null when there is none.</summary>
     public string? LabelsFile { get; init; }
@@ -189,7 +198,14 @@ public sealed record OutputSpec(
     Located<IReadOnlyList<long>>? Shape,
     Located<string>? Layout,
     Located<TensorDataType>? DataType,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>The class labels of this output's scores (ModelBuild's <c>labels</c>); null when none.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>True when the scores are logits that a softmax turns into probabilities (ModelBuild's <c>apply_softmax</c>).</summary>
+    public bool ApplySoftmax { get; init; }
+}
 
 /// <summary>
 /// The pins of <c>input_model</c> besides <c>sha256</c> and <c>size</c>: lower-case hex SHA-384 and SHA-512,

@@ -29,6 +29,12 @@ public sealed record CompiledModel(
 
     /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when the manifest has none.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>The output <see cref="Labels"/> belong to; null for the first output.</summary>
+    public string? LabeledOutput { get; init; }
+
+    /// <summary>True when the labelled output holds logits (the manifest's <c>apply_softmax</c>).</summary>
+    public bool ApplySoftmax { get; init; }
 }
 
 /// <summary>The <c>buildinfo.json</c> written beside every compiled model.</summary>

@@ -180,6 +180,8 @@ public sealed class ModelCompiler
             BuildInfo = BuildInfo.Create(
                 _services.Engine, _services.Keys, request, selection, state.Source, state.Fetched!, state.Steps, plan, files, vendorOutcome?.BuildInfo),
             Labels = state.Manifest.Labels,
+            LabeledOutput = state.Manifest.LabeledOutput,
+            ApplySoftmax = state.Manifest.ApplySoftmax,
         };
     }
 

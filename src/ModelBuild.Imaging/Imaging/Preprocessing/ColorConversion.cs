@@ -9,18 +9,19 @@ internal static class ColorConversion
     private const int BlueWeight = 1868;
     private const int Shift = 14;
 
-    public static byte[] Convert(ImageFrame frame, ColorEncoding encoding)
+    /// <summary>Writes the frame's pixels in <paramref name="encoding"/> into <paramref name="output"/> (width × height × channels).</summary>
+    public static void Convert(ImageFrame frame, ColorEncoding encoding, Span<byte> output)
     {
         var source = frame.Pixels.Span;
         var count = frame.Width * frame.Height;
         var step = frame.BytesPerPixel;
         if (encoding == ColorEncoding.Gray)
         {
-            var gray = new byte[count];
+            var gray = output[..count];
             if (frame.Format == PixelFormat.Gray8)
             {
-                source.CopyTo(gray);
-                return gray;
+                source[..count].CopyTo(gray);
+                return;
             }
 
             for (int p = 0, i = 0; p < count; p++, i += step)
@@ -28,10 +29,10 @@ internal static class ColorConversion
                 gray[p] = (byte)(((source[i] * RedWeight) + (source[i + 1] * GreenWeight) + (source[i + 2] * BlueWeight) + (1 << (Shift - 1))) >> Shift);
             }
 
-            return gray;
+            return;
         }
 
-        var output = new byte[count * 3];
+        output = output[..(count * 3)];
         var (first, last) = encoding == ColorEncoding.Rgb ? (0, 2) : (2, 0);
         if (frame.Format == PixelFormat.Gray8)
         {
@@ -40,7 +41,7 @@ internal static class ColorConversion
                 output[o] = output[o + 1] = output[o + 2] = source[p];
             }
 
-            return output;
+            return;
         }
 
         for (int i = 0, o = 0; o < output.Length; i += step, o += 3)
@@ -49,7 +50,5 @@ internal static class ColorConversion
             output[o + 1] = source[i + 1];
             output[o + 2] = source[i + last];
         }
-
-        return output;
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ModelBuild.Imaging.Preprocessing;
 
 /// <summary>
@@ -44,15 +46,46 @@ public sealed class ImagePreprocessor
         ? [1, Options.Channels, Options.Height, Options.Width]
         : [1, Options.Height, Options.Width, Options.Channels];
 
+    /// <summary>The number of elements one image fills: channels × height × width.</summary>
+    public int ElementCount => Options.Channels * Options.Height * Options.Width;
+
     /// <summary>Float input: converted, resized, normalised with Mean and Scale, in the options' layout.</summary>
     public PreprocessedImage<float> ToFloat(ImageFrame frame)
     {
-        var pixels = Prepare(frame);
+        var data = new float[ElementCount];
+        WriteFloat(frame, data);
+        return new PreprocessedImage<float>(data, Shape);
+    }
+
+    /// <summary>
+    /// Writes what <see cref="ToFloat"/> returns into <paramref name="destination"/> (one batch item of a larger
+    /// tensor, or a buffer reused across calls); every element is written.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> does not hold <see cref="ElementCount"/> elements.</exception>
+    public void WriteFloat(ImageFrame frame, Span<float> destination)
+    {
+        RequireLength(destination.Length, nameof(destination));
+        var rented = ArrayPool<byte>.Shared.Rent(ElementCount);
+        try
+        {
+            var pixels = rented.AsSpan(0, ElementCount);
+            Prepare(frame, pixels);
+            Normalise(frame, pixels, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void Normalise(ImageFrame frame, ReadOnlySpan<byte> pixels, Span<float> destination)
+    {
         var channels = Options.Channels;
         var width = Options.Width;
         var area = width * Options.Height;
         var filled = FilledWidth(frame);
-        var data = new float[pixels.Length];
+        var data = destination;
+        data.Clear();
         if (Options.Layout == TensorLayout.Nhwc)
         {
             for (var i = 0; i < pixels.Length; i++)
@@ -68,7 +101,7 @@ public sealed class ImagePreprocessor
         {
             for (var c = 0; c < channels; c++)
             {
-                var plane = data.AsSpan(c * area, area);
+                var plane = data.Slice(c * area, area);
                 float mean = _mean[c], scale = _scale[c];
                 for (int p = 0, i = c; p < area; p++, i += channels)
                 {
@@ -79,8 +112,6 @@ public sealed class ImagePreprocessor
                 }
             }
         }
-
-        return new PreprocessedImage<float>(data, Shape);
     }
 
     /// <summary>
@@ -89,33 +120,79 @@ public sealed class ImagePreprocessor
     /// </summary>
     public PreprocessedImage<byte> ToBytes(ImageFrame frame)
     {
-        var pixels = Prepare(frame);
-        if (Options.Layout == TensorLayout.Nhwc || Options.Channels == 1)
-        {
-            return new PreprocessedImage<byte>(pixels, Shape);
-        }
-
-        var area = Options.Width * Options.Height;
-        var planar = new byte[pixels.Length];
-        for (var c = 0; c < Options.Channels; c++)
-        {
-            for (int p = 0, i = c; p < area; p++, i += Options.Channels)
-            {
-                planar[(c * area) + p] = pixels[i];
-            }
-        }
-
-        return new PreprocessedImage<byte>(planar, Shape);
+        var data = new byte[ElementCount];
+        WriteBytes(frame, data);
+        return new PreprocessedImage<byte>(data, Shape);
     }
 
-    /// <summary>Steps 1 and 2: the 8-bit, interleaved, target-size image in the target channel order.</summary>
-    internal byte[] Prepare(ImageFrame frame)
+    /// <summary>Writes what <see cref="ToBytes"/> returns into <paramref name="destination"/>; every element is written.</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> does not hold <see cref="ElementCount"/> elements.</exception>
+    public void WriteBytes(ImageFrame frame, Span<byte> destination)
+    {
+        RequireLength(destination.Length, nameof(destination));
+        if (Options.Layout == TensorLayout.Nhwc || Options.Channels == 1)
+        {
+            Prepare(frame, destination);
+            return;
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(ElementCount);
+        try
+        {
+            var pixels = rented.AsSpan(0, ElementCount);
+            Prepare(frame, pixels);
+            var area = Options.Width * Options.Height;
+            for (var c = 0; c < Options.Channels; c++)
+            {
+                for (int p = 0, i = c; p < area; p++, i += Options.Channels)
+                {
+                    destination[(c * area) + p] = pixels[i];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void RequireLength(int length, string parameter)
+    {
+        if (length != ElementCount)
+        {
+            throw new ArgumentException(
+                $"The destination holds {length} elements; one image of this input fills {ElementCount}.", parameter);
+        }
+    }
+
+    /// <summary>
+    /// Steps 1 and 2: the 8-bit, interleaved, target-size image in the target channel order, written into
+    /// <paramref name="output"/> (<see cref="ElementCount"/> bytes). Working images come from the shared array pool,
+    /// so a loop over same-size images allocates nothing here.
+    /// </summary>
+    internal void Prepare(ImageFrame frame, Span<byte> output)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var channels = Options.Channels;
-        var converted = ColorConversion.Convert(frame, Options.Encoding);
+        var convertedLength = frame.Width * frame.Height * channels;
+        var rented = ArrayPool<byte>.Shared.Rent(convertedLength);
+        try
+        {
+            var converted = rented.AsSpan(0, convertedLength);
+            ColorConversion.Convert(frame, Options.Encoding, converted);
+            output.Clear();
+            Place(frame, converted, output);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void Place(ImageFrame frame, ReadOnlySpan<byte> converted, Span<byte> output)
+    {
+        var channels = Options.Channels;
         int width = Options.Width, height = Options.Height;
-        var output = new byte[width * height * channels];
         switch (Options.ResizeMethod)
         {
             case ResizeMethod.Resize:
@@ -126,25 +203,27 @@ public sealed class ImagePreprocessor
                 break;
             case ResizeMethod.PadRight:
                 var scaledWidth = FilledWidth(frame);
-                var scaled = new byte[scaledWidth * height * channels];
-                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, scaled, scaledWidth, height);
+                var scaledLength = scaledWidth * height * channels;
+                var scaled = ArrayPool<byte>.Shared.Rent(scaledLength);
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, scaled.AsSpan(0, scaledLength), scaledWidth, height);
                 for (var y = 0; y < height; y++)
                 {
-                    scaled.AsSpan(y * scaledWidth * channels, scaledWidth * channels).CopyTo(output.AsSpan(y * width * channels));
+                    scaled.AsSpan(y * scaledWidth * channels, scaledWidth * channels).CopyTo(output[(y * width * channels)..]);
                 }
 
+                ArrayPool<byte>.Shared.Return(scaled);
                 break;
             default:
                 var scale = Math.Min((double)width / frame.Width, (double)height / frame.Height);
                 var fitWidth = Math.Clamp((int)Math.Round(frame.Width * scale, MidpointRounding.AwayFromZero), 1, width);
                 var fitHeight = Math.Clamp((int)Math.Round(frame.Height * scale, MidpointRounding.AwayFromZero), 1, height);
-                var fitted = new byte[fitWidth * fitHeight * channels];
-                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, fitted, fitWidth, fitHeight);
-                PlaceCentred(fitted, fitWidth, fitHeight, channels, output, width, height);
+                var fittedLength = fitWidth * fitHeight * channels;
+                var fitted = ArrayPool<byte>.Shared.Rent(fittedLength);
+                BilinearResizer.Resize(converted, frame.Width, frame.Height, channels, fitted.AsSpan(0, fittedLength), fitWidth, fitHeight);
+                PlaceCentred(fitted.AsSpan(0, fittedLength), fitWidth, fitHeight, channels, output, width, height);
+                ArrayPool<byte>.Shared.Return(fitted);
                 break;
         }
-
-        return output;
     }
 
     /// <summary>

@@ -147,6 +147,27 @@ public sealed class ImagePreprocessorTests : IDisposable
     }
 
     [Fact]
+    public void Writing_into_a_reused_batch_buffer_gives_ToFloat_and_ToBytes_exactly_and_clears_old_padding()
+    {
+        var options = new PreprocessingOptions { Width = 8, Height = 4, ResizeMethod = ResizeMethod.PadRight, Mean = Mean, Scale = Scale };
+        var preprocessor = new ImagePreprocessor(options);
+        var (wide, narrow) = (RedBlue(20, 2), Numbered(3, 2, first: 10));
+        var floats = new float[2 * preprocessor.ElementCount];
+        var bytes = new byte[2 * preprocessor.ElementCount];
+
+        // The wide image fills every column first; the narrow one written over it must leave zeros on the right.
+        preprocessor.WriteFloat(wide, floats.AsSpan(preprocessor.ElementCount));
+        preprocessor.WriteFloat(narrow, floats.AsSpan(preprocessor.ElementCount));
+        preprocessor.WriteFloat(wide, floats.AsSpan(0, preprocessor.ElementCount));
+        preprocessor.WriteBytes(narrow, bytes.AsSpan(preprocessor.ElementCount));
+
+        Assert.Equal(preprocessor.ToFloat(wide).Data, floats[..preprocessor.ElementCount]);
+        Assert.Equal(preprocessor.ToFloat(narrow).Data, floats[preprocessor.ElementCount..]);
+        Assert.Equal(preprocessor.ToBytes(narrow).Data, bytes[preprocessor.ElementCount..]);
+        Assert.Throws<ArgumentException>(() => preprocessor.WriteFloat(wide, floats));
+    }
+
+    [Fact]
     public void Pad_right_of_an_image_wider_than_the_input_stretches_it_to_the_width_like_resize()
     {
         var frame = RedBlue(20, 2);
