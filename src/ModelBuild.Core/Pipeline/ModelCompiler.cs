@@ -12,6 +12,7 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Pipeline.Validation;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
@@ -176,7 +177,7 @@ public sealed class ModelCompiler
         steps.Add(current);
         if (plan.Quantization is { } quantization)
         {
-            current = await QuantizeAsync(run, model, current, plan, quantization, cancellationToken).ConfigureAwait(false);
+            current = await QuantizeAsync(run, model, current, plan, quantization.WithLabels(manifest.Labels), cancellationToken).ConfigureAwait(false);
             steps.Add(current);
         }
 
@@ -345,11 +346,18 @@ public sealed class ModelCompiler
         var hashed = SampleFiles(plan).DistinctBy(f => f.Path).ToDictionary(f => Path.GetFullPath(f.Path), f => f.Sha256, StringComparer.Ordinal);
         var options = quantization.Describe(calibration, hashed);
         run.Diagnostics.AddRange(CalibrationDataset.Open(calibration).Warnings.Select(w => w with { Location = w.Location ?? quantization.At }));
+
+        // Issue 17: the held-out evaluation set (or a seeded split of the calibration data) INT8 is judged on.
+        var split = EvaluationSplit.Open(quantization.Options.Evaluation, calibration);
+        options["evaluation_set"] = split?.Describe();
+        run.Dependencies.AddRange(split?.Evaluation.Samples.Select(s => s.Path) ?? []);
+
         var key = _keys.Convert("quantize", model.Stored, prepared.Model, options, plan);
         var step = await RunStepAsync(run, "quantize", key, model, plan, () =>
         {
             var input = _store.Read(prepared.Model, model.DisplayName, model.At);
-            var result = new Quantizer(quantization.Options).Quantize(input, CalibrationDataset.Open(calibration), run.Request.Name, cancellationToken);
+            var result = new Quantizer(quantization.Options).Quantize(
+                input, split?.Calibration ?? CalibrationDataset.Open(calibration), split?.Evaluation, null, run.Request.Name, cancellationToken);
             var diagnostics = result.Diagnostics.Select(d => d with { Location = d.Location ?? quantization.At }).ToList();
             if (!result.Succeeded)
             {
@@ -359,6 +367,11 @@ public sealed class ModelCompiler
 
             CheckStructure(result.Model, "quantize");
             _log(QuantizationSummary(run.Request.Name, result.Report));
+            if (result.Report.Evaluation is { } evaluation)
+            {
+                _log(EvaluationReportWriter.Summary(run.Request.Name, evaluation));
+            }
+
             var original = _store.Read(model.Stored, model.DisplayName, model.At);
             var pass = new PassRecord("quantize_qdq", quantization.Options.ToJson(), input.Graph.Node.Count, result.Model.Graph.Node.Count);
 
