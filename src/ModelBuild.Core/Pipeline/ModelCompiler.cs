@@ -367,11 +367,6 @@ public sealed class ModelCompiler
 
             CheckStructure(result.Model, "quantize");
             _log(QuantizationSummary(run.Request.Name, result.Report));
-            if (result.Report.Evaluation is { } evaluation)
-            {
-                _log(EvaluationReportWriter.Summary(run.Request.Name, evaluation));
-            }
-
             var original = _store.Read(model.Stored, model.DisplayName, model.At);
             var pass = new PassRecord("quantize_qdq", quantization.Options.ToJson(), input.Graph.Node.Count, result.Model.Graph.Node.Count);
 

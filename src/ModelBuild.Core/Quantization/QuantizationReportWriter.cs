@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ModelBuild.Core.Diagnostics;
-
 using ModelBuild.Core.Quantization.Evaluation;
 
 namespace ModelBuild.Core.Quantization;

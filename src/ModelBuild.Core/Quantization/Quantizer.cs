@@ -89,7 +89,8 @@ public sealed class Quantizer(QuantizationOptions options)
             // Accuracy judged on the held-out set against the criterion: op-type-wise, then node-wise fallback.
             var opTypesOf = prepared.Graph.Node.DistinctBy(n => n.Name).ToDictionary(n => n.Name, n => n.OpType, StringComparer.Ordinal);
             var space = new TuningSpace(Build, first, Ranking(first, measurement), opTypesOf, userExcluded);
-            var tuned = new AccuracyTuner(settings, evaluation, clock ?? TimeProvider.System).Tune(prepared, space, data.Count, cancellationToken);
+            // FP32 is the model as given (what ships as FP32), not the prepared one the quantizer works on.
+            var tuned = new AccuracyTuner(settings, evaluation, clock ?? TimeProvider.System).Tune(model, space, data.Count, cancellationToken);
             diagnostics.AddRange(tuned.Diagnostics);
             evaluated = tuned.Report;
             if (!ReferenceEquals(tuned.Model, first))

@@ -26,7 +26,7 @@ public sealed class AccuracyCriterionBuildTests(SdkPackageFixture sdk)
             ModelBuild.Tensors.NpyFile.Write(project.PathOf($"{folder}/{i}.npy"), ModelBuild.Tensors.Tensor.Create(values, [1, 3, 8, 8]));
         }
 
-        // Cosine never reaches exactly 1 with a node quantized: the criterion cannot be met within one trial.
+        // Cosine never reaches exactly 1 with a node quantized, and no fallback trial is allowed: the criterion is missed.
         project.WriteFile("models/tiny.yaml", Manifest("error"));
         var quantize = project.Msbuild("QuantizeModels");
 
@@ -34,7 +34,7 @@ public sealed class AccuracyCriterionBuildTests(SdkPackageFixture sdk)
         var error = Assert.Single(quantize.Errors(), e => e.Code == "MB8180");
         Assert.Equal(project.PathOf("models/tiny.yaml"), error.File);
         Assert.Equal((14, 3), (error.LineNumber, error.ColumnNumber));
-        Assert.Matches(@"cosine FP32 1, INT8 [\d.]+, drop [\d.]+, criterion absolute 0, after 1 trial\(s\)", error.Text);
+        Assert.Matches(@"cosine FP32 1, INT8 [\d.]+, drop [\d.]+, criterion absolute 0, after 0 trial\(s\)", error.Text);
         Assert.DoesNotContain("   at ", quantize.Output, StringComparison.Ordinal);
 
         var build = project.Build();
@@ -66,7 +66,7 @@ public sealed class AccuracyCriterionBuildTests(SdkPackageFixture sdk)
           metric: cosine
           accuracy_criterion:
             absolute: 0
-          max_trials: 1
+          max_trials: 0
           on_failure: {onFailure}
         """;
 }

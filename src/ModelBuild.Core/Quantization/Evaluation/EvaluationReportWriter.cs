@@ -168,8 +168,48 @@ public static class EvaluationReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         var judged = report.Judged;
-        return $"ModelBuild: {modelName}: {report.Metric} on {report.EvaluationSamples} held-out samples ({report.Form}): FP32 {Describe(judged.Fp32, IsAccuracy(report.Metric))}, "
-            + $"INT8 {Describe(judged.Quantized, IsAccuracy(report.Metric))}; criterion {report.Criterion} {(report.Met ? "met" : "missed")} after {report.ChosenTrial} fallback trial(s).";
+        return Summary(modelName, report.Metric, report.EvaluationSamples, report.Form, judged.Fp32, judged.Quantized, report.Criterion, report.Met, report.ChosenTrial);
+    }
+
+    /// <summary>The same line from a written <c>quantization-report.json</c> (builds served from the cache print it too); null without an evaluation.</summary>
+    public static string? SummaryFromJson(string modelName, string reportJson)
+    {
+        using var document = JsonDocument.Parse(reportJson);
+        if (!document.RootElement.TryGetProperty("evaluation", out var evaluation))
+        {
+            return null;
+        }
+
+        var metric = evaluation.GetProperty("metric").GetString()!;
+        var pair = evaluation.GetProperty("metrics").EnumerateArray().First(m => m.GetProperty("name").GetString() == metric);
+        return Summary(
+            modelName,
+            metric,
+            evaluation.GetProperty("evaluation_samples").GetInt32(),
+            evaluation.GetProperty("form").GetString()!,
+            ReadValue(pair.GetProperty("fp32")),
+            ReadValue(pair.GetProperty("int8")),
+            evaluation.GetProperty("criterion").GetString()!,
+            evaluation.GetProperty("met").GetBoolean(),
+            evaluation.GetProperty("chosen_trial").GetInt32());
+    }
+
+    private static string Summary(
+        string modelName, string metric, int samples, string form, MetricValue fp32, MetricValue quantized, string criterion, bool met, int trial)
+    {
+        var percent = IsAccuracy(metric);
+        return $"ModelBuild: {modelName}: {metric} on {samples.ToString(CultureInfo.InvariantCulture)} held-out samples ({form}): "
+            + $"FP32 {Describe(fp32, percent)}, INT8 {Describe(quantized, percent)}; criterion {criterion} {(met ? "met" : "missed")} "
+            + $"after {trial.ToString(CultureInfo.InvariantCulture)} fallback trial(s).";
+    }
+
+    private static MetricValue ReadValue(JsonElement value)
+    {
+        static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.PositiveInfinity;
+        var interval = value.TryGetProperty("ci95_lower", out var lower) && value.TryGetProperty("ci95_upper", out var upper)
+            ? new ConfidenceInterval(Number(lower), Number(upper))
+            : null;
+        return new MetricValue(Number(value.GetProperty("value")), value.GetProperty("samples").GetInt32(), interval);
     }
 
     private static string Thumbnail(string path)

@@ -60,6 +60,8 @@ public sealed class PaddleOcrAccuracyTests : IClassFixture<PaddleOcrQuantization
         Assert.Equal(48, evaluation.CalibrationSamples);
         Assert.Equal(["0", "180"], split.Evaluation.Classes);
         var top1 = evaluation.Judged;
+        _output.WriteLine($"FP32 top-1 {top1.Fp32.Value}, INT8 {top1.Quantized.Value}, classes "
+            + string.Join(", ", evaluation.Comparison.Classes.Select(c => $"{c.Class}: {c.Fp32.Value}/{c.Quantized.Value}")));
         Assert.Equal("top1", evaluation.Metric);
         Assert.True(top1.Fp32.Value >= 0.9, $"FP32 top-1 is {top1.Fp32.Value}: the rendered lines do not exercise the classifier.");
         Assert.True(top1.Fp32.Value - top1.Quantized.Value <= 0.02 + 1e-9, $"FP32 {top1.Fp32.Value}, INT8 {top1.Quantized.Value}");
