@@ -54,23 +54,28 @@ public sealed record QuantizationSpec(
     /// <summary>The valid <c>activation_type</c> names.</summary>
     public static IReadOnlyList<string> ActivationTypes => ManifestSchema.QuantizedActivationTypes;
 
-    /// <summary>True when the section asks for the agreement budget on calibration samples (and not for an evaluation set or criterion).</summary>
+    /// <summary>True when the section asks for the agreement budget on calibration samples (and not for an evaluation set or
+    /// criterion).</summary>
     public bool HasBudget => (MaxDrop is not null || Metric is not null || MaxTrials is not null) && !HasEvaluation;
 
-    /// <summary>True when the section asks for accuracy judged on an evaluation set (<c>evaluation</c> or <c>accuracy_criterion</c>).</summary>
+    /// <summary>True when the section asks for accuracy judged on an evaluation set (<c>evaluation</c> or
+    /// <c>accuracy_criterion</c>).</summary>
     public bool HasEvaluation => Evaluation is not null || Criterion is not null;
 }
 
 /// <summary>The <c>quantization.evaluation</c> mapping: the held-out set INT8 is judged on.</summary>
-/// <param name="Path">The folder (relative to the manifest): <c>label/*.png</c> folders, files with a labels file, or <c>.npy</c> with <c>labels.npy</c>.</param>
+/// <param name="Path">The folder (relative to the manifest): <c>label/*.png</c> folders, files with a labels file, or <c>.npy</c> with
+/// <c>labels.npy</c>.</param>
 /// <param name="Labels">A labels file in the folder (<c>file label</c> lines, as ImageNet's <c>val.txt</c>, or CSV).</param>
 /// <param name="MaxImages">At most this many samples, a seeded deterministic subset.</param>
 /// <param name="Split">Without <paramref name="Path"/>: the share of calibration data held out (default 0.2).</param>
 /// <param name="Seed">Seeds the split and the subset (default 0).</param>
 /// <param name="Location">Where the mapping is.</param>
-public sealed record EvaluationSpec(Located<string>? Path, Located<string>? Labels, int? MaxImages, double? Split, int? Seed, SourceLocation Location);
+public sealed record EvaluationSpec(Located<string>? Path, Located<string>? Labels, int? MaxImages, double? Split, int? Seed,
+    SourceLocation Location);
 
-/// <summary>The <c>quantization.accuracy_criterion</c> mapping (LPOT's): <c>relative</c> or <c>absolute</c>, and <c>higher_is_better</c>.</summary>
+/// <summary>The <c>quantization.accuracy_criterion</c> mapping (LPOT's): <c>relative</c> or <c>absolute</c>, and
+/// <c>higher_is_better</c>.</summary>
 /// <param name="Relative">The drop allowed as a share of FP32's metric.</param>
 /// <param name="Absolute">The drop allowed in the metric's units.</param>
 /// <param name="HigherIsBetter">False when a lower metric is better.</param>

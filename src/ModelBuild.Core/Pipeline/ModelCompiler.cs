@@ -177,7 +177,8 @@ public sealed class ModelCompiler
         steps.Add(current);
         if (plan.Quantization is { } quantization)
         {
-            current = await QuantizeAsync(run, model, current, plan, quantization.WithLabels(manifest.Labels), cancellationToken).ConfigureAwait(false);
+            current = await QuantizeAsync(run, model, current, plan, quantization.WithLabels(manifest.Labels),
+                cancellationToken).ConfigureAwait(false);
             steps.Add(current);
         }
 
@@ -357,7 +358,8 @@ public sealed class ModelCompiler
         {
             var input = _store.Read(prepared.Model, model.DisplayName, model.At);
             var result = new Quantizer(quantization.Options).Quantize(
-                input, split?.Calibration ?? CalibrationDataset.Open(calibration), split?.Evaluation, null, run.Request.Name, cancellationToken);
+                input, split?.Calibration ?? CalibrationDataset.Open(calibration), split?.Evaluation, null, run.Request.Name,
+                    cancellationToken);
             var diagnostics = result.Diagnostics.Select(d => d with { Location = d.Location ?? quantization.At }).ToList();
             if (!result.Succeeded)
             {

@@ -35,7 +35,8 @@ public sealed record QuantizationReport(
     IReadOnlyList<string> FloatNodes,
     IReadOnlyList<string> Notes)
 {
-    /// <summary>Accuracy on the held-out evaluation set, the criterion and the tuning; null without <c>evaluation</c>/<c>accuracy_criterion</c>.</summary>
+    /// <summary>Accuracy on the held-out evaluation set, the criterion and the tuning; null without
+    /// <c>evaluation</c>/<c>accuracy_criterion</c>.</summary>
     public Evaluation.EvaluationReport? Evaluation { get; init; }
 }
 

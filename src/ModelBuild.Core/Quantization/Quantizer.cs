@@ -32,7 +32,8 @@ public sealed class Quantizer(QuantizationOptions options)
     /// <param name="modelName">How the report and messages name the model.</param>
     /// <param name="cancellationToken">Stops between samples.</param>
     /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the image decoders).</exception>
-    public QuantizationResult Quantize(ModelProto model, ICalibrationDataSource data, string modelName = "model", CancellationToken cancellationToken = default) =>
+    public QuantizationResult Quantize(ModelProto model, ICalibrationDataSource data,
+        string modelName = "model", CancellationToken cancellationToken = default) =>
         Quantize(model, data, null, null, modelName, cancellationToken);
 
     /// <summary>
@@ -45,7 +46,8 @@ public sealed class Quantizer(QuantizationOptions options)
     /// <param name="clock">Times the tuning's <c>timeout</c>; null for the system clock.</param>
     /// <param name="modelName">How the report and messages name the model.</param>
     /// <param name="cancellationToken">Stops between samples.</param>
-    /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the image decoders).</exception>
+    /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the
+    /// image decoders).</exception>
     public QuantizationResult Quantize(
         ModelProto model,
         ICalibrationDataSource data,
@@ -90,7 +92,8 @@ public sealed class Quantizer(QuantizationOptions options)
             var opTypesOf = prepared.Graph.Node.DistinctBy(n => n.Name).ToDictionary(n => n.Name, n => n.OpType, StringComparer.Ordinal);
             var space = new TuningSpace(Build, first, Ranking(first, measurement), opTypesOf, userExcluded);
             // FP32 is the model as given (what ships as FP32), not the prepared one the quantizer works on.
-            var tuned = new AccuracyTuner(settings, evaluation, clock ?? TimeProvider.System).Tune(model, space, data.Count, cancellationToken);
+            var tuned = new AccuracyTuner(settings, evaluation, clock ?? TimeProvider.System).Tune(model, space, data.Count,
+                cancellationToken);
             diagnostics.AddRange(tuned.Diagnostics);
             evaluated = tuned.Report;
             if (!ReferenceEquals(tuned.Model, first))
@@ -119,7 +122,8 @@ public sealed class Quantizer(QuantizationOptions options)
             trials.Add(new FallbackTrial(0, null, measurement.Drop(_options.Budget?.Metric ?? AccuracyMetric.Cosine) ?? 0));
         }
 
-        var report = Report(modelName, model, prepared, chosen, measurement, data.Count, trials, fallenBack, outcome, notes) with { Evaluation = evaluated };
+        var report = Report(modelName, model, prepared, chosen, measurement, data.Count, trials, fallenBack, outcome,
+            notes) with { Evaluation = evaluated };
         return new QuantizationResult(chosen.QuantizedNodes.Count == 0 ? prepared : chosen.Model, report, diagnostics.Items);
     }
 

@@ -23,15 +23,19 @@ public sealed class QuantizeEvaluationCommandTests : IDisposable
     [Fact]
     public void Dry_run_prints_the_settings_the_split_and_the_plan_and_writes_nothing()
     {
-        var result = Run("--dry-run", "--evaluation", _folder.Combine("eval"), "--relative-drop", "0.05", "--max-trials", "3", "--timeout", "60");
+        var result = Run("--dry-run", "--evaluation", _folder.Combine("eval"),
+            "--relative-drop", "0.05", "--max-trials", "3", "--timeout", "60");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var output = result.StandardOutput;
-        Assert.Contains("dry run of quantizing 'tiny.onnx': nothing is calibrated, quantized or written.", output, StringComparison.Ordinal);
+        Assert.Contains("dry run of quantizing 'tiny.onnx': nothing is calibrated, quantized or written.", output,
+            StringComparison.Ordinal);
         Assert.Contains("  calibration: 8 samples", output, StringComparison.Ordinal);
         Assert.Contains($"  evaluation: 5 samples, unlabelled folder, from '{_folder.Combine("eval")}'", output, StringComparison.Ordinal);
-        Assert.Contains("  criterion: top1_agreement relative 0.05; max_trials 3; timeout 60 s; on_failure error", output, StringComparison.Ordinal);
-        Assert.Contains("fall back each op type (worst node's first), then nodes in SQNR order, at most 3 trials", output, StringComparison.Ordinal);
+        Assert.Contains("  criterion: top1_agreement relative 0.05; max_trials 3; timeout 60 s; on_failure error", output,
+            StringComparison.Ordinal);
+        Assert.Contains("fall back each op type (worst node's first), then nodes in SQNR order, at most 3 trials", output,
+            StringComparison.Ordinal);
         Assert.False(File.Exists(_folder.Combine("out.onnx")));
     }
 
@@ -53,15 +57,18 @@ public sealed class QuantizeEvaluationCommandTests : IDisposable
         var failed = Run("--evaluation", _folder.Combine("eval"), "--metric", "cosine", "--absolute-drop", "0", "--max-trials", "0");
 
         Assert.NotEqual(0, failed.ExitCode);
-        Assert.Contains("error MB8180: The INT8 model misses the accuracy criterion: cosine FP32 1, INT8 ", failed.StandardError, StringComparison.Ordinal);
+        Assert.Contains("error MB8180: The INT8 model misses the accuracy criterion: cosine FP32 1, INT8 ", failed.StandardError,
+            StringComparison.Ordinal);
         Assert.Contains("criterion absolute 0, after 0 trial(s) (max_trials 0 spent)", failed.StandardError, StringComparison.Ordinal);
         Assert.False(File.Exists(_folder.Combine("out.onnx")));
 
-        var warned = Run("--evaluation", _folder.Combine("eval"), "--metric", "cosine", "--absolute-drop", "0", "--max-trials", "0", "--on-failure", "warning");
+        var warned = Run("--evaluation", _folder.Combine("eval"),
+            "--metric", "cosine", "--absolute-drop", "0", "--max-trials", "0", "--on-failure", "warning");
 
         Assert.True(warned.ExitCode == 0, warned.ToString());
         Assert.Contains("warning MB8181", warned.StandardError, StringComparison.Ordinal);
-        Assert.Contains("ModelBuild: tiny.onnx: cosine on 5 held-out samples (unlabelled folder): FP32 1, INT8 ", warned.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("ModelBuild: tiny.onnx: cosine on 5 held-out samples (unlabelled folder): FP32 1, INT8 ", warned.StandardOutput,
+            StringComparison.Ordinal);
         Assert.True(File.Exists(_folder.Combine("out.onnx")));
     }
 
@@ -76,7 +83,8 @@ public sealed class QuantizeEvaluationCommandTests : IDisposable
     }
 
     private EngineResult Run(params string[] arguments) =>
-        EngineProcess.Run(["quantize", _model, "--shape", "1,3,8,8", "--calibration", _folder.Combine("calibration"), "-o", _folder.Combine("out.onnx"), .. arguments]);
+        EngineProcess.Run(["quantize", _model, "--shape", "1,3,8,8", "--calibration", _folder.Combine("calibration"),
+            "-o", _folder.Combine("out.onnx"), .. arguments]);
 
     private void WriteSamples(string folder, int count, float scale)
     {

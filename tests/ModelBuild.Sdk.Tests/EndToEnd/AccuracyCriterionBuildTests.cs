@@ -47,7 +47,8 @@ public sealed class AccuracyCriterionBuildTests(SdkPackageFixture sdk)
 
         warned.AssertSucceeded();
         Assert.Contains(warned.Warnings(), w => w.Code == "MB8181");
-        Assert.Matches(@"ModelBuild: tiny: cosine on 6 held-out samples \(unlabelled folder\): FP32 1, INT8 [\d.]+ \[[\d.]+, [\d.]+\]", warned.Output);
+        Assert.Matches(
+            @"ModelBuild: tiny: cosine on 6 held-out samples \(unlabelled folder\): FP32 1, INT8 [\d.]+ \[[\d.]+, [\d.]+\]", warned.Output);
     }
 
     private static string Manifest(string onFailure) => $"""

@@ -12,7 +12,8 @@ namespace ModelBuild.Core.Quantization.Evaluation;
 /// <param name="HigherIsBetter">True (the default) when a larger metric is better.</param>
 public sealed record AccuracyCriterion(bool Relative = true, double Value = 0.01, bool HigherIsBetter = true)
 {
-    /// <summary>How much worse <paramref name="candidate"/> is than <paramref name="reference"/>, in the metric's units (negative when better).</summary>
+    /// <summary>How much worse <paramref name="candidate"/> is than <paramref name="reference"/>, in the metric's units (negative when
+    /// better).</summary>
     public double Drop(double reference, double candidate) => HigherIsBetter ? reference - candidate : candidate - reference;
 
     /// <summary>The largest drop allowed when the FP32 model scores <paramref name="reference"/>, in the metric's units.</summary>
@@ -23,5 +24,6 @@ public sealed record AccuracyCriterion(bool Relative = true, double Value = 0.01
 
     /// <summary><c>relative 0.01</c>, <c>absolute 0.02 (lower is better)</c>.</summary>
     public override string ToString() => string.Create(
-        CultureInfo.InvariantCulture, $"{(Relative ? "relative" : "absolute")} {Value:0.######}{(HigherIsBetter ? string.Empty : " (lower is better)")}");
+        CultureInfo.InvariantCulture,
+            $"{(Relative ? "relative" : "absolute")} {Value:0.######}{(HigherIsBetter ? string.Empty : " (lower is better)")}");
 }

@@ -43,7 +43,8 @@ internal sealed class AccuracyTuner(EvaluationSettings settings, EvaluationSet s
             var comparison = EvaluationComparison.Of(set, reference, ModelOutputs.Run(model.Model, set, cancellationToken));
             var pair = comparison.Find(metric)!;
             var met = criterion.IsMet(pair.Fp32.Value, pair.Quantized.Value);
-            return (new TuningTrial(index, phase, fallBack, floatNodes, pair.Quantized.Value, criterion.Drop(pair.Fp32.Value, pair.Quantized.Value), met), comparison);
+            return (new TuningTrial(index, phase, fallBack, floatNodes, pair.Quantized.Value, criterion.Drop(pair.Fp32.Value,
+                pair.Quantized.Value), met), comparison);
         }
 
         var (first, firstComparison) = Measure(0, "baseline", null, space.First, 0);
@@ -106,7 +107,8 @@ internal sealed class AccuracyTuner(EvaluationSettings settings, EvaluationSet s
         if (metric is EvaluationMetric.Top1 or EvaluationMetric.Top5 && !set.IsLabelled)
         {
             throw new DiagnosticException(EvaluationDiagnostics.MetricNotMeasurable.Create(
-                settings.At, EvaluationSettings.NameOf(metric), $"the evaluation set ({set.Form}) has no labels; use top1_agreement or cosine, or give labels"));
+                settings.At, EvaluationSettings.NameOf(metric),
+                    $"the evaluation set ({set.Form}) has no labels; use top1_agreement or cosine, or give labels"));
         }
 
         return metric;
@@ -123,11 +125,13 @@ internal sealed class AccuracyTuner(EvaluationSettings settings, EvaluationSet s
 
         if (settings.Metric == EvaluationMetric.Top5 && classes <= 5)
         {
-            throw new DiagnosticException(EvaluationDiagnostics.MetricNotMeasurable.Create(settings.At, "top5", $"the model has only {classes} classes"));
+            throw new DiagnosticException(EvaluationDiagnostics.MetricNotMeasurable.Create(settings.At,
+                "top5", $"the model has only {classes} classes"));
         }
     }
 
-    /// <summary>The trials in order: each op type alone (the one holding the worst node first), then nodes accumulated worst first.</summary>
+    /// <summary>The trials in order: each op type alone (the one holding the worst node first), then nodes accumulated worst
+    /// first.</summary>
     private static IEnumerable<(string Phase, string FallBack, IReadOnlyList<FallbackNode> Nodes)> Candidates(TuningSpace space)
     {
         var rank = space.Ranking.Select((r, i) => (r.Node, r.Sqnr, Rank: i + 1)).ToList();
@@ -153,23 +157,27 @@ internal sealed class AccuracyTuner(EvaluationSettings settings, EvaluationSet s
         if (interval is not null && interval.Width > report.Allowed)
         {
             diagnostics.Add(EvaluationDiagnostics.SetTooSmall.Create(
-                settings.At, report.Metric, report.EvaluationSamples, $"[{Format(interval.Lower)}, {Format(interval.Upper)}]", Format(interval.Width), Format(report.Allowed)));
+                settings.At, report.Metric, report.EvaluationSamples,
+                    $"[{Format(interval.Lower)}, {Format(interval.Upper)}]", Format(interval.Width), Format(report.Allowed)));
         }
 
         if (!report.Met)
         {
-            var descriptor = settings.OnFailureIsError ? EvaluationDiagnostics.CriterionNotMet : EvaluationDiagnostics.CriterionNotMetWarning;
+            var descriptor = settings.OnFailureIsError ? EvaluationDiagnostics.CriterionNotMet
+                : EvaluationDiagnostics.CriterionNotMetWarning;
             var ended = report.EndedBy == "timeout"
                 ? $"timeout of {Format(settings.Timeout!.Value.TotalSeconds)} s"
                 : report.EndedBy == "max_trials" ? $"max_trials {settings.MaxTrials} spent" : "every quantized node tried";
             diagnostics.Add(descriptor.Create(
-                settings.At, report.Metric, Format(judged.Fp32.Value), Format(judged.Quantized.Value), Format(report.Trials[report.ChosenTrial].Drop), report.Criterion, trials, ended));
+                settings.At, report.Metric, Format(judged.Fp32.Value), Format(judged.Quantized.Value),
+                    Format(report.Trials[report.ChosenTrial].Drop), report.Criterion, trials, ended));
         }
 
         return diagnostics;
     }
 
-    private static string Ordinal(int n) => n.ToString(CultureInfo.InvariantCulture) + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
+    private static string Ordinal(int n) => n.ToString(CultureInfo.InvariantCulture) + (n % 100 is 11 or 12 or 13
+        ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
 
     internal static string Format(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -32,5 +32,6 @@ public sealed record ConfidenceInterval(double Lower, double Upper)
     public static ConfidenceInterval OfMean(double mean, double standardDeviation, long count) =>
         count <= 1
             ? new ConfidenceInterval(mean, mean)
-            : new ConfidenceInterval(mean - (Z95 * standardDeviation / Math.Sqrt(count)), mean + (Z95 * standardDeviation / Math.Sqrt(count)));
+            : new ConfidenceInterval(mean - (Z95 * standardDeviation / Math.Sqrt(count)), mean
+                + (Z95 * standardDeviation / Math.Sqrt(count)));
 }

@@ -35,7 +35,8 @@ public sealed record ChangedSample(string Name, string Path, string? Label, stri
 /// <param name="Metrics">Every metric that applies.</param>
 /// <param name="Classes">Per-class accuracy (labelled sets).</param>
 /// <param name="Changed">The samples whose top-1 class changed, in the set's order.</param>
-public sealed record EvaluationComparison(int Samples, IReadOnlyList<MetricPair> Metrics, IReadOnlyList<ClassAccuracy> Classes, IReadOnlyList<ChangedSample> Changed)
+public sealed record EvaluationComparison(int Samples, IReadOnlyList<MetricPair> Metrics, IReadOnlyList<ClassAccuracy> Classes,
+    IReadOnlyList<ChangedSample> Changed)
 {
     /// <summary>The pair of <paramref name="metric"/>, or null when it does not apply to this set.</summary>
     public MetricPair? Find(EvaluationMetric metric) => Metrics.FirstOrDefault(m => m.Name == EvaluationSettings.NameOf(metric));
@@ -80,7 +81,8 @@ public sealed record EvaluationComparison(int Samples, IReadOnlyList<MetricPair>
 
             if (fp != q)
             {
-                changed.Add(new ChangedSample(sample.Name, sample.Path, sample.Label is { } l ? set.ClassName(l) : null, set.ClassName(fp), set.ClassName(q)));
+                changed.Add(new ChangedSample(sample.Name, sample.Path, sample.Label is { } l ? set.ClassName(l) : null, set.ClassName(fp),
+                    set.ClassName(q)));
             }
         }
 
@@ -97,11 +99,13 @@ public sealed record EvaluationComparison(int Samples, IReadOnlyList<MetricPair>
         metrics.Add(new MetricPair("top1_agreement", new MetricValue(1, n, null), Share(agree, n)));
         var mean = n == 0 ? 1 : cosineSum / n;
         var deviation = n <= 1 ? 0 : Math.Sqrt(Math.Max(0, (cosineSquares - (n * mean * mean)) / (n - 1)));
-        metrics.Add(new MetricPair("cosine", new MetricValue(1, n, null), new MetricValue(mean, n, ConfidenceInterval.OfMean(mean, deviation, n))));
+        metrics.Add(new MetricPair("cosine", new MetricValue(1, n, null), new MetricValue(mean, n, ConfidenceInterval.OfMean(mean,
+            deviation, n))));
         var sqnr = noise <= 0 ? double.PositiveInfinity : signal <= 0 ? double.NegativeInfinity : 10 * Math.Log10(signal / noise);
         metrics.Add(new MetricPair("sqnr", new MetricValue(double.PositiveInfinity, n, null), new MetricValue(sqnr, n, null)));
         var classAccuracy = perClass.OrderBy(c => c.Key)
-            .Select(c => new ClassAccuracy(set.ClassName(c.Key), c.Value.Count, Share(c.Value.Fp, c.Value.Count), Share(c.Value.Q, c.Value.Count)))
+            .Select(c => new ClassAccuracy(set.ClassName(c.Key), c.Value.Count, Share(c.Value.Fp, c.Value.Count), Share(c.Value.Q,
+                c.Value.Count)))
             .ToList();
         return new EvaluationComparison(n, metrics, classAccuracy, changed);
     }

@@ -8,7 +8,8 @@ namespace ModelBuild.Core.Quantization.Evaluation;
 /// </summary>
 public static class EvaluationDiagnostics
 {
-    /// <summary>{0} the metric, {1} FP32's value, {2} INT8's value, {3} the drop, {4} the criterion, {5} the trials, {6} why the search ended.</summary>
+    /// <summary>{0} the metric, {1} FP32's value, {2} INT8's value, {3} the drop, {4} the criterion, {5} the trials, {6} why the search
+    /// ended.</summary>
     public static readonly DiagnosticDescriptor CriterionNotMet = new(
         "MB8180", DiagnosticSeverity.Error,
         "The INT8 model misses the accuracy criterion: {0} FP32 {1}, INT8 {2}, drop {3}, criterion {4}, after {5} trial(s) ({6}).");

@@ -15,12 +15,14 @@ internal static class EvaluationFolder
 {
     private const string LabelsNpy = "labels.npy";
 
-    public static (string Form, List<EvaluationSample> Samples, IReadOnlyList<string> Classes) Read(string folder, EvaluationSettings settings)
+    public static (string Form, List<EvaluationSample> Samples, IReadOnlyList<string> Classes) Read(string folder,
+        EvaluationSettings settings)
     {
         var labels = settings.Labels ?? [];
         if (settings.LabelsFile is { } labelsFile)
         {
-            return ("labels file", FromLabelsFile(folder, Path.GetFullPath(labelsFile, folder), labels, settings, out var classes), classes);
+            return ("labels file", FromLabelsFile(folder, Path.GetFullPath(labelsFile, folder), labels, settings, out var classes),
+                classes);
         }
 
         if (File.Exists(Path.Combine(folder, LabelsNpy)))
@@ -28,7 +30,8 @@ internal static class EvaluationFolder
             return ("labels.npy", FromLabelsNpy(folder, settings), labels);
         }
 
-        var classFolders = Directory.GetDirectories(folder).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        var classFolders = Directory.GetDirectories(folder).Select(Path.GetFileName).OfType<string>()
+            .Order(StringComparer.Ordinal).ToList();
         if (classFolders.Count > 0)
         {
             var names = labels.Count > 0 ? labels : classFolders;
@@ -38,7 +41,8 @@ internal static class EvaluationFolder
                 var index = IndexOf(names, name);
                 if (index < 0)
                 {
-                    throw EvaluationSplit.Unusable(settings, Path.Combine(folder, name), $"the folder's name is not one of the model's labels ({Shorten(labels)})");
+                    throw EvaluationSplit.Unusable(settings, Path.Combine(folder, name),
+                        $"the folder's name is not one of the model's labels ({Shorten(labels)})");
                 }
 
                 samples.AddRange(CalibrationFolder.List(Path.Combine(folder, name)).Files
@@ -71,10 +75,12 @@ internal static class EvaluationFolder
                 continue;
             }
 
-            var fields = csv ? line.Split(',', StringSplitOptions.TrimEntries) : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var fields = csv ? line.Split(',', StringSplitOptions.TrimEntries) : line.Split((char[]?)null,
+                StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != 2)
             {
-                throw new DiagnosticException(EvaluationDiagnostics.LabelsFileInvalid.Create(settings.PathAt, path, i + 1, "expected a file and a label"));
+                throw new DiagnosticException(EvaluationDiagnostics.LabelsFileInvalid.Create(settings.PathAt, path, i + 1,
+                    "expected a file and a label"));
             }
 
             // A CSV header (file,label) is skipped.
@@ -94,13 +100,16 @@ internal static class EvaluationFolder
             var full = Path.GetFullPath(file, folder);
             if (!File.Exists(full))
             {
-                throw new DiagnosticException(EvaluationDiagnostics.LabelsFileInvalid.Create(settings.PathAt, path, line, $"'{full}' does not exist"));
+                throw new DiagnosticException(EvaluationDiagnostics.LabelsFileInvalid.Create(settings.PathAt, path, line,
+                    $"'{full}' does not exist"));
             }
 
-            var index = int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : IndexOf(classes, label);
+            var index = int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : IndexOf(classes,
+                label);
             if (index < 0)
             {
-                throw new DiagnosticException(EvaluationDiagnostics.LabelsFileInvalid.Create(settings.PathAt, path, line, $"'{label}' is not one of the labels ({Shorten(classes)})"));
+                throw new DiagnosticException(EvaluationDiagnostics.LabelsFileInvalid.Create(settings.PathAt, path, line,
+                    $"'{label}' is not one of the labels ({Shorten(classes)})"));
             }
 
             samples.Add(new EvaluationSample(file.Replace('\\', '/'), full, index));
@@ -111,7 +120,8 @@ internal static class EvaluationFolder
 
     private static List<EvaluationSample> FromLabelsNpy(string folder, EvaluationSettings settings)
     {
-        var files = CalibrationFolder.List(folder).Files.Where(f => !Path.GetFileName(f).Equals(LabelsNpy, StringComparison.Ordinal)).ToList();
+        var files = CalibrationFolder.List(folder).Files.Where(f => !Path.GetFileName(f).Equals(LabelsNpy,
+            StringComparison.Ordinal)).ToList();
         var path = Path.Combine(folder, LabelsNpy);
         Tensor tensor;
         try

@@ -58,7 +58,8 @@ public sealed record EvaluationOverrides(
         var metric = settings.Metric;
         if (Metric is { } name)
         {
-            metric = EvaluationSettings.MetricOf(name.ToLowerInvariant()) ?? throw Invalid("--metric", name, "top1, top5, top1_agreement or cosine");
+            metric = EvaluationSettings.MetricOf(name.ToLowerInvariant()) ?? throw Invalid("--metric", name,
+                "top1, top5, top1_agreement or cosine");
         }
 
         if (OnFailure is { } onFailure && onFailure is not ("error" or "warning"))
@@ -74,7 +75,8 @@ public sealed record EvaluationOverrides(
             Criterion = criterion,
             Metric = metric,
             MaxTrials = MaxTrials ?? settings.MaxTrials,
-            Timeout = TimeoutSeconds is { } seconds ? (seconds > 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : throw Invalid("--timeout", seconds, "seconds above 0")) : settings.Timeout,
+            Timeout = TimeoutSeconds is { } seconds ? (seconds > 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds)
+                : throw Invalid("--timeout", seconds, "seconds above 0")) : settings.Timeout,
             OnFailureIsError = OnFailure is null ? settings.OnFailureIsError : OnFailure == "error",
         };
         result.Validate();
@@ -82,5 +84,6 @@ public sealed record EvaluationOverrides(
     }
 
     private static DiagnosticException Invalid(string option, object value, string valid) =>
-        new(EvaluationDiagnostics.InvalidSetting.Create(CommandLine, option, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "?", valid));
+        new(EvaluationDiagnostics.InvalidSetting.Create(CommandLine, option, Convert.ToString(value,
+            System.Globalization.CultureInfo.InvariantCulture) ?? "?", valid));
 }

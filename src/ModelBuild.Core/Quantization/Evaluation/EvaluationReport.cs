@@ -2,7 +2,8 @@ namespace ModelBuild.Core.Quantization.Evaluation;
 
 /// <summary>One quantization tried by the tuning, with its metric on the evaluation set.</summary>
 /// <param name="Index">0 for the first quantization, then 1, 2, ...</param>
-/// <param name="Phase"><c>baseline</c>, <c>op_type</c> (every node of an op type falls back) or <c>node</c> (one more node, in SQNR order).</param>
+/// <param name="Phase"><c>baseline</c>, <c>op_type</c> (every node of an op type falls back) or <c>node</c> (one more node, in SQNR
+/// order).</param>
 /// <param name="FallBack">The op type or node this trial fell back; null for the baseline.</param>
 /// <param name="FloatNodes">How many nodes the trial left float beyond the user's exclusions.</param>
 /// <param name="Quantized">INT8's metric.</param>

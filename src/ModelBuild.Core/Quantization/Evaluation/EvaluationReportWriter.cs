@@ -109,15 +109,19 @@ public static class EvaluationReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var judged = report.Judged;
         html.Append("<h2>Accuracy on the evaluation set</h2>\n<p>")
-            .Append(Text($"{report.EvaluationSamples} evaluation samples ({report.Form}, {Path.GetFileName(Path.TrimEndingDirectorySeparator(report.Source))}); "
-                + $"{report.CalibrationSamples} calibration samples. Criterion on {report.Metric}: {report.Criterion} (drop allowed {F(report.Allowed)}): "
-                + $"{(report.Met ? "met" : "missed")} by trial {report.ChosenTrial} of {report.Trials.Count - 1}; FP32 {F(judged.Fp32.Value)}, INT8 {F(judged.Quantized.Value)}; "
+            .Append(Text($"{report.EvaluationSamples} evaluation samples ({report.Form}, "
+                + $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(report.Source))}); "
+                + $"{report.CalibrationSamples} calibration samples. "
+                + $"Criterion on {report.Metric}: {report.Criterion} (drop allowed {F(report.Allowed)}): "
+                + $"{(report.Met ? "met" : "missed")} by trial {report.ChosenTrial} of {report.Trials.Count - 1}; "
+                + $"FP32 {F(judged.Fp32.Value)}, INT8 {F(judged.Quantized.Value)}; "
                 + $"tuning ended: {report.EndedBy}."))
             .Append("</p>\n<table>\n<tr><th>metric</th><th>FP32</th><th>INT8</th><th>samples</th></tr>\n");
         foreach (var pair in report.Comparison.Metrics)
         {
             html.Append("<tr><td>").Append(Text(pair.Name)).Append("</td><td>").Append(Text(Describe(pair.Fp32, IsAccuracy(pair.Name))))
-                .Append("</td><td>").Append(Text(Describe(pair.Quantized, IsAccuracy(pair.Name)))).Append("</td><td>").Append(pair.Quantized.Samples).Append("</td></tr>\n");
+                .Append("</td><td>").Append(Text(Describe(pair.Quantized,
+                    IsAccuracy(pair.Name)))).Append("</td><td>").Append(pair.Quantized.Samples).Append("</td></tr>\n");
         }
 
         html.Append("</table>\n");
@@ -127,7 +131,8 @@ public static class EvaluationReportWriter
             foreach (var c in report.Comparison.Classes)
             {
                 html.Append("<tr><td>").Append(Text(c.Class)).Append("</td><td>").Append(c.Samples).Append("</td><td>")
-                    .Append(Text(Describe(c.Fp32, true))).Append("</td><td>").Append(Text(Describe(c.Quantized, true))).Append("</td></tr>\n");
+                    .Append(Text(Describe(c.Fp32, true))).Append("</td><td>").Append(Text(Describe(c.Quantized,
+                        true))).Append("</td></tr>\n");
             }
 
             html.Append("</table>\n");
@@ -138,14 +143,17 @@ public static class EvaluationReportWriter
         {
             html.Append("<figure style=\"display:inline-block;margin:4px\">").Append(Thumbnail(sample.Path))
                 .Append("<figcaption>").Append(Text(sample.Name)).Append("<br>")
-                .Append(Text((sample.Label is { } label ? $"label {label}, " : string.Empty) + $"FP32 {sample.Fp32}, INT8 {sample.Quantized}"))
+                .Append(Text((sample.Label is { } label ? $"label {label}, " : string.Empty)
+                    + $"FP32 {sample.Fp32}, INT8 {sample.Quantized}"))
                 .Append("</figcaption></figure>\n");
         }
 
-        html.Append("<h3>Tuning trials</h3>\n<table>\n<tr><th>trial</th><th>phase</th><th>fell back</th><th>float nodes</th><th>INT8</th><th>drop</th><th>met</th></tr>\n");
+        html.Append("<h3>Tuning trials</h3>\n<table>\n<tr><th>trial</th><th>phase</th><th>fell back</th><th>float nodes</th>")
+            .Append("<th>INT8</th><th>drop</th><th>met</th></tr>\n");
         foreach (var t in report.Trials)
         {
-            html.Append("<tr><td>").Append(t.Index).Append("</td><td>").Append(Text(t.Phase)).Append("</td><td>").Append(Text(t.FallBack ?? "-"))
+            html.Append("<tr><td>").Append(t.Index).Append("</td><td>").Append(Text(t.Phase))
+                .Append("</td><td>").Append(Text(t.FallBack ?? "-"))
                 .Append("</td><td>").Append(t.FloatNodes).Append("</td><td>").Append(F(t.Quantized)).Append("</td><td>").Append(F(t.Drop))
                 .Append("</td><td>").Append(t.Met ? "yes" : "no").Append("</td></tr>\n");
         }
@@ -156,7 +164,8 @@ public static class EvaluationReportWriter
             html.Append("<h3>Nodes that fell back to float</h3>\n<table>\n<tr><th>node</th><th>op type</th><th>why</th></tr>\n");
             foreach (var node in report.FallenBack)
             {
-                html.Append("<tr><td>").Append(Text(node.Node)).Append("</td><td>").Append(Text(node.OpType)).Append("</td><td>").Append(Text(node.Why)).Append("</td></tr>\n");
+                html.Append("<tr><td>").Append(Text(node.Node)).Append("</td><td>").Append(Text(node.OpType))
+                    .Append("</td><td>").Append(Text(node.Why)).Append("</td></tr>\n");
             }
 
             html.Append("</table>\n");
@@ -168,10 +177,12 @@ public static class EvaluationReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         var judged = report.Judged;
-        return Summary(modelName, report.Metric, report.EvaluationSamples, report.Form, judged.Fp32, judged.Quantized, report.Criterion, report.Met, report.ChosenTrial);
+        return Summary(modelName, report.Metric, report.EvaluationSamples, report.Form, judged.Fp32, judged.Quantized, report.Criterion,
+            report.Met, report.ChosenTrial);
     }
 
-    /// <summary>The same line from a written <c>quantization-report.json</c> (builds served from the cache print it too); null without an evaluation.</summary>
+    /// <summary>The same line from a written <c>quantization-report.json</c> (builds served from the cache print it too); null without an
+    /// evaluation.</summary>
     public static string? SummaryFromJson(string modelName, string reportJson)
     {
         using var document = JsonDocument.Parse(reportJson);
@@ -195,7 +206,8 @@ public static class EvaluationReportWriter
     }
 
     private static string Summary(
-        string modelName, string metric, int samples, string form, MetricValue fp32, MetricValue quantized, string criterion, bool met, int trial)
+        string modelName, string metric, int samples, string form, MetricValue fp32, MetricValue quantized, string criterion, bool met,
+            int trial)
     {
         var percent = IsAccuracy(metric);
         return $"ModelBuild: {modelName}: {metric} on {samples.ToString(CultureInfo.InvariantCulture)} held-out samples ({form}): "
@@ -221,13 +233,15 @@ public static class EvaluationReportWriter
             return string.Empty;
         }
 
-        return $"<img alt=\"\" style=\"max-height:64px;display:block\" src=\"data:{type};base64,{Convert.ToBase64String(File.ReadAllBytes(path))}\">";
+        var data = Convert.ToBase64String(File.ReadAllBytes(path));
+        return $"<img alt=\"\" style=\"max-height:64px;display:block\" src=\"data:{type};base64,{data}\">";
     }
 
     /// <summary>Accuracies as percentages with their interval; other metrics as numbers.</summary>
     private static string Describe(MetricValue value, bool percent) => (percent, value.Interval) switch
     {
-        (true, { } i) => string.Create(CultureInfo.InvariantCulture, $"{value.Value * 100:0.0}% [{i.Lower * 100:0.0}, {i.Upper * 100:0.0}]"),
+        (true, { } i) => string.Create(CultureInfo.InvariantCulture,
+            $"{value.Value * 100:0.0}% [{i.Lower * 100:0.0}, {i.Upper * 100:0.0}]"),
         (true, null) => string.Create(CultureInfo.InvariantCulture, $"{value.Value * 100:0.0}%"),
         (false, { } i) => $"{F(value.Value)} [{F(i.Lower)}, {F(i.Upper)}]",
         _ => F(value.Value),
@@ -261,7 +275,8 @@ public static class EvaluationReportWriter
         }
     }
 
-    private static string F(double value) => double.IsFinite(value) ? value.ToString("0.####", CultureInfo.InvariantCulture) : value > 0 ? "inf" : "-inf";
+    private static string F(double value) => double.IsFinite(value) ? value.ToString("0.####", CultureInfo.InvariantCulture) : value > 0
+        ? "inf" : "-inf";
 
     private static string Text(string value) => WebUtility.HtmlEncode(value);
 }

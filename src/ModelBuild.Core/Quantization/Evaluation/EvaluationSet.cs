@@ -25,7 +25,8 @@ public sealed class EvaluationSet : ICalibrationDataSource
     private readonly CalibrationInput _input;
     private readonly InputFileReader _reader;
 
-    internal EvaluationSet(string source, string form, IReadOnlyList<EvaluationSample> samples, IReadOnlyList<string> classes, CalibrationInput input, InputFileReader reader)
+    internal EvaluationSet(string source, string form, IReadOnlyList<EvaluationSample> samples, IReadOnlyList<string> classes,
+        CalibrationInput input, InputFileReader reader)
     {
         Source = source;
         Form = form;
@@ -38,7 +39,8 @@ public sealed class EvaluationSet : ICalibrationDataSource
     /// <summary>The folder the samples come from (the calibration folder for a split).</summary>
     public string Source { get; }
 
-    /// <summary>How the set was formed: <c>class-per-folder</c>, <c>labels file</c>, <c>labels.npy</c>, <c>unlabelled folder</c> or <c>seeded split of the calibration data</c>.</summary>
+    /// <summary>How the set was formed: <c>class-per-folder</c>, <c>labels file</c>, <c>labels.npy</c>, <c>unlabelled folder</c> or
+    /// <c>seeded split of the calibration data</c>.</summary>
     public string Form { get; }
 
     /// <summary>The samples in a fixed order.</summary>
@@ -64,7 +66,8 @@ public sealed class EvaluationSet : ICalibrationDataSource
     }
 
     /// <summary>The class name of <paramref name="label"/> (its number when the set has no names).</summary>
-    public string ClassName(int label) => label >= 0 && label < Classes.Count ? Classes[label] : label.ToString(CultureInfo.InvariantCulture);
+    public string ClassName(int label) => label >= 0 && label < Classes.Count ? Classes[label]
+        : label.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -94,7 +97,8 @@ public sealed class EvaluationSplit
     /// <param name="settings">The evaluation settings.</param>
     /// <param name="inputs">The model's calibration inputs (one: evaluation judges single-input models).</param>
     /// <param name="maxImages">Overrides the calibration's <c>max_images</c> (the command line's).</param>
-    /// <exception cref="DiagnosticException">The set is missing, empty, mislabelled or overlaps calibration (MB8182, MB8184, MB8185, MB81xx).</exception>
+    /// <exception cref="DiagnosticException">The set is missing, empty, mislabelled or overlaps calibration (MB8182, MB8184, MB8185,
+    /// MB81xx).</exception>
     public static EvaluationSplit? Open(EvaluationSettings? settings, IReadOnlyList<CalibrationInput> inputs, int? maxImages = null)
     {
         if (settings is null)
@@ -107,7 +111,8 @@ public sealed class EvaluationSplit
         var dataset = CalibrationDataset.Open(inputs, maxImages);
         if (inputs.Count != 1)
         {
-            throw Unusable(settings, settings.Path ?? "(split)", $"the model has {inputs.Count} inputs; evaluation sets feed single-input models");
+            throw Unusable(settings,
+                settings.Path ?? "(split)", $"the model has {inputs.Count} inputs; evaluation sets feed single-input models");
         }
 
         var input = inputs[0];
@@ -162,9 +167,11 @@ public sealed class EvaluationSplit
         }
 
         var held = Math.Clamp((int)Math.Round(files.Count * settings.SplitFraction, MidpointRounding.ToEven), 1, files.Count - 1);
-        var chosen = SeededOrder(files.Select(System.IO.Path.GetFileName).ToList()!, settings.Seed).Take(held).ToHashSet(StringComparer.Ordinal);
+        var chosen = SeededOrder(files.Select(System.IO.Path.GetFileName).ToList()!,
+            settings.Seed).Take(held).ToHashSet(StringComparer.Ordinal);
         var folder = System.IO.Path.GetDirectoryName(files[0])!;
-        var samples = files.Where(f => chosen.Contains(System.IO.Path.GetFileName(f))).Select(f => new EvaluationSample(System.IO.Path.GetFileName(f), f, null)).ToList();
+        var samples = files.Where(f => chosen.Contains(System.IO.Path.GetFileName(f))).Select(f
+            => new EvaluationSample(System.IO.Path.GetFileName(f), f, null)).ToList();
         samples = Subset(samples, settings.MaxImages, settings.Seed);
         var kept = files.Where(f => !chosen.Contains(System.IO.Path.GetFileName(f))).ToList();
         var reader = InputFileReader.Create(input, resize, samples.Any(s => CalibrationFolder.IsImage(s.Path)), settings.PathAt);
@@ -186,10 +193,12 @@ public sealed class EvaluationSplit
 
     /// <summary>Names ordered by SHA-256 of <c>seed:name</c>: stable across machines and runtimes, unlike a random generator.</summary>
     internal static IEnumerable<string> SeededOrder(IReadOnlyList<string> names, int seed) =>
-        names.OrderBy(n => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(seed.ToString(CultureInfo.InvariantCulture) + ":" + n))), StringComparer.Ordinal)
+        names.OrderBy(n => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(seed.ToString(CultureInfo.InvariantCulture)
+            + ":" + n))), StringComparer.Ordinal)
             .ThenBy(n => n, StringComparer.Ordinal);
 
-    private static void CheckDisjoint(EvaluationSettings settings, IReadOnlyList<EvaluationSample> samples, IReadOnlyList<string> calibrationFiles)
+    private static void CheckDisjoint(EvaluationSettings settings, IReadOnlyList<EvaluationSample> samples,
+        IReadOnlyList<string> calibrationFiles)
     {
         var calibration = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in calibrationFiles)
@@ -201,7 +210,8 @@ public sealed class EvaluationSplit
         {
             if (calibration.TryGetValue(Sha256Digest.ComputeFile(sample.Path).Hex, out var twin))
             {
-                throw new DiagnosticException(EvaluationDiagnostics.SampleInBothSets.Create(settings.PathAt ?? settings.At, sample.Path, twin));
+                throw new DiagnosticException(EvaluationDiagnostics.SampleInBothSets.Create(settings.PathAt ?? settings.At, sample.Path,
+                    twin));
             }
         }
     }

@@ -24,8 +24,10 @@ public enum EvaluationMetric
 /// Where the evaluation set comes from and how INT8 is judged on it (the manifest's <c>quantization.evaluation</c>,
 /// <c>accuracy_criterion</c>, <c>max_trials</c>, <c>timeout</c>, <c>on_failure</c>, or the command line's flags).
 /// </summary>
-/// <param name="Path">The evaluation folder (absolute, or relative to the calibration's base folder, the manifest's); null for a seeded split of the calibration data.</param>
-/// <param name="LabelsFile">A labels file beside the folder's files (<c>file label</c> lines or CSV); null for class-per-folder or <c>labels.npy</c>.</param>
+/// <param name="Path">The evaluation folder (absolute, or relative to the calibration's base folder, the manifest's); null for a seeded
+/// split of the calibration data.</param>
+/// <param name="LabelsFile">A labels file beside the folder's files (<c>file label</c> lines or CSV); null for class-per-folder or
+/// <c>labels.npy</c>.</param>
 /// <param name="MaxImages">At most this many samples, a seeded deterministic subset; −1 for all.</param>
 /// <param name="SplitFraction">Without <see cref="Path"/>: the share of the calibration data held out for evaluation.</param>
 /// <param name="Seed">Seeds the split and the subset.</param>
@@ -55,7 +57,8 @@ public sealed record EvaluationSettings(
     /// <summary>The criterion judged (LPOT's default, relative 1 %, when none is set).</summary>
     public AccuracyCriterion EffectiveCriterion => Criterion ?? new AccuracyCriterion();
 
-    /// <summary>The settings a manifest's <c>quantization</c> section asks for; null when it sets neither an evaluation set nor a criterion.</summary>
+    /// <summary>The settings a manifest's <c>quantization</c> section asks for; null when it sets neither an evaluation set nor a
+    /// criterion.</summary>
     public static EvaluationSettings? FromManifest(QuantizationSpec? spec)
     {
         if (spec is null || (spec.Evaluation is null && spec.Criterion is null))
@@ -71,7 +74,8 @@ public sealed record EvaluationSettings(
             evaluation?.MaxImages ?? -1,
             evaluation?.Split ?? 0.2,
             evaluation?.Seed ?? 0,
-            criterion is null ? null : new AccuracyCriterion(criterion.Absolute is null, criterion.Absolute ?? criterion.Relative ?? 0.01, criterion.HigherIsBetter ?? true),
+            criterion is null ? null : new AccuracyCriterion(criterion.Absolute is null, criterion.Absolute ?? criterion.Relative ?? 0.01,
+                criterion.HigherIsBetter ?? true),
             MetricOf(spec.Metric),
             spec.MaxTrials ?? 20,
             spec.Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -81,7 +85,8 @@ public sealed record EvaluationSettings(
             evaluation?.Path?.Location ?? evaluation?.Location);
     }
 
-    /// <summary>The metric a manifest or command line names (<c>top1</c>, <c>top5</c>, <c>top1_agreement</c>, <c>cosine</c>), or null.</summary>
+    /// <summary>The metric a manifest or command line names (<c>top1</c>, <c>top5</c>, <c>top1_agreement</c>, <c>cosine</c>), or
+    /// null.</summary>
     public static EvaluationMetric? MetricOf(string? name) => name switch
     {
         "top1" => EvaluationMetric.Top1,
@@ -142,5 +147,6 @@ public sealed record EvaluationSettings(
     };
 
     private DiagnosticException Invalid(string setting, object value, string valid) =>
-        new(EvaluationDiagnostics.InvalidSetting.Create(At, setting, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "?", valid));
+        new(EvaluationDiagnostics.InvalidSetting.Create(At, setting, Convert.ToString(value,
+            System.Globalization.CultureInfo.InvariantCulture) ?? "?", valid));
 }

@@ -20,19 +20,22 @@ public static class QuantizationDryRun
         var lines = new List<string>
         {
             $"ModelBuild: dry run of quantizing '{model}': nothing is calibrated, quantized or written.",
-            $"  quantization: {(options.SymmetricActivations ? "int8 symmetric" : "uint8 asymmetric")} activations, int8 weights {weights}, "
-                + $"calibrator {options.Calibration.Method}, op types {string.Join(" ", options.EffectiveOpTypes.Order(StringComparer.Ordinal))}",
+            $"  quantization: {(options.SymmetricActivations ? "int8 symmetric" : "uint8 asymmetric")} activations, "
+                + $"int8 weights {weights}, calibrator {options.Calibration.Method}, "
+                + "op types " + string.Join(" ", options.EffectiveOpTypes.Order(StringComparer.Ordinal)),
         };
         if (options.NodesToExclude.Count + options.OpTypesToExclude.Count > 0)
         {
-            lines.Add($"  excluded: nodes [{string.Join(", ", options.NodesToExclude)}], op types [{string.Join(", ", options.OpTypesToExclude)}]");
+            lines.Add("  excluded: nodes [" + string.Join(", ", options.NodesToExclude) + "], op types ["
+                + string.Join(", ", options.OpTypesToExclude) + "]");
         }
 
         if (options.Evaluation is not { } settings || split is null)
         {
             lines.Add(I($"  calibration: {calibrationSamples} samples; evaluation: none (no evaluation set or accuracy criterion)"));
             lines.Add(options.Budget is { } budget
-                ? I($"  plan: calibrate, quantize, measure {budget.Metric} against FP32 on the first calibration samples, fall back up to {budget.MaxTrials} layers")
+                ? I($"  plan: calibrate, quantize, measure {budget.Metric} against FP32 on the first calibration samples, ")
+                    + I($"fall back up to {budget.MaxTrials} layers")
                     + I($" while the drop exceeds {budget.MaxDrop}")
                 : "  plan: calibrate, quantize, measure against FP32 on the first calibration samples, write the model");
             return lines;
@@ -43,7 +46,8 @@ public static class QuantizationDryRun
         var held = settings.Path is null ? I($" (after holding out {set.Count})") : string.Empty;
         lines.Add(I($"  calibration: {split.Calibration.Count} samples{held}"));
         var share = settings.Path is null ? I($" (share {settings.SplitFraction}, seed {settings.Seed})") : string.Empty;
-        var classes = set.Classes.Count > 0 ? "; classes " + string.Join(", ", set.Classes.Take(10)) + (set.Classes.Count > 10 ? ", ..." : string.Empty) : string.Empty;
+        var classes = set.Classes.Count > 0 ? "; classes " + string.Join(", ", set.Classes.Take(10)) + (set.Classes.Count > 10
+            ? ", ..." : string.Empty) : string.Empty;
         lines.Add(I($"  evaluation: {set.Count} samples, {set.Form}, from '{set.Source}'{share}{classes}"));
         if (set.IsLabelled)
         {
@@ -53,10 +57,14 @@ public static class QuantizationDryRun
 
         var timeout = settings.Timeout is { } t ? I($"{t.TotalSeconds} s") : "none";
         var onFailure = settings.OnFailureIsError ? "error" : "warning";
-        lines.Add(I($"  criterion: {EvaluationSettings.NameOf(metric)} {settings.EffectiveCriterion}; max_trials {settings.MaxTrials}; timeout {timeout}; on_failure {onFailure}"));
-        lines.Add(I($"  plan: calibrate on {split.Calibration.Count} samples; quantize; measure FP32 and INT8 on the {set.Count} evaluation samples;"));
-        lines.Add(I($"        while the criterion is missed, fall back each op type (worst node's first), then nodes in SQNR order, at most {settings.MaxTrials} trials;"));
-        lines.Add(settings.OnFailureIsError ? "        then write the model, or fail with MB8180" : "        then write the model (MB8181 when the criterion is missed)");
+        lines.Add(I($"  criterion: {EvaluationSettings.NameOf(metric)} {settings.EffectiveCriterion}; max_trials {settings.MaxTrials}; ")
+            + I($"timeout {timeout}; on_failure {onFailure}"));
+        lines.Add(I($"  plan: calibrate on {split.Calibration.Count} samples; quantize; ")
+            + I($"measure FP32 and INT8 on the {set.Count} evaluation samples;"));
+        lines.Add("        while the criterion is missed, fall back each op type (worst node's first), then nodes in SQNR order, "
+            + I($"at most {settings.MaxTrials} trials;"));
+        lines.Add(settings.OnFailureIsError
+            ? "        then write the model, or fail with MB8180" : "        then write the model (MB8181 when the criterion is missed)");
         return lines;
     }
 

@@ -14,7 +14,8 @@ public sealed class AccuracyCriterionTests
     [InlineData(false, 0.02, true, 0.90, 0.879, false)]
     [InlineData(false, 0.5, false, 2.0, 2.4, true)]
     [InlineData(false, 0.5, false, 2.0, 2.6, false)]
-    public void Relative_and_absolute_drops_follow_higher_is_better(bool relative, double value, bool higher, double fp32, double quantized, bool met) =>
+    public void Relative_and_absolute_drops_follow_higher_is_better(bool relative, double value, bool higher, double fp32,
+        double quantized, bool met) =>
         Assert.Equal(met, new AccuracyCriterion(relative, value, higher).IsMet(fp32, quantized));
 
     [Theory]
@@ -49,7 +50,8 @@ public sealed class AccuracyCriterionTests
             """);
         var settings = QuantizationOptions.FromManifest(manifest.SingleStage!.Quantization).Evaluation!;
         Assert.Equal(
-            new EvaluationSettings("../eval", "val.txt", 500, 0.2, 3, new AccuracyCriterion(false, 0.02, true), EvaluationMetric.Top5, 7, TimeSpan.FromSeconds(300), false),
+            new EvaluationSettings("../eval", "val.txt", 500, 0.2, 3, new AccuracyCriterion(false, 0.02, true), EvaluationMetric.Top5, 7,
+                TimeSpan.FromSeconds(300), false),
             settings with { Labels = null, At = null, PathAt = null });
         Assert.Equal(new ModelBuild.Core.Diagnostics.SourceLocation(ManifestTesting.YamlPath, 9, 3), settings.At);
         Assert.Null(QuantizationOptions.FromManifest(manifest.SingleStage!.Quantization).Budget);

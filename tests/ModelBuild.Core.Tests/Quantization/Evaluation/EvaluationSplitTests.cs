@@ -115,7 +115,8 @@ public sealed class EvaluationSplitTests : IDisposable
         var set = Open(new EvaluationSettings("eval", MaxImages: 4)).Evaluation;
         Assert.Equal(4, set.Count);
         Assert.Equal(set.Samples.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => s.Name), set.Samples.Select(s => s.Name));
-        Assert.Equal(set.Samples.Select(s => s.Name), Open(new EvaluationSettings("eval", MaxImages: 4)).Evaluation.Samples.Select(s => s.Name));
+        Assert.Equal(set.Samples.Select(s => s.Name), Open(new EvaluationSettings("eval", MaxImages: 4)).Evaluation.Samples.Select(s
+            => s.Name));
     }
 
     [Fact]
@@ -137,7 +138,8 @@ public sealed class EvaluationSplitTests : IDisposable
 
     private EvaluationSplit Open(EvaluationSettings settings)
     {
-        var input = new CalibrationInput("x", TensorElementType.Float, [1, 2], new ImageCalibration(new Located<string>("cal", new SourceLocation("m.yaml"))), null, _folder.FullPath);
+        var input = new CalibrationInput("x", TensorElementType.Float, [1, 2],
+            new ImageCalibration(new Located<string>("cal", new SourceLocation("m.yaml"))), null, _folder.FullPath);
         return EvaluationSplit.Open(settings, [input])!;
     }
 

@@ -72,14 +72,18 @@ public sealed class PaddleOcrAccuracyTests : IClassFixture<PaddleOcrQuantization
 
         // FP16-INT8: what the quantizer left float becomes float16, as the build does; judged on the same set.
         var present = result.Model.Graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        var float16 = new Float16Pass(Float16Options.Default with { NodeBlockList = [.. result.Report.QuantizedNodes.Where(present.Contains)] })
+        var blocked = Float16Options.Default with { NodeBlockList = [.. result.Report.QuantizedNodes.Where(present.Contains)] };
+        var float16 = new Float16Pass(blocked)
             .Apply(result.Model, new DiagnosticBag())!;
         var reference = ModelOutputs.Run(_model, split.Evaluation, CancellationToken.None);
-        var fp16Int8 = EvaluationComparison.Of(split.Evaluation, reference, ModelOutputs.Run(float16, split.Evaluation, CancellationToken.None)).Find(EvaluationMetric.Top1)!;
-        _output.WriteLine($"top-1 on 120 held-out lines: FP32 {top1.Fp32.Value:P1}, FP32-INT8 {top1.Quantized.Value:P1}, FP16-INT8 {fp16Int8.Quantized.Value:P1}; "
+        var fp16Int8 = EvaluationComparison.Of(split.Evaluation, reference, ModelOutputs.Run(float16, split.Evaluation,
+            CancellationToken.None)).Find(EvaluationMetric.Top1)!;
+        _output.WriteLine($"top-1 on 120 held-out lines: FP32 {top1.Fp32.Value:P1}, FP32-INT8 {top1.Quantized.Value:P1}, "
+            + $"FP16-INT8 {fp16Int8.Quantized.Value:P1}; "
             + $"trials {evaluation.Trials.Count - 1}; {EvaluationReportWriter.Summary("textcls", evaluation)}");
         Assert.Equal(top1.Fp32.Value, fp16Int8.Fp32.Value);
-        Assert.True(new AccuracyCriterion(false, 0.02).IsMet(fp16Int8.Fp32.Value, fp16Int8.Quantized.Value), $"FP16-INT8 top-1 {fp16Int8.Quantized.Value}");
+        Assert.True(new AccuracyCriterion(false, 0.02).IsMet(fp16Int8.Fp32.Value, fp16Int8.Quantized.Value),
+            $"FP16-INT8 top-1 {fp16Int8.Quantized.Value}");
     }
 
     [Fact]
@@ -96,7 +100,9 @@ public sealed class PaddleOcrAccuracyTests : IClassFixture<PaddleOcrQuantization
             """);
         var error = Assert.Single(result.Diagnostics, d => d.IsError);
         Assert.Equal("MB8180", error.Code);
-        Assert.Matches(@"cosine FP32 1, INT8 0\.9[0-9]*, drop 0\.0[0-9]*, criterion absolute 0, after 3 trial\(s\) \(max_trials 3 spent\)", error.Message);
+        Assert.Matches(
+            @"cosine FP32 1, INT8 0\.9[0-9]*, drop 0\.0[0-9]*, criterion absolute 0, after 3 trial\(s\) \(max_trials 3 spent\)",
+            error.Message);
         Assert.Equal("model.yaml", Path.GetFileName(error.Location!.FilePath));
         var evaluation = result.Report.Evaluation!;
         Assert.Equal(["baseline", "op_type", "op_type", "op_type"], evaluation.Trials.Select(t => t.Phase));
@@ -185,7 +191,8 @@ public sealed class PaddleOcrAccuracyTests : IClassFixture<PaddleOcrQuantization
         Assert.Equal((10, 38), (evaluation.EvaluationSamples, evaluation.CalibrationSamples));
         Assert.Empty(split.Evaluation.Samples.Select(s => s.Path).Intersect(split.CalibrationFiles));
         Assert.Equal(38, split.Calibration.Read().Count());
-        Assert.Contains("\"form\": \"seeded split of the calibration data\"", QuantizationReportWriter.ToJson(result.Report), StringComparison.Ordinal);
+        Assert.Contains("\"form\": \"seeded split of the calibration data\"", QuantizationReportWriter.ToJson(result.Report),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -194,7 +201,8 @@ public sealed class PaddleOcrAccuracyTests : IClassFixture<PaddleOcrQuantization
         var folder = _models.Folder.Combine("acc-overlap", "0");
         Directory.CreateDirectory(folder);
         var copy = Path.Combine(folder, "copied.png");
-        File.Copy(Directory.GetFiles(_models.Folder.Combine("acc-calibration")).Order(StringComparer.Ordinal).First(), copy, overwrite: true);
+        File.Copy(Directory.GetFiles(_models.Folder.Combine("acc-calibration")).Order(StringComparer.Ordinal).First(), copy,
+            overwrite: true);
         var e = Assert.Throws<DiagnosticException>(() => Quantize("""
             evaluation:
               path: acc-overlap
