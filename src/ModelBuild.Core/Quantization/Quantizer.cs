@@ -89,7 +89,8 @@ public sealed class Quantizer(QuantizationOptions options)
         if (_options.Evaluation is { } settings && evaluation is not null && first.QuantizedNodes.Count > 0)
         {
             // Accuracy judged on the held-out set against the criterion: op-type-wise, then node-wise fallback.
-            var opTypesOf = prepared.Graph.Node.DistinctBy(n => n.Name).ToDictionary(n => n.Name, n => n.OpType, StringComparer.Ordinal);
+            var opTypesOf = prepared.Graph.Node.DistinctBy(n => n.Name)
+                .ToDictionary(n => n.Name, n => n.OpType, StringComparer.Ordinal);
             var space = new TuningSpace(Build, first, Ranking(first, measurement), opTypesOf, userExcluded);
             // FP32 is the model as given (what ships as FP32), not the prepared one the quantizer works on.
             var tuned = new AccuracyTuner(settings, evaluation, clock ?? TimeProvider.System).Tune(model, space, data.Count,
@@ -122,8 +123,8 @@ public sealed class Quantizer(QuantizationOptions options)
             trials.Add(new FallbackTrial(0, null, measurement.Drop(_options.Budget?.Metric ?? AccuracyMetric.Cosine) ?? 0));
         }
 
-        var report = Report(modelName, model, prepared, chosen, measurement, data.Count, trials, fallenBack, outcome,
-            notes) with { Evaluation = evaluated };
+        var report = Report(modelName, model, prepared, chosen, measurement, data.Count, trials, fallenBack, outcome, notes);
+        report = report with { Evaluation = evaluated };
         return new QuantizationResult(chosen.QuantizedNodes.Count == 0 ? prepared : chosen.Model, report, diagnostics.Items);
     }
 
