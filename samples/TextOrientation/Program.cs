@@ -14,5 +14,5 @@ foreach (var file in Directory.GetFiles(folder, "*.png").Order(StringComparer.Or
 {
     var image = ImageDecoder.DecodeFile(file);
     var (a, b) = (fp32.Predict(image), int8.Predict(image));
-    Console.WriteLine($"  {Path.GetFileName(file),-28} {a.Label,-5} {a.Probability,6:P1} {b.Label,-5} {b.Probability,6:P1}");
+    Console.WriteLine($"  {Path.GetFileName(file),-28} {a.Label + "°",-5} {a.Probability,6:P1} {b.Label + "°",-5} {b.Probability,6:P1}");
 }

@@ -287,6 +287,12 @@ public sealed class CompileModels : ToolTask
             return;
         }
 
+        if (singleLine.StartsWith(EngineOutput.HighPrefix, StringComparison.Ordinal))
+        {
+            Log.LogMessage(MessageImportance.High, singleLine.Substring(EngineOutput.HighPrefix.Length));
+            return;
+        }
+
         Log.LogMessageFromText(singleLine, MessageImportance.Normal);
     }
 

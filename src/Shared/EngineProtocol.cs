@@ -168,6 +168,10 @@ internal static class EngineOutput
 {
     /// <summary>Lines starting with this are details (action keys): logged at low importance, shown at detailed verbosity.</summary>
     public const string DetailPrefix = "detail: ";
+
+    /// <summary>Lines starting with this are results people look for in every build (INT8 accuracy): high importance, shown at minimal
+    /// verbosity.</summary>
+    public const string HighPrefix = "high: ";
 }
 
 /// <summary>

@@ -32,12 +32,14 @@ internal static class QuantizeCommand
         var maxTrials = new Option<int?>("--max-trials") { Description = "The budget's most layers to fall back (default 20)." };
         var excludeNodes = new Option<string[]>("--exclude-nodes") { Description = "Nodes that stay float.", AllowMultipleArgumentsPerToken = true };
         var excludeOpTypes = new Option<string[]>("--exclude-op-types") { Description = "Op types that stay float.", AllowMultipleArgumentsPerToken = true };
+        var evaluation = new EvaluationOptions();
 
         var command = new Command("quantize", "Quantize an ONNX model to INT8 (QDQ): calibrate, quantize, measure and report.")
         {
             model, output, calibration, manifest, calibrator, perTensor, activationType, reduceRange, maxImages, report,
             shape, layout, encoding, mean, scale, resize, maxDrop, metric, maxTrials, excludeNodes, excludeOpTypes,
         };
+        evaluation.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
@@ -62,7 +64,11 @@ internal static class QuantizeCommand
                 parse.GetValue(metric),
                 parse.GetValue(maxTrials),
                 parse.GetValue(excludeNodes) ?? [],
-                parse.GetValue(excludeOpTypes) ?? []);
+                parse.GetValue(excludeOpTypes) ?? [])
+            {
+                Evaluation = evaluation.Read(parse, parse.GetValue(maxTrials), parse.GetValue(metric)),
+                DryRun = parse.GetValue(evaluation.DryRun),
+            };
             return await EngineRun.GuardAsync(console, () => Task.FromResult(new ModelFileQuantizer(console).Run(request, cancellationToken) ? ExitCodes.Success : ExitCodes.Failed)).ConfigureAwait(false);
         });
         return command;

@@ -5,6 +5,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Pipeline;
+using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
@@ -111,6 +112,13 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                     foreach (var path in ModelOutputFolder.WriteAttachments(cache, outcome.Attachments, model.OutputDir))
                     {
                         console.Info($"ModelBuild: {model.Name}: {Path.GetFileName(path)} written to '{path}'.");
+
+                        // Issue 17: INT8's accuracy on the held-out set, in one line of every build (also from the cache).
+                        if (Path.GetFileName(path) == "quantization-report.json"
+                            && EvaluationReportWriter.SummaryFromJson(model.Name, File.ReadAllText(path)) is { } accuracy)
+                        {
+                            console.Info(EngineOutput.HighPrefix + accuracy);
+                        }
                     }
 
                     if (outcome.Model is not { } compiled)

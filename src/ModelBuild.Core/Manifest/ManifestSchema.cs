@@ -100,9 +100,16 @@ internal static class ManifestSchema
         [
             "max_drop", "metric", "max_trials", "over_budget", "calibrator", "percentile", "histogram_bins", "quantized_bins",
             "activation_type", "per_channel", "reduce_range", "nodes_to_exclude", "op_types_to_exclude",
+            "evaluation", "accuracy_criterion", "timeout", "on_failure",
         ]);
 
-    public static readonly IReadOnlyList<string> QuantizationMetrics = ["top1_agreement", "cosine", "sqnr"];
+    /// <summary>The <c>quantization.evaluation</c> mapping.</summary>
+    public static readonly SectionSchema Evaluation = new(["path", "labels", "max_images", "split", "seed"]);
+
+    /// <summary>The <c>quantization.accuracy_criterion</c> mapping (LPOT's).</summary>
+    public static readonly SectionSchema AccuracyCriterion = new(["relative", "absolute", "higher_is_better"]);
+
+    public static readonly IReadOnlyList<string> QuantizationMetrics = ["top1_agreement", "cosine", "sqnr", "top1", "top5"];
 
     public static readonly IReadOnlyList<string> QuantizationOverBudget = ["error", "warning"];
 

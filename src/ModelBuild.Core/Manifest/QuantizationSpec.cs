@@ -21,6 +21,10 @@ namespace ModelBuild.Core.Manifest;
 /// <param name="NodesToExclude">Nodes that stay float.</param>
 /// <param name="OpTypesToExclude">Op types that stay float.</param>
 /// <param name="Location">Where the section is.</param>
+/// <param name="Evaluation">The held-out evaluation set (<c>evaluation</c>); null for a seeded split of the calibration data.</param>
+/// <param name="Criterion">LPOT's <c>accuracy_criterion</c>.</param>
+/// <param name="Timeout">Seconds after which tuning starts no further trial (<c>timeout</c>).</param>
+/// <param name="OnFailure"><c>error</c> (default) or <c>warning</c> when the criterion is missed.</param>
 public sealed record QuantizationSpec(
     double? MaxDrop,
     string? Metric,
@@ -35,7 +39,11 @@ public sealed record QuantizationSpec(
     bool? ReduceRange,
     IReadOnlyList<string> NodesToExclude,
     IReadOnlyList<string> OpTypesToExclude,
-    SourceLocation Location)
+    SourceLocation Location,
+    EvaluationSpec? Evaluation = null,
+    AccuracyCriterionSpec? Criterion = null,
+    double? Timeout = null,
+    string? OnFailure = null)
 {
     /// <summary>The valid <c>calibrator</c> names.</summary>
     public static IReadOnlyList<string> Calibrators => ManifestSchema.Calibrators;
@@ -46,9 +54,33 @@ public sealed record QuantizationSpec(
     /// <summary>The valid <c>activation_type</c> names.</summary>
     public static IReadOnlyList<string> ActivationTypes => ManifestSchema.QuantizedActivationTypes;
 
-    /// <summary>True when the section asks for an accuracy budget.</summary>
-    public bool HasBudget => MaxDrop is not null || Metric is not null || MaxTrials is not null;
+    /// <summary>True when the section asks for the agreement budget on calibration samples (and not for an evaluation set or
+    /// criterion).</summary>
+    public bool HasBudget => (MaxDrop is not null || Metric is not null || MaxTrials is not null) && !HasEvaluation;
+
+    /// <summary>True when the section asks for accuracy judged on an evaluation set (<c>evaluation</c> or
+    /// <c>accuracy_criterion</c>).</summary>
+    public bool HasEvaluation => Evaluation is not null || Criterion is not null;
 }
+
+/// <summary>The <c>quantization.evaluation</c> mapping: the held-out set INT8 is judged on.</summary>
+/// <param name="Path">The folder (relative to the manifest): <c>label/*.png</c> folders, files with a labels file, or <c>.npy</c> with
+/// <c>labels.npy</c>.</param>
+/// <param name="Labels">A labels file in the folder (<c>file label</c> lines, as ImageNet's <c>val.txt</c>, or CSV).</param>
+/// <param name="MaxImages">At most this many samples, a seeded deterministic subset.</param>
+/// <param name="Split">Without <paramref name="Path"/>: the share of calibration data held out (default 0.2).</param>
+/// <param name="Seed">Seeds the split and the subset (default 0).</param>
+/// <param name="Location">Where the mapping is.</param>
+public sealed record EvaluationSpec(Located<string>? Path, Located<string>? Labels, int? MaxImages, double? Split, int? Seed,
+    SourceLocation Location);
+
+/// <summary>The <c>quantization.accuracy_criterion</c> mapping (LPOT's): <c>relative</c> or <c>absolute</c>, and
+/// <c>higher_is_better</c>.</summary>
+/// <param name="Relative">The drop allowed as a share of FP32's metric.</param>
+/// <param name="Absolute">The drop allowed in the metric's units.</param>
+/// <param name="HigherIsBetter">False when a lower metric is better.</param>
+/// <param name="Location">Where its key is (the coded error about a missed criterion points here).</param>
+public sealed record AccuracyCriterionSpec(double? Relative, double? Absolute, bool? HigherIsBetter, SourceLocation Location);
 
 /// <summary>Reads the <c>quantization</c> section of a stage.</summary>
 internal sealed class QuantizationSectionReader(ManifestValueReader values)
@@ -79,7 +111,74 @@ internal sealed class QuantizationSectionReader(ManifestValueReader values)
             section.Find("reduce_range") is { } reduceRange ? values.Boolean(reduceRange.Value, false) : null,
             values.TextList(section.Find("nodes_to_exclude")?.Value) ?? [],
             values.TextList(section.Find("op_types_to_exclude")?.Value) ?? [],
+            section.Location,
+            Evaluation(section.Find("evaluation")?.Value),
+            Criterion(section.Find("accuracy_criterion")),
+            Positive(section.Find("timeout")?.Value, "a number of seconds above 0"),
+            values.Choice(section.Find("on_failure")?.Value, ManifestSchema.QuantizationOverBudget)?.Value);
+    }
+
+    private EvaluationSpec? Evaluation(ManifestNode? node)
+    {
+        var section = values.Mapping(node, "a mapping with path, labels, max_images, split, seed");
+        if (section is null)
+        {
+            return null;
+        }
+
+        values.Open(section, ManifestSchema.Evaluation);
+        var maxImages = values.Integer(section.Find("max_images")?.Value, "an integer of 1 or more, or -1 for all", v => v is -1 or >= 1);
+        var seed = values.Integer(section.Find("seed")?.Value, "a non-negative integer", v => v is >= 0 and <= int.MaxValue);
+        var split = values.Number(section.Find("split")?.Value, "a share above 0 and below 1");
+        if (split is { } share && !(share > 0 && share < 1))
+        {
+            values.WrongType(section.Find("split")!.Value, "a share above 0 and below 1");
+            split = null;
+        }
+
+        return new EvaluationSpec(
+            values.Text(section.Find("path")?.Value, "a folder path"),
+            values.Text(section.Find("labels")?.Value, "a labels file name"),
+            (int?)maxImages,
+            split,
+            (int?)seed,
             section.Location);
+    }
+
+    private AccuracyCriterionSpec? Criterion(ManifestEntry? entry)
+    {
+        var section = values.Mapping(entry?.Value, "a mapping with relative or absolute, and higher_is_better");
+        if (section is null)
+        {
+            return null;
+        }
+
+        values.Open(section, ManifestSchema.AccuracyCriterion);
+        var relative = NonNegative(section.Find("relative")?.Value);
+        var absolute = NonNegative(section.Find("absolute")?.Value);
+        if (relative is not null && absolute is not null)
+        {
+            values.WrongType(section.Find("absolute")!.Value, "either relative or absolute, not both");
+            absolute = null;
+        }
+
+        return new AccuracyCriterionSpec(
+            relative,
+            absolute,
+            section.Find("higher_is_better") is { } higher ? values.Boolean(higher.Value, true) : null,
+            entry!.Key.Location);
+    }
+
+    private double? Positive(ManifestNode? node, string expected)
+    {
+        var value = values.Number(node, expected);
+        if (value is { } v && !(v > 0 && double.IsFinite(v)))
+        {
+            values.WrongType(node!, expected);
+            return null;
+        }
+
+        return value;
     }
 
     private double? NonNegative(ManifestNode? node)

@@ -41,6 +41,12 @@ public sealed record QuantizationPlan(
         return Calibration.CalibrationInputs.FromManifest(Inputs, modelInputs, ManifestDirectory, PreprocessingInModel);
     }
 
+    /// <summary>The plan with the model's class labels (the manifest's or model.yml's), which name an evaluation set's class
+    /// folders.</summary>
+    public QuantizationPlan WithLabels(IReadOnlyList<string> labels) =>
+        Options.Evaluation is { } evaluation && labels.Count > 0
+            ? this with { Options = Options with { Evaluation = evaluation with { Labels = labels } } } : this;
+
     /// <summary>MB8120 for every input left to ModelConverter's default random calibration (the manifest's own random form is a choice, not a warning).</summary>
     public IEnumerable<Diagnostic> Warnings() => Inputs
         .Where(i => ReferenceEquals(i.Calibration.Value, RandomCalibration.Default))

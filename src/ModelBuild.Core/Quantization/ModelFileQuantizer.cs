@@ -6,6 +6,7 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
+using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
 using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
@@ -69,11 +70,28 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
 
         var data = CalibrationDataset.Open(inputs, request.MaxImages);
         console.Report(data.Warnings);
-        var result = new Quantizer(options).Quantize(shaped, data, Path.GetFileName(request.ModelPath), cancellationToken);
+
+        // Issue 17: the evaluation set (flags over the manifest's), the dry run, and the tuning on held-out data.
+        options = options with { Evaluation = request.Evaluation.Apply(options.Evaluation) };
+        options = options.Evaluation is null ? options : options with { Budget = null };
+        var split = EvaluationSplit.Open(options.Evaluation, inputs, request.MaxImages);
+        if (request.DryRun)
+        {
+            QuantizationDryRun.Describe(Path.GetFileName(request.ModelPath), options, data.Count, split).ToList().ForEach(console.Info);
+            return true;
+        }
+
+        var result = new Quantizer(options).Quantize(
+            shaped, split?.Calibration ?? data, split?.Evaluation, null, Path.GetFileName(request.ModelPath), cancellationToken);
         console.Report(result.Diagnostics);
         foreach (var line in QuantizationSummary.Lines(Path.GetFileName(request.ModelPath), result.Report))
         {
             console.Info(line);
+        }
+
+        if (result.Report.Evaluation is { } evaluation)
+        {
+            console.Info(EvaluationReportWriter.Summary(result.Report.ModelName, evaluation));
         }
 
         if (request.ReportFolder is { } folder)
@@ -303,14 +321,14 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         }
 
         var metric = request.Metric is null ? null : QuantizationOptions.MetricOf(request.Metric.ToLowerInvariant());
-        if (request.Metric is not null && metric is null)
+        if (request.Metric is not null && metric is null && EvaluationSettings.MetricOf(request.Metric.ToLowerInvariant()) is null)
         {
             console.Report(QuantizeDiagnostics.InvalidChoice.Create(CommandLine, "--metric", request.Metric, string.Join(", ", QuantizationSpec.Metrics)));
             return null;
         }
 
         var budget = options.Budget;
-        if (request.MaxDrop is not null || metric is not null || request.MaxTrials is not null)
+        if (request.MaxDrop is not null || metric is not null || (request.MaxTrials is not null && !request.Evaluation.AsksForEvaluation))
         {
             var defaults = budget ?? new AccuracyBudget();
             budget = defaults with
@@ -377,4 +395,11 @@ public sealed record QuantizeRequest(
     string? Metric,
     int? MaxTrials,
     IReadOnlyList<string> ExcludeNodes,
-    IReadOnlyList<string> ExcludeOpTypes);
+    IReadOnlyList<string> ExcludeOpTypes)
+{
+    /// <summary>The evaluation flags, over the manifest's evaluation settings.</summary>
+    public EvaluationOverrides Evaluation { get; init; } = new();
+
+    /// <summary>Print the resolved settings, the split and the plan, and stop.</summary>
+    public bool DryRun { get; init; }
+}

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Core.Quantization.Evaluation;
 
 namespace ModelBuild.Core.Quantization;
 
@@ -82,6 +83,9 @@ public sealed record QuantizationOptions
     /// <summary>The calibrator; its <see cref="CalibratorOptions.Symmetric"/> follows <see cref="ActivationType"/>.</summary>
     public CalibratorOptions Calibration { get; init; } = new();
 
+    /// <summary>Accuracy judged on an evaluation set against a criterion, with tuning; null for none (see <see cref="Budget"/>).</summary>
+    public EvaluationSettings? Evaluation { get; init; }
+
     /// <summary>The accuracy budget; null measures and reports but never falls back.</summary>
     public AccuracyBudget? Budget { get; init; }
 
@@ -139,6 +143,7 @@ public sealed record QuantizationOptions
             NodesToExclude = spec.NodesToExclude,
             OpTypesToExclude = spec.OpTypesToExclude,
             Calibration = calibration,
+            Evaluation = EvaluationSettings.FromManifest(spec),
             Budget = spec.HasBudget
                 ? new AccuracyBudget(
                     spec.MaxDrop ?? defaults.MaxDrop,
@@ -150,7 +155,18 @@ public sealed record QuantizationOptions
     }
 
     /// <summary>Every setting that changes the quantized model or its report, as canonical JSON for action keys.</summary>
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
+    {
+        var json = Describe();
+        if (Evaluation is { } evaluation)
+        {
+            json["evaluation"] = evaluation.ToJson();
+        }
+
+        return json;
+    }
+
+    private JsonObject Describe() => new()
     {
         ["activation_type"] = ActivationType.ToString(),
         ["per_channel"] = PerChannel,
@@ -193,6 +209,8 @@ public sealed record QuantizationOptions
         {
             throw new DiagnosticException(QuantizationDiagnostics.InvalidOption.Create(null, "evaluation samples", $"{EvaluationSamples} / {TensorEvaluationSamples}", "at least 1 sample is needed"));
         }
+
+        Evaluation?.Validate();
 
         // Building the calibrator checks its own settings.
         _ = Calibration.CreateCalibrator();

@@ -33,7 +33,12 @@ public sealed record QuantizationReport(
     long QuantizedModelBytes,
     IReadOnlyList<string> QuantizedNodes,
     IReadOnlyList<string> FloatNodes,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Accuracy on the held-out evaluation set, the criterion and the tuning; null without
+    /// <c>evaluation</c>/<c>accuracy_criterion</c>.</summary>
+    public Evaluation.EvaluationReport? Evaluation { get; init; }
+}
 
 /// <summary>The settings a model was quantized with, as reported.</summary>
 public sealed record QuantizationSettings(

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Core.Quantization.Evaluation;
 
 namespace ModelBuild.Core.Quantization;
 
@@ -76,6 +77,12 @@ public static class QuantizationReportWriter
 
             json.WriteEndArray();
             WriteBudget(json, report);
+            if (report.Evaluation is { } evaluation)
+            {
+                json.WritePropertyName("evaluation");
+                EvaluationReportWriter.Write(json, evaluation);
+            }
+
             json.WriteStartArray("tensors");
             foreach (var entry in report.Tensors)
             {
@@ -101,6 +108,11 @@ public static class QuantizationReportWriter
         html.Append("<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n");
         html.Append("<h1>Quantization report: ").Append(Text(report.ModelName)).Append("</h1>\n");
         Summary(html, report);
+        if (report.Evaluation is { } evaluation)
+        {
+            EvaluationReportWriter.AppendHtml(html, evaluation);
+        }
+
         Outputs(html, report);
         Chart(html, report);
         Trials(html, report);

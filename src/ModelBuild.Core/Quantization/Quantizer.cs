@@ -3,6 +3,7 @@ using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Quantization.Operators;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
@@ -31,7 +32,29 @@ public sealed class Quantizer(QuantizationOptions options)
     /// <param name="modelName">How the report and messages name the model.</param>
     /// <param name="cancellationToken">Stops between samples.</param>
     /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the image decoders).</exception>
-    public QuantizationResult Quantize(ModelProto model, ICalibrationDataSource data, string modelName = "model", CancellationToken cancellationToken = default)
+    public QuantizationResult Quantize(ModelProto model, ICalibrationDataSource data,
+        string modelName = "model", CancellationToken cancellationToken = default) =>
+        Quantize(model, data, null, null, modelName, cancellationToken);
+
+    /// <summary>
+    /// Quantizes <paramref name="model"/> with <paramref name="data"/> and, with <see cref="QuantizationOptions.Evaluation"/>,
+    /// judges it on <paramref name="evaluation"/> against the criterion, falling back op types then nodes until it holds.
+    /// </summary>
+    /// <param name="model">The float model.</param>
+    /// <param name="data">The calibration samples (without those held out for evaluation).</param>
+    /// <param name="evaluation">The held-out set (see <see cref="EvaluationSplit"/>); null for none.</param>
+    /// <param name="clock">Times the tuning's <c>timeout</c>; null for the system clock.</param>
+    /// <param name="modelName">How the report and messages name the model.</param>
+    /// <param name="cancellationToken">Stops between samples.</param>
+    /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the
+    /// image decoders).</exception>
+    public QuantizationResult Quantize(
+        ModelProto model,
+        ICalibrationDataSource data,
+        EvaluationSet? evaluation,
+        TimeProvider? clock,
+        string modelName = "model",
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -62,7 +85,28 @@ public sealed class Quantizer(QuantizationOptions options)
         var trials = new List<FallbackTrial>();
         var fallenBack = new List<string>();
         BudgetOutcome? outcome = null;
-        if (_options.Budget is { } budget && first.QuantizedNodes.Count > 0)
+        EvaluationReport? evaluated = null;
+        if (_options.Evaluation is { } settings && evaluation is not null && first.QuantizedNodes.Count > 0)
+        {
+            // Accuracy judged on the held-out set against the criterion: op-type-wise, then node-wise fallback.
+            var opTypesOf = prepared.Graph.Node.DistinctBy(n => n.Name)
+                .ToDictionary(n => n.Name, n => n.OpType, StringComparer.Ordinal);
+            var space = new TuningSpace(Build, first, Ranking(first, measurement), opTypesOf, userExcluded);
+            // FP32 is the model as given (what ships as FP32), not the prepared one the quantizer works on.
+            var tuned = new AccuracyTuner(settings, evaluation, clock ?? TimeProvider.System).Tune(model, space, data.Count,
+                cancellationToken);
+            diagnostics.AddRange(tuned.Diagnostics);
+            evaluated = tuned.Report;
+            if (!ReferenceEquals(tuned.Model, first))
+            {
+                chosen = tuned.Model;
+                measurement = evaluator.Measure(chosen, withTensors: true, cancellationToken);
+            }
+
+            fallenBack.AddRange(tuned.Report.FallenBack.Select(f => f.Node));
+            trials.Add(new FallbackTrial(0, null, measurement.Drop(AccuracyMetric.Cosine) ?? 0));
+        }
+        else if (_options.Budget is { } budget && first.QuantizedNodes.Count > 0)
         {
             var search = Search(budget, first, measurement, Build, evaluator, userExcluded, cancellationToken);
             (chosen, measurement, outcome) = (search.Model, search.Measurement, search.Outcome);
@@ -80,6 +124,7 @@ public sealed class Quantizer(QuantizationOptions options)
         }
 
         var report = Report(modelName, model, prepared, chosen, measurement, data.Count, trials, fallenBack, outcome, notes);
+        report = report with { Evaluation = evaluated };
         return new QuantizationResult(chosen.QuantizedNodes.Count == 0 ? prepared : chosen.Model, report, diagnostics.Items);
     }
 
@@ -139,7 +184,7 @@ public sealed class Quantizer(QuantizationOptions options)
             ?? throw new DiagnosticException(QuantizationDiagnostics.MetricNotApplicable.Create(null, MetricName(budget.Metric), "no output has the shape [N, classes] of a classifier"));
         var trials = new List<FallbackTrial> { new(0, null, drop) };
         var best = (Model: first, Measurement: measurement, Drop: drop, Trial: 0);
-        var ranking = Ranking(first, measurement);
+        var ranking = Ranking(first, measurement).Select(r => r.Node).ToList();
         var excluded = new HashSet<string>(userExcluded, StringComparer.Ordinal);
         var fallen = new List<string>();
         for (var trial = 1; drop > budget.MaxDrop && trial <= budget.MaxTrials && trial <= ranking.Count; trial++)
@@ -166,7 +211,7 @@ public sealed class Quantizer(QuantizationOptions options)
     /// Quantized layers, worst first: a layer's score is the lowest SQNR among its own tensors (its output's
     /// rounding within the QDQ model, its weights'); ties keep graph order.
     /// </summary>
-    private static List<string> Ranking(QdqModel model, AccuracyMeasurement measurement)
+    private static List<(string Node, double Sqnr)> Ranking(QdqModel model, AccuracyMeasurement measurement)
     {
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var tensor in model.Tensors)
@@ -187,7 +232,7 @@ public sealed class Quantizer(QuantizationOptions options)
             .Select((node, index) => (Node: node, Index: index, Score: scores.GetValueOrDefault(node, double.PositiveInfinity)))
             .OrderBy(n => n.Score)
             .ThenBy(n => n.Index)
-            .Select(n => n.Node)];
+            .Select(n => (n.Node, n.Score))];
     }
 
     private QuantizationReport Report(

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Quantization.Evaluation;
 
 namespace ModelBuild.Core.Pipeline.Steps;
 
@@ -29,9 +30,12 @@ internal sealed class QuantizeStep(PipelineServices services) : ConvertingStep(s
     /// The quantizer's settings and each calibration file with its digest, for the prepared model's inputs. Also
     /// reports MB8120 for inputs left to random calibration and the calibration folders' warnings.
     /// </summary>
+    /// <summary>The plan's quantization, with the manifest's labels for the evaluation set's classes.</summary>
+    private static QuantizationPlan Plan(CompileState state) => state.ValidPlan.Quantization!.WithLabels(state.Manifest.Labels);
+
     protected override JsonObject Options(CompileState state)
     {
-        var quantization = state.ValidPlan.Quantization!;
+        var quantization = Plan(state);
         if (state.UnknownAfter is not null || state.Current is not { } prepared)
         {
             return new JsonObject { ["quantization"] = quantization.Options.ToJson() };
@@ -43,17 +47,24 @@ internal sealed class QuantizeStep(PipelineServices services) : ConvertingStep(s
             .ToDictionary(f => Path.GetFullPath(f.Path), f => f.Sha256, StringComparer.Ordinal);
         var options = quantization.Describe(calibration, hashed);
         state.Diagnostics.AddRange(CalibrationDataset.Open(calibration).Warnings.Select(w => w with { Location = w.Location ?? quantization.At }));
+
+        // The held-out evaluation set (or a seeded split of the calibration data) INT8 is judged on.
+        var split = EvaluationSplit.Open(quantization.Options.Evaluation, calibration);
+        options["evaluation_set"] = split?.Describe();
+        state.Dependencies.AddRange(split?.Evaluation.Samples.Select(s => s.Path) ?? []);
         return options;
     }
 
     protected override Task<ActionRecord> ComputeAsync(CompileState state, JsonObject options, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var quantization = state.ValidPlan.Quantization!;
+        var quantization = Plan(state);
         var prepared = state.Current!;
         var calibration = quantization.CalibrationInputs(prepared.Signature);
         var input = Read(state, prepared.Model);
-        var result = new Quantizer(quantization.Options).Quantize(input, CalibrationDataset.Open(calibration), state.Request.Name, cancellationToken);
+        var split = EvaluationSplit.Open(quantization.Options.Evaluation, calibration);
+        var result = new Quantizer(quantization.Options).Quantize(
+            input, split?.Calibration ?? CalibrationDataset.Open(calibration), split?.Evaluation, null, state.Request.Name, cancellationToken);
         var diagnostics = result.Diagnostics.Select(d => d with { Location = d.Location ?? quantization.At }).ToList();
         if (!result.Succeeded)
         {
