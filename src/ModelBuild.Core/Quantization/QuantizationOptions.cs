@@ -62,8 +62,12 @@ public sealed record QuantizationOptions
     /// <summary>Per-channel weight scales (needs opset 13; older models are upgraded); false for one scale per weight.</summary>
     public bool PerChannel { get; init; } = true;
 
-    /// <summary>Quantize weights to 7 bits (ONNX Runtime's <c>reduce_range</c>), for CPUs without VNNI.</summary>
-    public bool ReduceRange { get; init; }
+    /// <summary>
+    /// Quantize weights to 7 bits (ONNX Runtime's <c>reduce_range</c>); on by default, because x86 CPUs without VNNI
+    /// (AVX2 and AVX-512 ones) multiply 8-bit activations by 8-bit weights in pairs that saturate 16 bits, and the
+    /// build cannot know the CPU the app will run on. False gives full 8-bit weights for VNNI or ARM targets.
+    /// </summary>
+    public bool ReduceRange { get; init; } = true;
 
     /// <summary>The op types to quantize; null for <see cref="DefaultOpTypes"/>.</summary>
     public IReadOnlyList<string>? OpTypesToQuantize { get; init; }
@@ -139,7 +143,7 @@ public sealed record QuantizationOptions
         {
             ActivationType = spec.ActivationType == "int8" ? QuantizedType.Int8 : QuantizedType.UInt8,
             PerChannel = spec.PerChannel ?? true,
-            ReduceRange = spec.ReduceRange ?? false,
+            ReduceRange = spec.ReduceRange ?? true,
             NodesToExclude = spec.NodesToExclude,
             OpTypesToExclude = spec.OpTypesToExclude,
             Calibration = calibration,
