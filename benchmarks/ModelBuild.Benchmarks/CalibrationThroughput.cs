@@ -26,16 +26,28 @@ internal static class CalibrationThroughput
         var random = new Random(1234);
         const int Samples = 128;
         var data = TensorCalibrationData.ForInput("x", Enumerable.Range(0, Samples).Select(_ =>
-            Tensor.Create(Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(), [1, 3, 48, 192])));
+            Tensor.Create(
+                Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(),
+                [1, 3, 48, 192])));
         var types = GraphValueTypes.Infer(model);
-        Measure("every float activation of the published model", model, types, [.. model.Graph.Node.SelectMany(n => n.Output).Where(types.IsFloat)], data);
+        Measure(
+            "every float activation of the published model",
+            model,
+            types,
+            [.. model.Graph.Node.SelectMany(n => n.Output).Where(types.IsFloat)],
+            data);
 
         // What `Precision="FP16-INT8"` calibrates: the quantizer's prepared model, the tensors of its quantizable nodes.
         var options = new QuantizationOptions();
         var prepared = QuantizationPreprocessor.Prepare(model, options, []);
         var preparedTypes = GraphValueTypes.Infer(prepared);
         var opTypes = options.EffectiveOpTypes.Where(t => OperatorQuantizerRegistry.Find(t) is not null).ToHashSet(StringComparer.Ordinal);
-        Measure("what the quantizer calibrates (prepared model)", prepared, preparedTypes, Quantizer.CalibrationTensors(prepared, preparedTypes, opTypes, []), data);
+        Measure(
+            "what the quantizer calibrates (prepared model)",
+            prepared,
+            preparedTypes,
+            Quantizer.CalibrationTensors(prepared, preparedTypes, opTypes, []),
+            data);
     }
 
     private static void Measure(string what, ModelProto model, GraphValueTypes types, List<string> tensors, TensorCalibrationData data)

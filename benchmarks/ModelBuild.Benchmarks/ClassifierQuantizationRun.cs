@@ -25,7 +25,13 @@ internal static class ClassifierQuantizationRun
         MakeLines(folder);
         var model = QuantizationBenchmarks.Classifier();
         var feed = new ImageFeed("NCHW", ColorEncoding.Bgr, [127.5f], [127.5f]);
-        var input = new CalibrationInput("x", TensorElementType.Float, [1, 3, 48, 192], new ImageCalibration(new Located<string>(folder, new("benchmark"))), feed, folder);
+        var input = new CalibrationInput(
+            "x",
+            TensorElementType.Float,
+            [1, 3, 48, 192],
+            new ImageCalibration(new Located<string>(folder, new("benchmark"))),
+            feed,
+            folder);
 
         var clock = Stopwatch.StartNew();
         var data = CalibrationDataset.Open([input]);
@@ -35,9 +41,11 @@ internal static class ClassifierQuantizationRun
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"classifier FP32-INT8 from {Images} PNG lines: {clock.Elapsed.TotalSeconds:0.00} s end to end, peak resident memory {process.PeakWorkingSet64 / (1 << 20)} MiB"));
+            $"classifier FP32-INT8 from {Images} PNG lines: {clock.Elapsed.TotalSeconds:0.00} s end to end, peak resident memory " +
+                $"{process.PeakWorkingSet64 / (1 << 20)} MiB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model size: FP32 {result.Report.FloatModelBytes:N0} bytes, INT8 {OnnxModelFile.Write(result.Model).Length:N0} bytes; top-1 agreement on {result.Report.EvaluationSamples} samples {result.Report.Outputs[0].Top1Agreement:P1}"));
+            $"model size: FP32 {result.Report.FloatModelBytes:N0} bytes, INT8 {OnnxModelFile.Write(result.Model).Length:N0} bytes; top-1 " +
+                $"agreement on {result.Report.EvaluationSamples} samples {result.Report.Outputs[0].Top1Agreement:P1}"));
 
         // The calibration phase alone (prepared model, the quantizer's tensors, the same 100 lines), in batches and one sample per run.
         var options = new QuantizationOptions();
@@ -51,14 +59,16 @@ internal static class ClassifierQuantizationRun
             clock.Restart();
             runner.CollectMinMax(tensors);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"calibration alone, at most {batch} per run: {clock.Elapsed.TotalSeconds:0.00} s (batches of {runner.LastBatchSize}, {runner.SamplesRunAgain} samples run again)"));
+                $"calibration alone, at most {batch} per run: {clock.Elapsed.TotalSeconds:0.00} s (batches of {runner.LastBatchSize}, " +
+                    $"{runner.SamplesRunAgain} samples run again)"));
         }
     }
 
     private static void MakeLines(string folder)
     {
         Directory.CreateDirectory(folder);
-        string[] words = ["invoice", "total", "amount", "paid", "receipt", "order", "number", "date", "customer", "address", "street", "city"];
+        string[] words
+            = ["invoice", "total", "amount", "paid", "receipt", "order", "number", "date", "customer", "address", "street", "city"];
         Parallel.For(0, Images, i =>
         {
             var path = Path.Combine(folder, i.ToString("D4", CultureInfo.InvariantCulture) + ".png");
@@ -68,7 +78,21 @@ internal static class ClassifierQuantizationRun
             }
 
             var start = new ProcessStartInfo("convert") { RedirectStandardError = true };
-            foreach (var argument in new[] { "-background", "white", "-fill", "black", "-size", "312x40", "-gravity", "center", $"label:{words[i % words.Length]} {words[(i * 7) % words.Length]} {i * 37 % 1000}", "-extent", "320x48", "-rotate", i % 2 == 0 ? "0" : "180", path })
+            foreach (var argument in new[] {
+                "-background",
+                "white",
+                "-fill",
+                "black",
+                "-size",
+                "312x40",
+                "-gravity",
+                "center",
+                $"label:{words[i % words.Length]} {words[(i * 7) % words.Length]} {i * 37 % 1000}",
+                "-extent",
+                "320x48",
+                "-rotate",
+                i % 2 == 0 ? "0" : "180",
+                path })
             {
                 start.ArgumentList.Add(argument);
             }

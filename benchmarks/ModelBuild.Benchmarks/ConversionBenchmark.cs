@@ -35,7 +35,9 @@ internal static class ConversionBenchmark
         }
 
         var size = new FileInfo(model).Length;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model: {Layers} x MatMul [{Width}, {Width}], {Layers * (long)Width * Width:N0} parameters, {size / 1e6:N1} MB"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"model: {Layers} x MatMul [{Width}, {Width}], {Layers * (long)Width * Width:N0} parameters, {size / 1e6:N1} MB"));
         var copy = new List<(double Seconds, long Peak)>();
         var fp16 = new List<(double Seconds, long Peak)>();
         var idle = new List<(double Seconds, long Peak)>();
@@ -51,14 +53,23 @@ internal static class ConversionBenchmark
         var fp16Time = Median(fp16.Select(r => r.Seconds));
         var idlePeak = Median(idle.Select(r => (double)r.Peak));
         var fp16Peak = Median(fp16.Select(r => (double)r.Peak));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read + write: median {copyTime:0.000} s, peak {Median(copy.Select(r => (double)r.Peak)) / 1e6:N0} MB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read + FP16 + write: median {fp16Time:0.000} s, peak {fp16Peak / 1e6:N0} MB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle process (runtime and ONNX Runtime loaded): peak {idlePeak / 1e6:N0} MB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FP16 time / read+write time: {fp16Time / copyTime:0.00} (goal <= 2)"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FP16 peak / model size: {fp16Peak / size:0.00} (goal <= 3); above the idle process: {(fp16Peak - idlePeak) / size:0.00}"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"read + write: median {copyTime:0.000} s, peak {Median(copy.Select(r => (double)r.Peak)) / 1e6:N0} MB"));
+        Console.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"read + FP16 + write: median {fp16Time:0.000} s, peak {fp16Peak / 1e6:N0} MB"));
+        Console.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"idle process (runtime and ONNX Runtime loaded): peak {idlePeak / 1e6:N0} MB"));
+        Console.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"FP16 time / read+write time: {fp16Time / copyTime:0.00} (goal <= 2)"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"FP16 peak / model size: {fp16Peak / size:0.00} (goal <= 3); above the idle process: {(fp16Peak - idlePeak) / size:0.00}"));
 
         var detector = PaddleClassifierModel.Path("ch_PP-OCRv4_det_infer.onnx");
-        var shaped = new InputShapePass([new InputShapeOverride("x", [1, 3, 640, 640])]).Apply(OnnxModelFile.Read(detector), new DiagnosticBag())!;
+        var shaped = new InputShapePass([new InputShapeOverride("x", [1, 3, 640, 640])]).Apply(
+            OnnxModelFile.Read(detector),
+            new DiagnosticBag())!;
         var times = new List<double>();
         var nodes = 0;
         for (var i = 0; i < runs; i++)
@@ -68,7 +79,9 @@ internal static class ConversionBenchmark
             times.Add(clock.Elapsed.TotalSeconds);
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"simplify PP-OCRv4 detector [1,3,640,640]: median {Median(times):0.000} s, {shaped.Graph.Node.Count} -> {nodes} nodes"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"simplify PP-OCRv4 detector [1,3,640,640]: median {Median(times):0.000} s, {shaped.Graph.Node.Count} -> {nodes} nodes"));
     }
 
     /// <summary>The measured work of one child process; prints its wall time and peak resident memory.</summary>
@@ -141,7 +154,10 @@ internal static class ConversionBenchmark
                 weights[i] = (float)((random.NextDouble() - 0.5) * 0.05);
             }
 
-            var tensor = new TensorProto { Name = $"w{layer}", DataType = (int)TensorProto.Types.DataType.Float, RawData = UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(weights.AsSpan()).ToArray()) };
+            var tensor = new TensorProto {
+                Name = $"w{layer}",
+                DataType = (int)TensorProto.Types.DataType.Float,
+                RawData = UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(weights.AsSpan()).ToArray()) };
             tensor.Dims.Add([Width, Width]);
             builder.Initializer(tensor)
                 .Node("MatMul", [current, $"w{layer}"], [$"m{layer}"])

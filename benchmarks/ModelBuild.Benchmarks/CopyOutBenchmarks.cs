@@ -57,5 +57,11 @@ public class CopyOutBenchmarks
 
     // A new file each time, as the output folder's write beside the final name is; deleted when closed.
     private FileStream NewOutput() =>
-        new(Path.Combine(_root, "out", (_file++ % 4).ToString(System.Globalization.CultureInfo.InvariantCulture)), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        new(
+            Path.Combine(_root, "out", (_file++ % 4).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            FileMode.Create,
+            FileAccess.Write,
+            FileShare.None,
+            1 << 16,
+            FileOptions.DeleteOnClose);
 }

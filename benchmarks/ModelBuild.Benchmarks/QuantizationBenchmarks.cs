@@ -31,7 +31,9 @@ public class QuantizationBenchmarks
     public static ModelProto Classifier()
     {
         var diagnostics = new DiagnosticBag();
-        return new InputShapePass([new InputShapeOverride("x", [1, 3, 48, 192])]).Apply(OnnxModelFile.Read(PaddleClassifierModel.Path()), diagnostics)
+        return new InputShapePass([new InputShapeOverride("x", [1, 3, 48, 192])]).Apply(
+            OnnxModelFile.Read(PaddleClassifierModel.Path()),
+            diagnostics)
             ?? throw new InvalidOperationException(string.Join("; ", diagnostics.Items));
     }
 
@@ -41,7 +43,9 @@ public class QuantizationBenchmarks
         _model = Classifier();
         var random = new Random(1234);
         _data = TensorCalibrationData.ForInput("x", Enumerable.Range(0, Samples).Select(_ =>
-            Tensor.Create(Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(), [1, 3, 48, 192])));
+            Tensor.Create(
+                Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(),
+                [1, 3, 48, 192])));
         var types = GraphValueTypes.Infer(_model);
         _activations = [.. _model.Graph.Node.SelectMany(n => n.Output).Where(types.IsFloat)];
         _fp32 = new ModelSession(OnnxModelFile.Write(_model));

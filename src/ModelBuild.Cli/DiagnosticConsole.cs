@@ -76,7 +76,13 @@ internal sealed class DiagnosticConsole(TextWriter output, TextWriter error) : I
         }
 
         // One line whatever the message holds: MSBuild reads each console line as its own message.
-        var message = string.Join(' ', exception.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Report(new Diagnostic("MB9000", DiagnosticSeverity.Error, $"Internal error in the ModelBuild engine: {exception.GetType().Name}: {message} Details: {log}. Please report this.", null));
+        var message = string.Join(
+            ' ',
+            exception.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Report(new Diagnostic(
+            "MB9000",
+            DiagnosticSeverity.Error,
+            $"Internal error in the ModelBuild engine: {exception.GetType().Name}: {message} Details: {log}. Please report this.",
+            null));
     }
 }

@@ -25,7 +25,8 @@ internal static class EngineRun
             console.Info("ModelBuild: cancelled.");
             return ExitCodes.Failed;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && StorageFailure.TryDescribe(e, StorageFailure.PathIn(e)) is { } failure)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException
+            && StorageFailure.TryDescribe(e, StorageFailure.PathIn(e)) is { } failure)
         {
             // A full disk or a read-only folder met where no write site could name it: still not an engine fault.
             console.Report(failure);

@@ -127,7 +127,10 @@ public sealed class CompileModels : ToolTask
                 ? $"the {Stage} stage was asked for"
                 : ModelStaleness.Check(
                     Path.Combine(outputDir, Protocol.EngineFiles.Result),
-                    new[] { model.GetMetadata("FullPath"), model.GetMetadata("StampFile"), Path.Combine(outputDir, Protocol.EngineFiles.Outputs) }.Concat(engineFiles),
+                    new[] {
+                        model.GetMetadata("FullPath"),
+                        model.GetMetadata("StampFile"),
+                        Path.Combine(outputDir, Protocol.EngineFiles.Outputs) }.Concat(engineFiles),
                     Path.Combine(outputDir, Protocol.EngineFiles.Dependencies));
             if (reason is not null)
             {
@@ -168,7 +171,12 @@ public sealed class CompileModels : ToolTask
         var accessor = stageRun || string.IsNullOrEmpty(AccessorFile)
             ? null
             : new AccessorRequest(AccessorFile!, AccessorNamespace ?? string.Empty, AccessorClassName ?? "Models", AccessorPublic);
-        var request = new CompileRequest(ProjectFile ?? BuildEngine.ProjectFileOfTaskNode, NullIfEmpty(CacheDir), NullIfEmpty(CacheSalt), accessor, requests)
+        var request = new CompileRequest(
+            ProjectFile ?? BuildEngine.ProjectFileOfTaskNode,
+            NullIfEmpty(CacheDir),
+            NullIfEmpty(CacheSalt),
+            accessor,
+            requests)
         {
             Offline = Offline,
             LockedMode = LockedMode,
@@ -231,7 +239,8 @@ public sealed class CompileModels : ToolTask
 
     private bool AccessorIsStale() =>
         !string.IsNullOrEmpty(AccessorFile)
-        && (!File.Exists(AccessorFile) || !File.Exists(CompileStampFile) || File.GetLastWriteTimeUtc(ProjectStampFile) > File.GetLastWriteTimeUtc(CompileStampFile));
+        && (!File.Exists(AccessorFile) || !File.Exists(CompileStampFile)
+            || File.GetLastWriteTimeUtc(ProjectStampFile) > File.GetLastWriteTimeUtc(CompileStampFile));
 
     /// <summary>Makes every result and the compile stamp newer than every input, so the next build skips the target.</summary>
     private void TouchResults()
@@ -274,7 +283,8 @@ public sealed class CompileModels : ToolTask
         Log.LogError(
             subcategory: null, errorCode: "MB7001", helpKeyword: null, file: ProjectFile ?? BuildEngine.ProjectFileOfTaskNode,
             lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0,
-            message: string.Format(CultureInfo.InvariantCulture, "The ModelBuild engine was not found at '{0}'. Set ModelBuildToolPath to the folder holding modelbuild.dll, or restore the ModelBuild.Sdk package again.", EngineAssembly));
+            message: string.Format(CultureInfo.InvariantCulture, "The ModelBuild engine was not found at '{0}'. Set ModelBuildToolPath " +
+                "to the folder holding modelbuild.dll, or restore the ModelBuild.Sdk package again.", EngineAssembly));
         return false;
     }
 

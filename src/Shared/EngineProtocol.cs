@@ -47,7 +47,8 @@ internal sealed record CompileRequest(
     /// <summary>ModelBuildCacheMaxSize: the local cache's size budget (10GiB, 500MB, bytes).</summary>
     public string? CacheMaxSize { get; init; }
 
-    /// <summary>ModelBuildVendorRoute: modelconverter or toolchain; null falls back to MODELBUILD_VENDOR_ROUTE, then the target's default.</summary>
+    /// <summary>ModelBuildVendorRoute: modelconverter or toolchain; null falls back to MODELBUILD_VENDOR_ROUTE, then the target's
+    /// default.</summary>
     public string? VendorRoute { get; init; }
 
     /// <summary>ModelBuildToolchainPaths: vendor tools as <c>name=path</c> separated by <c>;</c>, relative to the project.</summary>
@@ -96,10 +97,12 @@ internal sealed record ModelRequest(
     /// <summary>The model's accessor class: true public, false internal, null as the accessor says (the Access metadata).</summary>
     public bool? Public { get; init; }
 
-    /// <summary>nnarchive: the compiled output is the NN Archive of a vendor target (the Package metadata); null for the compiled files.</summary>
+    /// <summary>nnarchive: the compiled output is the NN Archive of a vendor target (the Package metadata); null for the compiled
+    /// files.</summary>
     public string? Package { get; init; }
 
-    /// <summary>True when <see cref="Name"/> is only the default (no Name metadata): the manifest's <c>name:</c> then names the model.</summary>
+    /// <summary>True when <see cref="Name"/> is only the default (no Name metadata): the manifest's <c>name:</c> then names the
+    /// model.</summary>
     public bool NameIsDefault { get; init; }
 }
 
@@ -139,7 +142,8 @@ internal sealed record ModelTensorResult(
     IReadOnlyList<double>? Scale,
     string? Encoding)
 {
-    /// <summary>How the input's images are resized (the calibration's <c>resize_method</c>: RESIZE, CROP, PAD, PAD_RIGHT); null for outputs.</summary>
+    /// <summary>How the input's images are resized (the calibration's <c>resize_method</c>: RESIZE, CROP, PAD, PAD_RIGHT); null for
+    /// outputs.</summary>
     public string? ResizeMethod { get; init; }
 }
 
@@ -197,7 +201,8 @@ internal static class EngineJson
         JsonSerializer.Deserialize(File.ReadAllText(path), EngineJsonContext.Default.ModelResult)
         ?? throw new InvalidDataException($"'{path}' holds no model result.");
 
-    public static string Write(CompileRequest request) => JsonSerializer.Serialize(request, EngineJsonContext.Default.CompileRequest) + "\n";
+    public static string Write(CompileRequest request)
+        => JsonSerializer.Serialize(request, EngineJsonContext.Default.CompileRequest) + "\n";
 
     public static string Write(ModelResult result) => JsonSerializer.Serialize(result, EngineJsonContext.Default.ModelResult) + "\n";
 }

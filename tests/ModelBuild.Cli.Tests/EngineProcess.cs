@@ -44,7 +44,10 @@ internal static class EngineProcess
     /// Starts the engine at once and completes when it exits. <paramref name="shellSetup"/>, when given, is run
     /// by bash just before it execs the engine (<c>ulimit -f 100</c>), so the engine inherits what it sets.
     /// </summary>
-    public static async Task<EngineResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? shellSetup = null)
+    public static async Task<EngineResult> RunAsync(
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? shellSetup = null)
     {
         var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "bash")
         {
@@ -97,7 +100,9 @@ internal static class EngineProcess
     {
         var engine = Path.Combine(AppContext.BaseDirectory, "modelbuild.dll");
         Assert.True(File.Exists(engine), $"The engine is not beside the tests: {engine}");
-        Assert.True(File.Exists(Path.ChangeExtension(engine, ".runtimeconfig.json")), $"The engine's runtimeconfig.json is not beside {engine}.");
+        Assert.True(
+            File.Exists(Path.ChangeExtension(engine, ".runtimeconfig.json")),
+            $"The engine's runtimeconfig.json is not beside {engine}.");
         return engine;
     }
 

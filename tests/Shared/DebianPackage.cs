@@ -31,7 +31,8 @@ public sealed record DebianPackage(string Name)
     /// <summary>The command that installs this package.</summary>
     public string InstallCommand => $"sudo apt-get install {Name}";
 
-    /// <summary>Fails the test, naming this package and how to install it, unless <paramref name="path"/> exists; returns the path.</summary>
+    /// <summary>Fails the test, naming this package and how to install it, unless <paramref name="path"/> exists; returns the
+    /// path.</summary>
     public string Require(string path)
     {
         Assert.True(File.Exists(path) || Directory.Exists(path), MissingMessage(path));

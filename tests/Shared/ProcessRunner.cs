@@ -12,7 +12,12 @@ public sealed record ProcessResult(int ExitCode, string Output)
 /// <summary>Runs a program to completion for a test, capturing stdout and stderr together.</summary>
 public static class ProcessRunner
 {
-    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public static ProcessResult Run(
+        string fileName,
+        IEnumerable<string> arguments,
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(fileName)
         {

@@ -34,7 +34,8 @@ internal static class CacheCommand
             var stats = cache.Inventory.Statistics();
             var percent = stats.MaxSize > 0 ? 100.0 * stats.BlobBytes / stats.MaxSize : 0;
             console.Info($"Cache:       {stats.Root}");
-            console.Info(Invariant($"Blobs:       {stats.BlobCount} ({ByteSize.Format(stats.BlobBytes)} of a {ByteSize.Format(stats.MaxSize)} budget, {percent:0.#} %)"));
+            console.Info(Invariant($"Blobs:       {stats.BlobCount} ({ByteSize.Format(stats.BlobBytes)} of a " +
+                $"{ByteSize.Format(stats.MaxSize)} budget, {percent:0.#} %)"));
             console.Info(Invariant($"Actions:     {stats.ActionCount} records"));
             console.Info(Invariant($"Quarantine:  {stats.QuarantineCount} entries ({ByteSize.Format(stats.QuarantineBytes)})"));
             console.Info(Invariant($"In flight:   {stats.TemporaryCount} temporary files"));
@@ -49,14 +50,18 @@ internal static class CacheCommand
         var command = new Command("ls", "List blobs and action records, most recently used first.") { cacheDir };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(cacheDir), (console, cache) =>
         {
-            foreach (var blob in cache.Inventory.Blobs().OrderByDescending(b => b.LastUsedUtc).ThenBy(b => b.Digest.Hex, StringComparer.Ordinal))
+            foreach (var blob in cache.Inventory.Blobs().OrderByDescending(b => b.LastUsedUtc)
+                .ThenBy(b => b.Digest.Hex, StringComparer.Ordinal))
             {
-                console.Info(Invariant($"{blob.LastUsedUtc:yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(blob.Size),10}  blob    sha256:{blob.Digest}"));
+                console.Info(
+                    Invariant($"{blob.LastUsedUtc:yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(blob.Size),10}  blob    sha256:{blob.Digest}"));
             }
 
-            foreach (var action in cache.Inventory.Actions().OrderByDescending(a => a.LastUsedUtc).ThenBy(a => a.Key.Hex, StringComparer.Ordinal))
+            foreach (var action in cache.Inventory.Actions().OrderByDescending(a => a.LastUsedUtc)
+                .ThenBy(a => a.Key.Hex, StringComparer.Ordinal))
             {
-                console.Info(Invariant($"{action.LastUsedUtc:yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(action.OutputBytes),10}  action  {action.Key} {action.ActionName} ({action.OutputCount} outputs)"));
+                console.Info(Invariant($"{action.LastUsedUtc:yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(action.OutputBytes),10}  action  " +
+                    $"{action.Key} {action.ActionName} ({action.OutputCount} outputs)"));
             }
 
             return ExitCodes.Success;
@@ -67,15 +72,18 @@ internal static class CacheCommand
     private static Command Verify()
     {
         var cacheDir = CacheDirOption();
-        var command = new Command("verify", "Re-hash every blob and read every action record; corrupt entries go to quarantine.") { cacheDir };
+        var command = new Command("verify", "Re-hash every blob and read every action record; corrupt entries go to quarantine.") {
+            cacheDir };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(cacheDir), (console, cache) =>
         {
             var result = cache.Verify();
             console.Info(Invariant(
-                $"Verified {result.BlobsChecked} blobs and {result.ActionsChecked} action records: {result.CorruptBlobs} corrupt blobs, {result.CorruptActions} corrupt records, {result.DanglingActions} records removed because their blobs are gone."));
+                $"Verified {result.BlobsChecked} blobs and {result.ActionsChecked} action records: {result.CorruptBlobs} corrupt blobs, " +
+                    $"{result.CorruptActions} corrupt records, {result.DanglingActions} records removed because their blobs are gone."));
             if (!result.Clean)
             {
-                console.Report(CacheDiagnostics.VerificationFoundCorruption.Create(null, result.CorruptBlobs + result.CorruptActions, cache.Root));
+                console.Report(
+                    CacheDiagnostics.VerificationFoundCorruption.Create(null, result.CorruptBlobs + result.CorruptActions, cache.Root));
                 return ExitCodes.Failed;
             }
 
@@ -87,7 +95,9 @@ internal static class CacheCommand
     private static Command Prune()
     {
         var cacheDir = CacheDirOption();
-        var maxSize = new Option<string?>("--max-size") { Description = "Remove least recently used entries until the cache fits this size (default: ModelBuildCacheMaxSize's default, or MODELBUILD_CACHE_MAX_SIZE)." };
+        var maxSize = new Option<string?>(
+            "--max-size") { Description = "Remove least recently used entries until the cache fits this size (default: " +
+                "ModelBuildCacheMaxSize's default, or MODELBUILD_CACHE_MAX_SIZE)." };
         var olderThan = new Option<string?>("--older-than") { Description = "Remove entries not used for this long (30d, 12h, 90m)." };
         var command = new Command("prune", "Remove least recently used entries.") { cacheDir, maxSize, olderThan };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(cacheDir), (console, cache) =>
@@ -95,7 +105,9 @@ internal static class CacheCommand
             long? size = null;
             if (parse.GetValue(maxSize) is { } sizeText)
             {
-                size = ByteSize.TryParse(sizeText, out var bytes) ? bytes : throw new DiagnosticException(CacheDiagnostics.InvalidSize.Create(null, sizeText, "--max-size"));
+                size = ByteSize.TryParse(sizeText, out var bytes)
+                    ? bytes
+                    : throw new DiagnosticException(CacheDiagnostics.InvalidSize.Create(null, sizeText, "--max-size"));
             }
 
             TimeSpan? age = parse.GetValue(olderThan) is { } ageText ? ParseAge(ageText) : null;
@@ -105,7 +117,8 @@ internal static class CacheCommand
             }
 
             var result = cache.Prune(size, age);
-            console.Info(Invariant($"Removed {result.BlobsRemoved} blobs ({ByteSize.Format(result.BytesRemoved)}) and {result.ActionsRemoved} action records; {ByteSize.Format(result.BytesLeft)} left."));
+            console.Info(Invariant($"Removed {result.BlobsRemoved} blobs ({ByteSize.Format(result.BytesRemoved)}) and " +
+                $"{result.ActionsRemoved} action records; {ByteSize.Format(result.BytesLeft)} left."));
             return ExitCodes.Success;
         }));
         return command;

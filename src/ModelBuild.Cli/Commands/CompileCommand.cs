@@ -17,19 +17,31 @@ internal static class CompileCommand
     public static Command Create()
     {
         var manifest = new Argument<FileInfo?>("manifest") { Description = "The model manifest (YAML).", Arity = ArgumentArity.ZeroOrOne };
-        var request = new Option<FileInfo?>("--request") { Description = "A request file written by the MSBuild task; compiles a project's models." };
+        var request = new Option<FileInfo?>("--request") {
+            Description = "A request file written by the MSBuild task; compiles a project's models." };
         var target = new Option<string>("--target") { Description = "The compile target.", DefaultValueFactory = _ => "onnx" };
-        var precision = new Option<string>("--precision") { Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.", DefaultValueFactory = _ => "FP32" };
-        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") { Description = "Where the compiled files go (default: ./<name>)." };
-        var name = new Option<string?>("--name") { Description = "The model's name in its outputs: one file name (default: the manifest's name:, else its file name)." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+        var precision = new Option<string>("--precision") {
+            Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.",
+            DefaultValueFactory = _ => "FP32" };
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") {
+            Description = "Where the compiled files go (default: ./<name>)." };
+        var name = new Option<string?>("--name") {
+            Description = "The model's name in its outputs: one file name (default: the manifest's name:, else its file name)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") {
+            Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
-        var parallelism = new Option<int>("--max-parallelism", "-j") { Description = "Models compiled at once (default: the processor count)." };
+        var parallelism = new Option<int>("--max-parallelism", "-j") {
+            Description = "Models compiled at once (default: the processor count)." };
         var offline = new Option<bool>("--offline") { Description = "No network: sources missing from the cache are errors." };
-        var lockFile = new Option<FileInfo?>("--lock-file") { Description = "A models.lock.json pinning remote sources the manifests do not pin." };
+        var lockFile = new Option<FileInfo?>("--lock-file") {
+            Description = "A models.lock.json pinning remote sources the manifests do not pin." };
         var locked = new Option<bool>("--locked") { Description = "Fail instead of changing the lock file (CI)." };
-        var via = new Option<string?>("--via") { Description = "Vendor targets: modelconverter or toolchain (ModelBuildVendorRoute; default: MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino uses the toolchain)." };
-        var tools = new Option<string[]>("--tool") { Description = "Vendor targets: name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable; ModelBuildToolchainPaths)." };
+        var via = new Option<string?>(
+            "--via") { Description = "Vendor targets: modelconverter or toolchain (ModelBuildVendorRoute; default: " +
+                "MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino uses the toolchain)." };
+        var tools = new Option<string[]>(
+            "--tool") { Description = "Vendor targets: name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable; " +
+                "ModelBuildToolchainPaths)." };
 
         var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
         {
@@ -52,7 +64,8 @@ internal static class CompileCommand
                     var givenName = parse.GetValue(name);
                     if (givenName is not null && ModelNameRule.Problem(givenName) is { } problem)
                     {
-                        console.Report(ManifestDiagnostics.UnsafeModelName.Create(null, "--name", ModelNameRule.Display(givenName), problem));
+                        console.Report(
+                            ManifestDiagnostics.UnsafeModelName.Create(null, "--name", ModelNameRule.Display(givenName), problem));
                         return Task.FromResult(ExitCodes.Failed);
                     }
 
@@ -63,7 +76,15 @@ internal static class CompileCommand
                         CacheDir: parse.GetValue(cacheDir)?.FullName,
                         CacheSalt: parse.GetValue(salt),
                         Accessor: null,
-                        Models: [new ModelRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!, null, string.Empty, folder, Stale: true) { NameIsDefault = givenName is null }])
+                        Models: [new ModelRequest(
+                            manifestFile.FullName,
+                            modelName,
+                            parse.GetValue(target)!,
+                            parse.GetValue(precision)!,
+                            null,
+                            string.Empty,
+                            folder,
+                            Stale: true) { NameIsDefault = givenName is null }])
                     {
                         Offline = parse.GetValue(offline),
                         LockFile = parse.GetValue(lockFile)?.FullName,
@@ -74,7 +95,11 @@ internal static class CompileCommand
                 }
                 else
                 {
-                    console.Report(new Diagnostic("MB9003", DiagnosticSeverity.Error, "Give a manifest to compile, or --request with a request file.", null));
+                    console.Report(new Diagnostic(
+                        "MB9003",
+                        DiagnosticSeverity.Error,
+                        "Give a manifest to compile, or --request with a request file.",
+                        null));
                     return Task.FromResult(ExitCodes.Failed);
                 }
 

@@ -19,15 +19,24 @@ internal static class ConvertCommand
     public static Command Create()
     {
         var manifest = new Argument<FileInfo>("manifest") { Description = "The model manifest (YAML)." };
-        var target = new Option<string>("--target") { Description = "The compile target (onnx, ort, ...).", DefaultValueFactory = _ => "onnx" };
-        var precision = new Option<string>("--precision") { Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.", DefaultValueFactory = _ => "FP32" };
-        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") { Description = "Where the converted files go (default: ./<name>)." };
+        var target = new Option<string>("--target") {
+            Description = "The compile target (onnx, ort, ...).",
+            DefaultValueFactory = _ => "onnx" };
+        var precision = new Option<string>("--precision") {
+            Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.",
+            DefaultValueFactory = _ => "FP32" };
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") {
+            Description = "Where the converted files go (default: ./<name>)." };
         var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the manifest's file name)." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") {
+            Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and the action keys; fetch, compute and write nothing." };
+        var dryRun = new Option<bool>("--dry-run") {
+            Description = "Print the plan and the action keys; fetch, compute and write nothing." };
 
-        var command = new Command("convert", "Convert one model: prepare, simplify, FP16 or ORT format, each step checked against the original.")
+        var command = new Command(
+            "convert",
+            "Convert one model: prepare, simplify, FP16 or ORT format, each step checked against the original.")
         {
             manifest, target, precision, outputDir, name, cacheDir, salt, dryRun,
         };
@@ -45,7 +54,11 @@ internal static class ConvertCommand
                 }
 
                 var modelName = givenName ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
-                var request = new ModelCompileRequest(manifestFile.FullName, modelName, parse.GetValue(target)!, parse.GetValue(precision)!) { NameIsDefault = givenName is null };
+                var request = new ModelCompileRequest(
+                    manifestFile.FullName,
+                    modelName,
+                    parse.GetValue(target)!,
+                    parse.GetValue(precision)!) { NameIsDefault = givenName is null };
                 var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                 var cacheRoot = parse.GetValue(cacheDir)?.FullName;
                 var conversion = new Conversion(console, request, folder, cacheRoot, parse.GetValue(salt));
@@ -56,7 +69,12 @@ internal static class ConvertCommand
     }
 
     /// <summary>One convert command's work.</summary>
-    private sealed class Conversion(DiagnosticConsole console, ModelCompileRequest request, string outputDir, string? cacheRoot, string? salt)
+    private sealed class Conversion(
+        DiagnosticConsole console,
+        ModelCompileRequest request,
+        string outputDir,
+        string? cacheRoot,
+        string? salt)
     {
         public async Task<int> RunAsync(CancellationToken cancellationToken)
         {
@@ -97,7 +115,8 @@ internal static class ConvertCommand
                 }
             }
 
-            console.Info($"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache.");
+            console.Info($"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} " +
+                $"actions run, {outcome.ActionsCached} from cache.");
             foreach (var action in model.BuildInfo?["actions"]?.AsArray().OfType<JsonObject>().Skip(1) ?? [])
             {
                 console.Info($"  {(string)action["action"]!,-8} {Describe(action)}");
@@ -105,7 +124,9 @@ internal static class ConvertCommand
 
             foreach (var file in model.Files)
             {
-                console.Info(string.Create(CultureInfo.InvariantCulture, $"  wrote {Path.Combine(outputDir, file.FileName)} ({file.Blob.Size:N0} bytes, sha256 {file.Blob.Digest.Hex})"));
+                console.Info(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  wrote {Path.Combine(outputDir, file.FileName)} ({file.Blob.Size:N0} bytes, sha256 {file.Blob.Digest.Hex})"));
             }
 
             console.Info($"  wrote {Path.Combine(outputDir, BuildInfo.FileName)}");
@@ -131,7 +152,8 @@ internal static class ConvertCommand
                 }
 
                 var selection = preview.Selection!;
-                console.Info($"ModelBuild: {preview.Name} -> {selection.Target.Name} {selection.Precision} (dry run: nothing is fetched, computed or written)");
+                console.Info($"ModelBuild: {preview.Name} -> {selection.Target.Name} {selection.Precision} (dry run: nothing is fetched, " +
+                    $"computed or written)");
                 console.Info($"  source   {preview.Source}");
                 foreach (var step in preview.Steps)
                 {
@@ -166,7 +188,9 @@ internal static class ConvertCommand
             }
 
             var outputs = validation?["outputs"]?.AsArray().OfType<JsonObject>()
-                .Select(o => string.Create(CultureInfo.InvariantCulture, $"'{o["name"]}' cosine {(double?)o["cosine"]:0.0000000}, max abs error {(double?)o["max_abs_error"]:G3}{(o["top1_agreement"] is JsonValue top ? string.Create(CultureInfo.InvariantCulture, $", top-1 {(double)top * 100:0.0}%") : "")}"))
+                .Select(o => string.Create(CultureInfo.InvariantCulture, $"'{o["name"]}' cosine {(double?)o["cosine"]:0.0000000}, max " +
+                    $"abs error " +
+                        $"{(double?)o["max_abs_error"]:G3}{(o["top1_agreement"] is JsonValue top ? string.Create(CultureInfo.InvariantCulture, $", top-1 {(double)top * 100:0.0}%") : "")}"))
                 ?? [];
             return $"{passes}; on {validation?["samples"]} inputs: {string.Join("; ", outputs)}";
         }

@@ -16,20 +16,31 @@ internal static class DownloadCommand
 {
     public static Command Create()
     {
-        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir") { Description = "The folder of manifests (model.yml files and ModelBuild manifests); default: the current folder." };
+        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir") {
+            Description = "The folder of manifests (model.yml files and ModelBuild manifests); default: the current folder." };
         var all = new Option<bool>("--all") { Description = "Download every model." };
-        var name = new Option<string?>("--name") { Description = "Download models whose names match one of these comma-separated shell patterns (a,b*)." };
-        var list = new Option<FileInfo?>("--list") { Description = "Download models matching the patterns in this file (one per line, # comments)." };
+        var name = new Option<string?>("--name") {
+            Description = "Download models whose names match one of these comma-separated shell patterns (a,b*)." };
+        var list = new Option<FileInfo?>("--list") {
+            Description = "Download models matching the patterns in this file (one per line, # comments)." };
         var printAll = new Option<bool>("--print_all", "--print-all") { Description = "Print the names of all models and exit." };
-        var precisions = new Option<string?>("--precisions") { Description = "Only these precisions of OpenVINO IR models (comma-separated)." };
-        var output = new Option<DirectoryInfo?>("--output_dir", "--output-dir", "-o") { Description = "Where the models go (<dir>/<subdirectory>/); default: the current folder." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache_dir", "--cache-dir") { Description = "The ModelBuild cache (default: MODELBUILD_CACHE, else the per-user folder)." };
-        var attempts = new Option<int>("--num_attempts", "--num-attempts") { Description = "Attempts per file.", DefaultValueFactory = _ => 1 };
+        var precisions = new Option<string?>("--precisions") {
+            Description = "Only these precisions of OpenVINO IR models (comma-separated)." };
+        var output = new Option<DirectoryInfo?>("--output_dir", "--output-dir", "-o") {
+            Description = "Where the models go (<dir>/<subdirectory>/); default: the current folder." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache_dir", "--cache-dir") {
+            Description = "The ModelBuild cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+        var attempts = new Option<int>("--num_attempts", "--num-attempts") {
+            Description = "Attempts per file.",
+            DefaultValueFactory = _ => 1 };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Downloads at once.", DefaultValueFactory = _ => 1 };
-        var format = new Option<string>("--progress_format", "--progress-format") { Description = "text or json (Open Model Zoo's events, one per line).", DefaultValueFactory = _ => "text" };
+        var format = new Option<string>("--progress_format", "--progress-format") {
+            Description = "text or json (Open Model Zoo's events, one per line).",
+            DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var offline = new Option<bool>("--offline") { Description = "No network: files missing from the cache are errors." };
-        var lockFile = new Option<FileInfo?>("--lock-file") { Description = "A models.lock.json pinning sources the manifests do not pin." };
+        var lockFile = new Option<FileInfo?>("--lock-file") {
+            Description = "A models.lock.json pinning sources the manifests do not pin." };
         var locked = new Option<bool>("--locked") { Description = "Fail instead of adding to the lock file (CI)." };
 
         var command = new Command("download", "Download models like Open Model Zoo's downloader, verified and resumable.")
@@ -53,7 +64,12 @@ internal static class DownloadCommand
                     return console.ErrorCount > 0 ? ExitCodes.Failed : ExitCodes.Success;
                 }
 
-                var selected = ModelSelection.Select(catalog, parse.GetValue(all), parse.GetValue(name), parse.GetValue(list)?.FullName, root);
+                var selected = ModelSelection.Select(
+                    catalog,
+                    parse.GetValue(all),
+                    parse.GetValue(name),
+                    parse.GetValue(list)?.FullName,
+                    root);
                 var requested = RequestedPrecisions(parse.GetValue(precisions));
                 var parallel = Math.Max(1, parse.GetValue(jobs));
                 var cache = ModelBuildCache.Open(parse.GetValue(cacheDir)?.FullName, console.Report);
@@ -62,18 +78,28 @@ internal static class DownloadCommand
                     : new TextDownloadReporter(Console.Out, interactive: !Console.IsOutputRedirected);
                 if (parse.GetValue(locked) && parse.GetValue(lockFile) is null)
                 {
-                    throw new DiagnosticException(DownloadDiagnostics.SelectionRequired.Create(null, "--locked needs --lock-file, the lock file that must not change."));
+                    throw new DiagnosticException(DownloadDiagnostics.SelectionRequired
+                        .Create(null, "--locked needs --lock-file, the lock file that must not change."));
                 }
 
                 using var fetcher = new SourceFetcher(cache, new SourceFetcherOptions
                 {
                     Offline = parse.GetValue(offline),
                     MaxParallelDownloads = parallel,
-                    LockFile = parse.GetValue(lockFile) is { } lockPath ? ModelLockFile.Open(lockPath.FullName, parse.GetValue(locked)) : null,
+                    LockFile = parse.GetValue(lockFile) is { } lockPath
+                        ? ModelLockFile.Open(lockPath.FullName, parse.GetValue(locked))
+                        : null,
                     Http = HttpDownloadOptions.Default with { MaxAttempts = Math.Max(1, parse.GetValue(attempts)) },
                     Log = console.Info,
                 });
-                var downloader = new ModelDownloader(cache, fetcher, reporter, console, parse.GetValue(output)?.FullName ?? Environment.CurrentDirectory, requested, parallel);
+                var downloader = new ModelDownloader(
+                    cache,
+                    fetcher,
+                    reporter,
+                    console,
+                    parse.GetValue(output)?.FullName ?? Environment.CurrentDirectory,
+                    requested,
+                    parallel);
                 var failed = await downloader.DownloadAsync(selected, cancellationToken).ConfigureAwait(false);
                 reporter.Failed(failed);
                 return failed.Count > 0 || console.ErrorCount > 0 ? ExitCodes.Failed : ExitCodes.Success;
@@ -89,10 +115,12 @@ internal static class DownloadCommand
             return [.. OpenModelZooModel.KnownPrecisions];
         }
 
-        var requested = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var requested = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.Ordinal);
         var unknown = requested.Where(p => !OpenModelZooModel.KnownPrecisions.Contains(p)).Order(StringComparer.Ordinal).ToList();
         return unknown.Count == 0
             ? requested
-            : throw new DiagnosticException(DownloadDiagnostics.UnknownPrecision.Create(null, string.Join(", ", unknown), string.Join(", ", OpenModelZooModel.KnownPrecisions)));
+            : throw new DiagnosticException(DownloadDiagnostics.UnknownPrecision
+                .Create(null, string.Join(", ", unknown), string.Join(", ", OpenModelZooModel.KnownPrecisions)));
     }
 }

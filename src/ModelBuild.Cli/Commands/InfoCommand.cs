@@ -16,12 +16,18 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir") { Description = "The folder of manifests; default: the current folder." };
+        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir") {
+            Description = "The folder of manifests; default: the current folder." };
         var all = new Option<bool>("--all") { Description = "Every model." };
         var name = new Option<string?>("--name") { Description = "Models whose names match one of these comma-separated shell patterns." };
         var list = new Option<FileInfo?>("--list") { Description = "Models matching the patterns in this file." };
         var printAll = new Option<bool>("--print_all", "--print-all") { Description = "Print the names of all models and exit." };
-        var command = new Command("info", "Describe models as JSON, like Open Model Zoo's info dumper.") { models, all, name, list, printAll };
+        var command = new Command("info", "Describe models as JSON, like Open Model Zoo's info dumper.") {
+            models,
+            all,
+            name,
+            list,
+            printAll };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
@@ -39,9 +45,17 @@ internal static class InfoCommand
                     return Task.FromResult(console.ErrorCount > 0 ? ExitCodes.Failed : ExitCodes.Success);
                 }
 
-                var selected = ModelSelection.Select(catalog, parse.GetValue(all), parse.GetValue(name), parse.GetValue(list)?.FullName, root);
+                var selected = ModelSelection.Select(
+                    catalog,
+                    parse.GetValue(all),
+                    parse.GetValue(name),
+                    parse.GetValue(list)?.FullName,
+                    root);
                 var array = new JsonArray([.. selected.Select(m => (JsonNode)Describe(m, root))]);
-                Console.Out.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                Console.Out.WriteLine(array.ToJsonString(new JsonSerializerOptions {
+                    WriteIndented = true,
+                    IndentSize = 4,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 return Task.FromResult(console.ErrorCount > 0 ? ExitCodes.Failed : ExitCodes.Success);
             }).ConfigureAwait(false);
         });
@@ -83,11 +97,14 @@ internal static class InfoCommand
             ["name"] = model.Name,
             ["composite_model_name"] = null,
             ["description"] = model.Manifest.Name.Value,
-            ["framework"] = stage.InputModel.Format == ModelFileFormat.OpenVinoIr ? "dldt" : stage.InputModel.Format.ToString().ToLowerInvariant(),
+            ["framework"] = stage.InputModel.Format == ModelFileFormat.OpenVinoIr
+                ? "dldt"
+                : stage.InputModel.Format.ToString().ToLowerInvariant(),
             ["license_url"] = null,
             ["accuracy_config"] = File.Exists(accuracy) ? accuracy : null,
             ["model_config"] = model.ManifestPath,
-            ["precisions"] = new JsonArray([.. TargetCatalog.Onnx.Supported.Select(p => p.ToString()).Order(StringComparer.Ordinal).Select(p => (JsonNode)p)]),
+            ["precisions"] = new JsonArray(
+                [.. TargetCatalog.Onnx.Supported.Select(p => p.ToString()).Order(StringComparer.Ordinal).Select(p => (JsonNode)p)]),
             ["subdirectory"] = model.Subdirectory,
             ["task_type"] = null,
             ["input_info"] = new JsonArray([.. stage.Inputs.Select(i => (JsonNode)new JsonObject

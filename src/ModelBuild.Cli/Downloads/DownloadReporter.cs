@@ -32,7 +32,8 @@ internal sealed class FileProgressAdapter(IDownloadReporter reporter, string mod
     {
     }
 
-    public void Progressed(DownloadProgressed progressed) => reporter.FileProgress(model, file, progressed.BytesReceived, size, progressed.Elapsed);
+    public void Progressed(DownloadProgressed progressed)
+        => reporter.FileProgress(model, file, progressed.BytesReceived, size, progressed.Elapsed);
 
     public void Finished(DownloadFinished finished) => Result = finished;
 }

@@ -10,7 +10,12 @@ namespace ModelBuild.Cli.Downloads;
 /// a ModelBuild manifest (named after its file). <see cref="Subdirectory"/> is where its files go
 /// under the output folder.
 /// </summary>
-internal sealed record CatalogModel(string Name, string Subdirectory, string ManifestPath, OpenModelZooModel? OpenModelZoo, ModelManifest? Manifest);
+internal sealed record CatalogModel(
+    string Name,
+    string Subdirectory,
+    string ManifestPath,
+    OpenModelZooModel? OpenModelZoo,
+    ModelManifest? Manifest);
 
 /// <summary>Finds and reads every model under a folder, sorted by name as Open Model Zoo's tools list them.</summary>
 internal static partial class ModelCatalog

@@ -29,7 +29,8 @@ internal sealed class ModelDownloader(
         await Parallel.ForEachAsync(
             Enumerable.Range(0, models.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken },
-            async (index, token) => results[index] = await DownloadModelAsync(models[index], token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (index, token) => results[index] = await DownloadModelAsync(models[index], token)
+                .ConfigureAwait(false)).ConfigureAwait(false);
         return [.. models.Where((_, i) => !results[i]).Select(m => m.Name)];
     }
 
@@ -102,11 +103,14 @@ internal sealed class ModelDownloader(
         if (model.OpenModelZoo is { } omz)
         {
             return [.. omz.Files
-                .Where(f => f.Name.Value.Split('/') is not [var p, _] || !OpenModelZooModel.KnownPrecisions.Contains(p) || precisions.Contains(p))
+                .Where(f => f.Name.Value.Split('/') is not [var p, _] || !OpenModelZooModel.KnownPrecisions.Contains(p)
+                    || precisions.Contains(p))
                 .Select(f => new ModelFile(
                     f.Name.Value,
                     SourceReference.Parse(f.Source.SourceText, Path.GetDirectoryName(omz.FilePath)!, f.Source.Location),
-                    new ContentPin([ContentDigest.TryParseHex(DigestAlgorithm.Sha384, f.Sha384, out var d) ? d : throw new InvalidOperationException("validated")], f.Size),
+                    new ContentPin([ContentDigest.TryParseHex(DigestAlgorithm.Sha384, f.Sha384, out var d)
+                        ? d
+                        : throw new InvalidOperationException("validated")], f.Size),
                     f.Name.Location))];
         }
 
@@ -136,7 +140,8 @@ internal sealed class ModelDownloader(
 
             if (!copied)
             {
-                throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, destination, "the content vanished from the cache or was corrupt there; download again"));
+                throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable
+                    .Create(null, destination, "the content vanished from the cache or was corrupt there; download again"));
             }
 
             File.Move(temp, destination, overwrite: true);

@@ -10,17 +10,24 @@ namespace ModelBuild.Cli.Downloads;
 /// </summary>
 internal static class ModelSelection
 {
-    public static IReadOnlyList<CatalogModel> Select(IReadOnlyList<CatalogModel> models, bool all, string? names, string? listFile, string root)
+    public static IReadOnlyList<CatalogModel> Select(
+        IReadOnlyList<CatalogModel> models,
+        bool all,
+        string? names,
+        string? listFile,
+        string root)
     {
         var count = (all ? 1 : 0) + (names is null ? 0 : 1) + (listFile is null ? 0 : 1);
         if (count > 1)
         {
-            throw new DiagnosticException(DownloadDiagnostics.SelectionRequired.Create(null, "At most one of --all, --name or --list can be given."));
+            throw new DiagnosticException(
+                DownloadDiagnostics.SelectionRequired.Create(null, "At most one of --all, --name or --list can be given."));
         }
 
         if (count == 0)
         {
-            throw new DiagnosticException(DownloadDiagnostics.SelectionRequired.Create(null, "Give one of --print_all, --all, --name or --list."));
+            throw new DiagnosticException(
+                DownloadDiagnostics.SelectionRequired.Create(null, "Give one of --print_all, --all, --name or --list."));
         }
 
         if (all)
@@ -36,7 +43,9 @@ internal static class ModelSelection
             var matching = models.Where(m => regex.IsMatch(m.Name)).ToList();
             if (matching.Count == 0)
             {
-                var known = models.Count == 0 ? "(none)" : string.Join(", ", models.Select(m => m.Name).Take(20)) + (models.Count > 20 ? ", ..." : "");
+                var known = models.Count == 0
+                    ? "(none)"
+                    : string.Join(", ", models.Select(m => m.Name).Take(20)) + (models.Count > 20 ? ", ..." : "");
                 throw new DiagnosticException(DownloadDiagnostics.NoMatchingModels.Create(null, pattern, root, known));
             }
 

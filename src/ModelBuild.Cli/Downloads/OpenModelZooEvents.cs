@@ -21,11 +21,14 @@ internal sealed class OpenModelZooEvents(TextWriter output) : IDownloadReporter
 
     public void ModelBegin(string model, int files) => Emit("model_download_begin", ("model", model), ("num_files", files));
 
-    public void FileBegin(string model, string file, long size) => Emit("model_file_download_begin", ("model", model), ("model_file", file), ("size", size));
+    public void FileBegin(string model, string file, long size)
+        => Emit("model_file_download_begin", ("model", model), ("model_file", file), ("size", size));
 
-    public void FileProgress(string model, string file, long bytes, long size, TimeSpan elapsed) => Emit("model_file_download_progress", ("model", model), ("model_file", file), ("size", bytes));
+    public void FileProgress(string model, string file, long bytes, long size, TimeSpan elapsed)
+        => Emit("model_file_download_progress", ("model", model), ("model_file", file), ("size", bytes));
 
-    public void FileEnd(string model, string file, bool successful, DownloadFinished? details) => Emit("model_file_download_end", ("model", model), ("model_file", file), ("successful", successful));
+    public void FileEnd(string model, string file, bool successful, DownloadFinished? details)
+        => Emit("model_file_download_end", ("model", model), ("model_file", file), ("successful", successful));
 
     public void ModelEnd(string model, bool successful) => Emit("model_download_end", ("model", model), ("successful", successful));
 

@@ -9,7 +9,9 @@ namespace ModelBuild.Cli.Downloads;
 /// (CI logs, MSBuild) plain lines: a line every few seconds during a long download and one line
 /// per file at its end — name, size, host, rate, time, and whether the cache had it.
 /// </summary>
-internal sealed class TextDownloadReporter(TextWriter output, bool interactive, string prefix = "", TimeSpan? interval = null) : IDownloadReporter, IDownloadProgress
+internal sealed class TextDownloadReporter(TextWriter output, bool interactive, string prefix = "", TimeSpan? interval = null) :
+    IDownloadReporter,
+    IDownloadProgress
 {
     private readonly Lock _gate = new();
     private readonly TimeSpan _interval = interval ?? TimeSpan.FromSeconds(5);
@@ -22,7 +24,8 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
     {
     }
 
-    public void FileProgress(string model, string file, long bytes, long size, TimeSpan elapsed) => Progress($"{model}/{file}", bytes, size, elapsed);
+    public void FileProgress(string model, string file, long bytes, long size, TimeSpan elapsed)
+        => Progress($"{model}/{file}", bytes, size, elapsed);
 
     public void FileEnd(string model, string file, bool successful, DownloadFinished? details)
     {
@@ -59,7 +62,8 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
     {
     }
 
-    public void Progressed(DownloadProgressed progressed) => Progress(progressed.Source, progressed.BytesReceived, progressed.ExpectedSize ?? 0, progressed.Elapsed);
+    public void Progressed(DownloadProgressed progressed)
+        => Progress(progressed.Source, progressed.BytesReceived, progressed.ExpectedSize ?? 0, progressed.Elapsed);
 
     public void Finished(DownloadFinished finished)
     {
@@ -83,7 +87,8 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
             ? $"{finished.Source}: {Size(finished.Size)}, cache hit"
             : finished.Transferred == 0
                 ? $"{finished.Source}: {Size(finished.Size)}{from}, cache miss, read in {Seconds(finished.Elapsed)}"
-                : $"{finished.Source}: {Size(finished.Size)}{from}, cache miss, downloaded {Size(finished.Transferred)} in {Seconds(finished.Elapsed)} ({Rate(finished.Transferred, finished.Elapsed)})";
+                : $"{finished.Source}: {Size(finished.Size)}{from}, cache miss, downloaded {Size(finished.Transferred)} in " +
+                    $"{Seconds(finished.Elapsed)} ({Rate(finished.Transferred, finished.Elapsed)})";
         Line(text);
     }
 
@@ -96,7 +101,9 @@ internal sealed class TextDownloadReporter(TextWriter output, bool interactive, 
                 const int Width = 30;
                 var fraction = size > 0 ? Math.Clamp((double)bytes / size, 0, 1) : 0;
                 var filled = (int)(fraction * Width);
-                output.Write(string.Create(CultureInfo.InvariantCulture, $"\r{name} [{new string('#', filled)}{new string(' ', Width - filled)}] {fraction * 100,3:0}% {Size(bytes)} {Rate(bytes, elapsed)}   "));
+                output.Write(string.Create(CultureInfo.InvariantCulture, $"\r{name} " +
+                    $"[{new string('#', filled)}{new string(' ', Width - filled)}] {fraction * 100,3:0}% {Size(bytes)} " +
+                        $"{Rate(bytes, elapsed)}   "));
                 output.Flush();
                 return;
             }

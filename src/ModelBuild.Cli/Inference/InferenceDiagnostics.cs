@@ -12,7 +12,8 @@ internal static class InferenceDiagnostics
         "MB9011", DiagnosticSeverity.Error, "No folder for input '{0}': expected '{1}' holding <n>.npy or <n>.pb files, one per sample.");
 
     public static readonly DiagnosticDescriptor SamplesDiffer = new(
-        "MB9012", DiagnosticSeverity.Error, "Input '{0}' has samples [{1}] but input '{2}' has [{3}]; every input needs one file per sample, with the same names.");
+        "MB9012", DiagnosticSeverity.Error, "Input '{0}' has samples [{1}] but input '{2}' has [{3}]; every input needs one file per " +
+            "sample, with the same names.");
 
     public static readonly DiagnosticDescriptor NoSamples = new(
         "MB9013", DiagnosticSeverity.Error, "'{0}' holds no .npy or .pb files.");

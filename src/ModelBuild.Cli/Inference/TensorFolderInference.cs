@@ -47,7 +47,8 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             }
             catch (Exception e) when (e is OnnxRuntimeErrorException or ArgumentException)
             {
-                throw new DiagnosticException(InferenceDiagnostics.SampleFailed.Create(new SourceLocation(files[0].File), sample, e.Message));
+                throw new DiagnosticException(
+                    InferenceDiagnostics.SampleFailed.Create(new SourceLocation(files[0].File), sample, e.Message));
             }
 
             foreach (var output in outputs)
@@ -58,7 +59,8 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             }
         }
 
-        console.Info($"ModelBuild: ran {samples.Count} sample(s) of '{modelPath}'; outputs [{string.Join(", ", requested)}] in '{Path.GetFullPath(outputDir)}'.");
+        console.Info($"ModelBuild: ran {samples.Count} sample(s) of '{modelPath}'; outputs [{string.Join(", ", requested)}] in " +
+            $"'{Path.GetFullPath(outputDir)}'.");
         return ExitCodes.Success;
     }
 
@@ -88,7 +90,9 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             if (firstInput is not null && !files.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(samples.Keys))
             {
                 console.Report(InferenceDiagnostics.SamplesDiffer.Create(
-                    null, input.Name, string.Join(", ", files.Keys.Order(SampleNameComparer.Instance)), firstInput, string.Join(", ", samples.Keys)));
+                    null, input.Name, string.Join(", ", files.Keys.Order(SampleNameComparer.Instance)), firstInput, string.Join(
+                        ", ",
+                        samples.Keys)));
                 return null;
             }
 

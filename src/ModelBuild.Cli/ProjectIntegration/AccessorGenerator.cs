@@ -39,7 +39,8 @@ internal static class AccessorGenerator
         ],
         StringComparer.Ordinal);
 
-    /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> → <c>PrecisionModel</c>).</summary>
+    /// <summary>The class of model <paramref name="name"/>: PascalCase, with "Model" added where it would clash (<c>precision</c> →
+    /// <c>PrecisionModel</c>).</summary>
     public static string ClassNameOf(string name, string accessorClassName)
     {
         var identifier = CSharpIdentifier.FromName(name);
@@ -97,12 +98,14 @@ internal static class AccessorGenerator
 
     private static void WriteTensorDescription(CodeWriter code, string access)
     {
-        code.Line("/// <summary>A model input or output: name, element type, shape and, for images, the preprocessing it expects.</summary>");
+        code.Line(
+            "/// <summary>A model input or output: name, element type, shape and, for images, the preprocessing it expects.</summary>");
         code.Line($"{access} sealed class TensorDescription");
         code.Open();
         code.Line("private readonly long[] _shape;");
         code.Line();
-        code.Line("internal TensorDescription(string name, string elementType, long[] shape, string? layout, double[]? mean, double[]? scale, string? encoding, string? resizeMethod)");
+        code.Line("internal TensorDescription(string name, string elementType, long[] shape, string? layout, double[]? mean, double[]? " +
+            "scale, string? encoding, string? resizeMethod)");
         code.Open();
         code.Line("Name = name;");
         code.Line("ElementType = elementType;");
@@ -135,7 +138,8 @@ internal static class AccessorGenerator
         code.Line("/// <summary>The colour order the model expects (RGB, BGR, GRAY), or NONE for non-image inputs.</summary>");
         code.Line("public string? Encoding { get; }");
         code.Line();
-        code.Line("/// <summary>How images are brought to the input's size, as the build's calibration does it: RESIZE, CROP, PAD or PAD_RIGHT; null for outputs.</summary>");
+        code.Line("/// <summary>How images are brought to the input's size, as the build's calibration does it: RESIZE, CROP, PAD or " +
+            "PAD_RIGHT; null for outputs.</summary>");
         code.Line("public string? ResizeMethod { get; }");
         code.Line();
         code.Line("/// <summary>The shape, an open first dimension set to <paramref name=\"batchSize\"/> where");
@@ -171,7 +175,8 @@ internal static class AccessorGenerator
         code.Line("#if " + RuntimeSymbol);
         code.Line($"private {Imaging}Preprocessing.ImagePreprocessor? _preprocessor;");
         code.Line();
-        code.Line("/// <summary>How the build prepares this input's calibration images (size, resize method, channel order, layout, mean and scale), for preparing the app's images the same way.</summary>");
+        code.Line("/// <summary>How the build prepares this input's calibration images (size, resize method, channel order, layout, mean " +
+            "and scale), for preparing the app's images the same way.</summary>");
         code.Line("/// <exception cref=\"global::System.InvalidOperationException\">The input does not take images.</exception>");
         code.Line($"public {Imaging}Preprocessing.PreprocessingOptions ImagePreprocessing");
         code.Open();
@@ -222,7 +227,8 @@ internal static class AccessorGenerator
         code.Line($"return new {Ort}Tensors.DenseTensor<float>(FloatData(image), Dimensions());");
         code.Close();
         code.Line();
-        code.Line("/// <summary>The image as this uint8 input's tensor: resized and in its channel order, not normalised (the model does that).</summary>");
+        code.Line("/// <summary>The image as this uint8 input's tensor: resized and in its channel order, not normalised (the model does " +
+            "that).</summary>");
         code.Line($"public {Ort}Tensors.DenseTensor<byte> ToByteTensor({Imaging}ImageFrame image)");
         code.Open();
         code.Line($"return new {Ort}Tensors.DenseTensor<byte>(ByteData(image), Dimensions());");
@@ -233,7 +239,8 @@ internal static class AccessorGenerator
         code.Line($"    ? {Ort}NamedOnnxValue.CreateFromTensor(Name, ToByteTensor(image))");
         code.Line($"    : {Ort}NamedOnnxValue.CreateFromTensor(Name, ToTensor(image));");
         code.Line();
-        code.Line("/// <summary>The image as an <c>OrtValue</c> over managed memory (float32 or uint8 inputs); the caller disposes it.</summary>");
+        code.Line(
+            "/// <summary>The image as an <c>OrtValue</c> over managed memory (float32 or uint8 inputs); the caller disposes it.</summary>");
         code.Line($"public {Ort}OrtValue ToOrtValue({Imaging}ImageFrame image) => ElementType == \"uint8\"");
         code.Line($"    ? {Ort}OrtValue.CreateTensorValueFromMemory(ByteData(image), WithBatch(1, batchOpen: true))");
         code.Line($"    : {Ort}OrtValue.CreateTensorValueFromMemory(FloatData(image), WithBatch(1, batchOpen: true));");
@@ -260,7 +267,8 @@ internal static class AccessorGenerator
         code.Open();
         code.Line("if (ElementType != elementType)");
         code.Open();
-        code.Line("throw new global::System.InvalidOperationException(\"Input '\" + Name + \"' takes \" + ElementType + \", not \" + elementType + \".\");");
+        code.Line("throw new global::System.InvalidOperationException(\"Input '\" + Name + \"' takes \" + ElementType + \", not \" + " +
+            "elementType + \".\");");
         code.Close();
         code.Close();
         code.Line("#endif");
@@ -288,11 +296,21 @@ internal static class AccessorGenerator
         Constant(code, "string", "Name", CSharpIdentifier.StringLiteral(model.Name), "The model's name.");
         if (accessorModel.Embedded)
         {
-            Constant(code, "string", "ResourceName", CSharpIdentifier.StringLiteral(primary.LogicalName), "The manifest resource holding the compiled model.");
+            Constant(
+                code,
+                "string",
+                "ResourceName",
+                CSharpIdentifier.StringLiteral(primary.LogicalName),
+                "The manifest resource holding the compiled model.");
         }
         else
         {
-            Constant(code, "string", "FileName", CSharpIdentifier.StringLiteral(primary.File), "The compiled model's file, copied beside the app.");
+            Constant(
+                code,
+                "string",
+                "FileName",
+                CSharpIdentifier.StringLiteral(primary.File),
+                "The compiled model's file, copied beside the app.");
         }
 
         Constant(code, "string", "Sha256", CSharpIdentifier.StringLiteral(primary.Sha256), "SHA-256 of the compiled model, lowercase hex.");
@@ -301,11 +319,13 @@ internal static class AccessorGenerator
         Constant(code, "string", "Precision", CSharpIdentifier.StringLiteral(model.Precision), "The numeric precision.");
         code.Line();
         code.Line("/// <summary>The model's inputs, in the model's order.</summary>");
-        code.Line("public static global::System.Collections.Generic.IReadOnlyList<TensorDescription> Inputs { get; } = new TensorDescription[]");
+        code.Line(
+            "public static global::System.Collections.Generic.IReadOnlyList<TensorDescription> Inputs { get; } = new TensorDescription[]");
         WriteTensors(code, model.Inputs);
         code.Line();
         code.Line("/// <summary>The model's outputs, in the model's order.</summary>");
-        code.Line("public static global::System.Collections.Generic.IReadOnlyList<TensorDescription> Outputs { get; } = new TensorDescription[]");
+        code.Line(
+            "public static global::System.Collections.Generic.IReadOnlyList<TensorDescription> Outputs { get; } = new TensorDescription[]");
         WriteTensors(code, model.OutputTensors);
         code.Line();
         if (model.Labels is { Count: > 0 } labels)
@@ -327,13 +347,15 @@ internal static class AccessorGenerator
             code.Line("/// <summary>Opens the embedded model for reading.</summary>");
             code.Line("public static global::System.IO.Stream OpenStream() =>");
             code.Line($"    typeof({className}).Assembly.GetManifestResourceStream(ResourceName)");
-            code.Line($"    ?? throw new global::System.InvalidOperationException(\"The embedded model resource '\" + ResourceName + \"' is missing from \" + typeof({className}).Assembly.GetName().Name + \".\");");
+            code.Line($"    ?? throw new global::System.InvalidOperationException(\"The embedded model resource '\" + ResourceName + \"' " +
+                $"is missing from \" + typeof({className}).Assembly.GetName().Name + \".\");");
         }
         else
         {
             // AppContext.BaseDirectory, not Assembly.Location: it is the app's folder in single-file apps too.
             code.Line("/// <summary>The full path of the model file beside the app.</summary>");
-            code.Line("public static string FilePath => global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, FileName);");
+            code.Line(
+                "public static string FilePath => global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, FileName);");
             code.Line();
             code.Line("/// <summary>Opens the model file for reading.</summary>");
             code.Line("public static global::System.IO.Stream OpenStream() => global::System.IO.File.OpenRead(FilePath);");
@@ -371,7 +393,8 @@ internal static class AccessorGenerator
         var session = Ort + "InferenceSession";
         code.Line();
         code.Line("#if " + OnnxRuntimeSymbol);
-        code.Line("/// <summary>Creates an ONNX Runtime session for the model, with <paramref name=\"options\"/> or ONNX Runtime's defaults; the caller disposes it.</summary>");
+        code.Line("/// <summary>Creates an ONNX Runtime session for the model, with <paramref name=\"options\"/> or ONNX Runtime's " +
+            "defaults; the caller disposes it.</summary>");
         code.Line($"public static {session} CreateSession({Ort}SessionOptions? options = null)");
         code.Open();
         if (!accessorModel.Embedded)
@@ -418,7 +441,8 @@ internal static class AccessorGenerator
     {
         var files = accessorModel.Result.Outputs;
         code.Line();
-        code.Line("/// <summary>Every file of the compiled model, the model first (an OpenVINO .bin, external data and the vendor's buildinfo follow it).</summary>");
+        code.Line("/// <summary>Every file of the compiled model, the model first (an OpenVINO .bin, external data and the vendor's " +
+            "buildinfo follow it).</summary>");
         code.Line("public static global::System.Collections.Generic.IReadOnlyList<string> FileNames { get; } = new string[]");
         code.Open();
         foreach (var file in files)
@@ -434,12 +458,16 @@ internal static class AccessorGenerator
         foreach (var file in files)
         {
             var open = accessorModel.Embedded
-                ? $"typeof({className}).Assembly.GetManifestResourceStream({CSharpIdentifier.StringLiteral(file.LogicalName)}) ?? throw new global::System.InvalidOperationException(\"The embedded resource '\" + {CSharpIdentifier.StringLiteral(file.LogicalName)} + \"' is missing.\")"
-                : $"global::System.IO.File.OpenRead(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, {CSharpIdentifier.StringLiteral(file.File)}))";
+                ? $"typeof({className}).Assembly.GetManifestResourceStream({CSharpIdentifier.StringLiteral(file.LogicalName)}) ?? throw " +
+                    $"new global::System.InvalidOperationException(\"The embedded resource '\" + " +
+                        $"{CSharpIdentifier.StringLiteral(file.LogicalName)} + \"' is missing.\")"
+                : $"global::System.IO.File.OpenRead(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, " +
+                    $"{CSharpIdentifier.StringLiteral(file.File)}))";
             code.Line($"{CSharpIdentifier.StringLiteral(file.File)} => {open},");
         }
 
-        code.Line("_ => throw new global::System.ArgumentException(\"'\" + fileName + \"' is not a file of this model; see FileNames.\", nameof(fileName)),");
+        code.Line("_ => throw new global::System.ArgumentException(\"'\" + fileName + \"' is not a file of this model; see FileNames.\", " +
+            "nameof(fileName)),");
         code.CloseWith("};");
     }
 
@@ -459,7 +487,8 @@ internal static class AccessorGenerator
                 $"{CSharpIdentifier.StringLiteral(t.Name)}, " +
                 $"{CSharpIdentifier.StringLiteral(t.ElementType)}, " +
                 $"new long[] {{ {string.Join(", ", t.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))} }}, " +
-                $"{NullableString(t.Layout)}, {Doubles(t.Mean)}, {Doubles(t.Scale)}, {NullableString(t.Encoding)}, {NullableString(t.ResizeMethod)}),");
+                $"{NullableString(t.Layout)}, {Doubles(t.Mean)}, {Doubles(t.Scale)}, {NullableString(t.Encoding)}, " +
+                    $"{NullableString(t.ResizeMethod)}),");
         }
 
         code.CloseWith("};");
@@ -470,5 +499,7 @@ internal static class AccessorGenerator
     private static string Doubles(IReadOnlyList<double>? values) =>
         values is null ? "null" : $"new double[] {{ {string.Join(", ", values.Select(CSharpIdentifier.DoubleLiteral))} }}";
 
-    private static string Xml(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+    private static string Xml(
+        string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+            .Replace(">", "&gt;", StringComparison.Ordinal);
 }

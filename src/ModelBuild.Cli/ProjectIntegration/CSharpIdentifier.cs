@@ -55,5 +55,7 @@ internal static class CSharpIdentifier
     }
 
     public static string DoubleLiteral(double value) =>
-        double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) + "d" : throw new ArgumentOutOfRangeException(nameof(value), value, "Not a finite number.");
+        double.IsFinite(value)
+            ? value.ToString("R", CultureInfo.InvariantCulture) + "d"
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Not a finite number.");
 }

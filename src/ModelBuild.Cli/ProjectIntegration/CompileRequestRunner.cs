@@ -25,9 +25,15 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
     public async Task<int> RunAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
     {
         var stopAfter = StageOf(request.Stage);
-        var cacheOptions = CacheOptions.FromSettings(request.CacheDir, request.RemoteCache, request.RemoteCacheReadOnly ? true : null, request.CacheMaxSize);
+        var cacheOptions = CacheOptions.FromSettings(
+            request.CacheDir,
+            request.RemoteCache,
+            request.RemoteCacheReadOnly ? true : null,
+            request.CacheMaxSize);
         using var cache = ModelBuildCache.Open(cacheOptions, console.Report);
-        var parallelism = maxParallelism > 0 ? maxParallelism : request.MaxParallelism > 0 ? request.MaxParallelism : Environment.ProcessorCount;
+        var parallelism = maxParallelism > 0
+            ? maxParallelism
+            : request.MaxParallelism > 0 ? request.MaxParallelism : Environment.ProcessorCount;
         using var fetcher = new SourceFetcher(cache, new SourceFetcherOptions
         {
             Offline = request.Offline,
@@ -40,7 +46,9 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
         var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, request.CacheSalt, console.Info);
 
         // Vendor targets: relative tool paths are relative to the project, as MSBuild paths are.
-        var projectFolder = request.ProjectFile.Length > 0 ? Path.GetDirectoryName(Path.GetFullPath(request.ProjectFile))! : Environment.CurrentDirectory;
+        var projectFolder = request.ProjectFile.Length > 0
+            ? Path.GetDirectoryName(Path.GetFullPath(request.ProjectFile))!
+            : Environment.CurrentDirectory;
         var vendor = new VendorBuildSettings
         {
             Route = request.VendorRoute,
@@ -83,13 +91,17 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 fromProject ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Precision") : null)
             {
                 NameIsDefault = model.NameIsDefault,
-                NameAt = fromProject && !model.NameIsDefault ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Name") : null,
+                NameAt = fromProject && !model.NameIsDefault
+                    ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Name")
+                    : null,
                 Overrides = WithCalibration(ManifestOverrides.Parse(model.Overrides), model.Calibration),
                 StopAfter = stopAfter,
                 Vendor = vendor with
                 {
                     Package = model.Package,
-                    PackageAt = fromProject && model.Package is not null ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Package") : null,
+                    PackageAt = fromProject && model.Package is not null
+                        ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "Package")
+                        : null,
 
                     // In obj/, kept: the tools' log that a failure points at, and their intermediate files.
                     WorkDirectory = fromProject ? Path.Combine(model.OutputDir, "vendor") : null,
@@ -127,7 +139,14 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                         return;
                     }
 
-                    results[index] = ModelOutputFolder.Write(cache, compiled, model.OutputDir, model.LogicalName, model.ResourcePrefix, [.. outcome.Dependencies, .. calibration], listOutputs: fromProject);
+                    results[index] = ModelOutputFolder.Write(
+                        cache,
+                        compiled,
+                        model.OutputDir,
+                        model.LogicalName,
+                        model.ResourcePrefix,
+                        [.. outcome.Dependencies, .. calibration],
+                        listOutputs: fromProject);
                     summary.Compiled(compiled, outcome, results[index]!, watch.Elapsed);
                     return;
                 }
@@ -195,7 +214,8 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
     private static ManifestOverrides WithCalibration(ManifestOverrides overrides, string? folder) =>
         string.IsNullOrEmpty(folder)
             ? overrides
-            : overrides with { Items = [.. overrides.Items.Where(o => o.Key != "calibration.path"), new ManifestOverride("calibration.path", Path.GetFullPath(folder))] };
+            : overrides with { Items = [.. overrides.Items.Where(o => o
+                .Key != "calibration.path"), new ManifestOverride("calibration.path", Path.GetFullPath(folder))] };
 
     /// <summary>
     /// The files of the model's calibration folder, sorted, so that a changed, added or removed image
@@ -234,13 +254,15 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
 
             foreach (var action in outcome.Actions)
             {
-                console.Info($"{EngineOutput.DetailPrefix}ModelBuild: {action.Description}: action {action.Key} {(action.Cached ? "from cache" : "run")}.");
+                console.Info($"{EngineOutput.DetailPrefix}ModelBuild: {action.Description}: action {action.Key} " +
+                    $"{(action.Cached ? "from cache" : "run")}.");
             }
         }
 
         public void Compiled(CompiledModel model, ModelCompileOutcome outcome, ModelResult result, TimeSpan elapsed)
         {
-            var head = $"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache";
+            var head = $"ModelBuild: {model.Name} -> {model.Selection.Target.Name} {model.Selection.Precision}: {outcome.ActionsRun} " +
+                $"actions run, {outcome.ActionsCached} from cache";
             if (!fromProject)
             {
                 // The command line's summary keeps its established form.
@@ -258,10 +280,14 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                 PipelineStage.Download => "downloaded into the cache",
                 PipelineStage.Convert => "downloaded and converted into the cache",
                 _ when outcome.Attachments.Count > 0 => "downloaded, converted and quantized into the cache",
-                _ when Precision.Find(model.Precision) is { Quantized: true } => $"downloaded and converted into the cache; {model.Target}'s vendor compiler quantizes it when the model is compiled",
+                _ when Precision.Find(
+                    model.Precision) is { Quantized: true } => $"downloaded and converted into the cache; {model.Target}'s vendor " +
+                        $"compiler quantizes it when the model is compiled",
                 _ => $"downloaded and converted into the cache; nothing quantized ({model.Precision} needs no quantization)",
             };
-            var actions = outcome.Completed == PipelineStage.Download ? string.Empty : $", {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache ({CacheVerdict(outcome)})";
+            var actions = outcome.Completed == PipelineStage.Download
+                ? string.Empty
+                : $", {outcome.ActionsRun} actions run, {outcome.ActionsCached} from cache ({CacheVerdict(outcome)})";
             console.Info($"ModelBuild: {model.Name} -> {model.Target} {model.Precision}: {what}{actions}, {Seconds(elapsed)}.");
         }
 

@@ -8,7 +8,8 @@ namespace ModelBuild.Cli.ProjectIntegration;
 
 /// <summary>
 /// Writes a compiled model into its output folder in obj/: the files from the cache, the build record
-/// (<c>buildinfo.json</c>), the dependency list, the list of files to embed, and the result record last. Every file is written beside its final name and renamed into
+/// (<c>buildinfo.json</c>), the dependency list, the list of files to embed, and the result record last. Every file is written beside its
+/// final name and renamed into
 /// place, so a build never sees half a file; an unchanged file is left alone so its time stamp does
 /// not trigger downstream work.
 /// </summary>
@@ -17,7 +18,14 @@ internal static class ModelOutputFolder
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <param name="listOutputs">Also write <see cref="EngineFiles.Outputs"/>, for MSBuild (not for a command-line compile).</param>
-    public static ModelResult Write(ModelBuildCache cache, CompiledModel model, string outputDir, string? logicalName, string resourcePrefix, IReadOnlyList<string> dependencies, bool listOutputs)
+    public static ModelResult Write(
+        ModelBuildCache cache,
+        CompiledModel model,
+        string outputDir,
+        string? logicalName,
+        string resourcePrefix,
+        IReadOnlyList<string> dependencies,
+        bool listOutputs)
     {
         StorageFailure.Guard(outputDir, () => Directory.CreateDirectory(outputDir));
         OutputTemporaryFiles.RemoveAbandoned(outputDir);
@@ -54,7 +62,9 @@ internal static class ModelOutputFolder
 
         if (listOutputs)
         {
-            WriteTextAtomically(Path.Combine(outputDir, EngineFiles.Outputs), string.Concat(files.Select(f => $"{Path.GetFullPath(Path.Combine(outputDir, f.File))}|{f.LogicalName}\n")));
+            WriteTextAtomically(
+                Path.Combine(outputDir, EngineFiles.Outputs),
+                string.Concat(files.Select(f => $"{Path.GetFullPath(Path.Combine(outputDir, f.File))}|{f.LogicalName}\n")));
         }
 
         var result = ToResult(model, files);

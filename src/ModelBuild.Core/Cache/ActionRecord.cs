@@ -10,7 +10,10 @@ namespace ModelBuild.Core.Cache;
 public sealed record ActionRecord
 {
     /// <exception cref="ArgumentException">An output or metadata name appears twice.</exception>
-    public ActionRecord(string actionName, IEnumerable<KeyValuePair<string, StoredBlob>> outputs, IEnumerable<KeyValuePair<string, string>>? metadata = null)
+    public ActionRecord(
+        string actionName,
+        IEnumerable<KeyValuePair<string, StoredBlob>> outputs,
+        IEnumerable<KeyValuePair<string, string>>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(actionName);
         ArgumentNullException.ThrowIfNull(outputs);

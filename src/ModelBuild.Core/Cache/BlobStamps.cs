@@ -9,7 +9,8 @@ namespace ModelBuild.Core.Cache;
 /// </summary>
 internal readonly record struct BlobStamp(long Size, long LastWriteUtcTicks, DateTime VerifiedUtc, DateTime LastUsedUtc)
 {
-    /// <summary>True when a file of <paramref name="size"/> bytes written at <paramref name="lastWriteUtc"/> is what this stamp recorded.</summary>
+    /// <summary>True when a file of <paramref name="size"/> bytes written at <paramref name="lastWriteUtc"/> is what this stamp
+    /// recorded.</summary>
     public bool Matches(long size, DateTime lastWriteUtc) => Size == size && LastWriteUtcTicks == lastWriteUtc.Ticks;
 }
 

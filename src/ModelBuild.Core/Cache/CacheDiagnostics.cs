@@ -48,7 +48,8 @@ public static class CacheDiagnostics
     /// <summary>The remote tier's address is not one ModelBuild can use.</summary>
     public static readonly DiagnosticDescriptor InvalidRemoteAddress = new(
         "MB3011", DiagnosticSeverity.Warning,
-        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol), redis://host:port or rediss://host:port (TLS); the build goes on with the local cache.");
+        "ModelBuildRemoteCache '{0}' is not a remote cache address: {1}. Use http(s)://host/prefix (Bazel's HTTP cache protocol), " +
+            "redis://host:port or rediss://host:port (TLS); the build goes on with the local cache.");
 
     /// <summary>The remote tier served something that does not match its name.</summary>
     public static readonly DiagnosticDescriptor RemoteEntryCorrupt = new(
@@ -63,7 +64,8 @@ public static class CacheDiagnostics
     /// <summary>A write failed because the file grew past the process's file size limit (EFBIG, <c>ulimit -f</c>).</summary>
     public static readonly DiagnosticDescriptor FileTooLarge = new(
         "MB3021", DiagnosticSeverity.Error,
-        "Cannot write '{0}': the file would grow past this process's file size limit (ulimit -f). The file was left as it was; raise the limit and build again.");
+        "Cannot write '{0}': the file would grow past this process's file size limit (ulimit -f). The file was left as it was; raise the " +
+            "limit and build again.");
 
     /// <summary>A write was refused for lack of permission.</summary>
     public static readonly DiagnosticDescriptor PermissionDenied = new(
@@ -73,20 +75,25 @@ public static class CacheDiagnostics
     /// <summary>A write failed because the folder is on a read-only file system (EROFS).</summary>
     public static readonly DiagnosticDescriptor ReadOnlyFileSystem = new(
         "MB3023", DiagnosticSeverity.Error,
-        "Cannot write '{0}': it is on a read-only file system. The file was left as it was; mount it writable or move the folder and build again.");
+        "Cannot write '{0}': it is on a read-only file system. The file was left as it was; mount it writable or move the folder and " +
+            "build again.");
 
     /// <summary>A blob was found corrupt or missing again right after it was computed anew, while outputs were written.</summary>
     public static readonly DiagnosticDescriptor BlobLostAgain = new(
         "MB3024", DiagnosticSeverity.Error,
-        "The cached blob {0} was corrupt or missing again after it was computed anew, in the cache at {1}. The output folder was left as it was; check the disk holding the cache.");
+        "The cached blob {0} was corrupt or missing again after it was computed anew, in the cache at {1}. The output folder was left as " +
+            "it was; check the disk holding the cache.");
 
     /// <summary>A blob an action was using was found corrupt while copied for a tool (and quarantined), or was removed meanwhile.</summary>
     public static readonly DiagnosticDescriptor BlobLostInUse = new(
         "MB3025", DiagnosticSeverity.Error,
-        "The cached blob {0} was found corrupt or removed while it was in use, in the cache at {1}; it will be fetched or computed again by the next build.");
+        "The cached blob {0} was found corrupt or removed while it was in use, in the cache at {1}; it will be fetched or computed again " +
+            "by the next build.");
 
     /// <summary>The remote tier's address carries a password, which then travels wherever the address does.</summary>
     public static readonly DiagnosticDescriptor PasswordInRemoteAddress = new(
         "MB3040", DiagnosticSeverity.Warning,
-        "The remote cache address {0} carries a password; an address is copied into build logs, MSBuild's binary log and request files, so keep the password out of it: set {2} (and {1} for a user name) in the environment and give the address without user information.");
+        "The remote cache address {0} carries a password; an address is copied into build logs, MSBuild's binary log and request files, " +
+            "so keep the password out of it: set {2} (and {1} for a user name) in the environment and give the address without user " +
+                "information.");
 }

@@ -74,7 +74,12 @@ public sealed class CacheInventory
         {
             if (_cache.Actions.TryReadUnchecked(key) is { } record)
             {
-                yield return new CachedAction(key, record.ActionName, record.Outputs.Count, record.Outputs.Values.Sum(b => b.Size), file.LastWriteTimeUtc);
+                yield return new CachedAction(
+                    key,
+                    record.ActionName,
+                    record.Outputs.Count,
+                    record.Outputs.Values.Sum(b => b.Size),
+                    file.LastWriteTimeUtc);
             }
         }
     }

@@ -50,7 +50,9 @@ internal sealed class CacheLayout
 
     /// <summary>A fresh path in <c>quarantine/</c> for a corrupt entry named <paramref name="name"/>.</summary>
     public string NewQuarantinePath(string name) =>
-        Path.Combine(QuarantineDirectory, string.Create(CultureInfo.InvariantCulture, $"{name}.{DateTime.UtcNow:yyyyMMddTHHmmss}.{Guid.NewGuid().ToString("N")[..8]}"));
+        Path.Combine(
+            QuarantineDirectory,
+            string.Create(CultureInfo.InvariantCulture, $"{name}.{DateTime.UtcNow:yyyyMMddTHHmmss}.{Guid.NewGuid().ToString("N")[..8]}"));
 
     public void CreateDirectories()
     {

@@ -55,7 +55,13 @@ public sealed class CacheLock : IDisposable
     /// Takes the lock, polling with backoff while another process holds it. <paramref name="onWaiting"/>
     /// hears who holds it (once, and again if the holder changes).
     /// </summary>
-    internal static async Task<CacheLock> AcquireAsync(string locksDirectory, string key, TimeSpan timeout, Action<string>? onWaiting, CancellationToken cancellationToken, string? description = null)
+    internal static async Task<CacheLock> AcquireAsync(
+        string locksDirectory,
+        string key,
+        TimeSpan timeout,
+        Action<string>? onWaiting,
+        CancellationToken cancellationToken,
+        string? description = null)
     {
         if (!IsValidKey(key))
         {
@@ -86,7 +92,8 @@ public sealed class CacheLock : IDisposable
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (elapsed >= timeout)
             {
-                throw new DiagnosticException(CacheDiagnostics.LockTimeout.Create(null, FormatDuration(timeout), description ?? key, holder));
+                throw new DiagnosticException(
+                    CacheDiagnostics.LockTimeout.Create(null, FormatDuration(timeout), description ?? key, holder));
             }
 
             var remaining = timeout - elapsed;
@@ -125,7 +132,8 @@ public sealed class CacheLock : IDisposable
         using var self = Process.GetCurrentProcess();
         var description = string.Create(
             CultureInfo.InvariantCulture,
-            $"process {Environment.ProcessId} ({self.ProcessName}) on {Environment.MachineName} since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
+            $"process {Environment.ProcessId} ({self.ProcessName}) on {Environment.MachineName} since " +
+                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
         var bytes = System.Text.Encoding.UTF8.GetBytes(description);
 
         // In the lock file for a post-mortem look; beside it for waiters, who cannot open a locked file.

@@ -49,7 +49,11 @@ public sealed record CacheOptions
     /// variable when empty.
     /// </summary>
     /// <exception cref="DiagnosticException">MB3005: the size is not a size.</exception>
-    public static CacheOptions FromSettings(string? root, string? remoteCache = null, bool? remoteCacheReadOnly = null, string? maxSize = null)
+    public static CacheOptions FromSettings(
+        string? root,
+        string? remoteCache = null,
+        bool? remoteCacheReadOnly = null,
+        string? maxSize = null)
     {
         var sizeText = NullIfBlank(maxSize) ?? NullIfBlank(Environment.GetEnvironmentVariable(MaxSizeVariable));
         long size = DefaultMaxSize;
@@ -59,7 +63,11 @@ public sealed record CacheOptions
         }
 
         var timeout = DefaultRemoteTimeout;
-        if (double.TryParse(Environment.GetEnvironmentVariable(RemoteCacheTimeoutVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        if (double.TryParse(
+            Environment.GetEnvironmentVariable(RemoteCacheTimeoutVariable),
+            NumberStyles.Float,
+            CultureInfo.InvariantCulture,
+            out var seconds) && seconds > 0)
         {
             timeout = TimeSpan.FromSeconds(seconds);
         }

@@ -58,7 +58,8 @@ internal sealed class CacheVerification(ModelBuildCache cache)
                 continue; // Replaced or removed by another process meanwhile.
             }
 
-            if (record is not null && !record.Outputs.Values.All(b => File.Exists(cache.Layout.BlobPath(b.Digest))) && cache.Actions.Remove(key))
+            if (record is not null && !record.Outputs.Values.All(b => File.Exists(cache.Layout.BlobPath(b.Digest)))
+                && cache.Actions.Remove(key))
             {
                 dangling++;
             }

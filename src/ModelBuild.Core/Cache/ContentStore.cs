@@ -225,7 +225,8 @@ public sealed class ContentStore
         return true;
     }
 
-    /// <summary>Reads <paramref name="source"/> to its end, hashing it, and writes it to <paramref name="destination"/> unless that is null.</summary>
+    /// <summary>Reads <paramref name="source"/> to its end, hashing it, and writes it to <paramref name="destination"/> unless that is
+    /// null.</summary>
     private static long CopyHashing(Stream source, Stream? destination, IncrementalHash hash)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
@@ -278,12 +279,17 @@ public sealed class ContentStore
     /// is stored. If the blob is already present, the existing one is kept.
     /// </summary>
     /// <exception cref="DiagnosticException">The content does not match the expectation.</exception>
-    public async Task<StoredBlob> PutAsync(Stream content, Sha256Digest? expectedDigest = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    public async Task<StoredBlob> PutAsync(
+        Stream content,
+        Sha256Digest? expectedDigest = null,
+        long? expectedSize = null,
+        CancellationToken cancellationToken = default)
     {
         var attempt = await TryPutAsync(content, expectedDigest, expectedSize, cancellationToken).ConfigureAwait(false);
         return attempt.Matched
             ? attempt.Actual
-            : throw new DiagnosticException(CacheDiagnostics.ContentMismatch.Create(null, DescribeExpected(expectedDigest, expectedSize), attempt.Actual));
+            : throw new DiagnosticException(
+                CacheDiagnostics.ContentMismatch.Create(null, DescribeExpected(expectedDigest, expectedSize), attempt.Actual));
     }
 
     /// <summary>Stores <paramref name="content"/>; see <see cref="PutAsync(Stream, Sha256Digest?, long?, CancellationToken)"/>.</summary>
@@ -294,9 +300,19 @@ public sealed class ContentStore
     }
 
     /// <summary>Copies a file into the store; see <see cref="PutAsync(Stream, Sha256Digest?, long?, CancellationToken)"/>.</summary>
-    public async Task<StoredBlob> PutFileAsync(string path, Sha256Digest? expectedDigest = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    public async Task<StoredBlob> PutFileAsync(
+        string path,
+        Sha256Digest? expectedDigest = null,
+        long? expectedSize = null,
+        CancellationToken cancellationToken = default)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var stream = new FileStream(
+            path,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            CopyBufferSize,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
             return await PutAsync(stream, expectedDigest, expectedSize, cancellationToken).ConfigureAwait(false);
@@ -309,7 +325,12 @@ public sealed class ContentStore
     /// given, is asked after the whole content was read and before it is stored (other digests the caller
     /// computed while the store read it); false rejects it like a mismatch.
     /// </summary>
-    internal async Task<PutAttempt> TryPutAsync(Stream content, Sha256Digest? expectedDigest, long? expectedSize, CancellationToken cancellationToken, Func<bool>? accept = null)
+    internal async Task<PutAttempt> TryPutAsync(
+        Stream content,
+        Sha256Digest? expectedDigest,
+        long? expectedSize,
+        CancellationToken cancellationToken,
+        Func<bool>? accept = null)
     {
         var temp = _layout.NewTempPath(".blob");
         try
@@ -335,7 +356,11 @@ public sealed class ContentStore
     /// expected digest and size: hashed while written, flushed, checked, then renamed into place.
     /// <paramref name="write"/> returns false when it has nothing to write (a remote miss).
     /// </summary>
-    internal async Task<PutAttempt?> TryPutFromAsync(Func<Stream, CancellationToken, Task<bool>> write, Sha256Digest expectedDigest, long? expectedSize, CancellationToken cancellationToken)
+    internal async Task<PutAttempt?> TryPutFromAsync(
+        Func<Stream, CancellationToken, Task<bool>> write,
+        Sha256Digest expectedDigest,
+        long? expectedSize,
+        CancellationToken cancellationToken)
     {
         var temp = _layout.NewTempPath(".blob");
         try
@@ -367,7 +392,11 @@ public sealed class ContentStore
                 return null;
             }
 
-            return CommitIfExpected(temp, new StoredBlob(Sha256Digest.FromHash(hash.GetHashAndReset()), size), expectedDigest, expectedSize);
+            return CommitIfExpected(
+                temp,
+                new StoredBlob(Sha256Digest.FromHash(hash.GetHashAndReset()), size),
+                expectedDigest,
+                expectedSize);
         }
         catch (Exception e) when (StorageFailure.TryDescribe(e, temp) is { } failure)
         {
@@ -388,7 +417,8 @@ public sealed class ContentStore
     /// <paramref name="expectedDigest"/> or <paramref name="expectedSize"/> is deleted and nothing is stored.
     /// Either way the file is gone from <paramref name="path"/> afterwards.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is not under the cache's <c>tmp/</c>, or its length is not <paramref name="size"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is not under the cache's <c>tmp/</c>, or its length is not <paramref
+    /// name="size"/>.</exception>
     internal PutAttempt AdoptFile(string path, Sha256Digest digest, long size, Sha256Digest? expectedDigest, long? expectedSize)
     {
         var full = Path.GetFullPath(path);
@@ -457,7 +487,10 @@ public sealed class ContentStore
     private static FileStream OpenForRead(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, CopyBufferSize, FileOptions.SequentialScan);
 
-    private static async Task<(Sha256Digest Digest, long Size)> WriteAndHashAsync(Stream content, string temp, CancellationToken cancellationToken)
+    private static async Task<(Sha256Digest Digest, long Size)> WriteAndHashAsync(
+        Stream content,
+        string temp,
+        CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
@@ -491,7 +524,12 @@ public sealed class ContentStore
     /// Renames the staged <paramref name="temp"/> into the store when what <paramref name="arrived"/> matches the
     /// expected digest and size (and the caller <paramref name="accepted"/> it); deletes it otherwise.
     /// </summary>
-    private PutAttempt CommitIfExpected(string temp, StoredBlob arrived, Sha256Digest? expectedDigest, long? expectedSize, bool accepted = true)
+    private PutAttempt CommitIfExpected(
+        string temp,
+        StoredBlob arrived,
+        Sha256Digest? expectedDigest,
+        long? expectedSize,
+        bool accepted = true)
     {
         if ((expectedDigest is { } d && d != arrived.Digest) || (expectedSize is { } s && s != arrived.Size) || !accepted)
         {

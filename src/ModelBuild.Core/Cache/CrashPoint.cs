@@ -45,7 +45,9 @@ public static class CrashPoint
         }
 
         var parts = value.Trim().Split(':', 2);
-        var occurrence = parts.Length == 2 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1;
+        var occurrence = parts.Length == 2 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : 1;
         return (parts[0], occurrence);
     }
 }

@@ -126,7 +126,12 @@ public sealed class ModelBuildCache : IDisposable
     /// <param name="onWaiting">Hears who holds the lock.</param>
     /// <param name="description">What the lock guards, for the time-out error ("textcls: prepare"); the key when null.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    public Task<CacheLock> AcquireLockAsync(string key, TimeSpan timeout, Action<string>? onWaiting = null, string? description = null, CancellationToken cancellationToken = default) =>
+    public Task<CacheLock> AcquireLockAsync(
+        string key,
+        TimeSpan timeout,
+        Action<string>? onWaiting = null,
+        string? description = null,
+        CancellationToken cancellationToken = default) =>
         CacheLock.AcquireAsync(Layout.LocksDirectory, key, timeout, onWaiting, cancellationToken, description);
 
     /// <summary>
@@ -205,6 +210,8 @@ public sealed class ModelBuildCache : IDisposable
             TemporaryFileSweep.RemoveAbandoned(partial.EnumerateFileSystemInfos(), DateTime.UtcNow - StalePartialDownloadAge);
         }
 
-        TemporaryFileSweep.RemoveAbandoned(new DirectoryInfo(tempDirectory).EnumerateFileSystemInfos().Where(e => e.Name != PartialDownloadsFolder), cutoffUtc);
+        TemporaryFileSweep.RemoveAbandoned(
+            new DirectoryInfo(tempDirectory).EnumerateFileSystemInfos().Where(e => e.Name != PartialDownloadsFolder),
+            cutoffUtc);
     }
 }

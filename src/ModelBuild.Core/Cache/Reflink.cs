@@ -13,7 +13,8 @@ internal static class Reflink
     // FICLONE = _IOW(0x94, 9, int), from linux/fs.h.
     private const ulong FiClone = 0x40049409;
 
-    /// <summary>Makes <paramref name="destination"/> (empty, open for writing) a clone of <paramref name="source"/>; false where unsupported.</summary>
+    /// <summary>Makes <paramref name="destination"/> (empty, open for writing) a clone of <paramref name="source"/>; false where
+    /// unsupported.</summary>
     public static bool TryClone(SafeFileHandle source, SafeFileHandle destination)
     {
         if (!OperatingSystem.IsLinux())

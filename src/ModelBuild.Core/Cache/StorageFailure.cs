@@ -16,7 +16,8 @@ public static class StorageFailure
     private const int FileTooLarge = 27;
     private const int QuotaExceeded = 122;
 
-    /// <summary>The coded error for <paramref name="failure"/>, a write to <paramref name="path"/>, or null when it is not a storage failure.</summary>
+    /// <summary>The coded error for <paramref name="failure"/>, a write to <paramref name="path"/>, or null when it is not a storage
+    /// failure.</summary>
     public static Diagnostic? TryDescribe(Exception failure, string path)
     {
         ArgumentNullException.ThrowIfNull(failure);
@@ -26,7 +27,8 @@ public static class StorageFailure
             IOException { HResult: NoSpace or QuotaExceeded } => CacheDiagnostics.NoSpace.Create(null, full, FreeSpace(full)),
 
             // .NET reports EFBIG from a write as this exception, without the path.
-            ArgumentOutOfRangeException { ParamName: "value" } or IOException { HResult: FileTooLarge } => CacheDiagnostics.FileTooLarge.Create(null, full),
+            ArgumentOutOfRangeException { ParamName: "value" } or IOException { HResult: FileTooLarge } => CacheDiagnostics.FileTooLarge
+                .Create(null, full),
             IOException { HResult: ReadOnlyFileSystem } => CacheDiagnostics.ReadOnlyFileSystem.Create(null, full),
             UnauthorizedAccessException => CacheDiagnostics.PermissionDenied.Create(null, full, Describe(failure)),
             _ => null,
@@ -74,7 +76,9 @@ public static class StorageFailure
         var message = failure.Message;
         var end = message.LastIndexOf('\'');
         var start = end > 0 ? message.LastIndexOf('\'', end - 1) : -1;
-        return start >= 0 && end > start + 1 && Path.IsPathRooted(message[(start + 1)..end]) ? message[(start + 1)..end] : "a file the engine was writing";
+        return start >= 0 && end > start + 1 && Path.IsPathRooted(message[(start + 1)..end])
+            ? message[(start + 1)..end]
+            : "a file the engine was writing";
     }
 
     /// <summary>"12.5 MiB free", or "free space unknown" when the file system cannot say.</summary>
@@ -88,7 +92,9 @@ public static class StorageFailure
                 folder = Path.GetDirectoryName(folder);
             }
 
-            return folder is null || !Path.IsPathRooted(folder) ? "free space unknown" : Size(new DriveInfo(folder).AvailableFreeSpace) + " free";
+            return folder is null || !Path.IsPathRooted(folder)
+                ? "free space unknown"
+                : Size(new DriveInfo(folder).AvailableFreeSpace) + " free";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

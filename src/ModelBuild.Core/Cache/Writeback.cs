@@ -17,7 +17,8 @@ internal static class Writeback
 
     private static bool s_unavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Asks the kernel to start writing <paramref name="count"/> bytes at <paramref name="offset"/> of <paramref name="file"/>.</summary>
+    /// <summary>Asks the kernel to start writing <paramref name="count"/> bytes at <paramref name="offset"/> of <paramref
+    /// name="file"/>.</summary>
     public static void Start(SafeFileHandle file, long offset, long count)
     {
         if (s_unavailable || count <= 0)

@@ -35,8 +35,10 @@ public sealed class CalibrationDataset : ICalibrationDataSource
     /// Checks the inputs' calibration settings and lists their files; nothing is decoded yet.
     /// </summary>
     /// <param name="inputs">Every model input, each with its calibration form.</param>
-    /// <param name="maxImages">Overrides every input's <c>max_images</c> when set (the command line's <c>--max-images</c>); −1 takes all.</param>
-    /// <exception cref="DiagnosticException">A folder is missing or empty, counts differ, an input cannot take what its folder holds (MB8101–MB8116).</exception>
+    /// <param name="maxImages">Overrides every input's <c>max_images</c> when set (the command line's <c>--max-images</c>); −1 takes
+    /// all.</param>
+    /// <exception cref="DiagnosticException">A folder is missing or empty, counts differ, an input cannot take what its folder holds
+    /// (MB8101–MB8116).</exception>
     public static CalibrationDataset Open(IReadOnlyList<CalibrationInput> inputs, int? maxImages = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -45,14 +47,21 @@ public sealed class CalibrationDataset : ICalibrationDataSource
         {
             if (input.Shape.Any(d => d <= 0))
             {
-                throw new DiagnosticException(CalibrationDiagnostics.ShapeNotFixed.Create(input.At, input.Name, "[" + string.Join(",", input.Shape) + "]"));
+                throw new DiagnosticException(
+                    CalibrationDiagnostics.ShapeNotFixed.Create(input.At, input.Name, "[" + string.Join(",", input.Shape) + "]"));
             }
 
             feeds.Add(input.Source switch
             {
                 ImageCalibration folder => FileFeed(input, folder, maxImages ?? folder.MaxImages),
-                RandomCalibration random => new InputFeed(input, maxImages is { } n && n >= 0 ? n : random.MaxImages, [], null, RandomTensorGenerator.Create(input, random)),
-                LinkCalibration link => throw new DiagnosticException(CalibrationDiagnostics.LinkedCalibration.Create(input.At, input.Name, link.Stage.Value)),
+                RandomCalibration random => new InputFeed(
+                    input,
+                    maxImages is { } n && n >= 0 ? n : random.MaxImages,
+                    [],
+                    null,
+                    RandomTensorGenerator.Create(input, random)),
+                LinkCalibration link => throw new DiagnosticException(
+                    CalibrationDiagnostics.LinkedCalibration.Create(input.At, input.Name, link.Stage.Value)),
                 _ => throw new ArgumentException($"Unknown calibration form {input.Source.GetType().Name}.", nameof(inputs)),
             });
         }
@@ -64,7 +73,9 @@ public sealed class CalibrationDataset : ICalibrationDataSource
             var first = fileFeeds[0];
             if (fileFeeds.Find(f => f.Count != first.Count) is { } other)
             {
-                throw new DiagnosticException(CalibrationDiagnostics.CountsDiffer.Create(other.Input.At, first.Input.Name, first.Count, other.Input.Name, other.Count));
+                throw new DiagnosticException(
+                    CalibrationDiagnostics.CountsDiffer
+                        .Create(other.Input.At, first.Input.Name, first.Count, other.Input.Name, other.Count));
             }
 
             count = first.Count;
@@ -161,7 +172,8 @@ public sealed class CalibrationDataset : ICalibrationDataSource
         var files = listing.Files.ToList();
         if (files.Count == 0)
         {
-            throw new DiagnosticException(CalibrationDiagnostics.FolderEmpty.Create(spec.Path.Location, folder, input.Name, string.Join(", ", CalibrationFolder.Extensions)));
+            throw new DiagnosticException(CalibrationDiagnostics.FolderEmpty
+                .Create(spec.Path.Location, folder, input.Name, string.Join(", ", CalibrationFolder.Extensions)));
         }
 
         if (maxImages >= 0 && files.Count > maxImages)
@@ -169,12 +181,21 @@ public sealed class CalibrationDataset : ICalibrationDataSource
             files.RemoveRange(maxImages, files.Count - maxImages);
         }
 
-        var reader = InputFileReader.Create(input, spec.ResizeMethod, needsImages: files.Exists(CalibrationFolder.IsImage), listedAt: spec.Path.Location);
+        var reader = InputFileReader.Create(
+            input,
+            spec.ResizeMethod,
+            needsImages: files.Exists(CalibrationFolder.IsImage),
+            listedAt: spec.Path.Location);
         return new InputFeed(input, files.Count, files, reader, null) { Skipped = listing.SkippedWarning(spec.Path.Location, input.Name) };
     }
 
     /// <summary>One input's data: a list of files and their reader, or a random generator.</summary>
-    private sealed record InputFeed(CalibrationInput Input, int Count, IReadOnlyList<string> Files, InputFileReader? Reader, RandomTensorGenerator? Random)
+    private sealed record InputFeed(
+        CalibrationInput Input,
+        int Count,
+        IReadOnlyList<string> Files,
+        InputFileReader? Reader,
+        RandomTensorGenerator? Random)
     {
         /// <summary>MB8030 when the folder held files that are not calibration data.</summary>
         public Diagnostic? Skipped { get; init; }

@@ -19,7 +19,8 @@ public static class CalibrationDiagnostics
     /// <summary>{0} an input, {1} its file count, {2} another input, {3} its file count.</summary>
     public static readonly DiagnosticDescriptor CountsDiffer = new(
         "MB8103", DiagnosticSeverity.Error,
-        "Input '{0}' has {1} calibration samples but input '{2}' has {3}; the inputs of a model are paired by sorted file name, so each needs the same number.");
+        "Input '{0}' has {1} calibration samples but input '{2}' has {3}; the inputs of a model are paired by sorted file name, so each " +
+            "needs the same number.");
 
     /// <summary>{0} the file, {1} what it holds, {2} the input, {3} what the input takes.</summary>
     public static readonly DiagnosticDescriptor NpyDoesNotFit = new(
@@ -33,12 +34,14 @@ public static class CalibrationDiagnostics
     /// <summary>{0} the input, {1} its shape.</summary>
     public static readonly DiagnosticDescriptor ShapeNotFixed = new(
         "MB8106", DiagnosticSeverity.Error,
-        "Input '{0}' has shape {1}; calibration needs every dimension fixed. Give the input a shape (inputs[].shape in the manifest, or --shape).");
+        "Input '{0}' has shape {1}; calibration needs every dimension fixed. Give the input a shape (inputs[].shape in the manifest, or " +
+            "--shape).");
 
     /// <summary>{0} the input, {1} its shape, {2} its layout.</summary>
     public static readonly DiagnosticDescriptor NotAnImageInput = new(
         "MB8107", DiagnosticSeverity.Error,
-        "Input '{0}' (shape {1}, layout {2}) cannot be fed images: an image input has the dimensions C, H and W (and N = 1 when it has a batch) with 1 or 3 channels.");
+        "Input '{0}' (shape {1}, layout {2}) cannot be fed images: an image input has the dimensions C, H and W (and N = 1 when it has a " +
+            "batch) with 1 or 3 channels.");
 
     /// <summary>{0} the input, {1} its element type.</summary>
     public static readonly DiagnosticDescriptor ImageElementType = new(
@@ -68,7 +71,8 @@ public static class CalibrationDiagnostics
 
     /// <summary>{0} the input, {1} its element type.</summary>
     public static readonly DiagnosticDescriptor RandomTypeUnsupported = new(
-        "MB8114", DiagnosticSeverity.Error, "Input '{0}' takes {1} tensors, for which random calibration data cannot be made; calibrate it with .npy or .raw files.");
+        "MB8114", DiagnosticSeverity.Error, "Input '{0}' takes {1} tensors, for which random calibration data cannot be made; calibrate " +
+            "it with .npy or .raw files.");
 
     /// <summary>{0} the input, {1} min_value, {2} max_value, {3} std.</summary>
     public static readonly DiagnosticDescriptor RandomRangeInvalid = new(
@@ -91,13 +95,17 @@ public static class CalibrationDiagnostics
     public static readonly DiagnosticDescriptor MissingInput = new(
         "MB8119", DiagnosticSeverity.Error, "No calibration data is given for input '{0}'. The model's inputs: {1}.");
 
-    /// <summary>{0} the input, {1} the number of samples, {2} the mean, {3} the standard deviation, {4} the low and {5} the high clip.</summary>
+    /// <summary>{0} the input, {1} the number of samples, {2} the mean, {3} the standard deviation, {4} the low and {5} the high
+    /// clip.</summary>
     public static readonly DiagnosticDescriptor RandomByDefault = new(
         "MB8120", DiagnosticSeverity.Warning,
-        "Input '{0}' has no calibration data, so INT8 ranges come from {1} random samples (normal around {2}, standard deviation {3}, within [{4}, {5}]) that may look nothing like real inputs. Give a folder of samples: 'calibration: {{path: <folder>}}' in the manifest, or the Calibration metadata.");
+        "Input '{0}' has no calibration data, so INT8 ranges come from {1} random samples (normal around {2}, standard deviation {3}, " +
+            "within [{4}, {5}]) that may look nothing like real inputs. Give a folder of samples: 'calibration: {{path: <folder>}}' in " +
+                "the manifest, or the Calibration metadata.");
 
     /// <summary>{0} folder, {1} input, {2} how many files are skipped, {3} the first names, {4} the extensions read.</summary>
     public static readonly DiagnosticDescriptor FilesSkipped = new(
         "MB8030", DiagnosticSeverity.Warning,
-        "Calibration folder '{0}' of input '{1}' holds {2} file(s) that are not calibration data and are not used: {3}. Calibration files are {4}.");
+        "Calibration folder '{0}' of input '{1}' holds {2} file(s) that are not calibration data and are not used: {3}. Calibration " +
+            "files are {4}.");
 }

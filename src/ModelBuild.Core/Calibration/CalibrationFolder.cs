@@ -23,7 +23,8 @@ public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files,
     private const int NamesShown = 5;
 
     /// <summary>True for an image file name (by extension, any case).</summary>
-    public static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+    public static bool IsImage(string path)
+        => ImageExtensions.Contains(System.IO.Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// The full path of <paramref name="spec"/>'s folder, a relative one against <paramref name="baseDirectory"/>.
@@ -59,7 +60,8 @@ public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files,
     public IReadOnlyList<string> FilesWith(IReadOnlyList<string> extensions) =>
         [.. Files.Where(f => extensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))];
 
-    /// <summary>MB8030 for the skipped files (their count and first names) at <paramref name="at"/>; null when nothing was skipped.</summary>
+    /// <summary>MB8030 for the skipped files (their count and first names) at <paramref name="at"/>; null when nothing was
+    /// skipped.</summary>
     public Diagnostic? SkippedWarning(SourceLocation? at, string input)
     {
         if (Skipped.Count == 0)
@@ -67,7 +69,8 @@ public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files,
             return null;
         }
 
-        var names = string.Join(", ", Skipped.Take(NamesShown).Select(f => "'" + System.IO.Path.GetFileName(f) + "'")) + (Skipped.Count > NamesShown ? ", …" : string.Empty);
+        var names = string.Join(", ", Skipped.Take(NamesShown).Select(f => "'" + System.IO.Path.GetFileName(f) + "'"))
+            + (Skipped.Count > NamesShown ? ", …" : string.Empty);
         return CalibrationDiagnostics.FilesSkipped.Create(at, Path, input, Skipped.Count, names, string.Join(", ", Extensions));
     }
 }

@@ -16,7 +16,8 @@ namespace ModelBuild.Core.Calibration;
 /// <param name="ElementType">What the input takes.</param>
 /// <param name="Shape">Every dimension fixed.</param>
 /// <param name="Source">The manifest's calibration form for this input.</param>
-/// <param name="Image">How images are turned into this input's tensor; null when the input is not an image (then only .npy and .raw files feed it).</param>
+/// <param name="Image">How images are turned into this input's tensor; null when the input is not an image (then only .npy and .raw files
+/// feed it).</param>
 /// <param name="BaseDirectory">What a relative calibration path is relative to (the manifest's folder).</param>
 /// <param name="At">Where the calibration is set, for diagnostics.</param>
 public sealed record CalibrationInput(
@@ -102,7 +103,10 @@ public sealed class TensorCalibrationData(IReadOnlyList<CalibrationSample> sampl
 
     /// <summary>Samples of one input each, named by their index.</summary>
     public static TensorCalibrationData ForInput(string inputName, IEnumerable<Tensor> tensors) =>
-        new([.. tensors.Select((t, i) => new CalibrationSample(i.ToString(System.Globalization.CultureInfo.InvariantCulture), [new NamedTensor(inputName, t)]))]);
+        new([.. tensors.Select(
+            (t, i) => new CalibrationSample(
+                i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [new NamedTensor(inputName, t)]))]);
 
     /// <inheritdoc/>
     public IEnumerable<CalibrationSample> Read(CancellationToken cancellationToken = default)

@@ -15,7 +15,8 @@ public static class CalibrationInputs
     /// <param name="resolved">The manifest's settings applied to the model (<see cref="ManifestInputResolver"/>).</param>
     /// <param name="modelInputs">The inputs of the model to calibrate, as ONNX Runtime sees them (shapes fixed).</param>
     /// <param name="manifestDirectory">What relative calibration paths are relative to.</param>
-    /// <param name="preprocessingInModel">True when the mean, scale and channel flip are baked into the model, which then takes raw pixels.</param>
+    /// <param name="preprocessingInModel">True when the mean, scale and channel flip are baked into the model, which then takes raw
+    /// pixels.</param>
     public static IReadOnlyList<CalibrationInput> FromManifest(
         IReadOnlyList<ResolvedInput> resolved,
         IReadOnlyList<TensorInfo> modelInputs,
@@ -31,7 +32,14 @@ public static class CalibrationInputs
             var settings = resolved.FirstOrDefault(r => string.Equals(r.Name.Value, model.Name, StringComparison.Ordinal));
             var source = settings?.Calibration.Value ?? RandomCalibration.Default;
             var feed = settings is null ? null : ImageFeed.FromResolved(settings, preprocessingInModel);
-            result.Add(new CalibrationInput(model.Name, model.ElementType, model.Shape, source, feed, manifestDirectory, settings?.Calibration.Location ?? settings?.Name.Location));
+            result.Add(new CalibrationInput(
+                model.Name,
+                model.ElementType,
+                model.Shape,
+                source,
+                feed,
+                manifestDirectory,
+                settings?.Calibration.Location ?? settings?.Name.Location));
         }
 
         return result;
@@ -41,7 +49,11 @@ public static class CalibrationInputs
     /// Calibration inputs that all read the same kind of data: every input gets <paramref name="source"/>, with
     /// <paramref name="feed"/> for image inputs (the command line's form, without a manifest).
     /// </summary>
-    public static IReadOnlyList<CalibrationInput> Uniform(IReadOnlyList<TensorInfo> modelInputs, CalibrationSpec source, ImageFeed? feed, string baseDirectory)
+    public static IReadOnlyList<CalibrationInput> Uniform(
+        IReadOnlyList<TensorInfo> modelInputs,
+        CalibrationSpec source,
+        ImageFeed? feed,
+        string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(modelInputs);
         return [.. modelInputs.Select(m => new CalibrationInput(m.Name, m.ElementType, m.Shape, source, feed, baseDirectory))];

@@ -59,10 +59,12 @@ public sealed class CalibrationRunner
     /// <summary>The samples per run of the last <see cref="CollectMinMax"/> (1: sample by sample); for tests and benchmarks.</summary>
     internal int LastBatchSize { get; private set; }
 
-    /// <summary>How many samples the last <see cref="CollectMinMax"/> ran again one by one after their batch; for tests and benchmarks.</summary>
+    /// <summary>How many samples the last <see cref="CollectMinMax"/> ran again one by one after their batch; for tests and
+    /// benchmarks.</summary>
     internal int SamplesRunAgain { get; private set; }
 
-    /// <summary>Session options of every calibration run: ORT's full optimization (the statistics outputs keep their tensors alive).</summary>
+    /// <summary>Session options of every calibration run: ORT's full optimization (the statistics outputs keep their tensors
+    /// alive).</summary>
     public static ModelSessionOptions SessionOptions { get; } = new() { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
 
     /// <summary>The number of samples.</summary>
@@ -75,7 +77,9 @@ public sealed class CalibrationRunner
     /// not finite is run again sample by sample for that tensor, so that non-finite values are set aside per sample.
     /// </summary>
     /// <exception cref="DiagnosticException">A sample cannot be read or run (MB8113 and the data's codes).</exception>
-    public IReadOnlyDictionary<string, TensorStatistics> CollectMinMax(IReadOnlyList<string> tensors, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, TensorStatistics> CollectMinMax(
+        IReadOnlyList<string> tensors,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         var statistics = tensors.ToDictionary(t => t, _ => TensorStatistics.Empty, StringComparer.Ordinal);
@@ -169,7 +173,12 @@ public sealed class CalibrationRunner
                 if (session is not null)
                 {
                     // Read in ONNX Runtime's memory: no managed copy of activations that may be many MiB each.
-                    Run(session, sample, computed, views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.Value.GetTensorDataAsSpan<float>())), cancellationToken);
+                    Run(
+                        session,
+                        sample,
+                        computed,
+                        views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.Value.GetTensorDataAsSpan<float>())),
+                        cancellationToken);
                 }
             }
         }
@@ -205,10 +214,19 @@ public sealed class CalibrationRunner
 
     private static ModelSession Open(ModelProto model) => new(OnnxModelFile.Write(model), SessionOptions);
 
-    private static IReadOnlyList<NamedTensor> Run(ModelSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken) =>
+    private static IReadOnlyList<NamedTensor> Run(
+        ModelSession session,
+        CalibrationSample sample,
+        IReadOnlyList<string> outputs,
+        CancellationToken cancellationToken) =>
         Guarded(sample, () => session.Run(sample.Inputs, outputs, cancellationToken));
 
-    private static void Run(ModelSession session, CalibrationSample sample, IReadOnlyList<string> outputs, Action<IReadOnlyList<OutputValue>> visit, CancellationToken cancellationToken) =>
+    private static void Run(
+        ModelSession session,
+        CalibrationSample sample,
+        IReadOnlyList<string> outputs,
+        Action<IReadOnlyList<OutputValue>> visit,
+        CancellationToken cancellationToken) =>
         Guarded(sample, () =>
         {
             session.Run(sample.Inputs, outputs, visit, cancellationToken);

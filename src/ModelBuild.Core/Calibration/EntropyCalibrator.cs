@@ -10,7 +10,10 @@ public sealed class EntropyCalibrator(int bins = 2048, int quantizedBins = 128) 
     public CalibrationMethod Method => CalibrationMethod.Entropy;
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, TensorRange> Calibrate(CalibrationRunner runner, IReadOnlyList<string> tensors, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, TensorRange> Calibrate(
+        CalibrationRunner runner,
+        IReadOnlyList<string> tensors,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(tensors);

@@ -92,7 +92,8 @@ internal static class EntropyThreshold
         }
     }
 
-    /// <summary>KL(p‖q) of both distributions normalised, after ONNX Runtime's smoothing of empty bins; infinity when one is all empty.</summary>
+    /// <summary>KL(p‖q) of both distributions normalised, after ONNX Runtime's smoothing of empty bins; infinity when one is all
+    /// empty.</summary>
     private static double Divergence(double[] p, double[] q, int length)
     {
         if (!Smooth(p, length) || !Smooth(q, length))

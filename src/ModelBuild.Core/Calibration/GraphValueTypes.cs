@@ -40,7 +40,9 @@ public sealed class GraphValueTypes
         }
 
         var values = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
-        var options = new ModelSessionOptions { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        var options = new ModelSessionOptions {
+            OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using (var session = new ModelSession(OnnxModelFile.Write(probe), options))
         {
             foreach (var value in session.Inputs.Concat(session.Outputs))

@@ -24,5 +24,8 @@ public interface ICalibrator
 
     /// <summary>The range of every tensor in <paramref name="tensors"/> (float activations of the runner's model).</summary>
     /// <exception cref="Diagnostics.DiagnosticException">A sample cannot be read or run.</exception>
-    IReadOnlyDictionary<string, TensorRange> Calibrate(CalibrationRunner runner, IReadOnlyList<string> tensors, CancellationToken cancellationToken = default);
+    IReadOnlyDictionary<string, TensorRange> Calibrate(
+        CalibrationRunner runner,
+        IReadOnlyList<string> tensors,
+        CancellationToken cancellationToken = default);
 }

@@ -26,12 +26,18 @@ internal sealed class InputFileReader
     }
 
     /// <summary>A reader for <paramref name="input"/>; images are only accepted when it has an image feed, checked here.</summary>
-    /// <exception cref="DiagnosticException">The input cannot take images although its folder holds some (MB8107, MB8108, MB8116).</exception>
+    /// <exception cref="DiagnosticException">The input cannot take images although its folder holds some (MB8107, MB8108,
+    /// MB8116).</exception>
     /// <param name="input">The input the files feed.</param>
     /// <param name="resizeMethod">How images are fitted to the input.</param>
     /// <param name="needsImages">True when the folder holds images.</param>
-    /// <param name="listedAt">Where the folder was named (<c>calibration.path</c> in the manifest): errors about a file point there, and name the file.</param>
-    public static InputFileReader Create(CalibrationInput input, Manifest.ResizeMethod resizeMethod, bool needsImages, SourceLocation? listedAt = null)
+    /// <param name="listedAt">Where the folder was named (<c>calibration.path</c> in the manifest): errors about a file point there, and
+    /// name the file.</param>
+    public static InputFileReader Create(
+        CalibrationInput input,
+        Manifest.ResizeMethod resizeMethod,
+        bool needsImages,
+        SourceLocation? listedAt = null)
     {
         if (!needsImages)
         {
@@ -47,13 +53,24 @@ internal sealed class InputFileReader
         var geometry = feed is null ? null : ImageGeometry.Of(feed.Layout, input.Shape);
         if (feed is null || geometry is null)
         {
-            throw Error(CalibrationDiagnostics.NotAnImageInput, input, input.Name, "[" + string.Join(",", input.Shape) + "]", feed?.Layout ?? "none (encoding NONE)");
+            throw Error(
+                CalibrationDiagnostics.NotAnImageInput,
+                input,
+                input.Name,
+                "[" + string.Join(",", input.Shape) + "]",
+                feed?.Layout ?? "none (encoding NONE)");
         }
 
         var channels = feed.Encoding == ColorEncoding.Gray ? 1 : 3;
         if (geometry.Channels != channels)
         {
-            throw Error(CalibrationDiagnostics.ChannelsDoNotMatchEncoding, input, input.Name, geometry.Channels, feed.Encoding.ToString().ToUpperInvariant(), channels);
+            throw Error(
+                CalibrationDiagnostics.ChannelsDoNotMatchEncoding,
+                input,
+                input.Name,
+                geometry.Channels,
+                feed.Encoding.ToString().ToUpperInvariant(),
+                channels);
         }
 
         var options = new PreprocessingOptions
@@ -78,7 +95,12 @@ internal sealed class InputFileReader
         }
         catch (ArgumentException e)
         {
-            throw Error(CalibrationDiagnostics.InvalidCalibratorOption, input, "mean_values/scale_values of " + input.Name, string.Join(",", feed.Mean) + " / " + string.Join(",", feed.Scale), e.Message.TrimEnd('.'));
+            throw Error(
+                CalibrationDiagnostics.InvalidCalibratorOption,
+                input,
+                "mean_values/scale_values of " + input.Name,
+                string.Join(",", feed.Mean) + " / " + string.Join(",", feed.Scale),
+                e.Message.TrimEnd('.'));
         }
     }
 
@@ -127,7 +149,9 @@ internal sealed class InputFileReader
                 new SourceLocation(path), path, tensor.ToString(), _input.Name, _input.Describe()));
         }
 
-        return tensor.Shape.SequenceEqual(_input.Shape) ? tensor : Tensor.FromBytes(tensor.ElementType, tensor.AsBytes(), [.. _input.Shape]);
+        return tensor.Shape.SequenceEqual(_input.Shape)
+            ? tensor
+            : Tensor.FromBytes(tensor.ElementType, tensor.AsBytes(), [.. _input.Shape]);
     }
 
     private Tensor ReadRaw(string path)
@@ -166,7 +190,8 @@ internal sealed class InputFileReader
 /// <summary>Where an image's channels, rows and columns are in an input tensor; only a batch of 1 is allowed.</summary>
 internal sealed record ImageGeometry(int Channels, int Height, int Width, bool ChannelsLast)
 {
-    /// <summary>The geometry of <paramref name="layout"/> over <paramref name="shape"/>, or null when it is not CHW/HWC with an optional batch of 1.</summary>
+    /// <summary>The geometry of <paramref name="layout"/> over <paramref name="shape"/>, or null when it is not CHW/HWC with an optional
+    /// batch of 1.</summary>
     public static ImageGeometry? Of(string layout, IReadOnlyList<long> shape)
     {
         if (layout.Length != shape.Count)

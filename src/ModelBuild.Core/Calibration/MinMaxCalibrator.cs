@@ -10,7 +10,10 @@ public sealed class MinMaxCalibrator : ICalibrator
     public CalibrationMethod Method => CalibrationMethod.MinMax;
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, TensorRange> Calibrate(CalibrationRunner runner, IReadOnlyList<string> tensors, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, TensorRange> Calibrate(
+        CalibrationRunner runner,
+        IReadOnlyList<string> tensors,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
         var statistics = runner.CollectMinMax(tensors, cancellationToken);

@@ -11,7 +11,10 @@ public sealed class PercentileCalibrator(int bins = 2048, double percentile = 99
     public CalibrationMethod Method => CalibrationMethod.Percentile;
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, TensorRange> Calibrate(CalibrationRunner runner, IReadOnlyList<string> tensors, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, TensorRange> Calibrate(
+        CalibrationRunner runner,
+        IReadOnlyList<string> tensors,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(tensors);

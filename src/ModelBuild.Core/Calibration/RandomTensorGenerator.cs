@@ -31,12 +31,14 @@ internal sealed class RandomTensorGenerator
     {
         if (input.ElementType is TensorElementType.String or TensorElementType.Bool or TensorElementType.Undefined)
         {
-            throw new DiagnosticException(CalibrationDiagnostics.RandomTypeUnsupported.Create(input.At, input.Name, OnnxElementType.NumPyName(input.ElementType)));
+            throw new DiagnosticException(
+                CalibrationDiagnostics.RandomTypeUnsupported.Create(input.At, input.Name, OnnxElementType.NumPyName(input.ElementType)));
         }
 
         if (!(spec.MinValue <= spec.MaxValue) || !(spec.Std >= 0))
         {
-            throw new DiagnosticException(CalibrationDiagnostics.RandomRangeInvalid.Create(input.At, input.Name, spec.MinValue, spec.MaxValue, spec.Std));
+            throw new DiagnosticException(
+                CalibrationDiagnostics.RandomRangeInvalid.Create(input.At, input.Name, spec.MinValue, spec.MaxValue, spec.Std));
         }
 
         return new RandomTensorGenerator(input, spec);
@@ -92,8 +94,12 @@ internal sealed class RandomTensorGenerator
             TensorElementType.BFloat16 => Tensor.Create(values.Select(v => (BFloat16)(float)v).ToArray(), shape),
             TensorElementType.UInt8 => Tensor.Create(values.Select(v => (byte)Integer(v, byte.MinValue, byte.MaxValue)).ToArray(), shape),
             TensorElementType.Int8 => Tensor.Create(values.Select(v => (sbyte)Integer(v, sbyte.MinValue, sbyte.MaxValue)).ToArray(), shape),
-            TensorElementType.UInt16 => Tensor.Create(values.Select(v => (ushort)Integer(v, ushort.MinValue, ushort.MaxValue)).ToArray(), shape),
-            TensorElementType.Int16 => Tensor.Create(values.Select(v => (short)Integer(v, short.MinValue, short.MaxValue)).ToArray(), shape),
+            TensorElementType.UInt16 => Tensor.Create(
+                values.Select(v => (ushort)Integer(v, ushort.MinValue, ushort.MaxValue)).ToArray(),
+                shape),
+            TensorElementType.Int16 => Tensor.Create(
+                values.Select(v => (short)Integer(v, short.MinValue, short.MaxValue)).ToArray(),
+                shape),
             TensorElementType.Int32 => Tensor.Create(values.Select(v => (int)Integer(v, int.MinValue, int.MaxValue)).ToArray(), shape),
             TensorElementType.UInt32 => Tensor.Create(values.Select(v => (uint)Integer(v, uint.MinValue, uint.MaxValue)).ToArray(), shape),
             TensorElementType.Int64 => Tensor.Create(values.Select(v => (long)Integer(v, long.MinValue, long.MaxValue)).ToArray(), shape),

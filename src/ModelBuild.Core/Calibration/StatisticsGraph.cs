@@ -33,15 +33,22 @@ internal static class StatisticsGraph
     /// order of the tensors they read, so each reduction runs right after its tensor is made and no activation
     /// outlives its real consumers: resident memory stays that of a plain inference (a test holds it to that).
     /// </remarks>
-    public static (ModelProto Model, MinMaxStatistics Statistics) WithMinMax(ModelProto model, IReadOnlyList<string> tensors, IReadOnlyDictionary<string, long> knownSizes)
+    public static (ModelProto Model, MinMaxStatistics Statistics) WithMinMax(
+        ModelProto model,
+        IReadOnlyList<string> tensors,
+        IReadOnlyDictionary<string, long> knownSizes)
     {
         var copy = model.Clone();
         var graph = copy.Graph;
         var taken = AllNames(graph);
         var order = ProducerOrder(graph);
         var shape = Unique("calibration.one_element", taken);
-        graph.Initializer.Add(new TensorProto { Name = shape, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { 1 } });
-        var concat = new NodeProto { OpType = "Concat", Name = Unique("calibration.minmax", taken), Attribute = { OnnxAttributes.Int("axis", 0) } };
+        graph.Initializer
+            .Add(new TensorProto { Name = shape, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { 1 } });
+        var concat = new NodeProto {
+            OpType = "Concat",
+            Name = Unique("calibration.minmax", taken),
+            Attribute = { OnnxAttributes.Int("axis", 0) } };
         concat.Output.Add(concat.Name);
 
         var placed = new List<MinMaxOutputs>(tensors.Count);
@@ -56,7 +63,12 @@ internal static class StatisticsGraph
             {
                 var reduced = Unique($"calibration.{opType}.{id}", taken);
                 var flat = Unique($"calibration.{opType}.{id}.flat", taken);
-                graph.Node.Add(new NodeProto { OpType = opType, Name = reduced, Input = { tensor }, Output = { reduced }, Attribute = { OnnxAttributes.Int("keepdims", 0) } });
+                graph.Node.Add(new NodeProto {
+                    OpType = opType,
+                    Name = reduced,
+                    Input = { tensor },
+                    Output = { reduced },
+                    Attribute = { OnnxAttributes.Int("keepdims", 0) } });
                 graph.Node.Add(new NodeProto { OpType = "Reshape", Name = flat, Input = { reduced, shape }, Output = { flat } });
                 concat.Input.Add(flat);
             }

@@ -12,7 +12,8 @@ public enum ResizeMethod
     /// <summary>Keep the aspect ratio and centre on black.</summary>
     Pad,
 
-    /// <summary>ModelBuild's own: scale to the input's height keeping the aspect ratio (at most its width), pad the right with 0 after normalisation (PaddleOCR).</summary>
+    /// <summary>ModelBuild's own: scale to the input's height keeping the aspect ratio (at most its width), pad the right with 0 after
+    /// normalisation (PaddleOCR).</summary>
     PadRight,
 }
 
@@ -20,7 +21,10 @@ public enum ResizeMethod
 public abstract record CalibrationSpec;
 
 /// <summary>Images (or <c>.npy</c>/<c>.raw</c> files) from a folder, archive or URL; <c>max_images</c> −1 takes all.</summary>
-public sealed record ImageCalibration(Located<string> Path, int MaxImages = -1, ResizeMethod ResizeMethod = ResizeMethod.Resize) : CalibrationSpec;
+public sealed record ImageCalibration(
+    Located<string> Path,
+    int MaxImages = -1,
+    ResizeMethod ResizeMethod = ResizeMethod.Resize) : CalibrationSpec;
 
 /// <summary>Random data with a normal distribution clipped to a range; ModelConverter's default calibration.</summary>
 public sealed record RandomCalibration(

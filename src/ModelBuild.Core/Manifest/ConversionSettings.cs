@@ -15,7 +15,10 @@ public sealed record ConversionSettings(Located<bool>? BakePreprocessing, Fp16Se
 /// The <c>fp16</c> section: <c>keep_io_types</c> (float32 at the model's boundary), <c>op_block_list</c>
 /// (replaces the default list of operator types kept in float32) and <c>node_block_list</c> (node names kept in float32).
 /// </summary>
-public sealed record Fp16Settings(Located<bool>? KeepIoTypes, Located<IReadOnlyList<string>>? OpBlockList, Located<IReadOnlyList<string>>? NodeBlockList)
+public sealed record Fp16Settings(
+    Located<bool>? KeepIoTypes,
+    Located<IReadOnlyList<string>>? OpBlockList,
+    Located<IReadOnlyList<string>>? NodeBlockList)
 {
     public static Fp16Settings Default { get; } = new(null, null, null);
 }

@@ -43,7 +43,11 @@ internal sealed class ConversionSettingsReader(ManifestValueReader values)
                 var onFailure = values.Choice(mapping.Find("on_failure")?.Value, ManifestSchema.ValidationFailureModes);
                 return new ValidationSettings(
                     true,
-                    values.Int32(mapping.Find("samples")?.Value, defaults.Samples, "a whole number from 1 to 1000", v => v is >= 1 and <= 1000),
+                    values.Int32(
+                        mapping.Find("samples")?.Value,
+                        defaults.Samples,
+                        "a whole number from 1 to 1000",
+                        v => v is >= 1 and <= 1000),
                     values.Int32(mapping.Find("seed")?.Value, defaults.Seed),
                     Fraction(mapping.Find("min_cosine")?.Value, -1),
                     Fraction(mapping.Find("min_top1_agreement")?.Value, 0),
@@ -51,7 +55,9 @@ internal sealed class ConversionSettingsReader(ManifestValueReader values)
                     onFailure?.Value == "warning" ? ValidationFailure.Warning : ValidationFailure.Error,
                     mapping.Location);
             default:
-                values.WrongType(node, "true, false or a mapping {samples, seed, min_cosine, min_top1_agreement, max_abs_error, on_failure}");
+                values.WrongType(
+                    node,
+                    "true, false or a mapping {samples, seed, min_cosine, min_top1_agreement, max_abs_error, on_failure}");
                 return defaults;
         }
     }

@@ -28,7 +28,8 @@ public sealed record EncodingSpec(ColorEncoding From, ColorEncoding To)
     public static IReadOnlyList<string> Names => Spellings;
 
     /// <summary>True when the channel order must be reversed (RGB ↔ BGR).</summary>
-    public bool FlipsChannels => From != To && From is ColorEncoding.Rgb or ColorEncoding.Bgr && To is ColorEncoding.Rgb or ColorEncoding.Bgr;
+    public bool FlipsChannels
+        => From != To && From is ColorEncoding.Rgb or ColorEncoding.Bgr && To is ColorEncoding.Rgb or ColorEncoding.Bgr;
 
     /// <summary>Builds the effective encoding as ModelConverter does: a GRAY on either side makes both GRAY.</summary>
     public static EncodingSpec Create(ColorEncoding from, ColorEncoding to) =>

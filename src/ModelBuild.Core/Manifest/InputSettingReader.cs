@@ -22,7 +22,8 @@ internal sealed class InputSettingReader(ManifestValueReader values)
         var ok = true;
         foreach (var item in sequence.Items)
         {
-            if (item is ManifestScalar { IsNull: false } scalar && ManifestValueReader.TryParseInteger(scalar.Text, out var dim) && dim >= 0)
+            if (item is ManifestScalar { IsNull: false } scalar && ManifestValueReader.TryParseInteger(scalar.Text, out var dim)
+                && dim >= 0)
             {
                 dims.Add(dim);
             }
@@ -46,7 +47,13 @@ internal sealed class InputSettingReader(ManifestValueReader values)
 
         if (!TensorLayout.IsValid(text.Value))
         {
-            values.Diagnostics.Add(ManifestDiagnostics.InvalidEnumValue, text.Location, $"'{text.Value}'{node!.OriginSuffix}", node.Path, TensorLayout.ValidDescription, string.Empty);
+            values.Diagnostics.Add(
+                ManifestDiagnostics.InvalidEnumValue,
+                text.Location,
+                $"'{text.Value}'{node!.OriginSuffix}",
+                node.Path,
+                TensorLayout.ValidDescription,
+                string.Empty);
             return null;
         }
 
@@ -57,14 +64,22 @@ internal sealed class InputSettingReader(ManifestValueReader values)
     {
         if (layout is not null && shape is not null && layout.Value.Length != shape.Value.Count)
         {
-            values.Diagnostics.Add(ManifestDiagnostics.LayoutRankMismatch, layout.Location, layout.Value, layout.Value.Length, TensorLayout.FormatShape(shape.Value.Select(d => (long?)d)), shape.Value.Count);
+            values.Diagnostics.Add(
+                ManifestDiagnostics.LayoutRankMismatch,
+                layout.Location,
+                layout.Value,
+                layout.Value.Length,
+                TensorLayout.FormatShape(shape.Value.Select(d => (long?)d)),
+                shape.Value.Count);
         }
     }
 
     public Located<TensorDataType>? ReadDataType(ManifestNode? node)
     {
         var text = values.Choice(node, TensorDataTypeNames.All);
-        return text is not null && TensorDataTypeNames.TryParse(text.Value, out var type) ? new Located<TensorDataType>(type, text.Location) : null;
+        return text is not null && TensorDataTypeNames.TryParse(text.Value, out var type)
+            ? new Located<TensorDataType>(type, text.Location)
+            : null;
     }
 
     public Located<ChannelValues>? ReadChannelValues(ManifestNode? node, ChannelValues preset)
@@ -91,7 +106,9 @@ internal sealed class InputSettingReader(ManifestValueReader values)
                     }
                 }
 
-                return numbers.Count == sequence.Items.Count ? new Located<ChannelValues>(ChannelValues.PerChannel(numbers), sequence.Location) : null;
+                return numbers.Count == sequence.Items.Count
+                    ? new Located<ChannelValues>(ChannelValues.PerChannel(numbers), sequence.Location)
+                    : null;
             default:
                 values.WrongType(node, ExpectedChannelValues);
                 return null;
@@ -117,7 +134,9 @@ internal sealed class InputSettingReader(ManifestValueReader values)
                 values.Open(mapping, ManifestSchema.Encoding);
                 var from = ReadColorEncoding(mapping.Find("from")?.Value, EncodingSpec.Default.From);
                 var to = ReadColorEncoding(mapping.Find("to")?.Value, EncodingSpec.Default.To);
-                return from is null || to is null ? null : new Located<EncodingSpec>(EncodingSpec.Create(from.Value, to.Value), mapping.Location);
+                return from is null || to is null
+                    ? null
+                    : new Located<EncodingSpec>(EncodingSpec.Create(from.Value, to.Value), mapping.Location);
             default:
                 values.WrongType(node, "an encoding (RGB, BGR, GRAY, NONE) or a mapping {from, to}");
                 return null;
@@ -148,7 +167,8 @@ internal sealed class InputSettingReader(ManifestValueReader values)
             return own;
         }
 
-        return ownMapping with { Entries = [.. stageMapping.Entries.Where(e => ownMapping.Find(e.Key.Text) is null), .. ownMapping.Entries] };
+        return ownMapping with { Entries = [.. stageMapping.Entries.Where(e => ownMapping.Find(e.Key.Text) is null), .. ownMapping
+            .Entries] };
     }
 
     public Located<CalibrationSpec>? ReadCalibration(ManifestNode? node)
@@ -180,7 +200,9 @@ internal sealed class InputSettingReader(ManifestValueReader values)
                 var resizeNode = mapping.Find("resize_method")?.Value;
                 var resize = resizeNode is null ? null : values.Choice(resizeNode, ResizeMethodNames.All);
                 var method = resize is not null && ResizeMethodNames.TryParse(resize.Value, out var parsed) ? parsed : ResizeMethod.Resize;
-                return new Located<CalibrationSpec>(new ImageCalibration(path, values.Int32(mapping.Find("max_images")?.Value, -1), method), mapping.Location);
+                return new Located<CalibrationSpec>(
+                    new ImageCalibration(path, values.Int32(mapping.Find("max_images")?.Value, -1), method),
+                    mapping.Location);
             case ManifestMapping mapping:
                 values.Open(mapping, ManifestSchema.RandomCalibration);
                 var dataType = ReadDataType(mapping.Find("data_type")?.Value);
@@ -212,7 +234,8 @@ internal sealed class InputSettingReader(ManifestValueReader values)
         var script = values.Text(mapping.Find("script")?.Value);
         if (output is null && script is null)
         {
-            values.Diagnostics.Add(ManifestDiagnostics.MissingRequiredKey, mapping.Location, "'output' or 'script'", ManifestPath.Where(mapping));
+            values.Diagnostics
+                .Add(ManifestDiagnostics.MissingRequiredKey, mapping.Location, "'output' or 'script'", ManifestPath.Where(mapping));
             return null;
         }
 

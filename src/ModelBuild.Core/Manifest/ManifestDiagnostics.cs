@@ -75,20 +75,30 @@ public static class ManifestDiagnostics
         new("MB1021", DiagnosticSeverity.Error, "'{0}' has {1} values but input '{2}' has {3} channels.");
 
     public static readonly DiagnosticDescriptor LayoutWithoutShape =
-        new("MB1022", DiagnosticSeverity.Error, "Layout '{0}' of input '{1}' needs a shape, and neither the manifest nor the model gives one.");
+        new(
+            "MB1022",
+            DiagnosticSeverity.Error,
+            "Layout '{0}' of input '{1}' needs a shape, and neither the manifest nor the model gives one.");
 
     /// <summary>{0} key path, {1} the algorithm, {2} the number of hex characters, {3} the value found.</summary>
     public static readonly DiagnosticDescriptor InvalidDigest =
         new("MB2006", DiagnosticSeverity.Error, "'{0}' must be a {1} digest of {2} hexadecimal characters; found {3}.");
 
     public static readonly DiagnosticDescriptor InvalidIntegrity =
-        new("MB2007", DiagnosticSeverity.Error, "'{0}' must be a Subresource Integrity string such as sha512-<base64 of the 64-byte hash>; found {1}.");
+        new(
+            "MB2007",
+            DiagnosticSeverity.Error,
+            "'{0}' must be a Subresource Integrity string such as sha512-<base64 of the 64-byte hash>; found {1}.");
 
-    /// <summary>{0} the name (control characters escaped), {1} why it cannot be used. At the manifest's <c>name:</c> or stage name.</summary>
+    /// <summary>{0} the name (control characters escaped), {1} why it cannot be used. At the manifest's <c>name:</c> or stage
+    /// name.</summary>
     public static readonly DiagnosticDescriptor UnsafeManifestName =
-        new("MB1030", DiagnosticSeverity.Error, "The model name '{0}' cannot be used: {1}. A name becomes a folder, file and resource name; write a single file name such as 'textcls'.");
+        new("MB1030", DiagnosticSeverity.Error, "The model name '{0}' cannot be used: {1}. A name becomes a folder, file and resource " +
+            "name; write a single file name such as 'textcls'.");
 
-    /// <summary>{0} where the name was given (the Name metadata, --name), {1} the name (control characters escaped), {2} why it cannot be used.</summary>
+    /// <summary>{0} where the name was given (the Name metadata, --name), {1} the name (control characters escaped), {2} why it cannot be
+    /// used.</summary>
     public static readonly DiagnosticDescriptor UnsafeModelName =
-        new("MB1031", DiagnosticSeverity.Error, "{0} '{1}' cannot be used as a model name: {2}. A name becomes a folder, file and resource name; write a single file name such as 'textcls'.");
+        new("MB1031", DiagnosticSeverity.Error, "{0} '{1}' cannot be used as a model name: {2}. A name becomes a folder, file and " +
+            "resource name; write a single file name such as 'textcls'.");
 }

@@ -2,7 +2,8 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Manifest;
 
-/// <summary>What a model says about one of its inputs: its name, its shape (null dimensions are dynamic; a null shape is unknown) and element type.</summary>
+/// <summary>What a model says about one of its inputs: its name, its shape (null dimensions are dynamic; a null shape is unknown) and
+/// element type.</summary>
 public sealed record ModelInput(string Name, IReadOnlyList<long?>? Shape, TensorDataType? DataType = null);
 
 /// <summary>
@@ -61,7 +62,9 @@ public static class ManifestInputResolver
             var model = modelInputs.FirstOrDefault(m => string.Equals(m.Name, spec.Name.Value, StringComparison.Ordinal));
             if (model is null)
             {
-                var hint = names.Count == 0 ? "The model has no inputs." : NameSuggestion.Hint(spec.Name.Value, names, "The model's inputs are");
+                var hint = names.Count == 0
+                    ? "The model has no inputs."
+                    : NameSuggestion.Hint(spec.Name.Value, names, "The model's inputs are");
                 diagnostics.Add(ManifestDiagnostics.InputNotInModel, spec.Name.Location, spec.Name.Value, hint);
                 continue;
             }
@@ -72,7 +75,13 @@ public static class ManifestInputResolver
         return new InputResolution(resolved, diagnostics.Items);
     }
 
-    private static ResolvedInput Resolve(InputDefaults defaults, InputSpec? spec, ModelInput model, Located<string> name, SourceLocation modelFile, UniqueDiagnostics diagnostics)
+    private static ResolvedInput Resolve(
+        InputDefaults defaults,
+        InputSpec? spec,
+        ModelInput model,
+        Located<string> name,
+        SourceLocation modelFile,
+        UniqueDiagnostics diagnostics)
     {
         var shape = ManifestShape(spec?.Shape ?? defaults.Shape)
             ?? (model.Shape is null ? null : new Located<IReadOnlyList<long?>>(model.Shape, modelFile));
@@ -84,7 +93,13 @@ public static class ManifestInputResolver
         }
         else if (layout is not null && layout.Value.Length != shape!.Value.Count)
         {
-            diagnostics.Add(ManifestDiagnostics.LayoutRankMismatch, layout.Location, layout.Value, layout.Value.Length, TensorLayout.FormatShape(shape.Value), shape.Value.Count);
+            diagnostics.Add(
+                ManifestDiagnostics.LayoutRankMismatch,
+                layout.Location,
+                layout.Value,
+                layout.Value.Length,
+                TensorLayout.FormatShape(shape.Value),
+                shape.Value.Count);
         }
 
         layout ??= shape is null ? null : new Located<string>(TensorLayout.DefaultFor(shape.Value), shape.Location);
@@ -119,7 +134,12 @@ public static class ManifestInputResolver
             ? null
             : new Located<IReadOnlyList<long?>>([.. shape.Value.Select((d, i) => (long?)(i == 0 && d == 0 ? 1 : d))], shape.Location);
 
-    private static Located<IReadOnlyList<double>>? Expand(string key, Located<ChannelValues>? values, long? channels, string input, UniqueDiagnostics diagnostics)
+    private static Located<IReadOnlyList<double>>? Expand(
+        string key,
+        Located<ChannelValues>? values,
+        long? channels,
+        string input,
+        UniqueDiagnostics diagnostics)
     {
         if (values is null)
         {

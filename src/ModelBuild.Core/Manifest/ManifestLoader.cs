@@ -69,7 +69,12 @@ public static class ManifestLoader
         ArgumentNullException.ThrowIfNull(displayPath);
         ArgumentNullException.ThrowIfNull(overrides);
         var diagnostics = new UniqueDiagnostics();
-        var tree = YamlTreeReader.Read(text, string.Empty, m => new SourceLocation(displayPath, (int)m.Line, (int)m.Column), null, diagnostics);
+        var tree = YamlTreeReader.Read(
+            text,
+            string.Empty,
+            m => new SourceLocation(displayPath, (int)m.Line, (int)m.Column),
+            null,
+            diagnostics);
         if (tree.Error is { } error)
         {
             diagnostics.Add(error.IsMultipleDocuments

@@ -29,13 +29,19 @@ public sealed record ManifestScalar(string Text, bool IsQuoted, string Path, Sou
 }
 
 /// <summary>A YAML sequence.</summary>
-public sealed record ManifestSequence(IReadOnlyList<ManifestNode> Items, string Path, SourceLocation Location) : ManifestNode(Path, Location)
+public sealed record ManifestSequence(
+    IReadOnlyList<ManifestNode> Items,
+    string Path,
+    SourceLocation Location) : ManifestNode(Path, Location)
 {
     public override string Describe() => Items.Count == 0 ? "an empty list" : "a list";
 }
 
 /// <summary>A YAML mapping whose keys are text, in the order they were written; duplicate keys are already reported and dropped.</summary>
-public sealed record ManifestMapping(IReadOnlyList<ManifestEntry> Entries, string Path, SourceLocation Location) : ManifestNode(Path, Location)
+public sealed record ManifestMapping(
+    IReadOnlyList<ManifestEntry> Entries,
+    string Path,
+    SourceLocation Location) : ManifestNode(Path, Location)
 {
     public override string Describe() => Entries.Count == 0 ? "an empty mapping" : "a mapping";
 

@@ -38,7 +38,10 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
     {
         if (root is not ManifestMapping top)
         {
-            Diagnostics.Add(ManifestDiagnostics.RootNotMapping, root?.Location ?? new SourceLocation(filePath, 1, 1), root is null or ManifestScalar { IsNull: true } ? "an empty document" : root.Describe());
+            Diagnostics.Add(
+                ManifestDiagnostics.RootNotMapping,
+                root?.Location ?? new SourceLocation(filePath, 1, 1),
+                root is null or ManifestScalar { IsNull: true } ? "an empty document" : root.Describe());
             return null;
         }
 
@@ -169,7 +172,11 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         var node = stage.Find("input_model")?.Value;
         if (ManifestValueReader.IsMissing(node))
         {
-            Diagnostics.Add(ManifestDiagnostics.MissingRequiredKey, node?.Location ?? stage.Location, "'input_model'", ManifestPath.Where(stage));
+            Diagnostics.Add(
+                ManifestDiagnostics.MissingRequiredKey,
+                node?.Location ?? stage.Location,
+                "'input_model'",
+                ManifestPath.Where(stage));
             return null;
         }
 
@@ -188,7 +195,11 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
                 source = values.Text(sourceNode, "a path or URI");
                 if (source is null && ManifestValueReader.IsMissing(sourceNode))
                 {
-                    Diagnostics.Add(ManifestDiagnostics.MissingRequiredKey, sourceNode?.Location ?? mapping.Location, "'source'", ManifestPath.Where(mapping));
+                    Diagnostics.Add(
+                        ManifestDiagnostics.MissingRequiredKey,
+                        sourceNode?.Location ?? mapping.Location,
+                        "'source'",
+                        ManifestPath.Where(mapping));
                 }
 
                 sha256 = ReadSha256(mapping.Find("sha256")?.Value);
@@ -196,7 +207,9 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
                     ReadHexDigest(mapping.Find("sha384")?.Value, "SHA-384", 96, Sha384Pattern()),
                     ReadHexDigest(mapping.Find("sha512")?.Value, "SHA-512", 128, Sha512Pattern()),
                     ReadIntegrity(mapping.Find("integrity")?.Value),
-                    mapping.Find("allow_insecure")?.Value is { } insecure ? new Located<bool>(values.Boolean(insecure, false), insecure.Location) : null);
+                    mapping.Find("allow_insecure")?.Value is { } insecure
+                        ? new Located<bool>(values.Boolean(insecure, false), insecure.Location)
+                        : null);
                 var sizeNode = mapping.Find("size")?.Value;
                 if (values.Integer(sizeNode, "a non-negative integer (bytes)", v => v >= 0) is { } bytes)
                 {
@@ -222,7 +235,13 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
 
         var scheme = UriScheme().Match(source.Value);
         var kind = scheme.Success ? ModelSourceKind.Uri : ModelSourceKind.Path;
-        var spec = new InputModelSpec(source, kind, scheme.Success ? scheme.Groups[1].Value.ToLowerInvariant() : null, ModelFileFormat.Unknown, sha256, size) { Pins = pins };
+        var spec = new InputModelSpec(
+            source,
+            kind,
+            scheme.Success ? scheme.Groups[1].Value.ToLowerInvariant() : null,
+            ModelFileFormat.Unknown,
+            sha256,
+            size) { Pins = pins };
         return spec with { Format = FormatOf(spec.Source.Value, kind) };
     }
 
@@ -275,7 +294,13 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
 
         if (!pattern.IsMatch(text.Value))
         {
-            Diagnostics.Add(ManifestDiagnostics.InvalidDigest, text.Location, node!.Path, algorithm, length, node.Describe() + node.OriginSuffix);
+            Diagnostics.Add(
+                ManifestDiagnostics.InvalidDigest,
+                text.Location,
+                node!.Path,
+                algorithm,
+                length,
+                node.Describe() + node.OriginSuffix);
             return null;
         }
 
@@ -380,7 +405,11 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
     }
 
     /// <summary>Opens one entry of <c>inputs</c>/<c>outputs</c>: a mapping with a unique name.</summary>
-    private (ManifestMapping Mapping, Located<string> Name)? ReadTensorEntry(ManifestNode item, SectionSchema schema, string noun, Dictionary<string, Located<string>> seen)
+    private (ManifestMapping Mapping, Located<string> Name)? ReadTensorEntry(
+        ManifestNode item,
+        SectionSchema schema,
+        string noun,
+        Dictionary<string, Located<string>> seen)
     {
         var mapping = values.Mapping(item, "a mapping with at least 'name'");
         if (mapping is null)
@@ -400,7 +429,11 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         {
             if (ManifestValueReader.IsMissing(nameNode))
             {
-                Diagnostics.Add(ManifestDiagnostics.MissingRequiredKey, nameNode?.Location ?? mapping.Location, "'name'", ManifestPath.Where(mapping));
+                Diagnostics.Add(
+                    ManifestDiagnostics.MissingRequiredKey,
+                    nameNode?.Location ?? mapping.Location,
+                    "'name'",
+                    ManifestPath.Where(mapping));
             }
 
             return null;

@@ -43,7 +43,9 @@ internal static class ManifestSchema
     /// <summary>Keys that only the top level holds (ModelConverter's <c>Config</c>).</summary>
     public static readonly IReadOnlyList<string> TopLevelOnly = ["name", "rich_logging", "stages"];
 
-    public static readonly SectionSchema FlatRoot = new([.. TopLevelOnly.Where(k => k != "stages"), .. Stage.Keys], Stage.NotApplied.Append("rich_logging"));
+    public static readonly SectionSchema FlatRoot = new(
+        [.. TopLevelOnly.Where(k => k != "stages"), .. Stage.Keys],
+        Stage.NotApplied.Append("rich_logging"));
 
     public static readonly SectionSchema StagedRoot = new([.. TopLevelOnly, .. Stage.Keys], Stage.NotApplied.Append("rich_logging"));
 
@@ -64,7 +66,8 @@ internal static class ManifestSchema
     public static readonly SectionSchema Fp16 = new(["keep_io_types", "op_block_list", "node_block_list"]);
 
     /// <summary>ModelBuild's <c>validation</c> section: how every conversion is checked against the original.</summary>
-    public static readonly SectionSchema Validation = new(["samples", "seed", "min_cosine", "min_top1_agreement", "max_abs_error", "on_failure"]);
+    public static readonly SectionSchema Validation = new(
+        ["samples", "seed", "min_cosine", "min_top1_agreement", "max_abs_error", "on_failure"]);
 
     public static readonly IReadOnlyList<string> ValidationFailureModes = ["error", "warning"];
 

@@ -35,7 +35,12 @@ internal sealed partial class ManifestValueReader(UniqueDiagnostics diagnostics)
             var key = entry.Key;
             if (!schema.Accepts(key.Text))
             {
-                Diagnostics.Add(ManifestDiagnostics.UnknownKey, key.Location, key.Path, key.OriginSuffix, NameSuggestion.Hint(key.Text, schema.Keys, "Valid keys here"));
+                Diagnostics.Add(
+                    ManifestDiagnostics.UnknownKey,
+                    key.Location,
+                    key.Path,
+                    key.OriginSuffix,
+                    NameSuggestion.Hint(key.Text, schema.Keys, "Valid keys here"));
             }
             else if (schema.NotApplied.Contains(key.Text))
             {

@@ -22,7 +22,8 @@ public sealed record ModelManifest(
     /// <summary>The stage of a flat (or one-stage) manifest; null when there are several.</summary>
     public ManifestStage? SingleStage => Stages.Count == 1 ? Stages[0] : null;
 
-    /// <summary>True when the manifest says <c>name:</c> itself; a project's model then takes that name unless its Name metadata (or <c>--name</c>) gives one.</summary>
+    /// <summary>True when the manifest says <c>name:</c> itself; a project's model then takes that name unless its Name metadata (or
+    /// <c>--name</c>) gives one.</summary>
     public bool NameGiven { get; init; }
 
     /// <summary>

@@ -27,7 +27,8 @@ public static class NnArchiveManifest
         foreach (var input in config.Inputs)
         {
             yaml.Append("  - name: ").AppendLine(Quoted(input.Name));
-            yaml.Append("    shape: [").Append(string.Join(", ", input.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).AppendLine("]");
+            yaml.Append("    shape: [").Append(string.Join(", ", input.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))))
+                .AppendLine("]");
             yaml.Append("    data_type: ").AppendLine(Quoted(input.DType));
             if (input.Layout.Length > 0)
             {
@@ -71,7 +72,9 @@ public static class NnArchiveManifest
     {
         if (values is { Count: > 0 })
         {
-            yaml.Append("    ").Append(key).Append(": [").Append(string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))).AppendLine("]");
+            yaml.Append("    ").Append(key).Append(": [")
+                .Append(string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))))
+                .AppendLine("]");
         }
     }
 

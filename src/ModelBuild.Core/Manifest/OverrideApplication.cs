@@ -42,7 +42,11 @@ internal sealed class OverrideApplication(string filePath, UniqueDiagnostics dia
         var tree = YamlTreeReader.Read(item.Value, item.Key, _ => FileLocation, item.Text, diagnostics);
         if (tree.Error is { } error)
         {
-            diagnostics.Add(ManifestDiagnostics.OverrideValueInvalid, FileLocation, item.Text, error.IsMultipleDocuments ? "it holds more than one YAML document." : error.Message);
+            diagnostics.Add(
+                ManifestDiagnostics.OverrideValueInvalid,
+                FileLocation,
+                item.Text,
+                error.IsMultipleDocuments ? "it holds more than one YAML document." : error.Message);
             return root;
         }
 
@@ -57,7 +61,14 @@ internal sealed class OverrideApplication(string filePath, UniqueDiagnostics dia
         return updated;
     }
 
-    private ManifestNode Set(ManifestNode? current, string[] keys, int index, ManifestNode value, string path, ManifestOverride item, out string? problem)
+    private ManifestNode Set(
+        ManifestNode? current,
+        string[] keys,
+        int index,
+        ManifestNode value,
+        string path,
+        ManifestOverride item,
+        out string? problem)
     {
         problem = null;
         if (index == keys.Length)
@@ -77,11 +88,22 @@ internal sealed class OverrideApplication(string filePath, UniqueDiagnostics dia
             case ManifestMapping mapping when !isIndex:
                 var childPath = ManifestPath.Child(path, key);
                 var existing = mapping.Find(key);
-                var child = Set(existing?.Value is ManifestScalar { IsNull: true } ? null : existing?.Value, keys, index + 1, value, childPath, item, out problem);
-                var entry = new ManifestEntry(existing?.Key ?? new ManifestScalar(key, false, childPath, FileLocation) { Override = item.Text }, child);
+                var child = Set(
+                    existing?.Value is ManifestScalar { IsNull: true } ? null : existing?.Value,
+                    keys,
+                    index + 1,
+                    value,
+                    childPath,
+                    item,
+                    out problem);
+                var entry = new ManifestEntry(
+                    existing?.Key ?? new ManifestScalar(key, false, childPath, FileLocation) { Override = item.Text },
+                    child);
                 return mapping with
                 {
-                    Entries = existing is null ? [.. mapping.Entries, entry] : [.. mapping.Entries.Select(e => ReferenceEquals(e, existing) ? entry : e)],
+                    Entries = existing is null
+                        ? [.. mapping.Entries, entry]
+                        : [.. mapping.Entries.Select(e => ReferenceEquals(e, existing) ? entry : e)],
                 };
 
             case ManifestMapping:
@@ -89,19 +111,31 @@ internal sealed class OverrideApplication(string filePath, UniqueDiagnostics dia
                 return current;
 
             case ManifestSequence sequence when isIndex:
-                var position = key == Append ? sequence.Items.Count : int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
+                var position = key == Append
+                    ? sequence.Items.Count
+                    : int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
                 if (position > sequence.Items.Count)
                 {
-                    problem = $"index {key} is past the end of {where}, which has {sequence.Items.Count} item(s); use {sequence.Items.Count} or '+' to append.";
+                    problem = $"index {key} is past the end of {where}, which has {sequence.Items.Count} item(s); use " +
+                        $"{sequence.Items.Count} or '+' to append.";
                     return current;
                 }
 
                 var itemPath = ManifestPath.Item(path, position);
                 var itemValue = position < sequence.Items.Count ? sequence.Items[position] : null;
-                var newItem = Set(itemValue is ManifestScalar { IsNull: true } ? null : itemValue, keys, index + 1, value, itemPath, item, out problem);
+                var newItem = Set(
+                    itemValue is ManifestScalar { IsNull: true } ? null : itemValue,
+                    keys,
+                    index + 1,
+                    value,
+                    itemPath,
+                    item,
+                    out problem);
                 return sequence with
                 {
-                    Items = position == sequence.Items.Count ? [.. sequence.Items, newItem] : [.. sequence.Items.Select((n, i) => i == position ? newItem : n)],
+                    Items = position == sequence.Items.Count
+                        ? [.. sequence.Items, newItem]
+                        : [.. sequence.Items.Select((n, i) => i == position ? newItem : n)],
                 };
 
             case ManifestSequence:

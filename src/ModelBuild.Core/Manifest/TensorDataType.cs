@@ -3,7 +3,10 @@ using System.Diagnostics.CodeAnalysis;
 namespace ModelBuild.Core.Manifest;
 
 /// <summary>The element types a manifest can name in <c>data_type</c> (ModelConverter's set).</summary>
-[SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The members are tensor element types; their names are the types they stand for.")]
+[SuppressMessage(
+    "Naming",
+    "CA1720:Identifier contains type name",
+    Justification = "The members are tensor element types; their names are the types they stand for.")]
 public enum TensorDataType
 {
     Float32,

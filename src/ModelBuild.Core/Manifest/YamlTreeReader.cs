@@ -41,7 +41,12 @@ internal sealed class YamlTreeReader
     /// <paramref name="locate"/> turns a mark into a location (the manifest, or the file alone for an
     /// override); <paramref name="overrideText"/> is the override the text is the value of, null for the manifest.
     /// </summary>
-    public static YamlTree Read(string text, string rootPath, Func<Mark, SourceLocation> locate, string? overrideText, UniqueDiagnostics diagnostics) =>
+    public static YamlTree Read(
+        string text,
+        string rootPath,
+        Func<Mark, SourceLocation> locate,
+        string? overrideText,
+        UniqueDiagnostics diagnostics) =>
         new YamlTreeReader(text, locate, overrideText, diagnostics).ReadStream(rootPath);
 
     private ParsingEvent Current => _parser.Current ?? throw new YamlException(_lastEnd, _lastEnd, "unexpected end of the YAML text");
@@ -90,7 +95,9 @@ internal sealed class YamlTreeReader
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner throws this (without a mark) for some unterminated flow collections.
-            return new YamlTree(null, new YamlSyntaxProblem("the YAML cannot be read past this point (an unclosed '[' or '{'?)", _locate(_lastEnd)));
+            return new YamlTree(
+                null,
+                new YamlSyntaxProblem("the YAML cannot be read past this point (an unclosed '[' or '{'?)", _locate(_lastEnd)));
         }
     }
 
@@ -114,7 +121,10 @@ internal sealed class YamlTreeReader
                     return anchored;
                 }
 
-                _diagnostics.Add(ManifestDiagnostics.YamlSyntaxError, _locate(alias.Start), $"alias '*{alias.Value.Value}' refers to no anchor defined before it.");
+                _diagnostics.Add(
+                    ManifestDiagnostics.YamlSyntaxError,
+                    _locate(alias.Start),
+                    $"alias '*{alias.Value.Value}' refers to no anchor defined before it.");
                 return Stamp(new ManifestScalar(string.Empty, false, path, _locate(alias.Start)));
 
             case Scalar scalar:
@@ -153,7 +163,12 @@ internal sealed class YamlTreeReader
             {
                 var complexKey = ReadNode(path);
                 _ = ReadNode(path);
-                _diagnostics.Add(ManifestDiagnostics.WrongValueType, complexKey.Location, path.Length == 0 ? "the manifest" : path, "a mapping whose keys are text", "a key that is " + complexKey.Describe());
+                _diagnostics.Add(
+                    ManifestDiagnostics.WrongValueType,
+                    complexKey.Location,
+                    path.Length == 0 ? "the manifest" : path,
+                    "a mapping whose keys are text",
+                    "a key that is " + complexKey.Describe());
                 continue;
             }
 
@@ -204,7 +219,12 @@ internal sealed class YamlTreeReader
 
                 break;
             default:
-                _diagnostics.Add(ManifestDiagnostics.WrongValueType, value.Location, value.Path, "a mapping or a list of mappings to merge", value.Describe());
+                _diagnostics.Add(
+                    ManifestDiagnostics.WrongValueType,
+                    value.Location,
+                    value.Path,
+                    "a mapping or a list of mappings to merge",
+                    value.Describe());
                 break;
         }
     }

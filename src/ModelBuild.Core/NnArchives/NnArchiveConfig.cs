@@ -5,10 +5,21 @@ using System.Text.Json.Nodes;
 namespace ModelBuild.Core.NnArchives;
 
 /// <summary>The preprocessing block of an NN Archive input; DepthAI sets up its pipeline from <see cref="DaiType"/>.</summary>
-public sealed record NnArchivePreprocessing(IReadOnlyList<double>? Mean, IReadOnlyList<double>? Scale, bool? ReverseChannels, bool? InterleavedToPlanar, string? DaiType);
+public sealed record NnArchivePreprocessing(
+    IReadOnlyList<double>? Mean,
+    IReadOnlyList<double>? Scale,
+    bool? ReverseChannels,
+    bool? InterleavedToPlanar,
+    string? DaiType);
 
 /// <summary>One input of an NN Archive: <see cref="InputType"/> is <c>image</c> or <c>raw</c>.</summary>
-public sealed record NnArchiveInput(string Name, string DType, string InputType, IReadOnlyList<long> Shape, string Layout, NnArchivePreprocessing Preprocessing);
+public sealed record NnArchiveInput(
+    string Name,
+    string DType,
+    string InputType,
+    IReadOnlyList<long> Shape,
+    string Layout,
+    NnArchivePreprocessing Preprocessing);
 
 /// <summary>One output of an NN Archive.</summary>
 public sealed record NnArchiveOutput(string Name, string DType, IReadOnlyList<long>? Shape, string? Layout);
@@ -17,7 +28,12 @@ public sealed record NnArchiveOutput(string Name, string DType, IReadOnlyList<lo
 /// An NN Archive's <c>config.json</c> (schema version 1.0 of luxonis-ml): the model's name, the archive-relative
 /// path of its executable and its precision, its inputs and outputs, and its heads (none: raw outputs).
 /// </summary>
-public sealed record NnArchiveConfig(string Name, string ModelPath, string Precision, IReadOnlyList<NnArchiveInput> Inputs, IReadOnlyList<NnArchiveOutput> Outputs)
+public sealed record NnArchiveConfig(
+    string Name,
+    string ModelPath,
+    string Precision,
+    IReadOnlyList<NnArchiveInput> Inputs,
+    IReadOnlyList<NnArchiveOutput> Outputs)
 {
     /// <summary>The schema version written.</summary>
     public const string ConfigVersion = "1.0";
@@ -40,8 +56,12 @@ public sealed record NnArchiveConfig(string Name, string ModelPath, string Preci
                     ["layout"] = i.Layout,
                     ["preprocessing"] = new JsonObject
                     {
-                        ["mean"] = i.Preprocessing.Mean is { } mean ? new JsonArray([.. mean.Select(v => (JsonNode)JsonValue.Create(v))]) : null,
-                        ["scale"] = i.Preprocessing.Scale is { } scale ? new JsonArray([.. scale.Select(v => (JsonNode)JsonValue.Create(v))]) : null,
+                        ["mean"] = i.Preprocessing.Mean is { } mean
+                            ? new JsonArray([.. mean.Select(v => (JsonNode)JsonValue.Create(v))])
+                            : null,
+                        ["scale"] = i.Preprocessing.Scale is { } scale
+                            ? new JsonArray([.. scale.Select(v => (JsonNode)JsonValue.Create(v))])
+                            : null,
                         ["reverse_channels"] = i.Preprocessing.ReverseChannels,
                         ["interleaved_to_planar"] = i.Preprocessing.InterleavedToPlanar,
                         ["dai_type"] = i.Preprocessing.DaiType,
@@ -107,7 +127,11 @@ public sealed record NnArchiveConfig(string Name, string ModelPath, string Preci
     }
 
     private static NnArchiveOutput ReadOutput(JsonNode? node, string at) =>
-        new(Text(node, "name", at), OptionalText(node, "dtype") ?? "float32", node?["shape"] is { } shape ? Dimensions(shape, at + ".shape") : null, OptionalText(node, "layout"));
+        new(
+            Text(node, "name", at),
+            OptionalText(node, "dtype") ?? "float32",
+            node?["shape"] is { } shape ? Dimensions(shape, at + ".shape") : null,
+            OptionalText(node, "layout"));
 
     private static JsonNode Required(JsonNode? parent, string key, string? at = null) =>
         parent?[key] ?? throw new FormatException($"'{(at is null ? key : at + "." + key)}' is missing");
@@ -126,7 +150,8 @@ public sealed record NnArchiveConfig(string Name, string ModelPath, string Preci
     private static double[]? Values(JsonNode? node, string at) => node switch
     {
         null => null,
-        JsonArray array when array.All(v => v is JsonValue value && value.TryGetValue<double>(out _)) => [.. array.Select(v => v!.GetValue<double>())],
+        JsonArray array when array.All(v => v is JsonValue value && value.TryGetValue<double>(out _)) => [.. array.Select(
+            v => v!.GetValue<double>())],
         _ => throw new FormatException($"'{at}' must be a list of numbers"),
     };
 

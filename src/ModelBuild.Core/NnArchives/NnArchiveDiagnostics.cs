@@ -19,9 +19,15 @@ public static class NnArchiveDiagnostics
 
     /// <summary>{0} the member, {1} the archive, {2} the files it holds.</summary>
     public static readonly DiagnosticDescriptor MemberMissing =
-        new("MB2083", DiagnosticSeverity.Error, "The NN Archive {1} has no file '{0}' (config.json's model.metadata.path names it). It holds: {2}.");
+        new(
+            "MB2083",
+            DiagnosticSeverity.Error,
+            "The NN Archive {1} has no file '{0}' (config.json's model.metadata.path names it). It holds: {2}.");
 
     /// <summary>{0} the member path, {1} the archive.</summary>
     public static readonly DiagnosticDescriptor MemberPathUnsafe =
-        new("MB2084", DiagnosticSeverity.Error, "'{0}' in the NN Archive {1} is not a plain relative path inside the archive (rooted, '..' or empty); nothing was read.");
+        new(
+            "MB2084",
+            DiagnosticSeverity.Error,
+            "'{0}' in the NN Archive {1} is not a plain relative path inside the archive (rooted, '..' or empty); nothing was read.");
 }

@@ -37,7 +37,8 @@ public sealed class NnArchiveFile(string path)
                 {
                     if (entry.Length > MaxConfigBytes)
                     {
-                        throw new DiagnosticException(NnArchiveDiagnostics.ConfigInvalid.Create(at ?? new SourceLocation(FullPath), FullPath, $"it is {entry.Length} bytes"));
+                        throw new DiagnosticException(NnArchiveDiagnostics.ConfigInvalid
+                            .Create(at ?? new SourceLocation(FullPath), FullPath, $"it is {entry.Length} bytes"));
                     }
 
                     using var buffer = new MemoryStream();
@@ -54,11 +55,14 @@ public sealed class NnArchiveFile(string path)
         }
         catch (FormatException e)
         {
-            throw new DiagnosticException(NnArchiveDiagnostics.ConfigInvalid.Create(at ?? new SourceLocation(FullPath), FullPath, e.Message), e);
+            throw new DiagnosticException(
+                NnArchiveDiagnostics.ConfigInvalid.Create(at ?? new SourceLocation(FullPath), FullPath, e.Message),
+                e);
         }
     }
 
-    /// <summary>Hands the content of the archive's file <paramref name="member"/> to <paramref name="consume"/>, as a forward-only stream.</summary>
+    /// <summary>Hands the content of the archive's file <paramref name="member"/> to <paramref name="consume"/>, as a forward-only
+    /// stream.</summary>
     /// <exception cref="DiagnosticException">MB2080 unreadable, MB2083 no such file, MB2084 an unsafe member path.</exception>
     public async Task<T> ReadMemberAsync<T>(string member, Func<Stream, Task<T>> consume, SourceLocation? at = null)
     {
@@ -67,7 +71,8 @@ public sealed class NnArchiveFile(string path)
         var wanted = MemberName(member);
         if (wanted.Length == 0 || Path.IsPathRooted(member) || wanted.Split('/').Any(part => part is ".." or ""))
         {
-            throw new DiagnosticException(NnArchiveDiagnostics.MemberPathUnsafe.Create(at ?? new SourceLocation(FullPath), member, FullPath));
+            throw new DiagnosticException(
+                NnArchiveDiagnostics.MemberPathUnsafe.Create(at ?? new SourceLocation(FullPath), member, FullPath));
         }
 
         var names = new List<string>();
@@ -85,7 +90,8 @@ public sealed class NnArchiveFile(string path)
             {
                 try
                 {
-                    return await consume(new ExactLengthStream(entry.DataStream ?? Stream.Null, entry.Length, wanted)).ConfigureAwait(false);
+                    return await consume(new ExactLengthStream(entry.DataStream ?? Stream.Null, entry.Length, wanted)).ConfigureAwait(
+                        false);
                 }
                 catch (Exception e) when (IsCorruption(e))
                 {
@@ -96,8 +102,11 @@ public sealed class NnArchiveFile(string path)
             names.Add(name);
         }
 
-        var listed = names.Count == 0 ? "no files" : string.Join(", ", names.Take(10)) + (names.Count > 10 ? $" and {names.Count - 10} more" : "");
-        throw new DiagnosticException(NnArchiveDiagnostics.MemberMissing.Create(at ?? new SourceLocation(FullPath), member, FullPath, listed));
+        var listed = names.Count == 0
+            ? "no files"
+            : string.Join(", ", names.Take(10)) + (names.Count > 10 ? $" and {names.Count - 10} more" : "");
+        throw new DiagnosticException(
+            NnArchiveDiagnostics.MemberMissing.Create(at ?? new SourceLocation(FullPath), member, FullPath, listed));
     }
 
     // "./model.onnx" and "model.onnx" are the same member; tar names always use '/'.
@@ -163,7 +172,8 @@ public sealed class NnArchiveFile(string path)
     private DiagnosticException Unreadable(SourceLocation? at, string reason, Exception inner) =>
         new(NnArchiveDiagnostics.ArchiveUnreadable.Create(at ?? new SourceLocation(FullPath), FullPath, reason), inner);
 
-    /// <summary>A member's content that must be as long as its tar header says: a decompressor that stops early (a cut archive) is an error, not a short file.</summary>
+    /// <summary>A member's content that must be as long as its tar header says: a decompressor that stops early (a cut archive) is an
+    /// error, not a short file.</summary>
     private sealed class ExactLengthStream(Stream inner, long expectedLength, string member) : ObservedReadStream(inner)
     {
         private long _read;

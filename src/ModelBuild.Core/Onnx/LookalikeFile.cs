@@ -56,7 +56,8 @@ internal static class LookalikeFile
             return "it looks like an XML file (an OpenVINO model is an .xml and a .bin file)";
         }
 
-        if (text.StartsWith("<!DOCTYPE html", StringComparison.OrdinalIgnoreCase) || text.StartsWith("<html", StringComparison.OrdinalIgnoreCase))
+        if (text.StartsWith("<!DOCTYPE html", StringComparison.OrdinalIgnoreCase)
+            || text.StartsWith("<html", StringComparison.OrdinalIgnoreCase))
         {
             return "it looks like an HTML page (did a download return an error page?)";
         }

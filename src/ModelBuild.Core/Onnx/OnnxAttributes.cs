@@ -6,7 +6,10 @@ using ModelBuild.Core.Onnx.Proto;
 namespace ModelBuild.Core.Onnx;
 
 /// <summary>Builds node attributes with their type set, e.g. <c>OnnxAttributes.Ints("pads", 1, 1, 1, 1)</c>.</summary>
-[SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The methods are named after ONNX's attribute types INT, FLOAT and STRING.")]
+[SuppressMessage(
+    "Naming",
+    "CA1720:Identifier contains type name",
+    Justification = "The methods are named after ONNX's attribute types INT, FLOAT and STRING.")]
 public static class OnnxAttributes
 {
     public static AttributeProto Int(string name, long value) =>

@@ -13,11 +13,13 @@ public static class OnnxDiagnostics
 
     public static readonly DiagnosticDescriptor ModelFileTooLarge = new(
         "MB4003", DiagnosticSeverity.Error,
-        "'{0}' is {1} bytes, more than the 2 GiB a protobuf ONNX file can hold; a model that large must keep its weights as external data (a '.onnx_data' file beside the model).");
+        "'{0}' is {1} bytes, more than the 2 GiB a protobuf ONNX file can hold; a model that large must keep its weights as external " +
+            "data (a '.onnx_data' file beside the model).");
 
     public static readonly DiagnosticDescriptor ModelTooLargeToWrite = new(
         "MB4004", DiagnosticSeverity.Error,
-        "The ONNX model '{0}' would be {1} bytes when written, more than the 2 GiB a protobuf ONNX file can hold; write it with its weights as external data.");
+        "The ONNX model '{0}' would be {1} bytes when written, more than the 2 GiB a protobuf ONNX file can hold; write it with its " +
+            "weights as external data.");
 
     public static readonly DiagnosticDescriptor ExternalDataLocationInvalid = new(
         "MB4020", DiagnosticSeverity.Error,

@@ -32,7 +32,9 @@ public readonly record struct OnnxDimension
     public static OnnxDimension Unknown => default;
 
     public static OnnxDimension Fixed(long value) =>
-        value >= 0 ? new(value, null) : throw new ArgumentOutOfRangeException(nameof(value), value, "A fixed dimension cannot be negative.");
+        value >= 0
+            ? new(value, null)
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "A fixed dimension cannot be negative.");
 
     public static OnnxDimension Symbolic(string name) =>
         string.IsNullOrEmpty(name) ? throw new ArgumentException("A dimension variable needs a name.", nameof(name)) : new(null, name);

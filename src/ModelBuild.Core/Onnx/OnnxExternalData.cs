@@ -19,7 +19,8 @@ public static class OnnxExternalData
     /// <summary>Tensors at least this large go to the data file; smaller ones stay in the model.</summary>
     public const long DefaultThreshold = 1024;
 
-    /// <summary>Tensors of at least this size start at a multiple of <see cref="LargeTensorAlignment"/>, so ONNX Runtime can map them.</summary>
+    /// <summary>Tensors of at least this size start at a multiple of <see cref="LargeTensorAlignment"/>, so ONNX Runtime can map
+    /// them.</summary>
     public const long AlignmentThreshold = 1 << 20;
 
     /// <summary>64 KiB: the allocation granularity of every OS ONNX Runtime maps files on.</summary>
@@ -65,13 +66,15 @@ public static class OnnxExternalData
 
     /// <summary>The distinct data files the model's tensors name, in ordinal order.</summary>
     public static IReadOnlyList<string> Locations(ModelProto model) =>
-        [.. Tensors(model).Where(IsExternal).Select(t => Entry(t, LocationKey) ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        [.. Tensors(model).Where(IsExternal).Select(t => Entry(t, LocationKey) ?? "").Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
 
     /// <summary>True when a location is a plain relative path that stays inside the model's folder.</summary>
     public static bool IsSafeLocation(string location)
     {
         ArgumentNullException.ThrowIfNull(location);
-        if (location.Length == 0 || Path.IsPathRooted(location) || location.Contains(':', StringComparison.Ordinal) || location.Contains('\0', StringComparison.Ordinal))
+        if (location.Length == 0 || Path.IsPathRooted(location) || location.Contains(':', StringComparison.Ordinal)
+            || location.Contains('\0', StringComparison.Ordinal))
         {
             return false;
         }
@@ -81,14 +84,17 @@ public static class OnnxExternalData
     }
 
     /// <summary>Loads the external data of every tensor from files in <paramref name="modelDirectory"/>.</summary>
-    /// <exception cref="DiagnosticException">MB4020–MB4024: a location outside the folder, a missing file, a range past its end, a wrong size, a tensor over 2 GiB.</exception>
+    /// <exception cref="DiagnosticException">MB4020–MB4024: a location outside the folder, a missing file, a range past its end, a wrong
+    /// size, a tensor over 2 GiB.</exception>
     public static void Load(ModelProto model, string modelDirectory, string displayName)
     {
         ArgumentNullException.ThrowIfNull(modelDirectory);
         Load(model, new ExternalDataSource(location =>
         {
             var path = Path.Combine(modelDirectory, location);
-            return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess) : null;
+            return File.Exists(path)
+                ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess)
+                : null;
         }), displayName);
     }
 
@@ -133,7 +139,12 @@ public static class OnnxExternalData
     /// sparse files keeps them as holes. Deterministic: the same model gives the same two streams.
     /// </summary>
     /// <returns>The number of bytes written to the data stream.</returns>
-    public static long Write(ModelProto model, Stream modelStream, Stream dataStream, string dataLocation, long threshold = DefaultThreshold)
+    public static long Write(
+        ModelProto model,
+        Stream modelStream,
+        Stream dataStream,
+        string dataLocation,
+        long threshold = DefaultThreshold)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(modelStream);
@@ -149,7 +160,9 @@ public static class OnnxExternalData
         {
             if (IsExternal(tensor))
             {
-                throw new ArgumentException($"Tensor '{tensor.Name}' still keeps its data externally; load it before writing.", nameof(model));
+                throw new ArgumentException(
+                    $"Tensor '{tensor.Name}' still keeps its data externally; load it before writing.",
+                    nameof(model));
             }
 
             if (RawBytes(tensor) is not { } bytes || bytes.Length < threshold)
@@ -162,7 +175,8 @@ public static class OnnxExternalData
             tensor.DataLocation = TensorProto.Types.DataLocation.External;
             tensor.ExternalData.Add(new StringStringEntryProto { Key = LocationKey, Value = dataLocation });
             tensor.ExternalData.Add(new StringStringEntryProto { Key = OffsetKey, Value = offset.ToString(CultureInfo.InvariantCulture) });
-            tensor.ExternalData.Add(new StringStringEntryProto { Key = LengthKey, Value = bytes.Length.ToString(CultureInfo.InvariantCulture) });
+            tensor.ExternalData
+                .Add(new StringStringEntryProto { Key = LengthKey, Value = bytes.Length.ToString(CultureInfo.InvariantCulture) });
         }
 
         writer.Finish();
@@ -222,9 +236,13 @@ public static class OnnxExternalData
     private static int ElementSize(int dataType) => (TensorProto.Types.DataType)dataType switch
     {
         TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 or TensorProto.Types.DataType.Uint32 => 4,
-        TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Uint64 or TensorProto.Types.DataType.Complex64 => 8,
+        TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Uint64 or TensorProto.Types
+            .DataType
+            .Complex64 => 8,
         TensorProto.Types.DataType.Complex128 => 16,
-        TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16 => 2,
+        TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Float16 or TensorProto.Types
+            .DataType
+            .Bfloat16 => 2,
         TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Bool
             or TensorProto.Types.DataType.Float8E4M3Fn or TensorProto.Types.DataType.Float8E4M3Fnuz
             or TensorProto.Types.DataType.Float8E5M2 or TensorProto.Types.DataType.Float8E5M2Fnuz => 1,
@@ -242,7 +260,8 @@ public static class OnnxExternalData
 
         if (!files.TryGetValue(location, out var stream))
         {
-            stream = source.Open(location) ?? throw Error(OnnxDiagnostics.ExternalDataFileMissing, displayName, name, displayName, location);
+            stream = source.Open(location)
+                ?? throw Error(OnnxDiagnostics.ExternalDataFileMissing, displayName, name, displayName, location);
             files[location] = stream;
         }
 
@@ -251,7 +270,15 @@ public static class OnnxExternalData
         var length = ParseNumber(Entry(tensor, LengthKey)) ?? expected ?? stream.Length - offset;
         if (offset < 0 || length < 0 || offset + length > stream.Length)
         {
-            throw Error(OnnxDiagnostics.ExternalDataOutOfRange, displayName, name, displayName, offset, offset + length, location, stream.Length);
+            throw Error(
+                OnnxDiagnostics.ExternalDataOutOfRange,
+                displayName,
+                name,
+                displayName,
+                offset,
+                offset + length,
+                location,
+                stream.Length);
         }
 
         if (expected is { } size && size != length)
@@ -286,7 +313,8 @@ public static class OnnxExternalData
         }
 
         // Typed fields (float_data, int32_data...) are rare for large tensors; convert only those big enough to move.
-        var typedCount = tensor.FloatData.Count + tensor.Int32Data.Count + tensor.Int64Data.Count + tensor.DoubleData.Count + tensor.Uint64Data.Count;
+        var typedCount = tensor.FloatData.Count + tensor.Int32Data.Count + tensor.Int64Data.Count + tensor.DoubleData.Count
+            + tensor.Uint64Data.Count;
         if (typedCount == 0)
         {
             return ReadOnlyMemory<byte>.Empty;

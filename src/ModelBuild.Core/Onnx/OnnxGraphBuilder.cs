@@ -148,7 +148,8 @@ public sealed class OnnxGraphBuilder
         var problems = OnnxModelValidator.Validate(model);
         return problems.Count == 0
             ? model
-            : throw new InvalidOperationException("The model built is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, problems));
+            : throw new InvalidOperationException(
+                "The model built is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, problems));
     }
 
     /// <summary>The model as described, valid or not (for tests of what rejects broken models).</summary>

@@ -108,7 +108,9 @@ public static class OnnxModelFile
         }
         catch (IOException e)
         {
-            throw new DiagnosticException(OnnxDiagnostics.CannotReadModel.Create(new SourceLocation(displayPath), displayPath, e.Message), e);
+            throw new DiagnosticException(
+                OnnxDiagnostics.CannotReadModel.Create(new SourceLocation(displayPath), displayPath, e.Message),
+                e);
         }
 
         if (MissingEssentials(model) is { } reason)

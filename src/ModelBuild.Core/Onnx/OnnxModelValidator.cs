@@ -60,7 +60,13 @@ public static class OnnxModelValidator
             {
                 if (!producers.TryAdd(input.Name, "a graph input"))
                 {
-                    diagnostics.Add(OnnxDiagnostics.DuplicateValueName, location, input.Name, where, producers[input.Name], "a graph input");
+                    diagnostics.Add(
+                        OnnxDiagnostics.DuplicateValueName,
+                        location,
+                        input.Name,
+                        where,
+                        producers[input.Name],
+                        "a graph input");
                 }
 
                 if (isMain && input.Type is null)
@@ -104,7 +110,13 @@ public static class OnnxModelValidator
                 {
                     if (firstProducer.TryGetValue(input, out var producer) && producer >= i)
                     {
-                        diagnostics.Add(OnnxDiagnostics.NodeInputNotYetProduced, location, Describe(node, i), where, input, Describe(graph.Node[producer], producer));
+                        diagnostics.Add(
+                            OnnxDiagnostics.NodeInputNotYetProduced,
+                            location,
+                            Describe(node, i),
+                            where,
+                            input,
+                            Describe(graph.Node[producer], producer));
                     }
                     else
                     {

@@ -30,7 +30,8 @@ internal static class OnnxSerializedSize
         size += Strings(ModelProto.DomainFieldNumber, model.HasDomain, model.Domain);
         if (model.HasModelVersion)
         {
-            size += CodedOutputStream.ComputeTagSize(ModelProto.ModelVersionFieldNumber) + CodedOutputStream.ComputeInt64Size(model.ModelVersion);
+            size += CodedOutputStream.ComputeTagSize(ModelProto.ModelVersionFieldNumber)
+                + CodedOutputStream.ComputeInt64Size(model.ModelVersion);
         }
 
         size += Strings(ModelProto.DocStringFieldNumber, model.HasDocString, model.DocString);

@@ -37,12 +37,16 @@ internal static class RawTensor
         long elements = 1;
         foreach (var dim in dims)
         {
-            elements = dim >= 0 ? checked(elements * dim) : throw new ArgumentException($"Tensor '{name}' has a negative dimension.", nameof(dims));
+            elements = dim >= 0
+                ? checked(elements * dim)
+                : throw new ArgumentException($"Tensor '{name}' has a negative dimension.", nameof(dims));
         }
 
         if (elements != count)
         {
-            throw new ArgumentException($"Tensor '{name}' has {count} values but its dimensions [{string.Join(", ", dims.ToArray())}] hold {elements}.", nameof(dims));
+            throw new ArgumentException(
+                $"Tensor '{name}' has {count} values but its dimensions [{string.Join(", ", dims.ToArray())}] hold {elements}.",
+                nameof(dims));
         }
 
         var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = UnsafeByteOperations.UnsafeWrap(bytes) };

@@ -36,7 +36,8 @@ public static class TensorProtoConversion
         "Tensor '{0}' has a negative dimension in {1}.");
 
     /// <summary>Reads a tensor proto into a tensor that owns a copy of the data.</summary>
-    /// <exception cref="DiagnosticException">MB5040–MB5044: unsupported data type, wrong value count, external or segmented data, negative dimension.</exception>
+    /// <exception cref="DiagnosticException">MB5040–MB5044: unsupported data type, wrong value count, external or segmented data, negative
+    /// dimension.</exception>
     public static Tensor ToTensor(TensorProto proto)
     {
         ArgumentNullException.ThrowIfNull(proto);

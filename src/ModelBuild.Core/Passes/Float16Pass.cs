@@ -67,8 +67,10 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
     public JsonObject DescribeOptions() => new()
     {
         ["keep_io_types"] = _options.KeepIoTypes,
-        ["op_block_list"] = new JsonArray([.. _options.OpBlockList.Order(StringComparer.Ordinal).Select(o => (JsonNode)JsonValue.Create(o))]),
-        ["node_block_list"] = new JsonArray([.. _options.NodeBlockList.Order(StringComparer.Ordinal).Select(o => (JsonNode)JsonValue.Create(o))]),
+        ["op_block_list"] = new JsonArray(
+            [.. _options.OpBlockList.Order(StringComparer.Ordinal).Select(o => (JsonNode)JsonValue.Create(o))]),
+        ["node_block_list"] = new JsonArray(
+            [.. _options.NodeBlockList.Order(StringComparer.Ordinal).Select(o => (JsonNode)JsonValue.Create(o))]),
         ["max_finite"] = Float16Tensors.MaxFinite,
         ["min_positive"] = Float16Tensors.MinPositive,
     };
@@ -95,7 +97,8 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
         private readonly ValueNames _names = ValueNames.Of(model);
         private readonly HashSet<NodeProto> _blocked = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<string, List<Read>> _reads = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, TensorProto> _initializers = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        private readonly Dictionary<string, TensorProto> _initializers = model.Graph.Initializer
+            .ToDictionary(t => t.Name, StringComparer.Ordinal);
         private readonly HashSet<string> _inputs = [.. OnnxModelSignature.FromModel(model).InputNames];
         private readonly Dictionary<string, int> _produced = new(StringComparer.Ordinal);
         private readonly Dictionary<(string Name, int Type), string> _variants = [];
@@ -146,7 +149,8 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
             }
 
             // Sequences, maps and optionals carry their element type inside; leave such nodes alone.
-            return node.Input.Concat(node.Output).Any(v => v.Length > 0 && types.TryGetValue(v, out var info) && info.Kind != OnnxValueKind.Tensor);
+            return node.Input.Concat(node.Output)
+                .Any(v => v.Length > 0 && types.TryGetValue(v, out var info) && info.Kind != OnnxValueKind.Tensor);
         }
 
         /// <summary>Resize's roi and scales (and Upsample's scales) are float32 in every opset.</summary>
@@ -267,7 +271,8 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
             }
         }
 
-        /// <summary>The name of <paramref name="name"/>'s value in <paramref name="type"/>: itself, a float16 copy of an initializer, or a Cast.</summary>
+        /// <summary>The name of <paramref name="name"/>'s value in <paramref name="type"/>: itself, a float16 copy of an initializer, or a
+        /// Cast.</summary>
         private string Variant(string name, int type)
         {
             if (!_produced.TryGetValue(name, out var produced) || produced == type)
@@ -345,7 +350,8 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
             else if (GraphEdits.Attribute(node, "value_floats") is { } list)
             {
                 node.Attribute.Remove(list);
-                node.Attribute.Add(OnnxAttributes.Tensor("value", Float16Tensors.ConvertedCopy(RawFloats([.. list.Floats], [list.Floats.Count]), "")));
+                node.Attribute.Add(
+                    OnnxAttributes.Tensor("value", Float16Tensors.ConvertedCopy(RawFloats([.. list.Floats], [list.Floats.Count]), "")));
             }
         }
 
@@ -372,7 +378,8 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
                         GraphEdits.RenameInputs(node, name, inner);
                     }
 
-                    _casts.Add(GraphEdits.Node("Cast", _names.Fresh(name + "_cast"), [inner], [name], OnnxAttributes.Int("to", OutputType)));
+                    _casts.Add(
+                        GraphEdits.Node("Cast", _names.Fresh(name + "_cast"), [inner], [name], OnnxAttributes.Int("to", OutputType)));
                     type = OutputType;
                 }
 

@@ -64,7 +64,8 @@ internal static class Float16Tensors
     /// <summary>True when the tensor holds float32 data.</summary>
     public static bool IsFloat32(TensorProto tensor) => tensor.DataType == (int)TensorProto.Types.DataType.Float;
 
-    /// <summary>Converts a float32 tensor to float16 in place (its data ends up in <c>raw_data</c>); other tensors are left alone.</summary>
+    /// <summary>Converts a float32 tensor to float16 in place (its data ends up in <c>raw_data</c>); other tensors are left
+    /// alone.</summary>
     public static void ConvertInPlace(TensorProto tensor)
     {
         if (!IsFloat32(tensor))

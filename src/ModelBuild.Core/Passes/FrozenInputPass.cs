@@ -70,7 +70,11 @@ public sealed class FrozenInputPass : IModelPass
         var shape = InputLookup.Shape(input);
         if (shape is null || !shape.IsFullyFixed)
         {
-            diagnostics.Add(PassDiagnostics.FrozenInputShapeNotFixed, request.Location, request.InputName, shape?.ToString() ?? "of unknown rank");
+            diagnostics.Add(
+                PassDiagnostics.FrozenInputShapeNotFixed,
+                request.Location,
+                request.InputName,
+                shape?.ToString() ?? "of unknown rank");
             return null;
         }
 
@@ -78,7 +82,13 @@ public sealed class FrozenInputPass : IModelPass
         var count = dims.Aggregate(1L, (a, b) => a * b);
         if (request.Values.Length != 1 && request.Values.Length != count)
         {
-            diagnostics.Add(PassDiagnostics.FrozenValueCountMismatch, request.Location, request.InputName, request.Values.Length, shape, count);
+            diagnostics.Add(
+                PassDiagnostics.FrozenValueCountMismatch,
+                request.Location,
+                request.InputName,
+                request.Values.Length,
+                shape,
+                count);
             return null;
         }
 
@@ -88,7 +98,12 @@ public sealed class FrozenInputPass : IModelPass
         {
             if (!Fits(value, elementType))
             {
-                diagnostics.Add(PassDiagnostics.FrozenValueWrongType, request.Location, request.InputName, value.ToString("R", CultureInfo.InvariantCulture), typeName);
+                diagnostics.Add(
+                    PassDiagnostics.FrozenValueWrongType,
+                    request.Location,
+                    request.InputName,
+                    value.ToString("R", CultureInfo.InvariantCulture),
+                    typeName);
                 return null;
             }
         }
@@ -116,7 +131,8 @@ public sealed class FrozenInputPass : IModelPass
         _ => false,
     };
 
-    private static bool IsInteger(double value, double min, double max) => double.IsFinite(value) && Math.Floor(value) == value && value >= min && value <= max;
+    private static bool IsInteger(double value, double min, double max)
+        => double.IsFinite(value) && Math.Floor(value) == value && value >= min && value <= max;
 
     private static Tensor Build(TensorElementType type, double[] values, long[] dims) => type switch
     {

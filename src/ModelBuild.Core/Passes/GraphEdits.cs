@@ -79,7 +79,12 @@ internal static class GraphEdits
     }
 
     /// <summary>A node of the default domain.</summary>
-    public static NodeProto Node(string opType, string name, IEnumerable<string> inputs, IEnumerable<string> outputs, params AttributeProto[] attributes)
+    public static NodeProto Node(
+        string opType,
+        string name,
+        IEnumerable<string> inputs,
+        IEnumerable<string> outputs,
+        params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
         node.Input.AddRange(inputs);
@@ -117,7 +122,8 @@ internal static class GraphEdits
 
     private static void RenameInSubgraph(GraphProto graph, string from, string to)
     {
-        var definesIt = graph.Input.Any(i => i.Name == from) || graph.Initializer.Any(t => t.Name == from) || graph.Node.Any(n => n.Output.Contains(from));
+        var definesIt = graph.Input.Any(i => i.Name == from) || graph.Initializer.Any(t => t.Name == from)
+            || graph.Node.Any(n => n.Output.Contains(from));
         if (definesIt)
         {
             return;

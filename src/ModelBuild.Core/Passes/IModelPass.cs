@@ -11,7 +11,8 @@ namespace ModelBuild.Core.Passes;
 /// </summary>
 public interface IModelPass
 {
-    /// <summary>The pass's name in plans and build records: <c>inputs</c>, <c>preprocessing</c>, <c>outputs</c>, <c>simplify</c>, <c>fp16</c>.</summary>
+    /// <summary>The pass's name in plans and build records: <c>inputs</c>, <c>preprocessing</c>, <c>outputs</c>, <c>simplify</c>,
+    /// <c>fp16</c>.</summary>
     string Name { get; }
 
     /// <summary>What the pass is asked to do, as JSON (a new object on every call).</summary>

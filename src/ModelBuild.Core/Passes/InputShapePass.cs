@@ -118,7 +118,13 @@ public sealed class InputShapePass : IModelPass
         {
             if (request.Shape[axis] <= 0)
             {
-                diagnostics.Add(PassDiagnostics.NonPositiveDimension, request.Location, request.InputName, requestedText, request.Shape[axis], axis);
+                diagnostics.Add(
+                    PassDiagnostics.NonPositiveDimension,
+                    request.Location,
+                    request.InputName,
+                    requestedText,
+                    request.Shape[axis],
+                    axis);
                 return null;
             }
         }
@@ -138,7 +144,14 @@ public sealed class InputShapePass : IModelPass
 
         if (current.Rank != requested.Rank)
         {
-            diagnostics.Add(PassDiagnostics.ShapeRankMismatch, request.Location, request.InputName, current, current.Rank, requestedText, requested.Rank);
+            diagnostics.Add(
+                PassDiagnostics.ShapeRankMismatch,
+                request.Location,
+                request.InputName,
+                current,
+                current.Rank,
+                requestedText,
+                requested.Rank);
             return null;
         }
 
@@ -146,7 +159,15 @@ public sealed class InputShapePass : IModelPass
         {
             if (current[axis].Value is { } fixedSize && fixedSize != request.Shape[axis])
             {
-                diagnostics.Add(PassDiagnostics.FixedDimensionConflict, request.Location, request.InputName, current, axis, fixedSize, requestedText, request.Shape[axis]);
+                diagnostics.Add(
+                    PassDiagnostics.FixedDimensionConflict,
+                    request.Location,
+                    request.InputName,
+                    current,
+                    axis,
+                    fixedSize,
+                    requestedText,
+                    request.Shape[axis]);
                 return null;
             }
         }
@@ -154,5 +175,6 @@ public sealed class InputShapePass : IModelPass
         return requested;
     }
 
-    private static void RemoveAll<T>(Google.Protobuf.Collections.RepeatedField<T> items, Func<T, bool> match) => GraphEdits.RemoveAll(items, match);
+    private static void RemoveAll<T>(Google.Protobuf.Collections.RepeatedField<T> items, Func<T, bool> match)
+        => GraphEdits.RemoveAll(items, match);
 }

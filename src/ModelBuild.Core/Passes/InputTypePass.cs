@@ -74,14 +74,24 @@ public sealed class InputTypePass : IModelPass
                 : null;
             if (reason is not null)
             {
-                diagnostics.Add(PassDiagnostics.InputTypeNotConvertible, request.Location, request.InputName, OnnxElementType.Name(request.ElementType), reason);
+                diagnostics.Add(
+                    PassDiagnostics.InputTypeNotConvertible,
+                    request.Location,
+                    request.InputName,
+                    OnnxElementType.Name(request.ElementType),
+                    reason);
                 failed = true;
                 continue;
             }
 
             var graph = result.Graph;
             var converted = names.Fresh($"{request.InputName}_as_{OnnxElementType.Name(original)}");
-            var cast = GraphEdits.Node("Cast", names.Fresh($"{request.InputName}_cast"), [request.InputName], [converted], OnnxAttributes.Int("to", original));
+            var cast = GraphEdits.Node(
+                "Cast",
+                names.Fresh($"{request.InputName}_cast"),
+                [request.InputName],
+                [converted],
+                OnnxAttributes.Int("to", original));
             GraphEdits.RenameReads(graph, request.InputName, converted);
             graph.Node.Insert(0, cast);
             graph.ValueInfo.Add(GraphEdits.TensorValue(converted, original, input.Type.TensorType.Shape));

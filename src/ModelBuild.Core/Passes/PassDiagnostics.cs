@@ -39,19 +39,24 @@ public static class PassDiagnostics
         "MB4060", DiagnosticSeverity.Error, "frozen_value of input '{0}' holds {1}, which the input's element type {2} cannot hold.");
 
     public static readonly DiagnosticDescriptor FrozenValueCountMismatch = new(
-        "MB4061", DiagnosticSeverity.Error, "frozen_value of input '{0}' has {1} values, but its shape {2} holds {3}; give that many values or a single one for all.");
+        "MB4061", DiagnosticSeverity.Error, "frozen_value of input '{0}' has {1} values, but its shape {2} holds {3}; give that many " +
+            "values or a single one for all.");
 
     public static readonly DiagnosticDescriptor FrozenInputShapeNotFixed = new(
-        "MB4062", DiagnosticSeverity.Error, "Input '{0}' has shape {1}; a frozen input needs a fixed shape. Give its 'shape' in the manifest.");
+        "MB4062", DiagnosticSeverity.Error, "Input '{0}' has shape {1}; a frozen input needs a fixed shape. Give its 'shape' in the " +
+            "manifest.");
 
     public static readonly DiagnosticDescriptor PreprocessingNeedsFloatInput = new(
-        "MB4063", DiagnosticSeverity.Error, "Input '{0}' is {1}; mean_values, scale_values and a channel flip can only be baked in front of a float input.");
+        "MB4063", DiagnosticSeverity.Error, "Input '{0}' is {1}; mean_values, scale_values and a channel flip can only be baked in front " +
+            "of a float input.");
 
     public static readonly DiagnosticDescriptor ChannelFlipNeedsThreeChannels = new(
-        "MB4064", DiagnosticSeverity.Error, "Input '{0}' has {1} channels (axis {2} of shape {3}, layout {4}); flipping the channel order from {5} to {6} needs 3.");
+        "MB4064", DiagnosticSeverity.Error, "Input '{0}' has {1} channels (axis {2} of shape {3}, layout {4}); flipping the channel " +
+            "order from {5} to {6} needs 3.");
 
     public static readonly DiagnosticDescriptor NoChannelAxis = new(
-        "MB4065", DiagnosticSeverity.Error, "Input '{0}' has layout {1} for shape {2}; baking per-channel preprocessing needs a 'C' axis of known size.");
+        "MB4065", DiagnosticSeverity.Error, "Input '{0}' has layout {1} for shape {2}; baking per-channel preprocessing needs a 'C' axis " +
+            "of known size.");
 
     public static readonly DiagnosticDescriptor ZeroScale = new(
         "MB4066", DiagnosticSeverity.Error, "scale_values of input '{0}' is 0 for channel {1}; scale values must not be zero.");

@@ -71,7 +71,12 @@ public sealed class PreprocessingPass : IModelPass
     }
 
     /// <summary>Inserts the nodes for one input; false after reporting why it cannot.</summary>
-    private static bool Bake(GraphProto graph, ValueInfoProto input, InputPreprocessing request, ValueNames names, DiagnosticBag diagnostics)
+    private static bool Bake(
+        GraphProto graph,
+        ValueInfoProto input,
+        InputPreprocessing request,
+        ValueNames names,
+        DiagnosticBag diagnostics)
     {
         var name = request.InputName;
         var elementType = (TensorElementType)InputLookup.ElementType(input);
@@ -82,7 +87,9 @@ public sealed class PreprocessingPass : IModelPass
         }
 
         var shape = InputLookup.Shape(input);
-        var axis = request.Layout is { } layout && shape is not null && layout.Length == shape.Rank ? layout.IndexOf('C', StringComparison.Ordinal) : -1;
+        var axis = request.Layout is { } layout && shape is not null && layout.Length == shape.Rank
+            ? layout.IndexOf('C', StringComparison.Ordinal)
+            : -1;
         var channels = axis >= 0 ? shape![axis].Value : null;
         var shapeText = shape?.ToString() ?? "of unknown rank";
         var layoutText = request.Layout ?? "(none)";
@@ -94,7 +101,16 @@ public sealed class PreprocessingPass : IModelPass
             }
             else
             {
-                diagnostics.Add(PassDiagnostics.ChannelFlipNeedsThreeChannels, request.Location, name, channels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "an unknown number of", axis, shapeText, layoutText, flip.From, flip.To);
+                diagnostics.Add(
+                    PassDiagnostics.ChannelFlipNeedsThreeChannels,
+                    request.Location,
+                    name,
+                    channels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "an unknown number of",
+                    axis,
+                    shapeText,
+                    layoutText,
+                    flip.From,
+                    flip.To);
             }
 
             return false;
@@ -149,14 +165,23 @@ public sealed class PreprocessingPass : IModelPass
         return true;
     }
 
-    private static string Add(List<NodeProto> nodes, ValueNames names, string opType, string input, string step, string current, string constant, params AttributeProto[] attributes)
+    private static string Add(
+        List<NodeProto> nodes,
+        ValueNames names,
+        string opType,
+        string input,
+        string step,
+        string current,
+        string constant,
+        params AttributeProto[] attributes)
     {
         var output = names.Fresh($"{input}_{step}");
         nodes.Add(GraphEdits.Node(opType, names.Fresh($"{input}_{step}_{opType}"), [current, constant], [output], attributes));
         return output;
     }
 
-    /// <summary>One value per channel shaped to broadcast along <paramref name="axis"/> (<c>[1, C, 1, 1]</c> for NCHW), or a scalar.</summary>
+    /// <summary>One value per channel shaped to broadcast along <paramref name="axis"/> (<c>[1, C, 1, 1]</c> for NCHW), or a
+    /// scalar.</summary>
     private static TensorProto ChannelConstant(string name, TensorElementType type, IReadOnlyList<double> values, int axis, int rank)
     {
         long[] dims = values.Count == 1 ? [] : [.. Enumerable.Range(0, rank).Select(i => i == axis ? (long)values.Count : 1L)];

@@ -39,7 +39,8 @@ internal static class RuntimeTypeInference
         }
         catch (OnnxRuntimeErrorException e)
         {
-            throw new DiagnosticException(PassDiagnostics.TypeInferenceFailed.Create(null, displayName, OnnxRuntimeLibrary.Version, e.NativeMessage));
+            throw new DiagnosticException(
+                PassDiagnostics.TypeInferenceFailed.Create(null, displayName, OnnxRuntimeLibrary.Version, e.NativeMessage));
         }
     }
 
@@ -50,19 +51,28 @@ internal static class RuntimeTypeInference
         var result = new Dictionary<string, OnnxValueInfo>(StringComparer.Ordinal);
         foreach (var tensor in graph.Initializer)
         {
-            result[tensor.Name] = new OnnxValueInfo(tensor.Name, OnnxValueKind.Tensor, tensor.DataType, OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]));
+            result[tensor.Name] = new OnnxValueInfo(
+                tensor.Name,
+                OnnxValueKind.Tensor,
+                tensor.DataType,
+                OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]));
         }
 
         if (stripWeights)
         {
             var listed = graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-            var large = graph.Initializer.Where(t => (OnnxExternalData.DataSize(t) ?? 0) > KeptConstantBytes || OnnxExternalData.IsExternal(t)).ToList();
+            var large = graph.Initializer
+                .Where(t => (OnnxExternalData.DataSize(t) ?? 0) > KeptConstantBytes || OnnxExternalData.IsExternal(t))
+                .ToList();
             foreach (var tensor in large)
             {
                 graph.Initializer.Remove(tensor);
                 if (!listed.Contains(tensor.Name))
                 {
-                    graph.Input.Add(GraphEdits.TensorValue(tensor.Name, tensor.DataType, OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]).ToProto()));
+                    graph.Input.Add(GraphEdits.TensorValue(
+                        tensor.Name,
+                        tensor.DataType,
+                        OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]).ToProto()));
                 }
             }
         }
@@ -76,7 +86,11 @@ internal static class RuntimeTypeInference
             }
         }
 
-        var options = new ModelSessionOptions { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, IntraOpThreads = 1, InterOpThreads = 1 };
+        var options = new ModelSessionOptions {
+            OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+            IntraOpThreads = 1,
+            InterOpThreads = 1 };
         using var session = new ModelSession(OnnxModelFile.Write(probe), options);
         foreach (var info in session.Inputs.Concat(session.Outputs))
         {
@@ -95,7 +109,9 @@ internal static class RuntimeTypeInference
         }
 
         var shape = info.HasShape
-            ? new OnnxShape(info.Shape.Select((d, i) => d >= 0 ? OnnxDimension.Fixed(d) : info.SymbolicShape[i] is { Length: > 0 } name ? OnnxDimension.Symbolic(name) : OnnxDimension.Unknown))
+            ? new OnnxShape(info.Shape.Select((d, i) => d >= 0
+                ? OnnxDimension.Fixed(d)
+                : info.SymbolicShape[i] is { Length: > 0 } name ? OnnxDimension.Symbolic(name) : OnnxDimension.Unknown))
             : null;
         return new OnnxValueInfo(info.Name, kind, (int)info.ElementType, shape);
     }

@@ -46,10 +46,16 @@ public sealed class SimplifyPass : IModelPass
         GraphCleanup.Apply(optimized);
 
         var originalDomains = GraphCleanup.UsedDomains(model);
-        var foreign = GraphCleanup.UsedDomains(optimized).Where(d => !GraphCleanup.StandardDomains.Contains(d) && !originalDomains.Contains(d)).ToList();
+        var foreign = GraphCleanup.UsedDomains(optimized)
+            .Where(d => !GraphCleanup.StandardDomains.Contains(d) && !originalDomains.Contains(d))
+            .ToList();
         if (foreign.Count > 0)
         {
-            return KeepOriginal(model, diagnostics, displayName, $"the result would use operator domain(s) {string.Join(", ", foreign.Select(d => $"'{d}'"))}, which only ONNX Runtime runs");
+            return KeepOriginal(
+                model,
+                diagnostics,
+                displayName,
+                $"the result would use operator domain(s) {string.Join(", ", foreign.Select(d => $"'{d}'"))}, which only ONNX Runtime runs");
         }
 
         if (!OnnxModelSignature.FromModel(optimized).InputNames.SequenceEqual(OnnxModelSignature.FromModel(model).InputNames)

@@ -35,7 +35,9 @@ internal sealed class ActionKeys(EngineIdentity engine, string? salt)
             builder.AddInput(name, blob.Digest);
         }
 
-        return builder.WithOptions(new JsonObject { ["prepare"] = plan.PrepareOptions(), ["validation"] = plan.ValidationOptions() }).WithSalt(salt).Build();
+        return builder.WithOptions(new JsonObject { ["prepare"] = plan.PrepareOptions(), ["validation"] = plan.ValidationOptions() })
+            .WithSalt(salt)
+            .Build();
     }
 
     /// <summary>A step after prepare (<c>fp16</c>, <c>ort</c>): its input model, the source it is checked against, its options.</summary>
@@ -56,7 +58,12 @@ internal sealed class ActionKeys(EngineIdentity engine, string? salt)
     /// version and file digest (never its path, which differs between machines). With <paramref name="tools"/>
     /// null it is the key of the newest result whatever tools made it, which a machine without them restores.
     /// </summary>
-    public ActionKey VendorCompile(StoredModel input, IReadOnlyList<KeyValuePair<string, Sha256Digest>> files, JsonObject options, TargetSelection selection, IReadOnlyList<ToolIdentity>? tools)
+    public ActionKey VendorCompile(
+        StoredModel input,
+        IReadOnlyList<KeyValuePair<string, Sha256Digest>> files,
+        JsonObject options,
+        TargetSelection selection,
+        IReadOnlyList<ToolIdentity>? tools)
     {
         var builder = engine.NewActionKey(tools is null ? "vendor-compile-newest" : "vendor-compile");
         foreach (var (name, blob) in input.Named(ActionOutputs.Model))
@@ -72,7 +79,8 @@ internal sealed class ActionKeys(EngineIdentity engine, string? salt)
         var keyed = new JsonObject { ["vendor"] = options.DeepClone() };
         if (tools is not null)
         {
-            keyed["tools"] = new JsonArray([.. tools.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["version"] = t.Version, ["sha256"] = t.Sha256 })]);
+            keyed["tools"] = new JsonArray(
+                [.. tools.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["version"] = t.Version, ["sha256"] = t.Sha256 })]);
         }
 
         return builder.WithOptions(keyed).WithTarget(selection.Target.Name, selection.Precision.Name).WithSalt(salt).Build();

@@ -24,7 +24,12 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
     /// <param name="compute">Computes the outputs (already put in the content store) on a miss.</param>
     /// <param name="tally">Counts this action as run or cached.</param>
     /// <param name="cancellationToken">Stops waiting and computing.</param>
-    public async Task<ActionRecord> RunAsync(ActionKey key, string description, Func<Task<ActionRecord>> compute, ActionTally tally, CancellationToken cancellationToken)
+    public async Task<ActionRecord> RunAsync(
+        ActionKey key,
+        string description,
+        Func<Task<ActionRecord>> compute,
+        ActionTally tally,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(compute);
         ArgumentNullException.ThrowIfNull(tally);
@@ -43,7 +48,8 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
             return afterWait;
         }
 
-        if (cache.Remote is { } remote && await remote.TryDownloadActionAsync(cache, key, cancellationToken).ConfigureAwait(false) is { } remoteHit)
+        if (cache.Remote is { } remote
+            && await remote.TryDownloadActionAsync(cache, key, cancellationToken).ConfigureAwait(false) is { } remoteHit)
         {
             tally.Cached++;
             tally.FromRemote++;
@@ -74,7 +80,12 @@ public sealed class ActionRunner(ModelBuildCache cache, Action<string>? log = nu
     /// <param name="description">What is fetched, for people: "textcls: fetch".</param>
     /// <param name="fetch">Fetches into the local cache (the source fetcher).</param>
     /// <param name="cancellationToken">Stops waiting and fetching.</param>
-    public async Task<FetchedContent> FetchAsync(SourceReference source, Sha256Digest? pinned, string description, Func<Task<FetchedContent>> fetch, CancellationToken cancellationToken)
+    public async Task<FetchedContent> FetchAsync(
+        SourceReference source,
+        Sha256Digest? pinned,
+        string description,
+        Func<Task<FetchedContent>> fetch,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(fetch);

@@ -27,7 +27,8 @@ public sealed record CompiledModel(
     /// </summary>
     public JsonObject? BuildInfo { get; init; }
 
-    /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when the manifest has none.</summary>
+    /// <summary>The model's class labels in output order (an Open Model Zoo <c>model_info.labels</c>); empty when the manifest has
+    /// none.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
     /// <summary>The output <see cref="Labels"/> belong to; null for the first output.</summary>
@@ -43,11 +44,24 @@ public static class BuildInfo
     public const string FileName = "buildinfo.json";
 
     // Relaxed escaping keeps '+' and quotes in versions and paths readable; the file is data, never HTML.
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Indented = new() {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The record of one compile: versions, the source, every action with its key, outputs, passes and validation, the files.</summary>
+    /// <summary>The record of one compile: versions, the source, every action with its key, outputs, passes and validation, the
+    /// files.</summary>
     /// <remarks>A vendor target's <c>vendorAction</c> entry follows the converting steps.</remarks>
-    internal static JsonObject Create(EngineIdentity engine, ActionKeys keys, ModelCompileRequest request, TargetSelection selection, ModelSource model, FetchedContent fetched, IReadOnlyList<StepOutcome> steps, ConversionPlan plan, IReadOnlyList<CompiledFile> files, JsonObject? vendorAction = null)
+    internal static JsonObject Create(
+        EngineIdentity engine,
+        ActionKeys keys,
+        ModelCompileRequest request,
+        TargetSelection selection,
+        ModelSource model,
+        FetchedContent fetched,
+        IReadOnlyList<StepOutcome> steps,
+        ConversionPlan plan,
+        IReadOnlyList<CompiledFile> files,
+        JsonObject? vendorAction = null)
     {
         var actions = new JsonArray
         {
@@ -64,7 +78,8 @@ public static class BuildInfo
             {
                 ["action"] = step.Step,
                 ["key"] = step.Key.Hex,
-                ["outputs"] = new JsonObject([.. step.Model.Named().Select(n => new KeyValuePair<string, JsonNode?>(n.Key, n.Value.Digest.Hex))]),
+                ["outputs"] = new JsonObject(
+                    [.. step.Model.Named().Select(n => new KeyValuePair<string, JsonNode?>(n.Key, n.Value.Digest.Hex))]),
                 ["passes"] = new JsonArray([.. step.Report.Passes.Select(p => (JsonNode)p.ToJson())]),
                 ["validation"] = step.Report.Validation.ToJson(),
             });
@@ -87,7 +102,8 @@ public static class BuildInfo
                 ["location"] = model.DisplayName,
                 ["sha256"] = fetched.Digest.Hex,
                 ["size"] = fetched.Size,
-                ["external_data"] = new JsonObject([.. model.Stored.Data.Select(d => new KeyValuePair<string, JsonNode?>(d.Key, d.Value.Digest.Hex))]),
+                ["external_data"] = new JsonObject(
+                    [.. model.Stored.Data.Select(d => new KeyValuePair<string, JsonNode?>(d.Key, d.Value.Digest.Hex))]),
             },
             ["bake_preprocessing"] = plan.BakePreprocessing,
             ["thresholds"] = new JsonObject
@@ -98,7 +114,8 @@ public static class BuildInfo
                 ["on_failure"] = plan.Validation.OnFailure == ValidationFailure.Warning ? "warning" : "error",
             },
             ["actions"] = actions,
-            ["outputs"] = new JsonArray([.. files.Select(f => (JsonNode)new JsonObject { ["file"] = f.FileName, ["sha256"] = f.Blob.Digest.Hex, ["size"] = f.Blob.Size })]),
+            ["outputs"] = new JsonArray([.. files.Select(
+                f => (JsonNode)new JsonObject { ["file"] = f.FileName, ["sha256"] = f.Blob.Digest.Hex, ["size"] = f.Blob.Size })]),
         };
     }
 
@@ -144,7 +161,8 @@ public sealed record ModelCompileOutcome(
 {
     public bool Succeeded => Model is not null;
 
-    /// <summary>The last stage that completed without error; <see cref="PipelineStage.Package"/> when <see cref="Model"/> is set, null when none did.</summary>
+    /// <summary>The last stage that completed without error; <see cref="PipelineStage.Package"/> when <see cref="Model"/> is set, null when
+    /// none did.</summary>
     public PipelineStage? Completed { get; init; }
 
     /// <summary>Every action of this compile, in the order they ran: what it was, its key, and whether the cache had it.</summary>

@@ -42,10 +42,12 @@ public sealed record ConversionPlan(
     /// <summary>The options of the prepare action: each pass by name, in order.</summary>
     public JsonObject PrepareOptions() => new()
     {
-        ["passes"] = new JsonArray([.. Prepare.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["options"] = p.DescribeOptions() })]),
+        ["passes"] = new JsonArray(
+            [.. Prepare.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["options"] = p.DescribeOptions() })]),
     };
 
-    /// <summary>How validation runs, as part of every converting action's options (thresholds are not: they judge, they do not compute).</summary>
+    /// <summary>How validation runs, as part of every converting action's options (thresholds are not: they judge, they do not
+    /// compute).</summary>
     public JsonObject ValidationOptions() => Validation.Enabled
         ? new JsonObject
         {
@@ -126,7 +128,11 @@ internal static class ConversionPlanner
             var modelType = original.FindInput(input.Name.Value)?.ElementType ?? 0;
             if (ManifestElementTypes.ToOnnx(input.DataType!.Value) is not { } type)
             {
-                diagnostics.Add(PipelineDiagnostics.DataTypeHasNoOnnxType, input.DataType.Location, input.DataType.Value.ToName(), input.Name.Value);
+                diagnostics.Add(
+                    PipelineDiagnostics.DataTypeHasNoOnnxType,
+                    input.DataType.Location,
+                    input.DataType.Value.ToName(),
+                    input.Name.Value);
             }
             else if (type != modelType)
             {
@@ -164,7 +170,12 @@ internal static class ConversionPlanner
             : null;
         var bakedNames = preprocessing.Select(p => p.InputName).ToImmutableHashSet(StringComparer.Ordinal);
         var feeds = original.Inputs
-            .Select(i => Feed(i, inputs.FirstOrDefault(r => r.Name.Value == i.Name), bakedNames.Contains(i.Name), frozen.FirstOrDefault(f => f.InputName == i.Name), manifestPath))
+            .Select(i => Feed(
+                i,
+                inputs.FirstOrDefault(r => r.Name.Value == i.Name),
+                bakedNames.Contains(i.Name),
+                frozen.FirstOrDefault(f => f.InputName == i.Name),
+                manifestPath))
             .ToImmutableArray();
         return new ConversionPlan(
             [.. passes],
@@ -178,7 +189,12 @@ internal static class ConversionPlanner
         {
             // rvc3, rvc4 and hailo quantize in their vendor compilers, from the calibration data; openvino converts our QDQ model.
             Quantization = selection.Precision.Quantized && !VendorCompileChoice.QuantizesItself(selection.Target)
-                ? new QuantizationPlan(QuantizationOptions.FromManifest(stage.Quantization), inputs, Path.GetDirectoryName(manifestPath)!, bakedNames.Count > 0, stage.Quantization?.Location ?? stage.InputModel.Source.Location)
+                ? new QuantizationPlan(
+                    QuantizationOptions.FromManifest(stage.Quantization),
+                    inputs,
+                    Path.GetDirectoryName(manifestPath)!,
+                    bakedNames.Count > 0,
+                    stage.Quantization?.Location ?? stage.InputModel.Source.Location)
                 : null,
         };
     }
@@ -186,7 +202,9 @@ internal static class ConversionPlanner
     private static InputPreprocessing? Preprocessing(ResolvedInput input)
     {
         var encoding = input.Encoding.Value;
-        var flip = encoding.FlipsChannels ? (EncodingSpec.NameOf(encoding.From), EncodingSpec.NameOf(encoding.To)) : ((string, string)?)null;
+        var flip = encoding.FlipsChannels
+            ? (EncodingSpec.NameOf(encoding.From), EncodingSpec.NameOf(encoding.To))
+            : ((string, string)?)null;
         ImmutableArray<double> mean = input.MeanValues is { } m ? [.. m.Value] : [];
         ImmutableArray<double> scale = input.ScaleValues is { } s ? [.. s.Value] : [];
         if (flip is null && mean.All(v => v == 0) && scale.All(v => v == 1))
@@ -211,7 +229,8 @@ internal static class ConversionPlanner
         var values = new List<double>();
         foreach (var item in items ?? [])
         {
-            if (item is ManifestScalar { IsNull: false, IsQuoted: false } scalar && ManifestValueReader.TryParseNumber(scalar.Text, out var value))
+            if (item is ManifestScalar { IsNull: false, IsQuoted: false } scalar
+                && ManifestValueReader.TryParseNumber(scalar.Text, out var value))
             {
                 values.Add(value);
             }
@@ -273,11 +292,17 @@ internal static class ConversionPlanner
                 .Take(images.MaxImages < 0 ? int.MaxValue : images.MaxImages)
                 .Select(f => new ImageFile(Path.GetFileName(f), f, Sha256Digest.ComputeFile(f).Hex))];
 
-            var channels = layout is "NCHW" or "NHWC" && shape.Length == 4 && shape[0] == 1 ? shape[layout.IndexOf('C', StringComparison.Ordinal)] : 0;
+            var channels = layout is "NCHW" or "NHWC" && shape.Length == 4 && shape[0] == 1
+                ? shape[layout.IndexOf('C', StringComparison.Ordinal)]
+                : 0;
             if (channels is 1 or 3 && Files(CalibrationFolder.ImageExtensions) is { Length: > 0 } pictures)
             {
                 var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
-                return new ImageSamples(pictures, encoding is "RGB" or "GRAY" ? encoding : "BGR", layout!, ResizeMethodNames.All[(int)images.ResizeMethod]);
+                return new ImageSamples(
+                    pictures,
+                    encoding is "RGB" or "GRAY" ? encoding : "BGR",
+                    layout!,
+                    ResizeMethodNames.All[(int)images.ResizeMethod]);
             }
 
             if (Files([".npy"]) is { Length: > 0 } tensors)
@@ -290,11 +315,14 @@ internal static class ConversionPlanner
         return new RandomSamples(random.MinValue, random.MaxValue, random.Mean, random.Std);
     }
 
-    /// <summary>The stage of a single-stage ONNX manifest; the second stage is where multi-stage manifests go beyond this version.</summary>
+    /// <summary>The stage of a single-stage ONNX manifest; the second stage is where multi-stage manifests go beyond this
+    /// version.</summary>
     public static ManifestStage SingleOnnxStage(ModelManifest manifest, string engineVersion)
     {
         var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.MultiStageNotImplemented.Create(
-            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(", ", manifest.Stages.Select(s => s.Name.Value)), engineVersion));
+            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(
+                ", ",
+                manifest.Stages.Select(s => s.Name.Value)), engineVersion));
         var inputModel = stage.InputModel;
         return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown
             ? stage
@@ -307,5 +335,6 @@ internal static class ConversionPlanner
         [.. signature.Inputs.Select(v => new ModelInput(v.Name, v.Shape?.Dimensions.Select(d => d.Value).ToList()))];
 
     /// <summary>A dimension list as people read it.</summary>
-    public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+    public static string Format(IEnumerable<long> shape)
+        => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }

@@ -20,5 +20,6 @@ public sealed record ConversionPreview(
     public bool Succeeded => !Diagnostics.Any(d => d.IsError);
 }
 
-/// <summary>One planned action: its name, its key (null while it depends on an action that has not run), whether it is cached, its options.</summary>
+/// <summary>One planned action: its name, its key (null while it depends on an action that has not run), whether it is cached, its
+/// options.</summary>
 public sealed record PreviewStep(string Action, ActionKey? Key, bool Cached, JsonObject Options, string? Note);

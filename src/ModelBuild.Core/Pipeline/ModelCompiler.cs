@@ -41,7 +41,13 @@ public sealed class ModelCompiler
     /// <param name="log">Progress messages for people (waiting for another process, conversions checked).</param>
     public ModelCompiler(ModelBuildCache cache, SourceFetcher fetcher, EngineIdentity engine, string? salt, Action<string>? log = null)
     {
-        _services = new PipelineServices(cache, fetcher, new ActionRunner(cache, log), new ActionKeys(engine, salt), engine, log ?? (_ => { }));
+        _services = new PipelineServices(
+            cache,
+            fetcher,
+            new ActionRunner(cache, log),
+            new ActionKeys(engine, salt),
+            engine,
+            log ?? (_ => { }));
         _steps = PipelineSteps.Create(_services);
     }
 
@@ -89,7 +95,8 @@ public sealed class ModelCompiler
         var engine = _services.Engine;
         if (!request.NameIsDefault && ModelNameRule.Problem(request.Name) is { } problem)
         {
-            diagnostics.Add(ManifestDiagnostics.UnsafeModelName.Create(request.NameAt, "The model name", ModelNameRule.Display(request.Name), problem));
+            diagnostics.Add(
+                ManifestDiagnostics.UnsafeModelName.Create(request.NameAt, "The model name", ModelNameRule.Display(request.Name), problem));
             return null;
         }
 
@@ -102,13 +109,19 @@ public sealed class ModelCompiler
             return null;
         }
 
-        // Name metadata or --name, else the manifest's name:, else the file stem (ModelConverter's precedence, with the project's say first).
+        // Name metadata or --name, else the manifest's name:, else the file stem (ModelConverter's precedence, with the project's say
+        // first).
         if (request.NameIsDefault && manifest.NameGiven && manifest.Name.Value != request.Name)
         {
             request = request with { Name = manifest.Name.Value };
         }
 
-        var selection = TargetSelection.Resolve(request.Target, request.Precision, engine.DisplayVersion, request.TargetAt, request.PrecisionAt);
+        var selection = TargetSelection.Resolve(
+            request.Target,
+            request.Precision,
+            engine.DisplayVersion,
+            request.TargetAt,
+            request.PrecisionAt);
         var stage = ConversionPlanner.SingleOnnxStage(manifest, engine.DisplayVersion);
         var vendor = VendorCompileChoice.For(request, selection, stage);
         var input = InputModelSource.From(stage.InputModel, Path.GetDirectoryName(manifestPath)!);
@@ -152,7 +165,8 @@ public sealed class ModelCompiler
             state.Diagnostics.AddRange(ValidationJudge.Judge(step, state.ValidPlan, state.Selection, state.Source));
         }
 
-        return !state.Diagnostics.Any(d => d.IsError) && !state.StopsAfter(PipelineStage.Convert) && !state.StopsAfter(PipelineStage.Quantize);
+        return !state.Diagnostics.Any(d => d.IsError) && !state.StopsAfter(PipelineStage.Convert)
+            && !state.StopsAfter(PipelineStage.Quantize);
     }
 
     /// <summary>The compiled model: its files (the vendor's, or the last step's model named for the target) and its description.</summary>
@@ -164,8 +178,10 @@ public sealed class ModelCompiler
         var current = state.Current!;
         var vendor = state.Vendor;
         var vendorOutcome = state.VendorOutcome;
-        var files = vendorOutcome?.Files ?? await OutputFilesAsync(request.Name, selection, current.Model, cancellationToken).ConfigureAwait(false);
-        var outputLayouts = state.Stage.Outputs.Where(o => o.Layout is not null).ToDictionary(o => o.Name.Value, o => o.Layout!.Value, StringComparer.Ordinal);
+        var files = vendorOutcome?.Files
+            ?? await OutputFilesAsync(request.Name, selection, current.Model, cancellationToken).ConfigureAwait(false);
+        var outputLayouts = state.Stage.Outputs.Where(o => o.Layout is not null)
+            .ToDictionary(o => o.Name.Value, o => o.Layout!.Value, StringComparer.Ordinal);
         var inputs = state.Inputs;
         return new CompiledModel(
             request.Name,
@@ -173,12 +189,16 @@ public sealed class ModelCompiler
             selection,
             files,
             [.. current.Signature.Inputs
-                .Select(v => Describe(v, inputs.FirstOrDefault(r => r.Name.Value == v.Name), plan.Baked.Contains(v.Name) || vendor?.HoldsPreprocessing == true))
+                .Select(v => Describe(
+                    v,
+                    inputs.FirstOrDefault(r => r.Name.Value == v.Name),
+                    plan.Baked.Contains(v.Name) || vendor?.HoldsPreprocessing == true))
                 .Select(d => vendorOutcome?.Describe(d) ?? d)],
             [.. current.Signature.Outputs.Select(v => Describe(v, null, false) with { Layout = outputLayouts.GetValueOrDefault(v.Name) })])
         {
             BuildInfo = BuildInfo.Create(
-                _services.Engine, _services.Keys, request, selection, state.Source, state.Fetched!, state.Steps, plan, files, vendorOutcome?.BuildInfo),
+                _services.Engine, _services.Keys, request, selection, state.Source, state.Fetched!, state.Steps, plan, files, vendorOutcome?
+                    .BuildInfo),
             Labels = state.Manifest.Labels,
             LabeledOutput = state.Manifest.LabeledOutput,
             ApplySoftmax = state.Manifest.ApplySoftmax,
@@ -186,7 +206,11 @@ public sealed class ModelCompiler
     }
 
     /// <summary>The outcome, with what planning found before the state existed first.</summary>
-    private static ModelCompileOutcome Outcome(CompileState? state, List<Diagnostic> diagnostics, List<string> dependencies, CompiledModel? model)
+    private static ModelCompileOutcome Outcome(
+        CompileState? state,
+        List<Diagnostic> diagnostics,
+        List<string> dependencies,
+        CompiledModel? model)
     {
         if (state is null)
         {
@@ -199,7 +223,11 @@ public sealed class ModelCompiler
     }
 
     /// <summary>The files of the compiled model; a model with external data gets its data file named after it.</summary>
-    private async Task<IReadOnlyList<CompiledFile>> OutputFilesAsync(string name, TargetSelection selection, StoredModel model, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<CompiledFile>> OutputFilesAsync(
+        string name,
+        TargetSelection selection,
+        StoredModel model,
+        CancellationToken cancellationToken)
     {
         var extension = selection.Target.OutputExtensions[0];
         if (model.Data.IsEmpty)
@@ -209,7 +237,8 @@ public sealed class ModelCompiler
 
         var dataFile = name + OnnxExternalData.FileSuffix;
         ModelProto proto;
-        using (var stream = _services.Cache.Content.TryOpen(model.Model.Digest) ?? throw new InvalidOperationException($"Blob {model.Model} vanished from the cache."))
+        using (var stream = _services.Cache.Content.TryOpen(model.Model.Digest)
+            ?? throw new InvalidOperationException($"Blob {model.Model} vanished from the cache."))
         {
             proto = OnnxModelFile.Read(stream, name);
         }
@@ -231,5 +260,6 @@ public sealed class ModelCompiler
         baked ? null : resolved?.MeanValues?.Value,
         baked ? null : resolved?.ScaleValues?.Value,
         resolved is null ? null : EncodingSpec.NameOf(baked ? resolved.Encoding.Value.To : resolved.Encoding.Value.From),
-        resolved is null ? null : ResizeMethodNames.All[(int)(resolved.Calibration.Value is ImageCalibration images ? images.ResizeMethod : ResizeMethod.Resize)]);
+        resolved is null ? null : ResizeMethodNames.All[
+            (int)(resolved.Calibration.Value is ImageCalibration images ? images.ResizeMethod : ResizeMethod.Resize)]);
 }

@@ -13,7 +13,8 @@ namespace ModelBuild.Core.Pipeline;
 /// </summary>
 public sealed record StoredModel(StoredBlob Model, ImmutableSortedDictionary<string, StoredBlob> Data)
 {
-    public static StoredModel OneFile(StoredBlob model) => new(model, ImmutableSortedDictionary.Create<string, StoredBlob>(StringComparer.Ordinal));
+    public static StoredModel OneFile(StoredBlob model)
+        => new(model, ImmutableSortedDictionary.Create<string, StoredBlob>(StringComparer.Ordinal));
 
     /// <summary>The blobs as named action inputs or outputs: <c>model</c>, then <c>data:&lt;location&gt;</c>.</summary>
     public IEnumerable<KeyValuePair<string, StoredBlob>> Named(string prefix = "model")
@@ -54,10 +55,13 @@ internal sealed class ModelStore(ModelBuildCache cache)
         var dataPath = OnnxExternalData.WriteFiles(model, path, DataLocation);
         var modelBlob = await cache.Content.PutFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
         var dataBlob = await cache.Content.PutFileAsync(dataPath, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new StoredModel(modelBlob, ImmutableSortedDictionary.Create<string, StoredBlob>(StringComparer.Ordinal).Add(DataLocation, dataBlob));
+        return new StoredModel(
+            modelBlob,
+            ImmutableSortedDictionary.Create<string, StoredBlob>(StringComparer.Ordinal).Add(DataLocation, dataBlob));
     }
 
-    /// <summary>Parses a stored model and loads its external data; diagnostics name it <paramref name="displayName"/>, at <paramref name="at"/>.</summary>
+    /// <summary>Parses a stored model and loads its external data; diagnostics name it <paramref name="displayName"/>, at <paramref
+    /// name="at"/>.</summary>
     public ModelProto Read(StoredModel stored, string displayName, SourceLocation? at) => ReadAt(() =>
     {
         ModelProto model;
@@ -66,11 +70,15 @@ internal sealed class ModelStore(ModelBuildCache cache)
             model = OnnxModelFile.Read(stream, displayName);
         }
 
-        OnnxExternalData.Load(model, new ExternalDataSource(location => stored.Data.TryGetValue(location, out var blob) ? Open(blob) : null), displayName);
+        OnnxExternalData.Load(
+            model,
+            new ExternalDataSource(location => stored.Data.TryGetValue(location, out var blob) ? Open(blob) : null),
+            displayName);
         return model;
     }, at);
 
-    /// <summary>Runs <paramref name="read"/>; what is wrong with a model file is reported at <paramref name="at"/>, the manifest line a user edits.</summary>
+    /// <summary>Runs <paramref name="read"/>; what is wrong with a model file is reported at <paramref name="at"/>, the manifest line a
+    /// user edits.</summary>
     public static T ReadAt<T>(Func<T> read, SourceLocation? at)
     {
         try
@@ -84,5 +92,6 @@ internal sealed class ModelStore(ModelBuildCache cache)
     }
 
     private Stream Open(StoredBlob blob) =>
-        cache.Content.TryOpen(blob.Digest) ?? throw new InvalidOperationException($"Blob {blob} vanished from the cache while it was in use.");
+        cache.Content.TryOpen(blob.Digest)
+            ?? throw new InvalidOperationException($"Blob {blob} vanished from the cache while it was in use.");
 }

@@ -29,7 +29,12 @@ internal static class OpenModelZooInput
         {
             var source = SourceReference.Parse(file.Source.SourceText, Path.GetDirectoryName(model.FilePath)!, file.Source.Location);
             ContentDigest.TryParseHex(DigestAlgorithm.Sha384, file.Sha384, out var sha384);
-            var fetched = await fetcher.FetchAsync(source, new ContentPin([sha384!], file.Size), file.Location, progress: null, cancellationToken).ConfigureAwait(false);
+            var fetched = await fetcher.FetchAsync(
+                source,
+                new ContentPin([sha384!], file.Size),
+                file.Location,
+                progress: null,
+                cancellationToken).ConfigureAwait(false);
             warnings.AddRange(fetched.Warnings);
             files.Add(new(file.Name.Value, fetched.Digest));
         }
@@ -61,7 +66,8 @@ internal static class OpenModelZooInput
             var onnx = Path.Combine(scratch.FullPath, onnxName.Value.Replace('/', Path.DirectorySeparatorChar));
             if (!File.Exists(onnx))
             {
-                throw new DiagnosticException(OpenModelZooDiagnostics.NoOnnxFile.Create(onnxName.Location, $"'{onnxName.Value}' is not there after the files are fetched and postprocessed"));
+                throw new DiagnosticException(OpenModelZooDiagnostics.NoOnnxFile
+                    .Create(onnxName.Location, $"'{onnxName.Value}' is not there after the files are fetched and postprocessed"));
             }
 
             var blob = await cache.Content.PutFileAsync(onnx, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -73,7 +79,10 @@ internal static class OpenModelZooInput
 
     private static JsonNode Describe(OpenModelZooPostprocessing step) => step switch
     {
-        OpenModelZooUnpackArchive unpack => new JsonObject { ["$type"] = "unpack_archive", ["file"] = unpack.File.Value, ["format"] = unpack.Format },
+        OpenModelZooUnpackArchive unpack => new JsonObject {
+            ["$type"] = "unpack_archive",
+            ["file"] = unpack.File.Value,
+            ["format"] = unpack.Format },
         OpenModelZooRegexReplace replace => new JsonObject
         {
             ["$type"] = "regex_replace",

@@ -15,7 +15,11 @@ public static class OpenModelZooPostprocessor
 {
     /// <summary>Applies <paramref name="step"/> of model <paramref name="modelName"/> in <paramref name="folder"/>.</summary>
     /// <exception cref="DiagnosticException">MB2113 at the step's file, or an archive refused by the extractor.</exception>
-    public static async Task ApplyAsync(string modelName, OpenModelZooPostprocessing step, string folder, CancellationToken cancellationToken = default)
+    public static async Task ApplyAsync(
+        string modelName,
+        OpenModelZooPostprocessing step,
+        string folder,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
         var path = Path.Combine(folder, step.File.Value.Replace('/', Path.DirectorySeparatorChar));
@@ -33,7 +37,8 @@ public static class OpenModelZooPostprocessor
                     throw Failed(modelName, step, $"unknown archive format '{unpack.Format}'");
                 }
 
-                await new ArchiveExtractor().ExtractAsync(path, format, Path.GetDirectoryName(path)!, at, cancellationToken).ConfigureAwait(false);
+                await new ArchiveExtractor().ExtractAsync(path, format, Path.GetDirectoryName(path)!, at, cancellationToken)
+                    .ConfigureAwait(false);
                 File.Delete(path);
                 break;
 
@@ -63,7 +68,10 @@ public static class OpenModelZooPostprocessor
                     throw Failed(modelName, step, $"expected at least {replace.Count} matches of '{replace.Pattern}', found {count}");
                 }
 
-                var patched = regex.Replace(text, PythonRegex.TranslateReplacement(replace.Replacement), replace.Count == 0 ? -1 : replace.Count);
+                var patched = regex.Replace(
+                    text,
+                    PythonRegex.TranslateReplacement(replace.Replacement),
+                    replace.Count == 0 ? -1 : replace.Count);
                 await File.WriteAllTextAsync(path, patched, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
                 break;
         }

@@ -6,7 +6,8 @@ namespace ModelBuild.Core.Pipeline;
 public static class PipelineDiagnostics
 {
     public static readonly DiagnosticDescriptor MultiStageNotImplemented = new(
-        "MB6010", DiagnosticSeverity.Error, "Manifest '{0}' has {1} stages ({2}); multi-stage models are not implemented in ModelBuild {3} yet. Use one ModelReference per stage, each with a flat manifest.");
+        "MB6010", DiagnosticSeverity.Error, "Manifest '{0}' has {1} stages ({2}); multi-stage models are not implemented in ModelBuild " +
+            "{3} yet. Use one ModelReference per stage, each with a flat manifest.");
 
     public static readonly DiagnosticDescriptor UnsupportedModelFormat = new(
         "MB6011", DiagnosticSeverity.Error, "input_model '{0}' is a {1} model; ModelBuild {2} compiles ONNX models only.");
@@ -18,23 +19,28 @@ public static class PipelineDiagnostics
         "MB6013", DiagnosticSeverity.Error, "ONNX Runtime sees input '{0}' of the prepared model as {1}, but the manifest asks for {2}.");
 
     public static readonly DiagnosticDescriptor ValidationFailed = new(
-        "MB6016", DiagnosticSeverity.Error, "The {0} model converted from '{1}' ({2}) differs from the original beyond the {3} thresholds on {4} inputs: {5}.");
+        "MB6016", DiagnosticSeverity.Error, "The {0} model converted from '{1}' ({2}) differs from the original beyond the {3} " +
+            "thresholds on {4} inputs: {5}.");
 
     public static readonly DiagnosticDescriptor ValidationFailedWarning = new(
-        "MB6017", DiagnosticSeverity.Warning, "The {0} model converted from '{1}' ({2}) differs from the original beyond the {3} thresholds on {4} inputs: {5}.");
+        "MB6017", DiagnosticSeverity.Warning, "The {0} model converted from '{1}' ({2}) differs from the original beyond the {3} " +
+            "thresholds on {4} inputs: {5}.");
 
     public static readonly DiagnosticDescriptor ValidationSkipped = new(
         "MB6018", DiagnosticSeverity.Warning, "The {0} model converted from '{1}' ({2}) was not checked against the original: {3}.");
 
     public static readonly DiagnosticDescriptor ExternalDataNotLocal = new(
-        "MB6019", DiagnosticSeverity.Error, "'{0}' keeps its weights in external data ({1}); ModelBuild reads external data only beside a local model file.");
+        "MB6019", DiagnosticSeverity.Error, "'{0}' keeps its weights in external data ({1}); ModelBuild reads external data only beside " +
+            "a local model file.");
 
     public static readonly DiagnosticDescriptor ConvertedModelRejected = new(
         "MB6020", DiagnosticSeverity.Error, "ONNX Runtime {0} cannot load the {1} model converted from '{2}': {3}");
 
     public static readonly DiagnosticDescriptor OrtFormatTooLarge = new(
-        "MB6021", DiagnosticSeverity.Error, "'{0}' is {1} bytes, more than the 2 GiB the ORT format can hold; use the onnx target, which writes external data.");
+        "MB6021", DiagnosticSeverity.Error, "'{0}' is {1} bytes, more than the 2 GiB the ORT format can hold; use the onnx target, which " +
+            "writes external data.");
 
     public static readonly DiagnosticDescriptor DataTypeHasNoOnnxType = new(
-        "MB6022", DiagnosticSeverity.Error, "data_type {0} of input '{1}' has no ONNX element type; the onnx and ort targets feed inputs with ONNX types only.");
+        "MB6022", DiagnosticSeverity.Error, "data_type {0} of input '{1}' has no ONNX element type; the onnx and ort targets feed inputs " +
+            "with ONNX types only.");
 }

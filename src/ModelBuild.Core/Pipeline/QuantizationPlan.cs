@@ -20,7 +20,8 @@ namespace ModelBuild.Core.Pipeline;
 /// <param name="Inputs">The manifest's resolved inputs (calibration, layout, encoding, mean, scale).</param>
 /// <param name="ManifestDirectory">What relative calibration folders are relative to.</param>
 /// <param name="PreprocessingInModel">True when mean, scale and channel flips are baked into the prepared model.</param>
-/// <param name="At">Where the manifest sets quantization (its section, else the input model), for diagnostics without a place of their own.</param>
+/// <param name="At">Where the manifest sets quantization (its section, else the input model), for diagnostics without a place of their
+/// own.</param>
 public sealed record QuantizationPlan(
     QuantizationOptions Options,
     IReadOnlyList<ResolvedInput> Inputs,
@@ -47,7 +48,8 @@ public sealed record QuantizationPlan(
         Options.Evaluation is { } evaluation && labels.Count > 0
             ? this with { Options = Options with { Evaluation = evaluation with { Labels = labels } } } : this;
 
-    /// <summary>MB8120 for every input left to ModelConverter's default random calibration (the manifest's own random form is a choice, not a warning).</summary>
+    /// <summary>MB8120 for every input left to ModelConverter's default random calibration (the manifest's own random form is a choice, not
+    /// a warning).</summary>
     public IEnumerable<Diagnostic> Warnings() => Inputs
         .Where(i => ReferenceEquals(i.Calibration.Value, RandomCalibration.Default))
         .Select(i => CalibrationDiagnostics.RandomByDefault.Create(
@@ -64,7 +66,8 @@ public sealed record QuantizationPlan(
     /// reads with its digest, so a changed, added or removed calibration image gives a new key.
     /// </summary>
     /// <param name="inputs">The calibration inputs (<see cref="CalibrationInputs"/>).</param>
-    /// <param name="knownDigests">SHA-256 (hex) of files already hashed in this compile (validation reads the same folders), by full path.</param>
+    /// <param name="knownDigests">SHA-256 (hex) of files already hashed in this compile (validation reads the same folders), by full
+    /// path.</param>
     /// <exception cref="DiagnosticException">A calibration folder is missing, empty, or does not match its input (MB81xx).</exception>
     public JsonObject Describe(IReadOnlyList<CalibrationInput> inputs, IReadOnlyDictionary<string, string> knownDigests)
     {

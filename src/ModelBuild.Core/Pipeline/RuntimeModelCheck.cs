@@ -19,7 +19,12 @@ internal static class RuntimeModelCheck
     /// <param name="overrides">The input shapes the manifest asked for.</param>
     /// <param name="displayName">The source model as diagnostics name it.</param>
     /// <param name="at">The manifest's input_model, where a model ONNX Runtime rejects is reported.</param>
-    public static void Check(RuntimeModel model, OnnxModelSignature signature, IReadOnlyList<InputShapeOverride> overrides, string displayName, SourceLocation? at)
+    public static void Check(
+        RuntimeModel model,
+        OnnxModelSignature signature,
+        IReadOnlyList<InputShapeOverride> overrides,
+        string displayName,
+        SourceLocation? at)
     {
         IReadOnlyList<TensorInfo> inputs;
         try
@@ -29,7 +34,8 @@ internal static class RuntimeModelCheck
         }
         catch (OnnxRuntimeErrorException e)
         {
-            throw new DiagnosticException(PipelineDiagnostics.RuntimeRejectedModel.Create(at, OnnxRuntimeLibrary.Version, displayName, e.NativeMessage));
+            throw new DiagnosticException(
+                PipelineDiagnostics.RuntimeRejectedModel.Create(at, OnnxRuntimeLibrary.Version, displayName, e.NativeMessage));
         }
 
         foreach (var requested in overrides)
@@ -46,7 +52,8 @@ internal static class RuntimeModelCheck
         if (!inputs.Select(i => i.Name).SequenceEqual(signature.Inputs.Select(i => i.Name)))
         {
             throw new InvalidOperationException(
-                $"ONNX Runtime lists the inputs of '{displayName}' as [{string.Join(", ", inputs.Select(i => i.Name))}], ModelBuild as [{string.Join(", ", signature.InputNames)}].");
+                $"ONNX Runtime lists the inputs of '{displayName}' as [{string.Join(", ", inputs.Select(i => i.Name))}], ModelBuild as " +
+                    $"[{string.Join(", ", signature.InputNames)}].");
         }
     }
 

@@ -29,7 +29,8 @@ internal static class SignatureJson
         return CanonicalJson.SerializeToUtf8Bytes(json);
     }
 
-    /// <summary>The external data files a signature written by <see cref="Write(OnnxModelSignature, IReadOnlyList{string})"/> names.</summary>
+    /// <summary>The external data files a signature written by <see cref="Write(OnnxModelSignature, IReadOnlyList{string})"/>
+    /// names.</summary>
     public static IReadOnlyList<string> ReadExternalData(ReadOnlySpan<byte> json) =>
         JsonNode.Parse(json)?["external_data"] is JsonArray files ? [.. files.Select(f => (string)f!)] : [];
 

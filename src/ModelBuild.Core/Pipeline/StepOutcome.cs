@@ -25,7 +25,12 @@ internal sealed record StepOutcome(string Step, ActionKey Key, StoredModel Model
 /// What a converting step computed, before it is stored: the model, its signature, the passes, the warnings, the
 /// original it is checked against, and files to leave beside the outputs.
 /// </summary>
-internal sealed record StepResult(ModelProto Converted, OnnxModelSignature Signature, List<PassRecord> Passes, List<Diagnostic> Warnings, ModelProto Original)
+internal sealed record StepResult(
+    ModelProto Converted,
+    OnnxModelSignature Signature,
+    List<PassRecord> Passes,
+    List<Diagnostic> Warnings,
+    ModelProto Original)
 {
     public IReadOnlyList<StepAttachment> Attachments { get; init; } = [];
 

@@ -18,14 +18,22 @@ public sealed record PassRecord(string Name, JsonObject Options, int NodesBefore
     };
 
     public static PassRecord FromJson(JsonObject json) =>
-        new((string)json["name"]!, json["options"]!.AsObject().DeepClone().AsObject(), (int)json["nodes_before"]!, (int)json["nodes_after"]!);
+        new(
+            (string)json["name"]!,
+            json["options"]!.AsObject().DeepClone().AsObject(),
+            (int)json["nodes_before"]!,
+            (int)json["nodes_after"]!);
 }
 
 /// <summary>
 /// What one converting action did, stored with its outputs so a cached run reports the same: the passes
 /// it ran, the validation against the original model, and the warnings it raised.
 /// </summary>
-public sealed record StepReport(string Step, ImmutableArray<PassRecord> Passes, ValidationResult Validation, ImmutableArray<Diagnostic> Warnings)
+public sealed record StepReport(
+    string Step,
+    ImmutableArray<PassRecord> Passes,
+    ValidationResult Validation,
+    ImmutableArray<Diagnostic> Warnings)
 {
     public JsonObject ToJson() => new()
     {
@@ -44,6 +52,7 @@ public sealed record StepReport(string Step, ImmutableArray<PassRecord> Passes, 
             (string)json["step"]!,
             [.. json["passes"]!.AsArray().Select(p => PassRecord.FromJson(p!.AsObject()))],
             ValidationResult.FromJson(json["validation"]!.AsObject()),
-            [.. json["warnings"]!.AsArray().Select(w => new Diagnostic((string)w!["code"]!, DiagnosticSeverity.Warning, (string)w["message"]!, null))]);
+            [.. json["warnings"]!.AsArray()
+                .Select(w => new Diagnostic((string)w!["code"]!, DiagnosticSeverity.Warning, (string)w["message"]!, null))]);
     }
 }

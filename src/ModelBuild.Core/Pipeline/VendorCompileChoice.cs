@@ -13,11 +13,17 @@ namespace ModelBuild.Core.Pipeline;
 /// given to the tool (mo flags, the Hailo model script, ModelConverter's config).
 /// </summary>
 /// <param name="Route">ModelConverter or the vendor's tools.</param>
-/// <param name="HoldsPreprocessing">The compiled model takes raw values in the fed encoding; the accessor publishes no mean or scale.</param>
+/// <param name="HoldsPreprocessing">The compiled model takes raw values in the fed encoding; the accessor publishes no mean or
+/// scale.</param>
 /// <param name="BakeIntoOnnx">The prepare action bakes mean, scale and channel flips into the ONNX model.</param>
 /// <param name="RouteExpectsBaked">The route wants the preprocessing in the model it is given (and ignores it otherwise).</param>
 /// <param name="NnArchive">The compiled output is the NN Archive (<c>Package="nnarchive"</c>).</param>
-internal sealed record VendorCompileChoice(VendorRoute Route, bool HoldsPreprocessing, bool BakeIntoOnnx, bool RouteExpectsBaked, bool NnArchive)
+internal sealed record VendorCompileChoice(
+    VendorRoute Route,
+    bool HoldsPreprocessing,
+    bool BakeIntoOnnx,
+    bool RouteExpectsBaked,
+    bool NnArchive)
 {
     /// <summary>
     /// Whether the toolchain is told the manifest's mean, scale and encoding: when it applies them itself, or
@@ -44,7 +50,8 @@ internal sealed record VendorCompileChoice(VendorRoute Route, bool HoldsPreproce
         {
             return package.Length == 0
                 ? null
-                : throw new DiagnosticException(ToolchainDiagnostics.PackageNeedsVendorTarget.Create(settings.PackageAt, string.Join(", ", VendorToolchains.Targets), request.Name, target.Name));
+                : throw new DiagnosticException(ToolchainDiagnostics.PackageNeedsVendorTarget
+                    .Create(settings.PackageAt, string.Join(", ", VendorToolchains.Targets), request.Name, target.Name));
         }
 
         var route = VendorRoutes.Choose(settings.Route, target.Name, settings.Environment);

@@ -15,7 +15,10 @@ public sealed record OutputAccuracy(string Name, double Cosine, double WorstCosi
 public sealed record TensorAccuracy(string Name, double Sqnr, double LocalSqnr);
 
 /// <summary>The accuracy of a QDQ model against its float model on the evaluation samples.</summary>
-public sealed record AccuracyMeasurement(int Samples, IReadOnlyList<OutputAccuracy> Outputs, IReadOnlyDictionary<string, TensorAccuracy> Tensors)
+public sealed record AccuracyMeasurement(
+    int Samples,
+    IReadOnlyList<OutputAccuracy> Outputs,
+    IReadOnlyDictionary<string, TensorAccuracy> Tensors)
 {
     /// <summary>
     /// The drop by <paramref name="metric"/>, worst output first: 1 − top-1 agreement, 1 − mean cosine, or the

@@ -27,7 +27,8 @@ internal sealed class AffineFolding
     private AffineFolding(GraphProto graph)
     {
         _graph = graph;
-        _initializers = graph.Initializer.GroupBy(i => i.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _initializers = graph.Initializer.GroupBy(i => i.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _names = new HashSet<string>(StringComparer.Ordinal);
         _names.UnionWith(graph.Initializer.Select(i => i.Name));
         _names.UnionWith(graph.Node.SelectMany(n => n.Input.Concat(n.Output)));
@@ -52,7 +53,8 @@ internal sealed class AffineFolding
         var outputs = _graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var node in _graph.Node)
         {
-            if (node.Domain is not ("" or "ai.onnx") || node.OpType is not ("Mul" or "Div" or "Add" or "Sub") || node.Input.Count != 2 || outputs.Contains(node.Output[0]))
+            if (node.Domain is not ("" or "ai.onnx") || node.OpType is not ("Mul" or "Div" or "Add" or "Sub") || node.Input.Count != 2
+                || outputs.Contains(node.Output[0]))
             {
                 continue;
             }
@@ -63,14 +65,16 @@ internal sealed class AffineFolding
             }
 
             var (data, constant) = operands;
-            if (Producer(data) is { OpType: "Conv" } conv && consumers.GetValueOrDefault(data) == 1 && !outputs.Contains(data) && FoldAfter(conv, node, constant))
+            if (Producer(data) is { OpType: "Conv" } conv && consumers.GetValueOrDefault(data) == 1 && !outputs.Contains(data)
+                && FoldAfter(conv, node, constant))
             {
                 conv.Output[0] = node.Output[0];
                 return Remove(node);
             }
 
             if (consumers.GetValueOrDefault(node.Output[0]) == 1
-                && _graph.Node.FirstOrDefault(n => n.OpType == "Conv" && n.Domain is "" or "ai.onnx" && n.Input.Count > 0 && n.Input[0] == node.Output[0]) is { } next
+                && _graph.Node.FirstOrDefault(
+                    n => n.OpType == "Conv" && n.Domain is "" or "ai.onnx" && n.Input.Count > 0 && n.Input[0] == node.Output[0]) is { } next
                 && FoldBefore(next, node, constant))
             {
                 next.Input[0] = data;
@@ -106,7 +110,9 @@ internal sealed class AffineFolding
 
     private bool FoldAfter(NodeProto conv, NodeProto op, float[] constant)
     {
-        if (Weights(conv) is not { } weights || Constant(conv.Input.ElementAtOrDefault(2) ?? string.Empty) is var bias && bias is null && conv.Input.Count > 2 && conv.Input[2].Length > 0)
+        if (Weights(conv) is not { } weights || Constant(conv.Input.ElementAtOrDefault(2) ?? string.Empty) is var bias && bias is null
+            && conv.Input.Count > 2
+            && conv.Input[2].Length > 0)
         {
             return false;
         }
@@ -199,7 +205,8 @@ internal sealed class AffineFolding
     private static bool HasPadding(NodeProto conv)
     {
         var autoPad = conv.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        return autoPad is not ("NOTSET" or "VALID") || (conv.Attribute.FirstOrDefault(a => a.Name == "pads")?.Ints.Any(p => p != 0) ?? false);
+        return autoPad is not ("NOTSET" or "VALID")
+            || (conv.Attribute.FirstOrDefault(a => a.Name == "pads")?.Ints.Any(p => p != 0) ?? false);
     }
 
     private (float[] Values, long[] Dims)? Weights(NodeProto conv) =>
@@ -230,14 +237,17 @@ internal sealed class AffineFolding
     }
 
     private float[]? Constant(string name) =>
-        _initializers.TryGetValue(name, out var tensor) && tensor.DataType == (int)TensorProto.Types.DataType.Float ? TensorProtoConversion.ToTensor(tensor).ToArray<float>() : null;
+        _initializers.TryGetValue(name, out var tensor) && tensor.DataType == (int)TensorProto.Types.DataType.Float
+            ? TensorProtoConversion.ToTensor(tensor).ToArray<float>()
+            : null;
 
     private NodeProto? Producer(string name) => _graph.Node.FirstOrDefault(n => n.Output.Contains(name));
 
     private Dictionary<string, int> Consumers()
     {
         var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var input in _graph.Node.SelectMany(n => n.Input.Concat(n.Attribute.SelectMany(a => a.G is null ? a.Graphs : a.Graphs.Append(a.G)).SelectMany(g => g.Node.SelectMany(i => i.Input)))))
+        foreach (var input in _graph.Node.SelectMany(n => n.Input.Concat(
+            n.Attribute.SelectMany(a => a.G is null ? a.Graphs : a.Graphs.Append(a.G)).SelectMany(g => g.Node.SelectMany(i => i.Input)))))
         {
             consumers[input] = consumers.GetValueOrDefault(input) + 1;
         }

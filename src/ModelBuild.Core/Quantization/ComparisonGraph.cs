@@ -19,7 +19,10 @@ internal static class ComparisonGraph
     /// <summary>The output names of one tensor's four energies.</summary>
     public sealed record Energies(string Tensor, string Signal, string Noise, string LocalSignal, string LocalNoise);
 
-    public static (ModelProto Model, IReadOnlyList<Energies> Outputs) Build(ModelProto floatModel, QdqModel quantized, IReadOnlyList<QuantizedTensor> tensors)
+    public static (ModelProto Model, IReadOnlyList<Energies> Outputs) Build(
+        ModelProto floatModel,
+        QdqModel quantized,
+        IReadOnlyList<QuantizedTensor> tensors)
     {
         var model = floatModel.Clone();
         var graph = model.Graph;
@@ -122,13 +125,20 @@ internal static class ComparisonGraph
     }
 
     private static NodeProto SumSquare(string input, string output) =>
-        new() { OpType = "ReduceSumSquare", Name = output, Input = { input }, Output = { output }, Attribute = { OnnxAttributes.Int("keepdims", 0) } };
+        new() {
+            OpType = "ReduceSumSquare",
+            Name = output,
+            Input = { input },
+            Output = { output },
+            Attribute = { OnnxAttributes.Int("keepdims", 0) } };
 
     private static NodeProto Node(string opType, string[] inputs, string output) =>
         new() { OpType = opType, Name = output, Input = { inputs }, Output = { output } };
 
     private static TensorProto Scalar(string name, double value)
     {
-        return TensorProtoConversion.ToTensorProto(Tensors.Tensor.Create([(float)Math.Clamp(value, float.MinValue, float.MaxValue)], []), name);
+        return TensorProtoConversion.ToTensorProto(
+            Tensors.Tensor.Create([(float)Math.Clamp(value, float.MinValue, float.MaxValue)], []),
+            name);
     }
 }

@@ -132,7 +132,8 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
 
         if (manifest.SingleStage is not { } stage)
         {
-            console.Report(QuantizeDiagnostics.MultiStageManifest.Create(new SourceLocation(manifest.FilePath), manifest.FilePath, manifest.Stages.Count));
+            console.Report(QuantizeDiagnostics.MultiStageManifest
+                .Create(new SourceLocation(manifest.FilePath), manifest.FilePath, manifest.Stages.Count));
             return null;
         }
 
@@ -156,7 +157,8 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         {
             if (input.Shape is { } shape && shape.Value.All(d => d is > 0))
             {
-                overrides[input.Name.Value] = new InputShapeOverride(input.Name.Value, [.. shape.Value.Select(d => d!.Value)], shape.Location);
+                overrides[input.Name.Value]
+                    = new InputShapeOverride(input.Name.Value, [.. shape.Value.Select(d => d!.Value)], shape.Location);
             }
         }
 
@@ -188,7 +190,10 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         var name = equals >= 0 ? text[..equals] : inputNames.Count == 1 ? inputNames[0] : null;
         if (name is null)
         {
-            console.Report(QuantizeDiagnostics.InvalidShape.Create(CommandLine, text, $"the model has {inputNames.Count} inputs ({string.Join(", ", inputNames)}); write name=1,3,224,224"));
+            console.Report(QuantizeDiagnostics.InvalidShape.Create(
+                CommandLine,
+                text,
+                $"the model has {inputNames.Count} inputs ({string.Join(", ", inputNames)}); write name=1,3,224,224"));
             return null;
         }
 
@@ -197,7 +202,8 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         {
             if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var dim))
             {
-                console.Report(QuantizeDiagnostics.InvalidShape.Create(CommandLine, text, "dimensions are positive integers separated by commas, e.g. 1,3,224,224"));
+                console.Report(QuantizeDiagnostics.InvalidShape
+                    .Create(CommandLine, text, "dimensions are positive integers separated by commas, e.g. 1,3,224,224"));
                 return null;
             }
 
@@ -207,10 +213,16 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         return new InputShapeOverride(name, [.. dims], CommandLine);
     }
 
-    private IReadOnlyList<CalibrationInput>? CalibrationInputsFor(QuantizeRequest request, ModelProto model, IReadOnlyList<ResolvedInput>? resolved, string baseDirectory)
+    private IReadOnlyList<CalibrationInput>? CalibrationInputsFor(
+        QuantizeRequest request,
+        ModelProto model,
+        IReadOnlyList<ResolvedInput>? resolved,
+        string baseDirectory)
     {
         IReadOnlyList<TensorInfo> modelInputs;
-        var probeOptions = new ModelSessionOptions { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        var probeOptions = new ModelSessionOptions {
+            OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using (var session = new ModelSession(OnnxModelFile.Write(model), probeOptions))
         {
             modelInputs = session.Inputs;
@@ -238,7 +250,8 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
             inputs = CalibrationInputs.Uniform(modelInputs, RandomCalibration.Default, feed, baseDirectory);
         }
 
-        return [.. inputs.Select(input => input with { Source = Source(request, input.Source, resize), BaseDirectory = request.Calibration is null ? input.BaseDirectory : Environment.CurrentDirectory })];
+        return [.. inputs.Select(input => input with { Source = Source(request, input.Source, resize), BaseDirectory = request
+            .Calibration is null ? input.BaseDirectory : Environment.CurrentDirectory })];
     }
 
     /// <summary>The calibration of one input after <c>--calibration</c>, <c>--max-images</c> and <c>--resize-method</c>.</summary>
@@ -251,7 +264,10 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
 
         if (request.Calibration is { } folder)
         {
-            return new ImageCalibration(new Located<string>(folder, CommandLine), request.MaxImages ?? -1, resize ?? Core.Manifest.ResizeMethod.Resize);
+            return new ImageCalibration(
+                new Located<string>(folder, CommandLine),
+                request.MaxImages ?? -1,
+                resize ?? Core.Manifest.ResizeMethod.Resize);
         }
 
         return source is ImageCalibration images && resize is { } method ? images with { ResizeMethod = method } : source;
@@ -269,7 +285,8 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
             return method;
         }
 
-        console.Report(QuantizeDiagnostics.InvalidChoice.Create(CommandLine, "--resize-method", text, string.Join(", ", ResizeMethodNames.All)));
+        console.Report(
+            QuantizeDiagnostics.InvalidChoice.Create(CommandLine, "--resize-method", text, string.Join(", ", ResizeMethodNames.All)));
         return null;
     }
 
@@ -305,9 +322,11 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         var calibration = options.Calibration;
         if (request.Calibrator is { } calibrator)
         {
-            if (!Enum.TryParse<CalibrationMethod>(calibrator, ignoreCase: true, out var method) || !QuantizationSpec.Calibrators.Contains(calibrator.ToLowerInvariant()))
+            if (!Enum.TryParse<CalibrationMethod>(calibrator, ignoreCase: true, out var method)
+                || !QuantizationSpec.Calibrators.Contains(calibrator.ToLowerInvariant()))
             {
-                console.Report(QuantizeDiagnostics.InvalidChoice.Create(CommandLine, "--calibrator", calibrator, string.Join(", ", QuantizationSpec.Calibrators)));
+                console.Report(QuantizeDiagnostics.InvalidChoice
+                    .Create(CommandLine, "--calibrator", calibrator, string.Join(", ", QuantizationSpec.Calibrators)));
                 return null;
             }
 
@@ -316,14 +335,16 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
 
         if (request.ActivationType is { } type && !QuantizationSpec.ActivationTypes.Contains(type.ToLowerInvariant()))
         {
-            console.Report(QuantizeDiagnostics.InvalidChoice.Create(CommandLine, "--activation-type", type, string.Join(", ", QuantizationSpec.ActivationTypes)));
+            console.Report(QuantizeDiagnostics.InvalidChoice
+                .Create(CommandLine, "--activation-type", type, string.Join(", ", QuantizationSpec.ActivationTypes)));
             return null;
         }
 
         var metric = request.Metric is null ? null : QuantizationOptions.MetricOf(request.Metric.ToLowerInvariant());
         if (request.Metric is not null && metric is null && EvaluationSettings.MetricOf(request.Metric.ToLowerInvariant()) is null)
         {
-            console.Report(QuantizeDiagnostics.InvalidChoice.Create(CommandLine, "--metric", request.Metric, string.Join(", ", QuantizationSpec.Metrics)));
+            console.Report(QuantizeDiagnostics.InvalidChoice
+                .Create(CommandLine, "--metric", request.Metric, string.Join(", ", QuantizationSpec.Metrics)));
             return null;
         }
 
@@ -342,7 +363,9 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         return options with
         {
             Calibration = calibration,
-            ActivationType = request.ActivationType is { } t ? (t.Equals("int8", StringComparison.OrdinalIgnoreCase) ? QuantizedType.Int8 : QuantizedType.UInt8) : options.ActivationType,
+            ActivationType = request.ActivationType is { } t
+                ? (t.Equals("int8", StringComparison.OrdinalIgnoreCase) ? QuantizedType.Int8 : QuantizedType.UInt8)
+                : options.ActivationType,
             PerChannel = !request.PerTensor && options.PerChannel,
             ReduceRange = request.ReduceRange || options.ReduceRange,
             NodesToExclude = [.. options.NodesToExclude, .. request.ExcludeNodes],

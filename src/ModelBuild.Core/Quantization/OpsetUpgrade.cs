@@ -228,7 +228,12 @@ internal sealed class OpsetUpgrade
             throw Refuse(node, "it has no scales");
         }
 
-        var resize = new NodeProto { OpType = "Resize", Name = node.Name, Domain = node.Domain, Input = { node.Input[0], string.Empty, scales }, Output = { node.Output } };
+        var resize = new NodeProto {
+            OpType = "Resize",
+            Name = node.Name,
+            Domain = node.Domain,
+            Input = { node.Input[0], string.Empty, scales },
+            Output = { node.Output } };
         resize.Attribute.Add(OnnxAttributes.String("mode", mode == "bilinear" ? "linear" : mode));
         resize.Attribute.Add(OnnxAttributes.String("coordinate_transformation_mode", "asymmetric"));
         if (mode == "nearest")
@@ -271,13 +276,26 @@ internal sealed class OpsetUpgrade
         var flat = Unique(node.Name + "_flattened");
         var result = Unique(node.Name + "_2d");
         var shape = Unique(node.Name + "_shape");
-        var flatten = new NodeProto { OpType = "Flatten", Name = Unique(node.Name + "_Flatten"), Input = { node.Input[0] }, Output = { flat }, Attribute = { OnnxAttributes.Int("axis", axis) } };
-        var shapeOf = new NodeProto { OpType = "Shape", Name = Unique(node.Name + "_Shape"), Input = { node.Input[0] }, Output = { shape } };
+        var flatten = new NodeProto {
+            OpType = "Flatten",
+            Name = Unique(node.Name + "_Flatten"),
+            Input = { node.Input[0] },
+            Output = { flat },
+            Attribute = { OnnxAttributes.Int("axis", axis) } };
+        var shapeOf = new NodeProto {
+            OpType = "Shape",
+            Name = Unique(node.Name + "_Shape"),
+            Input = { node.Input[0] },
+            Output = { shape } };
         var output = node.Output[0];
         node.Input[0] = flat;
         node.Output[0] = result;
         node.Attribute.Add(OnnxAttributes.Int("axis", 1));
-        var reshape = new NodeProto { OpType = "Reshape", Name = Unique(node.Name + "_Reshape"), Input = { result, shape }, Output = { output } };
+        var reshape = new NodeProto {
+            OpType = "Reshape",
+            Name = Unique(node.Name + "_Reshape"),
+            Input = { result, shape },
+            Output = { output } };
         return [flatten, shapeOf, node, reshape];
     }
 
@@ -318,5 +336,6 @@ internal sealed class OpsetUpgrade
     }
 
     private DiagnosticException Refuse(NodeProto node, string why) =>
-        new(QuantizationDiagnostics.OpsetUpgradeImpossible.Create(null, _from, node.Name.Length > 0 ? node.Name : "(unnamed)", node.OpType, why));
+        new(QuantizationDiagnostics.OpsetUpgradeImpossible
+            .Create(null, _from, node.Name.Length > 0 ? node.Name : "(unnamed)", node.OpType, why));
 }

@@ -7,7 +7,11 @@ using ModelBuild.Core.Onnx.Proto;
 namespace ModelBuild.Core.Quantization;
 
 /// <summary>A written QDQ model: the model, its quantized tensors, the SQNR of its stored constants and the nodes quantized.</summary>
-internal sealed record QdqModel(ModelProto Model, IReadOnlyList<QuantizedTensor> Tensors, IReadOnlyDictionary<string, double> ConstantSqnr, IReadOnlyList<string> QuantizedNodes);
+internal sealed record QdqModel(
+    ModelProto Model,
+    IReadOnlyList<QuantizedTensor> Tensors,
+    IReadOnlyDictionary<string, double> ConstantSqnr,
+    IReadOnlyList<string> QuantizedNodes);
 
 /// <summary>
 /// Writes the QDQ model a <see cref="QuantizationContext"/> planned: a QuantizeLinear/DequantizeLinear pair
@@ -41,7 +45,8 @@ internal sealed class QdqModelWriter
         _names.UnionWith(_graph.Initializer.Select(i => i.Name));
         _names.UnionWith(_graph.Node.SelectMany(n => n.Output.Concat(n.Input)));
         _names.UnionWith(_graph.Node.Select(n => n.Name));
-        _declaringNodes = _graph.Node.Where(n => n.Name.Length > 0).GroupBy(n => n.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _declaringNodes = _graph.Node.Where(n => n.Name.Length > 0).GroupBy(n => n.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 
     /// <summary>The QDQ model and its quantized tensors (activations first, in graph order).</summary>
@@ -114,7 +119,9 @@ internal sealed class QdqModelWriter
         RemoveUnusedInitializers();
         _graph.Initializer.AddRange(_newInitializers);
         EnsureQdqOpset();
-        var ordered = _tensors.Where(t => t.Kind == QuantizedTensorKind.Activation).Concat(_tensors.Where(t => t.Kind != QuantizedTensorKind.Activation)).ToList();
+        var ordered = _tensors.Where(t => t.Kind == QuantizedTensorKind.Activation)
+            .Concat(_tensors.Where(t => t.Kind != QuantizedTensorKind.Activation))
+            .ToList();
         return new QdqModel(_model, ordered, _constantSqnr, [.. _context.QuantizedNodes.Select(n => n.Name)]);
     }
 
@@ -140,7 +147,11 @@ internal sealed class QdqModelWriter
                 continue;
             }
 
-            _activationParameters[declaration.Tensor] = QuantizationMath.Compute(calibrated.Min, calibrated.Max, range, _context.Options.SymmetricActivations);
+            _activationParameters[declaration.Tensor] = QuantizationMath.Compute(
+                calibrated.Min,
+                calibrated.Max,
+                range,
+                _context.Options.SymmetricActivations);
         }
     }
 
@@ -181,12 +192,25 @@ internal sealed class QdqModelWriter
             var elementType = type == QuantizedType.Int8 ? TensorProto.Types.DataType.Int8 : TensorProto.Types.DataType.Uint8;
             var dequantized = AddConstant(declaration.Tensor, dims, elementType, quantized, scales, zeroPoints, declaration.Axis);
             result.Add((declaration.Tensor, dequantized));
-            _tensors.Add(Describe(declaration.Tensor, declaration.IsWeight ? QuantizedTensorKind.Weight : QuantizedTensorKind.Constant, declaration.Node, elementType, scales, zeroPoints, declaration.Axis, low, high, null, null, dequantized));
+            _tensors.Add(Describe(
+                declaration.Tensor,
+                declaration.IsWeight ? QuantizedTensorKind.Weight : QuantizedTensorKind.Constant,
+                declaration.Node,
+                elementType,
+                scales,
+                zeroPoints,
+                declaration.Axis,
+                low,
+                high,
+                null,
+                null,
+                dequantized));
         }
 
         foreach (var bias in _context.Biases)
         {
-            if (!_activationParameters.TryGetValue(bias.Input, out var input) || !_weightParameters.TryGetValue(bias.Weight, out var weight))
+            if (!_activationParameters.TryGetValue(bias.Input, out var input)
+                || !_weightParameters.TryGetValue(bias.Weight, out var weight))
             {
                 continue;
             }
@@ -210,7 +234,14 @@ internal sealed class QdqModelWriter
 
             var zeroPoints = new int[scales.Length];
             _constantSqnr[bias.Bias] = ConstantSqnr(values, quantized, scales, zeroPoints, [.. proto.Dims], perChannel ? 0 : null);
-            var dequantized = AddConstant(bias.Bias, [.. proto.Dims], TensorProto.Types.DataType.Int32, quantized, scales, zeroPoints, perChannel ? 0 : null);
+            var dequantized = AddConstant(
+                bias.Bias,
+                [.. proto.Dims],
+                TensorProto.Types.DataType.Int32,
+                quantized,
+                scales,
+                zeroPoints,
+                perChannel ? 0 : null);
             if (_declaringNodes.GetValueOrDefault(bias.Node)?.Attribute.FirstOrDefault(a => a.Name == "beta") is { } beta)
             {
                 // Gemm's beta now lives in the bias values.
@@ -219,13 +250,30 @@ internal sealed class QdqModelWriter
 
             result.Add((bias.Bias, dequantized));
             var (low, high) = values.Length == 0 ? (0f, 0f) : (values.Min(), values.Max());
-            _tensors.Add(Describe(bias.Bias, QuantizedTensorKind.Bias, bias.Node, TensorProto.Types.DataType.Int32, scales, zeroPoints, perChannel ? 0 : null, low, high, null, null, dequantized));
+            _tensors.Add(Describe(
+                bias.Bias,
+                QuantizedTensorKind.Bias,
+                bias.Node,
+                TensorProto.Types.DataType.Int32,
+                scales,
+                zeroPoints,
+                perChannel ? 0 : null,
+                low,
+                high,
+                null,
+                null,
+                dequantized));
         }
 
         return result;
     }
 
-    private static (float[] Scales, int[] ZeroPoints, int[] Quantized, float Low, float High) QuantizeData(float[] values, long[] dims, int? axis, QuantizedRange range, bool symmetric)
+    private static (float[] Scales, int[] ZeroPoints, int[] Quantized, float Low, float High) QuantizeData(
+        float[] values,
+        long[] dims,
+        int? axis,
+        QuantizedRange range,
+        bool symmetric)
     {
         var quantized = new int[values.Length];
         var (low, high) = MinMax(values, [(0, values.Length)]);
@@ -280,7 +328,8 @@ internal sealed class QdqModelWriter
         return noise.Sqnr;
     }
 
-    /// <summary>The smallest and largest finite value of the <paramref name="runs"/> (start, length) of <paramref name="values"/>; [0, 0] when there is none.</summary>
+    /// <summary>The smallest and largest finite value of the <paramref name="runs"/> (start, length) of <paramref name="values"/>; [0, 0]
+    /// when there is none.</summary>
     private static (float Low, float High) MinMax(float[] values, IEnumerable<(int Start, int Length)> runs)
     {
         var low = float.PositiveInfinity;
@@ -300,8 +349,16 @@ internal sealed class QdqModelWriter
         return low <= high ? (low, high) : (0f, 0f);
     }
 
-    /// <summary>Adds a quantized initializer with its scale and zero point and a DequantizeLinear reading them; returns the dequantized name.</summary>
-    private string AddConstant(string name, long[] dims, TensorProto.Types.DataType type, int[] quantized, float[] scales, int[] zeroPoints, int? axis)
+    /// <summary>Adds a quantized initializer with its scale and zero point and a DequantizeLinear reading them; returns the dequantized
+    /// name.</summary>
+    private string AddConstant(
+        string name,
+        long[] dims,
+        TensorProto.Types.DataType type,
+        int[] quantized,
+        float[] scales,
+        int[] zeroPoints,
+        int? axis)
     {
         var quantizedName = Unique(name + "_quantized");
         var scaleName = Unique(name + (type == TensorProto.Types.DataType.Int32 ? "_quantized_scale" : "_scale"));
@@ -311,7 +368,11 @@ internal sealed class QdqModelWriter
         _newInitializers.Add(IntegerTensor(quantizedName, type, quantized, dims));
         _newInitializers.Add(FloatTensor(scaleName, scales, parameterDims));
         _newInitializers.Add(IntegerTensor(zeroPointName, type, zeroPoints, parameterDims));
-        var node = new NodeProto { OpType = "DequantizeLinear", Name = Unique(name + "_DequantizeLinear"), Input = { quantizedName, scaleName, zeroPointName }, Output = { dequantized } };
+        var node = new NodeProto {
+            OpType = "DequantizeLinear",
+            Name = Unique(name + "_DequantizeLinear"),
+            Input = { quantizedName, scaleName, zeroPointName },
+            Output = { dequantized } };
         if (axis is { } a)
         {
             node.Attribute.Add(OnnxAttributes.Int("axis", a));
@@ -321,12 +382,15 @@ internal sealed class QdqModelWriter
         return dequantized;
     }
 
-    /// <summary>The QuantizeLinear/DequantizeLinear pair of activation <paramref name="tensor"/>, reading <paramref name="source"/>.</summary>
+    /// <summary>The QuantizeLinear/DequantizeLinear pair of activation <paramref name="tensor"/>, reading <paramref
+    /// name="source"/>.</summary>
     private IEnumerable<NodeProto> QuantizePair(string tensor, string source, bool isGraphOutput, Dictionary<string, string> replacement)
     {
         var parameters = _activationParameters[tensor];
         var declaration = _context.Activations[tensor];
-        var type = _context.Options.ActivationType == QuantizedType.Int8 ? TensorProto.Types.DataType.Int8 : TensorProto.Types.DataType.Uint8;
+        var type = _context.Options.ActivationType == QuantizedType.Int8
+            ? TensorProto.Types.DataType.Int8
+            : TensorProto.Types.DataType.Uint8;
         var scaleName = Unique(tensor + "_scale");
         var zeroPointName = Unique(tensor + "_zero_point");
         var quantized = Unique(tensor + "_QuantizeLinear_Output");
@@ -342,13 +406,46 @@ internal sealed class QdqModelWriter
         var range = _context.Ranges[root];
         var fusion = _context.Fusions.FirstOrDefault(f => f.Output == tensor);
         var fused = fusion is null ? null : new FusedActivation(fusion.Removed.Name, fusion.Removed.OpType, fusion.Low, fusion.High);
-        _tensors.Add(Describe(tensor, QuantizedTensorKind.Activation, declaration.Node, type, [parameters.Scale], [parameters.ZeroPoint], null, range.Min, range.Max, declaration.SharesWith, source, dequantized) with { Fused = fused });
-        yield return new NodeProto { OpType = "QuantizeLinear", Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scaleName, zeroPointName }, Output = { quantized } };
-        yield return new NodeProto { OpType = "DequantizeLinear", Name = Unique(tensor + "_DequantizeLinear"), Input = { quantized, scaleName, zeroPointName }, Output = { dequantized } };
+        _tensors.Add(Describe(
+            tensor,
+            QuantizedTensorKind.Activation,
+            declaration.Node,
+            type,
+            [parameters.Scale],
+            [parameters.ZeroPoint],
+            null,
+            range.Min,
+            range.Max,
+            declaration.SharesWith,
+            source,
+            dequantized) with { Fused = fused });
+        yield return new NodeProto {
+            OpType = "QuantizeLinear",
+            Name = Unique(tensor + "_QuantizeLinear"),
+            Input = { source, scaleName, zeroPointName },
+            Output = { quantized } };
+        yield return new NodeProto {
+            OpType = "DequantizeLinear",
+            Name = Unique(tensor + "_DequantizeLinear"),
+            Input = { quantized, scaleName, zeroPointName },
+            Output = { dequantized } };
     }
 
-    private QuantizedTensor Describe(string name, QuantizedTensorKind kind, string node, TensorProto.Types.DataType type, float[] scales, int[] zeroPoints, int? axis, float low, float high, string? sharesWith, string? preQuantize, string dequantized) =>
-        new(name, kind, node, _declaringNodes.GetValueOrDefault(node)?.OpType ?? _context.Fusions.FirstOrDefault(f => f.Removed.Name == node)?.Removed.OpType ?? string.Empty,
+    private QuantizedTensor Describe(
+        string name,
+        QuantizedTensorKind kind,
+        string node,
+        TensorProto.Types.DataType type,
+        float[] scales,
+        int[] zeroPoints,
+        int? axis,
+        float low,
+        float high,
+        string? sharesWith,
+        string? preQuantize,
+        string dequantized) =>
+        new(name, kind, node, _declaringNodes.GetValueOrDefault(node)?.OpType
+            ?? _context.Fusions.FirstOrDefault(f => f.Removed.Name == node)?.Removed.OpType ?? string.Empty,
             OnnxElementType.Name((int)type), scales, zeroPoints, axis, low, high, sharesWith, preQuantize, dequantized);
 
     private void RemoveUnusedInitializers()
@@ -404,7 +501,10 @@ internal sealed class QdqModelWriter
             BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
         }
 
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
+        var tensor = new TensorProto {
+            Name = name,
+            DataType = (int)TensorProto.Types.DataType.Float,
+            RawData = ByteString.CopyFrom(bytes) };
         tensor.Dims.AddRange(dims);
         return tensor;
     }

@@ -6,13 +6,16 @@ namespace ModelBuild.Core.Quantization;
 /// <summary>What is quantized about one activation: its own range, or the parameters of another tensor (ops that only move data).</summary>
 internal sealed record ActivationDeclaration(string Tensor, string? SharesWith, string Node);
 
-/// <summary>A constant input stored quantized: a weight (int8 symmetric, per channel on <see cref="Axis"/>), or a constant operand quantized like an activation.</summary>
+/// <summary>A constant input stored quantized: a weight (int8 symmetric, per channel on <see cref="Axis"/>), or a constant operand
+/// quantized like an activation.</summary>
 internal sealed record ConstantDeclaration(string Tensor, int? Axis, bool IsWeight, string Node);
 
-/// <summary>A bias stored as int32 with scale <c>input scale × weight scale</c>; its values are multiplied by <see cref="Beta"/> (Gemm's beta, 1 elsewhere).</summary>
+/// <summary>A bias stored as int32 with scale <c>input scale × weight scale</c>; its values are multiplied by <see cref="Beta"/> (Gemm's
+/// beta, 1 elsewhere).</summary>
 internal sealed record BiasDeclaration(string Bias, string Input, string Weight, float Beta, string Node);
 
-/// <summary>A Relu or Clip folded into its producer: the producer now writes <see cref="Output"/> directly, quantized with its range.</summary>
+/// <summary>A Relu or Clip folded into its producer: the producer now writes <see cref="Output"/> directly, quantized with its
+/// range.</summary>
 internal sealed record ActivationFusion(NodeProto Removed, string Upstream, string Output, double Low, double High);
 
 /// <summary>
@@ -28,14 +31,19 @@ internal sealed class QuantizationContext
     private readonly HashSet<string> _graphInputs;
     private readonly Dictionary<string, NodeProto> _producers;
 
-    public QuantizationContext(ModelProto model, GraphValueTypes types, IReadOnlyDictionary<string, TensorRange> ranges, QuantizationOptions options)
+    public QuantizationContext(
+        ModelProto model,
+        GraphValueTypes types,
+        IReadOnlyDictionary<string, TensorRange> ranges,
+        QuantizationOptions options)
     {
         Model = model;
         Types = types;
         Ranges = ranges;
         Options = options;
         var graph = model.Graph;
-        _initializers = graph.Initializer.GroupBy(i => i.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _initializers = graph.Initializer.GroupBy(i => i.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         _graphInputs = graph.Input.Select(i => i.Name).Where(n => !_initializers.ContainsKey(n)).ToHashSet(StringComparer.Ordinal);
         _consumers = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -127,7 +135,8 @@ internal sealed class QuantizationContext
     /// <summary>Quantizes a constant bias as int32 when its input and weight are quantized.</summary>
     public bool Bias(string bias, string input, string weight, float beta, NodeProto node)
     {
-        if (!IsFloatConstant(bias) || !Activations.ContainsKey(input) || !Constants.TryGetValue(weight, out var w) || !w.IsWeight || Constants.ContainsKey(bias))
+        if (!IsFloatConstant(bias) || !Activations.ContainsKey(input) || !Constants.TryGetValue(weight, out var w) || !w.IsWeight
+            || Constants.ContainsKey(bias))
         {
             return false;
         }
@@ -137,7 +146,8 @@ internal sealed class QuantizationContext
         return true;
     }
 
-    /// <summary>Quantizes <paramref name="output"/> with exactly the parameters of <paramref name="input"/> (ops that only move data).</summary>
+    /// <summary>Quantizes <paramref name="output"/> with exactly the parameters of <paramref name="input"/> (ops that only move
+    /// data).</summary>
     public void Share(string output, string input, NodeProto node)
     {
         if (IsFloatActivation(output) && Activations.ContainsKey(input) && !IsKeptOutput(output))
@@ -157,7 +167,9 @@ internal sealed class QuantizationContext
         var upstream = node.Input[0];
         var output = node.Output[0];
         if (!Activations.ContainsKey(upstream) || !_producers.TryGetValue(upstream, out var producer) || _graphOutputs.Contains(upstream)
-            || _consumers.GetValueOrDefault(upstream) != 1 || !IsFloatActivation(output) || IsKeptOutput(output) || !Ranges.TryGetValue(output, out var range))
+            || _consumers.GetValueOrDefault(upstream) != 1 || !IsFloatActivation(output) || IsKeptOutput(output) || !Ranges.TryGetValue(
+                output,
+                out var range))
         {
             return false;
         }
@@ -191,7 +203,9 @@ internal sealed class QuantizationContext
         {
             foreach (var graph in attribute.G is null ? attribute.Graphs : attribute.Graphs.Append(attribute.G))
             {
-                var local = graph.Node.SelectMany(n => n.Output).Concat(graph.Input.Select(i => i.Name)).Concat(graph.Initializer.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+                var local = graph.Node.SelectMany(n => n.Output).Concat(graph.Input.Select(i => i.Name))
+                    .Concat(graph.Initializer.Select(i => i.Name))
+                    .ToHashSet(StringComparer.Ordinal);
                 foreach (var inner in graph.Node)
                 {
                     foreach (var input in inner.Input.Where(i => i.Length > 0 && !local.Contains(i)).Concat(SubgraphReads(inner)))

@@ -11,7 +11,9 @@ public static class QuantizationDiagnostics
     /// <summary>{0} the model's opset, {1} the node, {2} its op type, {3} why it cannot be upgraded.</summary>
     public static readonly DiagnosticDescriptor OpsetUpgradeImpossible = new(
         "MB8150", DiagnosticSeverity.Error,
-        "The model imports opset {0}, but per-channel quantization needs opset 13, and node '{1}' ({2}) cannot be upgraded automatically: {3}. Quantize per tensor (--per-tensor, or quantization.per_channel: false), or export the model with opset 13 or later.");
+        "The model imports opset {0}, but per-channel quantization needs opset 13, and node '{1}' ({2}) cannot be upgraded " +
+            "automatically: {3}. Quantize per tensor (--per-tensor, or quantization.per_channel: false), or export the model with opset " +
+                "13 or later.");
 
     /// <summary>{0} what failed, {1} ONNX Runtime's reason.</summary>
     public static readonly DiagnosticDescriptor RuntimeFailed = new(
@@ -19,7 +21,8 @@ public static class QuantizationDiagnostics
 
     /// <summary>{0} the op types looked for.</summary>
     public static readonly DiagnosticDescriptor NothingQuantized = new(
-        "MB8152", DiagnosticSeverity.Warning, "No node of the model was quantized: none is of the op types quantized ({0}) with float inputs, or all are excluded. The model stays float.");
+        "MB8152", DiagnosticSeverity.Warning, "No node of the model was quantized: none is of the op types quantized ({0}) with float " +
+            "inputs, or all are excluded. The model stays float.");
 
     /// <summary>{0} the metric, {1} the drop, {2} the budget, {3} the trials, {4} the layers that fell back.</summary>
     public static readonly DiagnosticDescriptor OverBudget = new(

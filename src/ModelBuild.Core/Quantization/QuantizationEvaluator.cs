@@ -36,7 +36,9 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
             }
         }
 
-        var tensors = withTensors ? MeasureTensors(quantized, cancellationToken) : new Dictionary<string, TensorAccuracy>(StringComparer.Ordinal);
+        var tensors = withTensors
+            ? MeasureTensors(quantized, cancellationToken)
+            : new Dictionary<string, TensorAccuracy>(StringComparer.Ordinal);
         return new AccuracyMeasurement(Samples, [.. outputs.Where(o => o.Value.Samples > 0).Select(o => o.Value.Result(o.Key))], tensors);
     }
 
@@ -66,7 +68,10 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
 
         for (var i = 0; i < energies.Count; i++)
         {
-            result[energies[i].Tensor] = new TensorAccuracy(energies[i].Tensor, Sqnr(sums[4 * i], sums[(4 * i) + 1]), Sqnr(sums[(4 * i) + 2], sums[(4 * i) + 3]));
+            result[energies[i].Tensor] = new TensorAccuracy(
+                energies[i].Tensor,
+                Sqnr(sums[4 * i], sums[(4 * i) + 1]),
+                Sqnr(sums[(4 * i) + 2], sums[(4 * i) + 3]));
         }
 
         return result;
@@ -77,7 +82,11 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
 
     private static ModelSession Open(ModelProto model) => new(OnnxModelFile.Write(model), CalibrationRunner.SessionOptions);
 
-    private static Dictionary<string, Tensor> Run(ModelSession session, CalibrationSample sample, IReadOnlyList<string> outputs, CancellationToken cancellationToken)
+    private static Dictionary<string, Tensor> Run(
+        ModelSession session,
+        CalibrationSample sample,
+        IReadOnlyList<string> outputs,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -126,7 +135,13 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
         }
 
         public OutputAccuracy Result(string name) =>
-            new(name, _cosineSum / Samples, _worstCosine, _noise.Sqnr, _noise.NoiseRatio, _classifier && _rows > 0 ? (double)_agreeing / _rows : null);
+            new(
+                name,
+                _cosineSum / Samples,
+                _worstCosine,
+                _noise.Sqnr,
+                _noise.NoiseRatio,
+                _classifier && _rows > 0 ? (double)_agreeing / _rows : null);
 
         private static double Cosine(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
         {

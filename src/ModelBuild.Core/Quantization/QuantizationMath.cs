@@ -31,7 +31,8 @@ public static class QuantizationMath
         _ => symmetric ? new(-127, 127) : new(-128, 127),
     };
 
-    /// <summary>The scale and zero point that map [<paramref name="rmin"/>, <paramref name="rmax"/>] onto <paramref name="range"/>.</summary>
+    /// <summary>The scale and zero point that map [<paramref name="rmin"/>, <paramref name="rmax"/>] onto <paramref
+    /// name="range"/>.</summary>
     public static QuantizationParameters Compute(float rmin, float rmax, QuantizedRange range, bool symmetric)
     {
         rmin = Math.Min(rmin, 0f);

@@ -8,7 +8,10 @@ using ModelBuild.Core.Quantization.Evaluation;
 namespace ModelBuild.Core.Quantization;
 
 /// <summary>The 8-bit integer type of quantized tensors.</summary>
-[SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The members are the ONNX element types they stand for.")]
+[SuppressMessage(
+    "Naming",
+    "CA1720:Identifier contains type name",
+    Justification = "The members are the ONNX element types they stand for.")]
 public enum QuantizedType
 {
     /// <summary>uint8 [0, 255], asymmetric (a zero point anywhere in the range).</summary>
@@ -40,7 +43,11 @@ public enum AccuracyMetric
 /// <param name="Metric">What the drop measures.</param>
 /// <param name="MaxTrials">How many quantizations the search may try after the first.</param>
 /// <param name="OverBudgetIsError">True (the default) when a model still over budget is an error; false makes it a warning.</param>
-public sealed record AccuracyBudget(double MaxDrop = 0.01, AccuracyMetric Metric = AccuracyMetric.Top1Agreement, int MaxTrials = 20, bool OverBudgetIsError = true);
+public sealed record AccuracyBudget(
+    double MaxDrop = 0.01,
+    AccuracyMetric Metric = AccuracyMetric.Top1Agreement,
+    int MaxTrials = 20,
+    bool OverBudgetIsError = true);
 
 /// <summary>
 /// How a model is quantized. Defaults follow ONNX Runtime's static QDQ quantization: uint8 asymmetric
@@ -183,7 +190,11 @@ public sealed record QuantizationOptions
         ["quantized_bins"] = Calibration.QuantizedBins,
         ["percentile"] = Calibration.Percentile,
         ["budget"] = Budget is { } budget
-            ? new JsonObject { ["max_drop"] = budget.MaxDrop, ["metric"] = budget.Metric.ToString(), ["max_trials"] = budget.MaxTrials, ["over_budget_is_error"] = budget.OverBudgetIsError }
+            ? new JsonObject {
+                ["max_drop"] = budget.MaxDrop,
+                ["metric"] = budget.Metric.ToString(),
+                ["max_trials"] = budget.MaxTrials,
+                ["over_budget_is_error"] = budget.OverBudgetIsError }
             : null,
         ["optimize"] = Optimize,
         ["evaluation_samples"] = EvaluationSamples,
@@ -206,12 +217,14 @@ public sealed record QuantizationOptions
         if (Budget is { } budget && (!(budget.MaxDrop >= 0) || budget.MaxTrials < 0))
         {
             throw new DiagnosticException(QuantizationDiagnostics.InvalidOption.Create(
-                null, "quantization.max_drop / max_trials", $"{budget.MaxDrop} / {budget.MaxTrials}", "max_drop must be 0 or more and max_trials 0 or more"));
+                null, "quantization.max_drop / max_trials", $"{budget.MaxDrop} / {budget.MaxTrials}", "max_drop must be 0 or more and " +
+                    "max_trials 0 or more"));
         }
 
         if (EvaluationSamples < 1 || TensorEvaluationSamples < 1)
         {
-            throw new DiagnosticException(QuantizationDiagnostics.InvalidOption.Create(null, "evaluation samples", $"{EvaluationSamples} / {TensorEvaluationSamples}", "at least 1 sample is needed"));
+            throw new DiagnosticException(QuantizationDiagnostics.InvalidOption
+                .Create(null, "evaluation samples", $"{EvaluationSamples} / {TensorEvaluationSamples}", "at least 1 sample is needed"));
         }
 
         Evaluation?.Validate();

@@ -18,7 +18,8 @@ namespace ModelBuild.Core.Quantization;
 internal static class QuantizationPreprocessor
 {
     /// <summary>The prepared copy of <paramref name="model"/>; <paramref name="notes"/> receives what was changed.</summary>
-    /// <exception cref="DiagnosticException">The opset cannot be raised (MB8150) or ONNX Runtime cannot optimize the model (MB8151).</exception>
+    /// <exception cref="DiagnosticException">The opset cannot be raised (MB8150) or ONNX Runtime cannot optimize the model
+    /// (MB8151).</exception>
     public static ModelProto Prepare(ModelProto model, QuantizationOptions options, List<string> notes)
     {
         var prepared = model.Clone();
@@ -26,7 +27,8 @@ internal static class QuantizationPreprocessor
         {
             // First, so that the upgrade sees folded constants and the ranks they fix.
             prepared = Optimize(prepared);
-            notes.Add("ONNX Runtime's basic graph optimizations were applied (constant folding, Conv+BatchNormalization fusion, redundant node removal).");
+            notes.Add("ONNX Runtime's basic graph optimizations were applied (constant folding, Conv+BatchNormalization fusion, " +
+                "redundant node removal).");
         }
 
         var opset = DefaultOpset(prepared);
@@ -40,7 +42,9 @@ internal static class QuantizationPreprocessor
 
         if (options.Optimize && AffineFolding.Apply(prepared) is var folded and > 0)
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{folded} multiplication(s) and addition(s) by constants were folded into neighbouring Conv weights and biases."));
+            notes.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{folded} multiplication(s) and addition(s) by constants were folded into neighbouring Conv weights and biases."));
         }
 
         NameNodes(prepared);
@@ -75,7 +79,9 @@ internal static class QuantizationPreprocessor
         }
         catch (OnnxRuntimeErrorException e)
         {
-            throw new DiagnosticException(QuantizationDiagnostics.RuntimeFailed.Create(null, "optimize the model before quantization", e.Message), e);
+            throw new DiagnosticException(
+                QuantizationDiagnostics.RuntimeFailed.Create(null, "optimize the model before quantization", e.Message),
+                e);
         }
         finally
         {

@@ -104,7 +104,9 @@ public static class QuantizationReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Quantization report: ").Append(Text(report.ModelName)).Append("</title>\n");
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Quantization report: ")
+            .Append(Text(report.ModelName))
+            .Append("</title>\n");
         html.Append("<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n");
         html.Append("<h1>Quantization report: ").Append(Text(report.ModelName)).Append("</h1>\n");
         Summary(html, report);
@@ -261,15 +263,23 @@ public static class QuantizationReportWriter
         var s = report.Settings;
         html.Append("<table class=\"summary\">\n");
         Row(html, "Activations", $"{s.ActivationType} {(s.SymmetricActivations ? "symmetric" : "asymmetric")}");
-        Row(html, "Weights", $"{s.WeightType} symmetric, {(s.PerChannel ? "per channel" : "per tensor")}{(s.ReduceRange ? ", 7-bit" : string.Empty)}");
+        Row(
+            html,
+            "Weights",
+            $"{s.WeightType} symmetric, {(s.PerChannel ? "per channel" : "per tensor")}{(s.ReduceRange ? ", 7-bit" : string.Empty)}");
         Row(html, "Calibrator", $"{s.Calibrator}, {report.CalibrationSamples} samples");
-        Row(html, "Opset", s.OpsetBefore == s.OpsetAfter ? Invariant(s.OpsetAfter) : $"{Invariant(s.OpsetBefore)} → {Invariant(s.OpsetAfter)}");
-        Row(html, "Model size", $"{Bytes(report.FloatModelBytes)} float → {Bytes(report.QuantizedModelBytes)} QDQ ({Ratio(report.QuantizedModelBytes, report.FloatModelBytes)})");
+        Row(
+            html,
+            "Opset",
+            s.OpsetBefore == s.OpsetAfter ? Invariant(s.OpsetAfter) : $"{Invariant(s.OpsetBefore)} → {Invariant(s.OpsetAfter)}");
+        Row(html, "Model size", $"{Bytes(report.FloatModelBytes)} float → {Bytes(report.QuantizedModelBytes)} QDQ " +
+            $"({Ratio(report.QuantizedModelBytes, report.FloatModelBytes)})");
         Row(html, "Nodes", $"{report.QuantizedNodes.Count} quantized, {report.FloatNodes.Count} float");
         Row(html, "Evaluated on", $"{report.EvaluationSamples} samples");
         if (report.Budget is { } budget)
         {
-            Row(html, "Budget", $"{Quantizer.MetricName(budget.Metric)} drop {Fixed(budget.Drop)} of at most {Fixed(budget.MaxDrop)}: {(budget.Met ? "met" : "NOT met")} after {budget.Trials} trial(s)");
+            Row(html, "Budget", $"{Quantizer.MetricName(budget.Metric)} drop {Fixed(budget.Drop)} of at most {Fixed(budget.MaxDrop)}: " +
+                $"{(budget.Met ? "met" : "NOT met")} after {budget.Trials} trial(s)");
         }
 
         if (report.FallenBack.Count > 0)
@@ -282,11 +292,18 @@ public static class QuantizationReportWriter
 
     private static void Outputs(StringBuilder html, QuantizationReport report)
     {
-        html.Append("<h2>Outputs</h2>\n<table>\n<thead><tr><th>Output</th><th>Cosine (mean)</th><th>Cosine (worst)</th><th>SQNR dB</th><th>Top-1 agreement</th></tr></thead>\n<tbody>\n");
+        html.Append("<h2>Outputs</h2>\n<table>\n<thead><tr><th>Output</th><th>Cosine (mean)</th><th>Cosine (worst)</th><th>SQNR " +
+            "dB</th><th>Top-1 agreement</th></tr></thead>\n<tbody>\n");
         foreach (var output in report.Outputs)
         {
-            html.Append("<tr><td>").Append(Text(output.Name)).Append("</td><td>").Append(Fixed(output.Cosine)).Append("</td><td>").Append(Fixed(output.WorstCosine))
-                .Append("</td><td>").Append(Db(output.Sqnr)).Append("</td><td>").Append(output.Top1Agreement is { } top1 ? Fixed(top1 * 100, "0.00") + " %" : "—").Append("</td></tr>\n");
+            html.Append("<tr><td>").Append(Text(output.Name)).Append("</td><td>").Append(Fixed(output.Cosine)).Append("</td><td>")
+                .Append(Fixed(output.WorstCosine))
+                .Append("</td><td>")
+                .Append(Db(output.Sqnr))
+                .Append("</td><td>")
+                .Append(
+                    output.Top1Agreement is { } top1 ? Fixed(top1 * 100, "0.00") + " %" : "—")
+                .Append("</td></tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n");
@@ -312,14 +329,18 @@ public static class QuantizationReportWriter
 
         const int BarHeight = 18, LabelWidth = 320, Width = 760;
         var top = Math.Max(layers.Max(l => l.Sqnr), 1);
-        html.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{Width}\" height=\"{(layers.Count * (BarHeight + 4)) + 4}\" role=\"img\" aria-label=\"SQNR of the worst layers\">\n");
+        html.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" width=\"{Width}\" " +
+            $"height=\"{(layers.Count * (BarHeight + 4)) + 4}\" role=\"img\" aria-label=\"SQNR of the worst layers\">\n");
         for (var i = 0; i < layers.Count; i++)
         {
             var (node, opType, sqnr) = layers[i];
             var y = 4 + (i * (BarHeight + 4));
             var length = Math.Max(1, (Width - LabelWidth - 70) * Math.Max(sqnr, 0) / top);
-            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{LabelWidth - 6}\" y=\"{y + 13}\" text-anchor=\"end\">{Text(node)} ({Text(opType)})</text>");
-            html.Append(CultureInfo.InvariantCulture, $"<rect x=\"{LabelWidth}\" y=\"{y}\" width=\"{length:0.#}\" height=\"{BarHeight}\" class=\"{(sqnr < 20 ? "bad" : sqnr < 30 ? "fair" : "good")}\"/>");
+            html.Append(
+                CultureInfo.InvariantCulture,
+                $"<text x=\"{LabelWidth - 6}\" y=\"{y + 13}\" text-anchor=\"end\">{Text(node)} ({Text(opType)})</text>");
+            html.Append(CultureInfo.InvariantCulture, $"<rect x=\"{LabelWidth}\" y=\"{y}\" width=\"{length:0.#}\" height=\"{BarHeight}\" " +
+                $"class=\"{(sqnr < 20 ? "bad" : sqnr < 30 ? "fair" : "good")}\"/>");
             html.Append(CultureInfo.InvariantCulture, $"<text x=\"{LabelWidth + length + 6:0.#}\" y=\"{y + 13}\">{sqnr:0.0} dB</text>\n");
         }
 
@@ -333,10 +354,12 @@ public static class QuantizationReportWriter
             return;
         }
 
-        html.Append("<h2>Accuracy budget search</h2>\n<table>\n<thead><tr><th>Trial</th><th>Fell back</th><th>Drop</th></tr></thead>\n<tbody>\n");
+        html.Append(
+            "<h2>Accuracy budget search</h2>\n<table>\n<thead><tr><th>Trial</th><th>Fell back</th><th>Drop</th></tr></thead>\n<tbody>\n");
         foreach (var trial in report.Trials)
         {
-            html.Append("<tr><td>").Append(Invariant(trial.Trial)).Append("</td><td>").Append(trial.FellBack is null ? "—" : Text(trial.FellBack)).Append("</td><td>").Append(Fixed(trial.Drop)).Append("</td></tr>\n");
+            html.Append("<tr><td>").Append(Invariant(trial.Trial)).Append("</td><td>").Append(
+                trial.FellBack is null ? "—" : Text(trial.FellBack)).Append("</td><td>").Append(Fixed(trial.Drop)).Append("</td></tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n");
@@ -344,20 +367,49 @@ public static class QuantizationReportWriter
 
     private static void Tensors(StringBuilder html, QuantizationReport report)
     {
-        html.Append("<h2>Quantized tensors</h2>\n<p>Click a column to sort. SQNR compares the float model with the QDQ model; local SQNR is the tensor's own rounding.</p>\n");
-        html.Append("<table class=\"sortable\">\n<thead><tr><th>Tensor</th><th>Kind</th><th>Node</th><th>Op</th><th>Type</th><th>Scale</th><th>Zero point</th><th>Range</th><th>SQNR dB</th><th>Local SQNR dB</th></tr></thead>\n<tbody>\n");
+        html.Append("<h2>Quantized tensors</h2>\n<p>Click a column to sort. SQNR compares the float model with the QDQ model; local SQNR " +
+            "is the tensor's own rounding.</p>\n");
+        html.Append("<table " +
+            "class=\"sortable\">\n<thead><tr><th>Tensor</th><th>Kind</th><th>Node</th><th>Op</th><th>Type</th><th>Scale</th><th>Zero " +
+                "point</th><th>Range</th><th>SQNR dB</th><th>Local SQNR dB</th></tr></thead>\n<tbody>\n");
         foreach (var entry in report.Tensors)
         {
             var t = entry.Tensor;
             var scale = t.Scales.Count == 1 ? Scientific(t.Scales[0]) : $"{t.Scales.Count} channels (axis {t.Axis})";
             var zeroPoint = t.ZeroPoints.Count == 1 ? Invariant(t.ZeroPoints[0]) : $"{t.ZeroPoints.Count} channels";
-            html.Append("<tr><td>").Append(Text(t.Name)).Append("</td><td>").Append(t.Kind.ToString().ToLowerInvariant()).Append("</td><td>").Append(Text(t.Node))
-                .Append("</td><td>").Append(Text(t.OpType)).Append("</td><td>").Append(t.ElementType)
-                .Append("</td><td data-value=\"").Append(SortKey(t.Scales.Count == 1 ? t.Scales[0] : double.NaN)).Append("\">").Append(scale)
-                .Append("</td><td>").Append(zeroPoint)
-                .Append("</td><td data-value=\"").Append(SortKey(t.RangeMax - (double)t.RangeMin)).Append("\">[").Append(Scientific(t.RangeMin)).Append(", ").Append(Scientific(t.RangeMax)).Append(']')
-                .Append("</td><td data-value=\"").Append(SortKey(entry.Sqnr)).Append("\">").Append(entry.Sqnr is { } a ? Db(a) : "—")
-                .Append("</td><td data-value=\"").Append(SortKey(entry.LocalSqnr)).Append("\">").Append(entry.LocalSqnr is { } b ? Db(b) : "—").Append("</td></tr>\n");
+            html.Append("<tr><td>").Append(Text(t.Name)).Append("</td><td>").Append(t.Kind.ToString().ToLowerInvariant())
+                .Append("</td><td>")
+                .Append(Text(t.Node))
+                .Append("</td><td>")
+                .Append(Text(t.OpType))
+                .Append("</td><td>")
+                .Append(t.ElementType)
+                .Append("</td><td data-value=\"")
+                .Append(SortKey(t.Scales.Count == 1
+                    ? t.Scales[0]
+                    : double.NaN))
+                .Append("\">")
+                .Append(scale)
+                .Append("</td><td>")
+                .Append(zeroPoint)
+                .Append("</td><td data-value=\"")
+                .Append(SortKey(t.RangeMax - (double)t
+                    .RangeMin))
+                .Append("\">[")
+                .Append(Scientific(t.RangeMin))
+                .Append(", ")
+                .Append(Scientific(t.RangeMax))
+                .Append(']')
+                .Append("</td><td data-value=\"")
+                .Append(SortKey(entry.Sqnr))
+                .Append("\">")
+                .Append(entry.Sqnr is { } a ? Db(a) : "—")
+                .Append("</td><td data-value=\"")
+                .Append(SortKey(entry
+                    .LocalSqnr))
+                .Append("\">")
+                .Append(entry.LocalSqnr is { } b ? Db(b) : "—")
+                .Append("</td></tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n");
@@ -378,13 +430,16 @@ public static class QuantizationReportWriter
     private static string Scientific(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 
     private static string SortKey(double? value) =>
-        value is not { } v || double.IsNaN(v) ? string.Empty : double.IsPositiveInfinity(v) ? "1e308" : double.IsNegativeInfinity(v) ? "-1e308" : v.ToString("R", CultureInfo.InvariantCulture);
+        value is not { } v || double.IsNaN(v) ? string.Empty : double.IsPositiveInfinity(v)
+            ? "1e308"
+            : double.IsNegativeInfinity(v) ? "-1e308" : v.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Bytes(long bytes) => bytes >= 1 << 20
         ? (bytes / (1024.0 * 1024)).ToString("0.00", CultureInfo.InvariantCulture) + " MiB"
         : (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB";
 
-    private static string Ratio(long part, long whole) => whole == 0 ? "—" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + " %";
+    private static string Ratio(long part, long whole)
+        => whole == 0 ? "—" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
     private const string Style = """
         body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }

@@ -29,7 +29,8 @@ public static class QuantizationSummary
                 : string.Empty;
             lines.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  {output.Name}: cosine {output.Cosine:0.00000}, SQNR {output.Sqnr:0.0} dB{top1} against float ({report.EvaluationSamples} samples)"));
+                $"  {output.Name}: cosine {output.Cosine:0.00000}, SQNR {output.Sqnr:0.0} dB{top1} against float " +
+                    $"({report.EvaluationSamples} samples)"));
         }
 
         if (report.FallenBack.Count > 0)

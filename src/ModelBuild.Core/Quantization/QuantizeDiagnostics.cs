@@ -10,7 +10,8 @@ public static class QuantizeDiagnostics
 
     /// <summary>{0} the manifest, {1} its stage count.</summary>
     public static readonly DiagnosticDescriptor MultiStageManifest = new(
-        "MB8171", DiagnosticSeverity.Error, "Manifest '{0}' has {1} stages; 'modelbuild quantize' takes the settings of a single-stage manifest.");
+        "MB8171", DiagnosticSeverity.Error, "Manifest '{0}' has {1} stages; 'modelbuild quantize' takes the settings of a single-stage " +
+            "manifest.");
 
     /// <summary>{0} the text, {1} what is expected.</summary>
     public static readonly DiagnosticDescriptor InvalidShape = new(

@@ -28,10 +28,12 @@ public sealed class Quantizer(QuantizationOptions options)
 
     /// <summary>Quantizes <paramref name="model"/> with <paramref name="data"/>.</summary>
     /// <param name="model">The float model; its inputs must have fixed shapes for image calibration.</param>
-    /// <param name="data">The calibration samples; the first <see cref="QuantizationOptions.EvaluationSamples"/> also measure accuracy.</param>
+    /// <param name="data">The calibration samples; the first <see cref="QuantizationOptions.EvaluationSamples"/> also measure
+    /// accuracy.</param>
     /// <param name="modelName">How the report and messages name the model.</param>
     /// <param name="cancellationToken">Stops between samples.</param>
-    /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the image decoders).</exception>
+    /// <exception cref="DiagnosticException">Options, the model or the data are unusable (MB81xx and the codes of ONNX Runtime and the
+    /// image decoders).</exception>
     public QuantizationResult Quantize(ModelProto model, ICalibrationDataSource data,
         string modelName = "model", CancellationToken cancellationToken = default) =>
         Quantize(model, data, null, null, modelName, cancellationToken);
@@ -69,7 +71,10 @@ public sealed class Quantizer(QuantizationOptions options)
         var userExcluded = _options.NodesToExclude.ToHashSet(StringComparer.Ordinal);
         var tensors = CalibrationTensors(prepared, types, opTypes, userExcluded);
         var calibrator = (_options.Calibration with { Symmetric = _options.SymmetricActivations }).CreateCalibrator();
-        var ranges = calibrator.Calibrate(new CalibrationRunner(prepared, data, _options.Calibration.MemoryBudgetBytes, types), tensors, cancellationToken);
+        var ranges = calibrator.Calibrate(
+            new CalibrationRunner(prepared, data, _options.Calibration.MemoryBudgetBytes, types),
+            tensors,
+            cancellationToken);
         var evaluator = new QuantizationEvaluator(prepared, data, _options.EvaluationSamples, _options.TensorEvaluationSamples);
 
         QdqModel Build(IReadOnlySet<string> excluded) => Plan(prepared, types, ranges, opTypes, excluded);
@@ -115,7 +120,14 @@ public sealed class Quantizer(QuantizationOptions options)
             if (!outcome.Met)
             {
                 var descriptor = budget.OverBudgetIsError ? QuantizationDiagnostics.OverBudget : QuantizationDiagnostics.OverBudgetWarning;
-                diagnostics.Add(descriptor, null, MetricName(budget.Metric), Format(outcome.Drop), Format(budget.MaxDrop), outcome.Trials, fallenBack.Count == 0 ? "no layer" : string.Join(", ", fallenBack));
+                diagnostics.Add(
+                    descriptor,
+                    null,
+                    MetricName(budget.Metric),
+                    Format(outcome.Drop),
+                    Format(budget.MaxDrop),
+                    outcome.Trials,
+                    fallenBack.Count == 0 ? "no layer" : string.Join(", ", fallenBack));
             }
         }
         else
@@ -132,16 +144,22 @@ public sealed class Quantizer(QuantizationOptions options)
     /// The float activations the quantizable nodes read or write, in graph order (graph inputs first). Outputs of
     /// ops that only move data are left out: they reuse their input's parameters, so their range is never used.
     /// </summary>
-    internal static List<string> CalibrationTensors(ModelProto model, GraphValueTypes types, HashSet<string> opTypes, HashSet<string> excluded)
+    internal static List<string> CalibrationTensors(
+        ModelProto model,
+        GraphValueTypes types,
+        HashSet<string> opTypes,
+        HashSet<string> excluded)
     {
         var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var shared = model.Graph.Node
-            .Where(n => opTypes.Contains(n.OpType) && !excluded.Contains(n.Name) && OperatorQuantizerRegistry.Find(n.OpType) is DataMovementQuantizer)
+            .Where(n => opTypes.Contains(n.OpType) && !excluded.Contains(n.Name)
+                && OperatorQuantizerRegistry.Find(n.OpType) is DataMovementQuantizer)
             .SelectMany(n => n.Output)
             .ToHashSet(StringComparer.Ordinal);
         var tensors = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in model.Graph.Node.Where(n => opTypes.Contains(n.OpType) && n.Domain is "" or "ai.onnx" && !excluded.Contains(n.Name)))
+        foreach (var node in model.Graph.Node
+            .Where(n => opTypes.Contains(n.OpType) && n.Domain is "" or "ai.onnx" && !excluded.Contains(n.Name)))
         {
             foreach (var name in node.Input.Concat(node.Output).Where(n => !shared.Contains(n)))
             {
@@ -155,7 +173,12 @@ public sealed class Quantizer(QuantizationOptions options)
         return tensors;
     }
 
-    private QdqModel Plan(ModelProto prepared, GraphValueTypes types, IReadOnlyDictionary<string, TensorRange> ranges, HashSet<string> opTypes, IReadOnlySet<string> excluded)
+    private QdqModel Plan(
+        ModelProto prepared,
+        GraphValueTypes types,
+        IReadOnlyDictionary<string, TensorRange> ranges,
+        HashSet<string> opTypes,
+        IReadOnlySet<string> excluded)
     {
         var context = new QuantizationContext(prepared, types, ranges, _options);
         foreach (var node in prepared.Graph.Node)
@@ -181,7 +204,8 @@ public sealed class Quantizer(QuantizationOptions options)
         CancellationToken cancellationToken)
     {
         var drop = measurement.Drop(budget.Metric)
-            ?? throw new DiagnosticException(QuantizationDiagnostics.MetricNotApplicable.Create(null, MetricName(budget.Metric), "no output has the shape [N, classes] of a classifier"));
+            ?? throw new DiagnosticException(QuantizationDiagnostics.MetricNotApplicable
+                .Create(null, MetricName(budget.Metric), "no output has the shape [N, classes] of a classifier"));
         var trials = new List<FallbackTrial> { new(0, null, drop) };
         var best = (Model: first, Measurement: measurement, Drop: drop, Trial: 0);
         var ranking = Ranking(first, measurement).Select(r => r.Node).ToList();
@@ -204,7 +228,12 @@ public sealed class Quantizer(QuantizationOptions options)
 
         var met = best.Drop <= budget.MaxDrop;
         var chosenMeasurement = best.Trial == 0 ? best.Measurement : evaluator.Measure(best.Model, withTensors: true, cancellationToken);
-        return new BudgetSearch(best.Model, chosenMeasurement, new BudgetOutcome(budget.Metric, budget.MaxDrop, best.Drop, met, trials.Count - 1), trials, fallen.Take(best.Trial).ToList());
+        return new BudgetSearch(
+            best.Model,
+            chosenMeasurement,
+            new BudgetOutcome(budget.Metric, budget.MaxDrop, best.Drop, met, trials.Count - 1),
+            trials,
+            fallen.Take(best.Trial).ToList());
     }
 
     /// <summary>
@@ -218,8 +247,10 @@ public sealed class Quantizer(QuantizationOptions options)
         {
             double? sqnr = tensor.Kind switch
             {
-                QuantizedTensorKind.Activation when tensor.SharesWith is null && measurement.Tensors.TryGetValue(tensor.Name, out var accuracy) => accuracy.LocalSqnr,
-                QuantizedTensorKind.Weight or QuantizedTensorKind.Constant => model.ConstantSqnr.GetValueOrDefault(tensor.Name, double.PositiveInfinity),
+                QuantizedTensorKind.Activation when tensor.SharesWith is null
+                    && measurement.Tensors.TryGetValue(tensor.Name, out var accuracy) => accuracy.LocalSqnr,
+                QuantizedTensorKind.Weight or QuantizedTensorKind.Constant => model.ConstantSqnr
+                    .GetValueOrDefault(tensor.Name, double.PositiveInfinity),
                 _ => null,
             };
             if (sqnr is { } value)
@@ -259,7 +290,10 @@ public sealed class Quantizer(QuantizationOptions options)
             _options.NodesToExclude,
             _options.OpTypesToExclude);
         var tensors = chosen.Tensors.Select(t => t.Kind == QuantizedTensorKind.Activation
-            ? new TensorReport(t, measurement.Tensors.GetValueOrDefault(t.Name)?.Sqnr, measurement.Tensors.GetValueOrDefault(t.Name)?.LocalSqnr)
+            ? new TensorReport(
+                t,
+                measurement.Tensors.GetValueOrDefault(t.Name)?.Sqnr,
+                measurement.Tensors.GetValueOrDefault(t.Name)?.LocalSqnr)
             : new TensorReport(t, chosen.ConstantSqnr.GetValueOrDefault(t.Name), null)).ToList();
         var quantized = chosen.QuantizedNodes.ToHashSet(StringComparer.Ordinal);
         var floatNodes = prepared.Graph.Node.Select(n => n.Name).Where(n => !quantized.Contains(n)).ToList();
@@ -286,7 +320,11 @@ public sealed class Quantizer(QuantizationOptions options)
         foreach (var excluded in _options.NodesToExclude.Where(e => !names.Contains(e, StringComparer.Ordinal)))
         {
             var closest = NameSuggestion.Closest(excluded, names);
-            diagnostics.Add(QuantizationDiagnostics.ExcludedNodeNotFound, null, excluded, closest is null ? string.Empty : $" Did you mean '{closest}'?");
+            diagnostics.Add(
+                QuantizationDiagnostics.ExcludedNodeNotFound,
+                null,
+                excluded,
+                closest is null ? string.Empty : $" Did you mean '{closest}'?");
         }
     }
 
@@ -311,5 +349,10 @@ public sealed class Quantizer(QuantizationOptions options)
 
     private static string Format(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
-    private sealed record BudgetSearch(QdqModel Model, AccuracyMeasurement Measurement, BudgetOutcome Outcome, IReadOnlyList<FallbackTrial> Trials, IReadOnlyList<string> FallenBack);
+    private sealed record BudgetSearch(
+        QdqModel Model,
+        AccuracyMeasurement Measurement,
+        BudgetOutcome Outcome,
+        IReadOnlyList<FallbackTrial> Trials,
+        IReadOnlyList<string> FallenBack);
 }

@@ -26,7 +26,10 @@ public sealed class ModelSession : IDisposable
     /// <exception cref="OnnxRuntimeErrorException">ONNX Runtime refused the model or an option.</exception>
     /// <exception cref="DllNotFoundException">MB5050: ONNX Runtime cannot be loaded.</exception>
     public ModelSession(byte[] model, ModelSessionOptions? options = null)
-        : this(Load(options, native => new InferenceSession(model ?? throw new ArgumentNullException(nameof(model)), native), $"load the model ({model?.Length ?? 0} bytes)"))
+        : this(Load(
+            options,
+            native => new InferenceSession(model ?? throw new ArgumentNullException(nameof(model)), native),
+            $"load the model ({model?.Length ?? 0} bytes)"))
     {
     }
 
@@ -34,7 +37,10 @@ public sealed class ModelSession : IDisposable
     /// <exception cref="OnnxRuntimeErrorException">The file is missing or ONNX Runtime refused the model or an option.</exception>
     /// <exception cref="DllNotFoundException">MB5050: ONNX Runtime cannot be loaded.</exception>
     public ModelSession(string modelPath, ModelSessionOptions? options = null)
-        : this(Load(options, native => new InferenceSession(Path.GetFullPath(modelPath), native), $"load the model '{Path.GetFullPath(modelPath)}'"))
+        : this(Load(
+            options,
+            native => new InferenceSession(Path.GetFullPath(modelPath), native),
+            $"load the model '{Path.GetFullPath(modelPath)}'"))
     {
     }
 
@@ -59,11 +65,16 @@ public sealed class ModelSession : IDisposable
     /// Asking for fewer lets ORT skip work that only feeds the others.</param>
     /// <param name="cancellationToken">Stops a run in progress (ORT checks it between operators).</param>
     /// <returns>The requested outputs, in the requested order.</returns>
-    /// <exception cref="ArgumentException">MB5010–MB5017: an input is unknown, missing, repeated or of the wrong type or shape, or an output is unknown or repeated.</exception>
-    /// <exception cref="NotSupportedException">MB5016/MB5024: an input or output is not a tensor, or of an element type the engine does not handle.</exception>
+    /// <exception cref="ArgumentException">MB5010–MB5017: an input is unknown, missing, repeated or of the wrong type or shape, or an
+    /// output is unknown or repeated.</exception>
+    /// <exception cref="NotSupportedException">MB5016/MB5024: an input or output is not a tensor, or of an element type the engine does not
+    /// handle.</exception>
     /// <exception cref="OnnxRuntimeErrorException">ONNX Runtime failed to run the model.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public IReadOnlyList<NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string>? outputNames = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<NamedTensor> Run(
+        IReadOnlyList<NamedTensor> inputs,
+        IReadOnlyList<string>? outputNames = null,
+        CancellationToken cancellationToken = default)
     {
         var names = SelectOutputs(outputNames);
         using var results = RunCore(inputs, names, cancellationToken);
@@ -84,7 +95,11 @@ public sealed class ModelSession : IDisposable
     /// released when <paramref name="visit"/> returns.
     /// </summary>
     /// <inheritdoc cref="Run(IReadOnlyList{NamedTensor}, IReadOnlyList{string}?, CancellationToken)"/>
-    public void Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputNames, Action<IReadOnlyList<OutputValue>> visit, CancellationToken cancellationToken = default)
+    public void Run(
+        IReadOnlyList<NamedTensor> inputs,
+        IReadOnlyList<string> outputNames,
+        Action<IReadOnlyList<OutputValue>> visit,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(outputNames);
         ArgumentNullException.ThrowIfNull(visit);
@@ -102,7 +117,10 @@ public sealed class ModelSession : IDisposable
         }
     }
 
-    private IDisposableReadOnlyCollection<OrtValue> RunCore(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string> outputNames, CancellationToken cancellationToken)
+    private IDisposableReadOnlyCollection<OrtValue> RunCore(
+        IReadOnlyList<NamedTensor> inputs,
+        IReadOnlyList<string> outputNames,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         // The managed session does not guard its native handle after Dispose.
@@ -159,7 +177,9 @@ public sealed class ModelSession : IDisposable
             ArgumentNullException.ThrowIfNull(input.Value, nameof(inputs));
             if (input.Name is null || !_inputIndex.TryGetValue(input.Name, out var index))
             {
-                throw new CodedArgumentException(SessionDiagnostics.UnknownInput(input.Name ?? "(null)", Describe(_inputs)), nameof(inputs));
+                throw new CodedArgumentException(
+                    SessionDiagnostics.UnknownInput(input.Name ?? "(null)", Describe(_inputs)),
+                    nameof(inputs));
             }
 
             if (given[index])
@@ -176,12 +196,19 @@ public sealed class ModelSession : IDisposable
 
             if (input.Value.ElementType != expected.ElementType)
             {
-                throw new CodedArgumentException(SessionDiagnostics.InputElementTypeMismatch(expected.Name, expected.ElementType, input.Value.ElementType), nameof(inputs));
+                throw new CodedArgumentException(
+                    SessionDiagnostics.InputElementTypeMismatch(expected.Name, expected.ElementType, input.Value.ElementType),
+                    nameof(inputs));
             }
 
             if (expected.HasShape && !ShapeFits(expected.Shape, input.Value.Shape))
             {
-                throw new CodedArgumentException(SessionDiagnostics.InputShapeMismatch(expected.Name, expected.FormatShape(), Tensor.FormatShape([.. input.Value.Shape])), nameof(inputs));
+                throw new CodedArgumentException(
+                    SessionDiagnostics.InputShapeMismatch(
+                        expected.Name,
+                        expected.FormatShape(),
+                        Tensor.FormatShape([.. input.Value.Shape])),
+                    nameof(inputs));
             }
         }
 
@@ -218,7 +245,9 @@ public sealed class ModelSession : IDisposable
         {
             if (name is null || !_outputIndex.TryGetValue(name, out var index))
             {
-                throw new CodedArgumentException(SessionDiagnostics.UnknownOutput(name ?? "(null)", Describe(_outputs)), nameof(outputNames));
+                throw new CodedArgumentException(
+                    SessionDiagnostics.UnknownOutput(name ?? "(null)", Describe(_outputs)),
+                    nameof(outputNames));
             }
 
             if (requested[index])
@@ -255,7 +284,13 @@ public sealed class ModelSession : IDisposable
         var kind = OrtTensors.KindOf(metadata.OnnxValueType);
         if (kind != OnnxValueKind.Tensor)
         {
-            return new TensorInfo { Name = name, ElementType = TensorElementType.Undefined, Shape = [], SymbolicShape = [], HasShape = false, Kind = kind };
+            return new TensorInfo {
+                Name = name,
+                ElementType = TensorElementType.Undefined,
+                Shape = [],
+                SymbolicShape = [],
+                HasShape = false,
+                Kind = kind };
         }
 
         var dimensions = metadata.Dimensions;

@@ -30,10 +30,12 @@ public sealed record ModelSessionOptions
     /// </summary>
     public string? OptimizedModelFilePath { get; init; }
 
-    /// <summary>Whether <see cref="OptimizedModelFilePath"/> is written in ORT format instead of ONNX (sets <see cref="SaveModelFormatKey"/>).</summary>
+    /// <summary>Whether <see cref="OptimizedModelFilePath"/> is written in ORT format instead of ONNX (sets <see
+    /// cref="SaveModelFormatKey"/>).</summary>
     public bool SaveAsOrtFormat { get; init; }
 
-    /// <summary>The least severe message this session logs; ORT's default is <see cref="OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING"/>.</summary>
+    /// <summary>The least severe message this session logs; ORT's default is <see
+    /// cref="OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING"/>.</summary>
     public OrtLoggingLevel LogSeverity { get; init; } = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
 
     /// <summary>

@@ -41,7 +41,12 @@ internal static class OrtTensors
         var pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
         try
         {
-            var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, (OrtElementType)tensor.ElementType, shape, pin.AddrOfPinnedObject(), bytes.LongLength);
+            var value = OrtValue.CreateTensorValueWithData(
+                OrtMemoryInfo.DefaultInstance,
+                (OrtElementType)tensor.ElementType,
+                shape,
+                pin.AddrOfPinnedObject(),
+                bytes.LongLength);
             return new PinnedOrtValue(value, pin);
         }
         catch
@@ -52,7 +57,8 @@ internal static class OrtTensors
     }
 
     /// <summary>A tensor that owns a copy of a tensor value's elements.</summary>
-    /// <exception cref="NotSupportedException">MB5016/MB5024: the value is not a tensor, or of an element type ModelBuild's tensors do not hold.</exception>
+    /// <exception cref="NotSupportedException">MB5016/MB5024: the value is not a tensor, or of an element type ModelBuild's tensors do not
+    /// hold.</exception>
     public static Tensor ToTensor(string name, OrtValue value)
     {
         ArgumentNullException.ThrowIfNull(value);

@@ -36,7 +36,8 @@ internal static class SessionDiagnostics
         name);
 
     public static CodedMessage UnknownOutput(string name, string available) => Format(
-        "MB5015", "'{0}' is not an output of the model. Its outputs are: {1}. To read an intermediate tensor, add it to the graph's outputs first.",
+        "MB5015", "'{0}' is not an output of the model. Its outputs are: {1}. To read an intermediate tensor, add it to the graph's " +
+            "outputs first.",
         name, available);
 
     public static CodedMessage NotATensor(string direction, string name, OnnxValueKind kind) => Format(

@@ -28,7 +28,8 @@ public sealed record TensorInfo
     /// <summary>Whether this is a tensor or another kind of value (sequence, map, optional...).</summary>
     public OnnxValueKind Kind { get; init; } = OnnxValueKind.Tensor;
 
-    /// <summary>The shape with symbolic names where the model has them, e.g. <c>[batch,3,48,-1]</c>; <c>(any shape)</c> without one.</summary>
+    /// <summary>The shape with symbolic names where the model has them, e.g. <c>[batch,3,48,-1]</c>; <c>(any shape)</c> without
+    /// one.</summary>
     public string FormatShape()
     {
         if (!HasShape)

@@ -60,9 +60,15 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         }
     }
 
-    /// <summary>Unpacks <paramref name="archivePath"/> into <paramref name="destination"/>; returns the files written, relative, with '/'.</summary>
+    /// <summary>Unpacks <paramref name="archivePath"/> into <paramref name="destination"/>; returns the files written, relative, with
+    /// '/'.</summary>
     /// <exception cref="DiagnosticException">The archive is unsafe, too large or unreadable; nothing was written.</exception>
-    public async Task<IReadOnlyList<string>> ExtractAsync(string archivePath, ArchiveFormat format, string destination, SourceLocation? at = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ExtractAsync(
+        string archivePath,
+        ArchiveFormat format,
+        string destination,
+        SourceLocation? at = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archivePath);
         ArgumentNullException.ThrowIfNull(destination);
@@ -75,13 +81,16 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
             var budget = new Budget(limits, new FileInfo(archivePath).Length, archivePath, at);
             var written = format == ArchiveFormat.Zip
                 ? await ExtractZipAsync(archivePath, staging, budget, at, cancellationToken).ConfigureAwait(false)
-                : await ExtractTarAsync(archivePath, format == ArchiveFormat.TarGz, staging, budget, at, cancellationToken).ConfigureAwait(false);
+                : await ExtractTarAsync(archivePath, format == ArchiveFormat.TarGz, staging, budget, at, cancellationToken).ConfigureAwait(
+                    false);
             MoveInto(staging, target);
             return [.. written.Order(StringComparer.Ordinal)];
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or NotSupportedException)
         {
-            throw new DiagnosticException(SourceDiagnostics.ArchiveUnreadable.Create(at, Path.GetFileName(archivePath), format, e.Message), e);
+            throw new DiagnosticException(
+                SourceDiagnostics.ArchiveUnreadable.Create(at, Path.GetFileName(archivePath), format, e.Message),
+                e);
         }
         finally
         {
@@ -110,7 +119,12 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         return string.Join('/', parts);
     }
 
-    private static async Task<List<string>> ExtractZipAsync(string archivePath, string staging, Budget budget, SourceLocation? at, CancellationToken cancellationToken)
+    private static async Task<List<string>> ExtractZipAsync(
+        string archivePath,
+        string staging,
+        Budget budget,
+        SourceLocation? at,
+        CancellationToken cancellationToken)
     {
         var written = new List<string>();
         var archiveName = Path.GetFileName(archivePath);
@@ -150,11 +164,23 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         return written;
     }
 
-    private static async Task<List<string>> ExtractTarAsync(string archivePath, bool gzip, string staging, Budget budget, SourceLocation? at, CancellationToken cancellationToken)
+    private static async Task<List<string>> ExtractTarAsync(
+        string archivePath,
+        bool gzip,
+        string staging,
+        Budget budget,
+        SourceLocation? at,
+        CancellationToken cancellationToken)
     {
         var written = new List<string>();
         var archiveName = Path.GetFileName(archivePath);
-        var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var file = new FileStream(
+            archivePath,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            1 << 16,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
             Stream input = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
@@ -207,14 +233,29 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
                                 written.Add(relative);
                                 break;
                             case TarEntryType.HardLink:
-                                var source = Resolve(staging, SafeRelativePath(entry.LinkName, archiveName, at), entry.LinkName, archiveName, at);
+                                var source = Resolve(
+                                    staging,
+                                    SafeRelativePath(entry.LinkName, archiveName, at),
+                                    entry.LinkName,
+                                    archiveName,
+                                    at);
                                 if (!File.Exists(source))
                                 {
-                                    throw Unsafe(entry.Name, archiveName, at, $"a hard link to '{entry.LinkName}', which is not an earlier file of the archive");
+                                    throw Unsafe(
+                                        entry.Name,
+                                        archiveName,
+                                        at,
+                                        $"a hard link to '{entry.LinkName}', which is not an earlier file of the archive");
                                 }
 
                                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                                var copy = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+                                var copy = new FileStream(
+                                    source,
+                                    FileMode.Open,
+                                    FileAccess.Read,
+                                    FileShare.Read,
+                                    1 << 16,
+                                    FileOptions.Asynchronous);
                                 await using (copy.ConfigureAwait(false))
                                 {
                                     await budget.CopyAsync(copy, path, cancellationToken).ConfigureAwait(false);
@@ -223,7 +264,11 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
                                 written.Add(relative);
                                 break;
                             default:
-                                throw Unsafe(entry.Name, archiveName, at, $"a {entry.EntryType} entry, which an archive of model files has no use for");
+                                throw Unsafe(
+                                    entry.Name,
+                                    archiveName,
+                                    at,
+                                    $"a {entry.EntryType} entry, which an archive of model files has no use for");
                         }
                     }
                 }
@@ -242,7 +287,10 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         }
 
         // A link unpacked earlier could point a later entry's parent folder elsewhere.
-        for (var parent = Path.GetDirectoryName(path); parent is not null && parent.Length > staging.Length; parent = Path.GetDirectoryName(parent))
+        for (
+            var parent = Path.GetDirectoryName(path);
+            parent is not null && parent.Length > staging.Length;
+            parent = Path.GetDirectoryName(parent))
         {
             if (new DirectoryInfo(parent).LinkTarget is not null)
             {
@@ -254,7 +302,9 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
     }
 
     private static bool IsInside(string folder, string path) =>
-        path.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        path.StartsWith(
+            folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar,
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     private static void MoveInto(string staging, string target)
     {
@@ -324,7 +374,9 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
 
                     if (_written > limits.RatioFloorBytes && _written > archiveSize * limits.MaxRatio)
                     {
-                        throw TooLarge(string.Create(CultureInfo.InvariantCulture, $"more than {limits.MaxRatio} times its own size of {archiveSize} bytes"));
+                        throw TooLarge(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"more than {limits.MaxRatio} times its own size of {archiveSize} bytes"));
                     }
 
                     await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);

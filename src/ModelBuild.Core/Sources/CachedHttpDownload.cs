@@ -19,7 +19,11 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
 
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.MaxParallelDownloads));
 
-    public async Task<FetchedContent> DownloadAsync(HttpDownloadRequest download, SourceReference source, FetchRequest request, CancellationToken cancellationToken)
+    public async Task<FetchedContent> DownloadAsync(
+        HttpDownloadRequest download,
+        SourceReference source,
+        FetchRequest request,
+        CancellationToken cancellationToken)
     {
         if (request.Offline)
         {
@@ -45,7 +49,13 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            completed = await new ResumableDownload(http, options.Http).RunAsync(download, partial, request.Pin, request.At, request.Progress, cancellationToken).ConfigureAwait(false);
+            completed = await new ResumableDownload(http, options.Http).RunAsync(
+                download,
+                partial,
+                request.Pin,
+                request.At,
+                request.Progress,
+                cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -46,6 +46,10 @@ internal static class CapturedProcess
             timedOut = true;
         }
 
-        return new CapturedOutput(timedOut ? -1 : process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), timedOut);
+        return new CapturedOutput(
+            timedOut ? -1 : process.ExitCode,
+            await stdout.ConfigureAwait(false),
+            await stderr.ConfigureAwait(false),
+            timedOut);
     }
 }

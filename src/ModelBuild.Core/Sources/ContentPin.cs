@@ -19,7 +19,8 @@ public sealed record ContentPin(ImmutableArray<ContentDigest> Digests, long? Siz
     public Sha256Digest? Sha256 => Digests.IsDefaultOrEmpty ? null : Digests.Select(d => d.AsSha256).FirstOrDefault(d => d is not null);
 
     /// <summary>The digests other than SHA-256, checked while streaming.</summary>
-    public IEnumerable<ContentDigest> OtherDigests => Digests.IsDefaultOrEmpty ? [] : Digests.Where(d => d.Algorithm != DigestAlgorithm.Sha256);
+    public IEnumerable<ContentDigest> OtherDigests
+        => Digests.IsDefaultOrEmpty ? [] : Digests.Where(d => d.Algorithm != DigestAlgorithm.Sha256);
 
     /// <summary>A pin from the manifest's optional sha256 and size.</summary>
     public static ContentPin From(Sha256Digest? sha256, long? size) =>

@@ -17,7 +17,14 @@ public sealed record DownloadProgressed(string Source, long BytesReceived, long?
 /// <param name="Size">The content's size (on success).</param>
 /// <param name="Transferred">Bytes transferred over the network in this run.</param>
 /// <param name="Elapsed">Time from start to end.</param>
-public sealed record DownloadFinished(string Source, string? Host, bool Succeeded, bool FromCache, long Size, long Transferred, TimeSpan Elapsed);
+public sealed record DownloadFinished(
+    string Source,
+    string? Host,
+    bool Succeeded,
+    bool FromCache,
+    long Size,
+    long Transferred,
+    TimeSpan Elapsed);
 
 /// <summary>
 /// Hears about fetches as they happen: the engine prints a line per file for MSBuild, the command

@@ -37,7 +37,8 @@ public sealed class EnvironmentProxy : IWebProxy
     public static EnvironmentProxy FromVariables(Func<string, string?> lookup)
     {
         ArgumentNullException.ThrowIfNull(lookup);
-        string? Read(string name) => lookup(name) is { Length: > 0 } lower ? lower : lookup(name.ToUpperInvariant()) is { Length: > 0 } upper ? upper : null;
+        string? Read(string name)
+            => lookup(name) is { Length: > 0 } lower ? lower : lookup(name.ToUpperInvariant()) is { Length: > 0 } upper ? upper : null;
 
         var all = ParseProxy(Read("all_proxy"));
         var https = ParseProxy(Read("https_proxy")) ?? all;
@@ -104,7 +105,9 @@ public sealed class EnvironmentProxy : IWebProxy
         if (text.StartsWith('['))
         {
             var close = text.IndexOf(']', StringComparison.Ordinal);
-            var port = close >= 0 && close + 1 < text.Length && text[close + 1] == ':' && int.TryParse(text[(close + 2)..], out var p) ? p : (int?)null;
+            var port = close >= 0 && close + 1 < text.Length && text[close + 1] == ':' && int.TryParse(text[(close + 2)..], out var p)
+                ? p
+                : (int?)null;
             return (close > 0 ? text[1..close] : text, port);
         }
 

@@ -77,7 +77,8 @@ internal sealed partial class GoogleDriveInterstitial : IDownloadInterstitial
 
             var fields = InputPattern().Matches(form.Groups["body"].Value)
                 .Select(input => Attributes(input.Groups["attributes"].Value))
-                .Where(input => input.GetValueOrDefault("type")?.Equals("hidden", StringComparison.OrdinalIgnoreCase) == true && input.ContainsKey("name"))
+                .Where(input => input.GetValueOrDefault("type")?.Equals("hidden", StringComparison.OrdinalIgnoreCase) == true
+                    && input.ContainsKey("name"))
                 .Select(input => (Name: input["name"], Value: input.GetValueOrDefault("value") ?? ""))
                 .ToList();
             if (fields.Count > 0)
@@ -87,7 +88,8 @@ internal sealed partial class GoogleDriveInterstitial : IDownloadInterstitial
             }
         }
 
-        return ConfirmLinkPattern().Match(page) is { Success: true } link && Uri.TryCreate(pageUri, WebUtility.HtmlDecode(link.Groups["link"].Value), out var next)
+        return ConfirmLinkPattern().Match(page) is { Success: true } link
+            && Uri.TryCreate(pageUri, WebUtility.HtmlDecode(link.Groups["link"].Value), out var next)
             ? new InterstitialConfirmation(next, null)
             : null;
     }
@@ -98,7 +100,8 @@ internal sealed partial class GoogleDriveInterstitial : IDownloadInterstitial
             ? Regex.Replace(WebUtility.HtmlDecode(match.Groups["title"].Value), @"\s+", " ").Trim()
             : "";
         var quoted = title.Length == 0 ? "a web page" : $"a web page titled '{(title.Length > 120 ? title[..120] + "…" : title)}'";
-        return $"Google Drive answered with {quoted} instead of the file and offered no download; the file may not be shared publicly, may have been removed, or may be over its download quota (try again later, or host it elsewhere)";
+        return $"Google Drive answered with {quoted} instead of the file and offered no download; the file may not be shared publicly, " +
+            $"may have been removed, or may be over its download quota (try again later, or host it elsewhere)";
     }
 
     private static Dictionary<string, string> Attributes(string text) =>

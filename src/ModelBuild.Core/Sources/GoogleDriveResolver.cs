@@ -6,7 +6,9 @@ namespace ModelBuild.Core.Sources;
 /// Downloads <c>gdrive:</c> sources with the HTTP engine from Drive's download URL, confirming Drive's
 /// interstitial page (<see cref="GoogleDriveInterstitial"/>) when it shows one.
 /// </summary>
-internal sealed class GoogleDriveResolver(CachedHttpDownload downloads, Func<string, string?> environment) : SourceResolver<GoogleDriveSource>
+internal sealed class GoogleDriveResolver(
+    CachedHttpDownload downloads,
+    Func<string, string?> environment) : SourceResolver<GoogleDriveSource>
 {
     /// <summary>Moves Drive's download endpoint (a mirror, a test server).</summary>
     public const string EndpointVariable = "MODELBUILD_GOOGLE_DRIVE_ENDPOINT";
@@ -19,11 +21,13 @@ internal sealed class GoogleDriveResolver(CachedHttpDownload downloads, Func<str
         if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint)
             || (endpoint.Scheme != Uri.UriSchemeHttps && !(endpoint.Scheme == Uri.UriSchemeHttp && endpoint.IsLoopback)))
         {
-            throw new DiagnosticException(SourceDiagnostics.InvalidGoogleDriveEndpoint.Create(request.At, EndpointVariable, UrlRedactor.Redact(endpointText)));
+            throw new DiagnosticException(
+                SourceDiagnostics.InvalidGoogleDriveEndpoint.Create(request.At, EndpointVariable, UrlRedactor.Redact(endpointText)));
         }
 
         var uri = source.DownloadUri(endpoint);
-        var download = new HttpDownloadRequest(uri, null, source.DisplayText, uri.AbsoluteUri) { Interstitial = GoogleDriveInterstitial.Instance };
+        var download = new HttpDownloadRequest(uri, null, source.DisplayText, uri.AbsoluteUri) {
+            Interstitial = GoogleDriveInterstitial.Instance };
         return downloads.DownloadAsync(download, source, request, cancellationToken);
     }
 }

@@ -11,7 +11,11 @@ internal sealed class HttpResolver(CachedHttpDownload downloads) : SourceResolve
         var (uri, authorization) = SplitCredentials(source.Uri);
 
         // The identity names the partial file: the full URL (hashed), so sources differing only in a token never share one.
-        return downloads.DownloadAsync(new HttpDownloadRequest(uri, authorization, source.DisplayText, source.Uri.AbsoluteUri, source.AllowInsecure), source, request, cancellationToken);
+        return downloads.DownloadAsync(
+            new HttpDownloadRequest(uri, authorization, source.DisplayText, source.Uri.AbsoluteUri, source.AllowInsecure),
+            source,
+            request,
+            cancellationToken);
     }
 
     /// <summary>The URL without user information, and that information as a Basic authorization header.</summary>

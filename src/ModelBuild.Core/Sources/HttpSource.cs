@@ -29,7 +29,8 @@ public sealed record HttpSource : SourceReference
     /// </summary>
     internal override string LockKey => Uri.Query.Length + Uri.Fragment.Length == 0
         ? DisplayText
-        : $"{DisplayText} (query sha256:{Cache.Sha256Digest.Compute(System.Text.Encoding.UTF8.GetBytes(Uri.Query + Uri.Fragment)).Hex[..16]})";
+        : $"{DisplayText} (query " +
+            $"sha256:{Cache.Sha256Digest.Compute(System.Text.Encoding.UTF8.GetBytes(Uri.Query + Uri.Fragment)).Hex[..16]})";
 
     internal override bool IsLocal => false;
 

@@ -8,7 +8,9 @@ namespace ModelBuild.Core.Sources;
 /// the hub only: its redirect to a content server on another host drops it, as the engine does
 /// for every cross-origin redirect.
 /// </summary>
-internal sealed class HuggingFaceResolver(CachedHttpDownload downloads, Func<string, string?> environment) : SourceResolver<HuggingFaceSource>
+internal sealed class HuggingFaceResolver(
+    CachedHttpDownload downloads,
+    Func<string, string?> environment) : SourceResolver<HuggingFaceSource>
 {
     /// <summary>Moves the hub (a mirror, an enterprise hub, a test server).</summary>
     public const string EndpointVariable = "HF_ENDPOINT";
@@ -18,13 +20,17 @@ internal sealed class HuggingFaceResolver(CachedHttpDownload downloads, Func<str
 
     private const string DefaultEndpoint = "https://huggingface.co";
 
-    protected override async Task<FetchedContent> FetchAsync(HuggingFaceSource source, FetchRequest request, CancellationToken cancellationToken)
+    protected override async Task<FetchedContent> FetchAsync(
+        HuggingFaceSource source,
+        FetchRequest request,
+        CancellationToken cancellationToken)
     {
         var endpointText = environment(EndpointVariable) is { Length: > 0 } configured ? configured : DefaultEndpoint;
         if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint)
             || (endpoint.Scheme != Uri.UriSchemeHttps && !(endpoint.Scheme == Uri.UriSchemeHttp && endpoint.IsLoopback)))
         {
-            throw new DiagnosticException(SourceDiagnostics.InvalidHuggingFaceEndpoint.Create(request.At, UrlRedactor.Redact(endpointText)));
+            throw new DiagnosticException(
+                SourceDiagnostics.InvalidHuggingFaceEndpoint.Create(request.At, UrlRedactor.Redact(endpointText)));
         }
 
         var token = environment(TokenVariable);
@@ -32,12 +38,20 @@ internal sealed class HuggingFaceResolver(CachedHttpDownload downloads, Func<str
         var uri = source.ResolveUri(endpoint);
         try
         {
-            return await downloads.DownloadAsync(new HttpDownloadRequest(uri, authorization, source.DisplayText, uri.AbsoluteUri), source, request, cancellationToken).ConfigureAwait(false);
+            return await downloads.DownloadAsync(
+                new HttpDownloadRequest(uri, authorization, source.DisplayText, uri.AbsoluteUri),
+                source,
+                request,
+                cancellationToken).ConfigureAwait(false);
         }
         catch (DiagnosticException e) when (e.Diagnostic.Code == SourceDiagnostics.HttpStatus.Code
-            && (e.Diagnostic.Message.Contains("HTTP 401", StringComparison.Ordinal) || e.Diagnostic.Message.Contains("HTTP 403", StringComparison.Ordinal)))
+            && (e.Diagnostic.Message.Contains("HTTP 401", StringComparison.Ordinal)
+                || e.Diagnostic.Message.Contains("HTTP 403", StringComparison.Ordinal)))
         {
-            throw new DiagnosticException(SourceDiagnostics.HuggingFaceAccessDenied.Create(request.At, source.DisplayText, authorization is null ? "HF_TOKEN is not set" : "the HF_TOKEN given was refused"), e);
+            throw new DiagnosticException(SourceDiagnostics.HuggingFaceAccessDenied.Create(
+                request.At,
+                source.DisplayText,
+                authorization is null ? "HF_TOKEN is not set" : "the HF_TOKEN given was refused"), e);
         }
     }
 }

@@ -36,7 +36,8 @@ public sealed record LocalFileSource : SourceReference
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || !uri.IsFile)
             {
-                throw new DiagnosticException(SourceDiagnostics.InvalidUri.Create(at, UrlRedactor.Redact(text), "expected file:///<absolute path>"));
+                throw new DiagnosticException(
+                    SourceDiagnostics.InvalidUri.Create(at, UrlRedactor.Redact(text), "expected file:///<absolute path>"));
             }
 
             return new LocalFileSource(Path.GetFullPath(uri.LocalPath));

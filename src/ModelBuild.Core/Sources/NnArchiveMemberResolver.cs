@@ -7,7 +7,10 @@ namespace ModelBuild.Core.Sources;
 /// <summary>Streams one file out of an NN Archive into the content store, hashing it on the way; nothing is extracted to disk.</summary>
 internal sealed class NnArchiveMemberResolver(ContentStore content) : SourceResolver<NnArchiveMemberSource>
 {
-    protected override Task<FetchedContent> FetchAsync(NnArchiveMemberSource source, FetchRequest request, CancellationToken cancellationToken)
+    protected override Task<FetchedContent> FetchAsync(
+        NnArchiveMemberSource source,
+        FetchRequest request,
+        CancellationToken cancellationToken)
     {
         if (!File.Exists(source.ArchivePath))
         {

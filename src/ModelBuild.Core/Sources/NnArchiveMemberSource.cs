@@ -35,7 +35,8 @@ public sealed record NnArchiveMemberSource : SourceReference
         var bang = body.LastIndexOf('!');
         if (bang <= 0 || bang == body.Length - 1)
         {
-            throw new DiagnosticException(SourceDiagnostics.InvalidUri.Create(at, text, "expected nnarchive:<archive path>!<file in the archive>"));
+            throw new DiagnosticException(
+                SourceDiagnostics.InvalidUri.Create(at, text, "expected nnarchive:<archive path>!<file in the archive>"));
         }
 
         var archive = LocalFileSource.ParsePath(body[..bang], baseDirectory, at);

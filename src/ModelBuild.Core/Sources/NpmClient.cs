@@ -32,9 +32,15 @@ internal sealed class NpmClient(string executable)
     /// <c>npm pack &lt;spec&gt; --pack-destination &lt;destination&gt; --json</c>, run in
     /// <paramref name="workingDirectory"/>; returns the tarball and its published integrity.
     /// </summary>
-    public async Task<PackedTarball> PackAsync(string packageSpec, string destination, string workingDirectory, SourceLocation? at, CancellationToken cancellationToken)
+    public async Task<PackedTarball> PackAsync(
+        string packageSpec,
+        string destination,
+        string workingDirectory,
+        SourceLocation? at,
+        CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Executable) { WorkingDirectory = Directory.Exists(workingDirectory) ? workingDirectory : destination };
+        var start = new ProcessStartInfo(Executable) {
+            WorkingDirectory = Directory.Exists(workingDirectory) ? workingDirectory : destination };
 
         // Arguments go through ArgumentList, never a shell; the spec was validated to a safe character set.
         foreach (var argument in new[] { "pack", packageSpec, "--pack-destination", destination, "--json", "--ignore-scripts" })
@@ -56,7 +62,8 @@ internal sealed class NpmClient(string executable)
         }
 
         return run.ExitCode != 0
-            ? throw new DiagnosticException(SourceDiagnostics.NpmPackFailed.Create(at, packageSpec, run.ExitCode, LastLines(run.StandardError)))
+            ? throw new DiagnosticException(
+                SourceDiagnostics.NpmPackFailed.Create(at, packageSpec, run.ExitCode, LastLines(run.StandardError)))
             : ReadPackOutput(run.StandardOutput, packageSpec, destination, at);
     }
 
@@ -75,18 +82,21 @@ internal sealed class NpmClient(string executable)
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or IndexOutOfRangeException)
         {
-            throw new DiagnosticException(SourceDiagnostics.NpmUnexpectedOutput.Create(at, packageSpec, "no JSON description of the packed tarball (" + e.Message + ")"), e);
+            throw new DiagnosticException(SourceDiagnostics.NpmUnexpectedOutput
+                .Create(at, packageSpec, "no JSON description of the packed tarball (" + e.Message + ")"), e);
         }
 
         var integrity = SubresourceIntegrity.Parse(integrityText)
-            ?? throw new DiagnosticException(SourceDiagnostics.NpmUnexpectedOutput.Create(at, packageSpec, $"no usable integrity ('{integrityText}')"));
+            ?? throw new DiagnosticException(
+                SourceDiagnostics.NpmUnexpectedOutput.Create(at, packageSpec, $"no usable integrity ('{integrityText}')"));
 
         var tarballs = Directory.GetFiles(destination, "*.tgz");
         var path = fileName is not null && File.Exists(Path.Combine(destination, Path.GetFileName(fileName)))
             ? Path.Combine(destination, Path.GetFileName(fileName))
             : tarballs.Length == 1
                 ? tarballs[0]
-                : throw new DiagnosticException(SourceDiagnostics.NpmUnexpectedOutput.Create(at, packageSpec, $"the tarball '{fileName}' is not in {destination}"));
+                : throw new DiagnosticException(
+                    SourceDiagnostics.NpmUnexpectedOutput.Create(at, packageSpec, $"the tarball '{fileName}' is not in {destination}"));
         return new PackedTarball(path, integrity);
     }
 

@@ -30,7 +30,8 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
         if (cache.Actions.TryGet(extractKey)?.Outputs.GetValueOrDefault(FileOutput) is { } file)
         {
             // Extracted by an earlier fetch: the fetcher checks any sha384/sha512 pin against the stored blob.
-            return (request.ExpectedDigest is { } digest && digest != file.Digest) || (request.ExpectedSize is { } size && size != file.Size)
+            return (request.ExpectedDigest is { } digest && digest != file.Digest)
+                || (request.ExpectedSize is { } size && size != file.Size)
                 ? throw request.Mismatch(source, file)
                 : new FetchedContent(file.Digest, file.Size, null);
         }
@@ -57,11 +58,13 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
         Directory.CreateDirectory(staging);
         try
         {
-            var packed = await npm.PackAsync(source.PackageSpec, staging, source.WorkingDirectory, at, cancellationToken).ConfigureAwait(false);
+            var packed = await npm.PackAsync(source.PackageSpec, staging, source.WorkingDirectory, at, cancellationToken)
+                .ConfigureAwait(false);
             var actual = packed.Integrity.Compute(packed.Path);
             if (actual != packed.Integrity.ToString())
             {
-                throw new DiagnosticException(SourceDiagnostics.NpmIntegrityMismatch.Create(at, source.PackageSpec, packed.Integrity, actual));
+                throw new DiagnosticException(
+                    SourceDiagnostics.NpmIntegrityMismatch.Create(at, source.PackageSpec, packed.Integrity, actual));
             }
 
             var stored = await cache.Content.PutFileAsync(packed.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -91,10 +94,16 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
             .Build();
 
     /// <summary>Streams the requested file out of the tarball into the content store and records it.</summary>
-    private async Task<FetchedContent> ExtractAsync(NpmSource source, StoredBlob tarball, ActionKey extractKey, FetchRequest request, CancellationToken cancellationToken)
+    private async Task<FetchedContent> ExtractAsync(
+        NpmSource source,
+        StoredBlob tarball,
+        ActionKey extractKey,
+        FetchRequest request,
+        CancellationToken cancellationToken)
     {
         var archive = cache.Content.TryOpen(tarball.Digest)
-            ?? throw new DiagnosticException(SourceDiagnostics.NpmTarballUnreadable.Create(request.At, source.PackageSpec, "it vanished from the cache while in use; build again"));
+            ?? throw new DiagnosticException(SourceDiagnostics.NpmTarballUnreadable
+                .Create(request.At, source.PackageSpec, "it vanished from the cache while in use; build again"));
         var files = new List<string>();
         try
         {
@@ -114,7 +123,8 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
                                 continue; // Never matches: an absolute name or one with '..' parts.
                             }
 
-                            var isFile = entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
+                            var isFile = entry
+                                .EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
                             if (isFile)
                             {
                                 files.Add(path);
@@ -127,12 +137,20 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
 
                             if (!isFile)
                             {
-                                throw new DiagnosticException(SourceDiagnostics.NpmPathNotRegularFile.Create(request.At, path, source.PackageSpec, entry.EntryType));
+                                throw new DiagnosticException(
+                                    SourceDiagnostics.NpmPathNotRegularFile.Create(request.At, path, source.PackageSpec, entry.EntryType));
                             }
 
                             // Every pinned digest (sha384 and sha512 too) is checked in the pass that stores the file.
-                            var stored = await PinnedPut.StoreAsync(cache.Content, entry.DataStream ?? Stream.Null, source, request, localPath: null, cancellationToken).ConfigureAwait(false);
-                            cache.Actions.Put(extractKey, new ActionRecord("npm-extract", [new(FileOutput, stored.Blob)], [new("path", path)]));
+                            var stored = await PinnedPut.StoreAsync(
+                                cache.Content,
+                                entry.DataStream ?? Stream.Null,
+                                source,
+                                request,
+                                localPath: null,
+                                cancellationToken).ConfigureAwait(false);
+                            cache.Actions
+                                .Put(extractKey, new ActionRecord("npm-extract", [new(FileOutput, stored.Blob)], [new("path", path)]));
                             return stored;
                         }
                     }
@@ -146,7 +164,9 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
 
         var similar = SimilarPaths.Rank(source.PathInPackage, files);
         throw new DiagnosticException(SourceDiagnostics.NpmPathNotInPackage.Create(
-            request.At, source.PathInPackage, source.PackageSpec, similar.Count == 0 ? "(the package has no files)" : string.Join(", ", similar)));
+            request.At, source.PathInPackage, source.PackageSpec, similar.Count == 0
+                ? "(the package has no files)"
+                : string.Join(", ", similar)));
     }
 
     /// <summary>

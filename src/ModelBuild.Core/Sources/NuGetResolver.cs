@@ -31,7 +31,8 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
             await RestoreAsync(source, packagesFolder, request.At, cancellationToken).ConfigureAwait(false);
             if (!IsComplete(packageFolder, source))
             {
-                throw new DiagnosticException(SourceDiagnostics.NuGetPackageMissing.Create(request.At, source.PackageId, source.Version, packagesFolder));
+                throw new DiagnosticException(
+                    SourceDiagnostics.NuGetPackageMissing.Create(request.At, source.PackageId, source.Version, packagesFolder));
             }
         }
 
@@ -40,20 +41,32 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
         {
             var files = Directory.EnumerateFiles(packageFolder, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(packageFolder, f).Replace('\\', '/'))
-                .Where(f => !f.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) && !f.EndsWith(".nupkg.metadata", StringComparison.OrdinalIgnoreCase) && !f.EndsWith(".sha512", StringComparison.OrdinalIgnoreCase));
+                .Where(f => !f.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase)
+                    && !f.EndsWith(".nupkg.metadata", StringComparison.OrdinalIgnoreCase)
+                    && !f.EndsWith(".sha512", StringComparison.OrdinalIgnoreCase));
             var similar = SimilarPaths.Rank(source.PathInPackage, files);
             throw new DiagnosticException(SourceDiagnostics.NuGetPathNotInPackage.Create(
-                request.At, source.PathInPackage, $"{source.PackageId} {source.Version}", similar.Count == 0 ? "(the package has no files)" : string.Join(", ", similar)));
+                request.At, source.PathInPackage, $"{source.PackageId} {source.Version}", similar.Count == 0
+                    ? "(the package has no files)"
+                    : string.Join(", ", similar)));
         }
 
-        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var stream = new FileStream(
+            file,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            1 << 16,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
-            return await PinnedPut.StoreAsync(cache.Content, stream, source, request, localPath: null, cancellationToken).ConfigureAwait(false);
+            return await PinnedPut.StoreAsync(cache.Content, stream, source, request, localPath: null, cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 
-    /// <summary>The global packages folder: the build's <c>$(NuGetPackageRoot)</c>, else <c>NUGET_PACKAGES</c>, else NuGet's default.</summary>
+    /// <summary>The global packages folder: the build's <c>$(NuGetPackageRoot)</c>, else <c>NUGET_PACKAGES</c>, else NuGet's
+    /// default.</summary>
     internal string PackagesFolder()
     {
         if (!string.IsNullOrWhiteSpace(options.NuGetPackagesFolder))
@@ -99,7 +112,8 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
                   </ItemGroup>
                 </Project>
                 """, cancellationToken).ConfigureAwait(false);
-            var (exitCode, output) = await RunDotnetAsync(["restore", file, "--nologo", "-v:q"], project, at, cancellationToken).ConfigureAwait(false);
+            var (exitCode, output) = await RunDotnetAsync(["restore", file, "--nologo", "-v:q"], project, at, cancellationToken)
+                .ConfigureAwait(false);
             if (exitCode != 0)
             {
                 var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -107,7 +121,8 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
                     .Select(l => l.Replace(file, "", StringComparison.Ordinal))
                     .Distinct()
                     .Take(4);
-                throw new DiagnosticException(SourceDiagnostics.NuGetRestoreFailed.Create(at, source.PackageId, source.Version, exitCode, UrlRedactor.Redact(string.Join(" | ", lines))));
+                throw new DiagnosticException(SourceDiagnostics.NuGetRestoreFailed
+                    .Create(at, source.PackageId, source.Version, exitCode, UrlRedactor.Redact(string.Join(" | ", lines))));
             }
         }
         finally
@@ -123,7 +138,11 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
         }
     }
 
-    private async Task<(int ExitCode, string Output)> RunDotnetAsync(IEnumerable<string> arguments, string workingDirectory, SourceLocation? at, CancellationToken cancellationToken)
+    private async Task<(int ExitCode, string Output)> RunDotnetAsync(
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        SourceLocation? at,
+        CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(DotnetExecutable()) { WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)

@@ -56,7 +56,10 @@ public sealed partial record NuGetSource : SourceReference
 
         if (!ExactVersionPattern().IsMatch(parts[1]))
         {
-            throw Invalid(text, at, $"'{parts[1]}' is not an exact version such as 1.2.3 (ranges and floating versions are not reproducible)");
+            throw Invalid(
+                text,
+                at,
+                $"'{parts[1]}' is not an exact version such as 1.2.3 (ranges and floating versions are not reproducible)");
         }
 
         var path = NpmSource.NormalizePathInPackage(parts[2])

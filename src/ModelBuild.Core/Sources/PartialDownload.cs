@@ -55,7 +55,13 @@ internal sealed class PartialDownload
     /// <summary>Opens the data file positioned at its end, for appending.</summary>
     public FileStream OpenForAppend()
     {
-        var stream = new FileStream(DataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
+        var stream = new FileStream(
+            DataPath,
+            FileMode.OpenOrCreate,
+            FileAccess.ReadWrite,
+            FileShare.Read,
+            bufferSize: 0,
+            FileOptions.Asynchronous);
         stream.Seek(0, SeekOrigin.End);
         return stream;
     }
@@ -78,7 +84,9 @@ internal sealed class PartialDownload
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), PartialJsonContext.Default.PartialValidators) : null;
+            return File.Exists(path)
+                ? JsonSerializer.Deserialize(File.ReadAllText(path), PartialJsonContext.Default.PartialValidators)
+                : null;
         }
         catch (Exception e) when (e is JsonException or IOException)
         {

@@ -12,7 +12,13 @@ namespace ModelBuild.Core.Sources;
 internal static class PinnedPut
 {
     /// <exception cref="Diagnostics.DiagnosticException">The content does not match the pin (MB2012 or MB2033).</exception>
-    public static async Task<FetchedContent> StoreAsync(ContentStore store, Stream content, SourceReference source, FetchRequest request, string? localPath, CancellationToken cancellationToken)
+    public static async Task<FetchedContent> StoreAsync(
+        ContentStore store,
+        Stream content,
+        SourceReference source,
+        FetchRequest request,
+        string? localPath,
+        CancellationToken cancellationToken)
     {
         var algorithms = request.Pin.OtherDigests.Select(d => d.Algorithm).Distinct().ToArray();
         var hashing = new DigestingReadStream(content, algorithms);
@@ -32,12 +38,15 @@ internal static class PinnedPut
             var sha256Matches = request.ExpectedDigest is not { } expected || expected == attempt.Actual.Digest;
             var sizeMatches = request.ExpectedSize is not { } size || size == attempt.Actual.Size;
             throw sha256Matches && sizeMatches
-                ? request.Mismatch(source, string.Join(", ", hashing.Digests.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({attempt.Actual.Size} bytes)")
+                ? request.Mismatch(
+                    source,
+                    string.Join(", ", hashing.Digests.Select(d => $"{d.AlgorithmName} {d.Hex}")) + $" ({attempt.Actual.Size} bytes)")
                 : request.Mismatch(source, attempt.Actual);
         }
     }
 
-    /// <summary>A read-only stream that hashes what is read through it; <see cref="Digests"/> is complete once it reached the end.</summary>
+    /// <summary>A read-only stream that hashes what is read through it; <see cref="Digests"/> is complete once it reached the
+    /// end.</summary>
     private sealed class DigestingReadStream(Stream inner, DigestAlgorithm[] algorithms) : ObservedReadStream(inner)
     {
         private readonly IncrementalHash[] _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];

@@ -16,14 +16,24 @@ namespace ModelBuild.Core.Sources;
 /// <param name="Display">The source as messages show it (no secrets).</param>
 /// <param name="Identity">Names the partial file across runs; hashed, so it may hold a secret-free URL.</param>
 /// <param name="AllowInsecureHttp">Plain http is allowed beyond loopback (the source's <c>allow_insecure</c>).</param>
-internal sealed record HttpDownloadRequest(Uri Uri, AuthenticationHeaderValue? Authorization, string Display, string Identity, bool AllowInsecureHttp = false)
+internal sealed record HttpDownloadRequest(
+    Uri Uri,
+    AuthenticationHeaderValue? Authorization,
+    string Display,
+    string Identity,
+    bool AllowInsecureHttp = false)
 {
     /// <summary>The page the server may show instead of the file, and how to confirm it (Google Drive's); null for none.</summary>
     public IDownloadInterstitial? Interstitial { get; init; }
 }
 
 /// <summary>A finished download: the file with every byte, its size and the digests computed while it streamed.</summary>
-internal sealed record CompletedDownload(PartialDownload Partial, long Size, IReadOnlyList<ContentDigest> Digests, long Transferred, TimeSpan Elapsed);
+internal sealed record CompletedDownload(
+    PartialDownload Partial,
+    long Size,
+    IReadOnlyList<ContentDigest> Digests,
+    long Transferred,
+    TimeSpan Elapsed);
 
 /// <summary>
 /// The HTTP engine for one file: attempts with backoff and jitter on network errors, 5xx, 408 and 429
@@ -50,7 +60,13 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     /// Downloads into <paramref name="partial"/> until complete; throws a <see cref="DiagnosticException"/>
     /// at <paramref name="at"/> when the file cannot be had. The caller stores and then deletes the partial.
     /// </summary>
-    public async Task<CompletedDownload> RunAsync(HttpDownloadRequest request, PartialDownload partial, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, CancellationToken cancellationToken)
+    public async Task<CompletedDownload> RunAsync(
+        HttpDownloadRequest request,
+        PartialDownload partial,
+        ContentPin pin,
+        SourceLocation? at,
+        IDownloadProgress? progress,
+        CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         if (partial.Validators is { ETag: null, LastModified: null } && !pin.HasDigest)
@@ -71,7 +87,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         await state.HashExistingAsync(cancellationToken).ConfigureAwait(false);
         if (state.Received > 0)
         {
-            progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? partial.Validators?.TotalLength, TimeSpan.Zero));
+            progress?.Progressed(
+                new DownloadProgressed(request.Display, state.Received, pin.Size ?? partial.Validators?.TotalLength, TimeSpan.Zero));
         }
 
         string? lastFailure = null;
@@ -131,7 +148,9 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         new(SourceDiagnostics.DownloadFailed.Create(
             at,
             request.Display,
-            UrlRedactor.Redact(reason ?? "unknown error") + (attempts > 1 ? string.Create(CultureInfo.InvariantCulture, $" (after {attempts} attempts)") : "")));
+            UrlRedactor.Redact(reason ?? "unknown error") + (attempts > 1
+                ? string.Create(CultureInfo.InvariantCulture, $" (after {attempts} attempts)")
+                : "")));
 
     private async Task<AttemptOutcome> AttemptAsync(
         HttpDownloadRequest request, TransferState state, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, Stopwatch stopwatch, CancellationToken cancellationToken)
@@ -149,7 +168,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
 
             if (!response.IsSuccessStatusCode)
             {
-                var error = new DiagnosticException(SourceDiagnostics.HttpStatus.Create(at, request.Display, (int)status, response.ReasonPhrase ?? status.ToString()));
+                var error = new DiagnosticException(
+                    SourceDiagnostics.HttpStatus.Create(at, request.Display, (int)status, response.ReasonPhrase ?? status.ToString()));
                 if (!RetryPolicy.IsTransient(status))
                 {
                     throw error;
@@ -158,7 +178,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 var wait = RetryPolicy.RetryAfter(response.Headers.RetryAfter, DateTimeOffset.UtcNow);
                 if (wait > options.MaxRetryAfter)
                 {
-                    throw new DiagnosticException(SourceDiagnostics.RetryAfterTooLong.Create(at, request.Display, (int)status, FormatSeconds(wait.Value), FormatSeconds(options.MaxRetryAfter)));
+                    throw new DiagnosticException(SourceDiagnostics.RetryAfterTooLong
+                        .Create(at, request.Display, (int)status, FormatSeconds(wait.Value), FormatSeconds(options.MaxRetryAfter)));
                 }
 
                 return AttemptOutcome.RetryAfter($"HTTP {(int)status} {response.ReasonPhrase}", wait, error);
@@ -174,7 +195,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             {
                 var text = response.Content.Headers.TryGetValues("Content-Range", out var values) ? values.FirstOrDefault() ?? "" : "";
                 var match = ContentRangePattern().Match(text);
-                if (state.Received == 0 || !match.Success || long.Parse(match.Groups["first"].Value, CultureInfo.InvariantCulture) != state.Received)
+                if (state.Received == 0 || !match.Success
+                    || long.Parse(match.Groups["first"].Value, CultureInfo.InvariantCulture) != state.Received)
                 {
                     return AttemptOutcome.Restart($"a 206 answer whose Content-Range '{text}' does not start at byte {state.Received}");
                 }
@@ -280,7 +302,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                             // Never store or keep more than the pin allows: the file is not the pinned one.
                             await state.DrainAsync().ConfigureAwait(false);
                             state.Partial.Reset();
-                            throw new DiagnosticException(SourceDiagnostics.ContentLongerThanPinned.Create(at, request.Display, pinned, "more"));
+                            throw new DiagnosticException(
+                                SourceDiagnostics.ContentLongerThanPinned.Create(at, request.Display, pinned, "more"));
                         }
 
                         // A plain write: the page cache takes it at once, without a hop to another thread.
@@ -308,16 +331,25 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 if (state.Received >= nextReport)
                 {
                     nextReport = state.Received + ProgressStep;
-                    progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+                    progress?.Progressed(new DownloadProgressed(
+                        request.Display,
+                        state.Received,
+                        pin.Size ?? state.Partial.Validators?.TotalLength,
+                        stopwatch.Elapsed));
                 }
             }
         }
 
-        progress?.Progressed(new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
+        progress?.Progressed(
+            new DownloadProgressed(request.Display, state.Received, pin.Size ?? state.Partial.Validators?.TotalLength, stopwatch.Elapsed));
     }
 
     /// <summary>Sends the GET, following redirects by hand so each hop can be checked.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpDownloadRequest request, TransferState state, SourceLocation? at, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpDownloadRequest request,
+        TransferState state,
+        SourceLocation? at,
+        CancellationToken cancellationToken)
     {
         var uri = state.Confirmation?.Next ?? request.Uri;
         var authorization = request.Authorization;
@@ -339,7 +371,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 {
                     message.Headers.IfRange = new RangeConditionHeaderValue(EntityTagHeaderValue.Parse(etag));
                 }
-                else if (state.Partial.Validators?.LastModified is { } date && DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var lastModified))
+                else if (state.Partial.Validators?.LastModified is { } date
+                    && DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var lastModified))
                 {
                     message.Headers.IfRange = new RangeConditionHeaderValue(lastModified);
                 }
@@ -359,7 +392,10 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             }
 
             CheckHop(request, uri, next, at);
-            if (!string.Equals(next.GetLeftPart(UriPartial.Authority), uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(
+                next.GetLeftPart(UriPartial.Authority),
+                uri.GetLeftPart(UriPartial.Authority),
+                StringComparison.OrdinalIgnoreCase))
             {
                 // Credentials belong to the origin they were given for, never to where it redirects.
                 authorization = null;
@@ -370,28 +406,34 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         }
     }
 
-    /// <summary>Refuses a hop (a redirect, an interstitial's confirmation) from <paramref name="from"/> to <paramref name="next"/> that would leave http(s) or lose TLS.</summary>
+    /// <summary>Refuses a hop (a redirect, an interstitial's confirmation) from <paramref name="from"/> to <paramref name="next"/> that
+    /// would leave http(s) or lose TLS.</summary>
     private static void CheckHop(HttpDownloadRequest request, Uri from, Uri next, SourceLocation? at)
     {
         if (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp)
         {
-            throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "only http and https are followed"));
+            throw new DiagnosticException(
+                SourceDiagnostics.RedirectRefused
+                    .Create(at, request.Display, UrlRedactor.Redact(next), "only http and https are followed"));
         }
 
         if (from.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
         {
-            throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "a redirect from https to plain http is never followed"));
+            throw new DiagnosticException(SourceDiagnostics.RedirectRefused
+                .Create(at, request.Display, UrlRedactor.Redact(next), "a redirect from https to plain http is never followed"));
         }
 
         if (next.Scheme == Uri.UriSchemeHttp && !next.IsLoopback && !request.AllowInsecureHttp)
         {
-            throw new DiagnosticException(SourceDiagnostics.RedirectRefused.Create(at, request.Display, UrlRedactor.Redact(next), "plain http is only allowed to this machine"));
+            throw new DiagnosticException(SourceDiagnostics.RedirectRefused
+                .Create(at, request.Display, UrlRedactor.Redact(next), "plain http is only allowed to this machine"));
         }
     }
 
     private static string Describe(Exception e)
     {
-        var message = e.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message) && !e.Message.Contains(inner.Message, StringComparison.Ordinal)
+        var message = e.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message)
+            && !e.Message.Contains(inner.Message, StringComparison.Ordinal)
             ? $"{e.Message} ({inner.Message})"
             : e.Message;
         return message.TrimEnd('.');
@@ -415,7 +457,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
 
         public static AttemptOutcome Restart(string reason) => new(OutcomeKind.RestartNow, reason, null, null);
 
-        public static AttemptOutcome RetryAfter(string reason, TimeSpan? wait, DiagnosticException? error) => new(OutcomeKind.Retry, reason, wait, error);
+        public static AttemptOutcome RetryAfter(string reason, TimeSpan? wait, DiagnosticException? error)
+            => new(OutcomeKind.Retry, reason, wait, error);
     }
 
     /// <summary>
@@ -452,7 +495,13 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 return;
             }
 
-            var file = new FileStream(Partial.DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var file = new FileStream(
+                Partial.DataPath,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.ReadWrite,
+                BufferSize,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
             await using (file.ConfigureAwait(false))
             {
                 var buffer = new byte[BufferSize];

@@ -25,21 +25,28 @@ internal sealed class S3Resolver(CachedHttpDownload downloads, Func<string, stri
         }
 
         var url = SignedUrl(source, request.At);
-        return await downloads.DownloadAsync(new HttpDownloadRequest(url, null, source.DisplayText, source.DisplayText, AllowInsecureHttp: url.IsLoopback), source, request, cancellationToken).ConfigureAwait(false);
+        return await downloads.DownloadAsync(
+            new HttpDownloadRequest(url, null, source.DisplayText, source.DisplayText, AllowInsecureHttp: url.IsLoopback),
+            source,
+            request,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The signed GET URL of the object, from the environment's credentials, region and endpoint.</summary>
     internal Uri SignedUrl(S3Source source, SourceLocation? at)
     {
         var endpoint = environment("AWS_ENDPOINT_URL_S3") is { Length: > 0 } s3Endpoint ? s3Endpoint : environment("AWS_ENDPOINT_URL");
-        var region = environment("AWS_REGION") is { Length: > 0 } r ? r : environment("AWS_DEFAULT_REGION") is { Length: > 0 } d ? d : "us-east-1";
+        var region = environment("AWS_REGION") is { Length: > 0 } r
+            ? r
+            : environment("AWS_DEFAULT_REGION") is { Length: > 0 } d ? d : "us-east-1";
         var config = new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(region) };
         var protocol = Protocol.HTTPS;
         if (!string.IsNullOrEmpty(endpoint))
         {
             if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var endpointUri) || endpointUri.Scheme is not ("http" or "https"))
             {
-                throw new DiagnosticException(SourceDiagnostics.S3Unavailable.Create(at, source.DisplayText, $"the endpoint '{UrlRedactor.Redact(endpoint)}' is not an http(s) URL"));
+                throw new DiagnosticException(SourceDiagnostics.S3Unavailable
+                    .Create(at, source.DisplayText, $"the endpoint '{UrlRedactor.Redact(endpoint)}' is not an http(s) URL"));
             }
 
             // S3-compatible stores are addressed by path (host/bucket/key), not by virtual host.

@@ -12,7 +12,10 @@ internal static class SimilarPaths
         var wantedName = FileName(wanted);
         return candidates
             .Distinct(StringComparer.Ordinal)
-            .Select(c => (Path: c, SameName: string.Equals(FileName(c), wantedName, StringComparison.OrdinalIgnoreCase), Distance: EditDistance(wanted, c)))
+            .Select(c => (Path: c, SameName: string.Equals(
+                FileName(c),
+                wantedName,
+                StringComparison.OrdinalIgnoreCase), Distance: EditDistance(wanted, c)))
             .OrderBy(c => c.SameName ? 0 : 1)
             .ThenBy(c => c.Distance)
             .ThenBy(c => c.Path, StringComparer.Ordinal)

@@ -8,12 +8,14 @@ public static class SourceDiagnostics
     /// <summary>The source text is empty.</summary>
     public static readonly DiagnosticDescriptor EmptySource = new(
         "MB2001", DiagnosticSeverity.Error,
-        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL, npm:<package>@<version>/<path>, nuget:<id>/<version>/<path>, hf:<repo>@<revision>/<path>, s3://<bucket>/<key> or gdrive:<file id>.");
+        "The model source is empty; give a path relative to the manifest, a file: URI, an https:// URL, npm:<package>@<version>/<path>, " +
+            "nuget:<id>/<version>/<path>, hf:<repo>@<revision>/<path>, s3://<bucket>/<key> or gdrive:<file id>.");
 
     /// <summary>The source names a scheme ModelBuild does not fetch from.</summary>
     public static readonly DiagnosticDescriptor UnsupportedScheme = new(
         "MB2002", DiagnosticSeverity.Error,
-        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only), npm:, nuget:, hf:, s3: or gdrive:.");
+        "Unsupported model source scheme '{0}:'{1}. Use a path relative to the manifest, file:, https:, http: (this machine only), npm:, " +
+            "nuget:, hf:, s3: or gdrive:.");
 
     /// <summary>Plain http to another machine.</summary>
     public static readonly DiagnosticDescriptor PlainHttpNotAllowed = new(
@@ -23,7 +25,8 @@ public static class SourceDiagnostics
     /// <summary>Plain http to another machine, allowed by the source's allow_insecure.</summary>
     public static readonly DiagnosticDescriptor PlainHttpAllowed = new(
         "MB2008", DiagnosticSeverity.Warning,
-        "{0} is fetched over plain http from '{1}' because of allow_insecure: anyone on the network path could swap it; its pinned digest is what protects the build.");
+        "{0} is fetched over plain http from '{1}' because of allow_insecure: anyone on the network path could swap it; its pinned " +
+            "digest is what protects the build.");
 
     /// <summary>A URL or URI that does not parse.</summary>
     public static readonly DiagnosticDescriptor InvalidUri = new(
@@ -33,7 +36,8 @@ public static class SourceDiagnostics
     /// <summary>An npm: source that does not have the expected form.</summary>
     public static readonly DiagnosticDescriptor InvalidNpmSource = new(
         "MB2005", DiagnosticSeverity.Error,
-        "Invalid npm source '{0}': {1}. Expected npm:<package>@<version>/<path inside the package>, e.g. npm:@scope/name@1.2.3/models/model.onnx.");
+        "Invalid npm source '{0}': {1}. Expected npm:<package>@<version>/<path inside the package>, e.g. " +
+            "npm:@scope/name@1.2.3/models/model.onnx.");
 
     /// <summary>A local model file does not exist.</summary>
     public static readonly DiagnosticDescriptor LocalFileNotFound = new(
@@ -63,7 +67,8 @@ public static class SourceDiagnostics
     /// <summary>A remote source without a pinned digest.</summary>
     public static readonly DiagnosticDescriptor NotPinned = new(
         "MB2015", DiagnosticSeverity.Warning,
-        "{0} is not pinned by a sha256; it was fetched as sha256 {1} ({2} bytes). Pin that digest in the manifest so builds are reproducible and work offline.");
+        "{0} is not pinned by a sha256; it was fetched as sha256 {1} ({2} bytes). Pin that digest in the manifest so builds are " +
+            "reproducible and work offline.");
 
     /// <summary>The npm client could not be started.</summary>
     public static readonly DiagnosticDescriptor NpmNotStarted = new(
@@ -143,7 +148,8 @@ public static class SourceDiagnostics
     /// <summary>An hf: source that does not have the expected form.</summary>
     public static readonly DiagnosticDescriptor InvalidHuggingFaceSource = new(
         "MB2040", DiagnosticSeverity.Error,
-        "Invalid hf source '{0}': {1}. Expected hf:<owner/name>@<revision>/<path in the repository>, e.g. hf:org/model@3f2a9c1/onnx/model.onnx.");
+        "Invalid hf source '{0}': {1}. Expected hf:<owner/name>@<revision>/<path in the repository>, e.g. " +
+            "hf:org/model@3f2a9c1/onnx/model.onnx.");
 
     /// <summary>HF_ENDPOINT is not usable.</summary>
     public static readonly DiagnosticDescriptor InvalidHuggingFaceEndpoint = new(
@@ -158,7 +164,8 @@ public static class SourceDiagnostics
     /// <summary>A gdrive: source that does not have the expected form.</summary>
     public static readonly DiagnosticDescriptor InvalidGoogleDriveSource = new(
         "MB2043", DiagnosticSeverity.Error,
-        "Invalid gdrive source '{0}': expected gdrive:<file id>, the id of a sharing link drive.google.com/file/d/<file id>/view (letters, digits, '-' and '_').");
+        "Invalid gdrive source '{0}': expected gdrive:<file id>, the id of a sharing link drive.google.com/file/d/<file id>/view " +
+            "(letters, digits, '-' and '_').");
 
     /// <summary>The Google Drive endpoint override is not usable.</summary>
     public static readonly DiagnosticDescriptor InvalidGoogleDriveEndpoint = new(
@@ -183,12 +190,14 @@ public static class SourceDiagnostics
     /// <summary>A nuget: source that does not have the expected form.</summary>
     public static readonly DiagnosticDescriptor InvalidNuGetSource = new(
         "MB2050", DiagnosticSeverity.Error,
-        "Invalid nuget source '{0}': {1}. Expected nuget:<id>/<version>/<path inside the package>, e.g. nuget:Contoso.Models/1.2.0/models/model.onnx.");
+        "Invalid nuget source '{0}': {1}. Expected nuget:<id>/<version>/<path inside the package>, e.g. " +
+            "nuget:Contoso.Models/1.2.0/models/model.onnx.");
 
     /// <summary>The package is not in the global packages folder after restore.</summary>
     public static readonly DiagnosticDescriptor NuGetPackageMissing = new(
         "MB2051", DiagnosticSeverity.Error,
-        "The NuGet package {0} {1} is not in the global packages folder {2}. Run 'dotnet restore' (the ModelBuild SDK adds a PackageDownload for every nuget: source).");
+        "The NuGet package {0} {1} is not in the global packages folder {2}. Run 'dotnet restore' (the ModelBuild SDK adds a " +
+            "PackageDownload for every nuget: source).");
 
     /// <summary>The requested path is not in the package.</summary>
     public static readonly DiagnosticDescriptor NuGetPathNotInPackage = new(

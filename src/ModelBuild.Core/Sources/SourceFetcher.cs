@@ -84,7 +84,8 @@ public sealed class SourceFetcher : IDisposable
     /// <paramref name="pin"/> (sha256, sha384, sha512) and its size.
     /// </summary>
     /// <param name="source">What to fetch.</param>
-    /// <param name="pin">What the content must be; <see cref="ContentPin.None"/> for anything (then the lock file, if any, pins it).</param>
+    /// <param name="pin">What the content must be; <see cref="ContentPin.None"/> for anything (then the lock file, if any, pins
+    /// it).</param>
     /// <param name="at">Where the source is written in the manifest; diagnostics point there.</param>
     /// <param name="progress">Hears the fetch begin, progress and end; may be null.</param>
     /// <param name="cancellationToken">Stops the fetch; a download keeps its partial file to resume later.</param>
@@ -104,7 +105,14 @@ public sealed class SourceFetcher : IDisposable
         try
         {
             var fetched = await FetchCoreAsync(source, pin, at, progress, cancellationToken).ConfigureAwait(false);
-            progress?.Finished(new DownloadFinished(source.DisplayText, source.Host, true, fetched.FromCache, fetched.Size, fetched.Transferred, stopwatch.Elapsed));
+            progress?.Finished(new DownloadFinished(
+                source.DisplayText,
+                source.Host,
+                true,
+                fetched.FromCache,
+                fetched.Size,
+                fetched.Transferred,
+                stopwatch.Elapsed));
             return fetched;
         }
         catch
@@ -120,7 +128,12 @@ public sealed class SourceFetcher : IDisposable
         _ownedHttpClient?.Dispose();
     }
 
-    private async Task<FetchedContent> FetchCoreAsync(SourceReference source, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, CancellationToken cancellationToken)
+    private async Task<FetchedContent> FetchCoreAsync(
+        SourceReference source,
+        ContentPin pin,
+        SourceLocation? at,
+        IDownloadProgress? progress,
+        CancellationToken cancellationToken)
     {
         var lockFile = source.IsLocal || pin.HasDigest ? null : _options.LockFile;
         var locked = lockFile?.Find(source);
@@ -156,7 +169,8 @@ public sealed class SourceFetcher : IDisposable
             {
                 fetched = fetched with
                 {
-                    Warnings = fetched.Warnings.Add(SourceDiagnostics.NotPinned.Create(at, source.DisplayText, fetched.Digest, fetched.Size)),
+                    Warnings = fetched.Warnings
+                        .Add(SourceDiagnostics.NotPinned.Create(at, source.DisplayText, fetched.Digest, fetched.Size)),
                 };
             }
         }
@@ -187,7 +201,11 @@ public sealed class SourceFetcher : IDisposable
     /// Checks pinned digests the resolver did not check while streaming (a local or packaged file
     /// pinned by sha384), and records every verified one so the next fetch finds the blob by it.
     /// </summary>
-    private async Task VerifyOtherDigestsAsync(SourceReference source, FetchRequest request, FetchedContent fetched, CancellationToken cancellationToken)
+    private async Task VerifyOtherDigestsAsync(
+        SourceReference source,
+        FetchRequest request,
+        FetchedContent fetched,
+        CancellationToken cancellationToken)
     {
         foreach (var digest in request.Pin.OtherDigests)
         {

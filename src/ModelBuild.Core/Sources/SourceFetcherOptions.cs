@@ -1,6 +1,7 @@
 namespace ModelBuild.Core.Sources;
 
-/// <summary>How a <see cref="SourceFetcher"/> fetches: network behaviour, offline and locked modes, and where tools and packages are.</summary>
+/// <summary>How a <see cref="SourceFetcher"/> fetches: network behaviour, offline and locked modes, and where tools and packages
+/// are.</summary>
 public sealed record SourceFetcherOptions
 {
     public static SourceFetcherOptions Default { get; } = new();

@@ -34,7 +34,8 @@ public static class SourceHttpClient
     public static HttpClient Wrap(HttpMessageHandler handler)
     {
         var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        client.DefaultRequestHeaders.UserAgent.ParseAdd("ModelBuild/" + (typeof(SourceHttpClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        client.DefaultRequestHeaders.UserAgent
+            .ParseAdd("ModelBuild/" + (typeof(SourceHttpClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         return client;
     }
 }

@@ -63,7 +63,8 @@ public abstract partial record SourceReference
     /// <param name="text">The raw value.</param>
     /// <param name="manifestDirectory">The folder relative paths are resolved against.</param>
     /// <param name="at">Where the value is in the manifest; errors point there.</param>
-    /// <param name="allowInsecure">The source's <c>allow_insecure</c>: plain http beyond this machine is allowed (and warned about).</param>
+    /// <param name="allowInsecure">The source's <c>allow_insecure</c>: plain http beyond this machine is allowed (and warned
+    /// about).</param>
     /// <exception cref="DiagnosticException">The text is not a supported source.</exception>
     public static SourceReference Parse(string text, string manifestDirectory, SourceLocation? at = null, bool allowInsecure = false)
     {

@@ -9,7 +9,12 @@ namespace ModelBuild.Core.Sources;
 /// <param name="Progress">Hears the bytes as they arrive; may be null.</param>
 /// <param name="Offline">No network: a resolver that would need it fails instead.</param>
 /// <param name="PinOrigin">The lock file the pin came from; null when the manifest pins it.</param>
-internal sealed record FetchRequest(ContentPin Pin, SourceLocation? At, IDownloadProgress? Progress = null, bool Offline = false, string? PinOrigin = null)
+internal sealed record FetchRequest(
+    ContentPin Pin,
+    SourceLocation? At,
+    IDownloadProgress? Progress = null,
+    bool Offline = false,
+    string? PinOrigin = null)
 {
     public Sha256Digest? ExpectedDigest => Pin.Sha256;
 
@@ -29,7 +34,8 @@ internal sealed record FetchRequest(ContentPin Pin, SourceLocation? At, IDownloa
 
     /// <summary>The error for a source that needs the network in offline mode.</summary>
     public DiagnosticException OfflineMiss(SourceReference source) =>
-        new(SourceDiagnostics.OfflineMiss.Create(At, source.DisplayText, At?.FilePath ?? "this build", Pin.HasDigest ? " (pinned as " + Pin.Describe() + ")" : ""));
+        new(SourceDiagnostics.OfflineMiss
+            .Create(At, source.DisplayText, At?.FilePath ?? "this build", Pin.HasDigest ? " (pinned as " + Pin.Describe() + ")" : ""));
 }
 
 /// <summary>Fetches one kind of <see cref="SourceReference"/> into the content store.</summary>

@@ -53,6 +53,7 @@ internal abstract class ObservedReadStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    /// <summary>Sees <paramref name="chunk"/>, just read for a caller that asked for <paramref name="requested"/> bytes; throwing withholds it.</summary>
+    /// <summary>Sees <paramref name="chunk"/>, just read for a caller that asked for <paramref name="requested"/> bytes; throwing withholds
+    /// it.</summary>
     protected abstract void Observe(ReadOnlySpan<byte> chunk, int requested);
 }

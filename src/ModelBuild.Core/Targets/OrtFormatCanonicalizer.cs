@@ -35,7 +35,9 @@ internal static class OrtFormatCanonicalizer
         }
 
         var root = reader.Offset(0);
-        var model = reader.Field(root, ModelField) is { } modelField ? reader.Offset(modelField) : throw new InvalidDataException("The ORT-format model has no model table.");
+        var model = reader.Field(root, ModelField) is { } modelField
+            ? reader.Offset(modelField)
+            : throw new InvalidDataException("The ORT-format model has no model table.");
         var version = reader.Field(root, OrtVersionField) is { } versionField ? reader.String(reader.Offset(versionField)) : null;
         var entries = reader.Field(root, ResolverField) is { } resolverField ? ReadResolver(reader, reader.Offset(resolverField)) : null;
 
@@ -44,7 +46,8 @@ internal static class OrtFormatCanonicalizer
         var tail = Math.Min(model, modelVtable);
         if (root >= tail || tail <= 8)
         {
-            throw new InvalidDataException("The ORT-format model is not laid out as ONNX Runtime writes it (the root table follows the model).");
+            throw new InvalidDataException(
+                "The ORT-format model is not laid out as ONNX Runtime writes it (the root table follows the model).");
         }
 
         var writer = new Writer();
@@ -65,13 +68,15 @@ internal static class OrtFormatCanonicalizer
         return writer.ToArray();
     }
 
-    /// <summary>The kernel type table of an ORT-format model as <c>op id / kernel type string / arg</c> lines, sorted (for checks).</summary>
+    /// <summary>The kernel type table of an ORT-format model as <c>op id / kernel type string / arg</c> lines, sorted (for
+    /// checks).</summary>
     internal static IReadOnlyList<string> ResolverEntries(byte[] ort)
     {
         var reader = new Reader(ort);
         var root = reader.Offset(0);
         var entries = reader.Field(root, ResolverField) is { } field ? ReadResolver(reader, reader.Offset(field)) : [];
-        return [.. entries.SelectMany(e => e.Kernels.SelectMany(k => k.Args.Select(a => $"{e.OpId} / {k.TypeString} / {a.Type}:{a.Index}"))).Order(StringComparer.Ordinal)];
+        return [.. entries.SelectMany(e => e.Kernels.SelectMany(k => k.Args.Select(a => $"{e.OpId} / {k.TypeString} / {a.Type}:{a.Index}")))
+            .Order(StringComparer.Ordinal)];
     }
 
     private static List<OpEntry> ReadResolver(Reader reader, int resolver)
@@ -180,9 +185,12 @@ internal static class OrtFormatCanonicalizer
         }
 
         private ReadOnlySpan<byte> Span(int at, int length) =>
-            at >= 0 && length >= 0 && at <= bytes.Length - length ? bytes.AsSpan(at, length) : throw new InvalidDataException("The ORT-format model is cut short or malformed.");
+            at >= 0 && length >= 0 && at <= bytes.Length - length
+                ? bytes.AsSpan(at, length)
+                : throw new InvalidDataException("The ORT-format model is cut short or malformed.");
 
-        private int Check(int at) => at >= 0 && at < bytes.Length ? at : throw new InvalidDataException("The ORT-format model points outside itself.");
+        private int Check(int at)
+            => at >= 0 && at < bytes.Length ? at : throw new InvalidDataException("The ORT-format model points outside itself.");
     }
 
     /// <summary>Lays FlatBuffer objects out front to back, each table after its own vtable, children after parents.</summary>

@@ -13,13 +13,22 @@ public sealed record TargetSelection(TargetCapability Target, Precision Precisio
     /// <param name="engineVersion">This engine's version, named when something is not implemented yet.</param>
     /// <param name="targetAt">Where the target was written (the item's ModelTarget), for diagnostics about it.</param>
     /// <param name="precisionAt">Where the precision was written; a precision the target refuses is reported there.</param>
-    public static TargetSelection Resolve(string targetName, string precisionName, string engineVersion, SourceLocation? targetAt, SourceLocation? precisionAt)
+    public static TargetSelection Resolve(
+        string targetName,
+        string precisionName,
+        string engineVersion,
+        SourceLocation? targetAt,
+        SourceLocation? precisionAt)
     {
         var target = TargetCatalog.Find(targetName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownTarget.Create(
-            targetAt, targetName, NameSuggestion.DidYouMean(targetName, TargetCatalog.All.Select(t => t.Name)), string.Join(", ", TargetCatalog.All.Select(t => t.Name))));
+            targetAt, targetName, NameSuggestion.DidYouMean(targetName, TargetCatalog.All.Select(t => t.Name)), string.Join(
+                ", ",
+                TargetCatalog.All.Select(t => t.Name))));
 
         var precision = Precision.Find(precisionName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownPrecision.Create(
-            precisionAt, precisionName, NameSuggestion.DidYouMean(precisionName, Precision.All.Select(p => p.Name)), string.Join(", ", Precision.All)));
+            precisionAt, precisionName, NameSuggestion.DidYouMean(precisionName, Precision.All.Select(p => p.Name)), string.Join(
+                ", ",
+                Precision.All)));
 
         if (!target.Supported.Contains(precision))
         {
@@ -36,7 +45,8 @@ public sealed record TargetSelection(TargetCapability Target, Precision Precisio
         return new TargetSelection(target, precision);
     }
 
-    /// <summary>MB6003: what <paramref name="target"/> supports, and the targets that do support <paramref name="precision"/> instead.</summary>
+    /// <summary>MB6003: what <paramref name="target"/> supports, and the targets that do support <paramref name="precision"/>
+    /// instead.</summary>
     public static Diagnostic Unsupported(TargetCapability target, Precision precision, SourceLocation? at)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -48,6 +58,7 @@ public sealed record TargetSelection(TargetCapability Target, Precision Precisio
             1 => instead[0],
             _ => string.Join(", ", instead.Take(instead.Count - 1)) + " or " + instead[^1],
         };
-        return TargetDiagnostics.UnsupportedPrecision.Create(at, target.Name, precision, target.Description, string.Join(", ", target.Supported), alternatives);
+        return TargetDiagnostics.UnsupportedPrecision
+            .Create(at, target.Name, precision, target.Description, string.Join(", ", target.Supported), alternatives);
     }
 }

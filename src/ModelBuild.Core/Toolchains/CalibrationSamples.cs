@@ -19,7 +19,8 @@ public sealed record VendorCalibrationSample(string? File, int Index)
 }
 
 /// <summary>
-/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>: <c>*.jpg *.jpeg *.png *.bmp *.npy *.raw</c>)
+/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>: <c>*.jpg *.jpeg *.png
+/// *.bmp *.npy *.raw</c>)
 /// sorted by name, the first <c>max_images</c>; images decoded, converted to <c>encoding.to</c> and resized
 /// by <c>resize_method</c>, laid out height × width × channels; random samples drawn from a normal
 /// distribution clipped to the range (seeded, so the same manifest gives the same data).
@@ -39,14 +40,16 @@ public static class CalibrationSamples
                 var files = CalibrationFolder.List(folder).Files;
                 if (files.Count == 0)
                 {
-                    throw new DiagnosticException(ToolchainDiagnostics.CalibrationFolderEmpty.Create(images.Path.Location, folder, input.Name));
+                    throw new DiagnosticException(
+                        ToolchainDiagnostics.CalibrationFolderEmpty.Create(images.Path.Location, folder, input.Name));
                 }
 
                 var taken = images.MaxImages >= 0 ? files.Take(images.MaxImages) : files;
                 return [.. taken.Select((f, i) => new VendorCalibrationSample(f, i))];
             default:
                 throw new DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-                    input.CalibrationAt, "calibration (link to another stage)", route, "multi-stage models are compiled one stage at a time; give this stage an image folder or random calibration"));
+                    input.CalibrationAt, "calibration (link to another stage)", route, "multi-stage models are compiled one stage at a " +
+                        "time; give this stage an image folder or random calibration"));
         }
     }
 
@@ -91,7 +94,8 @@ public static class CalibrationSamples
         return Decode(sample.File!, input, height, width, channels);
     }
 
-    /// <summary>An image or random sample as float32 height × width × channels on a 0–255 scale, as ModelConverter feeds the Hailo optimizer.</summary>
+    /// <summary>An image or random sample as float32 height × width × channels on a 0–255 scale, as ModelConverter feeds the Hailo
+    /// optimizer.</summary>
     public static float[] ImageFloats(VendorCalibrationSample sample, VendorInput input, string target)
     {
         ArgumentNullException.ThrowIfNull(sample);
@@ -108,7 +112,8 @@ public static class CalibrationSamples
             var tensor = ReadNpy(sample, input);
             if (tensor.ElementCount != count)
             {
-                throw Unusable(sample, input, $"it holds {tensor.ElementCount} values, but the input needs {height}×{width}×{channels} = {count} (height × width × channels)");
+                throw Unusable(sample, input, $"it holds {tensor.ElementCount} values, but the input needs {height}×{width}×{channels} = " +
+                    $"{count} (height × width × channels)");
             }
 
             return ToFloats(tensor, sample, input);
@@ -156,11 +161,17 @@ public static class CalibrationSamples
             ManifestEncoding.Rgb => ImagingEncoding.Rgb,
             ManifestEncoding.Bgr => ImagingEncoding.Bgr,
             ManifestEncoding.Gray => ImagingEncoding.Gray,
-            _ => throw Unusable(new VendorCalibrationSample(file, 0), input, "the input's encoding is NONE (not an image); use .npy or .raw files"),
+            _ => throw Unusable(
+                new VendorCalibrationSample(file, 0),
+                input,
+                "the input's encoding is NONE (not an image); use .npy or .raw files"),
         };
         if ((encoding == ImagingEncoding.Gray ? 1 : 3) != channels)
         {
-            throw Unusable(new VendorCalibrationSample(file, 0), input, $"the input has {channels} channels, but encoding {EncodingSpec.NameOf(input.Encoding.To)} makes images of {(encoding == ImagingEncoding.Gray ? 1 : 3)}");
+            throw Unusable(new VendorCalibrationSample(
+                file,
+                0), input, $"the input has {channels} channels, but encoding {EncodingSpec.NameOf(input.Encoding.To)} makes images of " +
+                    $"{(encoding == ImagingEncoding.Gray ? 1 : 3)}");
         }
 
         ImageFrame frame;
@@ -255,12 +266,15 @@ public static class CalibrationSamples
 /// </summary>
 public static class BmpImageWriter
 {
-    /// <summary>Writes <paramref name="pixels"/> (height × width × 1 or 3 bytes, rows top first); one channel is written as equal B, G, R.</summary>
+    /// <summary>Writes <paramref name="pixels"/> (height × width × 1 or 3 bytes, rows top first); one channel is written as equal B, G,
+    /// R.</summary>
     public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         if (channels is not (1 or 3) || pixels.Length != width * height * channels)
         {
-            throw new ArgumentException($"Expected {width}×{height}×(1 or 3) bytes, got {pixels.Length} with {channels} channels.", nameof(pixels));
+            throw new ArgumentException(
+                $"Expected {width}×{height}×(1 or 3) bytes, got {pixels.Length} with {channels} channels.",
+                nameof(pixels));
         }
 
         var stride = ((width * 3) + 3) & ~3;

@@ -8,7 +8,12 @@ namespace ModelBuild.Core.Toolchains;
 /// tools, and what goes into <c>buildinfo.json</c> — every command run (as ModelConverter's <c>cmd_info</c>)
 /// and target-specific details.
 /// </summary>
-internal sealed class DirectJob(VendorCompileRequest request, VendorPrecisionSettings settings, VendorWorkspace workspace, IReadOnlyDictionary<string, LocatedTool> tools, IReadOnlyList<ToolIdentity> identities)
+internal sealed class DirectJob(
+    VendorCompileRequest request,
+    VendorPrecisionSettings settings,
+    VendorWorkspace workspace,
+    IReadOnlyDictionary<string, LocatedTool> tools,
+    IReadOnlyList<ToolIdentity> identities)
 {
     public VendorCompileRequest Request => request;
 
@@ -40,7 +45,11 @@ internal sealed class DirectJob(VendorCompileRequest request, VendorPrecisionSet
     public string VersionOf(ToolRequirement requirement) => identities.First(i => i.Name == requirement.Name).Version;
 
     /// <summary>Runs a step and records its command under <paramref name="step"/>.</summary>
-    public Task<ToolRunResult> RunAsync(string step, ToolRequirement requirement, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public Task<ToolRunResult> RunAsync(
+        string step,
+        ToolRequirement requirement,
+        IReadOnlyList<string> arguments,
+        CancellationToken cancellationToken)
     {
         Commands[step] = new JsonArray([.. new[] { requirement.Name }.Concat(arguments).Select(a => (JsonNode)a)]);
         return workspace.RunAsync(Tool(requirement), arguments, cancellationToken);

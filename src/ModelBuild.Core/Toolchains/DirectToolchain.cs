@@ -45,7 +45,8 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
         {
             foreach (var tool in tools)
             {
-                identities.Add(await identifier.IdentifyAsync(tool, probeLog, request.WorkDirectory, cancellationToken).ConfigureAwait(false));
+                identities.Add(
+                    await identifier.IdentifyAsync(tool, probeLog, request.WorkDirectory, cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -72,13 +73,18 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
 
         var buildInfo = BuildInfo(job);
         var buildInfoPath = Path.Combine(workspace.ResultFolder, "buildinfo.json");
-        File.WriteAllBytes(buildInfoPath, Encoding.UTF8.GetBytes(buildInfo.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4 }) + "\n"));
+        File.WriteAllBytes(
+            buildInfoPath,
+            Encoding.UTF8.GetBytes(buildInfo.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4 }) + "\n"));
         files.Add(new VendorOutputFile(buildInfoPath, VendorOutputKind.BuildInfo));
         if (request.WriteNnArchive)
         {
             var model = files.First(f => f.Kind == VendorOutputKind.Model);
             var archive = Path.Combine(workspace.ResultFolder, NnArchiveWriter.FileName(request.ModelName, request.Target.Name));
-            NnArchiveWriter.Write(archive, VendorArchive.Config(request, plan.Precision, model.FileName), [.. files.Where(f => f.Kind is VendorOutputKind.Model or VendorOutputKind.Weights).Select(f => f.Path), buildInfoPath]);
+            NnArchiveWriter.Write(
+                archive,
+                VendorArchive.Config(request, plan.Precision, model.FileName),
+                [.. files.Where(f => f.Kind is VendorOutputKind.Model or VendorOutputKind.Weights).Select(f => f.Path), buildInfoPath]);
             files.Add(new VendorOutputFile(archive, VendorOutputKind.NnArchive));
         }
 
@@ -109,7 +115,8 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
             ["route"] = "toolchain",
             ["target"] = job.Target,
             ["precision"] = job.Request.Precision.Name,
-            ["tools"] = new JsonArray([.. job.Identities.Select(i => (JsonNode)new JsonObject { ["name"] = i.Name, ["version"] = i.Version, ["sha256"] = i.Sha256 })]),
+            ["tools"] = new JsonArray([.. job.Identities
+                .Select(i => (JsonNode)new JsonObject { ["name"] = i.Name, ["version"] = i.Version, ["sha256"] = i.Sha256 })]),
         };
         foreach (var (key, value) in job.Details)
         {

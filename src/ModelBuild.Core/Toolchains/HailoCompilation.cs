@@ -26,13 +26,15 @@ internal sealed partial class HailoCompilation : IDirectCompilation
         if (request.Inputs.Count != 1)
         {
             throw new Diagnostics.DiagnosticException(ToolchainDiagnostics.RouteCannotCompile.Create(
-                request.PrecisionAt, "hailo", "through the toolchain directly", $"the model has {request.Inputs.Count} inputs; the DFC command line's model script addresses one input, so compile multi-input models through ModelConverter"));
+                request.PrecisionAt, "hailo", "through the toolchain directly", $"the model has {request.Inputs.Count} inputs; the DFC " +
+                    $"command line's model script addresses one input, so compile multi-input models through ModelConverter"));
         }
 
         VendorInput.From(request.Inputs[0]).FixedShape("hailo");
     }
 
-    /// <summary>The model script: the manifest's lines, then the flavor, normalization and channel flip, as ModelConverter orders them.</summary>
+    /// <summary>The model script: the manifest's lines, then the flavor, normalization and channel flip, as ModelConverter orders
+    /// them.</summary>
     public static string ModelScript(VendorCompileRequest request, VendorInput input)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -45,10 +47,12 @@ internal sealed partial class HailoCompilation : IDirectCompilation
             script.Append(line).Append('\n');
         }
 
-        script.Append(CultureInfo.InvariantCulture, $"model_optimization_flavor(optimization_level={hailo.OptimizationLevel}, compression_level={hailo.CompressionLevel}, batch_size={hailo.BatchSize})\n");
+        script.Append(CultureInfo.InvariantCulture, $"model_optimization_flavor(optimization_level={hailo.OptimizationLevel}, " +
+            $"compression_level={hailo.CompressionLevel}, batch_size={hailo.BatchSize})\n");
         var mean = input.Mean ?? [.. Enumerable.Repeat(0.0, channels)];
         var scale = input.Scale ?? [.. Enumerable.Repeat(1.0, channels)];
-        script.Append("normalization1 = normalization(").Append(PythonText.FloatList(mean)).Append(", ").Append(PythonText.FloatList(scale)).Append(")\n");
+        script.Append("normalization1 = normalization(").Append(PythonText.FloatList(mean)).Append(", ").Append(PythonText.FloatList(scale))
+            .Append(")\n");
         if (input.FlipsChannels)
         {
             script.Append("input_conversion1 = input_conversion(bgr_to_rgb)\n");
@@ -64,7 +68,8 @@ internal sealed partial class HailoCompilation : IDirectCompilation
         var input = job.Inputs[0];
         var net = NetName(job.Request.ModelName);
         var har = DirectJob.Intermediate(net + ".har");
-        List<string> parse = ["parser", "onnx", job.Model, "--net-name", net, "--hw-arch", hailo.HwArch, "--har-path", har, "--start-node-names", input.Name, "--end-node-names", .. job.Request.Outputs.Select(o => o.Name)];
+        List<string> parse = ["parser", "onnx", job.Model, "--net-name", net, "--hw-arch", hailo
+            .HwArch, "--har-path", har, "--start-node-names", input.Name, "--end-node-names", .. job.Request.Outputs.Select(o => o.Name)];
         var run = await job.RunAsync("parser", VendorTools.Hailo, parse, cancellationToken).ConfigureAwait(false);
         job.Workspace.Expect(har, job.Tool(VendorTools.Hailo), run);
 
@@ -79,7 +84,11 @@ internal sealed partial class HailoCompilation : IDirectCompilation
 
         var hefFolder = DirectJob.Intermediate("hef");
         Directory.CreateDirectory(job.Workspace.Full(hefFolder));
-        run = await job.RunAsync("compiler", VendorTools.Hailo, ["compiler", optimized, "--hw-arch", hailo.HwArch, "--output-dir", hefFolder], cancellationToken).ConfigureAwait(false);
+        run = await job.RunAsync(
+            "compiler",
+            VendorTools.Hailo,
+            ["compiler", optimized, "--hw-arch", hailo.HwArch, "--output-dir", hefFolder],
+            cancellationToken).ConfigureAwait(false);
 
         // The compiler names the .hef after the network; take the one it wrote.
         var written = Directory.GetFiles(job.Workspace.Full(hefFolder), "*.hef");
@@ -88,11 +97,14 @@ internal sealed partial class HailoCompilation : IDirectCompilation
         job.Details["hailo_version"] = job.VersionOf(VendorTools.Hailo);
         job.Details["optimization_level"] = hailo.OptimizationLevel;
         job.Details["compression_level"] = hailo.CompressionLevel;
-        job.Details["alls"] = new System.Text.Json.Nodes.JsonArray([.. ModelScript(job.Request, input).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (System.Text.Json.Nodes.JsonNode)l)]);
+        job.Details["alls"] = new System.Text.Json.Nodes.JsonArray([.. ModelScript(job.Request, input).Split(
+            '\n',
+            StringSplitOptions.RemoveEmptyEntries).Select(l => (System.Text.Json.Nodes.JsonNode)l)]);
         return [(hef, VendorOutputKind.Model)];
     }
 
-    /// <summary>ModelConverter's <c>sanitize_net_name</c>: characters other than letters, digits, '_' and '-' become '_', runs of '_' one.</summary>
+    /// <summary>ModelConverter's <c>sanitize_net_name</c>: characters other than letters, digits, '_' and '-' become '_', runs of '_'
+    /// one.</summary>
     public static string NetName(string name) => Underscores().Replace(Unsafe().Replace(name, "_"), "_");
 
     private static void WriteCalibrationSet(DirectJob job, VendorInput input, string path)

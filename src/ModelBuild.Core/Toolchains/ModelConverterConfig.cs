@@ -18,13 +18,19 @@ public static class ModelConverterConfig
     /// <param name="settings">The precision in the vendor's terms.</param>
     /// <param name="modelPath">What <c>input_model</c> says.</param>
     /// <param name="calibrationPath">Turns an input's calibration folder into what <c>calibration.path</c> says.</param>
-    public static string Write(VendorCompileRequest request, VendorPrecisionSettings settings, string modelPath, Func<VendorInput, ImageCalibration, string> calibrationPath)
+    public static string Write(
+        VendorCompileRequest request,
+        VendorPrecisionSettings settings,
+        string modelPath,
+        Func<VendorInput, ImageCalibration, string> calibrationPath)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(calibrationPath);
         var yaml = new StringBuilder();
-        yaml.Append("# ModelConverter config written by ModelBuild for target ").Append(request.Target.Name).Append(", Precision ").Append(request.Precision).Append('\n');
+        yaml.Append("# ModelConverter config written by ModelBuild for target ").Append(request.Target.Name).Append(", Precision ")
+            .Append(request.Precision)
+            .Append('\n');
         Line(yaml, 0, "name", Quote(request.ModelName));
         Line(yaml, 0, "input_model", Quote(modelPath));
         Line(yaml, 0, "onnx_simplification", request.Stage.OnnxSimplification.Value switch
@@ -69,18 +75,28 @@ public static class ModelConverterConfig
                 Line(yaml, 2, "scale_values", Numbers(scale));
             }
 
-            Line(yaml, 2, "encoding", $"{{from: {EncodingSpec.NameOf(input.Encoding.From)}, to: {EncodingSpec.NameOf(input.Encoding.To)}}}");
+            Line(
+                yaml,
+                2,
+                "encoding",
+                $"{{from: {EncodingSpec.NameOf(input.Encoding.From)}, to: {EncodingSpec.NameOf(input.Encoding.To)}}}");
             if (settings.Calibrate)
             {
                 Line(yaml, 2, "calibration", input.Calibration switch
                 {
                     // PAD_RIGHT is ModelBuild's own; ModelConverter knows only the other three.
                     ImageCalibration { ResizeMethod: ResizeMethod.PadRight } => throw new Diagnostics.DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-                        input.CalibrationAt, "calibration resize_method PAD_RIGHT", "through ModelConverter", "ModelConverter resizes with RESIZE, CROP or PAD; use the toolchain route (ModelBuildVendorRoute=toolchain)")),
-                    ImageCalibration images => $"{{path: {Quote(calibrationPath(input, images))}, max_images: {images.MaxImages.ToString(CultureInfo.InvariantCulture)}, resize_method: {ResizeMethodNames.All[(int)images.ResizeMethod]}}}",
-                    RandomCalibration random => $"{{max_images: {random.MaxImages.ToString(CultureInfo.InvariantCulture)}, min_value: {Number(random.MinValue)}, max_value: {Number(random.MaxValue)}, mean: {Number(random.Mean)}, std: {Number(random.Std)}, data_type: {random.DataType.ToName()}}}",
+                        input.CalibrationAt, "calibration resize_method PAD_RIGHT", "through ModelConverter", "ModelConverter resizes " +
+                            "with RESIZE, CROP or PAD; use the toolchain route (ModelBuildVendorRoute=toolchain)")),
+                    ImageCalibration images => $"{{path: {Quote(calibrationPath(input, images))}, max_images: " +
+                        $"{images.MaxImages.ToString(CultureInfo.InvariantCulture)}, resize_method: " +
+                            $"{ResizeMethodNames.All[(int)images.ResizeMethod]}}}",
+                    RandomCalibration random => $"{{max_images: {random.MaxImages.ToString(CultureInfo.InvariantCulture)}, min_value: " +
+                        $"{Number(random.MinValue)}, max_value: {Number(random.MaxValue)}, mean: {Number(random.Mean)}, std: " +
+                            $"{Number(random.Std)}, data_type: {random.DataType.ToName()}}}",
                     _ => throw new Diagnostics.DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-                        input.CalibrationAt, "calibration (link to another stage)", "through ModelConverter", "multi-stage models are compiled one stage at a time"))
+                        input.CalibrationAt, "calibration (link to another stage)", "through ModelConverter", "multi-stage models are " +
+                            "compiled one stage at a time"))
                 });
             }
 

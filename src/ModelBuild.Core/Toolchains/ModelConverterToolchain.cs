@@ -31,7 +31,8 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         if (request.Target.Name == "openvino")
         {
             throw new DiagnosticException(ToolchainDiagnostics.RouteCannotCompile.Create(
-                request.PrecisionAt, request.Target.Name, Via, "ModelConverter produces rvc2, rvc3, rvc4 and hailo models only; use the toolchain route (ovc)"));
+                request.PrecisionAt, request.Target
+                    .Name, Via, "ModelConverter produces rvc2, rvc3, rvc4 and hailo models only; use the toolchain route (ovc)"));
         }
 
         var settings = VendorPrecisionMapping.Resolve(request.Target, request.Precision, request.Stage.Vendors, request.PrecisionAt);
@@ -68,7 +69,11 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         using var workspace = VendorWorkspace.Create(request.WorkDirectory, request.ToolTimeout, request.Log);
         var model = workspace.Full(Path.Combine(VendorWorkspace.Intermediate, request.ModelName + ".onnx"));
         File.Copy(request.ModelPath, model);
-        var config = ModelConverterConfig.Write(request, plan.Precision, model, (input, images) => CalibrationSamples.Folder(images, input, request.ManifestDirectory, Via));
+        var config = ModelConverterConfig.Write(
+            request,
+            plan.Precision,
+            model,
+            (input, images) => CalibrationSamples.Folder(images, input, request.ManifestDirectory, Via));
         workspace.WriteText(ConfigFileName, config);
         workspace.Log.Write("ModelConverter config:");
         foreach (var line in config.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -83,7 +88,8 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
             environment["LUXONIS_TELEMETRY_ENABLED"] = "false";
         }
 
-        string[] arguments = ["convert", request.Target.Name, "--path", ConfigFileName, "--output-dir", OutputDirectoryName, "--to", "native"];
+        string[] arguments = ["convert", request.Target
+            .Name, "--path", ConfigFileName, "--output-dir", OutputDirectoryName, "--to", "native"];
         var run = await workspace.RunAsync(tool, arguments, cancellationToken, environment).ConfigureAwait(false);
 
         var outputFolder = Path.Combine("output", OutputDirectoryName);
@@ -94,7 +100,9 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         if (candidates.Count != 1)
         {
             throw new DiagnosticException(ToolchainDiagnostics.ToolOutputMissing.Create(
-                null, tool.Name, Path.Combine(outputFolder, request.ModelName + extension) + (candidates.Count > 1 ? $" (it wrote {candidates.Count} {extension} files)" : string.Empty),
+                null, tool.Name, Path.Combine(outputFolder, request.ModelName + extension) + (candidates.Count > 1
+                    ? $" (it wrote {candidates.Count} {extension} files)"
+                    : string.Empty),
                 workspace.Log.Path, ToolProcessRunner.FormatLines(run.LastLines)));
         }
 
@@ -113,7 +121,10 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         if (request.WriteNnArchive)
         {
             var archive = Path.Combine(workspace.ResultFolder, NnArchiveWriter.FileName(request.ModelName, request.Target.Name));
-            NnArchiveWriter.Write(archive, VendorArchive.Config(request, plan.Precision, files[0].FileName), [files[0].Path, files[1].Path]);
+            NnArchiveWriter.Write(
+                archive,
+                VendorArchive.Config(request, plan.Precision, files[0].FileName),
+                [files[0].Path, files[1].Path]);
             files.Add(new VendorOutputFile(archive, VendorOutputKind.NnArchive));
         }
 
@@ -121,7 +132,8 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         return new VendorCompileResult(files, plan.Tools, buildInfo);
     }
 
-    /// <summary>The file ModelConverter's target writes: <c>.superblob</c> (RVC2 with <c>superblob: true</c>), <c>.blob</c>, <c>.dlc</c> or <c>.hef</c>.</summary>
+    /// <summary>The file ModelConverter's target writes: <c>.superblob</c> (RVC2 with <c>superblob: true</c>), <c>.blob</c>, <c>.dlc</c> or
+    /// <c>.hef</c>.</summary>
     public static string ModelExtension(VendorCompileRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -56,13 +56,17 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         var flips = inputs.Count(i => i.FlipsChannels);
         if (flips > 0 && flips < inputs.Count)
         {
-            throw Unsupported(request, "an encoding that flips the channels of some inputs but not others", "mo's --reverse_input_channels flips every input; compile through ModelConverter, which edits the ONNX model instead");
+            throw Unsupported(
+                request,
+                "an encoding that flips the channels of some inputs but not others",
+                "mo's --reverse_input_channels flips every input; compile through ModelConverter, which edits the ONNX model instead");
         }
 
         if (request.Target.Name == "rvc3" && settings.Calibrate && inputs.Count > 1)
         {
             throw new DiagnosticException(ToolchainDiagnostics.RouteCannotCompile.Create(
-                request.PrecisionAt, "rvc3", "through the toolchain directly", $"INT8 through POT takes models with one input (this one has {inputs.Count}), as in ModelConverter"));
+                request.PrecisionAt, "rvc3", "through the toolchain directly", $"INT8 through POT takes models with one input (this one " +
+                    $"has {inputs.Count}), as in ModelConverter"));
         }
     }
 
@@ -70,7 +74,10 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
     {
         ArgumentNullException.ThrowIfNull(job);
         var rvc2 = job.Target == "rvc2";
-        var xml = await ModelOptimizerAsync(job, rvc2 ? job.Request.Stage.Vendors.Rvc2.MoArgs : job.Request.Stage.Vendors.Rvc3.MoArgs, cancellationToken).ConfigureAwait(false);
+        var xml = await ModelOptimizerAsync(
+            job,
+            rvc2 ? job.Request.Stage.Vendors.Rvc2.MoArgs : job.Request.Stage.Vendors.Rvc3.MoArgs,
+            cancellationToken).ConfigureAwait(false);
         var (version, build) = CompileToolVersion(job.VersionOf(VendorTools.CompileTool));
         job.Details["model_optimizer_version"] = ModelOptimizerVersion(job.VersionOf(VendorTools.ModelOptimizer));
         job.Details["compile_tool_version"] = version;
@@ -83,7 +90,8 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
             xml = await QuantizeAsync(job, xml, cancellationToken).ConfigureAwait(false);
         }
 
-        var arguments = new List<string>(rvc2 ? job.Request.Stage.Vendors.Rvc2.CompileToolArgs : job.Request.Stage.Vendors.Rvc3.CompileToolArgs);
+        var arguments = new List<string>(
+            rvc2 ? job.Request.Stage.Vendors.Rvc2.CompileToolArgs : job.Request.Stage.Vendors.Rvc3.CompileToolArgs);
         DirectJob.AddIfAbsent(arguments, "-d", device);
         if (!arguments.Contains("-iop"))
         {
@@ -102,7 +110,9 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
 
         var options = job.Request.Stage.Vendors.Rvc2;
         job.Details["is_superblob"] = options.Superblob;
-        job.Details["number_of_shaves"] = options.Superblob ? new JsonArray([.. Enumerable.Range(1, 16).Select(n => (JsonNode)n)]) : options.NumberOfShaves;
+        job.Details["number_of_shaves"] = options.Superblob
+            ? new JsonArray([.. Enumerable.Range(1, 16).Select(n => (JsonNode)n)])
+            : options.NumberOfShaves;
         job.Details["number_of_cmx_slices"] = options.Superblob ? SuperblobFile.BaseShaves : options.NumberOfShaves;
         if (!options.Superblob)
         {
@@ -116,7 +126,8 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         return [(await SuperblobAsync(job, arguments, cancellationToken).ConfigureAwait(false), VendorOutputKind.Model)];
     }
 
-    /// <summary>The text of compile_tool's <c>-c</c> file for <paramref name="shaves"/> SHAVEs (OpenVINO 2022.3's keys, as ModelConverter writes them).</summary>
+    /// <summary>The text of compile_tool's <c>-c</c> file for <paramref name="shaves"/> SHAVEs (OpenVINO 2022.3's keys, as ModelConverter
+    /// writes them).</summary>
     public static string MyriadConfig(int shaves) => string.Create(CultureInfo.InvariantCulture,
         $"MYRIAD_ENABLE_MX_BOOT NO\nMYRIAD_NUMBER_OF_SHAVES {shaves}\nMYRIAD_NUMBER_OF_CMX_SLICES {shaves}\nMYRIAD_THROUGHPUT_STREAMS 1\n");
 
@@ -132,12 +143,18 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
 
         if (!arguments.Contains("--input"))
         {
-            arguments.AddRange(["--input", string.Join(',', job.Inputs.Select(i => $"{i.Name}[{PythonText.Join(i.FixedShape(job.Target), " ")}]{{{OpenVinoType(i)}}}"))]);
+            arguments.AddRange(["--input", string.Join(
+                ',',
+                job.Inputs.Select(i => $"{i.Name}[{PythonText.Join(i.FixedShape(job.Target), " ")}]{{{OpenVinoType(i)}}}"))]);
         }
 
         var colour = job.Inputs.Where(i => i.IsColor).ToList();
-        var mean = string.Join(',', colour.Where(i => i.Mean is not null).Select(i => $"{i.Name}[{string.Join(',', i.Mean!.Select(PythonText.Number))}]"));
-        var scale = string.Join(',', colour.Where(i => i.Scale is not null).Select(i => $"{i.Name}[{string.Join(',', i.Scale!.Select(PythonText.Number))}]"));
+        var mean = string.Join(
+            ',',
+            colour.Where(i => i.Mean is not null).Select(i => $"{i.Name}[{string.Join(',', i.Mean!.Select(PythonText.Number))}]"));
+        var scale = string.Join(
+            ',',
+            colour.Where(i => i.Scale is not null).Select(i => $"{i.Name}[{string.Join(',', i.Scale!.Select(PythonText.Number))}]"));
         if (mean.Length > 0)
         {
             arguments.AddRange(["--mean_values", mean]);
@@ -161,7 +178,8 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         return xml;
     }
 
-    /// <summary>POT with ModelConverter's config; the calibration images are written as BMP files OpenCV reads back byte for byte.</summary>
+    /// <summary>POT with ModelConverter's config; the calibration images are written as BMP files OpenCV reads back byte for
+    /// byte.</summary>
     private static async Task<string> QuantizeAsync(DirectJob job, string xml, CancellationToken cancellationToken)
     {
         var input = job.Inputs[0];
@@ -171,7 +189,12 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         foreach (var sample in CalibrationSamples.List(input, job.Request.ManifestDirectory, "through the toolchain directly"))
         {
             var name = sample.File is null ? $"random_{sample.Index}" : Path.GetFileNameWithoutExtension(sample.File);
-            BmpImageWriter.Write(job.Workspace.Full(Path.Combine(folder, name + ".bmp")), CalibrationSamples.ImageBytes(sample, input, job.Target), width, height, channels);
+            BmpImageWriter.Write(
+                job.Workspace.Full(Path.Combine(folder, name + ".bmp")),
+                CalibrationSamples.ImageBytes(sample, input, job.Target),
+                width,
+                height,
+                channels);
         }
 
         var stem = Path.GetFileNameWithoutExtension(xml);
@@ -188,7 +211,10 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
 
         var config = new JsonObject
         {
-            ["model"] = new JsonObject { ["model_name"] = stem + "-int8", ["model"] = xml, ["weights"] = Path.ChangeExtension(xml, ".bin") },
+            ["model"] = new JsonObject {
+                ["model_name"] = stem + "-int8",
+                ["model"] = xml,
+                ["weights"] = Path.ChangeExtension(xml, ".bin") },
             ["engine"] = new JsonObject
             {
                 ["launchers"] = new JsonArray(new JsonObject { ["framework"] = "openvino", ["device"] = "CPU" }),
@@ -206,7 +232,11 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         };
         var configPath = DirectJob.Intermediate("pot_config.json");
         job.Workspace.WriteText(configPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4 }) + "\n");
-        var run = await job.RunAsync("pot", VendorTools.PostTrainingOptimization, ["--config", configPath, "-d", "--output-dir", VendorWorkspace.Intermediate], cancellationToken).ConfigureAwait(false);
+        var run = await job.RunAsync(
+            "pot",
+            VendorTools.PostTrainingOptimization,
+            ["--config", configPath, "-d", "--output-dir", VendorWorkspace.Intermediate],
+            cancellationToken).ConfigureAwait(false);
         var quantized = DirectJob.Intermediate("optimized", stem + "-int8.xml");
         job.Workspace.Expect(quantized, job.Tool(VendorTools.PostTrainingOptimization), run);
         return quantized;
@@ -219,27 +249,43 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         Directory.CreateDirectory(job.Workspace.Full(blobs));
         var baseBlob = Path.Combine(blobs, $"{name}_{SuperblobFile.BaseShaves}shave.blob");
         var compileTool = job.Tool(VendorTools.CompileTool);
-        var run = await job.RunAsync("compile_tool", VendorTools.CompileTool, [.. arguments, "-o", baseBlob, "-c", WriteMyriadConfig(job, SuperblobFile.BaseShaves)], cancellationToken).ConfigureAwait(false);
+        var run = await job.RunAsync(
+            "compile_tool",
+            VendorTools.CompileTool,
+            [.. arguments, "-o", baseBlob, "-c", WriteMyriadConfig(job, SuperblobFile.BaseShaves)],
+            cancellationToken).ConfigureAwait(false);
         job.Workspace.Expect(baseBlob, compileTool, run);
 
         var patches = new Dictionary<int, byte[]>();
         foreach (var shaves in PatchShaves)
         {
             var blob = Path.Combine(blobs, $"{name}_{shaves}shave.blob");
-            run = await job.RunAsync($"compile_tool_{shaves}shave", VendorTools.CompileTool, [.. arguments, "-c", WriteMyriadConfig(job, shaves), "-o", blob], cancellationToken).ConfigureAwait(false);
+            run = await job.RunAsync(
+                $"compile_tool_{shaves}shave",
+                VendorTools.CompileTool,
+                [.. arguments, "-c", WriteMyriadConfig(job, shaves), "-o", blob],
+                cancellationToken).ConfigureAwait(false);
             job.Workspace.Expect(blob, compileTool, run);
             var patch = Path.ChangeExtension(blob, ".patch");
-            run = await job.RunAsync($"bsdiff_{shaves}shave", VendorTools.Bsdiff, [baseBlob, blob, patch], cancellationToken).ConfigureAwait(false);
-            patches[shaves] = await File.ReadAllBytesAsync(job.Workspace.Expect(patch, job.Tool(VendorTools.Bsdiff), run), cancellationToken).ConfigureAwait(false);
+            run = await job.RunAsync($"bsdiff_{shaves}shave", VendorTools.Bsdiff, [baseBlob, blob, patch], cancellationToken)
+                .ConfigureAwait(false);
+            patches[shaves] = await File.ReadAllBytesAsync(
+                job.Workspace.Expect(patch, job.Tool(VendorTools.Bsdiff), run),
+                cancellationToken).ConfigureAwait(false);
         }
 
         var superblob = DirectJob.Intermediate(name + ".superblob");
         using (var output = File.Create(job.Workspace.Full(superblob)))
         {
-            SuperblobFile.Write(output, await File.ReadAllBytesAsync(job.Workspace.Full(baseBlob), cancellationToken).ConfigureAwait(false), patches);
+            SuperblobFile.Write(
+                output,
+                await File.ReadAllBytesAsync(job.Workspace.Full(baseBlob), cancellationToken).ConfigureAwait(false),
+                patches);
         }
 
-        SuperblobFile.Read(await File.ReadAllBytesAsync(job.Workspace.Full(superblob), cancellationToken).ConfigureAwait(false), job.Workspace.Full(superblob));
+        SuperblobFile.Read(
+            await File.ReadAllBytesAsync(job.Workspace.Full(superblob), cancellationToken).ConfigureAwait(false),
+            job.Workspace.Full(superblob));
         return superblob;
     }
 
@@ -279,7 +325,8 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         TensorDataType.UInt32 => "u32",
         TensorDataType.UInt64 => "u64",
         _ => throw new DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-            input.CalibrationAt with { Line = 0, Column = 0 }, $"data_type {input.DataType.ToName()} for input '{input.Name}'", "by OpenVINO's mo", "use a float or integer type")),
+            input.CalibrationAt with { Line = 0, Column
+                = 0 }, $"data_type {input.DataType.ToName()} for input '{input.Name}'", "by OpenVINO's mo", "use a float or integer type")),
     };
 
     private static DiagnosticException Unsupported(VendorCompileRequest request, string what, string advice) =>

@@ -10,7 +10,8 @@ namespace ModelBuild.Core.Toolchains;
 /// </summary>
 internal sealed class OpenVinoIrCompilation : IDirectCompilation
 {
-    public IReadOnlyList<ToolRequirement> Tools(VendorCompileRequest request, VendorPrecisionSettings settings) => [VendorTools.OpenVinoConverter];
+    public IReadOnlyList<ToolRequirement> Tools(VendorCompileRequest request, VendorPrecisionSettings settings)
+        => [VendorTools.OpenVinoConverter];
 
     public void Check(VendorCompileRequest request, VendorPrecisionSettings settings)
     {
@@ -21,7 +22,8 @@ internal sealed class OpenVinoIrCompilation : IDirectCompilation
             var model = OnnxModelFile.Read(File.ReadAllBytes(request.ModelPath), request.ModelPath);
             if (!model.Graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear"))
             {
-                throw new DiagnosticException(ToolchainDiagnostics.QuantizedModelRequired.Create(request.PrecisionAt, request.Target.Name, request.Precision, request.ModelPath));
+                throw new DiagnosticException(ToolchainDiagnostics.QuantizedModelRequired
+                    .Create(request.PrecisionAt, request.Target.Name, request.Precision, request.ModelPath));
             }
         }
     }
@@ -30,7 +32,11 @@ internal sealed class OpenVinoIrCompilation : IDirectCompilation
     {
         ArgumentNullException.ThrowIfNull(job);
         var xml = DirectJob.Intermediate("ir", job.Request.ModelName + ".xml");
-        var run = await job.RunAsync("ovc", VendorTools.OpenVinoConverter, [job.Model, "--output_model", xml, "--compress_to_fp16=" + (job.Settings.CompressToFp16 ? "True" : "False")], cancellationToken).ConfigureAwait(false);
+        var run = await job.RunAsync(
+            "ovc",
+            VendorTools.OpenVinoConverter,
+            [job.Model, "--output_model", xml, "--compress_to_fp16=" + (job.Settings.CompressToFp16 ? "True" : "False")],
+            cancellationToken).ConfigureAwait(false);
         job.Workspace.Expect(xml, job.Tool(VendorTools.OpenVinoConverter), run);
         var bin = Path.ChangeExtension(xml, ".bin");
         job.Workspace.Expect(bin, job.Tool(VendorTools.OpenVinoConverter), run);

@@ -13,7 +13,8 @@ namespace ModelBuild.Core.Toolchains;
 /// </summary>
 internal sealed class SnpeCompilation : IDirectCompilation
 {
-    private static readonly string[] SnpeLayouts = ["NCDHW", "NDHWC", "NCHW", "NHWC", "NFC", "NCF", "NTF", "TNF", "NF", "NC", "F", "NONTRIVIAL"];
+    private static readonly string[] SnpeLayouts
+        = ["NCDHW", "NDHWC", "NCHW", "NHWC", "NFC", "NCF", "NTF", "TNF", "NF", "NC", "F", "NONTRIVIAL"];
 
     public IReadOnlyList<ToolRequirement> Tools(VendorCompileRequest request, VendorPrecisionSettings settings)
     {
@@ -30,7 +31,8 @@ internal sealed class SnpeCompilation : IDirectCompilation
         if (request.Stage.Vendors.Rvc4.Encodings is not null && settings.QuantizationMode != "FP16_STANDARD")
         {
             throw new DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-                request.PrecisionAt, "rvc4.encodings", "through the toolchain directly", "compile through ModelConverter, which turns them into SNPE's quantization overrides"));
+                request.PrecisionAt, "rvc4.encodings", "through the toolchain directly", "compile through ModelConverter, which turns " +
+                    "them into SNPE's quantization overrides"));
         }
 
         foreach (var input in request.Inputs.Select(VendorInput.From))
@@ -89,7 +91,8 @@ internal sealed class SnpeCompilation : IDirectCompilation
                 }
                 else
                 {
-                    job.Workspace.Log.Write($"(layout '{layout}' of input '{input.Name}' is not one SNPE knows; passed without --input_layout, as ModelConverter does)");
+                    job.Workspace.Log.Write($"(layout '{layout}' of input '{input.Name}' is not one SNPE knows; passed without " +
+                        $"--input_layout, as ModelConverter does)");
                 }
             }
         }
@@ -152,7 +155,9 @@ internal sealed class SnpeCompilation : IDirectCompilation
         }
 
         var prepare = custom ? new List<string>(options.SnpeDlcGraphPrepareArgs) : [];
-        var socs = prepare.IndexOf("--htp_socs") is var at and >= 0 && at + 1 < prepare.Count ? prepare[at + 1].Split(',') : [.. options.HtpSocs];
+        var socs = prepare.IndexOf("--htp_socs") is var at and >= 0 && at + 1 < prepare.Count
+            ? prepare[at + 1].Split(',')
+            : [.. options.HtpSocs];
         DirectJob.AddIfAbsent(prepare, "--input_dlc", graphInput);
         DirectJob.AddIfAbsent(prepare, "--output_dlc", DirectJob.Intermediate("prepared", name + ".dlc"));
         DirectJob.AddIfAbsent(prepare, "--set_output_tensors", string.Join(',', job.Request.Outputs.Select(o => o.Name)));
@@ -178,14 +183,16 @@ internal sealed class SnpeCompilation : IDirectCompilation
     /// </summary>
     private static string WriteInputList(DirectJob job)
     {
-        var perInput = job.Inputs.Select(i => (Input: i, Samples: CalibrationSamples.List(i, job.Request.ManifestDirectory, "through the toolchain directly"))).ToList();
+        var perInput = job.Inputs.Select(
+            i => (Input: i, Samples: CalibrationSamples.List(i, job.Request.ManifestDirectory, "through the toolchain directly"))).ToList();
         var counts = perInput.Select(p => p.Samples.Count).Distinct().ToList();
         if (counts.Count > 1)
         {
             var first = perInput[0];
             var other = perInput.First(p => p.Samples.Count != first.Samples.Count);
             throw new DiagnosticException(ToolchainDiagnostics.CalibrationFileUnusable.Create(
-                other.Input.CalibrationAt, "(calibration folder)", other.Input.Name, $"it gives {other.Samples.Count} samples but input '{first.Input.Name}' gives {first.Samples.Count}; every input needs the same number"));
+                other.Input.CalibrationAt, "(calibration folder)", other.Input.Name, $"it gives {other.Samples.Count} samples but input " +
+                    $"'{first.Input.Name}' gives {first.Samples.Count}; every input needs the same number"));
         }
 
         var rawFolder = DirectJob.Intermediate("raw_files");

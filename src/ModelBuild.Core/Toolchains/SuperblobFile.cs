@@ -64,7 +64,8 @@ public sealed class SuperblobFile
         var expected = HeaderSize + blobSize + patchSizes.Sum();
         if (expected != data.Length)
         {
-            throw Invalid(displayName, $"the header adds up to {expected} bytes (blob {blobSize} + patches {patchSizes.Sum()} + header {HeaderSize}) but the file has {data.Length}");
+            throw Invalid(displayName, $"the header adds up to {expected} bytes (blob {blobSize} + patches {patchSizes.Sum()} + header " +
+                $"{HeaderSize}) but the file has {data.Length}");
         }
 
         var file = new SuperblobFile(data, blobSize, patchSizes);
@@ -138,7 +139,8 @@ public sealed class SuperblobFile
         var newSize = ReadBsdiffNumber(patch[24..]);
         if (control < 0 || diff < 0 || newSize < 0 || BsdiffHeaderSize + control + diff > patch.Length)
         {
-            throw Invalid(displayName, $"the patch for {shaves} SHAVEs has block sizes ({control}, {diff}) or a blob size ({newSize}) that do not fit its {patch.Length} bytes");
+            throw Invalid(displayName, $"the patch for {shaves} SHAVEs has block sizes ({control}, {diff}) or a blob size ({newSize}) " +
+                $"that do not fit its {patch.Length} bytes");
         }
     }
 

@@ -38,7 +38,11 @@ public sealed class ToolIdentifier
     /// <param name="log">Receives the probe's command and output.</param>
     /// <param name="workingDirectory">Where the probe runs.</param>
     /// <param name="cancellationToken">Stops the probe.</param>
-    public async Task<ToolIdentity> IdentifyAsync(LocatedTool tool, ToolLog log, string workingDirectory, CancellationToken cancellationToken)
+    public async Task<ToolIdentity> IdentifyAsync(
+        LocatedTool tool,
+        ToolLog log,
+        string workingDirectory,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tool);
         var file = new FileInfo(ResolveLinks(tool.Path));
@@ -49,10 +53,16 @@ public sealed class ToolIdentifier
         }
 
         var runner = new ToolProcessRunner(log, ProbeTimeout);
-        var probe = await runner.RunUncheckedAsync(new ToolInvocation(tool, tool.Requirement.VersionArguments, workingDirectory), cancellationToken).ConfigureAwait(false);
+        var probe = await runner.RunUncheckedAsync(
+            new ToolInvocation(tool, tool.Requirement.VersionArguments, workingDirectory),
+            cancellationToken).ConfigureAwait(false);
         var lines = probe.FirstLines.Select(l => l.Trim()).Where(l => l.Length > 0).Take(tool.Requirement.VersionLines).ToList();
         var version = lines.Count == 0 ? UnknownVersion : string.Join("; ", lines);
-        var identity = new ToolIdentity(tool.Name, tool.Path, version, await HashAsync(file.FullName, cancellationToken).ConfigureAwait(false));
+        var identity = new ToolIdentity(
+            tool.Name,
+            tool.Path,
+            version,
+            await HashAsync(file.FullName, cancellationToken).ConfigureAwait(false));
         _known[key] = identity;
         return identity;
     }

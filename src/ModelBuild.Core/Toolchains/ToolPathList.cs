@@ -6,7 +6,8 @@ namespace ModelBuild.Core.Toolchains;
 /// </summary>
 public static class ToolPathList
 {
-    /// <summary>Tool name → full path (relative paths are relative to <paramref name="baseDirectory"/>); MB6117 for a malformed entry or an unknown tool.</summary>
+    /// <summary>Tool name → full path (relative paths are relative to <paramref name="baseDirectory"/>); MB6117 for a malformed entry or an
+    /// unknown tool.</summary>
     public static Dictionary<string, string> Parse(IEnumerable<string> entries, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(entries);

@@ -72,7 +72,8 @@ public sealed class ToolProcessRunner
         return result;
     }
 
-    /// <summary>Runs the tool and returns whatever exit code it gave (for version probes); timeouts and start failures still throw.</summary>
+    /// <summary>Runs the tool and returns whatever exit code it gave (for version probes); timeouts and start failures still
+    /// throw.</summary>
     public async Task<ToolRunResult> RunUncheckedAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invocation);
@@ -117,7 +118,9 @@ public sealed class ToolProcessRunner
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
-            throw new DiagnosticException(ToolchainDiagnostics.ToolNotStarted.Create(null, invocation.Tool.Name, invocation.Tool.Path, e.Message), e);
+            throw new DiagnosticException(
+                ToolchainDiagnostics.ToolNotStarted.Create(null, invocation.Tool.Name, invocation.Tool.Path, e.Message),
+                e);
         }
 
         // Tools must never wait for input that no one will type.

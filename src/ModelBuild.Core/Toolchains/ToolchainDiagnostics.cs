@@ -15,7 +15,8 @@ public static class ToolchainDiagnostics
         "MB6103", DiagnosticSeverity.Error, "{0} failed with exit code {1} (full log: {2}). Its last lines: {3}");
 
     public static readonly DiagnosticDescriptor ToolTimedOut = new(
-        "MB6104", DiagnosticSeverity.Error, "{0} did not finish within {1} and was stopped with its child processes (full log: {2}). Its last lines: {3}");
+        "MB6104", DiagnosticSeverity.Error, "{0} did not finish within {1} and was stopped with its child processes (full log: {2}). Its " +
+            "last lines: {3}");
 
     public static readonly DiagnosticDescriptor ToolOutputMissing = new(
         "MB6105", DiagnosticSeverity.Error, "{0} finished without writing '{1}' (full log: {2}). Its last lines: {3}");
@@ -33,13 +34,15 @@ public static class ToolchainDiagnostics
         "MB6109", DiagnosticSeverity.Error, "Calibration file '{0}' cannot be used for input '{1}': {2}");
 
     public static readonly DiagnosticDescriptor InputShapeNotFixed = new(
-        "MB6110", DiagnosticSeverity.Error, "Input '{0}' needs a fixed shape for target '{1}', but its shape is {2}. Set inputs[].shape in the manifest.");
+        "MB6110", DiagnosticSeverity.Error, "Input '{0}' needs a fixed shape for target '{1}', but its shape is {2}. Set inputs[].shape " +
+            "in the manifest.");
 
     public static readonly DiagnosticDescriptor InvalidSuperblob = new(
         "MB6111", DiagnosticSeverity.Error, "'{0}' is not a valid superblob: {1}");
 
     public static readonly DiagnosticDescriptor QuantizedModelRequired = new(
-        "MB6112", DiagnosticSeverity.Error, "Target '{0}' with Precision {1} converts an INT8 (QDQ) ONNX model, but '{2}' has no QuantizeLinear/DequantizeLinear nodes.");
+        "MB6112", DiagnosticSeverity.Error, "Target '{0}' with Precision {1} converts an INT8 (QDQ) ONNX model, but '{2}' has no " +
+            "QuantizeLinear/DequantizeLinear nodes.");
 
     public static readonly DiagnosticDescriptor SettingNotSupported = new(
         "MB6113", DiagnosticSeverity.Error, "'{0}' is not supported {1} yet: {2}");
@@ -54,16 +57,19 @@ public static class ToolchainDiagnostics
         "MB6116", DiagnosticSeverity.Error, "Unknown vendor route '{0}'. Use 'modelconverter' or 'toolchain'.");
 
     public static readonly DiagnosticDescriptor ToolOverrideMalformed = new(
-        "MB6117", DiagnosticSeverity.Error, "Tool path '{0}' is not of the form name=path (for example compile_tool=/opt/intel/openvino/tools/compile_tool/compile_tool).");
+        "MB6117", DiagnosticSeverity.Error, "Tool path '{0}' is not of the form name=path (for example " +
+            "compile_tool=/opt/intel/openvino/tools/compile_tool/compile_tool).");
 
     public static readonly DiagnosticDescriptor WorkFolderUnusable = new(
         "MB6118", DiagnosticSeverity.Error, "Cannot use the folder '{0}' for the vendor compile: {1}");
 
     public static readonly DiagnosticDescriptor ToolMissingNotCached = new(
-        "MB6119", DiagnosticSeverity.Error, "{0} The cache holds no result of this compile made elsewhere either. Name the tool in the ModelBuildToolchainPaths property ({1}=path), set {2}, or put it on PATH.");
+        "MB6119", DiagnosticSeverity.Error, "{0} The cache holds no result of this compile made elsewhere either. Name the tool in the " +
+            "ModelBuildToolchainPaths property ({1}=path), set {2}, or put it on PATH.");
 
     public static readonly DiagnosticDescriptor UnknownPackage = new(
-        "MB6120", DiagnosticSeverity.Error, "Unknown Package '{0}' for model '{1}'. Use 'nnarchive' for an NN Archive, or leave it empty for the compiled files.");
+        "MB6120", DiagnosticSeverity.Error, "Unknown Package '{0}' for model '{1}'. Use 'nnarchive' for an NN Archive, or leave it empty " +
+            "for the compiled files.");
 
     public static readonly DiagnosticDescriptor PackageNeedsVendorTarget = new(
         "MB6121", DiagnosticSeverity.Error, "Package 'nnarchive' needs a vendor target ({0}); model '{1}' is compiled for '{2}'.");

@@ -37,7 +37,11 @@ public static class VendorArchive
         var outputs = request.Outputs.Select(o =>
         {
             var shape = o.Shape is { } s && s.All(d => d is > 0) ? s.Select(d => d!.Value).ToList() : null;
-            return new NnArchiveOutput(o.Name, ArchiveDType(o.DataType), shape, shape is null ? null : TensorLayout.DefaultFor([.. shape.Select(d => (long?)d)]));
+            return new NnArchiveOutput(
+                o.Name,
+                ArchiveDType(o.DataType),
+                shape,
+                shape is null ? null : TensorLayout.DefaultFor([.. shape.Select(d => (long?)d)]));
         }).ToList();
         return new NnArchiveConfig(request.ModelName, modelFileName, settings.ArchivePrecision, inputs, outputs);
     }
@@ -50,7 +54,8 @@ public static class VendorArchive
         var name => name,
     };
 
-    /// <summary>RVC2/RVC3 blobs take what compile_tool's <c>-ip</c> says (U8 unless the manifest passes another); other targets the model's type.</summary>
+    /// <summary>RVC2/RVC3 blobs take what compile_tool's <c>-ip</c> says (U8 unless the manifest passes another); other targets the model's
+    /// type.</summary>
     private static string InputDType(VendorCompileRequest request, VendorInput input)
     {
         var compileToolArgs = request.Target.Name switch

@@ -48,7 +48,8 @@ public sealed record VendorCompileRequest(
 
     /// <summary>The engine's version, recorded in <c>buildinfo.json</c>.</summary>
     public string EngineVersion { get; init; } =
-        typeof(VendorCompileRequest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        typeof(VendorCompileRequest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? "unknown";
 
     /// <summary>The manifest's folder: relative calibration paths are relative to it.</summary>
     public string ManifestDirectory => Path.GetDirectoryName(Path.GetFullPath(Stage.Location.FilePath))!;
@@ -102,7 +103,8 @@ public sealed record VendorOutputFile(string Path, VendorOutputKind Kind)
     public string FileName => System.IO.Path.GetFileName(Path);
 }
 
-/// <summary>The outputs of a vendor compile (in <c>result/</c> of the work folder), the tools that made them, and the parsed buildinfo.</summary>
+/// <summary>The outputs of a vendor compile (in <c>result/</c> of the work folder), the tools that made them, and the parsed
+/// buildinfo.</summary>
 public sealed record VendorCompileResult(IReadOnlyList<VendorOutputFile> Files, IReadOnlyList<ToolIdentity> Tools, JsonObject BuildInfo)
 {
     /// <summary>The compiled model file.</summary>

@@ -30,7 +30,8 @@ public sealed record VendorInput(
     /// <summary>Both sides NONE: a tensor input, not an image.</summary>
     public bool IsRaw => Encoding.From == ColorEncoding.None && Encoding.To == ColorEncoding.None;
 
-    /// <summary>From the manifest's resolution; an input whose type neither the manifest nor the model gives is float32, as ModelConverter's ONNX inputs usually are.</summary>
+    /// <summary>From the manifest's resolution; an input whose type neither the manifest nor the model gives is float32, as
+    /// ModelConverter's ONNX inputs usually are.</summary>
     public static VendorInput From(ResolvedInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -67,7 +68,9 @@ public sealed record VendorInput(
     {
         var shape = FixedShape(target);
         var layout = LayoutOrDefault(shape);
-        int h = layout.IndexOf('H', StringComparison.Ordinal), w = layout.IndexOf('W', StringComparison.Ordinal), c = layout.IndexOf('C', StringComparison.Ordinal);
+        int h = layout.IndexOf('H', StringComparison.Ordinal), w = layout.IndexOf('W', StringComparison.Ordinal), c = layout.IndexOf(
+            'C',
+            StringComparison.Ordinal);
         if (h < 0 || w < 0)
         {
             throw new DiagnosticException(ToolchainDiagnostics.CalibrationFileUnusable.Create(
@@ -81,7 +84,8 @@ public sealed record VendorInput(
 /// <summary>Numbers and lists written the way Python prints them, so configs and model scripts match ModelConverter's.</summary>
 public static class PythonText
 {
-    /// <summary>Python's <c>str(float)</c>: shortest round-trip digits, <c>127.0</c> for whole numbers, <c>1e-05</c> for tiny ones.</summary>
+    /// <summary>Python's <c>str(float)</c>: shortest round-trip digits, <c>127.0</c> for whole numbers, <c>1e-05</c> for tiny
+    /// ones.</summary>
     public static string Number(double value)
     {
         if (double.IsNaN(value))

@@ -26,7 +26,8 @@ public static class VendorPrecisionMapping
     public static IReadOnlyList<string> Rvc4Int8Modes { get; } =
         ["INT8_STANDARD", "INT8_ACCURACY_FOCUSED", "INT8_INT16_MIXED", "INT8_INT16_MIXED_ACCURACY_FOCUSED", "CUSTOM"];
 
-    /// <summary>The settings for <paramref name="precision"/> on <paramref name="target"/>; MB6003 or MB6106 when they cannot be met.</summary>
+    /// <summary>The settings for <paramref name="precision"/> on <paramref name="target"/>; MB6003 or MB6106 when they cannot be
+    /// met.</summary>
     /// <param name="target">One of rvc2, rvc3, rvc4, hailo, openvino.</param>
     /// <param name="precision">The precision asked for.</param>
     /// <param name="vendors">The manifest's vendor sections.</param>
@@ -46,16 +47,41 @@ public static class VendorPrecisionMapping
             case "rvc2":
                 if (precision == Precision.FP16)
                 {
-                    Require(vendors.Rvc2.CompressToFp16, precision, target, "rvc2.compress_to_fp16", "false", "remove it, or ask for Precision FP32.", at);
+                    Require(
+                        vendors.Rvc2.CompressToFp16,
+                        precision,
+                        target,
+                        "rvc2.compress_to_fp16",
+                        "false",
+                        "remove it, or ask for Precision FP32.",
+                        at);
                 }
 
-                return new VendorPrecisionSettings(precision == Precision.FP16, Calibrate: false, null, precision == Precision.FP16 ? "float16" : "float32");
+                return new VendorPrecisionSettings(
+                    precision == Precision.FP16,
+                    Calibrate: false,
+                    null,
+                    precision == Precision.FP16 ? "float16" : "float32");
 
             case "rvc3":
-                Require(vendors.Rvc3.CompressToFp16, precision, target, "rvc3.compress_to_fp16", "false", "RVC3 blobs are FP16 (or INT8 with FP16 for the rest); remove it.", at);
+                Require(
+                    vendors.Rvc3.CompressToFp16,
+                    precision,
+                    target,
+                    "rvc3.compress_to_fp16",
+                    "false",
+                    "RVC3 blobs are FP16 (or INT8 with FP16 for the rest); remove it.",
+                    at);
                 if (precision.Quantized)
                 {
-                    Require(!vendors.Rvc3.DisableCalibration, precision, target, "rvc3.disable_calibration", "true", "INT8 needs calibration; remove it, or ask for Precision FP16.", at);
+                    Require(
+                        !vendors.Rvc3.DisableCalibration,
+                        precision,
+                        target,
+                        "rvc3.disable_calibration",
+                        "true",
+                        "INT8 needs calibration; remove it, or ask for Precision FP16.",
+                        at);
                 }
 
                 return new VendorPrecisionSettings(true, precision.Quantized, null, precision.Quantized ? "int8" : "float16");
@@ -65,21 +91,60 @@ public static class VendorPrecisionMapping
                 if (!precision.Quantized)
                 {
                     // INT8_STANDARD is the manifest's default: asking for FP16 replaces it.
-                    Require(mode is "INT8_STANDARD" or "FP16_STANDARD", precision, target, "rvc4.quantization_mode", mode, "FP16 is quantization_mode FP16_STANDARD; remove the key, or ask for Precision FP16-INT8.", at);
+                    Require(
+                        mode is "INT8_STANDARD" or "FP16_STANDARD",
+                        precision,
+                        target,
+                        "rvc4.quantization_mode",
+                        mode,
+                        "FP16 is quantization_mode FP16_STANDARD; remove the key, or ask for Precision FP16-INT8.",
+                        at);
                     return new VendorPrecisionSettings(false, Calibrate: false, "FP16_STANDARD", "float16");
                 }
 
-                Require(Rvc4Int8Modes.Contains(mode), precision, target, "rvc4.quantization_mode", mode, $"an INT8 precision needs one of {string.Join(", ", Rvc4Int8Modes)}, or ask for Precision FP16.", at);
-                Require(!vendors.Rvc4.DisableCalibration, precision, target, "rvc4.disable_calibration", "true", "INT8 needs calibration; remove it, or ask for Precision FP16.", at);
+                Require(
+                    Rvc4Int8Modes.Contains(mode),
+                    precision,
+                    target,
+                    "rvc4.quantization_mode",
+                    mode,
+                    $"an INT8 precision needs one of {string.Join(", ", Rvc4Int8Modes)}, or ask for Precision FP16.",
+                    at);
+                Require(
+                    !vendors.Rvc4.DisableCalibration,
+                    precision,
+                    target,
+                    "rvc4.disable_calibration",
+                    "true",
+                    "INT8 needs calibration; remove it, or ask for Precision FP16.",
+                    at);
                 return new VendorPrecisionSettings(false, Calibrate: true, mode, "int8");
 
             case "hailo":
-                Require(!vendors.Hailo.DisableCalibration, precision, target, "hailo.disable_calibration", "true", "a .hef is always INT8 and needs calibration; remove it.", at);
-                Require(!vendors.Hailo.DisableCompilation, precision, target, "hailo.disable_compilation", "true", "without compilation there is no .hef; remove it.", at);
+                Require(
+                    !vendors.Hailo.DisableCalibration,
+                    precision,
+                    target,
+                    "hailo.disable_calibration",
+                    "true",
+                    "a .hef is always INT8 and needs calibration; remove it.",
+                    at);
+                Require(
+                    !vendors.Hailo.DisableCompilation,
+                    precision,
+                    target,
+                    "hailo.disable_compilation",
+                    "true",
+                    "without compilation there is no .hef; remove it.",
+                    at);
                 return new VendorPrecisionSettings(false, Calibrate: true, null, "int8");
 
             case "openvino":
-                return new VendorPrecisionSettings(precision.HalfFloat, Calibrate: false, null, precision.Quantized ? "int8" : precision.HalfFloat ? "float16" : "float32")
+                return new VendorPrecisionSettings(
+                    precision.HalfFloat,
+                    Calibrate: false,
+                    null,
+                    precision.Quantized ? "int8" : precision.HalfFloat ? "float16" : "float32")
                 {
                     NeedsQuantizedModel = precision.Quantized,
                 };
@@ -89,7 +154,14 @@ public static class VendorPrecisionMapping
         }
     }
 
-    private static void Require(bool condition, Precision precision, TargetCapability target, string key, string value, string advice, SourceLocation? at)
+    private static void Require(
+        bool condition,
+        Precision precision,
+        TargetCapability target,
+        string key,
+        string value,
+        string advice,
+        SourceLocation? at)
     {
         if (!condition)
         {

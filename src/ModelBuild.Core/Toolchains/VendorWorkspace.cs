@@ -65,8 +65,14 @@ public sealed class VendorWorkspace : IDisposable
     }
 
     /// <summary>Runs a tool in the work folder.</summary>
-    public Task<ToolRunResult> RunAsync(LocatedTool tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null) =>
-        Runner.RunAsync(new ToolInvocation(tool, arguments, Root) { Environment = environment ?? new Dictionary<string, string?>() }, cancellationToken);
+    public Task<ToolRunResult> RunAsync(
+        LocatedTool tool,
+        IReadOnlyList<string> arguments,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? environment = null) =>
+        Runner.RunAsync(
+            new ToolInvocation(tool, arguments, Root) { Environment = environment ?? new Dictionary<string, string?>() },
+            cancellationToken);
 
     /// <summary>The full path of a file a tool should have written; MB6105 with the tool's last lines when it did not.</summary>
     public string Expect(string relative, LocatedTool writer, ToolRunResult run)
@@ -74,7 +80,8 @@ public sealed class VendorWorkspace : IDisposable
         var full = Full(relative);
         return File.Exists(full)
             ? full
-            : throw new DiagnosticException(ToolchainDiagnostics.ToolOutputMissing.Create(null, writer.Name, relative, Log.Path, ToolProcessRunner.FormatLines(run.LastLines)));
+            : throw new DiagnosticException(ToolchainDiagnostics.ToolOutputMissing
+                .Create(null, writer.Name, relative, Log.Path, ToolProcessRunner.FormatLines(run.LastLines)));
     }
 
     /// <summary>Copies a file into <c>result/</c> under <paramref name="name"/> and returns its full path.</summary>

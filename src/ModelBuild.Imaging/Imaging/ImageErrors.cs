@@ -38,9 +38,18 @@ internal static class ImageErrors
         Create(UnknownFormatCode, name, null, "'{0}' is not a PNG, JPEG or BMP image (it starts with {1})", name, DescribeStart(data));
 
     public static InvalidImageException TooLarge(string name, long width, long height) =>
-        Create(TooLargeCode, name, null, "'{0}' is {1}x{2} pixels, more than the {3} pixels an image may have", name, width, height, MaxPixels);
+        Create(
+            TooLargeCode,
+            name,
+            null,
+            "'{0}' is {1}x{2} pixels, more than the {3} pixels an image may have",
+            name,
+            width,
+            height,
+            MaxPixels);
 
-    /// <summary>Throws <see cref="TooLarge"/> unless <paramref name="width"/> × <paramref name="height"/> is within <see cref="MaxPixels"/>.</summary>
+    /// <summary>Throws <see cref="TooLarge"/> unless <paramref name="width"/> × <paramref name="height"/> is within <see
+    /// cref="MaxPixels"/>.</summary>
     public static void CheckSize(string name, long width, long height)
     {
         if (width * height > MaxPixels)

@@ -24,7 +24,9 @@ public sealed class ImageFrame
         var expected = (long)width * height * format.BytesPerPixel();
         if (pixels.LongLength != expected)
         {
-            throw new ArgumentException($"A {width}x{height} {format} image needs {expected} bytes, not {pixels.LongLength}.", nameof(pixels));
+            throw new ArgumentException(
+                $"A {width}x{height} {format} image needs {expected} bytes, not {pixels.LongLength}.",
+                nameof(pixels));
         }
 
         Width = width;

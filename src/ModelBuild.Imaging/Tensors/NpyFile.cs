@@ -20,7 +20,8 @@ public static class NpyFile
     private const int MaxHeaderLength = 1 << 20;
 
     /// <summary>Reads a .npy file.</summary>
-    /// <exception cref="InvalidNpyException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or truncated.</exception>
+    /// <exception cref="InvalidNpyException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or
+    /// truncated.</exception>
     public static Tensor Read(string path)
     {
         using var stream = File.OpenRead(path);
@@ -28,7 +29,8 @@ public static class NpyFile
     }
 
     /// <summary>Reads one array from a stream positioned at the start of .npy data.</summary>
-    /// <exception cref="InvalidNpyException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or truncated.</exception>
+    /// <exception cref="InvalidNpyException">MB5030–MB5036: not .npy, unsupported version, order or dtype, malformed or
+    /// truncated.</exception>
     public static Tensor Read(Stream stream) => Read(stream, "The stream");
 
     /// <summary>Writes a tensor as a .npy file (format 1.0 unless the header needs 2.0).</summary>
@@ -92,7 +94,9 @@ public static class NpyFile
             throw new InvalidNpyException(RuntimeDiagnostics.NpyMalformedHeader("the file ends inside the header length."));
         }
 
-        var headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
+        var headerLength = major == 1
+            ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes)
+            : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
         if (headerLength > MaxHeaderLength)
         {
             throw new InvalidNpyException(RuntimeDiagnostics.NpyMalformedHeader($"a header of {headerLength} bytes is implausibly long."));
@@ -226,7 +230,9 @@ public static class NpyFile
             var element = data.AsSpan((int)(i * dtype.ItemSize), dtype.ItemSize);
             for (var c = 0; c < element.Length; c += 4)
             {
-                var unit = dtype.BigEndian ? BinaryPrimitives.ReadUInt32BigEndian(element[c..]) : BinaryPrimitives.ReadUInt32LittleEndian(element[c..]);
+                var unit = dtype.BigEndian
+                    ? BinaryPrimitives.ReadUInt32BigEndian(element[c..])
+                    : BinaryPrimitives.ReadUInt32LittleEndian(element[c..]);
                 if (unit == 0)
                 {
                     // numpy pads with NUL code points and strips them when reading.

@@ -19,7 +19,8 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
         }
 
         parser.ExpectEnd();
-        if (!dictionary.TryGetValue("descr", out var descr) || !dictionary.TryGetValue("fortran_order", out var fortran) || !dictionary.TryGetValue("shape", out var shape))
+        if (!dictionary.TryGetValue("descr", out var descr) || !dictionary.TryGetValue("fortran_order", out var fortran)
+            || !dictionary.TryGetValue("shape", out var shape))
         {
             throw Malformed("it must have the keys 'descr', 'fortran_order' and 'shape'.");
         }

@@ -22,11 +22,13 @@ internal static class RuntimeDiagnostics
         TensorElementTypes.Name(type), TensorElementTypes.ClrType(type)?.Name ?? "none", requested.Name);
 
     public static CodedMessage UnsupportedClrType(Type type) => Format(
-        "MB5023", "{0} is not a tensor element type. Use float, double, Half, BFloat16, sbyte, byte, short, ushort, int, uint, long, ulong, bool or string.",
+        "MB5023", "{0} is not a tensor element type. Use float, double, Half, BFloat16, sbyte, byte, short, ushort, int, uint, long, " +
+            "ulong, bool or string.",
         type.Name);
 
     public static CodedMessage UnsupportedElementType(string where, int onnxType) => Format(
-        "MB5024", "{0} has ONNX element type {1}, which ModelBuild tensors do not hold (complex, float8, int4 and similar types are not supported).",
+        "MB5024", "{0} has ONNX element type {1}, which ModelBuild tensors do not hold (complex, float8, int4 and similar types are not " +
+            "supported).",
         where, onnxType);
 
     public static CodedMessage NullString(int index) => Format(
@@ -54,11 +56,13 @@ internal static class RuntimeDiagnostics
         detail);
 
     public static CodedMessage NpyFortranOrder(string shape) => Format(
-        "MB5033", "The .npy array (shape {0}) is stored in Fortran (column-major) order; save it in C order, e.g. numpy.save(path, numpy.ascontiguousarray(a)).",
+        "MB5033", "The .npy array (shape {0}) is stored in Fortran (column-major) order; save it in C order, e.g. numpy.save(path, " +
+            "numpy.ascontiguousarray(a)).",
         shape);
 
     public static CodedMessage NpyUnsupportedDtype(string descr) => Format(
-        "MB5034", "The .npy dtype '{0}' is not supported. Object arrays ('O'), structured, complex and datetime dtypes cannot become tensors; supported are bool, int8-64, uint8-64, float16/32/64, bfloat16 and unicode ('<U') or byte ('|S') strings.",
+        "MB5034", "The .npy dtype '{0}' is not supported. Object arrays ('O'), structured, complex and datetime dtypes cannot become " +
+            "tensors; supported are bool, int8-64, uint8-64, float16/32/64, bfloat16 and unicode ('<U') or byte ('|S') strings.",
         descr);
 
     public static CodedMessage NpyTruncated(long expected, long actual) => Format(

@@ -44,8 +44,10 @@ public sealed class Tensor
     internal string[] RawStrings => _strings;
 
     /// <summary>Creates a tensor from a copy of <paramref name="values"/> laid out in C order.</summary>
-    /// <typeparam name="T">One of the element types' .NET types (<see cref="float"/>, <see cref="long"/>, <see cref="Half"/>, <see cref="BFloat16"/>...).</typeparam>
-    /// <exception cref="ArgumentException">The type has no ONNX element type, a dimension is negative, or the count does not match the shape.</exception>
+    /// <typeparam name="T">One of the element types' .NET types (<see cref="float"/>, <see cref="long"/>, <see cref="Half"/>, <see
+    /// cref="BFloat16"/>...).</typeparam>
+    /// <exception cref="ArgumentException">The type has no ONNX element type, a dimension is negative, or the count does not match the
+    /// shape.</exception>
     public static Tensor Create<T>(T[] values, ReadOnlySpan<long> shape)
         where T : unmanaged
     {
@@ -54,7 +56,8 @@ public sealed class Tensor
     }
 
     /// <summary>Creates a tensor from a copy of <paramref name="values"/> laid out in C order.</summary>
-    /// <exception cref="ArgumentException">The type has no ONNX element type, a dimension is negative, or the count does not match the shape.</exception>
+    /// <exception cref="ArgumentException">The type has no ONNX element type, a dimension is negative, or the count does not match the
+    /// shape.</exception>
     public static Tensor Create<T>(ReadOnlySpan<T> values, ReadOnlySpan<long> shape)
         where T : unmanaged
     {
@@ -92,7 +95,8 @@ public sealed class Tensor
     /// Creates a numeric tensor from a copy of little-endian element bytes (the layout of ONNX <c>raw_data</c>
     /// and of numpy's <c>&lt;</c> dtypes). Boolean bytes other than 0 read as <c>true</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">The type is a string or unsupported type, or the byte count does not match the shape.</exception>
+    /// <exception cref="ArgumentException">The type is a string or unsupported type, or the byte count does not match the
+    /// shape.</exception>
     public static Tensor FromBytes(TensorElementType elementType, ReadOnlySpan<byte> data, ReadOnlySpan<long> shape)
     {
         var size = TensorElementTypes.SizeOf(elementType);
@@ -103,7 +107,9 @@ public sealed class Tensor
 
         if (data.Length % size != 0)
         {
-            throw new CodedArgumentException(RuntimeDiagnostics.ByteCountMismatch(data.Length, elementType, FormatShape(shape)), nameof(data));
+            throw new CodedArgumentException(
+                RuntimeDiagnostics.ByteCountMismatch(data.Length, elementType, FormatShape(shape)),
+                nameof(data));
         }
 
         var count = data.Length / size;
@@ -199,13 +205,17 @@ public sealed class Tensor
             product = product > 0 && dim > long.MaxValue / product ? -1 : product * dim;
             if (product < 0)
             {
-                throw new CodedArgumentException(RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)), nameof(shape));
+                throw new CodedArgumentException(
+                    RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)),
+                    nameof(shape));
             }
         }
 
         if (product != count)
         {
-            throw new CodedArgumentException(RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)), nameof(shape));
+            throw new CodedArgumentException(
+                RuntimeDiagnostics.ElementCountMismatch(count, elementType, FormatShape(shape)),
+                nameof(shape));
         }
 
         return shape.ToArray();

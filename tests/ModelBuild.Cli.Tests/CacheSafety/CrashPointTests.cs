@@ -31,7 +31,9 @@ public sealed class CrashPointTests : IDisposable
         var undisturbed = await EngineProcess.RunAsync(Compile(Path.Combine(_workspace.Root, "reference-cache"), reference));
         Assert.True(undisturbed.ExitCode == 0, undisturbed.ToString());
 
-        var crashed = await EngineProcess.RunAsync(Compile(_workspace.CacheDir, _workspace.OutputDir), new Dictionary<string, string> { [CrashPoint.EnvironmentVariable] = crashAt });
+        var crashed = await EngineProcess.RunAsync(
+            Compile(_workspace.CacheDir, _workspace.OutputDir),
+            new Dictionary<string, string> { [CrashPoint.EnvironmentVariable] = crashAt });
         Assert.True(crashed.ExitCode == KilledExitCode, $"{crashAt} was not reached: {crashed}");
 
         var verify = await EngineProcess.RunAsync(["cache", "verify", "--cache-dir", _workspace.CacheDir]);
@@ -55,7 +57,9 @@ public sealed class CrashPointTests : IDisposable
     [Fact]
     public async Task An_unset_or_unreached_crash_point_changes_nothing()
     {
-        var result = await EngineProcess.RunAsync(Compile(_workspace.CacheDir, _workspace.OutputDir), new Dictionary<string, string> { [CrashPoint.EnvironmentVariable] = CrashPoint.BlobWritten + ":1000" });
+        var result = await EngineProcess.RunAsync(
+            Compile(_workspace.CacheDir, _workspace.OutputDir),
+            new Dictionary<string, string> { [CrashPoint.EnvironmentVariable] = CrashPoint.BlobWritten + ":1000" });
 
         Assert.True(result.ExitCode == 0, result.ToString());
     }

@@ -12,7 +12,12 @@ namespace ModelBuild.Cli.Tests.CacheSafety;
 /// </summary>
 internal static partial class EngineRequests
 {
-    public static string WriteRequest(EngineWorkspace workspace, string cacheDir, string outputDir, string? remoteCache = null, bool readOnly = false)
+    public static string WriteRequest(
+        EngineWorkspace workspace,
+        string cacheDir,
+        string outputDir,
+        string? remoteCache = null,
+        bool readOnly = false)
     {
         var request = new CompileRequest(
             ProjectFile: string.Empty,
@@ -29,7 +34,13 @@ internal static partial class EngineRequests
         return path;
     }
 
-    public static Task<EngineResult> CompileAsync(EngineWorkspace workspace, string cacheDir, string outputDir, string? remoteCache = null, bool readOnly = false, IReadOnlyDictionary<string, string>? environment = null) =>
+    public static Task<EngineResult> CompileAsync(
+        EngineWorkspace workspace,
+        string cacheDir,
+        string outputDir,
+        string? remoteCache = null,
+        bool readOnly = false,
+        IReadOnlyDictionary<string, string>? environment = null) =>
         EngineProcess.RunAsync(["compile", "--request", WriteRequest(workspace, cacheDir, outputDir, remoteCache, readOnly)], environment);
 
     /// <summary>(actions run, actions from cache) from the engine's summary line for "tiny".</summary>
@@ -37,7 +48,9 @@ internal static partial class EngineRequests
     {
         var match = Summary().Match(result.StandardOutput);
         Assert.True(match.Success, result.ToString());
-        return (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
+        return (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(
+            match.Groups[2].Value,
+            CultureInfo.InvariantCulture));
     }
 
     /// <summary>Starts the engine on a plain compile without waiting; the caller kills or awaits it.</summary>

@@ -40,8 +40,11 @@ public sealed class RemoteCacheEngineTests : IDisposable
 
         await AssertSecondMachineComputesNothingAsync(nginx.Address);
 
-        Assert.Contains(nginx.Requests(), r => r.StartsWith("PUT /cache/ac/", StringComparison.Ordinal) && r.EndsWith(" 201", StringComparison.Ordinal));
-        Assert.Equal(2, nginx.Requests().Count(r => r.StartsWith("GET /cache/ac/", StringComparison.Ordinal) && r.EndsWith(" 200", StringComparison.Ordinal)));
+        Assert.Contains(
+            nginx.Requests(),
+            r => r.StartsWith("PUT /cache/ac/", StringComparison.Ordinal) && r.EndsWith(" 201", StringComparison.Ordinal));
+        Assert.Equal(2, nginx.Requests()
+            .Count(r => r.StartsWith("GET /cache/ac/", StringComparison.Ordinal) && r.EndsWith(" 200", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -74,14 +77,21 @@ public sealed class RemoteCacheEngineTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var warning = Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"modelbuild: warning MB3010: The remote cache {redis.Address} is not used for the rest of this build: ", warning, StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"modelbuild: warning MB3010: The remote cache {redis.Address} is not used for the rest of this build: ",
+            warning,
+            StringComparison.Ordinal);
         Assert.Equal((2, 0), EngineRequests.Actions(result));
     }
 
     [Fact]
     public async Task A_remote_cache_that_is_down_is_one_warning_and_a_successful_build()
     {
-        var result = await EngineRequests.CompileAsync(_workspace, Root("a"), Output("a"), $"redis://127.0.0.1:{LoopbackServer.FreePort()}");
+        var result = await EngineRequests.CompileAsync(
+            _workspace,
+            Root("a"),
+            Output("a"),
+            $"redis://127.0.0.1:{LoopbackServer.FreePort()}");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var warning = Assert.Single(result.ErrorLines);

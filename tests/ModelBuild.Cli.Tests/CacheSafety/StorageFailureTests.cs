@@ -28,7 +28,10 @@ public sealed class StorageFailureTests(ITestOutputHelper log) : IDisposable
         _workspace.WriteModelsFile("tiny.onnx", WideConvNet.Bytes(MediumChannels));
 
         // The runtime's W^X double mapping sizes a memory file past any small limit, so .NET itself cannot start under one.
-        var limited = await EngineProcess.RunAsync(Compile(), new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" }, shellSetup: "ulimit -f 250");
+        var limited = await EngineProcess.RunAsync(
+            Compile(),
+            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" },
+            shellSetup: "ulimit -f 250");
 
         AssertFailedWith(limited, "MB3021", _workspace.CacheDir);
         Assert.Contains("ulimit -f", limited.StandardError, StringComparison.Ordinal);
@@ -158,9 +161,14 @@ public sealed class StorageFailureTests(ITestOutputHelper log) : IDisposable
         var again = await EngineProcess.RunAsync(Compile());
         Assert.True(again.ExitCode == 0, again.ToString());
         var reference = Path.Combine(_workspace.Root, "reference");
-        var undisturbed = await EngineProcess.RunAsync(["compile", _workspace.ManifestPath, "--output-dir", reference, "--cache-dir", Path.Combine(_workspace.Root, "reference-cache")]);
+        var undisturbed = await EngineProcess.RunAsync(
+            ["compile", _workspace.ManifestPath, "--output-dir", reference, "--cache-dir", Path.Combine(
+                _workspace.Root,
+                "reference-cache")]);
         Assert.True(undisturbed.ExitCode == 0, undisturbed.ToString());
-        Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "tiny.onnx")), File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.onnx")));
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(reference, "tiny.onnx")),
+            File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.onnx")));
         var verify = await EngineProcess.RunAsync(["cache", "verify", "--cache-dir", _workspace.CacheDir]);
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Contains(" 0 corrupt blobs, 0 corrupt records", verify.StandardOutput, StringComparison.Ordinal);
@@ -179,5 +187,7 @@ public sealed class StorageFailureTests(ITestOutputHelper log) : IDisposable
     }
 
     private string[] Compile() =>
-        ["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. _salt is null ? Array.Empty<string>() : ["--salt", _salt]];
+        ["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. _salt is null
+            ? Array.Empty<string>()
+            : ["--salt", _salt]];
 }

@@ -11,7 +11,13 @@ public sealed partial class CacheCommandTests : IDisposable
 
     public CacheCommandTests()
     {
-        var compiled = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir);
+        var compiled = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            _workspace.OutputDir,
+            "--cache-dir",
+            _workspace.CacheDir);
         Assert.True(compiled.ExitCode == 0, compiled.ToString());
     }
 
@@ -50,7 +56,10 @@ public sealed partial class CacheCommandTests : IDisposable
     {
         var clean = Cache("verify");
         Assert.True(clean.ExitCode == 0, clean.ToString());
-        Assert.Contains("Verified 6 blobs and 2 action records: 0 corrupt blobs, 0 corrupt records", clean.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(
+            "Verified 6 blobs and 2 action records: 0 corrupt blobs, 0 corrupt records",
+            clean.StandardOutput,
+            StringComparison.Ordinal);
 
         // Size and time stamp unchanged: only a full re-hash can see it.
         var blob = Path.Combine(_workspace.CacheDir, "cas", "sha256", CompiledDigest[..2], CompiledDigest);
@@ -65,8 +74,12 @@ public sealed partial class CacheCommandTests : IDisposable
         Assert.Equal(1, rotten.ExitCode);
         Assert.Contains("1 corrupt blobs", rotten.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("1 records removed because their blobs are gone", rotten.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains(rotten.ErrorLines, l => l.Contains("warning MB3002", StringComparison.Ordinal) && l.Contains(CompiledDigest, StringComparison.Ordinal));
-        Assert.Contains(rotten.ErrorLines, l => l.StartsWith("modelbuild: error MB3007: cache verify found 1 corrupt entries", StringComparison.Ordinal));
+        Assert.Contains(
+            rotten.ErrorLines,
+            l => l.Contains("warning MB3002", StringComparison.Ordinal) && l.Contains(CompiledDigest, StringComparison.Ordinal));
+        Assert.Contains(
+            rotten.ErrorLines,
+            l => l.StartsWith("modelbuild: error MB3007: cache verify found 1 corrupt entries", StringComparison.Ordinal));
         rotten.AssertNoStackTrace();
         Assert.False(File.Exists(blob));
     }
@@ -78,7 +91,13 @@ public sealed partial class CacheCommandTests : IDisposable
 
         Assert.True(pruned.ExitCode == 0, pruned.ToString());
         Assert.Matches(@"Removed 5 blobs \([\d.]+ KiB\) and 2 action records; 0 B left\.", pruned.StandardOutput);
-        var again = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir);
+        var again = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            _workspace.OutputDir,
+            "--cache-dir",
+            _workspace.CacheDir);
         Assert.Contains("2 actions run, 0 from cache", again.StandardOutput, StringComparison.Ordinal);
     }
 

@@ -19,13 +19,23 @@ public sealed partial class CompileCommandErrorTests : IDisposable
         { "input_model: tiny.onnx\ninputs:\n  - name: x\n    shape: [1, 3, 8, 8]\n   layout: NCHW\n", "MB1002", 5, 4, "YAML syntax error" },
         { "input_model: tiny.onnx\nshapes: [1, 3, 8, 8]\n", "MB1004", 2, 1, "Did you mean 'shape'?" },
         { "input_model: models/tiny.onnx\n", "MB2010", 1, 14, "Model file not found: " },
-        { "input_model: tiny.onnx\nshape: [1, 3, 8]\n", "MB4051", 2, 8, "has shape [N, 3, 8, 8] in the model (rank 4), but the requested shape [1, 3, 8] has rank 3" },
+        {
+            "input_model: tiny.onnx\nshape: [1, 3, 8]\n",
+            "MB4051",
+            2,
+            8,
+            "has shape [N, 3, 8, 8] in the model (rank 4), but the requested shape [1, 3, 8] has rank 3" },
         { "stages:\n  a:\n    input_model: tiny.onnx\n  b:\n    input_model: tiny.onnx\n", "MB6010", 4, 3, "has 2 stages (a, b)" },
     };
 
     [Theory]
     [MemberData(nameof(Mistakes))]
-    public void Mistake_is_one_canonical_line_exit_code_1_and_changes_nothing(string manifest, string code, int line, int column, string text)
+    public void Mistake_is_one_canonical_line_exit_code_1_and_changes_nothing(
+        string manifest,
+        string code,
+        int line,
+        int column,
+        string text)
     {
         Assert.Equal(0, Compile().ExitCode);
         var before = _workspace.Snapshot();
@@ -62,8 +72,14 @@ public sealed partial class CompileCommandErrorTests : IDisposable
         var unsupported = Compile("--target", "rvc2", "--precision", "FP16-INT8");
 
         Assert.Equal((1, 1), (unknown.ExitCode, unsupported.ExitCode));
-        Assert.StartsWith("modelbuild: error MB6001: Unknown target 'rvc9'. Did you mean 'rvc2'? Known targets: onnx, ", Assert.Single(unknown.ErrorLines), StringComparison.Ordinal);
-        Assert.StartsWith("modelbuild: error MB6003: Target 'rvc2' does not support Precision FP16-INT8; it supports FP16, FP32 ", Assert.Single(unsupported.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "modelbuild: error MB6001: Unknown target 'rvc9'. Did you mean 'rvc2'? Known targets: onnx, ",
+            Assert.Single(unknown.ErrorLines),
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "modelbuild: error MB6003: Target 'rvc2' does not support Precision FP16-INT8; it supports FP16, FP32 ",
+            Assert.Single(unsupported.ErrorLines),
+            StringComparison.Ordinal);
         unknown.AssertNoStackTrace();
         unsupported.AssertNoStackTrace();
         Assert.False(Directory.Exists(_workspace.OutputDir));
@@ -78,7 +94,10 @@ public sealed partial class CompileCommandErrorTests : IDisposable
         var retry = Compile();
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.StartsWith($"modelbuild: error MB6015: Cannot write the compiled model 'tiny' to '{blocked}': ", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"modelbuild: error MB6015: Cannot write the compiled model 'tiny' to '{blocked}': ",
+            Assert.Single(result.ErrorLines),
+            StringComparison.Ordinal);
         result.AssertNoStackTrace();
         Assert.Equal("a file", File.ReadAllText(blocked));
 
@@ -92,7 +111,9 @@ public sealed partial class CompileCommandErrorTests : IDisposable
         var result = EngineProcess.Run("compile");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("modelbuild: error MB9003: Give a manifest to compile, or --request with a request file.", Assert.Single(result.ErrorLines));
+        Assert.Equal(
+            "modelbuild: error MB9003: Give a manifest to compile, or --request with a request file.",
+            Assert.Single(result.ErrorLines));
     }
 
     [Fact]
@@ -121,8 +142,10 @@ public sealed partial class CompileCommandErrorTests : IDisposable
     }
 
     private EngineResult Compile(params string[] options) =>
-        EngineProcess.Run(["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
+        EngineProcess.Run(
+            ["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
 
-    [GeneratedRegex(@"^modelbuild: error MB9000: Internal error in the ModelBuild engine: \w+: .+ Details: (?<log>\S+\.txt)\. Please report this\.$")]
+    [GeneratedRegex(
+        @"^modelbuild: error MB9000: Internal error in the ModelBuild engine: \w+: .+ Details: (?<log>\S+\.txt)\. Please report this\.$")]
     private static partial Regex InternalErrorLine();
 }

@@ -98,7 +98,9 @@ public sealed class CompileCommandTests : IDisposable
         Assert.Contains("2 actions run, 0 from cache.", salted.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("1 actions run, 1 from cache.", reshaped.StandardOutput, StringComparison.Ordinal);
         var images = TinyConvNet.SampleInput(batch: 4);
-        Assert.Equal(TinyConvNet.Run(_workspace.ModelBytes, images, batch: 4), TinyConvNet.Run(File.ReadAllBytes(CompiledPath), images, batch: 4));
+        Assert.Equal(
+            TinyConvNet.Run(_workspace.ModelBytes, images, batch: 4),
+            TinyConvNet.Run(File.ReadAllBytes(CompiledPath), images, batch: 4));
     }
 
     [Fact]
@@ -107,12 +109,19 @@ public sealed class CompileCommandTests : IDisposable
         var otherOutput = Path.Combine(_workspace.Root, "out-b", "tiny");
 
         Assert.Equal(0, Compile().ExitCode);
-        var other = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", otherOutput, "--cache-dir", Path.Combine(_workspace.Root, "cache-b"));
+        var other = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            otherOutput,
+            "--cache-dir",
+            Path.Combine(_workspace.Root, "cache-b"));
 
         Assert.True(other.ExitCode == 0, other.ToString());
         FolderSnapshot.Of(otherOutput).AssertUnchangedSince(FolderSnapshot.Of(_workspace.OutputDir));
     }
 
     private EngineResult Compile(params string[] options) =>
-        EngineProcess.Run(["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
+        EngineProcess.Run(
+            ["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
 }

@@ -20,11 +20,26 @@ public sealed class CompileCommandVendorTests : IDisposable
     {
         _tools.AddOpenVino2022();
 
-        var result = Compile("--target", "rvc2", "--precision", "FP16", "--via", "toolchain", "--tool", $"mo={_tools.Paths["mo"]}", "--tool", $"compile_tool={_tools.Paths["compile_tool"]}");
+        var result = Compile(
+            "--target",
+            "rvc2",
+            "--precision",
+            "FP16",
+            "--via",
+            "toolchain",
+            "--tool",
+            $"mo={_tools.Paths["mo"]}",
+            "--tool",
+            $"compile_tool={_tools.Paths["compile_tool"]}");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["buildinfo.json", "deps.txt", "model.json", "tiny.blob", "tiny.vendor-buildinfo.json"], FolderSnapshot.Of(_workspace.OutputDir).Paths);
-        Assert.StartsWith("BLOB MYRIAD intermediate_outputs/tiny.xml", File.ReadAllText(Path.Combine(_workspace.OutputDir, "tiny.blob")), StringComparison.Ordinal);
+        Assert.Equal(
+            ["buildinfo.json", "deps.txt", "model.json", "tiny.blob", "tiny.vendor-buildinfo.json"],
+            FolderSnapshot.Of(_workspace.OutputDir).Paths);
+        Assert.StartsWith(
+            "BLOB MYRIAD intermediate_outputs/tiny.xml",
+            File.ReadAllText(Path.Combine(_workspace.OutputDir, "tiny.blob")),
+            StringComparison.Ordinal);
         Assert.Contains("ModelBuild: tiny -> rvc2 FP16: 3 actions run, 0 from cache.", result.StandardOutput, StringComparison.Ordinal);
         Assert.Single(_tools.Calls("compile_tool"));
     }
@@ -35,10 +50,14 @@ public sealed class CompileCommandVendorTests : IDisposable
         var result = Compile("--target", "rvc2", "--precision", "FP16", "--tool", "compile-tool=/opt/compile_tool");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("modelbuild: error MB6117: Tool path 'compile-tool=/opt/compile_tool'", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "modelbuild: error MB6117: Tool path 'compile-tool=/opt/compile_tool'",
+            Assert.Single(result.ErrorLines),
+            StringComparison.Ordinal);
         result.AssertNoStackTrace();
     }
 
     private EngineResult Compile(params string[] options) =>
-        EngineProcess.Run(["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
+        EngineProcess.Run(
+            ["compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
 }

@@ -64,7 +64,9 @@ public sealed partial class ConcurrentCompileTests : IDisposable
         });
         var run = results.Sum(r => Counter(r, ActionsRunPattern()));
         var cached = results.Sum(r => Counter(r, ActionsCachedPattern()));
-        Assert.True(run == DistinctActions, $"{run} actions computed by {engines} engines; expected each of the {DistinctActions} once:\n" + string.Join("\n", results));
+        Assert.True(
+            run == DistinctActions,
+            $"{run} actions computed by {engines} engines; expected each of the {DistinctActions} once:\n" + string.Join("\n", results));
         Assert.Equal(DistinctActions * (engines - 1), cached);
 
         // One record per key, and nothing left in flight.

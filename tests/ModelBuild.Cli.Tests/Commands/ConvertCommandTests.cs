@@ -29,7 +29,10 @@ public sealed partial class ConvertCommandTests : IDisposable
         Assert.Equal(["inspect", "prepare"], keys.Keys);
         Assert.Contains("  fp16     (not known yet) the key is known once prepare has run", lines);
         Assert.Contains("\"keep_io_types\":true", dry.StandardOutput, StringComparison.Ordinal);
-        Assert.EndsWith($"  would write tiny.onnx, buildinfo.json to {_workspace.OutputDir}\n", dry.StandardOutput, StringComparison.Ordinal);
+        Assert.EndsWith(
+            $"  would write tiny.onnx, buildinfo.json to {_workspace.OutputDir}\n",
+            dry.StandardOutput,
+            StringComparison.Ordinal);
 
         var real = Convert("--precision", "FP16");
         Assert.True(real.ExitCode == 0, real.ToString());
@@ -68,7 +71,8 @@ public sealed partial class ConvertCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 1, result.ToString());
         var error = Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"{_workspace.ManifestPath}(3,13): error MB6016: The FP16 model converted from '{_workspace.ModelPath}' (fp16) differs from the original beyond the FP16 thresholds on 4 inputs: 'y': cosine ", error, StringComparison.Ordinal);
+        Assert.StartsWith($"{_workspace.ManifestPath}(3,13): error MB6016: The FP16 model converted from '{_workspace.ModelPath}' (fp16) " +
+            $"differs from the original beyond the FP16 thresholds on 4 inputs: 'y': cosine ", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_workspace.OutputDir));
         result.AssertNoStackTrace();
     }
@@ -78,15 +82,28 @@ public sealed partial class ConvertCommandTests : IDisposable
     {
         var first = Convert("--target", "ort", "--precision", "FP16");
         var otherOutput = Path.Combine(_workspace.Root, "out-b", "tiny");
-        var second = EngineProcess.Run("convert", _workspace.ManifestPath, "--output-dir", otherOutput, "--cache-dir", Path.Combine(_workspace.Root, "cache-b"), "--target", "ort", "--precision", "FP16");
+        var second = EngineProcess.Run(
+            "convert",
+            _workspace.ManifestPath,
+            "--output-dir",
+            otherOutput,
+            "--cache-dir",
+            Path.Combine(_workspace.Root, "cache-b"),
+            "--target",
+            "ort",
+            "--precision",
+            "FP16");
 
         Assert.True(first.ExitCode == 0 && second.ExitCode == 0, first + "\n" + second);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.ort")), File.ReadAllBytes(Path.Combine(otherOutput, "tiny.ort")));
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.ort")),
+            File.ReadAllBytes(Path.Combine(otherOutput, "tiny.ort")));
         FolderSnapshot.Of(otherOutput).AssertUnchangedSince(FolderSnapshot.Of(_workspace.OutputDir));
     }
 
     private EngineResult Convert(params string[] options) =>
-        EngineProcess.Run(["convert", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
+        EngineProcess.Run(
+            ["convert", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, .. options]);
 
     /// <summary>Action name → key, for every step of a dry run whose key is known.</summary>
     private static Dictionary<string, string> Keys(string output) =>

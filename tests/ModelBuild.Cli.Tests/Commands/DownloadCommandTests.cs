@@ -141,7 +141,10 @@ public sealed class DownloadCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(Output, "intel", "beta-net", "FP16", "beta-net.bin")));
 
         // The exact text of an event line, as Open Model Zoo's downloader writes it.
-        Assert.Contains("{\"$type\": \"model_download_begin\", \"model\": \"alpha-net\", \"num_files\": 2}", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(
+            "{\"$type\": \"model_download_begin\", \"model\": \"alpha-net\", \"num_files\": 2}",
+            result.StandardOutput,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -205,7 +208,9 @@ public sealed class DownloadCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         var events = Events(result);
         AssertOrdering(events, expectPostprocessing: new Dictionary<string, bool> { ["alpha-net"] = false });
-        Assert.Contains(events, e => e.GetProperty("$type").GetString() == "model_download_end" && !e.GetProperty("successful").GetBoolean());
+        Assert.Contains(
+            events,
+            e => e.GetProperty("$type").GetString() == "model_download_end" && !e.GetProperty("successful").GetBoolean());
         var error = Assert.Single(result.ErrorLines, l => l.Contains("error", StringComparison.Ordinal));
         Assert.Contains("MB2013", error, StringComparison.Ordinal);
         Assert.Contains("files/labels.zip", error, StringComparison.Ordinal);
@@ -224,7 +229,8 @@ public sealed class DownloadCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("MB2012", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("sha384", result.StandardError, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(Output, "intel", "beta-net", "FP32")) && Directory.EnumerateFiles(Path.Combine(Output, "intel", "beta-net", "FP32")).Any());
+        Assert.False(Directory.Exists(Path.Combine(Output, "intel", "beta-net", "FP32"))
+            && Directory.EnumerateFiles(Path.Combine(Output, "intel", "beta-net", "FP32")).Any());
         Assert.Contains("FAILED:", result.StandardOutput, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(Cache, "tmp"), "*", SearchOption.AllDirectories));
     }
@@ -281,7 +287,8 @@ public sealed class DownloadCommandTests : IDisposable
         var both = Download("--all", "--name", "alpha-net");
 
         Assert.Equal("alpha-net\nbeta-net\n", printed.StandardOutput);
-        Assert.Equal(["beta-net"], Events(listed).Where(e => e.GetProperty("$type").GetString() == "model_download_begin").Select(e => e.GetProperty("model").GetString()));
+        Assert.Equal(["beta-net"], Events(listed).Where(e => e.GetProperty("$type").GetString() == "model_download_begin")
+            .Select(e => e.GetProperty("model").GetString()));
         Assert.Equal(1, none.ExitCode);
         Assert.Contains("MB2110", none.StandardError, StringComparison.Ordinal);
         Assert.Contains("\"gamma*\"", none.StandardError, StringComparison.Ordinal);
@@ -313,13 +320,25 @@ public sealed class DownloadCommandTests : IDisposable
     public async Task A_run_killed_mid_download_resumes_in_the_next_run_instead_of_restarting()
     {
         _server.Script("/files/weights.onnx", new LoopbackReply { StallAfter = 1_500_000 });
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        var start = new ProcessStartInfo(
+            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "exec", EngineProcess.EnginePath, "download", "--models_dir", Models, "-o", Output, "--cache_dir", Cache, "--name", "alpha-net" })
+        foreach (var argument in new[] {
+            "exec",
+            EngineProcess.EnginePath,
+            "download",
+            "--models_dir",
+            Models,
+            "-o",
+            Output,
+            "--cache_dir",
+            Cache,
+            "--name",
+            "alpha-net" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -328,7 +347,8 @@ public sealed class DownloadCommandTests : IDisposable
         {
             var partial = Path.Combine(Cache, "tmp", "partial");
             var deadline = DateTime.UtcNow.AddMinutes(1);
-            while (!(Directory.Exists(partial) && Directory.EnumerateFiles(partial, "*.part").Any(f => new FileInfo(f).Length >= 1_500_000)))
+            while (!(Directory.Exists(partial)
+                && Directory.EnumerateFiles(partial, "*.part").Any(f => new FileInfo(f).Length >= 1_500_000)))
             {
                 Assert.True(DateTime.UtcNow < deadline, "The first run never wrote its partial file.");
                 await Task.Delay(50);
@@ -361,7 +381,9 @@ public sealed class DownloadCommandTests : IDisposable
         Assert.Equal("onnx", alpha.GetProperty("framework").GetString());
         Assert.Equal("public/alpha-net", alpha.GetProperty("subdirectory").GetString());
         Assert.Equal(["FP16", "FP32"], alpha.GetProperty("precisions").EnumerateArray().Select(p => p.GetString()));
-        Assert.Equal("[1,3,224,224]", alpha.GetProperty("input_info")[0].GetProperty("shape").GetRawText().Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal));
+        Assert.Equal("[1,3,224,224]", alpha.GetProperty("input_info")[0].GetProperty("shape").GetRawText()
+            .Replace(" ", "", StringComparison.Ordinal)
+            .Replace("\n", "", StringComparison.Ordinal));
         Assert.Equal(["FP16", "FP32"], models[1].GetProperty("precisions").EnumerateArray().Select(p => p.GetString()));
     }
 

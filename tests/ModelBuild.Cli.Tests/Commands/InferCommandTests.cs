@@ -51,7 +51,15 @@ public sealed class InferCommandTests : IDisposable
         WriteNpy("in/a/0.npy", [1, 2, 3]);
         WriteNpy("in/b/0.npy", [1, 1, 1]);
 
-        var result = EngineProcess.Run("infer", _model, "--input-dir", _folder.Combine("in"), "--output-dir", _folder.Combine("out"), "--outputs", "product");
+        var result = EngineProcess.Run(
+            "infer",
+            _model,
+            "--input-dir",
+            _folder.Combine("in"),
+            "--output-dir",
+            _folder.Combine("out"),
+            "--outputs",
+            "product");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal([1f, 2, 3], Read("out/product/0.npy"));
@@ -67,7 +75,8 @@ public sealed class InferCommandTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         result.AssertNoStackTrace();
-        Assert.Equal($"modelbuild: error MB9011: No folder for input 'b': expected '{_folder.Combine("in", "b")}' holding <n>.npy or <n>.pb files, one per sample.", Assert.Single(result.ErrorLines));
+        Assert.Equal($"modelbuild: error MB9011: No folder for input 'b': expected '{_folder.Combine("in", "b")}' holding <n>.npy or " +
+            $"<n>.pb files, one per sample.", Assert.Single(result.ErrorLines));
     }
 
     [Fact]
@@ -80,7 +89,10 @@ public sealed class InferCommandTests : IDisposable
         var result = EngineProcess.Run("infer", _model, "--input-dir", _folder.Combine("in"), "--output-dir", _folder.Combine("out"));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("error MB9012: Input 'b' has samples [0] but input 'a' has [0, 1]", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.Contains(
+            "error MB9012: Input 'b' has samples [0] but input 'a' has [0, 1]",
+            Assert.Single(result.ErrorLines),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,7 +106,10 @@ public sealed class InferCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         result.AssertNoStackTrace();
         var line = Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"{_folder.Combine("in", "a", "7.npy")}: error MB9015: Sample '7' could not be run:", line, StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"{_folder.Combine("in", "a", "7.npy")}: error MB9015: Sample '7' could not be run:",
+            line,
+            StringComparison.Ordinal);
         Assert.Contains("[N,3]", line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_folder.Combine("out")));
     }
@@ -108,7 +123,9 @@ public sealed class InferCommandTests : IDisposable
     private void WritePb(string path, float[] values)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_folder.Combine(path))!);
-        File.WriteAllBytes(_folder.Combine(path), Google.Protobuf.MessageExtensions.ToByteArray(TensorProtoConversion.ToTensorProto(Tensor.Create(values, [1, values.Length]))));
+        File.WriteAllBytes(
+            _folder.Combine(path),
+            Google.Protobuf.MessageExtensions.ToByteArray(TensorProtoConversion.ToTensorProto(Tensor.Create(values, [1, values.Length]))));
     }
 
     private float[] Read(string path) => NpyFile.Read(_folder.Combine(path)).ToArray<float>();

@@ -34,7 +34,15 @@ public sealed class ModelNameTests : IDisposable
     {
         var outside = Path.Combine(_workspace.Root, "escaped.onnx");
 
-        var result = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, "--name", name);
+        var result = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            _workspace.OutputDir,
+            "--cache-dir",
+            _workspace.CacheDir,
+            "--name",
+            name);
 
         Assert.True(result.ExitCode == 1, result.ToString());
         var error = Assert.Single(result.ErrorLines);
@@ -49,10 +57,21 @@ public sealed class ModelNameTests : IDisposable
     [Fact]
     public void Convert_refuses_an_unsafe_name_option_too()
     {
-        var result = EngineProcess.Run("convert", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir, "--name", "../up");
+        var result = EngineProcess.Run(
+            "convert",
+            _workspace.ManifestPath,
+            "--output-dir",
+            _workspace.OutputDir,
+            "--cache-dir",
+            _workspace.CacheDir,
+            "--name",
+            "../up");
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.StartsWith("modelbuild: error MB1031: --name '../up' cannot be used as a model name: it holds a path separator", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "modelbuild: error MB1031: --name '../up' cannot be used as a model name: it holds a path separator",
+            Assert.Single(result.ErrorLines),
+            StringComparison.Ordinal);
         Assert.False(Directory.Exists(_workspace.OutputDir));
     }
 
@@ -65,7 +84,13 @@ public sealed class ModelNameTests : IDisposable
     {
         _workspace.WriteManifest(manifest);
 
-        var result = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir);
+        var result = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            _workspace.OutputDir,
+            "--cache-dir",
+            _workspace.CacheDir);
 
         Assert.True(result.ExitCode == 1, result.ToString());
         var error = Assert.Single(result.ErrorLines, l => l.Contains("MB1030", StringComparison.Ordinal));
@@ -82,8 +107,22 @@ public sealed class ModelNameTests : IDisposable
         _workspace.WriteManifest("name: classifier\ninput_model: tiny.onnx\nshape: [1, 3, 8, 8]\n");
         var byOption = Path.Combine(_workspace.Root, "by-option");
 
-        var fromManifest = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", _workspace.OutputDir, "--cache-dir", _workspace.CacheDir);
-        var fromOption = EngineProcess.Run("compile", _workspace.ManifestPath, "--output-dir", byOption, "--cache-dir", _workspace.CacheDir, "--name", "chosen");
+        var fromManifest = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            _workspace.OutputDir,
+            "--cache-dir",
+            _workspace.CacheDir);
+        var fromOption = EngineProcess.Run(
+            "compile",
+            _workspace.ManifestPath,
+            "--output-dir",
+            byOption,
+            "--cache-dir",
+            _workspace.CacheDir,
+            "--name",
+            "chosen");
 
         Assert.True(fromManifest.ExitCode == 0, fromManifest.ToString());
         Assert.True(fromOption.ExitCode == 0, fromOption.ToString());

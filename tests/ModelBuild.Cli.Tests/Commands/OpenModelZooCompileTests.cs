@@ -3,7 +3,8 @@ using ModelBuild.Core.Tests.Pipeline;
 
 namespace ModelBuild.Cli.Tests.Commands;
 
-/// <summary><c>modelbuild compile</c> of an Open Model Zoo <c>model.yml</c>: the model is named after its folder, as Open Model Zoo names it.</summary>
+/// <summary><c>modelbuild compile</c> of an Open Model Zoo <c>model.yml</c>: the model is named after its folder, as Open Model Zoo names
+/// it.</summary>
 public sealed class OpenModelZooCompileTests : IDisposable
 {
     private readonly EngineWorkspace _workspace = new();

@@ -7,7 +7,8 @@ using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Cli.Tests.Commands;
 
-/// <summary><c>modelbuild quantize</c> run as a program: calibration from folders, random data or a manifest; the model, the report and the errors.</summary>
+/// <summary><c>modelbuild quantize</c> run as a program: calibration from folders, random data or a manifest; the model, the report and the
+/// errors.</summary>
 public sealed class QuantizeCommandTests : IDisposable
 {
     private readonly TemporaryDirectory _folder = new();
@@ -27,10 +28,22 @@ public sealed class QuantizeCommandTests : IDisposable
     {
         WriteSamples("calibration", 8);
 
-        var result = EngineProcess.Run("quantize", _model, "--shape", "1,3,8,8", "--calibration", _folder.Combine("calibration"), "--report", _folder.Combine("report"), "-o", _folder.Combine("out", "tiny.int8.onnx"));
+        var result = EngineProcess.Run(
+            "quantize",
+            _model,
+            "--shape",
+            "1,3,8,8",
+            "--calibration",
+            _folder.Combine("calibration"),
+            "--report",
+            _folder.Combine("report"),
+            "-o",
+            _folder.Combine("out", "tiny.int8.onnx"));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"ModelBuild: tiny\.onnx: quantized \d+ nodes to INT8 QDQ \(uint8 activations, int8 weights per channel, MinMax on 8 samples;", result.StandardOutput);
+        Assert.Matches(
+            @"ModelBuild: tiny\.onnx: quantized \d+ nodes to INT8 QDQ \(uint8 activations, int8 weights per channel, MinMax on 8 samples;",
+            result.StandardOutput);
         Assert.Contains("quantization-report.html", result.StandardOutput, StringComparison.Ordinal);
         Assert.True(File.Exists(_folder.Combine("report", "quantization-report.json")));
         var quantized = OnnxModelFile.Read(_folder.Combine("out", "tiny.int8.onnx"));
@@ -71,8 +84,28 @@ public sealed class QuantizeCommandTests : IDisposable
     [Fact]
     public void Random_calibration_needs_only_a_shape_and_is_the_same_every_time()
     {
-        var first = EngineProcess.Run("quantize", _model, "--shape", "x=1,3,8,8", "--calibration", "random", "--max-images", "5", "-o", _folder.Combine("a.onnx"));
-        var second = EngineProcess.Run("quantize", _model, "--shape", "x=1,3,8,8", "--calibration", "random", "--max-images", "5", "-o", _folder.Combine("b.onnx"));
+        var first = EngineProcess.Run(
+            "quantize",
+            _model,
+            "--shape",
+            "x=1,3,8,8",
+            "--calibration",
+            "random",
+            "--max-images",
+            "5",
+            "-o",
+            _folder.Combine("a.onnx"));
+        var second = EngineProcess.Run(
+            "quantize",
+            _model,
+            "--shape",
+            "x=1,3,8,8",
+            "--calibration",
+            "random",
+            "--max-images",
+            "5",
+            "-o",
+            _folder.Combine("b.onnx"));
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.True(second.ExitCode == 0, second.ToString());
@@ -85,7 +118,23 @@ public sealed class QuantizeCommandTests : IDisposable
     {
         WriteSamples("calibration", 4);
 
-        var result = EngineProcess.Run("quantize", _model, "--shape", "1,3,8,8", "--calibration", _folder.Combine("calibration"), "--metric", "cosine", "--max-drop", "0", "--max-trials", "0", "--report", _folder.Combine("report"), "-o", _folder.Combine("never.onnx"));
+        var result = EngineProcess.Run(
+            "quantize",
+            _model,
+            "--shape",
+            "1,3,8,8",
+            "--calibration",
+            _folder.Combine("calibration"),
+            "--metric",
+            "cosine",
+            "--max-drop",
+            "0",
+            "--max-trials",
+            "0",
+            "--report",
+            _folder.Combine("report"),
+            "-o",
+            _folder.Combine("never.onnx"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error MB8153", result.StandardError, StringComparison.Ordinal);

@@ -13,7 +13,9 @@ public sealed class VendorCompileCommandTests : IDisposable
     public VendorCompileCommandTests()
     {
         File.WriteAllBytes(_folder.Combine("m.onnx"), TinyConvNet.Bytes());
-        File.WriteAllText(_folder.Combine("m.yaml"), "input_model: m.onnx\nshape: [1, 3, 8, 8]\nmean_values: 127.5\nscale_values: 127.5\nrvc2:\n  superblob: false\n");
+        File.WriteAllText(
+            _folder.Combine("m.yaml"),
+            "input_model: m.onnx\nshape: [1, 3, 8, 8]\nmean_values: 127.5\nscale_values: 127.5\nrvc2:\n  superblob: false\n");
     }
 
     public void Dispose()
@@ -29,18 +31,24 @@ public sealed class VendorCompileCommandTests : IDisposable
             out=$(value --output_dir "$@"); stem=$(basename "$(value --input_model "$@")" .onnx)
             echo '<net/>' > "$out/$stem.xml"; echo weights > "$out/$stem.bin"
             """, "Version of Model Optimizer is: 2022.3.0");
-        var compileTool = _tools.Add("compile_tool", "echo blob > \"$(value -o \"$@\")\"", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052");
+        var compileTool = _tools.Add(
+            "compile_tool",
+            "echo blob > \"$(value -o \"$@\")\"",
+            "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052");
 
         var result = EngineProcess.Run(
             "vendor-compile", _folder.Combine("m.onnx"), "--manifest", _folder.Combine("m.yaml"), "--target", "rvc2", "--precision", "FP16",
-            "-o", _folder.Combine("out"), "--via", "toolchain", "--tool", $"mo={mo}", "--tool", $"compile_tool={compileTool}", "--nn-archive");
+            "-o", _folder.Combine(
+                "out"), "--via", "toolchain", "--tool", $"mo={mo}", "--tool", $"compile_tool={compileTool}", "--nn-archive");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(
             ["--output_dir", "intermediate_outputs", "--output", "y", "--compress_to_fp16", "--input", "x[1 3 8 8]{f32}",
              "--mean_values", "x[127.5,127.5,127.5]", "--scale_values", "x[127.5,127.5,127.5]", "--reverse_input_channels", "--input_model", "intermediate_outputs/m.onnx"],
             Assert.Single(_tools.Calls("mo")));
-        Assert.Equal(["buildinfo.json", "m.blob", "m.rvc2.tar.gz", "modelbuild-vendor.log"], Directory.GetFiles(_folder.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["buildinfo.json", "m.blob", "m.rvc2.tar.gz", "modelbuild-vendor.log"],
+            Directory.GetFiles(_folder.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Contains("rvc2 FP16 through toolchain", result.StandardOutput, StringComparison.Ordinal);
         result.AssertNoStackTrace();
     }
@@ -66,6 +74,9 @@ public sealed class VendorCompileCommandTests : IDisposable
             "-o", _folder.Combine("out"), "--tool", "compiletool");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("error MB6117: Tool path 'compiletool' is not of the form name=path", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains(
+            "error MB6117: Tool path 'compiletool' is not of the form name=path",
+            result.StandardError,
+            StringComparison.Ordinal);
     }
 }

@@ -59,13 +59,16 @@ public sealed class CompileRequestTests : IDisposable
             $"public const long Size = {new FileInfo(compiled).Length}L;",
             "public const string Target = \"onnx\";",
             "public const string Precision = \"FP32\";",
-            "new TensorDescription(\"x\", \"float32\", new long[] { 1, 3, 8, 8 }, \"NCHW\", new double[] { 0.5d, 1.5d, 2.5d }, new double[] { 255d, 255d, 255d }, \"BGR\", \"RESIZE\"),",
+            "new TensorDescription(\"x\", \"float32\", new long[] { 1, 3, 8, 8 }, \"NCHW\", new double[] { 0.5d, 1.5d, 2.5d }, new " +
+                "double[] { 255d, 255d, 255d }, \"BGR\", \"RESIZE\"),",
             "new TensorDescription(\"y\", \"float32\", new long[] { -1, 2, 8, 8 }, null, null, null, null, null),",
             "public static global::System.IO.Stream OpenStream() =>",
             "public static byte[] ReadAllBytes()",
             "#if MODELBUILD_ONNXRUNTIME\n",
-            "public static global::Microsoft.ML.OnnxRuntime.InferenceSession CreateSession(global::Microsoft.ML.OnnxRuntime.SessionOptions? options = null)",
-            "return options is null ? new global::Microsoft.ML.OnnxRuntime.InferenceSession(ReadAllBytes()) : new global::Microsoft.ML.OnnxRuntime.InferenceSession(ReadAllBytes(), options);",
+            "public static global::Microsoft.ML.OnnxRuntime.InferenceSession " +
+                "CreateSession(global::Microsoft.ML.OnnxRuntime.SessionOptions? options = null)",
+            "return options is null ? new global::Microsoft.ML.OnnxRuntime.InferenceSession(ReadAllBytes()) : new " +
+                "global::Microsoft.ML.OnnxRuntime.InferenceSession(ReadAllBytes(), options);",
             "#if MODELBUILD_IMAGING\n",
             "public global::ModelBuild.Imaging.Preprocessing.PreprocessingOptions ImagePreprocessing",
             "#if MODELBUILD_IMAGING && MODELBUILD_ONNXRUNTIME\n",
@@ -84,13 +87,22 @@ public sealed class CompileRequestTests : IDisposable
     [Fact]
     public void A_model_copied_beside_the_app_gets_its_session_from_the_file_so_external_data_beside_it_is_found()
     {
-        var request = Request() with { Models = [new ModelRequest(_workspace.ManifestPath, "tiny", "onnx", "FP32", null, "App.Models.", _workspace.OutputDir, Stale: true) { Embed = false }] };
+        var request = Request() with { Models = [new ModelRequest(
+            _workspace.ManifestPath,
+            "tiny",
+            "onnx",
+            "FP32",
+            null,
+            "App.Models.",
+            _workspace.OutputDir,
+            Stale: true) { Embed = false }] };
 
         var result = EngineProcess.Run(["compile", "--request", WriteRequest(request)]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var code = File.ReadAllText(AccessorPath);
-        Assert.Contains("return options is null ? new global::Microsoft.ML.OnnxRuntime.InferenceSession(FilePath) : new global::Microsoft.ML.OnnxRuntime.InferenceSession(FilePath, options);", code, StringComparison.Ordinal);
+        Assert.Contains("return options is null ? new global::Microsoft.ML.OnnxRuntime.InferenceSession(FilePath) : new " +
+            "global::Microsoft.ML.OnnxRuntime.InferenceSession(FilePath, options);", code, StringComparison.Ordinal);
         Assert.DoesNotContain("ReadAllBytes(), options", code, StringComparison.Ordinal);
     }
 
@@ -146,19 +158,28 @@ public sealed class CompileRequestTests : IDisposable
         Assert.Equal("", result.StandardError);
         Assert.Contains("tiny -> onnx FP32: ", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("tiny-copy -> onnx FP32: ", result.StandardOutput, StringComparison.Ordinal);
-        var run = Regex.Matches(result.StandardOutput, @"(\d+) actions run").Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        var run = Regex.Matches(result.StandardOutput, @"(\d+) actions run")
+            .Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         Assert.Equal(2, run);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.onnx")), File.ReadAllBytes(Path.Combine(second, "tiny-copy.onnx")));
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(_workspace.OutputDir, "tiny.onnx")),
+            File.ReadAllBytes(Path.Combine(second, "tiny-copy.onnx")));
         var code = File.ReadAllText(AccessorPath);
         Assert.Contains("public const string ResourceName = \"App.Models.tiny-copy.onnx\";", code, StringComparison.Ordinal);
-        Assert.True(code.IndexOf("public static class Tiny\n", StringComparison.Ordinal) < code.IndexOf("public static class TinyCopy\n", StringComparison.Ordinal));
+        Assert.True(code.IndexOf("public static class Tiny\n", StringComparison.Ordinal) < code.IndexOf(
+            "public static class TinyCopy\n",
+            StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("onxx", "FP32", "ModelTarget", "MB6001")]
     [InlineData("onnx", "FP64", "Precision", "MB6002")]
     [InlineData("rvc2", "FP16-INT8", "Precision", "MB6003")]
-    public void Bad_target_or_precision_is_reported_on_its_attribute_in_the_project_file(string target, string precision, string attribute, string code)
+    public void Bad_target_or_precision_is_reported_on_its_attribute_in_the_project_file(
+        string target,
+        string precision,
+        string attribute,
+        string code)
     {
         var (line, column) = WriteProject(target, precision, attribute);
 
@@ -171,12 +192,24 @@ public sealed class CompileRequestTests : IDisposable
         Assert.False(Directory.Exists(_workspace.OutputDir));
     }
 
-    private CompileRequest Request(string target = "onnx", string precision = "FP32", bool stale = true, AccessorRequest? accessor = null) => new(
+    private CompileRequest Request(
+        string target = "onnx",
+        string precision = "FP32",
+        bool stale = true,
+        AccessorRequest? accessor = null) => new(
         ProjectFile,
         _workspace.CacheDir,
         CacheSalt: null,
         accessor ?? new AccessorRequest(AccessorPath, "App.Ml", "Models", Public: true),
-        [new ModelRequest(_workspace.ManifestPath, "tiny", target, precision, LogicalName: null, "App.Models.", _workspace.OutputDir, stale)]);
+        [new ModelRequest(
+            _workspace.ManifestPath,
+            "tiny",
+            target,
+            precision,
+            LogicalName: null,
+            "App.Models.",
+            _workspace.OutputDir,
+            stale)]);
 
     private EngineResult Run(CompileRequest request) => EngineProcess.Run("compile", "--request", WriteRequest(request));
 

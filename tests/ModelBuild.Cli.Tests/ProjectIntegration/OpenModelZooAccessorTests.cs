@@ -59,7 +59,9 @@ public sealed class OpenModelZooAccessorTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var code = File.ReadAllText(accessorPath);
-        var labels = code.IndexOf("public static global::System.Collections.Generic.IReadOnlyList<string> Labels { get; } = new string[]", StringComparison.Ordinal);
+        var labels = code.IndexOf(
+            "public static global::System.Collections.Generic.IReadOnlyList<string> Labels { get; } = new string[]",
+            StringComparison.Ordinal);
         Assert.True(labels > 0, code);
         var first = code.IndexOf("\"tabby cat\",", labels, StringComparison.Ordinal);
         var second = code.IndexOf("\"say \\\"dog\\\"\",", labels, StringComparison.Ordinal);

@@ -39,7 +39,9 @@ public sealed class CacheEvictionTests : IDisposable
         var stale = await PutUsedAtAsync(cache, 500, DateTime.UtcNow - TimeSpan.FromDays(40));
         var fresh = await PutUsedAtAsync(cache, 500, DateTime.UtcNow - TimeSpan.FromDays(2));
         var staleRecord = Record(cache, "stale", fresh);
-        File.SetLastWriteTimeUtc(_root.Combine("ac", staleRecord.Hex[..2], staleRecord.Hex + ".json"), DateTime.UtcNow - TimeSpan.FromDays(40));
+        File.SetLastWriteTimeUtc(
+            _root.Combine("ac", staleRecord.Hex[..2], staleRecord.Hex + ".json"),
+            DateTime.UtcNow - TimeSpan.FromDays(40));
         var freshRecord = Record(cache, "fresh", fresh);
 
         var result = cache.Prune(maxSize: null, olderThan: TimeSpan.FromDays(30));

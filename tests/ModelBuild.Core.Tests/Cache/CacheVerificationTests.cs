@@ -34,7 +34,9 @@ public sealed class CacheVerificationTests : IDisposable
 
         var result = cache.Verify();
 
-        Assert.Equal(new VerificationResult(BlobsChecked: 4, CorruptBlobs: 2, ActionsChecked: 3, CorruptActions: 1, DanglingActions: 1), result);
+        Assert.Equal(
+            new VerificationResult(BlobsChecked: 4, CorruptBlobs: 2, ActionsChecked: 3, CorruptActions: 1, DanglingActions: 1),
+            result);
         Assert.False(result.Clean);
         Assert.Equal(3, _root.FilesUnder("quarantine").Count);
         Assert.Equal("MB3002", Assert.Single(_reported).Code);

@@ -273,7 +273,8 @@ public sealed class ContentStoreTests : IDisposable
     {
         var bytes = RandomNumberGenerator.GetBytes(300_000);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _cache.Content.PutAsync(new MemoryStream(bytes)))));
+        var results = await Task.WhenAll(
+            Enumerable.Range(0, 8).Select(_ => Task.Run(() => _cache.Content.PutAsync(new MemoryStream(bytes)))));
 
         Assert.Single(results.Distinct());
         Assert.Single(_root.FilesUnder("cas"), f => !f.EndsWith(Sha256Digest.Empty.Hex, StringComparison.Ordinal));

@@ -26,11 +26,16 @@ public sealed class StorageFailureTests
 
     [Fact]
     public void NET_s_form_of_EFBIG_is_the_file_size_limit() =>
-        Assert.Equal("MB3021", StorageFailure.TryDescribe(new ArgumentOutOfRangeException("value", "Specified file length was too large for the file system."), Path)?.Code);
+        Assert.Equal("MB3021", StorageFailure.TryDescribe(
+            new ArgumentOutOfRangeException("value", "Specified file length was too large for the file system."),
+            Path)?.Code);
 
     [Fact]
     public void Permission_denied_is_MB3022_with_the_reason() =>
-        Assert.Contains("Access to the path is denied", StorageFailure.TryDescribe(new UnauthorizedAccessException("Access to the path is denied."), Path)!.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "Access to the path is denied",
+            StorageFailure.TryDescribe(new UnauthorizedAccessException("Access to the path is denied."), Path)!.Message,
+            StringComparison.Ordinal);
 
     [Fact]
     public void Other_failures_stay_what_they_were()

@@ -18,7 +18,9 @@ public sealed class TemporaryDirectory : IDisposable
     {
         var folder = Combine(relativeFolder);
         return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f)).Order(StringComparer.Ordinal).ToList()
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f))
+                .Order(StringComparer.Ordinal)
+                .ToList()
             : [];
     }
 

@@ -65,7 +65,8 @@ public sealed class BatchedCalibrationTests
             .Output("y", DataType.Float, 1, 4)
             .Build();
         var data = new TensorCalibrationData([
-            .. Enumerable.Range(0, 3).Select(i => new CalibrationSample("good" + i, [new NamedTensor("x", Tensor.Create(new float[4], [1, 4]))])),
+            .. Enumerable.Range(0, 3)
+                .Select(i => new CalibrationSample("good" + i, [new NamedTensor("x", Tensor.Create(new float[4], [1, 4]))])),
             new CalibrationSample("short", [new NamedTensor("x", Tensor.Create(new float[3], [1, 3]))]),
         ]);
         var runner = new CalibrationRunner(model, data);
@@ -86,7 +87,9 @@ public sealed class BatchedCalibrationTests
             .Node("Relu", ["x"], ["y"])
             .Output("y", DataType.Float, 1, 1024)
             .Build();
-        var data = TensorCalibrationData.ForInput("x", Enumerable.Range(0, 5).Select(i => Tensor.Create(Enumerable.Repeat((float)i - 2, 1024).ToArray(), [1, 1024])));
+        var data = TensorCalibrationData.ForInput(
+            "x",
+            Enumerable.Range(0, 5).Select(i => Tensor.Create(Enumerable.Repeat((float)i - 2, 1024).ToArray(), [1, 1024])));
         var runner = new CalibrationRunner(model, data, memoryBudgetBytes: 20 * 1024);
 
         var statistics = runner.CollectMinMax(["x", "y"]);

@@ -46,7 +46,12 @@ public sealed class CalibrationDatasetTests : IDisposable
     [InlineData("{from: RGB, to: BGR}", false, 95f, 20f, 0f)]
     // With preprocessing baked into the model, it takes raw pixels in encoding.to order and normalises them itself.
     [InlineData("{from: RGB, to: BGR}", true, 30f, 100f, 200f)]
-    public void A_colour_asymmetric_image_reaches_each_channel_in_the_order_the_model_expects(string encoding, bool baked, float first, float second, float third)
+    public void A_colour_asymmetric_image_reaches_each_channel_in_the_order_the_model_expects(
+        string encoding,
+        bool baked,
+        float first,
+        float second,
+        float third)
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         MakeImage("images/red-ish.png", 6, 4, "rgb(200,100,30)");
@@ -78,17 +83,33 @@ public sealed class CalibrationDatasetTests : IDisposable
     [InlineData(ResizeMethod.Crop, Imaging.Preprocessing.ResizeMethod.Crop)]
     [InlineData(ResizeMethod.Pad, Imaging.Preprocessing.ResizeMethod.Pad)]
     [InlineData(ResizeMethod.PadRight, Imaging.Preprocessing.ResizeMethod.PadRight)]
-    public void Images_are_resized_converted_and_normalised_exactly_as_the_app_preprocessor_does(ResizeMethod method, Imaging.Preprocessing.ResizeMethod same)
+    public void Images_are_resized_converted_and_normalised_exactly_as_the_app_preprocessor_does(
+        ResizeMethod method,
+        Imaging.Preprocessing.ResizeMethod same)
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         MakeImage("images/gradient.png", 40, 30, "gradient:red-blue");
         var feed = new ImageFeed("NCHW", ColorEncoding.Bgr, [127.5f], [127.5f]);
-        var input = new CalibrationInput("x", TensorElementType.Float, [1, 3, 12, 16], new ImageCalibration(Path("images"), ResizeMethod: method), feed, _folder.FullPath);
+        var input = new CalibrationInput(
+            "x",
+            TensorElementType.Float,
+            [1, 3, 12, 16],
+            new ImageCalibration(Path("images"), ResizeMethod: method),
+            feed,
+            _folder.FullPath);
 
         var tensor = CalibrationDataset.Open([input]).Read().Single().Inputs.Single().Value;
 
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions { Width = 16, Height = 12, ResizeMethod = same, Encoding = ColorEncoding.Bgr, Mean = [127.5f], Scale = [127.5f] });
-        Assert.Equal(preprocessor.ToFloat(ImageDecoder.DecodeFile(_folder.Combine("images", "gradient.png"))).Data, tensor.ToArray<float>());
+        var preprocessor = new ImagePreprocessor(new PreprocessingOptions {
+            Width = 16,
+            Height = 12,
+            ResizeMethod = same,
+            Encoding = ColorEncoding.Bgr,
+            Mean = [127.5f],
+            Scale = [127.5f] });
+        Assert.Equal(
+            preprocessor.ToFloat(ImageDecoder.DecodeFile(_folder.Combine("images", "gradient.png"))).Data,
+            tensor.ToArray<float>());
         Assert.Equal([1L, 3, 12, 16], tensor.Shape);
     }
 
@@ -98,7 +119,13 @@ public sealed class CalibrationDatasetTests : IDisposable
         Directory.CreateDirectory(_folder.Combine("images"));
         MakeImage("images/a.png", 2, 1, "rgb(1,2,3)");
         var feed = new ImageFeed("NHWC", ColorEncoding.Rgb, [100f], [2f]);
-        var input = new CalibrationInput("x", TensorElementType.UInt8, [1, 1, 2, 3], new ImageCalibration(Path("images")), feed, _folder.FullPath);
+        var input = new CalibrationInput(
+            "x",
+            TensorElementType.UInt8,
+            [1, 1, 2, 3],
+            new ImageCalibration(Path("images")),
+            feed,
+            _folder.FullPath);
 
         var tensor = CalibrationDataset.Open([input]).Read().Single().Inputs.Single().Value;
 
@@ -126,7 +153,8 @@ public sealed class CalibrationDatasetTests : IDisposable
         Directory.CreateDirectory(_folder.Combine("tensors"));
         NpyFile.Write(_folder.Combine("tensors", "a.npy"), Tensor.Create(new double[6], [1, 2, 3]));
 
-        var error = Assert.Throws<DiagnosticException>(() => CalibrationDataset.Open([Input([1, 2, 3], new ImageCalibration(Path("tensors")))]).Read().ToList());
+        var error = Assert.Throws<DiagnosticException>(
+            () => CalibrationDataset.Open([Input([1, 2, 3], new ImageCalibration(Path("tensors")))]).Read().ToList());
 
         Assert.Equal("MB8104", error.Diagnostic.Code);
         Assert.Contains("float32[1,2,3]", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -151,7 +179,8 @@ public sealed class CalibrationDatasetTests : IDisposable
         Directory.CreateDirectory(_folder.Combine("raw"));
         File.WriteAllBytes(_folder.Combine("raw", "0.raw"), new byte[7]);
 
-        var error = Assert.Throws<DiagnosticException>(() => CalibrationDataset.Open([Input([2, 2], new ImageCalibration(Path("raw")))]).Read().ToList());
+        var error = Assert.Throws<DiagnosticException>(
+            () => CalibrationDataset.Open([Input([2, 2], new ImageCalibration(Path("raw")))]).Read().ToList());
 
         Assert.Equal("MB8105", error.Diagnostic.Code);
         Assert.Contains("needs 16", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -165,7 +194,9 @@ public sealed class CalibrationDatasetTests : IDisposable
             Directory.CreateDirectory(_folder.Combine(input));
             foreach (var name in new[] { "2", "10", "1" })
             {
-                NpyFile.Write(_folder.Combine(input, name + ".npy"), Tensor.Create([offset + float.Parse(name, System.Globalization.CultureInfo.InvariantCulture)], [1]));
+                NpyFile.Write(
+                    _folder.Combine(input, name + ".npy"),
+                    Tensor.Create([offset + float.Parse(name, System.Globalization.CultureInfo.InvariantCulture)], [1]));
             }
         }
 
@@ -221,7 +252,8 @@ public sealed class CalibrationDatasetTests : IDisposable
     [Fact]
     public void Inverted_random_ranges_are_MB8115()
     {
-        var error = Assert.Throws<DiagnosticException>(() => CalibrationDataset.Open([Input([1], new RandomCalibration(MinValue: 5, MaxValue: 1))]));
+        var error = Assert.Throws<DiagnosticException>(
+            () => CalibrationDataset.Open([Input([1], new RandomCalibration(MinValue: 5, MaxValue: 1))]));
 
         Assert.Equal("MB8115", error.Diagnostic.Code);
     }
@@ -253,8 +285,13 @@ public sealed class CalibrationDatasetTests : IDisposable
         var feed = new ImageFeed("NCHW", ColorEncoding.Bgr, [], []);
 
         Assert.Equal("MB8107", Code(() => CalibrationDataset.Open([Input([2, 3], images) with { Image = feed with { Layout = "NC" } }])));
-        Assert.Equal("MB8108", Code(() => CalibrationDataset.Open([Input([1, 3, 2, 2], images, TensorElementType.Int64) with { Image = feed }])));
-        Assert.Equal("MB8116", Code(() => CalibrationDataset.Open([Input([1, 3, 2, 2], images) with { Image = feed with { Encoding = ColorEncoding.Gray } }])));
+        Assert.Equal(
+            "MB8108",
+            Code(() => CalibrationDataset.Open([Input([1, 3, 2, 2], images, TensorElementType.Int64) with { Image = feed }])));
+        Assert.Equal(
+            "MB8116",
+            Code(
+                () => CalibrationDataset.Open([Input([1, 3, 2, 2], images) with { Image = feed with { Encoding = ColorEncoding.Gray } }])));
     }
 
     [Fact]
@@ -262,7 +299,11 @@ public sealed class CalibrationDatasetTests : IDisposable
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         File.WriteAllText(_folder.Combine("images", "broken.png"), "this is text, not a PNG");
-        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed("NCHW", ColorEncoding.Bgr, [], []) };
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed(
+            "NCHW",
+            ColorEncoding.Bgr,
+            [],
+            []) };
 
         var error = Assert.Throws<DiagnosticException>(() => CalibrationDataset.Open([input]).Read().ToList());
 
@@ -282,7 +323,11 @@ public sealed class CalibrationDatasetTests : IDisposable
             File.WriteAllText(_folder.Combine("images", name), "not calibration data");
         }
 
-        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed("NCHW", ColorEncoding.Bgr, [], []) };
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed(
+            "NCHW",
+            ColorEncoding.Bgr,
+            [],
+            []) };
 
         var dataset = CalibrationDataset.Open([input]);
 
@@ -301,7 +346,11 @@ public sealed class CalibrationDatasetTests : IDisposable
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         MakeImage("images/a.png", 2, 2, "white");
-        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed("NCHW", ColorEncoding.Bgr, [], []) };
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed(
+            "NCHW",
+            ColorEncoding.Bgr,
+            [],
+            []) };
 
         Assert.Empty(CalibrationDataset.Open([input]).Warnings);
     }
@@ -319,7 +368,17 @@ public sealed class CalibrationDatasetTests : IDisposable
 
         Assert.Equal(["a.jpg", "b.JPEG", "c.png", "d.bmp", "e.npy", "f.raw"], listing.Files.Select(System.IO.Path.GetFileName));
         Assert.Equal(["g.txt", "h.gif"], listing.Skipped.Select(System.IO.Path.GetFileName));
-        var vendorInput = new Core.Toolchains.VendorInput("x", [1, 3, 2, 2], "NCHW", TensorDataType.Float32, null, null, EncodingSpec.Default, new ImageCalibration(Path("mixed")), Path("mixed").Location, null);
+        var vendorInput = new Core.Toolchains.VendorInput(
+            "x",
+            [1, 3, 2, 2],
+            "NCHW",
+            TensorDataType.Float32,
+            null,
+            null,
+            EncodingSpec.Default,
+            new ImageCalibration(Path("mixed")),
+            Path("mixed").Location,
+            null);
         Assert.Equal(listing.Files, Core.Toolchains.CalibrationSamples.List(vendorInput, _folder.FullPath, "test").Select(s => s.File));
     }
 
@@ -331,7 +390,11 @@ public sealed class CalibrationDatasetTests : IDisposable
         Assert.Equal("MB8109", Code(() => CalibrationDataset.Open([Input([1], link)])));
     }
 
-    private CalibrationInput Input(long[] shape, CalibrationSpec source, TensorElementType type = TensorElementType.Float, string name = "x") =>
+    private CalibrationInput Input(
+        long[] shape,
+        CalibrationSpec source,
+        TensorElementType type = TensorElementType.Float,
+        string name = "x") =>
         new(name, type, shape, source, null, _folder.FullPath);
 
     private Located<string> Path(string relative) => new(relative, new SourceLocation(_folder.Combine("m.yaml"), 5, 9));
@@ -339,7 +402,9 @@ public sealed class CalibrationDatasetTests : IDisposable
     private void MakeImage(string relative, int width, int height, string fill)
     {
         DebianPackage.ImageMagick.Require("/usr/bin/convert");
-        var result = ProcessRunner.Run("convert", ["-size", $"{width}x{height}", fill.StartsWith("gradient", StringComparison.Ordinal) ? fill : $"xc:{fill}", "-depth", "8", _folder.Combine(relative)]);
+        var result = ProcessRunner.Run("convert", ["-size", $"{width}x{height}", fill.StartsWith("gradient", StringComparison.Ordinal)
+            ? fill
+            : $"xc:{fill}", "-depth", "8", _folder.Combine(relative)]);
         Assert.True(result.Succeeded, "ImageMagick's convert failed: " + result.Output);
     }
 

@@ -70,7 +70,8 @@ public sealed class CalibrationMemoryTests(ITestOutputHelper output)
         var (model, tensors) = ChainModel();
         var data = new GeneratedData(4);
 
-        var (ranges, growth) = Measure(() => new EntropyCalibrator().Calibrate(new CalibrationRunner(model, data, memoryBudgetBytes: 32L << 20), tensors));
+        var (ranges, growth) = Measure(
+            () => new EntropyCalibrator().Calibrate(new CalibrationRunner(model, data, memoryBudgetBytes: 32L << 20), tensors));
 
         output.WriteLine(Report("Entropy", 4, growth));
         Assert.True(growth < BoundBytes, $"Resident memory grew by {growth / (1 << 20)} MiB.");
@@ -79,9 +80,11 @@ public sealed class CalibrationMemoryTests(ITestOutputHelper output)
     }
 
     private static string Report(string calibrator, int samples, long growth) => string.Create(CultureInfo.InvariantCulture,
-        $"{calibrator}: {samples} samples × {ElementsPerTensor * sizeof(float) * Layers / (1 << 20)} MiB of activations; resident memory grew at most {growth / (1 << 20)} MiB (bound {BoundBytes / (1 << 20)} MiB).");
+        $"{calibrator}: {samples} samples × {ElementsPerTensor * sizeof(float) * Layers / (1 << 20)} MiB of activations; resident memory " +
+            $"grew at most {growth / (1 << 20)} MiB (bound {BoundBytes / (1 << 20)} MiB).");
 
-    /// <summary>Runs <paramref name="work"/> while sampling resident memory; returns its result and the largest growth over the start.</summary>
+    /// <summary>Runs <paramref name="work"/> while sampling resident memory; returns its result and the largest growth over the
+    /// start.</summary>
     private static (T Result, long Growth) Measure<T>(Func<T> work)
     {
         _ = GeneratedData.Ramps.Value;

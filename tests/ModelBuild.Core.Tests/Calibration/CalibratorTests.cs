@@ -27,7 +27,8 @@ public sealed class CalibratorTests
     private static float[] Gaussian(int count, int seed)
     {
         var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(_ => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())))];
+        return [.. Enumerable.Range(0, count)
+            .Select(_ => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())))];
     }
 
     [Fact]
@@ -165,7 +166,11 @@ public sealed class CalibratorTests
     [InlineData(CalibrationMethod.Percentile, 2048, 128, 120)]
     public void Out_of_range_calibrator_settings_are_MB8117(CalibrationMethod method, int bins, int quantizedBins, double percentile)
     {
-        var options = new CalibratorOptions { Method = method, HistogramBins = bins, QuantizedBins = quantizedBins, Percentile = percentile };
+        var options = new CalibratorOptions {
+            Method = method,
+            HistogramBins = bins,
+            QuantizedBins = quantizedBins,
+            Percentile = percentile };
 
         Assert.Equal("MB8117", Assert.Throws<DiagnosticException>(options.CreateCalibrator).Diagnostic.Code);
     }

@@ -16,7 +16,8 @@ namespace ModelBuild.Core.Tests.Calibration;
 /// the published model, which does not pass the batching checks and runs sample by sample.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class PaddleOcrBatchedCalibrationTests(PaddleOcrQuantizationTests.Models models) : IClassFixture<PaddleOcrQuantizationTests.Models>
+public sealed class PaddleOcrBatchedCalibrationTests(
+    PaddleOcrQuantizationTests.Models models) : IClassFixture<PaddleOcrQuantizationTests.Models>
 {
     [Fact]
     public void Batched_MinMax_of_the_PaddleOCR_classifier_equals_sample_by_sample_exactly()
@@ -56,7 +57,8 @@ public sealed class PaddleOcrBatchedCalibrationTests(PaddleOcrQuantizationTests.
     {
         TextImages.Lines(models.Folder.Combine(folder), 0, count, 320, 48, upsideDownPairs: true);
         var manifest = ManifestLoader.LoadText(
-            $"input_model: model.onnx\ninputs:\n  - name: x\n    encoding: BGR\n    mean_values: 127.5\n    scale_values: 127.5\n    calibration:\n      path: {folder}\n",
+            $"input_model: model.onnx\ninputs:\n  - name: x\n    encoding: BGR\n    mean_values: 127.5\n    scale_values: 127.5\n    " +
+                $"calibration:\n      path: {folder}\n",
             models.Folder.Combine("batched.yaml")).Manifest!.SingleStage!;
         using var session = new ModelSession(OnnxModelFile.Write(model));
         var resolved = ManifestInputResolver.Resolve(manifest, [new ModelInput("x", [.. session.Inputs[0].Shape.Select(d => (long?)d)])]);

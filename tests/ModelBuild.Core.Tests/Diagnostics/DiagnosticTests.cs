@@ -15,5 +15,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void Canonical_form_without_a_file_names_the_tool() =>
-        Assert.Equal("modelbuild: warning MB0002: careful", new Diagnostic("MB0002", DiagnosticSeverity.Warning, "careful", null).ToCanonicalString());
+        Assert.Equal(
+            "modelbuild: warning MB0002: careful",
+            new Diagnostic("MB0002", DiagnosticSeverity.Warning, "careful", null).ToCanonicalString());
 }

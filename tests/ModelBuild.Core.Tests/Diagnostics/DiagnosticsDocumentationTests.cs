@@ -36,11 +36,13 @@ public sealed partial class DiagnosticsDocumentationTests
             .Select(d => Path.Combine(RepoRoot, d))
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".targets", StringComparison.Ordinal) || f.EndsWith(".props", StringComparison.Ordinal))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".targets", StringComparison.Ordinal)
+                || f.EndsWith(".props", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 
         var missing = sourceFiles
-            .SelectMany(f => CodePattern().Matches(File.ReadAllText(f)).Select(m => (Code: m.Value, File: Path.GetRelativePath(RepoRoot, f))))
+            .SelectMany(
+                f => CodePattern().Matches(File.ReadAllText(f)).Select(m => (Code: m.Value, File: Path.GetRelativePath(RepoRoot, f))))
             .Where(x => !documented.Contains(x.Code))
             .Select(x => $"{x.Code} ({x.File})")
             .Distinct()

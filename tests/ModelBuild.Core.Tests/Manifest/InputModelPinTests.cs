@@ -5,7 +5,8 @@ using static ModelBuild.Core.Tests.Manifest.ManifestTesting;
 
 namespace ModelBuild.Core.Tests.Manifest;
 
-/// <summary><c>input_model</c>'s mapping form: <c>sha384</c>, <c>sha512</c>, <c>integrity</c> and <c>allow_insecure</c> besides <c>sha256</c> and <c>size</c>.</summary>
+/// <summary><c>input_model</c>'s mapping form: <c>sha384</c>, <c>sha512</c>, <c>integrity</c> and <c>allow_insecure</c> besides
+/// <c>sha256</c> and <c>size</c>.</summary>
 public sealed class InputModelPinTests
 {
     private static readonly byte[] Content = Encoding.UTF8.GetBytes("a model");
@@ -15,7 +16,8 @@ public sealed class InputModelPinTests
     {
         var sha384 = Convert.ToHexString(SHA384.HashData(Content));
         var sha512 = Convert.ToHexStringLower(SHA512.HashData(Content));
-        var integrity = "sha512-" + Convert.ToBase64String(SHA512.HashData(Content)) + " sha256-" + Convert.ToBase64String(SHA256.HashData(Content));
+        var integrity = "sha512-" + Convert.ToBase64String(SHA512.HashData(Content)) + " sha256-"
+            + Convert.ToBase64String(SHA256.HashData(Content));
 
         var manifest = LoadValid($"""
             input_model:
@@ -44,7 +46,11 @@ public sealed class InputModelPinTests
     [Theory]
     [InlineData("sha384", "abc", "SHA-384", 96)]
     [InlineData("sha384", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "SHA-384", 96)]
-    [InlineData("sha512", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "SHA-512", 128)]
+    [InlineData(
+        "sha512",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "SHA-512",
+        128)]
     public void A_hex_digest_of_the_wrong_length_is_MB2006(string key, string value, string algorithm, int length)
     {
         var error = Single(Load($"""
@@ -54,7 +60,9 @@ public sealed class InputModelPinTests
             """), "MB2006");
 
         Assert.Equal(At(3, 11), error.Location);
-        Assert.Equal($"'input_model.{key}' must be a {algorithm} digest of {length} hexadecimal characters; found '{value}'.", error.Message);
+        Assert.Equal(
+            $"'input_model.{key}' must be a {algorithm} digest of {length} hexadecimal characters; found '{value}'.",
+            error.Message);
     }
 
     [Theory]

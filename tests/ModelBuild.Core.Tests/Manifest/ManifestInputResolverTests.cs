@@ -148,7 +148,9 @@ public sealed class ManifestInputResolverTests
     {
         var resolution = Resolve("input_model: m.onnx\ninputs:\n  - name: tokens\n", Image, Mask);
 
-        Assert.Equal("Input 'tokens' is not an input of the model. The model's inputs are: images, mask.", Assert.Single(resolution.Diagnostics).Message);
+        Assert.Equal(
+            "Input 'tokens' is not an input of the model. The model's inputs are: images, mask.",
+            Assert.Single(resolution.Diagnostics).Message);
     }
 
     [Fact]

@@ -261,8 +261,10 @@ public sealed class ManifestLoaderErrorTests
         var error = Single(result, "MB1007");
         Assert.Equal(At(4, 16), error.Location);
         Assert.Equal(
-            "Invalid value 'flaot32' for 'inputs.0.data_type'. Valid values: bfloat16, float16, float32, float64, int4, int8, int16, int32, int64, "
-            + "uint4, uint8, uint16, uint32, uint64, boolean, string, ufxp8, ufxp16, ufxp32, ufxp64, fxp8, fxp16, fxp32, fxp64. Did you mean 'float32'?",
+            "Invalid value 'flaot32' for 'inputs.0.data_type'. Valid values: bfloat16, float16, float32, float64, int4, int8, int16, " +
+                "int32, int64, "
+            + "uint4, uint8, uint16, uint32, uint64, boolean, string, ufxp8, ufxp16, ufxp32, ufxp64, fxp8, fxp16, fxp32, fxp64. Did you " +
+                "mean 'float32'?",
             error.Message);
     }
 
@@ -274,18 +276,47 @@ public sealed class ManifestLoaderErrorTests
         var error = Single(Load($"input_model: m.onnx\nlayout: {layout}\n"), "MB1007");
 
         Assert.Equal(At(2, 9), error.Location);
-        Assert.Equal($"Invalid value '{layout}' for 'layout'. Valid values: letters A-Z, each at most once (for example NCHW or NHWC).", error.Message);
+        Assert.Equal(
+            $"Invalid value '{layout}' for 'layout'. Valid values: letters A-Z, each at most once (for example NCHW or NHWC).",
+            error.Message);
     }
 
     [Theory]
-    [InlineData("hailo:\n  optimization_level: 7", 2, 23, "Invalid value '7' for 'hailo.optimization_level'. Valid values: -100, 0, 1, 2, 3, 4.")]
-    [InlineData("hailo:\n  hw_arch: hailo9", 2, 12, "Invalid value 'hailo9' for 'hailo.hw_arch'. Valid values: hailo8, hailo8l, hailo8r, hailo10h, hailo15h, hailo15m. Did you mean 'hailo8'?")]
-    [InlineData("rvc4:\n  quantization_mode: INT8_STANDART", 2, 22, "Invalid value 'INT8_STANDART' for 'rvc4.quantization_mode'. Valid values: INT8_STANDARD, INT8_ACCURACY_FOCUSED, INT8_INT16_MIXED, INT8_INT16_MIXED_ACCURACY_FOCUSED, INT16_STANDARD, FP16_STANDARD, CUSTOM. Did you mean 'INT8_STANDARD'?")]
-    [InlineData("rvc4:\n  htp_socs: [sm8550, sm9000]", 2, 22, "Invalid value 'sm9000' for 'rvc4.htp_socs.1'. Valid values: sm8350, sm8450, sm8550, sm8650, qcs6490, qcs8550.")]
-    [InlineData("rvc3:\n  pot_target_device: GPU", 2, 22, "Invalid value 'GPU' for 'rvc3.pot_target_device'. Valid values: VPU, ANY. Did you mean 'VPU'?")]
-    [InlineData("calibration:\n  path: imgs\n  resize_method: STRETCH", 3, 18, "Invalid value 'STRETCH' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD, PAD_RIGHT.")]
-    [InlineData("calibration:\n  path: imgs\n  resize_method: pad_right", 3, 18, "Invalid value 'pad_right' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD, PAD_RIGHT. Did you mean 'PAD_RIGHT'?")]
-    [InlineData("onnx_simplification: onnxsimp", 1, 22, "Invalid value 'onnxsimp' for 'onnx_simplification'. Valid values: onnxsim, onnxslim, false. Did you mean 'onnxsim'?")]
+    [InlineData(
+        "hailo:\n  optimization_level: 7",
+        2,
+        23,
+        "Invalid value '7' for 'hailo.optimization_level'. Valid values: -100, 0, 1, 2, 3, 4.")]
+    [InlineData("hailo:\n  hw_arch: hailo9", 2, 12, "Invalid value 'hailo9' for 'hailo.hw_arch'. Valid values: hailo8, hailo8l, hailo8r, " +
+        "hailo10h, hailo15h, hailo15m. Did you mean 'hailo8'?")]
+    [InlineData("rvc4:\n  quantization_mode: INT8_STANDART", 2, 22, "Invalid value 'INT8_STANDART' for 'rvc4.quantization_mode'. Valid " +
+        "values: INT8_STANDARD, INT8_ACCURACY_FOCUSED, INT8_INT16_MIXED, INT8_INT16_MIXED_ACCURACY_FOCUSED, INT16_STANDARD, " +
+            "FP16_STANDARD, CUSTOM. Did you mean 'INT8_STANDARD'?")]
+    [InlineData(
+        "rvc4:\n  htp_socs: [sm8550, sm9000]",
+        2,
+        22,
+        "Invalid value 'sm9000' for 'rvc4.htp_socs.1'. Valid values: sm8350, sm8450, sm8550, sm8650, qcs6490, qcs8550.")]
+    [InlineData(
+        "rvc3:\n  pot_target_device: GPU",
+        2,
+        22,
+        "Invalid value 'GPU' for 'rvc3.pot_target_device'. Valid values: VPU, ANY. Did you mean 'VPU'?")]
+    [InlineData(
+        "calibration:\n  path: imgs\n  resize_method: STRETCH",
+        3,
+        18,
+        "Invalid value 'STRETCH' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD, PAD_RIGHT.")]
+    [InlineData(
+        "calibration:\n  path: imgs\n  resize_method: pad_right",
+        3,
+        18,
+        "Invalid value 'pad_right' for 'calibration.resize_method'. Valid values: RESIZE, CROP, PAD, PAD_RIGHT. Did you mean 'PAD_RIGHT'?")]
+    [InlineData(
+        "onnx_simplification: onnxsimp",
+        1,
+        22,
+        "Invalid value 'onnxsimp' for 'onnx_simplification'. Valid values: onnxsim, onnxslim, false. Did you mean 'onnxsim'?")]
     public void Vendor_and_option_values_outside_their_sets_are_reported(string yaml, int line, int column, string message)
     {
         var error = Single(Load(yaml + "\ninput_model: m.onnx"), "MB1007");
@@ -353,7 +384,9 @@ public sealed class ManifestLoaderErrorTests
 
     [Theory]
     [InlineData("abc123", "'abc123'")]
-    [InlineData("zz3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "'zz3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")]
+    [InlineData(
+        "zz3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "'zz3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")]
     public void Sha256_must_be_64_hex_characters(string digest, string found)
     {
         var result = Load($"""

@@ -84,7 +84,12 @@ public sealed class ManifestLoaderTests
     [InlineData("npm:onnx-models@2.0.1/squeezenet.onnx", ModelSourceKind.Uri, "npm", ModelFileFormat.Onnx, "squeezenet")]
     [InlineData("s3://bucket/key/model.pt", ModelSourceKind.Uri, "s3", ModelFileFormat.PyTorch, "model")]
     [InlineData("hf:org/repo/weights", ModelSourceKind.Uri, "hf", ModelFileFormat.Unknown, "weights")]
-    public void Input_model_string_is_kept_raw_and_classified(string source, ModelSourceKind kind, string? scheme, ModelFileFormat format, string stem)
+    public void Input_model_string_is_kept_raw_and_classified(
+        string source,
+        ModelSourceKind kind,
+        string? scheme,
+        ModelFileFormat format,
+        string stem)
     {
         var spec = LoadValid($"input_model: '{source}'\n").Stages[0].InputModel;
 
@@ -175,7 +180,9 @@ public sealed class ManifestLoaderTests
             """).Stages[0];
 
         Assert.Equal(new ImageCalibration(new Located<string>("calib/images", At(3, 9)), 20), stage.Defaults.Calibration!.Value);
-        Assert.Equal(new ImageCalibration(new Located<string>("calib/images", At(3, 9)), 20, ResizeMethod.Pad), stage.Inputs[0].Calibration!.Value);
+        Assert.Equal(
+            new ImageCalibration(new Located<string>("calib/images", At(3, 9)), 20, ResizeMethod.Pad),
+            stage.Inputs[0].Calibration!.Value);
         Assert.Equal(RandomCalibration.Default, stage.Inputs[1].Calibration!.Value);
         Assert.Equal(new ImageCalibration(new Located<string>("other/", At(14, 13)), 5), stage.Inputs[2].Calibration!.Value);
         Assert.Null(stage.Inputs[3].Calibration);
@@ -321,8 +328,12 @@ public sealed class ManifestLoaderTests
     public void Onnx_simplification_reads_names_false_and_the_deprecated_switch()
     {
         Assert.Equal(OnnxSimplifier.Onnxsim, LoadValid("input_model: m.onnx\n").Stages[0].OnnxSimplification.Value);
-        Assert.Equal(OnnxSimplifier.Onnxslim, LoadValid("input_model: m.onnx\nonnx_simplification: onnxslim\n").Stages[0].OnnxSimplification.Value);
-        Assert.Equal(new Located<OnnxSimplifier>(OnnxSimplifier.Off, At(2, 22)), LoadValid("input_model: m.onnx\nonnx_simplification: false\n").Stages[0].OnnxSimplification);
+        Assert.Equal(
+            OnnxSimplifier.Onnxslim,
+            LoadValid("input_model: m.onnx\nonnx_simplification: onnxslim\n").Stages[0].OnnxSimplification.Value);
+        Assert.Equal(
+            new Located<OnnxSimplifier>(OnnxSimplifier.Off, At(2, 22)),
+            LoadValid("input_model: m.onnx\nonnx_simplification: false\n").Stages[0].OnnxSimplification);
 
         var deprecated = Load("input_model: m.onnx\ndisable_onnx_simplification: true\n");
         Assert.Equal(OnnxSimplifier.Off, deprecated.Manifest!.Stages[0].OnnxSimplification.Value);
@@ -350,7 +361,9 @@ public sealed class ManifestLoaderTests
               encodings: {activation_encodings: {}, param_encodings: {}}
             """).Stages[0].Vendors;
 
-        Assert.Equal(new HailoOptions(OptimizationLevel: 3, CompressionLevel: 3, BatchSize: 4) { Alls = vendors.Hailo.Alls }, vendors.Hailo);
+        Assert.Equal(
+            new HailoOptions(OptimizationLevel: 3, CompressionLevel: 3, BatchSize: 4) { Alls = vendors.Hailo.Alls },
+            vendors.Hailo);
         Assert.Equal(["normalization1 = normalization([0, 0, 0], [255, 255, 255])"], vendors.Hailo.Alls);
         Assert.Equal("hailo8", vendors.Hailo.HwArch);
         Assert.Equal(6, vendors.Rvc2.NumberOfShaves);

@@ -85,9 +85,15 @@ public sealed class ManifestOverridesTests
 
     [Theory]
     [InlineData("inputs.name=x", "Override 'inputs.name=x' cannot be applied: 'inputs' is a list, so 'name' must be an index or '+'.")]
-    [InlineData("inputs.5.name=x", "Override 'inputs.5.name=x' cannot be applied: index 5 is past the end of 'inputs', which has 1 item(s); use 1 or '+' to append.")]
-    [InlineData("calibration.0=x", "Override 'calibration.0=x' cannot be applied: 'calibration' is a mapping, so '0' must be a key name, not an index.")]
-    [InlineData("input_model.source=x", "Override 'input_model.source=x' cannot be applied: 'input_model' is the value 'm.onnx', which has no 'source'.")]
+    [InlineData(
+        "inputs.5.name=x",
+        "Override 'inputs.5.name=x' cannot be applied: index 5 is past the end of 'inputs', which has 1 item(s); use 1 or '+' to append.")]
+    [InlineData(
+        "calibration.0=x",
+        "Override 'calibration.0=x' cannot be applied: 'calibration' is a mapping, so '0' must be a key name, not an index.")]
+    [InlineData(
+        "input_model.source=x",
+        "Override 'input_model.source=x' cannot be applied: 'input_model' is the value 'm.onnx', which has no 'source'.")]
     [InlineData("calibration..path=x", "Override 'calibration..path=x' cannot be applied: the key has an empty part.")]
     public void Bad_override_key_path_names_the_override(string text, string message)
     {
@@ -113,7 +119,9 @@ public sealed class ManifestOverridesTests
 
         var error = Single(result, "MB1005");
         Assert.Equal(new SourceLocation(YamlPath), error.Location);
-        Assert.Equal("'inputs.0.shape' must be a list of non-negative integers; found 'abc' (from override 'inputs.0.shape=abc').", error.Message);
+        Assert.Equal(
+            "'inputs.0.shape' must be a list of non-negative integers; found 'abc' (from override 'inputs.0.shape=abc').",
+            error.Message);
     }
 
     [Fact]
@@ -122,7 +130,9 @@ public sealed class ManifestOverridesTests
         var error = Single(Load(Base, "calibration.max_imgs=5"), "MB1004");
 
         Assert.Equal(new SourceLocation(YamlPath), error.Location);
-        Assert.Equal("Unknown key 'calibration.max_imgs' (from override 'calibration.max_imgs=5'). Did you mean 'max_images'?", error.Message);
+        Assert.Equal(
+            "Unknown key 'calibration.max_imgs' (from override 'calibration.max_imgs=5'). Did you mean 'max_images'?",
+            error.Message);
     }
 
     [Fact]

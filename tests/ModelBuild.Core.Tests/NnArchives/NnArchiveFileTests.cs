@@ -21,10 +21,17 @@ public sealed class NnArchiveFileTests : IDisposable
         name,
         "tiny.onnx",
         "float32",
-        [new NnArchiveInput("x", "float32", "image", [1, 3, 8, 8], "NCHW", new NnArchivePreprocessing([0.5, 0.5, 0.5], [2.0, 2.0, 2.0], true, false, "RGB888p"))],
+        [new NnArchiveInput(
+            "x",
+            "float32",
+            "image",
+            [1, 3, 8, 8],
+            "NCHW",
+            new NnArchivePreprocessing([0.5, 0.5, 0.5], [2.0, 2.0, 2.0], true, false, "RGB888p"))],
         [new NnArchiveOutput("y", "float32", [1, 2, 8, 8], "NCHW")]);
 
-    /// <summary>Writes config.json and tiny.onnx into a folder and tars them with GNU tar (<paramref name="tarFlags"/>: -cJf, -czf, -cf).</summary>
+    /// <summary>Writes config.json and tiny.onnx into a folder and tars them with GNU tar (<paramref name="tarFlags"/>: -cJf, -czf,
+    /// -cf).</summary>
     internal static string Tar(TemporaryDirectory folder, string archiveName, string tarFlags, byte[] config, byte[]? model = null)
     {
         var content = folder.Combine("content-" + Guid.NewGuid().ToString("N"));
@@ -97,7 +104,9 @@ public sealed class NnArchiveFileTests : IDisposable
     [Theory]
     [InlineData("{ not json", "it is not valid JSON")]
     [InlineData("""{"model": {"metadata": {"name": "m"}, "inputs": []}}""", "'model.metadata.path' is missing")]
-    [InlineData("""{"model": {"metadata": {"name": "m", "path": "m.onnx"}, "inputs": [{"name": "x", "dtype": "float32", "shape": [1, "3"]}]}}""", "'model.inputs[0].shape' must be a list of integers")]
+    [InlineData(
+        """{"model": {"metadata": {"name": "m", "path": "m.onnx"}, "inputs": [{"name": "x", "dtype": "float32", "shape": [1, "3"]}]}}""",
+        "'model.inputs[0].shape' must be a list of integers")]
     [InlineData("""{"config_version": "1.0"}""", "'model' is missing")]
     public void A_config_json_that_cannot_be_read_is_MB2082_saying_what_is_wrong(string json, string reason)
     {
@@ -114,7 +123,8 @@ public sealed class NnArchiveFileTests : IDisposable
     {
         var archive = Tar(_folder, "tiny.tar.xz", "-cJf", TinyConfig().ToJson());
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => new NnArchiveFile(archive).ReadMemberAsync("absent.onnx", _ => Task.FromResult(0)));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => new NnArchiveFile(archive).ReadMemberAsync("absent.onnx", _ => Task.FromResult(0)));
 
         Assert.Equal("MB2083", error.Diagnostic.Code);
         Assert.Contains("It holds: config.json, tiny.onnx.", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -130,7 +140,8 @@ public sealed class NnArchiveFileTests : IDisposable
         var archive = Tar(_folder, "tiny.tar.xz", "-cJf", TinyConfig().ToJson());
         var consumed = false;
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => new NnArchiveFile(archive).ReadMemberAsync(member, _ => Task.FromResult(consumed = true)));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => new NnArchiveFile(archive).ReadMemberAsync(member, _ => Task.FromResult(consumed = true)));
 
         Assert.Equal("MB2084", error.Diagnostic.Code);
         Assert.False(consumed);

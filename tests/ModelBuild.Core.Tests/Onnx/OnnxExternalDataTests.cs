@@ -90,7 +90,9 @@ public sealed class OnnxExternalDataTests : IDisposable
         var wrongLength = LoadFails(Externalize(TinyConvNet.Build(), "w1", "weights.bin", 0, 400));
 
         Assert.Equal("Tensor 'w1' of 'tiny.onnx' reads bytes 100 to 532 of 'weights.bin', which has 500 bytes.", pastEnd.Message);
-        Assert.Equal("Tensor 'w1' of 'tiny.onnx' has 400 bytes of external data, but its type and dimensions need 432.", wrongLength.Message);
+        Assert.Equal(
+            "Tensor 'w1' of 'tiny.onnx' has 400 bytes of external data, but its type and dimensions need 432.",
+            wrongLength.Message);
     }
 
     /// <summary>
@@ -102,7 +104,9 @@ public sealed class OnnxExternalDataTests : IDisposable
     public void A_model_over_2_GiB_is_written_and_read_through_external_data()
     {
         const int Count = 290_000_000;
-        ModelProto? model = new OnnxGraphBuilder("huge").Input("i", DataType.Int64, 2).Output("a", DataType.Float, 2).Output("b", DataType.Float, 2).BuildUnvalidated();
+        ModelProto? model = new OnnxGraphBuilder("huge").Input("i", DataType.Int64, 2).Output("a", DataType.Float, 2)
+            .Output("b", DataType.Float, 2)
+            .BuildUnvalidated();
         foreach (var name in new[] { "wa", "wb" })
         {
             var bytes = new byte[Count * 4L];
@@ -154,8 +158,10 @@ public sealed class OnnxExternalDataTests : IDisposable
         tensor.ClearRawData();
         tensor.DataLocation = DataLocation.External;
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tensor.ExternalData
+            .Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tensor.ExternalData
+            .Add(new StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         return model;
     }
 

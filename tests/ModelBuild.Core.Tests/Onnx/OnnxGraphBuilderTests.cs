@@ -77,7 +77,8 @@ public sealed class OnnxGraphBuilderTests
             .Output("y", DataType.Float, 1, 1, 4, 4)
             .Build();
 
-        var attributes = model.Graph.Node.SelectMany(n => n.Attribute.Where(a => a.Name != "value")).ToDictionary(a => a.Name + "@" + a.Type, a => a);
+        var attributes = model.Graph.Node.SelectMany(n => n.Attribute.Where(a => a.Name != "value"))
+            .ToDictionary(a => a.Name + "@" + a.Type, a => a);
         Assert.Equal(Encoding.UTF8.GetBytes("naïve"), attributes["value_string@String"].S.ToByteArray());
         Assert.Equal([0.5f, 0.25f], attributes["value_floats@Floats"].Floats);
         Assert.Equal([1L, 2L], attributes["value_ints@Ints"].Ints);

@@ -134,8 +134,12 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData("<!DOCTYPE html><html><body>404 Not Found</body></html>", "it looks like an HTML page (did a download return an error page?)")]
-    [InlineData("version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n", "it is a Git LFS pointer, not the model's content")]
+    [InlineData(
+        "<!DOCTYPE html><html><body>404 Not Found</body></html>",
+        "it looks like an HTML page (did a download return an error page?)")]
+    [InlineData(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n",
+        "it is a Git LFS pointer, not the model's content")]
     [InlineData("<?xml version=\"1.0\"?><net name=\"model\"/>", "it looks like an XML file (an OpenVINO model is an .xml and a .bin file)")]
     public void Text_files_mistaken_for_models_are_named(string content, string reason)
     {
@@ -161,7 +165,9 @@ public sealed class OnnxModelFileTests : IDisposable
             gzip.Write(model);
         }
 
-        Assert.Equal($"'{zipPath}' is not an ONNX model: it looks like a ZIP archive (a PyTorch checkpoint is one; export the model to ONNX first).", ReadFailure(zipPath).Message);
+        Assert.Equal(
+            $"'{zipPath}' is not an ONNX model: it looks like a ZIP archive (a PyTorch checkpoint is one; export the model to ONNX first).",
+            ReadFailure(zipPath).Message);
         Assert.Equal($"'{gzipPath}' is not an ONNX model: it looks like a gzip-compressed file.", ReadFailure(gzipPath).Message);
     }
 
@@ -185,7 +191,10 @@ public sealed class OnnxModelFileTests : IDisposable
         var diagnostic = ReadFailure(path);
 
         Assert.Equal("MB4001", diagnostic.Code);
-        Assert.EndsWith("it ends in the middle of a protobuf field, so it is cut short or not protobuf at all.", diagnostic.Message, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "it ends in the middle of a protobuf field, so it is cut short or not protobuf at all.",
+            diagnostic.Message,
+            StringComparison.Ordinal);
         Assert.StartsWith($"'{path}' is not an ONNX model: ", diagnostic.Message, StringComparison.Ordinal);
     }
 
@@ -216,7 +225,9 @@ public sealed class OnnxModelFileTests : IDisposable
         var model = OnnxTestData.ConvReluNet();
         model.ClearIrVersion();
 
-        Assert.Equal("'m.onnx' is not an ONNX model: it declares no IR version (ir_version).", ReadFailure(model.ToByteArray(), "m.onnx").Message);
+        Assert.Equal(
+            "'m.onnx' is not an ONNX model: it declares no IR version (ir_version).",
+            ReadFailure(model.ToByteArray(), "m.onnx").Message);
     }
 
     [Fact]
@@ -225,7 +236,9 @@ public sealed class OnnxModelFileTests : IDisposable
         var model = OnnxTestData.ConvReluNet();
         model.OpsetImport.Clear();
 
-        Assert.Equal("'m.onnx' is not an ONNX model: it imports no operator set (opset_import is empty).", ReadFailure(model.ToByteArray(), "m.onnx").Message);
+        Assert.Equal(
+            "'m.onnx' is not an ONNX model: it imports no operator set (opset_import is empty).",
+            ReadFailure(model.ToByteArray(), "m.onnx").Message);
     }
 
     [Fact]
@@ -294,8 +307,12 @@ public sealed class OnnxModelFileTests : IDisposable
     [Fact]
     public void The_64_bit_size_counts_every_field_of_the_model_and_graph()
     {
-        Assert.Equal(ModelProto.Descriptor.Fields.InFieldNumberOrder().Select(f => f.FieldNumber), OnnxSerializedSize.CountedModelFields.Order());
-        Assert.Equal(GraphProto.Descriptor.Fields.InFieldNumberOrder().Select(f => f.FieldNumber), OnnxSerializedSize.CountedGraphFields.Order());
+        Assert.Equal(
+            ModelProto.Descriptor.Fields.InFieldNumberOrder().Select(f => f.FieldNumber),
+            OnnxSerializedSize.CountedModelFields.Order());
+        Assert.Equal(
+            GraphProto.Descriptor.Fields.InFieldNumberOrder().Select(f => f.FieldNumber),
+            OnnxSerializedSize.CountedGraphFields.Order());
     }
 
     private string WriteFile(string name, byte[] bytes)

@@ -57,11 +57,14 @@ public sealed class OnnxModelSignatureTests
     [Fact]
     public void Non_tensor_values_and_types_newer_than_the_schema_are_named()
     {
-        var model = new OnnxGraphBuilder().Input("x", DataType.Float, 1).Node("SequenceConstruct", ["x"], ["seq"]).Output("y", DataType.Float, 1).BuildUnvalidated();
+        var model = new OnnxGraphBuilder().Input("x", DataType.Float, 1).Node("SequenceConstruct", ["x"], ["seq"])
+            .Output("y", DataType.Float, 1)
+            .BuildUnvalidated();
         model.Graph.Output[0] = new ValueInfoProto
         {
             Name = "seq",
-            Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 99 } } } },
+            Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence {
+                ElemType = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 99 } } } },
         };
 
         var output = Assert.Single(OnnxModelSignature.FromModel(model).Outputs);

@@ -27,7 +27,8 @@ public sealed class OnnxModelValidatorTests
 
         var diagnostic = Assert.Single(OnnxModelValidator.Validate(model, ModelFile));
 
-        Assert.Equal("models/net.onnx: error MB4010: Node 'Add_1' (Add) reads 'bias', which is not a graph input, an initializer or the output of any node.", diagnostic.ToCanonicalString());
+        Assert.Equal("models/net.onnx: error MB4010: Node 'Add_1' (Add) reads 'bias', which is not a graph input, an initializer or the " +
+            "output of any node.", diagnostic.ToCanonicalString());
         Assert.NotNull(PythonOnnx.CheckerComplaint(model));
     }
 
@@ -44,7 +45,9 @@ public sealed class OnnxModelValidatorTests
         var diagnostic = Assert.Single(OnnxModelValidator.Validate(model));
 
         Assert.Equal("MB4011", diagnostic.Code);
-        Assert.Equal("Node 'Relu_0' (Relu) reads 'a' before node 'Neg_1' (Neg) produces it; nodes must be in topological order.", diagnostic.Message);
+        Assert.Equal(
+            "Node 'Relu_0' (Relu) reads 'a' before node 'Neg_1' (Neg) produces it; nodes must be in topological order.",
+            diagnostic.Message);
         Assert.NotNull(PythonOnnx.CheckerComplaint(model));
     }
 
@@ -68,7 +71,9 @@ public sealed class OnnxModelValidatorTests
 
         model.Graph.Initializer.Add(model.Graph.Initializer[0].Clone());
 
-        Assert.Equal("'w' is produced twice: by an initializer and by an initializer.", Assert.Single(OnnxModelValidator.Validate(model)).Message);
+        Assert.Equal(
+            "'w' is produced twice: by an initializer and by an initializer.",
+            Assert.Single(OnnxModelValidator.Validate(model)).Message);
     }
 
     [Fact]
@@ -96,7 +101,9 @@ public sealed class OnnxModelValidatorTests
         var diagnostic = Assert.Single(OnnxModelValidator.Validate(model));
 
         Assert.Equal("MB4014", diagnostic.Code);
-        Assert.Equal("Node 'gelu' (Gelu) uses the operator domain 'com.microsoft', which the model does not import in opset_import.", diagnostic.Message);
+        Assert.Equal(
+            "Node 'gelu' (Gelu) uses the operator domain 'com.microsoft', which the model does not import in opset_import.",
+            diagnostic.Message);
     }
 
     [Fact]
@@ -135,7 +142,8 @@ public sealed class OnnxModelValidatorTests
 
         Assert.Equal("MB4010", diagnostic.Code);
         Assert.Equal(
-            "Node 'else_neg' (Neg) (in the 'else_branch' graph of node 'If_1' (If)) reads 'nowhere', which is not a graph input, an initializer or the output of any node.",
+            "Node 'else_neg' (Neg) (in the 'else_branch' graph of node 'If_1' (If)) reads 'nowhere', which is not a graph input, an " +
+                "initializer or the output of any node.",
             diagnostic.Message);
     }
 

@@ -52,7 +52,9 @@ public sealed class Float16PassTests
         Assert.DoesNotContain("Cast", ModelRun.Ops(half));
         var image = TinyConvNet.SampleInput(batch: 1).Select(v => (Half)v).ToArray();
         using var session = new ModelSession(OnnxModelFile.Write(half));
-        Assert.Equal(TensorElementType.Float16, session.Run([new NamedTensor("x", Tensor.Create(image, [1, 3, 8, 8]))])[0].Value.ElementType);
+        Assert.Equal(
+            TensorElementType.Float16,
+            session.Run([new NamedTensor("x", Tensor.Create(image, [1, 3, 8, 8]))])[0].Value.ElementType);
     }
 
     [Fact]
@@ -204,7 +206,9 @@ public sealed class Float16PassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var half = new Float16Pass(Float16Options.Default with { NodeBlockList = ["Conv_0", "conv9"] }).Apply(TinyConvNet.Build(), diagnostics)!;
+        var half = new Float16Pass(Float16Options.Default with { NodeBlockList = ["Conv_0", "conv9"] }).Apply(
+            TinyConvNet.Build(),
+            diagnostics)!;
 
         var warning = Assert.Single(diagnostics.Items);
         Assert.Equal(("MB4071", DiagnosticSeverity.Warning), (warning.Code, warning.Severity));

@@ -44,7 +44,9 @@ public sealed class FrozenInputPassTests
     [Fact]
     public void A_single_value_fills_the_whole_input()
     {
-        var result = new FrozenInputPass([new FrozenInput("gain", [0.5]), new FrozenInput("offset", [-1])]).Apply(TwoInputModel(1, 4), new DiagnosticBag())!;
+        var result = new FrozenInputPass([new FrozenInput("gain", [0.5]), new FrozenInput("offset", [-1])]).Apply(
+            TwoInputModel(1, 4),
+            new DiagnosticBag())!;
 
         Assert.Equal([0f, 0.5f, 1f, 1.5f], ModelRun.Single(result, ModelRun.Input("x", [2, 3, 4, 5], 1, 4)));
     }
@@ -58,7 +60,8 @@ public sealed class FrozenInputPassTests
 
         Assert.Null(result);
         Assert.Equal(
-            "models/m.yaml(6,19): error MB4060: frozen_value of input 'offset' holds 0.5, which the input's element type int64 cannot hold.",
+            "models/m.yaml(6,19): error MB4060: frozen_value of input 'offset' holds 0.5, which the input's element type int64 cannot " +
+                "hold.",
             Assert.Single(diagnostics.Items).ToCanonicalString());
     }
 
@@ -72,7 +75,9 @@ public sealed class FrozenInputPassTests
         Assert.Null(result);
         var error = Assert.Single(diagnostics.Items);
         Assert.Equal("MB4061", error.Code);
-        Assert.Equal("frozen_value of input 'gain' has 3 values, but its shape [1, 4] holds 4; give that many values or a single one for all.", error.Message);
+        Assert.Equal(
+            "frozen_value of input 'gain' has 3 values, but its shape [1, 4] holds 4; give that many values or a single one for all.",
+            error.Message);
     }
 
     [Fact]

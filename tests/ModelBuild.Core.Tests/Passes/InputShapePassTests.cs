@@ -31,7 +31,8 @@ public sealed class InputShapePassTests
     [Fact]
     public void A_shape_the_model_already_has_changes_nothing()
     {
-        var model = OnnxModelFile.Read(OnnxTestData.BackendModels().First(p => p.Contains("test_conv_with_strides_padding", StringComparison.Ordinal)));
+        var model = OnnxModelFile.Read(
+            OnnxTestData.BackendModels().First(p => p.Contains("test_conv_with_strides_padding", StringComparison.Ordinal)));
         var input = OnnxModelSignature.FromModel(model).Inputs[0];
         var shape = input.Shape!.Dimensions.Select(d => d.Value!.Value).ToArray();
 
@@ -54,7 +55,8 @@ public sealed class InputShapePassTests
 
         Assert.Null(result);
         Assert.Equal(
-            "models/ocr.yaml(7,12): error MB4051: Input 'x' has shape [batch, 3, 48, ?] in the model (rank 4), but the requested shape [1, 3, 48] has rank 3.",
+            "models/ocr.yaml(7,12): error MB4051: Input 'x' has shape [batch, 3, 48, ?] in the model (rank 4), but the requested shape " +
+                "[1, 3, 48] has rank 3.",
             Assert.Single(diagnostics.Items).ToCanonicalString());
     }
 
@@ -66,7 +68,8 @@ public sealed class InputShapePassTests
         Assert.Null(result);
         var diagnostic = Assert.Single(diagnostics.Items);
         Assert.Equal("MB4052", diagnostic.Code);
-        Assert.Equal("Input 'image' has shape [batch, 3, 16, 16] in the model; axis 2 is fixed at 16, but the requested shape [1, 3, 32, 32] asks for 32.", diagnostic.Message);
+        Assert.Equal("Input 'image' has shape [batch, 3, 16, 16] in the model; axis 2 is fixed at 16, but the requested shape [1, 3, 32, " +
+            "32] asks for 32.", diagnostic.Message);
         Assert.Equal(ShapeKey, diagnostic.Location);
     }
 
@@ -138,11 +141,14 @@ public sealed class InputShapePassTests
     public void A_non_tensor_input_cannot_take_a_shape()
     {
         var model = new OnnxGraphBuilder().Input("x", DataType.Float, 1).Node("Relu", ["x"], ["y"]).Output("y", DataType.Float, 1).Build();
-        model.Graph.Input[0].Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = model.Graph.Output[0].Type.Clone() } };
+        model.Graph.Input[0].Type = new TypeProto {
+            SequenceType = new TypeProto.Types.Sequence { ElemType = model.Graph.Output[0].Type.Clone() } };
 
         Apply(model, Override("x", 1), out var diagnostics);
 
-        Assert.Equal("Input 'x' is a sequence, not a tensor; only tensor inputs can be given a shape.", Assert.Single(diagnostics.Items).Message);
+        Assert.Equal(
+            "Input 'x' is a sequence, not a tensor; only tensor inputs can be given a shape.",
+            Assert.Single(diagnostics.Items).Message);
     }
 
     [Fact]

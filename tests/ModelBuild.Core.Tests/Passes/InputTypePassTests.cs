@@ -47,7 +47,9 @@ public sealed class InputTypePassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var result = new InputTypePass([new InputTypeOverride("x", (int)DataType.String, DataTypeKey)]).Apply(TinyConvNet.Build(), diagnostics);
+        var result = new InputTypePass([new InputTypeOverride("x", (int)DataType.String, DataTypeKey)]).Apply(
+            TinyConvNet.Build(),
+            diagnostics);
 
         Assert.Null(result);
         Assert.Equal(
@@ -60,7 +62,9 @@ public sealed class InputTypePassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var result = new InputTypePass([new InputTypeOverride("images", (int)DataType.Uint8, DataTypeKey)]).Apply(TinyConvNet.Build(), diagnostics);
+        var result = new InputTypePass([new InputTypeOverride("images", (int)DataType.Uint8, DataTypeKey)]).Apply(
+            TinyConvNet.Build(),
+            diagnostics);
 
         Assert.Null(result);
         var error = Assert.Single(diagnostics.Items);

@@ -71,11 +71,14 @@ public sealed class PreprocessingPassTests
             .Build();
         var diagnostics = new DiagnosticBag();
 
-        var result = new PreprocessingPass([new InputPreprocessing("x", "NCHW", ("RGB", "BGR"), [], [], EncodingKey)]).Apply(gray, diagnostics);
+        var result = new PreprocessingPass([new InputPreprocessing("x", "NCHW", ("RGB", "BGR"), [], [], EncodingKey)]).Apply(
+            gray,
+            diagnostics);
 
         Assert.Null(result);
         Assert.Equal(
-            "models/tiny.yaml(4,15): error MB4064: Input 'x' has 1 channels (axis 1 of shape [1, 1, 8, 8], layout NCHW); flipping the channel order from RGB to BGR needs 3.",
+            "models/tiny.yaml(4,15): error MB4064: Input 'x' has 1 channels (axis 1 of shape [1, 1, 8, 8], layout NCHW); flipping the " +
+                "channel order from RGB to BGR needs 3.",
             Assert.Single(diagnostics.Items).ToCanonicalString());
     }
 
@@ -101,10 +104,14 @@ public sealed class PreprocessingPassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var result = new PreprocessingPass([new InputPreprocessing("x", "NCHW", null, [], [1, 0, 1], EncodingKey)]).Apply(FixedTiny(), diagnostics);
+        var result = new PreprocessingPass([new InputPreprocessing("x", "NCHW", null, [], [1, 0, 1], EncodingKey)]).Apply(
+            FixedTiny(),
+            diagnostics);
 
         Assert.Null(result);
-        Assert.Equal("scale_values of input 'x' is 0 for channel 1; scale values must not be zero.", Assert.Single(diagnostics.Items).Message);
+        Assert.Equal(
+            "scale_values of input 'x' is 0 for channel 1; scale values must not be zero.",
+            Assert.Single(diagnostics.Items).Message);
     }
 
     [Fact]
@@ -112,7 +119,9 @@ public sealed class PreprocessingPassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var result = new PreprocessingPass([new InputPreprocessing("x", null, null, Mean, [], EncodingKey)]).Apply(FixedTiny(), diagnostics);
+        var result = new PreprocessingPass([new InputPreprocessing("x", null, null, Mean, [], EncodingKey)]).Apply(
+            FixedTiny(),
+            diagnostics);
 
         Assert.Null(result);
         Assert.Equal("MB4065", Assert.Single(diagnostics.Items).Code);

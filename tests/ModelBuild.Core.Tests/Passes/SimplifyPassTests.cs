@@ -75,7 +75,10 @@ public sealed class SimplifyPassTests
         Assert.Equal(OnnxModelFile.Write(model), OnnxModelFile.Write(result));
         var warning = Assert.Single(diagnostics.Items);
         Assert.Equal(("MB4067", DiagnosticSeverity.Warning), (warning.Code, warning.Severity));
-        Assert.StartsWith("Simplifying 'odd' failed, so it is converted as it was: ONNX Runtime ", warning.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "Simplifying 'odd' failed, so it is converted as it was: ONNX Runtime ",
+            warning.Message,
+            StringComparison.Ordinal);
         Assert.Contains("NoSuchOperator", warning.Message, StringComparison.Ordinal);
     }
 }

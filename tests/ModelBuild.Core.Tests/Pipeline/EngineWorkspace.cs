@@ -57,10 +57,15 @@ internal sealed class EngineWorkspace : IDisposable
     public SourceLocation ManifestAt(int line, int column) => new(ManifestPath, line, column);
 
     /// <summary>A request for the manifest, named "tiny" like its model.</summary>
-    public ModelCompileRequest Request(string target = "onnx", string precision = "FP32", SourceLocation? targetAt = null, SourceLocation? precisionAt = null) =>
+    public ModelCompileRequest Request(
+        string target = "onnx",
+        string precision = "FP32",
+        SourceLocation? targetAt = null,
+        SourceLocation? precisionAt = null) =>
         new(ManifestPath, "tiny", target, precision, targetAt, precisionAt);
 
-    /// <summary>Compiles through <see cref="ModelCompiler"/> into <see cref="CacheDir"/> (or <paramref name="cacheDir"/>), as the engine does.</summary>
+    /// <summary>Compiles through <see cref="ModelCompiler"/> into <see cref="CacheDir"/> (or <paramref name="cacheDir"/>), as the engine
+    /// does.</summary>
     public async Task<ModelCompileOutcome> CompileAsync(ModelCompileRequest? request = null, string? salt = null, string? cacheDir = null)
     {
         var cache = ModelBuildCache.Open(cacheDir ?? CacheDir);

@@ -36,7 +36,8 @@ internal sealed class FolderSnapshot
         return new FolderSnapshot(folder, files);
     }
 
-    /// <summary>What changed since <paramref name="before"/>: "+ path" added, "- path" removed, "~ path" rewritten with other bytes.</summary>
+    /// <summary>What changed since <paramref name="before"/>: "+ path" added, "- path" removed, "~ path" rewritten with other
+    /// bytes.</summary>
     public IReadOnlyList<string> ChangesSince(FolderSnapshot before)
     {
         ArgumentNullException.ThrowIfNull(before);

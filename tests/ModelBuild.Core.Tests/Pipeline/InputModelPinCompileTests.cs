@@ -33,7 +33,8 @@ public sealed class InputModelPinCompileTests : IDisposable
         _ => SHA256.HashData(bytes),
     };
 
-    /// <summary>The manifest line pinning <paramref name="bytes"/> with <paramref name="key"/>: hex, or for <c>integrity</c> SRI of <paramref name="algorithm"/>.</summary>
+    /// <summary>The manifest line pinning <paramref name="bytes"/> with <paramref name="key"/>: hex, or for <c>integrity</c> SRI of
+    /// <paramref name="algorithm"/>.</summary>
     private static string Pin(string key, string algorithm, byte[] bytes) => key == "integrity"
         ? $"integrity: {algorithm}-{Convert.ToBase64String(Hash(algorithm, bytes))}"
         : $"{key}: {Convert.ToHexStringLower(Hash(key, bytes))}";
@@ -85,8 +86,14 @@ public sealed class InputModelPinCompileTests : IDisposable
         Assert.Equal("MB2012", error.Code);
         Assert.Equal(_workspace.ManifestAt(2, 11), error.Location);
         Assert.Contains(Url, error.Message, StringComparison.Ordinal);
-        Assert.Contains($"expected {algorithm} {Convert.ToHexStringLower(Hash(algorithm, other))}", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"got {algorithm} {Convert.ToHexStringLower(Hash(algorithm, _workspace.ModelBytes))}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"expected {algorithm} {Convert.ToHexStringLower(Hash(algorithm, other))}",
+            error.Message,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            $"got {algorithm} {Convert.ToHexStringLower(Hash(algorithm, _workspace.ModelBytes))}",
+            error.Message,
+            StringComparison.Ordinal);
         _workspace.Snapshot().AssertUnchangedSince(before);
         Assert.Empty(_workspace.CacheTempFiles());
     }
@@ -135,7 +142,9 @@ public sealed class InputModelPinCompileTests : IDisposable
 
         Assert.NotNull(outcome.Model);
         var warning = Assert.Single(outcome.Diagnostics);
-        Assert.Equal(("MB2008", DiagnosticSeverity.Warning, _workspace.ManifestAt(4, 19)), (warning.Code, warning.Severity, warning.Location));
+        Assert.Equal(
+            ("MB2008", DiagnosticSeverity.Warning, _workspace.ManifestAt(4, 19)),
+            (warning.Code, warning.Severity, warning.Location));
         Assert.Contains("mirror.example.invalid", warning.Message, StringComparison.Ordinal);
     }
 

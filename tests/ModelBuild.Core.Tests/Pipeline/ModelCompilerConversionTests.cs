@@ -12,7 +12,8 @@ using static ModelBuild.Core.Tests.Pipeline.ModelCompilerTests;
 
 namespace ModelBuild.Core.Tests.Pipeline;
 
-/// <summary>The conversion steps of the pipeline: FP16, the ORT format, baked preprocessing, cut outputs, frozen inputs, and validation.</summary>
+/// <summary>The conversion steps of the pipeline: FP16, the ORT format, baked preprocessing, cut outputs, frozen inputs, and
+/// validation.</summary>
 public sealed class ModelCompilerConversionTests : IDisposable
 {
     private readonly EngineWorkspace _workspace = new();

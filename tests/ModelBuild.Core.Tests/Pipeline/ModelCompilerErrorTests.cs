@@ -159,7 +159,10 @@ public sealed class ModelCompilerErrorTests : IDisposable
 
         var error = SingleError(outcome, "MB4001");
         Assert.Equal(_workspace.ManifestAt(1, 14), error.Location);
-        Assert.Contains($"'http://***@127.0.0.1:{server.Port}/models/photo.onnx?token=***' is not an ONNX model", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"'http://***@127.0.0.1:{server.Port}/models/photo.onnx?token=***' is not an ONNX model",
+            error.Message,
+            StringComparison.Ordinal);
         Assert.All(outcome.Diagnostics, d =>
         {
             Assert.DoesNotContain("s3cret", d.ToCanonicalString(), StringComparison.Ordinal);
@@ -232,7 +235,11 @@ public sealed class ModelCompilerErrorTests : IDisposable
 
     [Theory]
     [InlineData("validation: {min_cosine: 2}", 1, 26, "'validation.min_cosine' must be a number from -1 to 1; found '2'.")]
-    [InlineData("validation: {on_failure: ignore}", 1, 26, "Invalid value 'ignore' for 'validation.on_failure'. Valid values: error, warning.")]
+    [InlineData(
+        "validation: {on_failure: ignore}",
+        1,
+        26,
+        "Invalid value 'ignore' for 'validation.on_failure'. Valid values: error, warning.")]
     [InlineData("fp16: {keep_io_type: false}", 1, 8, "Unknown key 'fp16.keep_io_type'. Did you mean 'keep_io_types'?")]
     public async Task Conversion_keys_are_checked_where_they_are_written(string yaml, int line, int column, string message)
     {
@@ -258,7 +265,10 @@ public sealed class ModelCompilerErrorTests : IDisposable
     [Theory]
     [InlineData("1e300", "MB4060", "frozen_value of input 'x' holds 1E+300, which the input's element type float cannot hold.")]
     [InlineData("[0.5, '2']", "MB4059", "frozen_value of input 'x' must be a number or a flat list of numbers; found a list.")]
-    [InlineData("[0.5, 0.5]", "MB4061", "frozen_value of input 'x' has 2 values, but its shape [1, 3, 8, 8] holds 192; give that many values or a single one for all.")]
+    [InlineData(
+        "[0.5, 0.5]",
+        "MB4061",
+        "frozen_value of input 'x' has 2 values, but its shape [1, 3, 8, 8] holds 192; give that many values or a single one for all.")]
     public async Task Frozen_value_that_does_not_fit_the_input_is_reported_at_frozen_value(string value, string code, string message)
     {
         _workspace.WriteManifest($"input_model: tiny.onnx\ninputs:\n  - name: x\n    shape: [1, 3, 8, 8]\n    frozen_value: {value}\n");
@@ -278,13 +288,16 @@ public sealed class ModelCompilerErrorTests : IDisposable
             .Output("y", DataType.Float, 1, 4, 8, 8)
             .Build();
         _workspace.WriteModelsFile("rgba.onnx", OnnxModelFile.Write(rgba));
-        _workspace.WriteManifest("input_model: rgba.onnx\nbake_preprocessing: true\ninputs:\n  - name: x\n    encoding: {from: RGB, to: BGR}\n");
+        _workspace.WriteManifest(
+            "input_model: rgba.onnx\nbake_preprocessing: true\ninputs:\n  - name: x\n    encoding: {from: RGB, to: BGR}\n");
 
         var outcome = await _workspace.CompileAsync();
 
         var error = SingleError(outcome, "MB4064");
         Assert.Equal(_workspace.ManifestAt(5, 15), error.Location);
-        Assert.Equal("Input 'x' has 4 channels (axis 1 of shape [1, 4, 8, 8], layout NCHW); flipping the channel order from RGB to BGR needs 3.", error.Message);
+        Assert.Equal(
+            "Input 'x' has 4 channels (axis 1 of shape [1, 4, 8, 8], layout NCHW); flipping the channel order from RGB to BGR needs 3.",
+            error.Message);
     }
 
     [Fact]
@@ -302,7 +315,10 @@ public sealed class ModelCompilerErrorTests : IDisposable
 
         var error = SingleError(outcome, "MB6012");
         Assert.Equal(_workspace.ManifestAt(1, 14), error.Location);
-        Assert.StartsWith($"ONNX Runtime {OnnxRuntimeLibrary.Version} cannot load the model prepared from '{path}': ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"ONNX Runtime {OnnxRuntimeLibrary.Version} cannot load the model prepared from '{path}': ",
+            error.Message,
+            StringComparison.Ordinal);
         Assert.Contains("NoSuchOperator", error.Message, StringComparison.Ordinal);
         Assert.Contains(outcome.Diagnostics, d => d.Code == "MB4067");
         Assert.Equal(1, outcome.ActionsRun); // inspect only: the failed prepare records nothing

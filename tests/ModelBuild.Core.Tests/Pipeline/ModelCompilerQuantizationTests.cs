@@ -53,7 +53,9 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         Assert.Equal(("float32", "float32"), (model.Inputs[0].ElementType, model.Outputs[0].ElementType));
 
         var image = TinyConvNet.SampleInput(batch: 1);
-        var cosine = ModelRun.Cosine(TinyConvNet.Run(_workspace.ModelBytes, image, 1), TinyConvNet.Run(OnnxModelFile.Write(compiled), image, 1));
+        var cosine = ModelRun.Cosine(
+            TinyConvNet.Run(_workspace.ModelBytes, image, 1),
+            TinyConvNet.Run(OnnxModelFile.Write(compiled), image, 1));
         Assert.True(cosine > 0.99, $"INT8 against FP32: cosine {cosine}");
 
         var quantize = Action(model, "quantize");
@@ -71,13 +73,17 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         Assert.Equal(0, stage.ActionsRun);
         foreach (var outcome in new[] { first, stage })
         {
-            Assert.Equal(["quantization-report.html", "quantization-report.json"], outcome.Attachments.Select(a => a.FileName).Order(StringComparer.Ordinal));
+            Assert.Equal(
+                ["quantization-report.html", "quantization-report.json"],
+                outcome.Attachments.Select(a => a.FileName).Order(StringComparer.Ordinal));
         }
 
-        var json = JsonNode.Parse(_workspace.ReadCompiled(stage.Attachments.Single(a => a.FileName.EndsWith(".json", StringComparison.Ordinal))))!;
+        var json = JsonNode.Parse(
+            _workspace.ReadCompiled(stage.Attachments.Single(a => a.FileName.EndsWith(".json", StringComparison.Ordinal))))!;
         Assert.Equal(8, (int)json["calibration_samples"]!);
         Assert.Contains("Conv_0", json["quantized_nodes"]!.AsArray().Select(n => (string)n!));
-        var html = System.Text.Encoding.UTF8.GetString(_workspace.ReadCompiled(stage.Attachments.Single(a => a.FileName.EndsWith(".html", StringComparison.Ordinal))));
+        var html = System.Text.Encoding.UTF8
+            .GetString(_workspace.ReadCompiled(stage.Attachments.Single(a => a.FileName.EndsWith(".html", StringComparison.Ordinal))));
         Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -85,7 +91,9 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
     public async Task The_same_inputs_give_a_byte_identical_INT8_model_and_a_warm_cache_runs_nothing()
     {
         var first = AssertSucceeded(await _workspace.CompileAsync(_workspace.Request(precision: "FP16-INT8")));
-        var elsewhere = AssertSucceeded(await _workspace.CompileAsync(_workspace.Request(precision: "FP16-INT8"), cacheDir: Path.Combine(_workspace.Root, "other-cache")));
+        var elsewhere = AssertSucceeded(await _workspace.CompileAsync(
+            _workspace.Request(precision: "FP16-INT8"),
+            cacheDir: Path.Combine(_workspace.Root, "other-cache")));
         var warm = await _workspace.CompileAsync(_workspace.Request(precision: "FP16-INT8"));
 
         Assert.Equal(first.Files[0].Blob.Digest, elsewhere.Files[0].Blob.Digest);
@@ -132,12 +140,16 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         var floatConv = compiled.Graph.Node.Single(n => n.Name == "Conv_2");
 
         // The quantized Conv reads float32 DequantizeLinear outputs; the float one reads float16 weights.
-        Assert.All(quantizedConv.Input.Skip(1), i => Assert.Contains(compiled.Graph.Node, n => n.OpType == "DequantizeLinear" && n.Output[0] == i));
+        Assert.All(
+            quantizedConv.Input.Skip(1),
+            i => Assert.Contains(compiled.Graph.Node, n => n.OpType == "DequantizeLinear" && n.Output[0] == i));
         Assert.Equal((int)DataType.Float16, initializers[floatConv.Input[1]].DataType);
         Assert.Contains("Conv_0", Action(model, "fp16")["passes"]![0]!["options"]!["node_block_list"]!.AsArray().Select(n => (string)n!));
 
         var image = TinyConvNet.SampleInput(batch: 1);
-        var cosine = ModelRun.Cosine(TinyConvNet.Run(_workspace.ModelBytes, image, 1), TinyConvNet.Run(OnnxModelFile.Write(compiled), image, 1));
+        var cosine = ModelRun.Cosine(
+            TinyConvNet.Run(_workspace.ModelBytes, image, 1),
+            TinyConvNet.Run(OnnxModelFile.Write(compiled), image, 1));
         Assert.True(cosine > 0.99, $"FP16-INT8 against FP32: cosine {cosine}");
     }
 
@@ -151,7 +163,8 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         var file = Assert.Single(model.Files);
         Assert.EndsWith(".ort", file.FileName, StringComparison.Ordinal);
         using var session = new ModelSession(_workspace.ReadCompiled(file));
-        var output = session.Run([new NamedTensor(TinyConvNet.InputName, Tensor.Create(TinyConvNet.SampleInput(1), [1, .. TinyConvNet.ImageShape]))]);
+        var output = session.Run(
+            [new NamedTensor(TinyConvNet.InputName, Tensor.Create(TinyConvNet.SampleInput(1), [1, .. TinyConvNet.ImageShape]))]);
         Assert.Equal([1L, 2, 8, 8], Assert.Single(output).Value.Shape);
     }
 
@@ -168,7 +181,10 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         {
             var warning = Assert.Single(outcome.Diagnostics);
             Assert.Equal("MB8120", warning.Code);
-            Assert.StartsWith($"Input '{TinyConvNet.InputName}' has no calibration data, so INT8 ranges come from 20 random samples", warning.Message, StringComparison.Ordinal);
+            Assert.StartsWith(
+                $"Input '{TinyConvNet.InputName}' has no calibration data, so INT8 ranges come from 20 random samples",
+                warning.Message,
+                StringComparison.Ordinal);
         }
 
         Assert.Equal(0, cached.ActionsRun);
@@ -217,7 +233,9 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
     private void WriteCalibrationFile(int index, int seed = 0)
     {
         Directory.CreateDirectory(CalibrationFolder);
-        var values = Enumerable.Range(0, 3 * 8 * 8).Select(i => MathF.Sin((i * 0.37f) + (index * 1.3f) + seed) * (1.5f + (index % 3 * 0.25f))).ToArray();
+        var values = Enumerable.Range(0, 3 * 8 * 8)
+            .Select(i => MathF.Sin((i * 0.37f) + (index * 1.3f) + seed) * (1.5f + (index % 3 * 0.25f)))
+            .ToArray();
         NpyFile.Write(Path.Combine(CalibrationFolder, $"sample-{index:D2}.npy"), Tensor.Create(values, [1, 3, 8, 8]));
     }
 }

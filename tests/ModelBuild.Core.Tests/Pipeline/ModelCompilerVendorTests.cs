@@ -78,7 +78,10 @@ public sealed class ModelCompilerVendorTests : IDisposable
         _tools.AddOpenVino2022();
         var first = await _workspace.CompileAsync(Request("rvc2", "FP16", "toolchain"));
         var again = await _workspace.CompileAsync(Request("rvc2", "FP16", "toolchain"));
-        _tools.Add("compile_tool", StandInTools.CompileToolBody + "\n# rebuilt", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
+        _tools.Add(
+            "compile_tool",
+            StandInTools.CompileToolBody + "\n# rebuilt",
+            "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
 
         var rebuilt = await _workspace.CompileAsync(Request("rvc2", "FP16", "toolchain"));
 
@@ -118,7 +121,9 @@ public sealed class ModelCompilerVendorTests : IDisposable
         Assert.Equal((0, ActionsPerModel), (second.ActionsRun, second.ActionsCached));
         var file = AssertSucceeded(second).Files[0];
         Assert.Equal(AssertSucceeded(first).Files, AssertSucceeded(second).Files);
-        Assert.Equal(_workspace.ReadCompiled(file, Path.Combine(_workspace.Root, "machine-a")), _workspace.ReadCompiled(file, Path.Combine(_workspace.Root, "machine-b")));
+        Assert.Equal(
+            _workspace.ReadCompiled(file, Path.Combine(_workspace.Root, "machine-a")),
+            _workspace.ReadCompiled(file, Path.Combine(_workspace.Root, "machine-b")));
         Assert.Contains(second.Actions, a => a.Description == "tiny: vendor-compile (compiled elsewhere) (remote cache)");
         Assert.Single(_tools.Calls("compile_tool"));
     }
@@ -130,13 +135,19 @@ public sealed class ModelCompilerVendorTests : IDisposable
 
         var outcome = await _workspace.CompileAsync(Request("rvc2", "FP16", "toolchain", withToolPaths: false) with
         {
-            Vendor = new VendorBuildSettings { Route = "toolchain", ToolPaths = new Dictionary<string, string> { ["mo"] = _tools.Paths["mo"] }, Environment = NoEnvironment },
+            Vendor = new VendorBuildSettings {
+                Route = "toolchain",
+                ToolPaths = new Dictionary<string, string> { ["mo"] = _tools.Paths["mo"] },
+                Environment = NoEnvironment },
         });
 
         var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
         Assert.Equal("MB6119", error.Code);
         Assert.StartsWith("Target 'rvc2' needs compile_tool (OpenVINO 2022.3 compile_tool)", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ModelBuildToolchainPaths property (compile_tool=path), set MODELBUILD_COMPILE_TOOL", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "ModelBuildToolchainPaths property (compile_tool=path), set MODELBUILD_COMPILE_TOOL",
+            error.Message,
+            StringComparison.Ordinal);
         Assert.Empty(_tools.Calls("mo"));
     }
 
@@ -144,7 +155,10 @@ public sealed class ModelCompilerVendorTests : IDisposable
     public async Task Rvc4_INT8_through_SNPE_bakes_preprocessing_into_the_model_and_keys_the_calibration_images_by_content()
     {
         _tools.AddSnpe();
-        _tools.Add("snpe-onnx-to-dlc", "m=$(value -i \"$@\"); cp \"$m\" \"$rec/snpe-input.onnx\"; echo dlc > \"${m%.onnx}.dlc\"", "SNPE v2.26.0");
+        _tools.Add(
+            "snpe-onnx-to-dlc",
+            "m=$(value -i \"$@\"); cp \"$m\" \"$rec/snpe-input.onnx\"; echo dlc > \"${m%.onnx}.dlc\"",
+            "SNPE v2.26.0");
         var images = VendorFixture.WriteCalibrationImages(Path.Combine(_workspace.ModelsFolder, "calibration"), 2);
         _workspace.WriteManifest(ImageNetManifest + "calibration:\n  path: calibration\n");
 
@@ -185,7 +199,9 @@ public sealed class ModelCompilerVendorTests : IDisposable
         Assert.Equal(["tiny.hef", "tiny.vendor-buildinfo.json"], compiled.Files.Select(f => f.FileName));
         Assert.Equal("blob for hailo\n", Text(compiled.Files[0]));
         Assert.Equal("0.5.0", Json(compiled.Files[1])["modelconverter_version"]!.GetValue<string>());
-        Assert.Equal(["convert", "hailo", "--path", "modelconverter.yaml", "--output-dir", "modelbuild", "--to", "native"], Assert.Single(_tools.Calls("modelconverter")));
+        Assert.Equal(
+            ["convert", "hailo", "--path", "modelconverter.yaml", "--output-dir", "modelbuild", "--to", "native"],
+            Assert.Single(_tools.Calls("modelconverter")));
         var config = File.ReadAllText(Path.Combine(_tools.Records, "modelconverter.yaml"));
         Assert.Contains("    mean_values: [123.675, 116.28, 103.53]\n", config, StringComparison.Ordinal);
         Assert.Contains("    encoding: {from: RGB, to: BGR}\n", config, StringComparison.Ordinal);
@@ -202,7 +218,9 @@ public sealed class ModelCompilerVendorTests : IDisposable
         var compiled = AssertSucceeded(outcome);
         Assert.Equal(["tiny.xml", "tiny.bin", "tiny.vendor-buildinfo.json"], compiled.Files.Select(f => f.FileName));
         Assert.Equal(("xml\n", "bin\n"), (Text(compiled.Files[0]), Text(compiled.Files[1])));
-        Assert.Equal(["intermediate_outputs/tiny.onnx", "--output_model", "intermediate_outputs/ir/tiny.xml", "--compress_to_fp16=True"], Assert.Single(_tools.Calls("ovc")));
+        Assert.Equal(
+            ["intermediate_outputs/tiny.onnx", "--output_model", "intermediate_outputs/ir/tiny.xml", "--compress_to_fp16=True"],
+            Assert.Single(_tools.Calls("ovc")));
         var input = Assert.Single(compiled.Inputs);
         Assert.Equal(("float32", "RGB"), (input.ElementType, input.Encoding));
         Assert.Equal([123.675, 116.28, 103.53], input.Mean!);
@@ -218,7 +236,9 @@ public sealed class ModelCompilerVendorTests : IDisposable
 
         var compiled = AssertSucceeded(outcome);
         Assert.Empty(outcome.Diagnostics);
-        Assert.Equal(["tiny: inspect", "tiny: prepare", "tiny: quantize", "tiny: vendor-compile"], outcome.Actions.Select(a => a.Description));
+        Assert.Equal(
+            ["tiny: inspect", "tiny: prepare", "tiny: quantize", "tiny: vendor-compile"],
+            outcome.Actions.Select(a => a.Description));
         Assert.Equal(["tiny.xml", "tiny.bin", "tiny.vendor-buildinfo.json"], compiled.Files.Select(f => f.FileName));
         var given = OnnxModelFile.Read(File.ReadAllBytes(Path.Combine(_tools.Records, "ovc-input.onnx")), "ovc-input.onnx");
         Assert.Contains(given.Graph.Node, n => n.OpType == "QuantizeLinear");
@@ -264,7 +284,10 @@ public sealed class ModelCompilerVendorTests : IDisposable
 
     private async Task<ModelCompileOutcome> CompileOnMachineAsync(string machine, string remote, ModelCompileRequest request)
     {
-        using var cache = ModelBuildCache.Open(new CacheOptions { Root = Path.Combine(_workspace.Root, machine), RemoteCache = remote, RemoteTimeout = TimeSpan.FromSeconds(10) });
+        using var cache = ModelBuildCache.Open(new CacheOptions {
+            Root = Path.Combine(_workspace.Root, machine),
+            RemoteCache = remote,
+            RemoteTimeout = TimeSpan.FromSeconds(10) });
         using var fetcher = new SourceFetcher(cache);
         return await new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt: null).CompileAsync(request);
     }
@@ -288,9 +311,11 @@ public sealed class ModelCompilerVendorTests : IDisposable
         _tools.Add("mo", StandInTools.MoBody + "\ncp \"$model\" \"$rec/mo-input.onnx\"", "Version of Model Optimizer is: 2022.3.0-9052");
     }
 
-    private static string VendorKey(ModelCompileOutcome outcome) => outcome.Actions.Single(a => a.Description == "tiny: vendor-compile").Key;
+    private static string VendorKey(ModelCompileOutcome outcome)
+        => outcome.Actions.Single(a => a.Description == "tiny: vendor-compile").Key;
 
     private string Text(CompiledFile file) => Encoding.UTF8.GetString(_workspace.ReadCompiled(file));
 
-    private System.Text.Json.Nodes.JsonNode Json(CompiledFile file) => System.Text.Json.Nodes.JsonNode.Parse(_workspace.ReadCompiled(file))!;
+    private System.Text.Json.Nodes.JsonNode Json(CompiledFile file)
+        => System.Text.Json.Nodes.JsonNode.Parse(_workspace.ReadCompiled(file))!;
 }

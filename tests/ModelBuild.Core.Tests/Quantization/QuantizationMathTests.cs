@@ -14,7 +14,8 @@ public sealed class QuantizationMathTests
     [InlineData(QuantizedType.Int8, false, false, -128, 127)]
     [InlineData(QuantizedType.Int8, true, false, -127, 127)]
     [InlineData(QuantizedType.Int8, true, true, -64, 64)]
-    public void Integer_ranges_follow_type_symmetry_and_reduce_range(QuantizedType type, bool symmetric, bool reduceRange, int min, int max) =>
+    public void Integer_ranges_follow_type_symmetry_and_reduce_range(QuantizedType type, bool symmetric, bool reduceRange, int min, int max)
+        =>
         Assert.Equal(new QuantizedRange(min, max), QuantizationMath.RangeOf(type, symmetric, reduceRange));
 
     [Fact]

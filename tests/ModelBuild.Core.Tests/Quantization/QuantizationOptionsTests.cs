@@ -46,7 +46,8 @@ public sealed class QuantizationOptionsTests
     public void Without_the_section_or_budget_keys_the_defaults_apply_and_no_budget()
     {
         var none = QuantizationOptions.FromManifest(Load(string.Empty).Manifest!.SingleStage!.Quantization);
-        var noBudget = QuantizationOptions.FromManifest(Load("quantization:\n  calibrator: percentile\n").Manifest!.SingleStage!.Quantization);
+        var noBudget = QuantizationOptions.FromManifest(
+            Load("quantization:\n  calibrator: percentile\n").Manifest!.SingleStage!.Quantization);
         var metricOnly = QuantizationOptions.FromManifest(Load("quantization:\n  metric: sqnr\n").Manifest!.SingleStage!.Quantization);
 
         Assert.Null(none.Budget);

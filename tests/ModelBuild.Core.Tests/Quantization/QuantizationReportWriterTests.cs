@@ -10,7 +10,8 @@ namespace ModelBuild.Core.Tests.Quantization;
 public sealed class QuantizationReportWriterTests
 {
     private static readonly QuantizationReport Report =
-        new Quantizer(new QuantizationOptions { Optimize = false, Budget = new AccuracyBudget(MaxDrop: 0.5, Metric: AccuracyMetric.Cosine) })
+        new Quantizer(
+            new QuantizationOptions { Optimize = false, Budget = new AccuracyBudget(MaxDrop: 0.5, Metric: AccuracyMetric.Cosine) })
             .Quantize(ConvNet(), Data(8, ImageShape), "convnet.onnx").Report;
 
     [Fact]

@@ -8,7 +8,8 @@ using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Core.Tests.Quantization;
 
-/// <summary>Small float models built in code for the quantizer tests, their calibration data, and ways to look inside the results.</summary>
+/// <summary>Small float models built in code for the quantizer tests, their calibration data, and ways to look inside the
+/// results.</summary>
 internal static class QuantizationTestModels
 {
     public static readonly long[] ImageShape = [1, 3, 8, 8];
@@ -28,26 +29,32 @@ internal static class QuantizationTestModels
             .Output("y", DataType.Float, 1, 2, 8, 8)
             .Build();
 
-    /// <summary><paramref name="count"/> deterministic inputs of <paramref name="shape"/> for input <paramref name="name"/>, values in [-2, 2).</summary>
+    /// <summary><paramref name="count"/> deterministic inputs of <paramref name="shape"/> for input <paramref name="name"/>, values in [-2,
+    /// 2).</summary>
     public static TensorCalibrationData Data(int count, long[] shape, string name = "x", int seed = 5)
     {
         var random = new Random(seed);
         var elements = (int)shape.Aggregate(1L, (a, b) => a * b);
         return TensorCalibrationData.ForInput(name, Enumerable.Range(0, count)
-            .Select(_ => Tensor.Create(Enumerable.Range(0, elements).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray(), shape)));
+            .Select(
+                _ => Tensor.Create(Enumerable.Range(0, elements).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray(), shape)));
     }
 
     /// <summary>The smallest and largest input value over all samples.</summary>
     public static (float Min, float Max) InputRange(ICalibrationDataSource data) =>
-        (data.Read().Min(s => s.Inputs[0].Value.AsSpan<float>().ToArray().Min()), data.Read().Max(s => s.Inputs[0].Value.AsSpan<float>().ToArray().Max()));
+        (data.Read().Min(s => s.Inputs[0].Value.AsSpan<float>().ToArray().Min()), data.Read()
+            .Max(s => s.Inputs[0].Value.AsSpan<float>().ToArray().Max()));
 
     public static TensorProto Initializer(ModelProto model, string name) =>
-        model.Graph.Initializer.FirstOrDefault(i => i.Name == name) ?? throw new Xunit.Sdk.XunitException($"No initializer '{name}' in [{string.Join(", ", model.Graph.Initializer.Select(i => i.Name))}].");
+        model.Graph.Initializer.FirstOrDefault(i => i.Name == name) ?? throw new Xunit.Sdk.XunitException(
+            $"No initializer '{name}' in [{string.Join(", ", model.Graph.Initializer.Select(i => i.Name))}].");
 
-    public static float[] Floats(ModelProto model, string name) => TensorProtoConversion.ToTensor(Initializer(model, name)).ToArray<float>();
+    public static float[] Floats(ModelProto model, string name)
+        => TensorProtoConversion.ToTensor(Initializer(model, name)).ToArray<float>();
 
     public static NodeProto NodeWriting(ModelProto model, string output) =>
-        model.Graph.Node.FirstOrDefault(n => n.Output.Contains(output)) ?? throw new Xunit.Sdk.XunitException($"No node writes '{output}'.");
+        model.Graph.Node.FirstOrDefault(n => n.Output.Contains(output))
+            ?? throw new Xunit.Sdk.XunitException($"No node writes '{output}'.");
 
     /// <summary>Runs <paramref name="model"/> in ONNX Runtime on one input and returns its first output.</summary>
     public static float[] Run(ModelProto model, Tensor input, string inputName = "x")

@@ -5,7 +5,8 @@ namespace ModelBuild.Core.Tests.Quantization;
 
 /// <summary>
 /// Renders text with ImageMagick and the DejaVu fonts: single lines fitted to the image as a text detector's
-/// crop would be (optionally every other pair upside down), and pages of several lines. Content, fonts, sizes and colours follow from the image's number, so the same
+/// crop would be (optionally every other pair upside down), and pages of several lines. Content, fonts, sizes and colours follow from the
+/// image's number, so the same
 /// numbers always give the same images.
 /// </summary>
 internal static class TextImages
@@ -17,13 +18,17 @@ internal static class TextImages
         "method", "card", "bank", "transfer", "hello", "world", "model", "build", "delivery", "station", "market",
     ];
 
-    private static readonly string[] Fonts = ["DejaVu-Sans", "DejaVu-Serif", "DejaVu-Sans-Mono", "DejaVu-Sans-Bold", "DejaVu-Sans-Condensed", "DejaVu-Serif-Bold"];
+    private static readonly string[] Fonts
+        = ["DejaVu-Sans", "DejaVu-Serif", "DejaVu-Sans-Mono", "DejaVu-Sans-Bold", "DejaVu-Sans-Condensed", "DejaVu-Serif-Bold"];
 
-    /// <summary>Line images <paramref name="first"/>..<paramref name="first"/>+<paramref name="count"/>−1 as <c>0000.png</c>...; returns the paths in order.</summary>
+    /// <summary>Line images <paramref name="first"/>..<paramref name="first"/>+<paramref name="count"/>−1 as <c>0000.png</c>...; returns
+    /// the paths in order.</summary>
     public static IReadOnlyList<string> Lines(string folder, int first, int count, int width, int height, bool upsideDownPairs = false)
     {
         Directory.CreateDirectory(folder);
-        var paths = Enumerable.Range(first, count).Select(i => Path.Combine(folder, i.ToString("D4", CultureInfo.InvariantCulture) + ".png")).ToList();
+        var paths = Enumerable.Range(first, count)
+            .Select(i => Path.Combine(folder, i.ToString("D4", CultureInfo.InvariantCulture) + ".png"))
+            .ToList();
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, k =>
         {
             var i = first + k;
@@ -44,7 +49,9 @@ internal static class TextImages
     public static IReadOnlyList<string> Pages(string folder, int first, int count, int size)
     {
         Directory.CreateDirectory(folder);
-        var paths = Enumerable.Range(first, count).Select(i => Path.Combine(folder, i.ToString("D4", CultureInfo.InvariantCulture) + ".png")).ToList();
+        var paths = Enumerable.Range(first, count)
+            .Select(i => Path.Combine(folder, i.ToString("D4", CultureInfo.InvariantCulture) + ".png"))
+            .ToList();
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, k =>
         {
             var i = first + k;
@@ -54,7 +61,9 @@ internal static class TextImages
             {
                 var n = (i * 11) + line;
                 arguments.AddRange(["-font", Fonts[n % Fonts.Length], "-pointsize", (14 + (n % 9)).ToString(CultureInfo.InvariantCulture)]);
-                arguments.AddRange(["-annotate", string.Create(CultureInfo.InvariantCulture, $"+{8 + (n * 7 % 60)}+{30 + (line * (size - 40) / lines)}"), Text(n, 2 + (n % 3))]);
+                arguments.AddRange(["-annotate", string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"+{8 + (n * 7 % 60)}+{30 + (line * (size - 40) / lines)}"), Text(n, 2 + (n % 3))]);
             }
 
             arguments.Add(paths[k]);
@@ -64,9 +73,11 @@ internal static class TextImages
     }
 
     private static string Text(int seed, int words) =>
-        string.Join(' ', Enumerable.Range(0, words).Select(w => Words[((seed * 7) + (w * 13) + 3) % Words.Length])) + " " + (seed * 37 % 1000).ToString(CultureInfo.InvariantCulture);
+        string.Join(' ', Enumerable.Range(0, words).Select(w => Words[((seed * 7) + (w * 13) + 3) % Words.Length])) + " "
+            + (seed * 37 % 1000).ToString(CultureInfo.InvariantCulture);
 
-    private static string Background(int i) => string.Create(CultureInfo.InvariantCulture, $"rgb({230 + (i % 25)},{225 + (i % 30)},{220 + (i % 35)})");
+    private static string Background(int i)
+        => string.Create(CultureInfo.InvariantCulture, $"rgb({230 + (i % 25)},{225 + (i % 30)},{220 + (i % 35)})");
 
     private static string Ink(int i) => string.Create(CultureInfo.InvariantCulture, $"rgb({i % 60},{i * 3 % 60},{i * 7 % 80})");
 

@@ -47,7 +47,9 @@ public sealed class ModelSessionMemoryTests(ITestOutputHelper output)
         var final = SettledResidentBytes();
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"resident memory: baseline {Mb(baseline)} MB, after {Sessions / 2} sessions {Mb(afterSessions)} MB, halfway {Mb(halfway)} MB, after {Sessions} sessions and {Runs} runs {Mb(final)} MB (growth {Mb(final - baseline)} MB, allowed {Mb(AllowedGrowthBytes)} MB)"));
+            $"resident memory: baseline {Mb(baseline)} MB, after {Sessions / 2} sessions {Mb(afterSessions)} MB, halfway {Mb(halfway)} " +
+                $"MB, after {Sessions} sessions and {Runs} runs {Mb(final)} MB (growth {Mb(final - baseline)} MB, allowed " +
+                    $"{Mb(AllowedGrowthBytes)} MB)"));
         Assert.True(final - baseline < AllowedGrowthBytes, $"Resident memory grew by {Mb(final - baseline)} MB.");
     }
 
@@ -56,7 +58,8 @@ public sealed class ModelSessionMemoryTests(ITestOutputHelper output)
         var input = new NamedTensor("x", Tensor.Create(new float[] { -1, 1, -2, 2 }, [1, 4]));
         for (var i = 0; i < count; i++)
         {
-            var options = QuietOptions with { ConfigEntries = new Dictionary<string, string> { ["session.disable_prepacking"] = (i % 2).ToString(CultureInfo.InvariantCulture) } };
+            var options = QuietOptions with { ConfigEntries = new Dictionary<string, string> {
+                ["session.disable_prepacking"] = (i % 2).ToString(CultureInfo.InvariantCulture) } };
             using var session = new ModelSession(SessionTestModels.Relu(), options);
             var y = session.Run([input])[0].Value.ToArray<float>();
             Assert.Equal(2f, y[3]);

@@ -12,7 +12,8 @@ public sealed class ModelSessionTests
 {
     public static TheoryData<TensorElementType> AllElementTypes => new(SampleTensors.AllTypes);
 
-    public static TheoryData<TensorElementType> NumericElementTypes => new(SampleTensors.AllTypes.Where(t => t != TensorElementType.String));
+    public static TheoryData<TensorElementType> NumericElementTypes
+        => new(SampleTensors.AllTypes.Where(t => t != TensorElementType.String));
 
     [Fact]
     public void The_engine_loads_the_native_library_of_the_Microsoft_ML_OnnxRuntime_package_it_references()
@@ -69,7 +70,9 @@ public sealed class ModelSessionTests
         Assert.Equal([2L], b.Shape);
         Assert.Equal([null], b.SymbolicShape);
 
-        Assert.Equal([TensorElementType.Float, TensorElementType.Int64, TensorElementType.Float], session.Outputs.Select(o => o.ElementType));
+        Assert.Equal(
+            [TensorElementType.Float, TensorElementType.Int64, TensorElementType.Float],
+            session.Outputs.Select(o => o.ElementType));
         Assert.Equal([-1L, 3L], session.Outputs[0].Shape);
         Assert.Equal("a: float32[N,3]", a.ToString());
     }
@@ -171,7 +174,13 @@ public sealed class ModelSessionTests
     public void Outputs_read_in_place_equal_the_copies_and_come_in_the_order_asked()
     {
         using var session = new ModelSession(SessionTestModels.TwoInThreeOut());
-        NamedTensor[] inputs = [new("a", Tensor.Create(new float[] { 1, 2, 3, 4, 5, 6 }, [2, 3])), new("b", Tensor.Create(new long[] { 7, -8 }, [2]))];
+        NamedTensor[] inputs = [new("a", Tensor.Create(new float[] {
+            1,
+            2,
+            3,
+            4,
+            5,
+            6 }, [2, 3])), new("b", Tensor.Create(new long[] { 7, -8 }, [2]))];
         var copies = session.Run(inputs, ["cast", "shape", "sum"]);
         var seen = new List<(string Name, long[] Shape, TensorElementType Type, float[]? Floats, long[]? Longs)>();
 
@@ -199,7 +208,10 @@ public sealed class ModelSessionTests
     public void An_output_read_in_place_refuses_the_wrong_element_type()
     {
         using var session = new ModelSession(SessionTestModels.TwoInThreeOut());
-        NamedTensor[] inputs = [new("a", Tensor.Create(new float[] { 1, 2, 3 }, [1, 3])), new("b", Tensor.Create(new long[] { 1, 2 }, [2]))];
+        NamedTensor[] inputs = [new("a", Tensor.Create(new float[] {
+            1,
+            2,
+            3 }, [1, 3])), new("b", Tensor.Create(new long[] { 1, 2 }, [2]))];
 
         var wrongType = Record.Exception(() => session.Run(inputs, ["sum"], values => values[0].Value.GetTensorDataAsSpan<double>()));
 
@@ -243,7 +255,10 @@ public sealed class ModelSessionTests
 
         var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("c", Tensor.Create(new float[] { 1 }, [1]))]));
 
-        Assert.StartsWith("MB5010: 'c' is not an input of the model. Its inputs are: a: float32[N,3], b: int64[2].", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5010: 'c' is not an input of the model. Its inputs are: a: float32[N,3], b: int64[2].",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -251,9 +266,13 @@ public sealed class ModelSessionTests
     {
         using var session = new ModelSession(SessionTestModels.TwoInThreeOut());
 
-        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("a", Tensor.Create(new float[] { 1, 2, 3 }, [1, 3]))]));
+        var error = Assert.Throws<CodedArgumentException>(
+            () => session.Run([new NamedTensor("a", Tensor.Create(new float[] { 1, 2, 3 }, [1, 3]))]));
 
-        Assert.StartsWith("MB5011: Input 'b' was not given. The model needs: a: float32[N,3], b: int64[2].", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5011: Input 'b' was not given. The model needs: a: float32[N,3], b: int64[2].",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -261,9 +280,13 @@ public sealed class ModelSessionTests
     {
         using var session = new ModelSession(SessionTestModels.Relu());
 
-        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("x", Tensor.Create(new double[] { 1, 2, 3, 4 }, [1, 4]))]));
+        var error = Assert.Throws<CodedArgumentException>(
+            () => session.Run([new NamedTensor("x", Tensor.Create(new double[] { 1, 2, 3, 4 }, [1, 4]))]));
 
-        Assert.StartsWith("MB5012: Input 'x' must be a float32 tensor, but a float64 tensor was given.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5012: Input 'x' must be a float32 tensor, but a float64 tensor was given.",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -275,9 +298,13 @@ public sealed class ModelSessionTests
         using var session = new ModelSession(SessionTestModels.Relu());
         var count = (int)shape.Aggregate(1L, (a, b) => a * b);
 
-        var error = Assert.Throws<CodedArgumentException>(() => session.Run([new NamedTensor("x", Tensor.Create(new float[count], shape))]));
+        var error = Assert.Throws<CodedArgumentException>(
+            () => session.Run([new NamedTensor("x", Tensor.Create(new float[count], shape))]));
 
-        Assert.StartsWith($"MB5013: Input 'x' must have shape [batch,4] (-1 = any size), but shape {given} was given.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"MB5013: Input 'x' must have shape [batch,4] (-1 = any size), but shape {given} was given.",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -301,7 +328,10 @@ public sealed class ModelSessionTests
         var unknown = Assert.Throws<CodedArgumentException>(() => session.Run(inputs, ["sum", "h0"]));
         var repeated = Assert.Throws<CodedArgumentException>(() => session.Run(inputs, ["sum", "sum"]));
 
-        Assert.StartsWith("MB5015: 'h0' is not an output of the model. Its outputs are: sum: float32[N,3], shape: int64[2], cast: float32[2].", unknown.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5015: 'h0' is not an output of the model. Its outputs are: sum: float32[N,3], shape: int64[2], cast: float32[2].",
+            unknown.Message,
+            StringComparison.Ordinal);
         Assert.StartsWith("MB5017: Output 'sum' was requested more than once.", repeated.Message, StringComparison.Ordinal);
     }
 
@@ -385,11 +415,14 @@ public sealed class ModelSessionTests
     public void A_cancelled_token_stops_a_run_in_progress()
     {
         // The loop runs for long.MaxValue iterations: only cancellation can end this run.
-        using var session = new ModelSession(SessionTestModels.EndlessLoop(), new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL });
+        using var session = new ModelSession(
+            SessionTestModels.EndlessLoop(),
+            new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL });
         using var cancellation = new CancellationTokenSource();
         cancellation.CancelAfter(TimeSpan.FromMilliseconds(50));
 
-        Assert.ThrowsAny<OperationCanceledException>(() => session.Run([new NamedTensor("x", Tensor.Create(new float[] { 1 }, [1]))], cancellationToken: cancellation.Token));
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => session.Run([new NamedTensor("x", Tensor.Create(new float[] { 1 }, [1]))], cancellationToken: cancellation.Token));
     }
 
     [Fact]
@@ -397,6 +430,8 @@ public sealed class ModelSessionTests
     {
         using var session = new ModelSession(SessionTestModels.Relu());
 
-        Assert.ThrowsAny<OperationCanceledException>(() => session.Run([new NamedTensor("x", Tensor.Create(new float[4], [1, 4]))], cancellationToken: new CancellationToken(canceled: true)));
+        Assert.ThrowsAny<OperationCanceledException>(() => session.Run(
+            [new NamedTensor("x", Tensor.Create(new float[4], [1, 4]))],
+            cancellationToken: new CancellationToken(canceled: true)));
     }
 }

@@ -40,35 +40,80 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         // Random generators: ORT's generator is not numpy's, so seeded or not the draws differ.
         ["test_bernoulli"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
         ["test_bernoulli_double"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
-        ["test_bernoulli_expanded"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
-        ["test_bernoulli_double_expanded"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's.", ZeroOrOne),
-        ["test_bernoulli_seed"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's (the seed does not make them equal).", ZeroOrOne),
-        ["test_bernoulli_seed_expanded"] = Deviation.Random("Bernoulli draws from ORT's random generator, the reference from numpy's (the seed does not make them equal).", ZeroOrOne),
-        ["test_training_dropout"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
-        ["test_training_dropout_default"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
-        ["test_training_dropout_default_mask"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
-        ["test_training_dropout_mask"] = Deviation.Random("Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.", null),
+        ["test_bernoulli_expanded"] = Deviation.Random(
+            "Bernoulli draws from ORT's random generator, the reference from numpy's.",
+            ZeroOrOne),
+        ["test_bernoulli_double_expanded"] = Deviation.Random(
+            "Bernoulli draws from ORT's random generator, the reference from numpy's.",
+            ZeroOrOne),
+        ["test_bernoulli_seed"] = Deviation.Random(
+            "Bernoulli draws from ORT's random generator, the reference from numpy's (the seed does not make them equal).",
+            ZeroOrOne),
+        ["test_bernoulli_seed_expanded"] = Deviation.Random(
+            "Bernoulli draws from ORT's random generator, the reference from numpy's (the seed does not make them equal).",
+            ZeroOrOne),
+        ["test_training_dropout"] = Deviation.Random(
+            "Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.",
+            null),
+        ["test_training_dropout_default"] = Deviation.Random(
+            "Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.",
+            null),
+        ["test_training_dropout_default_mask"] = Deviation.Random(
+            "Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.",
+            null),
+        ["test_training_dropout_mask"] = Deviation.Random(
+            "Training-mode Dropout masks come from ORT's random generator, the reference's from numpy's.",
+            null),
 
         // Float to string: ORT prints 9 significant digits ("0.60484552"), numpy the shortest round-trip text ("0.6048455").
-        ["test_cast_FLOAT_to_STRING"] = new("ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.", SameFloatText),
-        ["test_castlike_FLOAT_to_STRING"] = new("ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.", SameFloatText),
-        ["test_castlike_FLOAT_to_STRING_expanded"] = new("ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.", SameFloatText),
+        ["test_cast_FLOAT_to_STRING"] = new(
+            "ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.",
+            SameFloatText),
+        ["test_castlike_FLOAT_to_STRING"] = new(
+            "ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.",
+            SameFloatText),
+        ["test_castlike_FLOAT_to_STRING_expanded"] = new(
+            "ORT formats floats with more digits than numpy's shortest repr; both texts must parse to the same float.",
+            SameFloatText),
 
         // DFT/STFT: ORT computes in float32, the reference in float64; entries that are exactly 0 in the
         // reference carry float32 rounding noise relative to the transform's magnitude.
-        ["test_dft"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
-        ["test_dft_axis"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
-        ["test_dft_inverse"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
-        ["test_stft"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
-        ["test_stft_with_window"] = new("float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest magnitude.", MagnitudeRelative),
+        ["test_dft"] = new(
+            "float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest " +
+                "magnitude.",
+            MagnitudeRelative),
+        ["test_dft_axis"] = new(
+            "float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest " +
+                "magnitude.",
+            MagnitudeRelative),
+        ["test_dft_inverse"] = new(
+            "float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest " +
+                "magnitude.",
+            MagnitudeRelative),
+        ["test_stft"] = new(
+            "float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest " +
+                "magnitude.",
+            MagnitudeRelative),
+        ["test_stft_with_window"] = new(
+            "float32 FFT rounding on entries that are 0 in the float64 reference; must agree within 1e-6 of the output's largest " +
+                "magnitude.",
+            MagnitudeRelative),
 
         // ONNX 1.12's reference truncates float to bfloat16; ORT rounds to nearest even (as later ONNX references do).
-        ["test_cast_FLOAT_to_BFLOAT16"] = new("ORT rounds float to bfloat16 to nearest even, the ONNX 1.12 reference truncates; results must be at most one bfloat16 step apart.", OneBFloat16Step),
+        [
+            "test_cast_FLOAT_to_BFLOAT16"] = new("ORT rounds float to bfloat16 to nearest even, the ONNX 1.12 reference truncates; " +
+                "results must be at most one bfloat16 step apart.", OneBFloat16Step),
 
         // Listed by ORT itself as "results mismatch with onnx tests".
-        ["test_resize_downsample_scales_cubic_align_corners"] = new("ORT's align_corners downsampling differs from the reference (ORT lists it as a known mismatch).", null),
-        ["test_resize_downsample_scales_linear_align_corners"] = new("ORT's align_corners downsampling differs from the reference (ORT lists it as a known mismatch).", null),
-        ["test_maxunpool_export_with_output_shape"] = new("ORT places the unpooled values in the larger output_shape differently from the reference (ORT lists it as a known mismatch; onnx/onnx#2398).", null),
+        ["test_resize_downsample_scales_cubic_align_corners"] = new(
+            "ORT's align_corners downsampling differs from the reference (ORT lists it as a known mismatch).",
+            null),
+        ["test_resize_downsample_scales_linear_align_corners"] = new(
+            "ORT's align_corners downsampling differs from the reference (ORT lists it as a known mismatch).",
+            null),
+        [
+            "test_maxunpool_export_with_output_shape"] = new("ORT places the unpooled values in the larger output_shape differently from " +
+                "the reference (ORT lists it as a known mismatch; onnx/onnx#2398).", null),
     };
 
     /// <summary>
@@ -133,7 +178,10 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
 
         var byOutcome = results.ToLookup(r => r.Outcome);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{byOutcome[Outcome.Passed].Count()} passed / {byOutcome[Outcome.Failed].Count()} failed / {byOutcome[Outcome.Skipped].Count()} skipped / {byOutcome[Outcome.Unsupported].Count()} unsupported value kind / {byOutcome[Outcome.KnownDeviation].Count()} known ORT deviations, of {results.Count} cases in {stopwatch.Elapsed.TotalSeconds:F1} s"));
+            $"{byOutcome[Outcome.Passed].Count()} passed / {byOutcome[Outcome.Failed].Count()} failed / " +
+                $"{byOutcome[Outcome.Skipped].Count()} skipped / {byOutcome[Outcome.Unsupported].Count()} unsupported value kind / " +
+                    $"{byOutcome[Outcome.KnownDeviation].Count()} known ORT deviations, of {results.Count} cases in " +
+                        $"{stopwatch.Elapsed.TotalSeconds:F1} s"));
         foreach (var outcome in new[] { Outcome.Failed, Outcome.KnownDeviation, Outcome.Skipped, Outcome.Unsupported })
         {
             output.WriteLine("");
@@ -145,10 +193,13 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         }
 
         var failed = byOutcome[Outcome.Failed].Select(r => $"{r.Name}: {r.Detail}")
-            .Concat(results.Where(r => r.Outcome is Outcome.Skipped or Outcome.Unsupported && !ExpectedRefusals.ContainsKey(r.Name)).Select(r => $"{r.Name}: not run and not listed as an expected refusal: {r.Detail}"))
+            .Concat(results.Where(r => r.Outcome is Outcome.Skipped or Outcome.Unsupported && !ExpectedRefusals.ContainsKey(r.Name))
+                .Select(r => $"{r.Name}: not run and not listed as an expected refusal: {r.Detail}"))
             .ToList();
         Assert.True(failed.Count == 0, "Cases that disagree with the reference:\n" + string.Join("\n", failed));
-        Assert.True(byOutcome[Outcome.Passed].Count() >= PassFloor, $"Only {byOutcome[Outcome.Passed].Count()} cases passed; at least {PassFloor} did before.");
+        Assert.True(
+            byOutcome[Outcome.Passed].Count() >= PassFloor,
+            $"Only {byOutcome[Outcome.Passed].Count()} cases passed; at least {PassFloor} did before.");
     }
 
     private static CaseResult RunCase(string directory)
@@ -185,7 +236,10 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         }
 
         return KnownOrtDeviations.TryGetValue(name, out var deviation) && !deviation.MayMatch
-            ? new CaseResult(name, Outcome.Failed, "listed as a known ORT deviation but now matches the reference; remove it from the list (" + deviation.Reason + ")")
+            ? new CaseResult(
+                name,
+                Outcome.Failed,
+                "listed as a known ORT deviation but now matches the reference; remove it from the list (" + deviation.Reason + ")")
             : new CaseResult(name, Outcome.Passed, "");
     }
 
@@ -195,7 +249,8 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         List<Tensor> expected;
         try
         {
-            inputs = ReadTensors(dataSet, "input").Select((t, i) => new NamedTensor(session.Inputs[i].Name, AsDeclared(t, session.Inputs[i]))).ToList();
+            inputs = ReadTensors(dataSet, "input").Select(
+                (t, i) => new NamedTensor(session.Inputs[i].Name, AsDeclared(t, session.Inputs[i]))).ToList();
             expected = ReadTensors(dataSet, "output").Select((t, j) => AsDeclared(t, session.Outputs[j])).ToList();
         }
         catch (DiagnosticException e)
@@ -216,7 +271,10 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         {
             // The test data does not fit the model's declared input shape. ORT rejects such inputs itself
             // ("Invalid rank for input"), so this is ORT refusing the case, caught one step earlier.
-            return new CaseResult(name, Outcome.Skipped, "the test data does not fit the declared input shape, which ORT rejects too: " + e.Message);
+            return new CaseResult(
+                name,
+                Outcome.Skipped,
+                "the test data does not fit the declared input shape, which ORT rejects too: " + e.Message);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
@@ -293,7 +351,10 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
                     using var results = session.Run(runOptions, names, values, [.. outputs.Select(o => o.Name)]);
                     for (var j = 0; j < outputs.Count; j++)
                     {
-                        var difference = CompareValue(File.ReadAllBytes(Path.Combine(dataSet, $"output_{j}.pb")), outputs[j].Type, results[j]);
+                        var difference = CompareValue(
+                            File.ReadAllBytes(Path.Combine(dataSet, $"output_{j}.pb")),
+                            outputs[j].Type,
+                            results[j]);
                         if (difference is not null)
                         {
                             return new CaseResult(name, Outcome.Failed, $"output '{outputs[j].Name}': {difference}");
@@ -342,7 +403,8 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         if (sequence.TensorValues.Count == 0)
         {
             // ORT's API builds a sequence from its elements and has no way to make an empty one.
-            throw new NotSupportedException("an input is an empty sequence, which ORT's API cannot create (CreateValue: \"Number of values should be at least 1.\")");
+            throw new NotSupportedException(
+                "an input is an empty sequence, which ORT's API cannot create (CreateValue: \"Number of values should be at least 1.\")");
         }
 
         var elements = sequence.TensorValues.Select(t => Owned(OrtTensors.ToOrtValue(TensorProtoConversion.ToTensor(t)), owned)).ToList();
@@ -357,19 +419,24 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         return value.Value;
     }
 
-    /// <summary>Null when the output equals the reference: tensors as <see cref="Compare"/> does, sequences element by element, optionals by presence and content.</summary>
+    /// <summary>Null when the output equals the reference: tensors as <see cref="Compare"/> does, sequences element by element, optionals
+    /// by presence and content.</summary>
     private static string? CompareValue(byte[] serialized, TypeProto type, OrtValue actual)
     {
         switch (type.ValueCase)
         {
             case TypeProto.ValueOneofCase.TensorType:
-                return Compare(TensorProtoConversion.ToTensor(TensorProto.Parser.ParseFrom(serialized)), OrtTensors.ToTensor("output", actual));
+                return Compare(
+                    TensorProtoConversion.ToTensor(TensorProto.Parser.ParseFrom(serialized)),
+                    OrtTensors.ToTensor("output", actual));
             case TypeProto.ValueOneofCase.SequenceType:
                 return CompareSequence(SequenceProto.Parser.ParseFrom(serialized), actual);
             case TypeProto.ValueOneofCase.OptionalType:
                 var optional = OptionalProto.Parser.ParseFrom(serialized);
                 var present = actual.OnnxType is OnnxValueType.ONNX_TYPE_TENSOR or OnnxValueType.ONNX_TYPE_SEQUENCE;
-                return optional.TensorValue is { } tensor ? present ? Compare(TensorProtoConversion.ToTensor(tensor), OrtTensors.ToTensor("output", actual)) : "empty, expected a tensor"
+                return optional.TensorValue is { } tensor ? present
+                    ? Compare(TensorProtoConversion.ToTensor(tensor), OrtTensors.ToTensor("output", actual))
+                    : "empty, expected a tensor"
                     : optional.SequenceValue is { } sequence ? present ? CompareSequence(sequence, actual) : "empty, expected a sequence"
                     : present ? $"holds a {actual.OnnxType}, expected an empty optional" : null;
             default:
@@ -393,7 +460,9 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
         for (var k = 0; k < count; k++)
         {
             using var element = actual.GetValue(k, OrtAllocator.DefaultInstance);
-            if (Compare(TensorProtoConversion.ToTensor(expected.TensorValues[k]), OrtTensors.ToTensor("element", element)) is { } difference)
+            if (Compare(
+                TensorProtoConversion.ToTensor(expected.TensorValues[k]),
+                OrtTensors.ToTensor("element", element)) is { } difference)
             {
                 return $"element {k}: {difference}";
             }
@@ -441,10 +510,16 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
 
         return expected.ElementType switch
         {
-            TensorElementType.Float => CompareFloats(expected.ToArray<float>().Select(v => (double)v).ToArray(), actual.ToArray<float>().Select(v => (double)v).ToArray()),
+            TensorElementType.Float => CompareFloats(
+                expected.ToArray<float>().Select(v => (double)v).ToArray(),
+                actual.ToArray<float>().Select(v => (double)v).ToArray()),
             TensorElementType.Double => CompareFloats(expected.ToArray<double>(), actual.ToArray<double>()),
-            TensorElementType.Float16 => CompareFloats(expected.ToArray<Half>().Select(v => (double)v).ToArray(), actual.ToArray<Half>().Select(v => (double)v).ToArray()),
-            TensorElementType.BFloat16 => CompareFloats(expected.ToArray<BFloat16>().Select(v => (double)v.ToSingle()).ToArray(), actual.ToArray<BFloat16>().Select(v => (double)v.ToSingle()).ToArray()),
+            TensorElementType.Float16 => CompareFloats(
+                expected.ToArray<Half>().Select(v => (double)v).ToArray(),
+                actual.ToArray<Half>().Select(v => (double)v).ToArray()),
+            TensorElementType.BFloat16 => CompareFloats(
+                expected.ToArray<BFloat16>().Select(v => (double)v.ToSingle()).ToArray(),
+                actual.ToArray<BFloat16>().Select(v => (double)v.ToSingle()).ToArray()),
             TensorElementType.String => CompareExactly(expected.ToArray<string>(), actual.ToArray<string>()),
             _ => CompareExactly(expected.AsBytes().ToArray(), actual.AsBytes().ToArray()),
         };
@@ -491,7 +566,9 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
 
     private static string? ZeroOrOne(Tensor expected, Tensor actual)
     {
-        var values = actual.ElementType == TensorElementType.Double ? actual.ToArray<double>() : actual.ToArray<float>().Select(v => (double)v).ToArray();
+        var values = actual.ElementType == TensorElementType.Double
+            ? actual.ToArray<double>()
+            : actual.ToArray<float>().Select(v => (double)v).ToArray();
         var bad = Array.FindIndex(values, v => v is not (0.0 or 1.0));
         return bad < 0 ? null : string.Create(CultureInfo.InvariantCulture, $"element {bad} is {values[bad]}, not 0 or 1");
     }

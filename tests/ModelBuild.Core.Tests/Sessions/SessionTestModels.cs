@@ -41,10 +41,20 @@ internal static class SessionTestModels
     public static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    public static byte[] Build(IEnumerable<NodeProto> nodes, IEnumerable<ValueInfoProto> inputs, IEnumerable<ValueInfoProto> outputs, IEnumerable<TensorProto>? initializers = null, int opset = 17) =>
+    public static byte[] Build(
+        IEnumerable<NodeProto> nodes,
+        IEnumerable<ValueInfoProto> inputs,
+        IEnumerable<ValueInfoProto> outputs,
+        IEnumerable<TensorProto>? initializers = null,
+        int opset = 17) =>
         BuildProto(nodes, inputs, outputs, initializers, opset).ToByteArray();
 
-    public static ModelProto BuildProto(IEnumerable<NodeProto> nodes, IEnumerable<ValueInfoProto> inputs, IEnumerable<ValueInfoProto> outputs, IEnumerable<TensorProto>? initializers = null, int opset = 17)
+    public static ModelProto BuildProto(
+        IEnumerable<NodeProto> nodes,
+        IEnumerable<ValueInfoProto> inputs,
+        IEnumerable<ValueInfoProto> outputs,
+        IEnumerable<TensorProto>? initializers = null,
+        int opset = 17)
     {
         var graph = new GraphProto { Name = "test" };
         graph.Node.AddRange(nodes);
@@ -66,7 +76,10 @@ internal static class SessionTestModels
 
     /// <summary>y = Relu(x), x: float[batch, 4].</summary>
     public static byte[] Relu() =>
-        Build([Node("Relu", ["x"], ["y"])], [Value("x", TensorElementType.Float, "batch", 4)], [Value("y", TensorElementType.Float, "batch", 4)]);
+        Build(
+            [Node("Relu", ["x"], ["y"])],
+            [Value("x", TensorElementType.Float, "batch", 4)],
+            [Value("y", TensorElementType.Float, "batch", 4)]);
 
     /// <summary>
     /// Two inputs, three outputs of different types and ranks, so that swapped or shifted API functions
@@ -81,7 +94,10 @@ internal static class SessionTestModels
                 Node("Cast", ["b"], ["cast"], IntAttribute("to", (long)TensorElementType.Float)),
             ],
             [Value("a", TensorElementType.Float, "N", 3), Value("b", TensorElementType.Int64, 2)],
-            [Value("sum", TensorElementType.Float, "N", 3), Value("shape", TensorElementType.Int64, 2), Value("cast", TensorElementType.Float, 2)]);
+            [Value("sum", TensorElementType.Float, "N", 3), Value("shape", TensorElementType.Int64, 2), Value(
+                "cast",
+                TensorElementType.Float,
+                2)]);
 
     /// <summary>A tensor input or output whose type declares no shape at all.</summary>
     public static ValueInfoProto ShapelessValue(string name, TensorElementType type) =>
@@ -95,7 +111,10 @@ internal static class SessionTestModels
             Name = "y",
             Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = Value("e", TensorElementType.Float, 2).Type } },
         };
-        return Build([Node("SequenceConstruct", ["x"], ["y"]), Node("Identity", ["x"], ["z"])], [Value("x", TensorElementType.Float, 2)], [sequence, Value("z", TensorElementType.Float, 2)]);
+        return Build(
+            [Node("SequenceConstruct", ["x"], ["y"]), Node("Identity", ["x"], ["z"])],
+            [Value("x", TensorElementType.Float, 2)],
+            [sequence, Value("z", TensorElementType.Float, 2)]);
     }
 
     /// <summary>
@@ -115,7 +134,11 @@ internal static class SessionTestModels
 
         var tripCount = new TensorProto { Name = "max", DataType = (int)TensorElementType.Int64, Int64Data = { long.MaxValue } };
         var keepGoing = new TensorProto { Name = "true", DataType = (int)TensorElementType.Bool, Int32Data = { 1 } };
-        var loop = Node("Loop", ["max", "true", "x"], ["y"], new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body });
+        var loop = Node(
+            "Loop",
+            ["max", "true", "x"],
+            ["y"],
+            new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body });
         return Build([loop], [Value("x", TensorElementType.Float, 1)], [Value("y", TensorElementType.Float, 1)], [tripCount, keepGoing]);
     }
 }

@@ -41,11 +41,13 @@ public sealed class ArchiveExtractorTests : IDisposable
         return path;
     }
 
-    private static PaxTarEntry File(string name, byte[] bytes) => new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes) };
+    private static PaxTarEntry File(string name, byte[] bytes)
+        => new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes) };
 
     private async Task<DiagnosticException> Refused(string archive, ArchiveFormat format, ArchiveLimits? limits = null)
     {
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => new ArchiveExtractor(limits ?? ArchiveLimits.Default).ExtractAsync(archive, format, Output));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => new ArchiveExtractor(limits ?? ArchiveLimits.Default).ExtractAsync(archive, format, Output));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Output));
         Assert.False(System.IO.File.Exists(_root.Combine("evil.txt")));
         return error;
@@ -54,7 +56,10 @@ public sealed class ArchiveExtractorTests : IDisposable
     [Fact]
     public async Task A_zip_and_a_tar_gz_unpack_their_folders_and_files()
     {
-        var fromZip = await new ArchiveExtractor().ExtractAsync(Zip(("model/a.onnx", [1, 2]), ("model/sub/b.txt", [3])), ArchiveFormat.Zip, Output);
+        var fromZip = await new ArchiveExtractor().ExtractAsync(
+            Zip(("model/a.onnx", [1, 2]), ("model/sub/b.txt", [3])),
+            ArchiveFormat.Zip,
+            Output);
         var fromTar = await new ArchiveExtractor().ExtractAsync(TarGz(File("./weights/c.bin", [4, 5, 6])), ArchiveFormat.TarGz, Output);
 
         Assert.Equal(["model/a.onnx", "model/sub/b.txt"], fromZip);
@@ -100,7 +105,9 @@ public sealed class ArchiveExtractorTests : IDisposable
     {
         var link = new PaxTarEntry(TarEntryType.SymbolicLink, "alias") { LinkName = "real" };
 
-        var error = await Refused(TarGz(new PaxTarEntry(TarEntryType.Directory, "real"), link, File("alias/x.bin", [1])), ArchiveFormat.TarGz);
+        var error = await Refused(
+            TarGz(new PaxTarEntry(TarEntryType.Directory, "real"), link, File("alias/x.bin", [1])),
+            ArchiveFormat.TarGz);
 
         Assert.Contains("through a link", error.Diagnostic.Message, StringComparison.Ordinal);
     }
@@ -119,7 +126,10 @@ public sealed class ArchiveExtractorTests : IDisposable
     [Fact]
     public async Task Total_size_and_entry_count_limits_are_MB2061()
     {
-        var bytes = await Refused(Zip(("a.bin", new byte[3000]), ("b.bin", new byte[3000])), ArchiveFormat.Zip, new ArchiveLimits(5000, 100, 1e9));
+        var bytes = await Refused(
+            Zip(("a.bin", new byte[3000]), ("b.bin", new byte[3000])),
+            ArchiveFormat.Zip,
+            new ArchiveLimits(5000, 100, 1e9));
         var entries = await Refused(Zip(("a", [1]), ("b", [1]), ("c", [1])), ArchiveFormat.Zip, new ArchiveLimits(1 << 20, 2, 1e9));
 
         Assert.Equal("MB2061", bytes.Diagnostic.Code);
@@ -132,7 +142,8 @@ public sealed class ArchiveExtractorTests : IDisposable
         var path = _root.Combine("fake.zip");
         await System.IO.File.WriteAllTextAsync(path, "<html>not found</html>");
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => new ArchiveExtractor().ExtractAsync(path, ArchiveFormat.Zip, Output));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => new ArchiveExtractor().ExtractAsync(path, ArchiveFormat.Zip, Output));
 
         Assert.Equal("MB2062", error.Diagnostic.Code);
     }

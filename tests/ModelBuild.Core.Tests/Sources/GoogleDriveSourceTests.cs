@@ -49,7 +49,8 @@ public sealed class GoogleDriveSourceTests : IDisposable
     private static LoopbackReply Page(string html, params (string Name, string Value)[] headers) => new()
     {
         Page = Encoding.UTF8.GetBytes(html),
-        Headers = new Dictionary<string, string>(headers.ToDictionary(h => h.Name, h => h.Value)) { ["Content-Type"] = "text/html; charset=utf-8" },
+        Headers = new Dictionary<string, string>(headers.ToDictionary(h => h.Name, h => h.Value)) {
+            ["Content-Type"] = "text/html; charset=utf-8" },
     };
 
     private static string Query(LoopbackRequest request) => request.PathAndQuery.Split('?', 2) is [_, var query] ? query : "";
@@ -160,7 +161,9 @@ public sealed class GoogleDriveSourceTests : IDisposable
         Assert.Equal(Sha256Digest.Compute(_model), fetched.Digest);
         Assert.Equal(2, _server.RequestsFor("/uc").Count);
         // A reset connection may lose bytes already sent: the resume starts where the first run's data ended.
-        var resumedAt = long.Parse(_server.RequestsFor("/download")[1].Range!["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
+        var resumedAt = long.Parse(
+            _server.RequestsFor("/download")[1].Range!["bytes=".Length..].TrimEnd('-'),
+            CultureInfo.InvariantCulture);
         Assert.InRange(resumedAt, 1, 120_000);
         Assert.Equal(_model.Length - resumedAt, fetched.Transferred);
     }
@@ -169,7 +172,8 @@ public sealed class GoogleDriveSourceTests : IDisposable
     public async Task A_page_without_a_way_to_the_file_is_MB2047_quoting_its_title_with_nothing_stored_and_no_retries()
     {
         _server.Serve("/uc", []);
-        _server.Script("/uc", Page("<html><head><title>Google Drive - Quota exceeded</title></head><body>Too many users have viewed or downloaded this file recently.</body></html>"));
+        _server.Script("/uc", Page("<html><head><title>Google Drive - Quota exceeded</title></head><body>Too many users have viewed or " +
+            "downloaded this file recently.</body></html>"));
         using var fetcher = Fetcher();
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Source, Pin, At));

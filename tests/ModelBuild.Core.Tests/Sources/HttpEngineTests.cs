@@ -186,7 +186,8 @@ public sealed class HttpEngineTests : IDisposable
         using var fetcher = Fetcher();
         var casBefore = _root.FilesUnder(System.IO.Path.Combine("cache", "cas"));
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Source(), ContentPin.From(null, _model.Length - 10), At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Source(), ContentPin.From(null, _model.Length - 10), At));
 
         Assert.Equal("MB2018", error.Diagnostic.Code);
         Assert.Equal(At, error.Diagnostic.Location);
@@ -200,7 +201,8 @@ public sealed class HttpEngineTests : IDisposable
     {
         using var fetcher = Fetcher();
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Source(), ContentPin.From(null, _model.Length + 10), At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Source(), ContentPin.From(null, _model.Length + 10), At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains($"{_model.Length + 10} bytes", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -215,7 +217,8 @@ public sealed class HttpEngineTests : IDisposable
         var casBefore = _root.FilesUnder(System.IO.Path.Combine("cache", "cas"));
         var wrong = Sha256Digest.Compute("another model"u8);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Source(), ContentPin.From(wrong, _model.Length), At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Source(), ContentPin.From(wrong, _model.Length), At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains(wrong.Hex, error.Diagnostic.Message, StringComparison.Ordinal);
@@ -288,7 +291,10 @@ public sealed class HttpEngineTests : IDisposable
         other.Serve("/cdn/m.onnx", _model);
         _server.Script(Path, LoopbackReply.Redirect(other.BaseUrl + "cdn/m.onnx", 307));
         using var fetcher = Fetcher();
-        var source = SourceReference.Parse(_server.BaseUrl.Replace("http://", "http://alice:secret@", StringComparison.Ordinal).TrimEnd('/') + Path, _root.FullPath, At);
+        var source = SourceReference.Parse(
+            _server.BaseUrl.Replace("http://", "http://alice:secret@", StringComparison.Ordinal).TrimEnd('/') + Path,
+            _root.FullPath,
+            At);
 
         var fetched = await fetcher.FetchAsync(source, Pin, At);
 
@@ -321,7 +327,8 @@ public sealed class HttpEngineTests : IDisposable
 
         using var fetcher = Fetcher(parallel: 4);
 
-        var fetched = await Task.WhenAll(files.Select(f => fetcher.FetchAsync(Source(f.Path), ContentPin.From(Sha256Digest.Compute(f.Body), f.Body.Length), At)));
+        var fetched = await Task.WhenAll(
+            files.Select(f => fetcher.FetchAsync(Source(f.Path), ContentPin.From(Sha256Digest.Compute(f.Body), f.Body.Length), At)));
 
         Assert.Equal(files.Select(f => Sha256Digest.Compute(f.Body)), fetched.Select(f => f.Digest));
         Assert.InRange(_server.PeakConcurrency, 2, 4);
@@ -345,7 +352,9 @@ public sealed class HttpEngineTests : IDisposable
         await AssertCachedIntactAsync(fetched);
         var resumed = _server.RequestsFor(Path)[^1];
         Assert.StartsWith("bytes=", resumed.Range, StringComparison.Ordinal);
-        Assert.Equal(_model.Length - long.Parse(resumed.Range!["bytes=".Length..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture), fetched.Transferred);
+        Assert.Equal(
+            _model.Length - long.Parse(resumed.Range!["bytes=".Length..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture),
+            fetched.Transferred);
     }
 
     [Fact]
@@ -390,7 +399,11 @@ public sealed class HttpEngineTests : IDisposable
         // chunks of the first response may still be queued: every digest must cover exactly the final bytes.
         var large = RandomNumberGenerator.GetBytes(24 << 20);
         _server.Serve("/large.bin", large);
-        _server.Script("/large.bin", new LoopbackReply { DropAfter = 5_000_000 }, new LoopbackReply { DropAfter = 3_000_000 }, new LoopbackReply { IgnoreRange = true });
+        _server.Script(
+            "/large.bin",
+            new LoopbackReply { DropAfter = 5_000_000 },
+            new LoopbackReply { DropAfter = 3_000_000 },
+            new LoopbackReply { IgnoreRange = true });
         var pin = new ContentPin(
             [
                 ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData(large)),
@@ -407,7 +420,9 @@ public sealed class HttpEngineTests : IDisposable
         Assert.Equal(large, await File.ReadAllBytesAsync(stored));
         Assert.Equal(3, _server.RequestsFor("/large.bin").Count);
         // A reset connection may lose bytes already sent: the resume starts where the client's data ended.
-        var resumedAt = long.Parse(_server.RequestsFor("/large.bin")[1].Range!["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
+        var resumedAt = long.Parse(
+            _server.RequestsFor("/large.bin")[1].Range!["bytes=".Length..].TrimEnd('-'),
+            CultureInfo.InvariantCulture);
         Assert.InRange(resumedAt, 1, 5_000_000);
         Assert.Empty(PartialFiles);
     }
@@ -419,7 +434,8 @@ public sealed class HttpEngineTests : IDisposable
         using var fetcher = Fetcher();
         var casBefore = _root.FilesUnder(System.IO.Path.Combine("cache", "cas"));
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Source(), new ContentPin([wrong], _model.Length), At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Source(), new ContentPin([wrong], _model.Length), At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains("sha384 " + wrong.Hex, error.Diagnostic.Message, StringComparison.Ordinal);
@@ -461,7 +477,9 @@ public sealed class HttpEngineTests : IDisposable
         using var tls = new LoopbackServer(tls: true);
         tls.Serve(Path, _model);
         using var proxy = new LoopbackServer { TunnelPort = tls.Port };
-        var variables = new Dictionary<string, string> { ["https_proxy"] = $"http://127.0.0.1:{proxy.Port}", ["no_proxy"] = "localhost,.internal" };
+        var variables = new Dictionary<string, string> {
+            ["https_proxy"] = $"http://127.0.0.1:{proxy.Port}",
+            ["no_proxy"] = "localhost,.internal" };
         using var fetcher = TrustingFetcher(tls, EnvironmentProxy.FromVariables(variables.GetValueOrDefault));
         var source = SourceReference.Parse($"https://models.test:{tls.Port}{Path}", _root.FullPath, At);
 

@@ -20,7 +20,9 @@ public sealed class HttpFetchTests : IDisposable
     public HttpFetchTests()
     {
         _cache = ModelBuildCache.Open(_root.Combine("cache"));
-        _fetcher = new SourceFetcher(_cache, new SourceFetcherOptions { Http = new HttpDownloadOptions { Wait = (_, _) => Task.CompletedTask } });
+        _fetcher = new SourceFetcher(
+            _cache,
+            new SourceFetcherOptions { Http = new HttpDownloadOptions { Wait = (_, _) => Task.CompletedTask } });
         _server.Serve("/models/m.onnx", _model);
     }
 
@@ -40,7 +42,9 @@ public sealed class HttpFetchTests : IDisposable
 
         var fetched = await _fetcher.FetchAsync(Source("models/m.onnx"), digest, _model.Length, At);
 
-        Assert.Equal((digest, (long)_model.Length, (string?)null, false, (long)_model.Length), (fetched.Digest, fetched.Size, fetched.LocalPath, fetched.FromCache, fetched.Transferred));
+        Assert.Equal(
+            (digest, (long)_model.Length, (string?)null, false, (long)_model.Length),
+            (fetched.Digest, fetched.Size, fetched.LocalPath, fetched.FromCache, fetched.Transferred));
         Assert.Empty(fetched.Warnings);
         Assert.True(_cache.Content.Contains(digest));
     }
@@ -74,7 +78,8 @@ public sealed class HttpFetchTests : IDisposable
     [Fact]
     public async Task A_404_is_MB2013_with_the_status_and_the_redacted_url()
     {
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => _fetcher.FetchAsync(Source("models/absent.onnx?token=s3cr3t"), at: At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => _fetcher.FetchAsync(Source("models/absent.onnx?token=s3cr3t"), at: At));
 
         Assert.Equal("MB2013", error.Diagnostic.Code);
         Assert.Equal(At, error.Diagnostic.Location);
@@ -114,7 +119,10 @@ public sealed class HttpFetchTests : IDisposable
     [Fact]
     public async Task Credentials_in_the_url_are_sent_as_basic_authorization_and_not_printed()
     {
-        var source = SourceReference.Parse(_server.BaseUrl.Replace("http://", "http://alice:p%40ss@", StringComparison.Ordinal) + "models/m.onnx", _root.FullPath, At);
+        var source = SourceReference.Parse(
+            _server.BaseUrl.Replace("http://", "http://alice:p%40ss@", StringComparison.Ordinal) + "models/m.onnx",
+            _root.FullPath,
+            At);
 
         var fetched = await _fetcher.FetchAsync(source, at: At);
 

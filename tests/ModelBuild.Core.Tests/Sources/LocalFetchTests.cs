@@ -58,7 +58,8 @@ public sealed class LocalFetchTests : IDisposable
     {
         WriteModel(Path.Combine("weights", "resnet18.onnx"));
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => _fetcher.FetchAsync(Source("weights/../weights/resnet81.onnx"), at: At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => _fetcher.FetchAsync(Source("weights/../weights/resnet81.onnx"), at: At));
 
         Assert.Equal("MB2010", error.Diagnostic.Code);
         Assert.Equal(At, error.Diagnostic.Location);

@@ -30,7 +30,8 @@ internal sealed record LoopbackReply
     /// <summary>A plain status with an empty body (and <see cref="Headers"/>), instead of the file.</summary>
     public int? Status { get; init; }
 
-    /// <summary>A 200 answer with this body (and <see cref="Headers"/>) instead of the file: a web page where a file was expected.</summary>
+    /// <summary>A 200 answer with this body (and <see cref="Headers"/>) instead of the file: a web page where a file was
+    /// expected.</summary>
     public byte[]? Page { get; init; }
 
     /// <summary>Serve the whole file with 200 even when a range is asked for.</summary>
@@ -42,7 +43,8 @@ internal sealed record LoopbackReply
     /// <summary>Close the connection (reset) after this many body bytes.</summary>
     public long? DropAfter { get; init; }
 
-    /// <summary>Send this many body bytes, then nothing until the server is disposed or <see cref="LoopbackServer.ReleaseStalls"/>.</summary>
+    /// <summary>Send this many body bytes, then nothing until the server is disposed or <see
+    /// cref="LoopbackServer.ReleaseStalls"/>.</summary>
     public long? StallAfter { get; init; }
 
     /// <summary>Stall before sending anything, headers included.</summary>
@@ -105,7 +107,8 @@ internal sealed class LoopbackServer : IDisposable
     /// <summary>When set, CONNECT requests are tunnelled to this port on 127.0.0.1 (the server acts as a proxy).</summary>
     public int? TunnelPort { get; set; }
 
-    /// <summary>Serves <paramref name="body"/> at <paramref name="path"/> (with <paramref name="status"/> and no range support when not 200).</summary>
+    /// <summary>Serves <paramref name="body"/> at <paramref name="path"/> (with <paramref name="status"/> and no range support when not
+    /// 200).</summary>
     public void Serve(string path, byte[] body, int status = 200, string? etag = null)
     {
         var route = new Route(body, etag ?? $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}\"");
@@ -118,7 +121,8 @@ internal sealed class LoopbackServer : IDisposable
         _routes[path] = route;
     }
 
-    /// <summary>Answers the next requests for <paramref name="path"/> with <paramref name="replies"/>, one each, then serves the file.</summary>
+    /// <summary>Answers the next requests for <paramref name="path"/> with <paramref name="replies"/>, one each, then serves the
+    /// file.</summary>
     public void Script(string path, params LoopbackReply[] replies)
     {
         var route = _routes[path];
@@ -330,7 +334,12 @@ internal sealed class LoopbackServer : IDisposable
         }
     }
 
-    private async Task WriteHeadAsync(Stream stream, int status, string reason, long contentLength, IReadOnlyDictionary<string, string> headers)
+    private async Task WriteHeadAsync(
+        Stream stream,
+        int status,
+        string reason,
+        long contentLength,
+        IReadOnlyDictionary<string, string> headers)
     {
         var head = new StringBuilder();
         head.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {reason}\r\n");
@@ -389,7 +398,8 @@ internal sealed class LoopbackServer : IDisposable
         var target = requestLine[1];
 
         // A proxy sees absolute-form targets ("GET http://host/path"): keep the path for routing.
-        var pathAndQuery = Uri.TryCreate(target, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal)
+        var pathAndQuery = Uri.TryCreate(target, UriKind.Absolute, out var absolute)
+            && absolute.Scheme.StartsWith("http", StringComparison.Ordinal)
             ? absolute.PathAndQuery
             : target;
         return new LoopbackRequest(requestLine[0], target, pathAndQuery, headers);

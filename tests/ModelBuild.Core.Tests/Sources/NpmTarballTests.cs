@@ -36,12 +36,14 @@ public sealed class NpmTarballTests : IDisposable
         _root.Dispose();
     }
 
-    private SourceReference Source(string pathInPackage) => SourceReference.Parse($"npm:@test/models@1.0.0/{pathInPackage}", _root.FullPath, At);
+    private SourceReference Source(string pathInPackage)
+        => SourceReference.Parse($"npm:@test/models@1.0.0/{pathInPackage}", _root.FullPath, At);
 
     private async Task SeedTarballAsync(byte[]? tarball = null)
     {
         var stored = await _cache.Content.PutAsync(tarball ?? BuildTarball());
-        _cache.Actions.Put(NpmResolver.PackKey("@test/models", "1.0.0"), new ActionRecord("npm-pack", [new(NpmResolver.TarballOutput, stored)]));
+        _cache.Actions
+            .Put(NpmResolver.PackKey("@test/models", "1.0.0"), new ActionRecord("npm-pack", [new(NpmResolver.TarballOutput, stored)]));
     }
 
     private byte[] BuildTarball()
@@ -118,7 +120,8 @@ public sealed class NpmTarballTests : IDisposable
         await SeedTarballAsync();
         var pinned = Sha256Digest.Compute(_classifier);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => _fetcher.FetchAsync(Source("models/detector.onnx"), pinned, at: At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => _fetcher.FetchAsync(Source("models/detector.onnx"), pinned, at: At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains("npm:@test/models@1.0.0/models/detector.onnx", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -134,7 +137,8 @@ public sealed class NpmTarballTests : IDisposable
         var wrong = ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData(_classifier));
         var right = ContentDigest.FromHash(DigestAlgorithm.Sha384, SHA384.HashData(_detector));
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => _fetcher.FetchAsync(Source("models/detector.onnx"), new ContentPin([wrong], null), At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => _fetcher.FetchAsync(Source("models/detector.onnx"), new ContentPin([wrong], null), At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains(right.Hex, error.Diagnostic.Message, StringComparison.Ordinal);
@@ -151,7 +155,8 @@ public sealed class NpmTarballTests : IDisposable
         await SeedTarballAsync();
         var first = await _fetcher.FetchAsync(Source("models/classifier.onnx"), at: At);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => _fetcher.FetchAsync(Source("models/classifier.onnx"), Sha256Digest.Compute(_detector), at: At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => _fetcher.FetchAsync(Source("models/classifier.onnx"), Sha256Digest.Compute(_detector), at: At));
 
         Assert.Equal("MB2012", error.Diagnostic.Code);
         Assert.Contains(first.Digest.Hex, error.Diagnostic.Message, StringComparison.Ordinal);

@@ -32,7 +32,8 @@ public sealed class OfflineAndLockTests : IDisposable
 
     private string LockPath => _root.Combine("project", ModelLockFile.FileName);
 
-    private SourceReference Source(string query = "") => SourceReference.Parse(_server.BaseUrl.TrimEnd('/') + Path + query, _root.FullPath, At);
+    private SourceReference Source(string query = "")
+        => SourceReference.Parse(_server.BaseUrl.TrimEnd('/') + Path + query, _root.FullPath, At);
 
     private SourceFetcher Fetcher(bool offline = false, bool locked = false, bool withLock = true) => new(_cache, new SourceFetcherOptions
     {
@@ -58,7 +59,8 @@ public sealed class OfflineAndLockTests : IDisposable
     {
         using var fetcher = Fetcher(offline: true);
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Source(), ContentPin.From(Sha256Digest.Compute(_model), null), At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Source(), ContentPin.From(Sha256Digest.Compute(_model), null), At));
 
         Assert.Equal("MB2030", error.Diagnostic.Code);
         Assert.Equal(At, error.Diagnostic.Location);
@@ -97,7 +99,9 @@ public sealed class OfflineAndLockTests : IDisposable
 
         // The file behind the URL changes; the cache is emptied so the pin must be checked against the server.
         _server.Serve(Path, RandomNumberGenerator.GetBytes(100_000));
-        using var emptyCacheFetcher = new SourceFetcher(ModelBuildCache.Open(_root.Combine("cache2")), new SourceFetcherOptions { LockFile = ModelLockFile.Open(LockPath) });
+        using var emptyCacheFetcher = new SourceFetcher(
+            ModelBuildCache.Open(_root.Combine("cache2")),
+            new SourceFetcherOptions { LockFile = ModelLockFile.Open(LockPath) });
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => emptyCacheFetcher.FetchAsync(Source(), ContentPin.None, At));
 
         Assert.Equal("MB2033", error.Diagnostic.Code);
@@ -166,7 +170,9 @@ public sealed class OfflineAndLockTests : IDisposable
         var text = File.ReadAllText(LockPath);
         var keys = JsonNode.Parse(text)!["sources"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Equal(2, keys.Count);
-        Assert.All(keys, key => Assert.StartsWith(_server.BaseUrl.TrimEnd('/') + Path + "?v=*** (query sha256:", key, StringComparison.Ordinal));
+        Assert.All(
+            keys,
+            key => Assert.StartsWith(_server.BaseUrl.TrimEnd('/') + Path + "?v=*** (query sha256:", key, StringComparison.Ordinal));
         Assert.DoesNotContain("first-value", text, StringComparison.Ordinal);
         Assert.DoesNotContain("second-value", text, StringComparison.Ordinal);
         using var locked = Fetcher(locked: true);

@@ -37,7 +37,10 @@ public sealed class RemoteSourceTests : IDisposable
 
     private ContentPin Pin => ContentPin.From(Sha256Digest.Compute(_model), _model.Length);
 
-    private SourceFetcher Fetcher(string? nugetFolder = null, bool offline = false, int attempts = 3) => new(_cache, new SourceFetcherOptions
+    private SourceFetcher Fetcher(
+        string? nugetFolder = null,
+        bool offline = false,
+        int attempts = 3) => new(_cache, new SourceFetcherOptions
     {
         Environment = _environment.GetValueOrDefault,
         NuGetPackagesFolder = nugetFolder,
@@ -148,7 +151,8 @@ public sealed class RemoteSourceTests : IDisposable
         using var fetcher = Fetcher(packages, offline: true);
 
         var fetched = await fetcher.FetchAsync(Parse("nuget:Contoso.Models/1.2.0/models/tiny.onnx"), Pin, At);
-        var missing = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Parse("nuget:Contoso.Models/1.2.0/models/tiny.onx"), ContentPin.None, At));
+        var missing = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Parse("nuget:Contoso.Models/1.2.0/models/tiny.onx"), ContentPin.None, At));
 
         Assert.Equal(Sha256Digest.Compute(_model), fetched.Digest);
         Assert.Equal("MB2052", missing.Diagnostic.Code);
@@ -176,7 +180,10 @@ public sealed class RemoteSourceTests : IDisposable
         var packages = _root.Combine("packages");
         using var fetcher = Fetcher(packages);
 
-        var fetched = await fetcher.FetchAsync(SourceReference.Parse("nuget:Contoso.Models/1.2.0/models/tiny.onnx", manifestFolder, At), Pin, At);
+        var fetched = await fetcher.FetchAsync(
+            SourceReference.Parse("nuget:Contoso.Models/1.2.0/models/tiny.onnx", manifestFolder, At),
+            Pin,
+            At);
 
         Assert.Equal(Sha256Digest.Compute(_model), fetched.Digest);
         Assert.True(File.Exists(Path.Combine(packages, "contoso.models", "1.2.0", "models", "tiny.onnx")));
@@ -194,7 +201,8 @@ public sealed class RemoteSourceTests : IDisposable
             """);
         using var fetcher = Fetcher(_root.Combine("packages"));
 
-        var error = await Assert.ThrowsAsync<DiagnosticException>(() => fetcher.FetchAsync(Parse("nuget:Contoso.Absent/9.9.9/a.onnx"), ContentPin.None, At));
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => fetcher.FetchAsync(Parse("nuget:Contoso.Absent/9.9.9/a.onnx"), ContentPin.None, At));
 
         Assert.Equal("MB2053", error.Diagnostic.Code);
         Assert.Contains("Contoso.Absent", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -236,7 +244,9 @@ public sealed class RemoteSourceTests : IDisposable
         var path = request.PathAndQuery.Split('?')[0];
         var query = ParseQuery(request.PathAndQuery);
         Assert.Equal("host", query["X-Amz-SignedHeaders"]);
-        var canonicalQuery = string.Join('&', query.Where(p => p.Key != "X-Amz-Signature").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        var canonicalQuery = string.Join(
+            '&',
+            query.Where(p => p.Key != "X-Amz-Signature").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
         var canonicalRequest = $"GET\n{path}\n{canonicalQuery}\nhost:{request.Header("Host")}\n\nhost\nUNSIGNED-PAYLOAD";
         var credential = Uri.UnescapeDataString(query["X-Amz-Credential"]).Split('/');
         var (date, region, service) = (credential[1], credential[2], credential[3]);
@@ -247,7 +257,12 @@ public sealed class RemoteSourceTests : IDisposable
             key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
         }
 
-        Assert.True(DateTime.TryParseExact(query["X-Amz-Date"], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _));
+        Assert.True(DateTime.TryParseExact(
+            query["X-Amz-Date"],
+            "yyyyMMdd'T'HHmmss'Z'",
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal,
+            out _));
         return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
     }
 

@@ -34,7 +34,9 @@ public sealed class SourceReferenceTests : IDisposable
 
     [Fact]
     public void Backslashes_written_on_Windows_work_on_every_system() =>
-        Assert.Equal(_manifestFolder.Combine("weights", "model.onnx"), Assert.IsType<LocalFileSource>(Parse(@"weights\model.onnx")).FullPath);
+        Assert.Equal(
+            _manifestFolder.Combine("weights", "model.onnx"),
+            Assert.IsType<LocalFileSource>(Parse(@"weights\model.onnx")).FullPath);
 
     [Fact]
     public void File_uris_are_local_sources()
@@ -160,7 +162,9 @@ public sealed class SourceReferenceTests : IDisposable
         var source = Assert.IsType<HuggingFaceSource>(SourceReference.Parse(text, "/m", At));
 
         Assert.Equal((repository, revision, path), (source.Repository, source.Revision, source.PathInRepository));
-        Assert.Equal(new Uri($"http://127.0.0.1:9/{repository}/resolve/{revision}/{path}"), source.ResolveUri(new Uri("http://127.0.0.1:9/")));
+        Assert.Equal(
+            new Uri($"http://127.0.0.1:9/{repository}/resolve/{revision}/{path}"),
+            source.ResolveUri(new Uri("http://127.0.0.1:9/")));
     }
 
     [Theory]

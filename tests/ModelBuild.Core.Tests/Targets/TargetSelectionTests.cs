@@ -28,7 +28,10 @@ public sealed class TargetSelectionTests
 
         Assert.Equal("MB6001", error.Code);
         Assert.Equal(TargetAt, error.Location);
-        Assert.StartsWith("Unknown target 'rvc5'. Did you mean 'rvc2'? Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "Unknown target 'rvc5'. Did you mean 'rvc2'? Known targets: onnx, ort, openvino, rvc2, rvc3, rvc4, hailo.",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,7 +71,10 @@ public sealed class TargetSelectionTests
 
         Assert.Equal("MB6003", error.Code);
         Assert.Equal(PrecisionAt, error.Location);
-        Assert.StartsWith($"Target '{target}' does not support Precision {precision}; it supports {supported} (", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"Target '{target}' does not support Precision {precision}; it supports {supported} (",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +102,9 @@ public sealed class TargetSelectionTests
     public void Only_blob_targets_hold_preprocessing_by_default_and_runtime_targets_keep_float_io()
     {
         Assert.Equal(["rvc2", "rvc3", "rvc4", "hailo"], TargetCatalog.All.Where(t => t.BakesPreprocessing).Select(t => t.Name));
-        Assert.Equal(["openvino", "rvc2", "rvc3", "rvc4", "hailo"], TargetCatalog.All.Where(t => t.UsesVendorToolchain).Select(t => t.Name));
+        Assert.Equal(
+            ["openvino", "rvc2", "rvc3", "rvc4", "hailo"],
+            TargetCatalog.All.Where(t => t.UsesVendorToolchain).Select(t => t.Name));
         Assert.Equal(["onnx", "ort"], TargetCatalog.All.Where(t => t.KeepsFloatIo).Select(t => t.Name));
     }
 
@@ -111,7 +119,8 @@ public sealed class TargetSelectionTests
 
     private static Diagnostic Refused(string target, string precision)
     {
-        var exception = Assert.Throws<DiagnosticException>(() => TargetSelection.Resolve(target, precision, Version, TargetAt, PrecisionAt));
+        var exception = Assert.Throws<DiagnosticException>(
+            () => TargetSelection.Resolve(target, precision, Version, TargetAt, PrecisionAt));
         Assert.True(exception.Diagnostic.IsError);
         return exception.Diagnostic;
     }

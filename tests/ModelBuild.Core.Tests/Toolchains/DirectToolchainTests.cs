@@ -22,7 +22,10 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task Rvc2_FP16_runs_mo_and_compile_tool_with_ModelConverters_arguments()
     {
         _fixture.Tools.AddOpenVino2022();
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
+        var request = _fixture.Request(
+            VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n",
+            "rvc2",
+            Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -51,7 +54,10 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task Rvc2_FP32_does_not_compress_and_a_BGR_model_gets_no_channel_flip()
     {
         _fixture.Tools.AddOpenVino2022();
-        var request = _fixture.Request("input_model: m.onnx\nencoding: BGR\nshape: [1, 3, 8, 8]\nrvc2:\n  superblob: false\n", "rvc2", Precision.FP32);
+        var request = _fixture.Request(
+            "input_model: m.onnx\nencoding: BGR\nshape: [1, 3, 8, 8]\nrvc2:\n  superblob: false\n",
+            "rvc2",
+            Precision.FP32);
 
         await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -123,7 +129,9 @@ public sealed class DirectToolchainTests : IDisposable
             }
             """);
         Assert.True(JsonNode.DeepEquals(expected, config), config.ToJsonString());
-        var images = Directory.GetFiles(Path.Combine(_fixture.WorkDirectory, "intermediate_outputs", "calibration_images")).Select(Path.GetFileName).Order();
+        var images = Directory.GetFiles(Path.Combine(_fixture.WorkDirectory, "intermediate_outputs", "calibration_images"))
+            .Select(Path.GetFileName)
+            .Order();
         Assert.Equal(["img0.bmp", "img1.bmp"], images);
         Assert.Contains("--mean_values", Single("mo"));
         Assert.Equal("m.blob", result.Model.FileName);
@@ -133,12 +141,17 @@ public sealed class DirectToolchainTests : IDisposable
     [InlineData("INT8_STANDARD", new string[0])]
     [InlineData("INT8_ACCURACY_FOCUSED", new[] { "--param_quantizer", "enhanced", "--act_quantizer", "enhanced" })]
     [InlineData("INT8_INT16_MIXED", new[] { "--act_bitwidth", "16" })]
-    [InlineData("INT8_INT16_MIXED_ACCURACY_FOCUSED", new[] { "--param_quantizer", "enhanced", "--act_quantizer", "enhanced", "--act_bitwidth", "16" })]
+    [InlineData(
+        "INT8_INT16_MIXED_ACCURACY_FOCUSED",
+        new[] { "--param_quantizer", "enhanced", "--act_quantizer", "enhanced", "--act_bitwidth", "16" })]
     public async Task Rvc4_INT8_converts_quantizes_with_a_raw_input_list_and_prepares_for_HTP(string mode, string[] modeFlags)
     {
         _fixture.Tools.AddSnpe();
         _fixture.CalibrationImages(2);
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + $"calibration:\n  path: calibration\nrvc4:\n  quantization_mode: {mode}\n", "rvc4", Precision.FP16Int8);
+        var request = _fixture.Request(
+            VendorFixture.ImageNetManifest + $"calibration:\n  path: calibration\nrvc4:\n  quantization_mode: {mode}\n",
+            "rvc4",
+            Precision.FP16Int8);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
@@ -189,14 +202,19 @@ public sealed class DirectToolchainTests : IDisposable
               compiler) echo hef > "$(value --output-dir "$@")/m.hef" ;;
             esac
             """, "Hailo Dataflow Compiler v3.30.0");
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + "hailo:\n  alls: [\"performance_param(compiler_optimization_level=max)\"]\n", "hailo", Precision.FP16Int8);
+        var request = _fixture.Request(
+            VendorFixture.ImageNetManifest + "hailo:\n  alls: [\"performance_param(compiler_optimization_level=max)\"]\n",
+            "hailo",
+            Precision.FP16Int8);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
         var calls = _fixture.Tools.Calls("hailo");
         Assert.Equal(["parser", "onnx", "intermediate_outputs/m.onnx", "--net-name", "m", "--hw-arch", "hailo8", "--har-path", "intermediate_outputs/m.har", "--start-node-names", "x", "--end-node-names", "y"], calls[0]);
         Assert.Equal(["optimize", "intermediate_outputs/m.har", "--hw-arch", "hailo8", "--calib-set-path", "intermediate_outputs/calibration_set.npy", "--model-script", "intermediate_outputs/m.alls", "--output-har-path", "intermediate_outputs/m_optimized.har"], calls[1]);
-        Assert.Equal(["compiler", "intermediate_outputs/m_optimized.har", "--hw-arch", "hailo8", "--output-dir", "intermediate_outputs/hef"], calls[2]);
+        Assert.Equal(
+            ["compiler", "intermediate_outputs/m_optimized.har", "--hw-arch", "hailo8", "--output-dir", "intermediate_outputs/hef"],
+            calls[2]);
         Assert.Equal(
             "performance_param(compiler_optimization_level=max)\n" +
             "model_optimization_flavor(optimization_level=2, compression_level=2, batch_size=8)\n" +
@@ -255,7 +273,10 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task A_tool_that_reports_success_without_its_output_is_MB6105()
     {
         _fixture.Tools.AddOpenVino2022();
-        _fixture.Tools.Add("compile_tool", "echo 'Done.'", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
+        _fixture.Tools.Add(
+            "compile_tool",
+            "echo 'Done.'",
+            "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb");
         var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.Toolchain));
@@ -269,7 +290,11 @@ public sealed class DirectToolchainTests : IDisposable
     public async Task The_NN_Archive_holds_the_model_buildinfo_and_its_config()
     {
         _fixture.Tools.AddOpenVino2022();
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n", "rvc2", Precision.FP16, nnArchive: true);
+        var request = _fixture.Request(
+            VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n",
+            "rvc2",
+            Precision.FP16,
+            nnArchive: true);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 

@@ -4,7 +4,8 @@ using ModelBuild.Core.Toolchains;
 
 namespace ModelBuild.Core.Tests.Toolchains;
 
-/// <summary>The ModelConverter route with a stand-in <c>modelconverter</c>: the config written, the command run, the outputs collected.</summary>
+/// <summary>The ModelConverter route with a stand-in <c>modelconverter</c>: the config written, the command run, the outputs
+/// collected.</summary>
 public sealed class ModelConverterToolchainTests : IDisposable
 {
     private readonly VendorFixture _fixture = new();
@@ -15,11 +16,16 @@ public sealed class ModelConverterToolchainTests : IDisposable
     public async Task Rvc2_FP16_writes_the_config_runs_convert_and_collects_the_blob_and_buildinfo()
     {
         _fixture.Tools.AddModelConverter("m.blob");
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n", "rvc2", Precision.FP16);
+        var request = _fixture.Request(
+            VendorFixture.ImageNetManifest + "rvc2:\n  superblob: false\n  number_of_shaves: 6\n",
+            "rvc2",
+            Precision.FP16);
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.ModelConverter);
 
-        Assert.Equal(["convert", "rvc2", "--path", "modelconverter.yaml", "--output-dir", "modelbuild", "--to", "native"], Assert.Single(_fixture.Tools.Calls("modelconverter")));
+        Assert.Equal(
+            ["convert", "rvc2", "--path", "modelconverter.yaml", "--output-dir", "modelbuild", "--to", "native"],
+            Assert.Single(_fixture.Tools.Calls("modelconverter")));
         Assert.Equal(_fixture.WorkDirectory, _fixture.Tools.WorkingDirectory("modelconverter", 0));
         Assert.Contains("LUXONIS_TELEMETRY_ENABLED=false", _fixture.Tools.Environment("modelconverter", 0));
         Assert.Equal(
@@ -59,7 +65,8 @@ public sealed class ModelConverterToolchainTests : IDisposable
     {
         _fixture.Tools.AddModelConverter("m.dlc");
         var folder = _fixture.CalibrationImages(3);
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n  max_images: 2\nrvc4:\n  quantization_mode: INT8_ACCURACY_FOCUSED\n", "rvc4", Precision.FP16Int8);
+        var request = _fixture.Request(VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n  max_images: 2\nrvc4:\n  " +
+            "quantization_mode: INT8_ACCURACY_FOCUSED\n", "rvc4", Precision.FP16Int8);
         var toolchain = VendorToolchains.For(VendorRoute.ModelConverter);
 
         var plan = await toolchain.PlanAsync(request, CancellationToken.None);
@@ -67,7 +74,10 @@ public sealed class ModelConverterToolchainTests : IDisposable
 
         Assert.Equal([Path.Combine(folder, "img0.png"), Path.Combine(folder, "img1.png")], plan.InputFiles);
         var config = File.ReadAllText(Path.Combine(_fixture.WorkDirectory, "modelconverter.yaml"));
-        Assert.Contains($"    calibration: {{path: \"{folder}\", max_images: 2, resize_method: RESIZE}}\n", config, StringComparison.Ordinal);
+        Assert.Contains(
+            $"    calibration: {{path: \"{folder}\", max_images: 2, resize_method: RESIZE}}\n",
+            config,
+            StringComparison.Ordinal);
         Assert.EndsWith(
             """
             rvc4:
@@ -98,7 +108,10 @@ public sealed class ModelConverterToolchainTests : IDisposable
     {
         _fixture.Tools.AddModelConverter("m.dlc");
         _fixture.CalibrationImages(2);
-        var request = _fixture.Request(VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n  resize_method: PAD_RIGHT\n", "rvc4", Precision.FP16Int8);
+        var request = _fixture.Request(
+            VendorFixture.ImageNetManifest + "calibration:\n  path: calibration\n  resize_method: PAD_RIGHT\n",
+            "rvc4",
+            Precision.FP16Int8);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
 
@@ -110,7 +123,10 @@ public sealed class ModelConverterToolchainTests : IDisposable
     [Fact]
     public async Task A_ModelConverter_failure_is_MB6103_quoting_its_last_lines()
     {
-        _fixture.Tools.Add("modelconverter", "echo 'Converting...'; echo 'ValueError: Input `x` has dynamic shape.' >&2; exit 1", "modelconverter 0.5.0");
+        _fixture.Tools.Add(
+            "modelconverter",
+            "echo 'Converting...'; echo 'ValueError: Input `x` has dynamic shape.' >&2; exit 1",
+            "modelconverter 0.5.0");
         var request = _fixture.Request(VendorFixture.ImageNetManifest, "hailo", Precision.FP32Int8);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));
@@ -123,7 +139,8 @@ public sealed class ModelConverterToolchainTests : IDisposable
     [Fact]
     public async Task A_run_without_the_model_file_is_MB6105()
     {
-        _fixture.Tools.Add("modelconverter", "mkdir -p output/modelbuild; echo '{}' > output/modelbuild/buildinfo.json", "modelconverter 0.5.0");
+        _fixture.Tools
+            .Add("modelconverter", "mkdir -p output/modelbuild; echo '{}' > output/modelbuild/buildinfo.json", "modelconverter 0.5.0");
         var request = _fixture.Request(VendorFixture.ImageNetManifest, "rvc3", Precision.FP16);
 
         var error = await Assert.ThrowsAsync<DiagnosticException>(() => VendorFixture.CompileAsync(request, VendorRoute.ModelConverter));

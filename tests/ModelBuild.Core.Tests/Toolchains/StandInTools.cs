@@ -62,7 +62,8 @@ internal sealed class StandInTools : IDisposable
             .Append("pwd > \"$rec/").Append(name).Append(".$i.cwd\"\n")
             .Append("env > \"$rec/").Append(name).Append(".$i.env\"\n")
             .Append("# value FLAG: the argument after FLAG\n")
-            .Append("value() { flag=$1; shift; while [ $# -gt 0 ]; do if [ \"$1\" = \"$flag\" ]; then printf '%s' \"$2\"; return; fi; shift; done; }\n")
+            .Append("value() { flag=$1; shift; while [ $# -gt 0 ]; do if [ \"$1\" = \"$flag\" ]; then printf '%s' \"$2\"; return; fi; " +
+                "shift; done; }\n")
             .Append(body).Append('\n');
         File.WriteAllText(path, script.ToString());
         if (!OperatingSystem.IsWindows())
@@ -107,7 +108,8 @@ internal sealed class StandInTools : IDisposable
         {{more}}
         mkdir -p "output/$(value --output-dir "$@")"
         echo "blob for $2" > "output/$(value --output-dir "$@")/{{output}}"
-        echo '{"cmd_info": {"compile_tool": ["compile_tool", "-d", "MYRIAD"]}, "modelconverter_version": "0.5.0"}' > "output/$(value --output-dir "$@")/buildinfo.json"
+        echo '{"cmd_info": {"compile_tool": ["compile_tool", "-d", "MYRIAD"]}, "modelconverter_version": "0.5.0"}' > "output/$(value " +
+            "--output-dir "$@")/buildinfo.json"
         """, "modelconverter 0.5.0");
 
     /// <summary>Uses a real program for <paramref name="name"/> (e.g. Debian's bsdiff).</summary>

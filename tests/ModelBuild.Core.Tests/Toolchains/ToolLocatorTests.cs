@@ -18,7 +18,9 @@ public sealed class ToolLocatorTests : IDisposable
         Executable("c", "mo");
         var environment = new Dictionary<string, string> { ["MODELBUILD_MO"] = variableTool, ["PATH"] = _folder.Combine("c") };
 
-        var found = new ToolLocator(new Dictionary<string, string> { ["mo"] = explicitTool }, environment.GetValueOrDefault).Locate(VendorTools.ModelOptimizer, "rvc2");
+        var found = new ToolLocator(new Dictionary<string, string> { ["mo"] = explicitTool }, environment.GetValueOrDefault).Locate(
+            VendorTools.ModelOptimizer,
+            "rvc2");
 
         Assert.Equal(explicitTool, found.Path);
         Assert.Equal(ToolSource.Explicit, found.Source);
@@ -45,7 +47,12 @@ public sealed class ToolLocatorTests : IDisposable
         File.WriteAllText(plain, "not executable");
         var executable = Executable("b", "snpe-dlc-quant");
         Executable("c", "snpe-dlc-quant");
-        var path = string.Join(Path.PathSeparator, _folder.Combine("missing"), _folder.Combine("a"), _folder.Combine("b"), _folder.Combine("c"));
+        var path = string.Join(
+            Path.PathSeparator,
+            _folder.Combine("missing"),
+            _folder.Combine("a"),
+            _folder.Combine("b"),
+            _folder.Combine("c"));
 
         var found = new ToolLocator(null, name => name == "PATH" ? path : null).Locate(VendorTools.SnpeDlcQuant, "rvc4");
 
@@ -61,7 +68,8 @@ public sealed class ToolLocatorTests : IDisposable
 
         Assert.Equal("MB6101", error.Diagnostic.Code);
         Assert.Equal(
-            "Target 'rvc4' needs snpe-onnx-to-dlc (SNPE's ONNX converter), which was not found. Looked for: MODELBUILD_SNPE_ONNX_TO_DLC (not set) and 'snpe-onnx-to-dlc' in the 1 folders of PATH. " + VendorTools.SnpeOnnxToDlc.HowToGet,
+            "Target 'rvc4' needs snpe-onnx-to-dlc (SNPE's ONNX converter), which was not found. Looked for: MODELBUILD_SNPE_ONNX_TO_DLC " +
+                "(not set) and 'snpe-onnx-to-dlc' in the 1 folders of PATH. " + VendorTools.SnpeOnnxToDlc.HowToGet,
             error.Diagnostic.Message);
     }
 
@@ -70,11 +78,16 @@ public sealed class ToolLocatorTests : IDisposable
     {
         Executable("c", "hailo");
         var error = Assert.Throws<ToolNotFoundException>(() =>
-            new ToolLocator(new Dictionary<string, string> { ["hailo"] = _folder.Combine("nowhere", "hailo") }, name => name == "PATH" ? _folder.Combine("c") : null)
+            new ToolLocator(
+                new Dictionary<string, string> { ["hailo"] = _folder.Combine("nowhere", "hailo") },
+                name => name == "PATH" ? _folder.Combine("c") : null)
                 .Locate(VendorTools.Hailo, "hailo"));
 
         Assert.Equal("MB6101", error.Diagnostic.Code);
-        Assert.Contains($"the explicit path '{_folder.Combine("nowhere", "hailo")}' (no such file)", error.Diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"the explicit path '{_folder.Combine("nowhere", "hailo")}' (no such file)",
+            error.Diagnostic.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,7 +22,9 @@ public sealed class ToolProcessRunnerTests : IDisposable
     {
         var tool = Locate("mo", "echo \"converting $2\"; echo 'a warning' >&2");
         using var log = new ToolLog(_folder.Combine("run.log"));
-        var result = await new ToolProcessRunner(log, TimeSpan.FromMinutes(1)).RunAsync(new ToolInvocation(tool, ["--input", "x [1 3] 'q'", "--flag"], _folder.FullPath), CancellationToken.None);
+        var result = await new ToolProcessRunner(log, TimeSpan.FromMinutes(1)).RunAsync(
+            new ToolInvocation(tool, ["--input", "x [1 3] 'q'", "--flag"], _folder.FullPath),
+            CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(["--input", "x [1 3] 'q'", "--flag"], _tools.Calls("mo")[0]);
@@ -37,10 +39,13 @@ public sealed class ToolProcessRunnerTests : IDisposable
     [Fact]
     public async Task A_failing_tool_becomes_MB6103_with_its_last_lines()
     {
-        var tool = Locate("snpe-dlc-quant", "i=1; while [ $i -le 30 ]; do echo \"progress line $i\"; i=$((i+1)); done; echo 'ERROR: Layer conv1 has unsupported op Foo' >&2; exit 7");
+        var tool = Locate("snpe-dlc-quant", "i=1; while [ $i -le 30 ]; do echo \"progress line $i\"; i=$((i+1)); done; echo 'ERROR: " +
+            "Layer conv1 has unsupported op Foo' >&2; exit 7");
         using var log = new ToolLog(_folder.Combine("run.log"));
         var error = await Assert.ThrowsAsync<DiagnosticException>(() =>
-            new ToolProcessRunner(log, TimeSpan.FromMinutes(1)).RunAsync(new ToolInvocation(tool, [], _folder.FullPath), CancellationToken.None));
+            new ToolProcessRunner(log, TimeSpan.FromMinutes(1)).RunAsync(
+                new ToolInvocation(tool, [], _folder.FullPath),
+                CancellationToken.None));
 
         Assert.Equal("MB6103", error.Diagnostic.Code);
         var message = error.Diagnostic.Message;
@@ -62,7 +67,9 @@ public sealed class ToolProcessRunnerTests : IDisposable
         var tool = Locate("compile_tool", $"echo 'compiling...'; sleep 600 & echo $! > '{pids}.child'; echo $$ > '{pids}.parent'; wait");
         using var log = new ToolLog(_folder.Combine("run.log"));
         var error = await Assert.ThrowsAsync<DiagnosticException>(() =>
-            new ToolProcessRunner(log, TimeSpan.FromSeconds(3)).RunAsync(new ToolInvocation(tool, ["-m", "x.xml"], _folder.FullPath), CancellationToken.None));
+            new ToolProcessRunner(log, TimeSpan.FromSeconds(3)).RunAsync(
+                new ToolInvocation(tool, ["-m", "x.xml"], _folder.FullPath),
+                CancellationToken.None));
 
         Assert.Equal("MB6104", error.Diagnostic.Code);
         Assert.Contains("did not finish within 3 s", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -78,7 +85,9 @@ public sealed class ToolProcessRunnerTests : IDisposable
         var tool = Locate("hailo", $"sleep 600 & echo $! > '{pids}.child'; echo $$ > '{pids}.parent'; wait");
         using var log = new ToolLog(_folder.Combine("run.log"));
         using var cancel = new CancellationTokenSource();
-        var run = new ToolProcessRunner(log, TimeSpan.FromMinutes(10)).RunAsync(new ToolInvocation(tool, ["optimize"], _folder.FullPath), cancel.Token);
+        var run = new ToolProcessRunner(log, TimeSpan.FromMinutes(10)).RunAsync(
+            new ToolInvocation(tool, ["optimize"], _folder.FullPath),
+            cancel.Token);
         var child = await WaitForPidAsync(pids + ".child");
         var parent = await WaitForPidAsync(pids + ".parent");
         Assert.True(IsRunning(child) && IsRunning(parent), "the stand-in and its child should be running before the cancel");
@@ -99,7 +108,9 @@ public sealed class ToolProcessRunnerTests : IDisposable
         var tool = new LocatedTool(VendorTools.Hailo, path, ToolSource.Explicit);
         using var log = new ToolLog(_folder.Combine("run.log"));
         var error = await Assert.ThrowsAsync<DiagnosticException>(() =>
-            new ToolProcessRunner(log, TimeSpan.FromMinutes(1)).RunAsync(new ToolInvocation(tool, [], _folder.FullPath), CancellationToken.None));
+            new ToolProcessRunner(log, TimeSpan.FromMinutes(1)).RunAsync(
+                new ToolInvocation(tool, [], _folder.FullPath),
+                CancellationToken.None));
 
         Assert.Equal("MB6102", error.Diagnostic.Code);
         Assert.Contains(path, error.Diagnostic.Message, StringComparison.Ordinal);
@@ -109,7 +120,8 @@ public sealed class ToolProcessRunnerTests : IDisposable
     public async Task Identity_is_the_printed_version_and_the_files_digest()
     {
         var mo = Locate("mo", "exit 0", "Version of Model Optimizer is: 2022.3.0-9052-9752fafe8eb-releases/2022/3");
-        var compileTool = Locate("compile_tool", "exit 0", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052-9752fafe8eb-releases/2022/3\nusage: compile_tool [OPTION]");
+        var compileTool = Locate("compile_tool", "exit 0", "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... " +
+            "2022.3.0-9052-9752fafe8eb-releases/2022/3\nusage: compile_tool [OPTION]");
         using var log = new ToolLog(_folder.Combine("run.log"));
         var identifier = new ToolIdentifier();
 
@@ -118,7 +130,9 @@ public sealed class ToolProcessRunnerTests : IDisposable
 
         Assert.Equal("Version of Model Optimizer is: 2022.3.0-9052-9752fafe8eb-releases/2022/3", moIdentity.Version);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(mo.Path))), moIdentity.Sha256);
-        Assert.Equal("OpenVINO Runtime version ......... 2022.3.0; Build ........... 2022.3.0-9052-9752fafe8eb-releases/2022/3", compileIdentity.Version);
+        Assert.Equal(
+            "OpenVINO Runtime version ......... 2022.3.0; Build ........... 2022.3.0-9052-9752fafe8eb-releases/2022/3",
+            compileIdentity.Version);
         Assert.Empty(_tools.Calls("compile_tool"));
     }
 
@@ -151,7 +165,8 @@ public sealed class ToolProcessRunnerTests : IDisposable
 
         try
         {
-            return !File.ReadLines(status).Any(l => l.StartsWith("State:", StringComparison.Ordinal) && l.Contains("zombie", StringComparison.Ordinal));
+            return !File.ReadLines(status)
+                .Any(l => l.StartsWith("State:", StringComparison.Ordinal) && l.Contains("zombie", StringComparison.Ordinal));
         }
         catch (IOException)
         {

@@ -53,7 +53,15 @@ internal sealed class VendorFixture : IDisposable
         var stage = load.Manifest!.SingleStage!;
         var resolution = ManifestInputResolver.Resolve(stage, [new ModelInput("x", [null, 3, 8, 8], TensorDataType.Float32)]);
         Assert.True(resolution.Succeeded, string.Join("\n", resolution.Diagnostics));
-        return new VendorCompileRequest(ModelPath, "m", stage, resolution.Inputs, [new VendorOutput("y", [1, 4], TensorDataType.Float32)], TargetCatalog.Find(target)!, precision, WorkDirectory)
+        return new VendorCompileRequest(
+            ModelPath,
+            "m",
+            stage,
+            resolution.Inputs,
+            [new VendorOutput("y", [1, 4], TensorDataType.Float32)],
+            TargetCatalog.Find(target)!,
+            precision,
+            WorkDirectory)
         {
             ToolPaths = Tools.Paths,
             Environment = name => Environment.GetValueOrDefault(name),
@@ -73,14 +81,17 @@ internal sealed class VendorFixture : IDisposable
     /// <summary>Writes PNG calibration images with ImageMagick into models/calibration/.</summary>
     public string CalibrationImages(int count) => WriteCalibrationImages(Folder.Combine("models", "calibration"), count);
 
-    /// <summary>Writes <paramref name="count"/> 16×12 PNG gradients img0.png... with ImageMagick into <paramref name="folder"/>; returns it.</summary>
+    /// <summary>Writes <paramref name="count"/> 16×12 PNG gradients img0.png... with ImageMagick into <paramref name="folder"/>; returns
+    /// it.</summary>
     public static string WriteCalibrationImages(string folder, int count)
     {
         Directory.CreateDirectory(folder);
         ModelBuild.Tests.DebianPackage.ImageMagick.Require("/usr/bin/convert");
         for (var i = 0; i < count; i++)
         {
-            var result = ModelBuild.Tests.ProcessRunner.Run("convert", ["-size", "16x12", $"gradient:rgb({40 * i},10,200)-rgb(250,{30 * i},0)", Path.Combine(folder, $"img{i}.png")]);
+            var result = ModelBuild.Tests.ProcessRunner.Run(
+                "convert",
+                ["-size", "16x12", $"gradient:rgb({40 * i},10,200)-rgb(250,{30 * i},0)", Path.Combine(folder, $"img{i}.png")]);
             Assert.True(result.Succeeded, result.Output);
         }
 

@@ -20,17 +20,28 @@ public sealed class VendorPrecisionMappingTests
     [InlineData("openvino", "FP32", false, false, null, "float32")]
     [InlineData("openvino", "FP16", true, false, null, "float16")]
     [InlineData("openvino", "FP16-INT8", true, false, null, "int8")]
-    public void Each_precision_maps_onto_the_vendors_settings(string target, string precision, bool compress, bool calibrate, string? mode, string archive)
+    public void Each_precision_maps_onto_the_vendors_settings(
+        string target,
+        string precision,
+        bool compress,
+        bool calibrate,
+        string? mode,
+        string archive)
     {
         var settings = VendorPrecisionMapping.Resolve(TargetCatalog.Find(target)!, Precision.Find(precision)!, VendorOptions.Default, null);
 
-        Assert.Equal(new VendorPrecisionSettings(compress, calibrate, mode, archive) { NeedsQuantizedModel = target == "openvino" && precision.EndsWith("INT8", StringComparison.Ordinal) }, settings);
+        Assert.Equal(new VendorPrecisionSettings(compress, calibrate, mode, archive) {
+            NeedsQuantizedModel = target == "openvino" && precision.EndsWith("INT8", StringComparison.Ordinal) }, settings);
     }
 
     [Fact]
     public void Rvc2_refuses_INT8_and_says_what_it_supports()
     {
-        var error = Assert.Throws<DiagnosticException>(() => VendorPrecisionMapping.Resolve(TargetCatalog.Rvc2, Precision.FP16Int8, VendorOptions.Default, new SourceLocation("app.csproj", 12, 5)));
+        var error = Assert.Throws<DiagnosticException>(() => VendorPrecisionMapping.Resolve(
+            TargetCatalog.Rvc2,
+            Precision.FP16Int8,
+            VendorOptions.Default,
+            new SourceLocation("app.csproj", 12, 5)));
 
         Assert.Equal("MB6003", error.Diagnostic.Code);
         Assert.Contains("supports FP16, FP32", error.Diagnostic.Message, StringComparison.Ordinal);
@@ -42,10 +53,14 @@ public sealed class VendorPrecisionMappingTests
     {
         var vendors = VendorOptions.Default with { Rvc4 = new Rvc4Options(QuantizationMode: "INT16_STANDARD") };
 
-        var error = Assert.Throws<DiagnosticException>(() => VendorPrecisionMapping.Resolve(TargetCatalog.Rvc4, Precision.FP16Int8, vendors, null));
+        var error = Assert.Throws<DiagnosticException>(
+            () => VendorPrecisionMapping.Resolve(TargetCatalog.Rvc4, Precision.FP16Int8, vendors, null));
 
         Assert.Equal("MB6106", error.Diagnostic.Code);
-        Assert.StartsWith("Precision FP16-INT8 for target 'rvc4' conflicts with 'rvc4.quantization_mode: INT16_STANDARD' in the manifest;", error.Diagnostic.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "Precision FP16-INT8 for target 'rvc4' conflicts with 'rvc4.quantization_mode: INT16_STANDARD' in the manifest;",
+            error.Diagnostic.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -61,7 +76,8 @@ public sealed class VendorPrecisionMappingTests
             new Rvc3Options(DisableCalibration: true),
             new Rvc4Options(DisableCalibration: true));
 
-        var error = Assert.Throws<DiagnosticException>(() => VendorPrecisionMapping.Resolve(TargetCatalog.Find(target)!, Precision.Find(precision)!, vendors, null));
+        var error = Assert.Throws<DiagnosticException>(
+            () => VendorPrecisionMapping.Resolve(TargetCatalog.Find(target)!, Precision.Find(precision)!, vendors, null));
 
         Assert.Equal("MB6106", error.Diagnostic.Code);
     }

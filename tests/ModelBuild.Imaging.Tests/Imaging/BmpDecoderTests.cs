@@ -22,11 +22,19 @@ public sealed class BmpDecoderTests : IDisposable
     [InlineData("+dither -colors 200 -type Palette -compress None", "BMP3", 40, 8, 0, PixelFormat.Rgb24)]
     [InlineData("+dither -colors 12 -type Palette -compress None", "BMP3", 40, 4, 0, PixelFormat.Rgb24)]
     [InlineData("-monochrome", "BMP3", 40, 1, 0, PixelFormat.Rgb24)]
-    public void ImageMagick_written_bmp_decodes_exactly_as_ImageMagick_reads_it(string options, string coder, int headerSize, int bitsPerPixel, int compression, PixelFormat format)
+    public void ImageMagick_written_bmp_decodes_exactly_as_ImageMagick_reads_it(
+        string options,
+        string coder,
+        int headerSize,
+        int bitsPerPixel,
+        int compression,
+        PixelFormat format)
     {
         var path = Write(options, coder, $"{coder}-{bitsPerPixel}-{compression}.bmp");
         var bytes = File.ReadAllBytes(path);
-        Assert.Equal((headerSize, bitsPerPixel, compression), (BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(14)), (int)BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(28)), BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(30))));
+        Assert.Equal((headerSize, bitsPerPixel, compression), (BinaryPrimitives.ReadInt32LittleEndian(
+            bytes.AsSpan(14)), (int)BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(28)), BinaryPrimitives.ReadInt32LittleEndian(
+                bytes.AsSpan(30))));
 
         var frame = ImageDecoder.Decode(bytes, path);
 
@@ -101,7 +109,8 @@ public sealed class BmpDecoderTests : IDisposable
 
         var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(bytes, "cut.bmp"));
 
-        Assert.Equal("MB8004: 'cut.bmp' is truncated: the BMP data ends inside the pixel rows (they start at byte 54 and need 2576 bytes; the file has 1000)", error.Message);
+        Assert.Equal("MB8004: 'cut.bmp' is truncated: the BMP data ends inside the pixel rows (they start at byte 54 and need 2576 " +
+            "bytes; the file has 1000)", error.Message);
     }
 
     [Fact]
@@ -113,7 +122,9 @@ public sealed class BmpDecoderTests : IDisposable
 
         var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(bytes, "h.bmp"));
 
-        Assert.Equal("MB8002: 'h.bmp' is not a valid BMP: its header size is 20; known headers have 12, 40, 52, 56, 64, 108 or 124 bytes", error.Message);
+        Assert.Equal(
+            "MB8002: 'h.bmp' is not a valid BMP: its header size is 20; known headers have 12, 40, 52, 56, 64, 108 or 124 bytes",
+            error.Message);
     }
 
     private string Write(string options, string coder, string name)

@@ -51,7 +51,19 @@ public sealed class CorruptInputTests
                 var path = Path.Combine(Path.GetTempPath(), $"modelbuild-{Guid.NewGuid():N}.jpg");
                 try
                 {
-                    ImageMagick.Convert("-seed", "2", "-size", "29x21", "plasma:fractal", "-quality", "85", "-sampling-factor", "4:2:0", "-interlace", "JPEG", path);
+                    ImageMagick.Convert(
+                        "-seed",
+                        "2",
+                        "-size",
+                        "29x21",
+                        "plasma:fractal",
+                        "-quality",
+                        "85",
+                        "-sampling-factor",
+                        "4:2:0",
+                        "-interlace",
+                        "JPEG",
+                        path);
                     return File.ReadAllBytes(path);
                 }
                 finally

@@ -15,7 +15,8 @@ internal static class ImageMagick
     public static byte[] Convert(params string[] arguments)
     {
         var path = ConvertPath.Value;
-        Assert.True(path is not null, ModelBuild.Tests.DebianPackage.ImageMagick.MissingMessage("ImageMagick's 'convert' (the reference decoder the imaging tests compare against)"));
+        Assert.True(path is not null, ModelBuild.Tests.DebianPackage.ImageMagick
+            .MissingMessage("ImageMagick's 'convert' (the reference decoder the imaging tests compare against)"));
         var start = new ProcessStartInfo(path!)
         {
             RedirectStandardOutput = true,
@@ -51,7 +52,9 @@ internal static class ImageMagick
 
     private static string? FindConvert()
     {
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(
+            Path.PathSeparator,
+            StringSplitOptions.RemoveEmptyEntries);
         return directories.Select(d => Path.Combine(d, "convert")).FirstOrDefault(File.Exists);
     }
 }
@@ -75,7 +78,8 @@ public sealed class TempFolder : IDisposable
 /// <summary>Pixel comparisons with messages that say where images differ.</summary>
 internal static class PixelAssert
 {
-    /// <summary>Asserts every sample of <paramref name="frame"/> is within <paramref name="tolerance"/> of <paramref name="expected"/>.</summary>
+    /// <summary>Asserts every sample of <paramref name="frame"/> is within <paramref name="tolerance"/> of <paramref
+    /// name="expected"/>.</summary>
     public static void Matches(byte[] expected, ImageFrame frame, int tolerance = 0)
     {
         var actual = frame.Pixels.Span;
@@ -101,7 +105,8 @@ internal static class PixelAssert
         if (mismatches > 0)
         {
             var pixel = first / channels;
-            Assert.Fail($"{mismatches} samples differ by more than {tolerance} (worst {worst}); first at x={pixel % frame.Width}, y={pixel / frame.Width}, channel {first % channels}: expected {expected[first]}, decoded {actual[first]} ({frame}).");
+            Assert.Fail($"{mismatches} samples differ by more than {tolerance} (worst {worst}); first at x={pixel % frame.Width}, " +
+                $"y={pixel / frame.Width}, channel {first % channels}: expected {expected[first]}, decoded {actual[first]} ({frame}).");
         }
     }
 }

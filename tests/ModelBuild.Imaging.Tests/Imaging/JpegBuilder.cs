@@ -1,7 +1,8 @@
 namespace ModelBuild.Imaging.Tests.Imaging;
 
 /// <summary>
-/// Writes baseline JPEG files from pseudo-random quantised coefficients (generated directly in zig-zag order), with what ImageMagick 6 cannot be
+/// Writes baseline JPEG files from pseudo-random quantised coefficients (generated directly in zig-zag order), with what ImageMagick 6
+/// cannot be
 /// asked for: restart intervals, Adobe RGB/CMYK/YCCK, component ids. Huffman tables are simple canonical
 /// ones (every DC category 4 bits, every AC symbol 8 bits), valid for any decoder.
 /// </summary>

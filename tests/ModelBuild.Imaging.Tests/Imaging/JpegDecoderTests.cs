@@ -25,7 +25,19 @@ public sealed class JpegDecoderTests : IDisposable
         foreach (var size in new[] { "37x23", "64x48", "1x1", "2x9", "17x3" })
         {
             var path = _folder.File($"q{quality}-{sampling.Replace(':', '_')}-{interlace}-{size}.jpg");
-            ImageMagick.Convert("-seed", "3", "-size", size, "plasma:fractal", "-quality", quality.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sampling-factor", sampling, "-interlace", interlace, path);
+            ImageMagick.Convert(
+                "-seed",
+                "3",
+                "-size",
+                size,
+                "plasma:fractal",
+                "-quality",
+                quality.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-sampling-factor",
+                sampling,
+                "-interlace",
+                interlace,
+                path);
             var bytes = File.ReadAllBytes(path);
             Assert.Equal(interlace == "JPEG", bytes.AsSpan().IndexOf([(byte)0xFF, (byte)0xC2]) >= 0);
 
@@ -42,7 +54,19 @@ public sealed class JpegDecoderTests : IDisposable
     public void Grayscale_jpeg_decodes_within_one_of_ImageMagick(string interlace)
     {
         var path = _folder.File($"gray-{interlace}.jpg");
-        ImageMagick.Convert("-seed", "5", "-size", "45x31", "plasma:fractal", "-colorspace", "Gray", "-quality", "80", "-interlace", interlace, path);
+        ImageMagick.Convert(
+            "-seed",
+            "5",
+            "-size",
+            "45x31",
+            "plasma:fractal",
+            "-colorspace",
+            "Gray",
+            "-quality",
+            "80",
+            "-interlace",
+            interlace,
+            path);
 
         var frame = ImageDecoder.DecodeFile(path);
 

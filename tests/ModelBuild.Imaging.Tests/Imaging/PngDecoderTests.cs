@@ -131,7 +131,9 @@ public sealed class PngDecoderTests : IDisposable
         var frame = AssertSameAsImageMagick(builder.Build(), "pt.png");
 
         Assert.Equal(PixelFormat.Rgba32, frame.Format);
-        Assert.Equal(new byte[] { 0, 64, 128, 200, 255, 10, 255, 255 }, Enumerable.Range(0, 8).Select(i => frame.Pixels.Span[(i * 4) + 3]).ToArray());
+        Assert.Equal(
+            new byte[] { 0, 64, 128, 200, 255, 10, 255, 255 },
+            Enumerable.Range(0, 8).Select(i => frame.Pixels.Span[(i * 4) + 3]).ToArray());
     }
 
     [Fact]
@@ -168,7 +170,9 @@ public sealed class PngDecoderTests : IDisposable
         var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(builder.Build(), "crit.png"));
 
         Assert.Equal("MB8001", error.Code);
-        Assert.Equal("MB8001: 'crit.png' is not a valid PNG: it has the critical chunk 'ZZZZ', which this decoder does not know", error.Message);
+        Assert.Equal(
+            "MB8001: 'crit.png' is not a valid PNG: it has the critical chunk 'ZZZZ', which this decoder does not know",
+            error.Message);
     }
 
     [Fact]
@@ -223,7 +227,9 @@ public sealed class PngDecoderTests : IDisposable
 
         var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Decode(half, "short.png"));
 
-        Assert.Equal("MB8004: 'short.png' is truncated: the PNG data ends after 36 of the 72 bytes of image data the IDAT chunks must decompress to", error.Message);
+        Assert.Equal(
+            "MB8004: 'short.png' is truncated: the PNG data ends after 36 of the 72 bytes of image data the IDAT chunks must decompress to",
+            error.Message);
     }
 
     [Theory]

@@ -62,7 +62,10 @@ public sealed class NpyFileTests
     {
         var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(Path.Combine(TestData, "fortran_2x3.npy")));
 
-        Assert.StartsWith("MB5033: The .npy array (shape [2,3]) is stored in Fortran (column-major) order", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5033: The .npy array (shape [2,3]) is stored in Fortran (column-major) order",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -78,9 +81,13 @@ public sealed class NpyFileTests
     [Fact]
     public void Structured_dtypes_are_MB5034()
     {
-        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': [('a', '<i4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }", new byte[8]))));
+        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(
+            new MemoryStream(Npy(1, "{'descr': [('a', '<i4'), ('b', '<f4')], 'fortran_order': False, 'shape': (1,), }", new byte[8]))));
 
-        Assert.StartsWith("MB5034: The .npy dtype 'structured [('a', '<i4'), ('b', '<f4')]' is not supported.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5034: The .npy dtype 'structured [('a', '<i4'), ('b', '<f4')]' is not supported.",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,7 +117,8 @@ public sealed class NpyFileTests
     [Fact]
     public void Truncated_data_is_MB5035()
     {
-        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", new byte[20]))));
+        var error = Assert.Throws<InvalidNpyException>(
+            () => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", new byte[20]))));
 
         Assert.StartsWith("MB5035: The .npy data is truncated: 24 bytes expected, 20 found.", error.Message, StringComparison.Ordinal);
     }
@@ -119,7 +127,8 @@ public sealed class NpyFileTests
     public void Invalid_code_points_are_MB5036()
     {
         byte[] surrogate = [0x00, 0xD8, 0x00, 0x00];
-        var error = Assert.Throws<InvalidNpyException>(() => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }", surrogate))));
+        var error = Assert.Throws<InvalidNpyException>(
+            () => NpyFile.Read(new MemoryStream(Npy(1, "{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }", surrogate))));
 
         Assert.StartsWith("MB5036: String element 0 of the .npy array is not valid text", error.Message, StringComparison.Ordinal);
     }

@@ -20,8 +20,12 @@ internal static class SampleTensors
         {
             TensorElementType.Float => Tensor.Create(Take(count, -1.5f, 0f, 3.25f, float.MaxValue, -float.Epsilon, 1e-20f), shape),
             TensorElementType.Double => Tensor.Create(Take(count, -1.5, 0.0, Math.PI, double.MaxValue, -double.Epsilon, 1e300), shape),
-            TensorElementType.Float16 => Tensor.Create(Take(count, (Half)(-1.5f), (Half)0f, (Half)3.25f, Half.MaxValue, -Half.Epsilon, (Half)0.1f), shape),
-            TensorElementType.BFloat16 => Tensor.Create(Take(count, (BFloat16)(-1.5f), (BFloat16)0f, (BFloat16)3.25f, (BFloat16)3e38f, (BFloat16)(-1e-30f), (BFloat16)0.1f), shape),
+            TensorElementType.Float16 => Tensor.Create(
+                Take(count, (Half)(-1.5f), (Half)0f, (Half)3.25f, Half.MaxValue, -Half.Epsilon, (Half)0.1f),
+                shape),
+            TensorElementType.BFloat16 => Tensor.Create(
+                Take(count, (BFloat16)(-1.5f), (BFloat16)0f, (BFloat16)3.25f, (BFloat16)3e38f, (BFloat16)(-1e-30f), (BFloat16)0.1f),
+                shape),
             TensorElementType.Int8 => Tensor.Create(Take<sbyte>(count, sbyte.MinValue, -1, 0, 1, 42, sbyte.MaxValue), shape),
             TensorElementType.UInt8 => Tensor.Create(Take<byte>(count, 0, 1, 127, 128, 200, byte.MaxValue), shape),
             TensorElementType.Int16 => Tensor.Create(Take<short>(count, short.MinValue, -1, 0, 1, 1234, short.MaxValue), shape),

@@ -54,7 +54,9 @@ public sealed class TensorProtoConversionTests
         Assert.Equal([-128, 127], TypedInt32(Tensor.Create(new sbyte[] { -128, 127 }, [2])));
         Assert.Equal([255], TypedInt32(Tensor.Create<byte>([255], [1])));
         Assert.Equal([65535], TypedInt32(Tensor.Create(new ushort[] { 65535 }, [1])));
-        Assert.Equal([4294967295ul], TensorProtoConversion.ToTensorProto(Tensor.Create(new[] { uint.MaxValue }, [1]), useRawData: false).Uint64Data);
+        Assert.Equal(
+            [4294967295ul],
+            TensorProtoConversion.ToTensorProto(Tensor.Create(new[] { uint.MaxValue }, [1]), useRawData: false).Uint64Data);
         Assert.Equal([ByteString.CopyFromUtf8("日本")], TensorProtoConversion.ToTensorProto(Tensor.Create(["日本"], [1])).StringData);
     }
 
@@ -91,11 +93,28 @@ public sealed class TensorProtoConversionTests
     [Fact]
     public void Problems_are_diagnostics_MB5040_to_MB5044()
     {
-        var complex = new TensorProto { Name = "c", DataType = (int)TensorProto.Types.DataType.Complex64, Dims = { 1 }, FloatData = { 1, 2 } };
-        var tooFew = new TensorProto { Name = "f", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 2, 2 }, FloatData = { 1, 2, 3 } };
-        var external = new TensorProto { Name = "e", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, DataLocation = TensorProto.Types.DataLocation.External };
+        var complex = new TensorProto {
+            Name = "c",
+            DataType = (int)TensorProto.Types.DataType.Complex64,
+            Dims = { 1 },
+            FloatData = { 1, 2 } };
+        var tooFew = new TensorProto {
+            Name = "f",
+            DataType = (int)TensorProto.Types.DataType.Float,
+            Dims = { 2, 2 },
+            FloatData = { 1, 2, 3 } };
+        var external = new TensorProto {
+            Name = "e",
+            DataType = (int)TensorProto.Types.DataType.Float,
+            Dims = { 1 },
+            DataLocation = TensorProto.Types.DataLocation.External };
         external.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights.bin" });
-        var segment = new TensorProto { Name = "s", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, FloatData = { 1 }, Segment = new TensorProto.Types.Segment { Begin = 0, End = 1 } };
+        var segment = new TensorProto {
+            Name = "s",
+            DataType = (int)TensorProto.Types.DataType.Float,
+            Dims = { 1 },
+            FloatData = { 1 },
+            Segment = new TensorProto.Types.Segment { Begin = 0, End = 1 } };
         var negative = new TensorProto { Name = "n", DataType = (int)TensorProto.Types.DataType.Float, Dims = { -1 } };
 
         Assert.Equal("MB5040", Code(complex));

@@ -84,8 +84,14 @@ public sealed class TensorTests
         Assert.Equal(TensorElementType.String, tensor.ElementType);
         Assert.Equal(["", "a", "日本"], tensor.ToArray<string>());
         Assert.Equal(0, tensor.ByteCount);
-        Assert.StartsWith("MB5025: String element 1 is null", Assert.Throws<CodedArgumentException>(() => Tensor.Create(["x", null!], [2])).Message, StringComparison.Ordinal);
-        Assert.StartsWith("MB5026: string tensors have no byte representation", Assert.Throws<CodedOperationException>(() => tensor.AsBytes().Length).Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5025: String element 1 is null",
+            Assert.Throws<CodedArgumentException>(() => Tensor.Create(["x", null!], [2])).Message,
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5026: string tensors have no byte representation",
+            Assert.Throws<CodedOperationException>(() => tensor.AsBytes().Length).Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -105,7 +111,10 @@ public sealed class TensorTests
         var partial = Assert.Throws<CodedArgumentException>(() => Tensor.FromBytes(TensorElementType.Float, new byte[6], [2]));
         var text = Assert.Throws<CodedArgumentException>(() => Tensor.FromBytes(TensorElementType.String, new byte[1], [1]));
 
-        Assert.StartsWith("MB5027: 6 bytes are not a whole number of float32 elements (shape [2]).", partial.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MB5027: 6 bytes are not a whole number of float32 elements (shape [2]).",
+            partial.Message,
+            StringComparison.Ordinal);
         Assert.StartsWith("MB5026: ", text.Message, StringComparison.Ordinal);
     }
 

@@ -22,7 +22,9 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
         Assert.Equal(1, first.TaskRuns(EngineTask));
 
         // Normal verbosity: one line per model with its name, target, precision, cache verdict, time and size; no details.
-        Assert.Matches(@"ModelBuild: tiny -> onnx FP32: 2 actions run, 0 from cache \(cache miss\), \d+\.\d\d s, \d+(\.\d)? (bytes|KiB)\.", first.Output);
+        Assert.Matches(
+            @"ModelBuild: tiny -> onnx FP32: 2 actions run, 0 from cache \(cache miss\), \d+\.\d\d s, \d+(\.\d)? (bytes|KiB)\.",
+            first.Output);
         Assert.DoesNotContain("modelbuild.dll compile", first.Output, StringComparison.Ordinal);
         Assert.DoesNotMatch("action [0-9a-f]{64}", first.Output);
         var run = project.Run();
@@ -86,7 +88,10 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
 
         rebuild.AssertSucceeded();
         Assert.Equal(names.Where(n => n != "unchanged").Order(StringComparer.Ordinal), rebuild.CompiledModels());
-        Assert.Contains("new long[] { 2, 3, 8, 8 }", File.ReadAllText(project.PathOf($"{ModelFolder}/Models.g.cs")), StringComparison.Ordinal);
+        Assert.Contains(
+            "new long[] { 2, 3, 8, 8 }",
+            File.ReadAllText(project.PathOf($"{ModelFolder}/Models.g.cs")),
+            StringComparison.Ordinal);
 
         // The salt is in every action key: everything is compiled again, and computed again.
         var salted = project.Build("-p:ModelBuildCacheSalt=one");
@@ -114,10 +119,13 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
         var retargeted = project.Build("-p:ModelBuildCacheSalt=one", $"-p:ModelBuildToolPath={engine}");
 
         Assert.Equal(1, retargeted.TaskRuns(EngineTask));
-        var stale = retargeted.Messages().Where(m => m.StartsWith("ModelBuild: '", StringComparison.Ordinal) && m.Contains("' is stale: ", StringComparison.Ordinal)).ToList();
+        var stale = retargeted.Messages().Where(
+            m => m.StartsWith("ModelBuild: '", StringComparison.Ordinal) && m.Contains("' is stale: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, stale.Count);
-        Assert.Contains(stale, m => m.StartsWith("ModelBuild: 'target' is stale: ", StringComparison.Ordinal) && m.Contains("inputs.stamp' changed", StringComparison.Ordinal));
-        Assert.Contains(stale, m => m.StartsWith("ModelBuild: 'precision' is stale: ", StringComparison.Ordinal) && m.Contains("inputs.stamp' changed", StringComparison.Ordinal));
+        Assert.Contains(stale, m => m.StartsWith("ModelBuild: 'target' is stale: ", StringComparison.Ordinal)
+            && m.Contains("inputs.stamp' changed", StringComparison.Ordinal));
+        Assert.Contains(stale, m => m.StartsWith("ModelBuild: 'precision' is stale: ", StringComparison.Ordinal)
+            && m.Contains("inputs.stamp' changed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -132,7 +140,9 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
 
         rebuild.AssertSucceeded();
         Assert.Equal(1, rebuild.TaskRuns(EngineTask));
-        Assert.Contains(rebuild.Messages(), m => m.StartsWith("ModelBuild: tiny -> onnx FP32: 0 actions run, 2 from cache (cache hit), ", StringComparison.Ordinal));
+        Assert.Contains(
+            rebuild.Messages(),
+            m => m.StartsWith("ModelBuild: tiny -> onnx FP32: 0 actions run, 2 from cache (cache hit), ", StringComparison.Ordinal));
         Assert.Contains("sum=" + TinyModel.ExpectedSum(model), project.Run().Output, StringComparison.Ordinal);
     }
 
@@ -158,7 +168,9 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
                 """);
         }
 
-        folder.WriteFile("All.slnx", $"<Solution>\n{string.Concat(projects.Select(p => $"  <Project Path=\"{p}/{p}.csproj\" />\n"))}</Solution>\n");
+        folder.WriteFile(
+            "All.slnx",
+            $"<Solution>\n{string.Concat(projects.Select(p => $"  <Project Path=\"{p}/{p}.csproj\" />\n"))}</Solution>\n");
 
         var build = folder.DotnetOn("All.slnx", "build", "-m");
 

@@ -22,7 +22,13 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
         OperatingSystem.IsWindows() ? "onnxruntime.dll" : OperatingSystem.IsMacOS() ? "libonnxruntime.dylib" : "libonnxruntime.so";
 
     /// <summary>The native files Microsoft.ML.OnnxRuntime ships for this machine's RID.</summary>
-    private string PackageNativeFolder => Path.Combine(sdk.PackagesDirectory, "microsoft.ml.onnxruntime", SdkPackageFixture.OnnxRuntimeVersion, "runtimes", RuntimeInformation.RuntimeIdentifier, "native");
+    private string PackageNativeFolder => Path.Combine(
+        sdk.PackagesDirectory,
+        "microsoft.ml.onnxruntime",
+        SdkPackageFixture.OnnxRuntimeVersion,
+        "runtimes",
+        RuntimeInformation.RuntimeIdentifier,
+        "native");
 
     [Fact]
     public void The_default_app_gets_Microsoft_ML_OnnxRuntime_and_runs_its_model_through_CreateSession()
@@ -58,7 +64,9 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
         Assert.Contains("\"Microsoft.ML.OnnxRuntime.Managed/", assets, StringComparison.Ordinal);
         Assert.DoesNotContain($"\"Microsoft.ML.OnnxRuntime/", assets, StringComparison.Ordinal);
         // One native library in the output: the app's own, beside it.
-        Assert.Equal([project.PathOf($"bin/Debug/net10.0/{NativeLibrary}")], Directory.GetFiles(project.PathOf("bin"), NativeLibrary, SearchOption.AllDirectories));
+        Assert.Equal(
+            [project.PathOf($"bin/Debug/net10.0/{NativeLibrary}")],
+            Directory.GetFiles(project.PathOf("bin"), NativeLibrary, SearchOption.AllDirectories));
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
         Assert.Contains("sum=" + TinyModel.ExpectedSum(model), run.Output, StringComparison.Ordinal);
@@ -69,7 +77,9 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
     {
         using var project = Tiny(sdk, out var model);
         project.WriteFile("Program.cs", "System.Console.WriteLine(\"bytes=\" + Consumer.Models.Tiny.ReadAllBytes().Length);");
-        project.WriteProject("""<ModelReference Include="models/tiny.yaml" />""", "<ModelBuildReferenceRuntime>false</ModelBuildReferenceRuntime>");
+        project.WriteProject(
+            """<ModelReference Include="models/tiny.yaml" />""",
+            "<ModelBuildReferenceRuntime>false</ModelBuildReferenceRuntime>");
 
         var build = project.Build();
 
@@ -78,7 +88,10 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
         Assert.False(File.Exists(project.PathOf("bin/Debug/net10.0/ModelBuild.Imaging.dll")));
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
-        Assert.Contains("bytes=" + new FileInfo(project.PathOf($"{ModelFolder}/tiny/tiny.onnx")).Length, run.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            "bytes=" + new FileInfo(project.PathOf($"{ModelFolder}/tiny/tiny.onnx")).Length,
+            run.Output,
+            StringComparison.Ordinal);
 
         // The accessor has CreateSession only where ONNX Runtime is referenced.
         project.WriteFile("Program.cs", "using var session = Consumer.Models.Tiny.CreateSession();");
@@ -92,7 +105,8 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
     public void Publishing_for_a_runtime_identifier_carries_only_that_identifiers_native_library()
     {
         var rid = RuntimeInformation.RuntimeIdentifier;
-        sdk.WarmPackages($"<TargetFramework>net10.0</TargetFramework><RuntimeIdentifier>{rid}</RuntimeIdentifier><SelfContained>false</SelfContained>");
+        sdk.WarmPackages(
+            $"<TargetFramework>net10.0</TargetFramework><RuntimeIdentifier>{rid}</RuntimeIdentifier><SelfContained>false</SelfContained>");
         using var project = Tiny(sdk, out var model);
 
         var publish = project.Dotnet("publish", "-r", rid, "--self-contained", "false", "-o", project.PathOf("pub"));
@@ -102,8 +116,11 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
             .Select(f => Path.GetRelativePath(project.PathOf("pub"), f).Replace('\\', '/'))
             .Where(f => !f.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
-        // Microsoft.ML.OnnxRuntime ships linux-arm64, linux-x64, osx-arm64, win-arm64, win-x64 and mobile libraries; the publish keeps this RID's, beside the app.
-        var expected = Directory.GetFiles(PackageNativeFolder).Select(Path.GetFileName).Where(f => !f!.EndsWith(".lib", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        // Microsoft.ML.OnnxRuntime ships linux-arm64, linux-x64, osx-arm64, win-arm64, win-x64 and mobile libraries; the publish keeps this
+        // RID's, beside the app.
+        var expected = Directory.GetFiles(PackageNativeFolder).Select(Path.GetFileName)
+            .Where(f => !f!.EndsWith(".lib", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
         Assert.Contains(NativeLibrary, natives);
         Assert.Equal(expected, natives);
         Assert.False(Directory.Exists(project.PathOf("pub/runtimes")));
@@ -134,7 +151,9 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
         project.WriteFile("models/tiny.yaml", Manifest);
         Directory.CreateDirectory(project.PathOf("images"));
         var image = project.PathOf("images/tall.png");
-        var convert = ProcessRunner.Run("convert", ["-size", "5x9", "gradient:rgb(250,40,3)-rgb(7,120,230)", "-define", "png:color-type=2", image]);
+        var convert = ProcessRunner.Run(
+            "convert",
+            ["-size", "5x9", "gradient:rgb(250,40,3)-rgb(7,120,230)", "-define", "png:color-type=2", image]);
         Assert.True(convert.Succeeded, convert.Output);
         project.WriteFile("Program.cs", """
             using System.Runtime.InteropServices;
@@ -171,7 +190,13 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
     {
         var stage = ManifestLoader.LoadText(manifestText, manifestPath).Manifest!.SingleStage!;
         var resolved = ManifestInputResolver.Resolve(stage, [new ModelInput("image", [1, 3, 8, 8])]).Inputs.Single();
-        var input = new CalibrationInput("image", TensorElementType.Float, [1, 3, 8, 8], resolved.Calibration.Value, ImageFeed.FromResolved(resolved, preprocessingInModel: false), Path.GetDirectoryName(manifestPath)!);
+        var input = new CalibrationInput(
+            "image",
+            TensorElementType.Float,
+            [1, 3, 8, 8],
+            resolved.Calibration.Value,
+            ImageFeed.FromResolved(resolved, preprocessingInModel: false),
+            Path.GetDirectoryName(manifestPath)!);
         var sample = CalibrationDataset.Open([input]).Read().Single();
         var tensor = sample.Inputs.Single().Value;
         // The padded columns are 0 after normalisation: with mean 10 and scale 2, black would be -5.

@@ -3,7 +3,8 @@ using ModelBuild.Sdk.Tests.Infrastructure;
 
 namespace ModelBuild.Sdk.Tests.EndToEnd;
 
-/// <summary>A consumer project whose <c>ModelReference</c> is an Open Model Zoo <c>model.yml</c>: the app reads the labels through the accessor.</summary>
+/// <summary>A consumer project whose <c>ModelReference</c> is an Open Model Zoo <c>model.yml</c>: the app reads the labels through the
+/// accessor.</summary>
 [Collection(SdkPackageGroup.Name)]
 [Trait("Category", "Integration")]
 public sealed class OpenModelZooConsumerTests(SdkPackageFixture sdk)

@@ -42,7 +42,9 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
     {
         sdk.WarmPackages("<TargetFrameworks>net10.0;net8.0</TargetFrameworks>");
         using var project = Tiny(sdk, out _);
-        project.WriteFile("Program.cs", "System.Console.WriteLine(Consumer.Models.Tiny.ResourceName + \" \" + Consumer.Models.Tiny.ReadAllBytes().Length);");
+        project.WriteFile(
+            "Program.cs",
+            "System.Console.WriteLine(Consumer.Models.Tiny.ResourceName + \" \" + Consumer.Models.Tiny.ReadAllBytes().Length);");
         project.WriteProjectFile(project.Name + ".csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -134,7 +136,9 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
                 entry.CopyTo(dll);
             }
 
-            Assert.Equal(File.ReadAllBytes(folder.PathOf("obj/Release/modelbuild/tiny/tiny.onnx")), ResourcesOf(dll.ToArray())["Lib.Models.tiny.onnx"]);
+            Assert.Equal(
+                File.ReadAllBytes(folder.PathOf("obj/Release/modelbuild/tiny/tiny.onnx")),
+                ResourcesOf(dll.ToArray())["Lib.Models.tiny.onnx"]);
             using var nuspec = new StreamReader(package.GetEntry("Tiny.Lib.nuspec")!.Open());
             Assert.Matches("""<dependency id="ModelBuild.Sdk" version="[^"]+" exclude="Build,Analyzers" />""", nuspec.ReadToEnd());
         }
@@ -158,7 +162,8 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
             using System.Globalization;
 
             Console.WriteLine("lib=" + Lib.Scorer.Sum().ToString("R", CultureInfo.InvariantCulture));
-            Console.WriteLine($"file={App.Models.Big.FileName} exists={File.Exists(App.Models.Big.FilePath)} bytes={App.Models.Big.ReadAllBytes().Length}");
+            Console.WriteLine($"file={App.Models.Big.FileName} exists={File.Exists(App.Models.Big.FilePath)} " +
+                $"bytes={App.Models.Big.ReadAllBytes().Length}");
             """);
         // The same manifest content as the library's model: the same compiled bytes.
         var compiledBig = "bytes=" + new FileInfo(folder.PathOf("obj/Release/modelbuild/tiny/tiny.onnx")).Length;
@@ -171,9 +176,20 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
         Assert.True(run.Succeeded, run.Output);
         Assert.Contains(expected, run.Output, StringComparison.Ordinal);
         Assert.Contains("file=big.onnx exists=True", run.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain(ResourcesOf(File.ReadAllBytes(folder.PathOf("App/bin/Debug/net10.0/App.dll"))).Keys, name => name.Contains("big", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            ResourcesOf(File.ReadAllBytes(folder.PathOf("App/bin/Debug/net10.0/App.dll"))).Keys,
+            name => name.Contains("big", StringComparison.Ordinal));
 
-        var publish = folder.DotnetOn("App/App.csproj", "publish", "-r", rid, "--self-contained", "-p:PublishSingleFile=true", "-p:PublishTrimmed=true", "-o", folder.PathOf("pub"));
+        var publish = folder.DotnetOn(
+            "App/App.csproj",
+            "publish",
+            "-r",
+            rid,
+            "--self-contained",
+            "-p:PublishSingleFile=true",
+            "-p:PublishTrimmed=true",
+            "-o",
+            folder.PathOf("pub"));
 
         publish.AssertSucceeded();
         Assert.False(File.Exists(folder.PathOf("pub/App.dll")), "The app was not published as a single file.");

@@ -58,7 +58,8 @@ public sealed class SecurityTests(SdkPackageFixture sdk)
         Assert.Equal(0, build.TaskRuns(EngineTask));
         Assert.False(File.Exists(project.PathOf("pwned.onnx")));
         Assert.False(Directory.Exists(Path.GetFullPath(Path.Combine(project.Directory, "..", "pwned"))));
-        Assert.False(Directory.Exists(project.PathOf(ModelFolder)) && Directory.EnumerateFileSystemEntries(project.PathOf(ModelFolder)).Any());
+        Assert.False(
+            Directory.Exists(project.PathOf(ModelFolder)) && Directory.EnumerateFileSystemEntries(project.PathOf(ModelFolder)).Any());
     }
 
     [Fact]
@@ -72,7 +73,10 @@ public sealed class SecurityTests(SdkPackageFixture sdk)
 
         named.AssertSucceeded();
         Assert.True(File.Exists(project.PathOf($"{ModelFolder}/tiny/classifier.onnx")));
-        Assert.Contains("|Consumer.Models.classifier.onnx", File.ReadAllText(project.PathOf($"{ModelFolder}/tiny/outputs.txt")), StringComparison.Ordinal);
+        Assert.Contains(
+            "|Consumer.Models.classifier.onnx",
+            File.ReadAllText(project.PathOf($"{ModelFolder}/tiny/outputs.txt")),
+            StringComparison.Ordinal);
 
         project.WriteFile("models/tiny.yaml", "name: ../../escaped\n" + TinyModel.Manifest("tiny.onnx"));
         var escaped = project.Build();

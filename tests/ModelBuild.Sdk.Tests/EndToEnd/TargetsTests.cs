@@ -24,14 +24,20 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         var convert = project.Msbuild("ConvertModels", "-v:n");
 
         convert.AssertSucceeded();
-        Assert.Contains("ModelBuild: tiny -> onnx FP32: downloaded and converted into the cache, 2 actions run, 0 from cache (cache miss)", convert.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            "ModelBuild: tiny -> onnx FP32: downloaded and converted into the cache, 2 actions run, 0 from cache (cache miss)",
+            convert.Output,
+            StringComparison.Ordinal);
         Assert.False(File.Exists(result));
 
         // FP32 needs no quantize step; the target says so rather than pretend.
         var quantize = project.Msbuild("QuantizeModels", "-v:n");
 
         quantize.AssertSucceeded();
-        Assert.Contains("nothing quantized (FP32 needs no quantization), 0 actions run, 2 from cache (cache hit)", quantize.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            "nothing quantized (FP32 needs no quantization), 0 actions run, 2 from cache (cache hit)",
+            quantize.Output,
+            StringComparison.Ordinal);
         Assert.False(File.Exists(result));
 
         var compile = project.Msbuild("CompileModels", "-v:n");
@@ -66,19 +72,26 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         project.WriteBytes("models/tiny.onnx", model);
         project.WriteFile("models/tiny.yaml", TinyModel.Manifest("tiny.onnx"));
         project.WriteFile("Program.cs", TinyModel.Program("Tiny"));
-        project.WriteProject($"""<ModelReference Include="models/tiny.yaml" ModelTarget="onnx" Precision="FP16-INT8" Calibration="calibration" />""");
+        project.WriteProject(
+            $"""<ModelReference Include="models/tiny.yaml" ModelTarget="onnx" Precision="FP16-INT8" Calibration="calibration" />""");
         for (var i = 0; i < 6; i++)
         {
             var values = Enumerable.Range(0, 3 * 8 * 8).Select(v => (float)Math.Sin((v * 0.31) + i) * 3f).ToArray();
             Directory.CreateDirectory(project.PathOf("calibration"));
-            ModelBuild.Tensors.NpyFile.Write(project.PathOf($"calibration/{i}.npy"), ModelBuild.Tensors.Tensor.Create(values, [1, 3, 8, 8]));
+            ModelBuild.Tensors.NpyFile
+                .Write(project.PathOf($"calibration/{i}.npy"), ModelBuild.Tensors.Tensor.Create(values, [1, 3, 8, 8]));
         }
 
         var quantize = project.Msbuild("QuantizeModels", "-v:n");
 
         quantize.AssertSucceeded();
-        Assert.Contains("ModelBuild: tiny -> onnx FP16-INT8: downloaded, converted and quantized into the cache, 4 actions run", quantize.Output, StringComparison.Ordinal);
-        Assert.Matches(@"ModelBuild: tiny: quantized \d+ nodes to INT8 QDQ \(\w+ activations, int8 weights per \w+, MinMax on 6 samples", quantize.Output);
+        Assert.Contains(
+            "ModelBuild: tiny -> onnx FP16-INT8: downloaded, converted and quantized into the cache, 4 actions run",
+            quantize.Output,
+            StringComparison.Ordinal);
+        Assert.Matches(
+            @"ModelBuild: tiny: quantized \d+ nodes to INT8 QDQ \(\w+ activations, int8 weights per \w+, MinMax on 6 samples",
+            quantize.Output);
         var report = project.PathOf($"{ModelFolder}/tiny/quantization-report.html");
         Assert.Contains($"quantization-report.html written to '{report}'", quantize.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(report));
@@ -87,7 +100,10 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         var build = project.Build("-v:n");
 
         build.AssertSucceeded();
-        Assert.Contains("ModelBuild: tiny -> onnx FP16-INT8: 0 actions run, 4 from cache (cache hit)", build.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            "ModelBuild: tiny -> onnx FP16-INT8: 0 actions run, 4 from cache (cache hit)",
+            build.Output,
+            StringComparison.Ordinal);
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
     }

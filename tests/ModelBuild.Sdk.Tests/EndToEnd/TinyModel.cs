@@ -42,7 +42,8 @@ internal static class TinyModel
         return output[0].Value.ToArray<float>().Sum().ToString("R", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The consumer app: runs the embedded model through the accessor's ONNX Runtime session and prints what it computes.</summary>
+    /// <summary>The consumer app: runs the embedded model through the accessor's ONNX Runtime session and prints what it
+    /// computes.</summary>
     public static string Program(string modelClass) => $$"""
         using System.Globalization;
         using Microsoft.ML.OnnxRuntime;

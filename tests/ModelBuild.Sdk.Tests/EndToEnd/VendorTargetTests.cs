@@ -25,7 +25,8 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
             using Consumer;
 
             var blob = Models.Tiny.ReadAllBytes();
-            Console.WriteLine($"resource={Models.Tiny.ResourceName} bytes={blob.Length} target={Models.Tiny.Target} input={Models.Tiny.Inputs[0].ElementType}");
+            Console.WriteLine($"resource={Models.Tiny.ResourceName} bytes={blob.Length} target={Models.Tiny.Target} " +
+                $"input={Models.Tiny.Inputs[0].ElementType}");
             Console.WriteLine("first=" + System.Text.Encoding.UTF8.GetString(blob).Split('\n')[0]);
             Console.WriteLine("files=" + string.Join(",", Models.Tiny.FileNames));
             using var buildInfo = Models.Tiny.OpenFile("tiny.vendor-buildinfo.json");
@@ -42,11 +43,17 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
         Assert.Equal(["tiny"], build.CompiledModels());
         var blob = File.ReadAllBytes(project.PathOf($"{ModelFolder}/tiny/tiny.blob"));
         Assert.Single(tools.Calls("compile_tool"));
-        Assert.Contains("compile_tool -d MYRIAD", File.ReadAllText(project.PathOf($"{ModelFolder}/tiny/vendor/modelbuild-vendor.log")), StringComparison.Ordinal);
+        Assert.Contains(
+            "compile_tool -d MYRIAD",
+            File.ReadAllText(project.PathOf($"{ModelFolder}/tiny/vendor/modelbuild-vendor.log")),
+            StringComparison.Ordinal);
         Assert.Equal(["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/tiny.xml", "-o", "intermediate_outputs/tiny-rvc2.blob", "-c", "intermediate_outputs/myriad_8shaves.conf"], tools.Calls("compile_tool")[0]);
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
-        Assert.Contains($"resource=Consumer.Models.tiny.blob bytes={blob.Length} target=rvc2 input=uint8", run.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            $"resource=Consumer.Models.tiny.blob bytes={blob.Length} target=rvc2 input=uint8",
+            run.Output,
+            StringComparison.Ordinal);
         Assert.Contains("first=BLOB MYRIAD intermediate_outputs/tiny.xml", run.Output, StringComparison.Ordinal);
         Assert.Contains("files=tiny.blob,tiny.vendor-buildinfo.json", run.Output, StringComparison.Ordinal);
         Assert.Contains("buildinfo=True", run.Output, StringComparison.Ordinal);
@@ -92,7 +99,9 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
             }
             """);
         var properties = $"<ModelBuildVendorRoute>toolchain</ModelBuildVendorRoute><ModelBuildToolchainPaths>mo={tools.Paths["mo"]};compile_tool={tools.Paths["compile_tool"]}</ModelBuildToolchainPaths>";
-        project.WriteProject("""<ModelReference Include="models/tiny.yaml" ModelTarget="rvc2" Precision="FP16" Package="nnarchive" />""", properties);
+        project.WriteProject(
+            """<ModelReference Include="models/tiny.yaml" ModelTarget="rvc2" Precision="FP16" Package="nnarchive" />""",
+            properties);
 
         var archived = project.Build();
 
@@ -137,7 +146,9 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
         var build = project.Build();
 
         build.AssertSucceeded();
-        Assert.Equal(["intermediate_outputs/tiny.onnx", "--output_model", "intermediate_outputs/ir/tiny.xml", "--compress_to_fp16=True"], Assert.Single(tools.Calls("ovc")));
+        Assert.Equal(
+            ["intermediate_outputs/tiny.onnx", "--output_model", "intermediate_outputs/ir/tiny.xml", "--compress_to_fp16=True"],
+            Assert.Single(tools.Calls("ovc")));
         Assert.True(File.Exists(project.PathOf("bin/Debug/net10.0/tiny.bin")));
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);

@@ -28,7 +28,8 @@ public sealed class BuildRun
         _log.Value.FindChildrenRecursive<Target>(t => t.Name == name && !t.Skipped && t.Children.Count > 0).Count > 0;
 
     /// <summary>How many times a task executed in the whole build.</summary>
-    public int TaskRuns(string name) => _log.Value.FindChildrenRecursive<Microsoft.Build.Logging.StructuredLogger.Task>(t => t.Name == name).Count;
+    public int TaskRuns(string name)
+        => _log.Value.FindChildrenRecursive<Microsoft.Build.Logging.StructuredLogger.Task>(t => t.Name == name).Count;
 
     /// <summary>The value of an item's metadata in the final project state, for every item of the type.</summary>
     public IReadOnlyList<string> Messages() =>
@@ -42,7 +43,8 @@ public sealed class BuildRun
 
     /// <summary>The models the engine compiled, from its summary lines ("ModelBuild: name -> target precision: ...").</summary>
     public IReadOnlyList<string> CompiledModels() => [.. Messages()
-        .Where(m => m.StartsWith("ModelBuild: ", StringComparison.Ordinal) && m.Contains(" actions run, ", StringComparison.Ordinal) && !m.Contains(" into the cache", StringComparison.Ordinal))
+        .Where(m => m.StartsWith("ModelBuild: ", StringComparison.Ordinal) && m.Contains(" actions run, ", StringComparison.Ordinal)
+            && !m.Contains(" into the cache", StringComparison.Ordinal))
         .Select(m => m["ModelBuild: ".Length..m.IndexOf(" -> ", StringComparison.Ordinal)])
         .Order(StringComparer.Ordinal)];
 

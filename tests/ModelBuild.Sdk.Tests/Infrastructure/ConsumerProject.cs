@@ -127,10 +127,15 @@ public sealed class ConsumerProject : IDisposable
 
     /// <summary>Runs a built or published program of the folder: an executable, or a .dll through <c>dotnet</c>.</summary>
     public ProcessResult Execute(string relativePath, params string[] arguments) => relativePath.EndsWith(".dll", StringComparison.Ordinal)
-        ? ProcessRunner.Run("dotnet", [PathOf(relativePath), .. arguments], Directory, IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory))
+        ? ProcessRunner.Run(
+            "dotnet",
+            [PathOf(relativePath), .. arguments],
+            Directory,
+            IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory))
         : ProcessRunner.Run(PathOf(relativePath), arguments, Directory, IsolatedEnvironment(_sdk.PackagesDirectory, CacheDirectory));
 
-    /// <summary>Only local feeds: framework and runtime packs a test needs are put in the packages folder beforehand (<see cref="SdkPackageFixture.WarmPackages"/>).</summary>
+    /// <summary>Only local feeds: framework and runtime packs a test needs are put in the packages folder beforehand (<see
+    /// cref="SdkPackageFixture.WarmPackages"/>).</summary>
     private void WriteNuGetConfig(params string[] feeds) => WriteFile("NuGet.config", $"""
         <?xml version="1.0" encoding="utf-8"?>
         <configuration>

@@ -26,7 +26,9 @@ public sealed class SdkPackageFixture : IDisposable
         Version = Path.GetFileNameWithoutExtension(package)["ModelBuild.Sdk.".Length..];
 
         // Every app gets ONNX Runtime from the SDK, and consumers restore from local feeds only.
-        WarmPackages("<TargetFramework>net10.0</TargetFramework>", $"<PackageReference Include=\"Microsoft.ML.OnnxRuntime\" Version=\"{OnnxRuntimeVersion}\" />");
+        WarmPackages(
+            "<TargetFramework>net10.0</TargetFramework>",
+            $"<PackageReference Include=\"Microsoft.ML.OnnxRuntime\" Version=\"{OnnxRuntimeVersion}\" />");
     }
 
     /// <summary>The Microsoft.ML.OnnxRuntime version the SDK references by default.</summary>
@@ -50,9 +52,17 @@ public sealed class SdkPackageFixture : IDisposable
                 return;
             }
 
-            var folder = Directory.CreateDirectory(Path.Combine(Root, "warm" + _warmed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
-            File.WriteAllText(Path.Combine(folder, "Warm.csproj"), $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup><ItemGroup>{items}</ItemGroup></Project>");
-            var restore = ProcessRunner.Run("dotnet", ["restore", folder, "-nodeReuse:false"], folder, ConsumerProject.IsolatedEnvironment(PackagesDirectory, cacheDirectory: null));
+            var folder = Directory.CreateDirectory(
+                Path.Combine(Root, "warm" + _warmed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
+            File.WriteAllText(Path.Combine(
+                folder,
+                "Warm.csproj"), $"<Project " +
+                    $"Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup><ItemGroup>{items}</ItemGroup></Project>");
+            var restore = ProcessRunner.Run(
+                "dotnet",
+                ["restore", folder, "-nodeReuse:false"],
+                folder,
+                ConsumerProject.IsolatedEnvironment(PackagesDirectory, cacheDirectory: null));
             if (!restore.Succeeded)
             {
                 throw new InvalidOperationException("Restoring the packs for " + properties + " failed:\n" + restore.Output);

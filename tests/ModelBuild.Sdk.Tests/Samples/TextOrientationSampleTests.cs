@@ -17,7 +17,11 @@ public sealed class TextOrientationSampleTests
         try
         {
             var environment = ConsumerProject.IsolatedEnvironment(packagesDirectory: null, cache.FullName);
-            var run = ProcessRunner.Run("dotnet", ["run", "--project", RepositoryLayout.PathOf("samples", "TextOrientation")], RepositoryLayout.Root, environment);
+            var run = ProcessRunner.Run(
+                "dotnet",
+                ["run", "--project", RepositoryLayout.PathOf("samples", "TextOrientation")],
+                RepositoryLayout.Root,
+                environment);
 
             Assert.True(run.Succeeded, run.Output);
             var lines = run.Output.Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith('%')).ToList();

@@ -25,7 +25,9 @@ public sealed class ModelStalenessTests : IDisposable
 
     [Fact]
     public void A_model_never_compiled_is_stale() =>
-        Assert.Equal("it has not been compiled yet", ModelStaleness.Check(PathOf("missing.json"), [PathOf("model.yaml")], PathOf("deps.txt")));
+        Assert.Equal(
+            "it has not been compiled yet",
+            ModelStaleness.Check(PathOf("missing.json"), [PathOf("model.yaml")], PathOf("deps.txt")));
 
     [Fact]
     public void An_input_newer_than_the_result_makes_it_stale_and_is_named()
@@ -45,7 +47,8 @@ public sealed class ModelStalenessTests : IDisposable
         Assert.Equal($"'{PathOf("model.onnx")}' no longer exists", Check());
     }
 
-    private string? Check() => ModelStaleness.Check(PathOf("model.json"), [PathOf("model.yaml"), PathOf("inputs.stamp")], PathOf("deps.txt"));
+    private string? Check()
+        => ModelStaleness.Check(PathOf("model.json"), [PathOf("model.yaml"), PathOf("inputs.stamp")], PathOf("deps.txt"));
 
     private string PathOf(string name) => Path.Combine(_folder.FullName, name);
 

@@ -124,7 +124,10 @@ public sealed class BazelHttpStore : IRemoteCacheStore
     private Uri ActionUri(ActionKey key) => new(_base, "ac/" + key.Hex);
 
     /// <summary>Sends with the time-out on the headers; the body is read by the caller under its own idle time-out.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, TimeSpan extra = default)
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpRequestMessage request,
+        CancellationToken cancellationToken,
+        TimeSpan extra = default)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(_timeout + extra);
@@ -134,7 +137,9 @@ public sealed class BazelHttpStore : IRemoteCacheStore
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new RemoteCacheException($"{request.Method} {Describe(request)} had no answer within {FormatTimeout(_timeout + extra)}", e);
+            throw new RemoteCacheException(
+                $"{request.Method} {Describe(request)} had no answer within {FormatTimeout(_timeout + extra)}",
+                e);
         }
         catch (HttpRequestException e)
         {
@@ -154,14 +159,18 @@ public sealed class BazelHttpStore : IRemoteCacheStore
             return true;
         }
 
-        throw new RemoteCacheException(string.Create(CultureInfo.InvariantCulture, $"{method} {_display}/{area}/… answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}"));
+        throw new RemoteCacheException(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{method} {_display}/{area}/… answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}"));
     }
 
     private void EnsureStored(HttpResponseMessage response, string area)
     {
         if (!response.IsSuccessStatusCode)
         {
-            throw new RemoteCacheException(string.Create(CultureInfo.InvariantCulture, $"PUT {_display}/{area}/… answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}"));
+            throw new RemoteCacheException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"PUT {_display}/{area}/… answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}"));
         }
     }
 

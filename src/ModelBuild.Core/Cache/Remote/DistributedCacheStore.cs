@@ -13,7 +13,10 @@ namespace ModelBuild.Core.Cache.Remote;
 /// the manifest finds every chunk (unless the server evicted one, which reads as a miss). The caller
 /// checks the reassembled bytes against the digest.
 /// </summary>
-public sealed class DistributedCacheStore(IDistributedCache cache, string prefix = DistributedCacheStore.DefaultPrefix, bool ownsCache = true) : IRemoteCacheStore
+public sealed class DistributedCacheStore(
+    IDistributedCache cache,
+    string prefix = DistributedCacheStore.DefaultPrefix,
+    bool ownsCache = true) : IRemoteCacheStore
 {
     /// <summary>The key prefix that keeps ModelBuild's entries apart from anything else in the store.</summary>
     public const string DefaultPrefix = "modelbuild:";
@@ -62,13 +65,18 @@ public sealed class DistributedCacheStore(IDistributedCache cache, string prefix
         {
             while (true)
             {
-                var read = await content.ReadAtLeastAsync(buffer.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                var read = await content.ReadAtLeastAsync(
+                    buffer.AsMemory(0, ChunkSize),
+                    ChunkSize,
+                    throwOnEndOfStream: false,
+                    cancellationToken).ConfigureAwait(false);
                 if (read == 0 && chunks > 0)
                 {
                     break;
                 }
 
-                await cache.SetAsync(ChunkKey(digest, chunks), buffer.AsSpan(0, read).ToArray(), NoExpiry, cancellationToken).ConfigureAwait(false);
+                await cache.SetAsync(ChunkKey(digest, chunks), buffer.AsSpan(0, read).ToArray(), NoExpiry, cancellationToken)
+                    .ConfigureAwait(false);
                 chunks++;
                 total += read;
                 if (read < ChunkSize)
@@ -88,7 +96,8 @@ public sealed class DistributedCacheStore(IDistributedCache cache, string prefix
         }
 
         // Last: a manifest is only ever visible once every chunk it names is stored.
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, long> { ["format"] = ManifestFormat, ["size"] = size, ["chunks"] = chunks });
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(
+            new Dictionary<string, long> { ["format"] = ManifestFormat, ["size"] = size, ["chunks"] = chunks });
         await cache.SetAsync(ManifestKey(digest), manifest, NoExpiry, cancellationToken).ConfigureAwait(false);
     }
 
@@ -108,7 +117,8 @@ public sealed class DistributedCacheStore(IDistributedCache cache, string prefix
 
     private string ManifestKey(Sha256Digest digest) => prefix + "cas/" + digest.Hex;
 
-    private string ChunkKey(Sha256Digest digest, int index) => string.Create(CultureInfo.InvariantCulture, $"{prefix}cas/{digest.Hex}/{index}");
+    private string ChunkKey(Sha256Digest digest, int index)
+        => string.Create(CultureInfo.InvariantCulture, $"{prefix}cas/{digest.Hex}/{index}");
 
     private async Task<BlobManifest?> ReadManifestAsync(Sha256Digest digest, CancellationToken cancellationToken)
     {

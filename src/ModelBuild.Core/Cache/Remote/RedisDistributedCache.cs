@@ -67,7 +67,8 @@ public sealed class RedisDistributedCache : IDistributedCache, IDisposable
         return value.IsNull ? null : (byte[]?)value;
     }
 
-    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options).GetAwaiter().GetResult();
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
+        => SetAsync(key, value, options).GetAwaiter().GetResult();
 
     public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
@@ -124,9 +125,12 @@ public sealed class RedisDistributedCache : IDistributedCache, IDisposable
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 try
                 {
-                    _connection = await ConnectionMultiplexer.ConnectAsync(_options, TextWriter.Null).WaitAsync(_timeout * 2, cancellationToken).ConfigureAwait(false);
+                    _connection = await ConnectionMultiplexer.ConnectAsync(_options, TextWriter.Null)
+                        .WaitAsync(_timeout * 2, cancellationToken)
+                        .ConfigureAwait(false);
                 }
-                catch (RedisConnectionException e) when (e.FailureType != ConnectionFailureType.AuthenticationFailure && clock.Elapsed >= _timeout * 0.9)
+                catch (RedisConnectionException e) when (e.FailureType != ConnectionFailureType.AuthenticationFailure
+                    && clock.Elapsed >= _timeout * 0.9)
                 {
                     // A server that accepts the connection and never answers: the client only says it could not connect.
                     throw new RemoteCacheException($"{Display} had no answer within {BazelHttpStore.FormatTimeout(_timeout)}", e);
@@ -178,7 +182,10 @@ public sealed class RedisDistributedCache : IDistributedCache, IDisposable
         _ => new RemoteCacheException($"{Display} cannot be reached: {FirstLine(e)}", e),
     };
 
-    /// <summary>The operating system's reason when there is one (connection refused, no such host), else the client's first sentence.</summary>
+    /// <summary>The operating system's reason when there is one (connection refused, no such host), else the client's first
+    /// sentence.</summary>
     private static string FirstLine(Exception e) =>
-        (e.InnerException is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException ? e.InnerException.Message : e.Message.Split(['\n', '.'], 2)[0]).Trim();
+        (e.InnerException is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException
+            ? e.InnerException.Message
+            : e.Message.Split(['\n', '.'], 2)[0]).Trim();
 }

@@ -68,7 +68,8 @@ public sealed class RemoteCache : IDisposable
 
         if (parsed.HasPassword)
         {
-            report?.Invoke(CacheDiagnostics.PasswordInRemoteAddress.Create(null, parsed.DisplayText, RemoteCacheCredentials.UserNameVariable, RemoteCacheCredentials.PasswordVariable));
+            report?.Invoke(CacheDiagnostics.PasswordInRemoteAddress
+                .Create(null, parsed.DisplayText, RemoteCacheCredentials.UserNameVariable, RemoteCacheCredentials.PasswordVariable));
         }
 
         var credentials = RemoteCacheCredentials.For(parsed);
@@ -103,7 +104,8 @@ public sealed class RemoteCache : IDisposable
 
         if (!arrived.Matched)
         {
-            _report?.Invoke(CacheDiagnostics.RemoteEntryCorrupt.Create(null, DisplayAddress, $"content for {ContentStore.DescribeExpected(digest, size)}", $"got {arrived.Actual}"));
+            _report?.Invoke(CacheDiagnostics.RemoteEntryCorrupt
+                .Create(null, DisplayAddress, $"content for {ContentStore.DescribeExpected(digest, size)}", $"got {arrived.Actual}"));
             return false;
         }
 
@@ -118,7 +120,8 @@ public sealed class RemoteCache : IDisposable
     public async Task<ActionRecord?> TryDownloadActionAsync(ModelBuildCache local, ActionKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(local);
-        var json = await GuardAsync(token => _store.TryReadActionAsync(key, token), fallback: null, cancellationToken).ConfigureAwait(false);
+        var json = await GuardAsync(token => _store.TryReadActionAsync(key, token), fallback: null, cancellationToken).ConfigureAwait(
+            false);
         if (json is null)
         {
             return null;
@@ -126,7 +129,8 @@ public sealed class RemoteCache : IDisposable
 
         if (ActionCache.Deserialize(json, key, out _) is not { } record)
         {
-            _report?.Invoke(CacheDiagnostics.RemoteEntryCorrupt.Create(null, DisplayAddress, $"the action record {key}", "not a record of this format for this key"));
+            _report?.Invoke(CacheDiagnostics.RemoteEntryCorrupt
+                .Create(null, DisplayAddress, $"the action record {key}", "not a record of this format for this key"));
             return null;
         }
 
@@ -262,7 +266,9 @@ public sealed class RemoteCache : IDisposable
     {
         if (Interlocked.Exchange(ref _faulted, 1) == 0)
         {
-            var reason = string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
+            var reason = string.Join(
+                ' ',
+                e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
             _report?.Invoke(CacheDiagnostics.RemoteUnavailable.Create(null, DisplayAddress, UrlRedactor.Redact(reason)));
         }
     }

@@ -7,7 +7,8 @@ namespace ModelBuild.Core.Cache.Remote;
 /// <summary>The protocol a remote cache speaks.</summary>
 public enum RemoteCacheKind
 {
-    /// <summary>Bazel's remote cache HTTP protocol: <c>GET/PUT/HEAD {prefix}/cas/&lt;sha256&gt;</c> and <c>{prefix}/ac/&lt;key&gt;</c>.</summary>
+    /// <summary>Bazel's remote cache HTTP protocol: <c>GET/PUT/HEAD {prefix}/cas/&lt;sha256&gt;</c> and
+    /// <c>{prefix}/ac/&lt;key&gt;</c>.</summary>
     Http,
 
     /// <summary>A Redis server through <see cref="Microsoft.Extensions.Caching.Distributed.IDistributedCache"/>.</summary>
@@ -28,11 +29,13 @@ public sealed record RemoteCacheAddress(RemoteCacheKind Kind, Uri Uri)
     /// <summary>The address with user information and query masked (<see cref="UrlRedactor"/>): safe to print.</summary>
     public string DisplayText => UrlRedactor.Redact(Uri).TrimEnd('/');
 
-    /// <summary>True when the address itself carries a password (<c>redis://user:password@host</c>), which then shows in build logs.</summary>
+    /// <summary>True when the address itself carries a password (<c>redis://user:password@host</c>), which then shows in build
+    /// logs.</summary>
     public bool HasPassword => UrlRedactor.HasPassword(Uri.OriginalString);
 
     /// <summary>The Redis database number (the path, <c>/2</c>); 0 when none is given.</summary>
-    public int RedisDatabase => int.TryParse(Uri.AbsolutePath.Trim('/'), NumberStyles.None, CultureInfo.InvariantCulture, out var database) ? database : 0;
+    public int RedisDatabase
+        => int.TryParse(Uri.AbsolutePath.Trim('/'), NumberStyles.None, CultureInfo.InvariantCulture, out var database) ? database : 0;
 
     public override string ToString() => DisplayText;
 

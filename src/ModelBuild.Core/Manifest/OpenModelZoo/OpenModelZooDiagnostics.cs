@@ -2,7 +2,8 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Manifest.OpenModelZoo;
 
-/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109, MB2113 and MB2116–MB2120. YAML and type problems use the manifest's codes.</summary>
+/// <summary>The diagnostics of Open Model Zoo <c>model.yml</c> files, codes MB2101–MB2109, MB2113 and MB2116–MB2120. YAML and type problems
+/// use the manifest's codes.</summary>
 public static class OpenModelZooDiagnostics
 {
     /// <summary>The model's folder name is not a valid model name.</summary>
@@ -58,7 +59,8 @@ public static class OpenModelZooDiagnostics
     /// <summary>A model.yml manifest of OpenVINO IR files.</summary>
     public static readonly DiagnosticDescriptor IrNotSupported = new(
         "MB2116", DiagnosticSeverity.Error,
-        "framework 'dldt' is OpenVINO IR, which only the openvino target could take, and this version of ModelBuild does not compile IR models. Use the model's ONNX form (framework: onnx).");
+        "framework 'dldt' is OpenVINO IR, which only the openvino target could take, and this version of ModelBuild does not compile IR " +
+            "models. Use the model's ONNX form (framework: onnx).");
 
     /// <summary>A model.yml manifest in a framework other than ONNX.</summary>
     public static readonly DiagnosticDescriptor FrameworkNotOnnx = new(
@@ -68,7 +70,8 @@ public static class OpenModelZooDiagnostics
     /// <summary>A model.yml manifest without a single ONNX file.</summary>
     public static readonly DiagnosticDescriptor NoOnnxFile = new(
         "MB2118", DiagnosticSeverity.Error,
-        "Cannot tell which file is the ONNX model ({0}). List one .onnx file in 'files', or name it with '--input_model=$dl_dir/<file>.onnx' in model_optimizer_args.");
+        "Cannot tell which file is the ONNX model ({0}). List one .onnx file in 'files', or name it with " +
+            "'--input_model=$dl_dir/<file>.onnx' in model_optimizer_args.");
 
     /// <summary>model_info.labels names a file that cannot be read.</summary>
     public static readonly DiagnosticDescriptor LabelsFileUnreadable = new(

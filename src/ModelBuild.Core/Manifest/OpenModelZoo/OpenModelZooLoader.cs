@@ -33,7 +33,8 @@ public static partial class OpenModelZooLoader
     [GeneratedRegex("^[0-9a-fA-F]{96}$")]
     private static partial Regex Sha384Pattern();
 
-    /// <summary>Reads <paramref name="path"/>; the model's name is its folder's, its subdirectory that folder relative to <paramref name="modelsRoot"/>.</summary>
+    /// <summary>Reads <paramref name="path"/>; the model's name is its folder's, its subdirectory that folder relative to <paramref
+    /// name="modelsRoot"/>.</summary>
     public static OpenModelZooLoadResult Load(string path, string? modelsRoot = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -46,11 +47,14 @@ public static partial class OpenModelZooLoader
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var at = new SourceLocation(fullPath);
-            return new OpenModelZooLoadResult(null, [System.IO.File.Exists(fullPath) ? ManifestDiagnostics.ManifestUnreadable.Create(at, fullPath, e.Message) : ManifestDiagnostics.ManifestNotFound.Create(at, fullPath)]);
+            return new OpenModelZooLoadResult(null, [System.IO.File.Exists(fullPath)
+                ? ManifestDiagnostics.ManifestUnreadable.Create(at, fullPath, e.Message)
+                : ManifestDiagnostics.ManifestNotFound.Create(at, fullPath)]);
         }
 
         var folder = Path.GetDirectoryName(fullPath)!;
-        var subdirectory = Path.GetRelativePath(Path.GetFullPath(modelsRoot ?? Path.GetDirectoryName(folder) ?? folder), folder).Replace('\\', '/');
+        var subdirectory = Path.GetRelativePath(Path.GetFullPath(modelsRoot ?? Path.GetDirectoryName(folder) ?? folder), folder)
+            .Replace('\\', '/');
         return LoadText(text, fullPath, Path.GetFileName(folder), subdirectory);
     }
 
@@ -59,10 +63,17 @@ public static partial class OpenModelZooLoader
     {
         ArgumentNullException.ThrowIfNull(text);
         var diagnostics = new UniqueDiagnostics();
-        var tree = YamlTreeReader.Read(text, string.Empty, m => new SourceLocation(displayPath, (int)m.Line, (int)m.Column), null, diagnostics);
+        var tree = YamlTreeReader.Read(
+            text,
+            string.Empty,
+            m => new SourceLocation(displayPath, (int)m.Line, (int)m.Column),
+            null,
+            diagnostics);
         if (tree.Error is { } error)
         {
-            diagnostics.Add(error.IsMultipleDocuments ? ManifestDiagnostics.MultipleDocuments.Create(error.Location) : ManifestDiagnostics.YamlSyntaxError.Create(error.Location, error.Message));
+            diagnostics.Add(error.IsMultipleDocuments
+                ? ManifestDiagnostics.MultipleDocuments.Create(error.Location)
+                : ManifestDiagnostics.YamlSyntaxError.Create(error.Location, error.Message));
             return new OpenModelZooLoadResult(null, diagnostics.Items);
         }
 
@@ -77,7 +88,10 @@ public static partial class OpenModelZooLoader
     internal static OpenModelZooModel? ReadManifestTree(ManifestNode? root, string displayPath, UniqueDiagnostics diagnostics)
     {
         var folder = Path.GetDirectoryName(displayPath) ?? "";
-        return new Reader(displayPath, new ManifestValueReader(diagnostics), forManifest: true).Read(root, Path.GetFileName(folder), Path.GetFileName(folder));
+        return new Reader(displayPath, new ManifestValueReader(diagnostics), forManifest: true).Read(
+            root,
+            Path.GetFileName(folder),
+            Path.GetFileName(folder));
     }
 
     /// <summary>
@@ -95,7 +109,8 @@ public static partial class OpenModelZooLoader
 
     /// <summary>True when <paramref name="root"/> looks like a model.yml (files and framework, no input_model).</summary>
     internal static bool LooksLikeModelYml(ManifestNode? root) =>
-        root is ManifestMapping mapping && mapping.Find("files") is not null && mapping.Find("framework") is not null && mapping.Find("input_model") is null;
+        root is ManifestMapping mapping && mapping.Find("files") is not null && mapping.Find("framework") is not null
+            && mapping.Find("input_model") is null;
 
     private sealed class Reader(string filePath, ManifestValueReader values, bool forManifest = false)
     {
@@ -105,7 +120,10 @@ public static partial class OpenModelZooLoader
         {
             if (root is not ManifestMapping top)
             {
-                Diagnostics.Add(ManifestDiagnostics.RootNotMapping, root?.Location ?? new SourceLocation(filePath, 1, 1), root?.Describe() ?? "an empty document");
+                Diagnostics.Add(
+                    ManifestDiagnostics.RootNotMapping,
+                    root?.Location ?? new SourceLocation(filePath, 1, 1),
+                    root?.Describe() ?? "an empty document");
                 return null;
             }
 
@@ -145,11 +163,17 @@ public static partial class OpenModelZooLoader
 
             if (framework.Value == "pytorch" && conversion is not { Count: > 0 })
             {
-                Diagnostics.Add(OpenModelZooDiagnostics.ConversionArgsMismatch, framework.Location, "'conversion_to_onnx_args' is missing: framework 'pytorch' is converted to ONNX first.");
+                Diagnostics.Add(
+                    OpenModelZooDiagnostics.ConversionArgsMismatch,
+                    framework.Location,
+                    "'conversion_to_onnx_args' is missing: framework 'pytorch' is converted to ONNX first.");
             }
             else if (framework.Value != "pytorch" && conversion is { Count: > 0 })
             {
-                Diagnostics.Add(OpenModelZooDiagnostics.ConversionArgsMismatch, conversionNode!.Location, $"'conversion_to_onnx_args' is only for framework 'pytorch', not '{framework.Value}'.");
+                Diagnostics.Add(
+                    OpenModelZooDiagnostics.ConversionArgsMismatch,
+                    conversionNode!.Location,
+                    $"'conversion_to_onnx_args' is only for framework 'pytorch', not '{framework.Value}'.");
             }
 
             var precisions = moArgs is not null
@@ -177,7 +201,13 @@ public static partial class OpenModelZooLoader
                 var at = files.First(f => f.Name.Value.StartsWith(group.Key + "/", StringComparison.Ordinal)).Name.Location;
                 if (!OpenModelZooModel.KnownPrecisions.Contains(group.Key))
                 {
-                    Diagnostics.Add(ManifestDiagnostics.InvalidEnumValue, at, $"'{group.Key}'", "files.name (its precision folder)", string.Join(", ", OpenModelZooModel.KnownPrecisions), "");
+                    Diagnostics.Add(
+                        ManifestDiagnostics.InvalidEnumValue,
+                        at,
+                        $"'{group.Key}'",
+                        "files.name (its precision folder)",
+                        string.Join(", ", OpenModelZooModel.KnownPrecisions),
+                        "");
                     continue;
                 }
 
@@ -185,7 +215,12 @@ public static partial class OpenModelZooLoader
                 {
                     if (!group.Contains($"{name}.{extension}"))
                     {
-                        Diagnostics.Add(OpenModelZooDiagnostics.IncompleteIrPrecision, at, group.Key, $"{group.Key}/{name}.{extension}", name);
+                        Diagnostics.Add(
+                            OpenModelZooDiagnostics.IncompleteIrPrecision,
+                            at,
+                            group.Key,
+                            $"{group.Key}/{name}.{extension}",
+                            name);
                     }
                 }
             }
@@ -267,13 +302,17 @@ public static partial class OpenModelZooLoader
             if (type?.Value == "http")
             {
                 Open(mapping, new SectionSchema(["$type", "url"]));
-                return values.Text(RequiredNode(mapping, "url"), "a URL") is { } url ? new OpenModelZooHttpSource(url.Value, url.Location) : null;
+                return values.Text(RequiredNode(mapping, "url"), "a URL") is { } url
+                    ? new OpenModelZooHttpSource(url.Value, url.Location)
+                    : null;
             }
 
             if (type?.Value == "google_drive")
             {
                 Open(mapping, new SectionSchema(["$type", "id"]));
-                return values.Text(RequiredNode(mapping, "id"), "a Google Drive file id") is { } id ? new OpenModelZooGoogleDriveSource(id.Value, id.Location) : null;
+                return values.Text(RequiredNode(mapping, "id"), "a Google Drive file id") is { } id
+                    ? new OpenModelZooGoogleDriveSource(id.Value, id.Location)
+                    : null;
             }
 
             return null;
@@ -305,7 +344,8 @@ public static partial class OpenModelZooLoader
                     Open(mapping, new SectionSchema(["$type", "file", "pattern", "replacement", "count"]));
                     var file = RelativePath(RequiredNode(mapping, "file"));
                     var pattern = values.Text(RequiredNode(mapping, "pattern"), "a regular expression");
-                    var replacement = values.Text(RequiredNode(mapping, "replacement"), "text") ?? (mapping.Find("replacement")?.Value is ManifestScalar { IsNull: true } empty ? new Located<string>("", empty.Location) : null);
+                    var replacement = values.Text(RequiredNode(mapping, "replacement"), "text") ?? (mapping.Find("replacement")?
+                        .Value is ManifestScalar { IsNull: true } empty ? new Located<string>("", empty.Location) : null);
                     var count = values.Int32(mapping.Find("count")?.Value, 0, "a non-negative integer", v => v >= 0);
                     if (pattern is not null && !PythonRegex.TryTranslatePattern(pattern.Value, out _, out var problem))
                     {
@@ -365,7 +405,8 @@ public static partial class OpenModelZooLoader
             var labelsNode = mapping.Find("labels")?.Value;
             var modelType = values.Text(mapping.Find("model_type")?.Value)?.Value;
             return labelsNode is ManifestScalar { IsNull: false }
-                ? new OpenModelZooModelInfo([], modelType) { LabelsFile = values.Text(labelsNode, "a labels file name or a list of labels") }
+                ? new OpenModelZooModelInfo([], modelType) {
+                    LabelsFile = values.Text(labelsNode, "a labels file name or a list of labels") }
                 : new OpenModelZooModelInfo(values.TextList(labelsNode) ?? [], modelType);
         }
 
@@ -398,13 +439,18 @@ public static partial class OpenModelZooLoader
             return new Located<string>(string.Join('/', parts.Where(p => p is not ("" or "."))), text.Location);
         }
 
-        /// <summary>Warns about keys outside <paramref name="schema"/>: Open Model Zoo accepts them, so they are not errors here either.</summary>
+        /// <summary>Warns about keys outside <paramref name="schema"/>: Open Model Zoo accepts them, so they are not errors here
+        /// either.</summary>
         private void Open(ManifestMapping mapping, SectionSchema schema)
         {
             foreach (var entry in mapping.Entries.Where(e => !schema.Accepts(e.Key.Text)))
             {
                 var closest = NameSuggestion.Closest(entry.Key.Text, schema.Keys);
-                Diagnostics.Add(OpenModelZooDiagnostics.UnknownKey, entry.Key.Location, entry.Key.Path, closest is null ? "" : $" Did you mean '{closest}'?");
+                Diagnostics.Add(
+                    OpenModelZooDiagnostics.UnknownKey,
+                    entry.Key.Location,
+                    entry.Key.Path,
+                    closest is null ? "" : $" Did you mean '{closest}'?");
             }
         }
 

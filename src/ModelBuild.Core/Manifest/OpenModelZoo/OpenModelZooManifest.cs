@@ -107,13 +107,22 @@ internal static partial class OpenModelZooManifest
         {
             if (file is null)
             {
-                diagnostics.Add(OpenModelZooDiagnostics.NoOnnxFile, onnxName.Location, $"'{onnxName.Value}' is not in 'files', and no postprocessing makes it");
+                diagnostics.Add(
+                    OpenModelZooDiagnostics.NoOnnxFile,
+                    onnxName.Location,
+                    $"'{onnxName.Value}' is not in 'files', and no postprocessing makes it");
                 return null;
             }
 
             var url = file.Source.SourceText;
             var scheme = url[..Math.Max(0, url.IndexOf(':', StringComparison.Ordinal))].ToLowerInvariant();
-            return new InputModelSpec(new Located<string>(url, file.Source.Location), ModelSourceKind.Uri, scheme, ModelFileFormat.Onnx, null, new Located<long>(file.Size, file.Location))
+            return new InputModelSpec(
+                new Located<string>(url, file.Source.Location),
+                ModelSourceKind.Uri,
+                scheme,
+                ModelFileFormat.Onnx,
+                null,
+                new Located<long>(file.Size, file.Location))
             {
                 Pins = InputModelPins.None with { Sha384 = new Located<string>(file.Sha384, file.Location) },
             };
@@ -127,7 +136,10 @@ internal static partial class OpenModelZooManifest
     /// <c>model_info.labels</c>: a list as written, or the lines of the file it names, looked up beside the
     /// model.yml and then in Open Model Zoo's <c>data/dataset_classes</c> of an enclosing folder.
     /// </summary>
-    private static (IReadOnlyList<string> Labels, string? File) Labels(OpenModelZooModel model, string displayPath, UniqueDiagnostics diagnostics)
+    private static (IReadOnlyList<string> Labels, string? File) Labels(
+        OpenModelZooModel model,
+        string displayPath,
+        UniqueDiagnostics diagnostics)
     {
         if (model.ModelInfo.LabelsFile is not { } named)
         {
@@ -144,7 +156,11 @@ internal static partial class OpenModelZooManifest
         var found = tried.FirstOrDefault(File.Exists);
         if (found is null)
         {
-            diagnostics.Add(OpenModelZooDiagnostics.LabelsFileUnreadable, named.Location, named.Value, $"it is neither at {tried[0]} nor in {Path.Combine(DatasetClassesFolder)} of a folder above it");
+            diagnostics.Add(
+                OpenModelZooDiagnostics.LabelsFileUnreadable,
+                named.Location,
+                named.Value,
+                $"it is neither at {tried[0]} nor in {Path.Combine(DatasetClassesFolder)} of a folder above it");
             return ([], null);
         }
 

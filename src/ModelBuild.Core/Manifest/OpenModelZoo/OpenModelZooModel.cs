@@ -26,12 +26,18 @@ public sealed record OpenModelZooModel(
     /// <summary>The precisions Open Model Zoo knows (file folders of IR models, <c>--precisions</c>).</summary>
     public static IReadOnlyList<string> KnownPrecisions { get; } = ["FP16", "FP16-INT1", "FP16-INT8", "FP32", "FP32-INT1", "FP32-INT8"];
 
-    /// <summary>The frameworks of <c>framework:</c>; only <c>onnx</c> and <c>dldt</c> (OpenVINO IR) can be compiled without a converter.</summary>
+    /// <summary>The frameworks of <c>framework:</c>; only <c>onnx</c> and <c>dldt</c> (OpenVINO IR) can be compiled without a
+    /// converter.</summary>
     public static IReadOnlyList<string> KnownFrameworks { get; } = ["dldt", "onnx", "pytorch", "tf"];
 }
 
 /// <summary>One entry of <c>files</c>: where it goes (relative, no <c>..</c>), its size and SHA-384, and where it comes from.</summary>
-public sealed record OpenModelZooFile(Located<string> Name, long Size, string Sha384, OpenModelZooFileSource Source, SourceLocation Location);
+public sealed record OpenModelZooFile(
+    Located<string> Name,
+    long Size,
+    string Sha384,
+    OpenModelZooFileSource Source,
+    SourceLocation Location);
 
 /// <summary>Where a file comes from: <c>source: URL</c>, <c>{$type: http, url}</c> or <c>{$type: google_drive, id}</c>.</summary>
 public abstract record OpenModelZooFileSource(SourceLocation Location)
@@ -58,11 +64,21 @@ public sealed record OpenModelZooGoogleDriveSource(string Id, SourceLocation Loc
 /// <summary>A step of <c>postprocessing</c>, applied in order in the model's output folder after every file arrived.</summary>
 public abstract record OpenModelZooPostprocessing(Located<string> File, SourceLocation Location);
 
-/// <summary><c>unpack_archive</c>: unpack <see cref="OpenModelZooPostprocessing.File"/> (format zip, tar or gztar) beside itself, then delete it.</summary>
-public sealed record OpenModelZooUnpackArchive(Located<string> File, string Format, SourceLocation Location) : OpenModelZooPostprocessing(File, Location);
+/// <summary><c>unpack_archive</c>: unpack <see cref="OpenModelZooPostprocessing.File"/> (format zip, tar or gztar) beside itself, then
+/// delete it.</summary>
+public sealed record OpenModelZooUnpackArchive(
+    Located<string> File,
+    string Format,
+    SourceLocation Location) : OpenModelZooPostprocessing(File, Location);
 
-/// <summary><c>regex_replace</c>: replace <see cref="Pattern"/> (Python regex syntax) in a UTF-8 text file; <see cref="Count"/> 0 means all, and zero matches is an error.</summary>
-public sealed record OpenModelZooRegexReplace(Located<string> File, string Pattern, string Replacement, int Count, SourceLocation Location) : OpenModelZooPostprocessing(File, Location);
+/// <summary><c>regex_replace</c>: replace <see cref="Pattern"/> (Python regex syntax) in a UTF-8 text file; <see cref="Count"/> 0 means
+/// all, and zero matches is an error.</summary>
+public sealed record OpenModelZooRegexReplace(
+    Located<string> File,
+    string Pattern,
+    string Replacement,
+    int Count,
+    SourceLocation Location) : OpenModelZooPostprocessing(File, Location);
 
 /// <summary>One entry of <c>input_info</c>.</summary>
 public sealed record OpenModelZooInput(string Name, IReadOnlyList<long> Shape, string Layout, SourceLocation Location);

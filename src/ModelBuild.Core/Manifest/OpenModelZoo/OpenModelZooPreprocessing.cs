@@ -54,7 +54,11 @@ internal sealed partial record OpenModelZooPreprocessing(
             var parsed = Parse(text);
             if (parsed is null)
             {
-                diagnostics.Add(OpenModelZooDiagnostics.PreprocessingArgumentUnreadable, argument.Location, argument.Value, "expected [v1,v2,v3] or input[v1,v2,v3]");
+                diagnostics.Add(
+                    OpenModelZooDiagnostics.PreprocessingArgumentUnreadable,
+                    argument.Location,
+                    argument.Value,
+                    "expected [v1,v2,v3] or input[v1,v2,v3]");
                 continue;
             }
 
@@ -93,7 +97,9 @@ internal sealed partial record OpenModelZooPreprocessing(
                 values.Add(value);
             }
 
-            result.Add((match.Groups["name"].Value.Trim(), values.Count == 1 ? ChannelValues.Broadcast(values[0]) : new ChannelValues(values, false, null)));
+            result.Add((match.Groups["name"].Value.Trim(), values.Count == 1
+                ? ChannelValues.Broadcast(values[0])
+                : new ChannelValues(values, false, null)));
             position = match.Index + match.Length;
         }
 

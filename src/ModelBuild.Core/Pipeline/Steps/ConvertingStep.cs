@@ -54,7 +54,8 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
         var options = Options(state);
         var key = Key(state, options);
         var record = await services.Actions.RunAsync(
-            key, $"{state.Request.Name}: {Name}", () => ComputeAsync(state, options, cancellationToken), state.Tally, cancellationToken).ConfigureAwait(false);
+            key, $"{state.Request.Name}: {Name}", () => ComputeAsync(state, options, cancellationToken), state
+                .Tally, cancellationToken).ConfigureAwait(false);
         var outcome = await FromRecordAsync(key, record, cancellationToken).ConfigureAwait(false);
         state.Steps.Add(outcome);
         state.Attachments.AddRange(outcome.Attachments);
@@ -74,7 +75,11 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
     protected abstract Task<ActionRecord> ComputeAsync(CompileState state, JsonObject options, CancellationToken cancellationToken);
 
     /// <summary>Validates a converted model against the original and stores it with its signature, report and attachments.</summary>
-    protected async Task<ActionRecord> StoreAsync(CompileState state, StepResult result, Stopwatch clock, CancellationToken cancellationToken)
+    protected async Task<ActionRecord> StoreAsync(
+        CompileState state,
+        StepResult result,
+        Stopwatch clock,
+        CancellationToken cancellationToken)
     {
         var (converted, signature, passes, warnings, original) = result;
         ValidationResult validation;
@@ -108,14 +113,16 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
                 + string.Join("; ", report.Validation.Outputs.Select(o => o.Describe()));
         var passes = string.Join(", ", report.Passes.Select(p => p.Name).DefaultIfEmpty("no passes"));
         services.Log(string.Create(
-            CultureInfo.InvariantCulture, $"ModelBuild: {state.Request.Name}: {Name} ({passes}) {validation}; {clock.Elapsed.TotalSeconds:0.00} s."));
+            CultureInfo.InvariantCulture, $"ModelBuild: {state.Request.Name}: {Name} ({passes}) {validation}; " +
+                $"{clock.Elapsed.TotalSeconds:0.00} s."));
     }
 
     /// <summary>The source model, read from the store.</summary>
     protected ModelProto ReadOriginal(CompileState state) => Read(state, state.Source.Stored);
 
     /// <summary>A stored model, read (diagnostics name it as the source).</summary>
-    protected ModelProto Read(CompileState state, StoredModel model) => services.Store.Read(model, state.Source.DisplayName, state.Source.At);
+    protected ModelProto Read(CompileState state, StoredModel model)
+        => services.Store.Read(model, state.Source.DisplayName, state.Source.At);
 
     /// <summary>A pass result that breaks the model's structure is an engine fault, never the user's.</summary>
     protected void CheckStructure(ModelProto model)
@@ -155,8 +162,10 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
 
     private async Task<StepOutcome> FromRecordAsync(ActionKey key, ActionRecord record, CancellationToken cancellationToken)
     {
-        var signature = SignatureJson.Read(await services.Actions.ReadBlobAsync(record.Outputs[ActionOutputs.Signature], cancellationToken).ConfigureAwait(false));
-        var report = StepReport.FromBytes(await services.Actions.ReadBlobAsync(record.Outputs[ActionOutputs.Report], cancellationToken).ConfigureAwait(false));
+        var signature = SignatureJson.Read(
+            await services.Actions.ReadBlobAsync(record.Outputs[ActionOutputs.Signature], cancellationToken).ConfigureAwait(false));
+        var report = StepReport.FromBytes(
+            await services.Actions.ReadBlobAsync(record.Outputs[ActionOutputs.Report], cancellationToken).ConfigureAwait(false));
         return new StepOutcome(Name, key, StoredModel.FromRecord(record), signature, report)
         {
             Attachments =

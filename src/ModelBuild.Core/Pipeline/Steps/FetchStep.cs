@@ -38,13 +38,15 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
 
         var fetched = inputModel.OpenModelZoo is { } omz
             ? await OpenModelZooInput.FetchAsync(
-                services.Cache, services.Fetcher, services.Actions, services.Keys, state.Tally, omz, inputModel.Source, cancellationToken).ConfigureAwait(false)
-            : await services.Actions.FetchAsync(source, state.Input.Pin.Sha256, $"{state.Request.Name}: fetch", () => services.Fetcher.FetchAsync(
-                source,
-                state.Input.Pin,
-                inputModel.Source.Location,
-                progress: null,
-                cancellationToken), cancellationToken).ConfigureAwait(false);
+                services.Cache, services.Fetcher, services.Actions, services.Keys, state.Tally, omz, inputModel
+                    .Source, cancellationToken).ConfigureAwait(false)
+            : await services.Actions.FetchAsync(source, state.Input.Pin.Sha256, $"{state.Request.Name}: fetch", () => services.Fetcher
+                .FetchAsync(
+                    source,
+                    state.Input.Pin,
+                    inputModel.Source.Location,
+                    progress: null,
+                    cancellationToken), cancellationToken).ConfigureAwait(false);
         state.Diagnostics.AddRange(fetched.Warnings);
         if (fetched.LocalPath is { } localPath)
         {

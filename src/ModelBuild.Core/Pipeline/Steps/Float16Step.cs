@@ -7,7 +7,8 @@ using ModelBuild.Core.Passes;
 
 namespace ModelBuild.Core.Pipeline.Steps;
 
-/// <summary>The fp16 action: the previous step's model converted to float16 with the plan's options, checked against the original.</summary>
+/// <summary>The fp16 action: the previous step's model converted to float16 with the plan's options, checked against the
+/// original.</summary>
 internal sealed class Float16Step(PipelineServices services) : ConvertingStep(services)
 {
     public override string Name => "fp16";
@@ -38,9 +39,12 @@ internal sealed class Float16Step(PipelineServices services) : ConvertingStep(se
     private static Float16Pass Pass(CompileState state)
     {
         var float16 = state.ValidPlan.Float16!;
-        if (state.ValidPlan.Quantization is not null && state.Current?.Metadata.GetValueOrDefault(QuantizeStep.QuantizedNodesMetadata) is { } nodes)
+        if (state.ValidPlan.Quantization is not null
+            && state.Current?.Metadata.GetValueOrDefault(QuantizeStep.QuantizedNodesMetadata) is { } nodes)
         {
-            float16 = float16 with { NodeBlockList = [.. float16.NodeBlockList, .. nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries)] };
+            float16 = float16 with { NodeBlockList = [.. float16.NodeBlockList, .. nodes.Split(
+                '\n',
+                StringSplitOptions.RemoveEmptyEntries)] };
         }
 
         return new Float16Pass(float16);

@@ -36,7 +36,8 @@ internal sealed class InspectStep(PipelineServices services) : IPipelineStep
         IReadOnlyList<string> externalData;
         if (inspected is not null)
         {
-            var bytes = await services.Actions.ReadBlobAsync(inspected.Outputs[ActionOutputs.Signature], cancellationToken).ConfigureAwait(false);
+            var bytes = await services.Actions.ReadBlobAsync(inspected.Outputs[ActionOutputs.Signature], cancellationToken)
+                .ConfigureAwait(false);
             (original, externalData) = (SignatureJson.Read(bytes), SignatureJson.ReadExternalData(bytes));
         }
         else if (local is not null)
@@ -46,7 +47,12 @@ internal sealed class InspectStep(PipelineServices services) : IPipelineStep
         }
         else
         {
-            return [.. listed, new PreviewStep("prepare", null, false, new JsonObject(), "planned once the source is fetched and inspected")];
+            return [.. listed, new PreviewStep(
+                "prepare",
+                null,
+                false,
+                new JsonObject(),
+                "planned once the source is fetched and inspected")];
         }
 
         var stored = StoredModel.OneFile(new StoredBlob(digest, state.Stage.InputModel.Size?.Value ?? 0));
@@ -55,10 +61,12 @@ internal sealed class InspectStep(PipelineServices services) : IPipelineStep
             var path = local is null ? null : Path.Combine(Path.GetDirectoryName(local.FullPath)!, location);
             if (path is null || !OnnxExternalData.IsSafeLocation(location) || !File.Exists(path))
             {
-                throw new DiagnosticException(PipelineDiagnostics.ExternalDataNotLocal.Create(state.SourceAt, state.DisplayName, string.Join(", ", externalData)));
+                throw new DiagnosticException(
+                    PipelineDiagnostics.ExternalDataNotLocal.Create(state.SourceAt, state.DisplayName, string.Join(", ", externalData)));
             }
 
-            stored = stored with { Data = stored.Data.Add(location, new StoredBlob(Sha256Digest.ComputeFile(path), new FileInfo(path).Length)) };
+            stored = stored with { Data = stored.Data
+                .Add(location, new StoredBlob(Sha256Digest.ComputeFile(path), new FileInfo(path).Length)) };
         }
 
         state.Model = new ModelSource(stored, state.DisplayName, state.SourceAt);
@@ -157,7 +165,9 @@ internal sealed class InspectStep(PipelineServices services) : IPipelineStep
             }
 
             state.Dependencies.Add(path);
-            data = data.Add(location, await services.Cache.Content.PutFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false));
+            data = data.Add(
+                location,
+                await services.Cache.Content.PutFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
 
         return stored with { Data = data };

@@ -57,7 +57,8 @@ internal sealed class OrtFormatStep(PipelineServices services) : ConvertingStep(
 
             if (new FileInfo(path).Length > OnnxModelFile.MaxSerializedSize)
             {
-                throw new DiagnosticException(PipelineDiagnostics.OrtFormatTooLarge.Create(model.At, model.DisplayName, new FileInfo(path).Length));
+                throw new DiagnosticException(
+                    PipelineDiagnostics.OrtFormatTooLarge.Create(model.At, model.DisplayName, new FileInfo(path).Length));
             }
 
             ort = OrtFormatCanonicalizer.Canonicalize(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
@@ -66,13 +67,19 @@ internal sealed class OrtFormatStep(PipelineServices services) : ConvertingStep(
         var original = ReadOriginal(state);
         using var ortModel = RuntimeModel.ForBytes(ort);
         var validation = ConversionValidator.Validate(original, ortModel, state.ValidPlan, input);
-        var report = new StepReport(Name, [new PassRecord("ort_format", options, input.Graph.Node.Count, input.Graph.Node.Count)], validation, []);
+        var report = new StepReport(
+            Name,
+            [new PassRecord("ort_format", options, input.Graph.Node.Count, input.Graph.Node.Count)],
+            validation,
+            []);
         Log(state, report, clock);
         var content = Services.Cache.Content;
         return new ActionRecord(Name,
         [
             new(ActionOutputs.Model, await content.PutAsync(ort, cancellationToken).ConfigureAwait(false)),
-            new(ActionOutputs.Signature, await content.PutAsync(SignatureJson.Write(previous.Signature), cancellationToken).ConfigureAwait(false)),
+            new(
+                ActionOutputs.Signature,
+                await content.PutAsync(SignatureJson.Write(previous.Signature), cancellationToken).ConfigureAwait(false)),
             new(ActionOutputs.Report, await content.PutAsync(report.ToBytes(), cancellationToken).ConfigureAwait(false)),
         ]);
     }

@@ -46,7 +46,8 @@ internal sealed class QuantizeStep(PipelineServices services) : ConvertingStep(s
         var hashed = state.ValidPlan.SampleFiles().DistinctBy(f => f.Path)
             .ToDictionary(f => Path.GetFullPath(f.Path), f => f.Sha256, StringComparer.Ordinal);
         var options = quantization.Describe(calibration, hashed);
-        state.Diagnostics.AddRange(CalibrationDataset.Open(calibration).Warnings.Select(w => w with { Location = w.Location ?? quantization.At }));
+        state.Diagnostics
+            .AddRange(CalibrationDataset.Open(calibration).Warnings.Select(w => w with { Location = w.Location ?? quantization.At }));
 
         // The held-out evaluation set (or a seeded split of the calibration data) INT8 is judged on.
         var split = EvaluationSplit.Open(quantization.Options.Evaluation, calibration);
@@ -64,7 +65,8 @@ internal sealed class QuantizeStep(PipelineServices services) : ConvertingStep(s
         var input = Read(state, prepared.Model);
         var split = EvaluationSplit.Open(quantization.Options.Evaluation, calibration);
         var result = new Quantizer(quantization.Options).Quantize(
-            input, split?.Calibration ?? CalibrationDataset.Open(calibration), split?.Evaluation, null, state.Request.Name, cancellationToken);
+            input, split?.Calibration ?? CalibrationDataset.Open(calibration), split?.Evaluation, null, state.Request
+                .Name, cancellationToken);
         var diagnostics = result.Diagnostics.Select(d => d with { Location = d.Location ?? quantization.At }).ToList();
         if (!result.Succeeded)
         {

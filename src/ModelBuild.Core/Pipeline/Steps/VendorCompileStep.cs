@@ -10,11 +10,15 @@ using ModelBuild.Core.Toolchains;
 
 namespace ModelBuild.Core.Pipeline.Steps;
 
-/// <summary>What the vendor-compile action left: the files of the compiled model, its inputs as the vendor's model takes them, and its buildinfo entry.</summary>
+/// <summary>What the vendor-compile action left: the files of the compiled model, its inputs as the vendor's model takes them, and its
+/// buildinfo entry.</summary>
 /// <param name="Files">The model files (model, weights, the tool's buildinfo), or the NN Archive alone.</param>
 /// <param name="InputElementTypes">Input name → element type of the compiled model (an RVC2 blob takes uint8, say).</param>
 /// <param name="BuildInfo">The action's entry in <c>buildinfo.json</c>.</param>
-internal sealed record VendorCompileOutcome(IReadOnlyList<CompiledFile> Files, IReadOnlyDictionary<string, string> InputElementTypes, JsonObject BuildInfo)
+internal sealed record VendorCompileOutcome(
+    IReadOnlyList<CompiledFile> Files,
+    IReadOnlyDictionary<string, string> InputElementTypes,
+    JsonObject BuildInfo)
 {
     /// <summary>An input as the compiled model takes it: the element type the vendor's model expects.</summary>
     public TensorDescription Describe(TensorDescription input) =>
@@ -104,7 +108,10 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
             request.Name,
             stage,
             VendorInputs(inputs, current.Signature, choice),
-            [.. current.Signature.Outputs.Select(o => new VendorOutput(o.Name, o.Shape?.Dimensions.Select(d => d.Value).ToList(), ManifestElementTypes.FromOnnx(o.ElementType) ?? TensorDataType.Float32))],
+            [.. current.Signature.Outputs.Select(o => new VendorOutput(
+                o.Name,
+                o.Shape?.Dimensions.Select(d => d.Value).ToList(),
+                ManifestElementTypes.FromOnnx(o.ElementType) ?? TensorDataType.Float32))],
             selection.Target,
             selection.Precision,
             request.Vendor.WorkDirectory ?? scratch.Combine("work"))
@@ -122,7 +129,9 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
         var description = toolchain.Describe(vendorRequest);
         dependencies.AddRange(description.InputFiles);
         var files = description.InputFiles
-            .Select((file, i) => new KeyValuePair<string, Sha256Digest>($"calibration.{i}:{Path.GetFileName(file)}", Sha256Digest.ComputeFile(file)))
+            .Select((file, i) => new KeyValuePair<string, Sha256Digest>(
+                $"calibration.{i}:{Path.GetFileName(file)}",
+                Sha256Digest.ComputeFile(file)))
             .ToList();
         var newestKey = services.Keys.VendorCompile(current.Model, files, description.Options, selection, tools: null);
         var elementTypes = InputElementTypes(vendorRequest, description);
@@ -138,8 +147,10 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
             var missing = e.Tool;
             var restored = await services.Actions.RunAsync(newestKey, $"{request.Name}: {ActionName} (compiled elsewhere)", () =>
                 throw new DiagnosticException(ToolchainDiagnostics.ToolMissingNotCached.Create(
-                    request.PrecisionAt, e.Diagnostic.Message, missing.Name, missing.EnvironmentVariable)), tally, cancellationToken).ConfigureAwait(false);
-            services.Log($"ModelBuild: {request.Name}: {missing.Name} is not here; using the {selection.Target.Name} result compiled elsewhere by {DescribeTools(restored)}.");
+                    request.PrecisionAt, e.Diagnostic.Message, missing.Name, missing
+                        .EnvironmentVariable)), tally, cancellationToken).ConfigureAwait(false);
+            services.Log($"ModelBuild: {request.Name}: {missing.Name} is not here; using the {selection.Target.Name} result compiled " +
+                $"elsewhere by {DescribeTools(restored)}.");
             return Outcome(request, choice, newestKey, restored, files, elementTypes);
         }
 
@@ -151,11 +162,18 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
             var outputs = new List<KeyValuePair<string, StoredBlob>>();
             foreach (var file in result.Files.Where(f => f.Kind != VendorOutputKind.Log))
             {
-                outputs.Add(new($"{KindName(file.Kind)}:{file.FileName}", await services.Cache.Content.PutFileAsync(file.Path, cancellationToken: cancellationToken).ConfigureAwait(false)));
+                outputs.Add(new(
+                    $"{KindName(file.Kind)}:{file.FileName}",
+                    await services.Cache.Content.PutFileAsync(file.Path, cancellationToken: cancellationToken).ConfigureAwait(false)));
             }
 
-            var tools = new JsonArray([.. plan.Tools.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["version"] = t.Version, ["sha256"] = t.Sha256 })]);
-            return new ActionRecord(ActionName, outputs, [new(ToolsMetadata, tools.ToJsonString(Compact)), new(RouteMetadata, VendorRoutes.NameOf(choice.Route))]);
+            var tools = new JsonArray(
+                [.. plan.Tools
+                    .Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["version"] = t.Version, ["sha256"] = t.Sha256 })]);
+            return new ActionRecord(
+                ActionName,
+                outputs,
+                [new(ToolsMetadata, tools.ToJsonString(Compact)), new(RouteMetadata, VendorRoutes.NameOf(choice.Route))]);
         }, tally, cancellationToken).ConfigureAwait(false);
 
         if (!Equals(services.Cache.Actions.TryGet(newestKey), record))
@@ -192,7 +210,10 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
     /// The inputs the toolchain configures: those the model still has (a frozen input is gone), with the model's
     /// shape and element type where the manifest gives none, and neutral preprocessing when the tool must not apply it.
     /// </summary>
-    private static List<ResolvedInput> VendorInputs(IReadOnlyList<ResolvedInput> inputs, OnnxModelSignature model, VendorCompileChoice choice)
+    private static List<ResolvedInput> VendorInputs(
+        IReadOnlyList<ResolvedInput> inputs,
+        OnnxModelSignature model,
+        VendorCompileChoice choice)
     {
         var result = new List<ResolvedInput>();
         foreach (var input in inputs)
@@ -206,13 +227,18 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
             var shape = value.Shape?.Dimensions.Select(d => d.Value).ToList();
             var adjusted = input with
             {
-                Shape = shape is not null && shape.All(d => d is not null) ? new Located<IReadOnlyList<long?>>(shape, input.Shape?.Location ?? at) : input.Shape,
-                DataType = input.DataType ?? (ManifestElementTypes.FromOnnx(value.ElementType) is { } type ? new Located<TensorDataType>(type, at) : null),
+                Shape = shape is not null && shape.All(d => d is not null)
+                    ? new Located<IReadOnlyList<long?>>(shape, input.Shape?.Location ?? at)
+                    : input.Shape,
+                DataType = input.DataType ?? (ManifestElementTypes.FromOnnx(value.ElementType) is { } type
+                    ? new Located<TensorDataType>(type, at)
+                    : null),
             };
             if (!choice.PassesPreprocessing)
             {
                 var fed = input.Encoding.Value.To;
-                adjusted = adjusted with { MeanValues = null, ScaleValues = null, Encoding = input.Encoding with { Value = new EncodingSpec(fed, fed) } };
+                adjusted = adjusted with { MeanValues = null, ScaleValues = null, Encoding = input
+                    .Encoding with { Value = new EncodingSpec(fed, fed) } };
             }
 
             result.Add(adjusted);
@@ -221,12 +247,14 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
         return result;
     }
 
-    /// <summary>The element types of the vendor's model inputs, as its NN Archive config gives them; none when the shapes are not fixed.</summary>
+    /// <summary>The element types of the vendor's model inputs, as its NN Archive config gives them; none when the shapes are not
+    /// fixed.</summary>
     private static Dictionary<string, string> InputElementTypes(VendorCompileRequest request, VendorCompileDescription description)
     {
         try
         {
-            return VendorArchive.Config(request, description.Precision, request.ModelName).Inputs.ToDictionary(i => i.Name, i => i.DType, StringComparer.Ordinal);
+            return VendorArchive.Config(request, description.Precision, request.ModelName).Inputs
+                .ToDictionary(i => i.Name, i => i.DType, StringComparer.Ordinal);
         }
         catch (DiagnosticException)
         {
@@ -234,7 +262,13 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
         }
     }
 
-    private static VendorCompileOutcome Outcome(ModelCompileRequest request, VendorCompileChoice choice, ActionKey key, ActionRecord record, List<KeyValuePair<string, Sha256Digest>> files, Dictionary<string, string> elementTypes)
+    private static VendorCompileOutcome Outcome(
+        ModelCompileRequest request,
+        VendorCompileChoice choice,
+        ActionKey key,
+        ActionRecord record,
+        List<KeyValuePair<string, Sha256Digest>> files,
+        Dictionary<string, string> elementTypes)
     {
         var named = record.Outputs.Select(o =>
         {
@@ -249,7 +283,8 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
                 .. named.Where(n => n.Kind == KindName(VendorOutputKind.Weights)).Select(n => new CompiledFile(n.File, n.Value)),
 
                 // Beside ModelBuild's own buildinfo.json, the tool's record keeps a name of its own.
-                .. named.Where(n => n.Kind == KindName(VendorOutputKind.BuildInfo)).Select(n => new CompiledFile($"{request.Name}.vendor-buildinfo.json", n.Value)),
+                .. named.Where(n => n.Kind == KindName(VendorOutputKind.BuildInfo))
+                    .Select(n => new CompiledFile($"{request.Name}.vendor-buildinfo.json", n.Value)),
             ];
         var info = new JsonObject
         {

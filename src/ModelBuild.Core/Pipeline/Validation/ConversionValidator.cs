@@ -20,16 +20,24 @@ internal static class ConversionValidator
             return ValidationResult.NotRun("validation: false in the manifest");
         }
 
-        var inputTypes = OnnxModelSignature.FromModel(convertedProto).Inputs.ToDictionary(i => i.Name, i => i.ElementType, StringComparer.Ordinal);
+        var inputTypes = OnnxModelSignature.FromModel(convertedProto).Inputs
+            .ToDictionary(i => i.Name, i => i.ElementType, StringComparer.Ordinal);
         var feeds = plan.Feeds.Select(f => f with { ConvertedType = inputTypes.TryGetValue(f.Name, out var type) ? type : null }).ToList();
         if (feeds.FirstOrDefault(f => !Feedable(f.OriginalType) || (f.ConvertedType is { } t && !Feedable(t))) is { } unfeedable)
         {
-            return ValidationResult.NotRun($"input '{unfeedable.Name}' is {OnnxElementType.Name(unfeedable.OriginalType)}, which validation cannot generate");
+            return ValidationResult.NotRun(
+                $"input '{unfeedable.Name}' is {OnnxElementType.Name(unfeedable.OriginalType)}, which validation cannot generate");
         }
 
         try
         {
-            return ModelComparison.Run(original, converted, feeds, plan.Validation.Samples, plan.Validation.Seed, ClassifierOutputs(convertedProto));
+            return ModelComparison.Run(
+                original,
+                converted,
+                feeds,
+                plan.Validation.Samples,
+                plan.Validation.Seed,
+                ClassifierOutputs(convertedProto));
         }
         catch (OnnxRuntimeErrorException e)
         {
@@ -53,7 +61,8 @@ internal static class ConversionValidator
         }
 
         var result = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var output in OnnxModelSignature.FromModel(model).Outputs.Where(o => o.Shape is { Rank: >= 2 } shape && shape[shape.Rank - 1].Value is not < 2))
+        foreach (var output in OnnxModelSignature.FromModel(model).Outputs
+            .Where(o => o.Shape is { Rank: >= 2 } shape && shape[shape.Rank - 1].Value is not < 2))
         {
             var name = output.Name;
 

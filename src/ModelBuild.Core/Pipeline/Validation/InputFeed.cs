@@ -59,10 +59,12 @@ public abstract record SampleSource
     public abstract JsonObject ToJson();
 }
 
-/// <summary>Normally distributed values clipped to [<paramref name="Min"/>, <paramref name="Max"/>], ModelConverter's random calibration.</summary>
+/// <summary>Normally distributed values clipped to [<paramref name="Min"/>, <paramref name="Max"/>], ModelConverter's random
+/// calibration.</summary>
 public sealed record RandomSamples(double Min, double Max, double Mean, double Std) : SampleSource
 {
-    public override JsonObject ToJson() => new() { ["random"] = new JsonObject { ["min"] = Min, ["max"] = Max, ["mean"] = Mean, ["std"] = Std } };
+    public override JsonObject ToJson()
+        => new() { ["random"] = new JsonObject { ["min"] = Min, ["max"] = Max, ["mean"] = Mean, ["std"] = Std } };
 }
 
 /// <summary>Images from a calibration folder (decoded, converted to the fed encoding, resized); each named with its digest.</summary>

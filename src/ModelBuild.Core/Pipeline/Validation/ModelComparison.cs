@@ -26,10 +26,18 @@ internal static class ModelComparison
     /// <param name="samples">How many samples to run.</param>
     /// <param name="seed">Seeds the random samples.</param>
     /// <param name="classifiers">Outputs whose last axis holds class scores (top-1 agreement is measured).</param>
-    public static ValidationResult Run(ModelProto original, RuntimeModel converted, IReadOnlyList<InputFeed> feeds, int samples, int seed, IReadOnlySet<string> classifiers)
+    public static ValidationResult Run(
+        ModelProto original,
+        RuntimeModel converted,
+        IReadOnlyList<InputFeed> feeds,
+        int samples,
+        int seed,
+        IReadOnlySet<string> classifiers)
     {
         using var convertedSession = converted.Open(Options);
-        var outputs = convertedSession.Outputs.Where(o => o.Kind == OnnxValueKind.Tensor && o.ElementType != TensorElementType.String).Select(o => o.Name).ToList();
+        var outputs = convertedSession.Outputs.Where(o => o.Kind == OnnxValueKind.Tensor && o.ElementType != TensorElementType.String)
+            .Select(o => o.Name)
+            .ToList();
         if (outputs.Count == 0)
         {
             return ValidationResult.NotRun("the converted model has no numeric tensor outputs");
@@ -37,7 +45,10 @@ internal static class ModelComparison
 
         using var originalModel = RuntimeModel.ForProto(WithOutputs(original, outputs));
         using var originalSession = originalModel.Open(Options);
-        var accumulators = outputs.ToDictionary(o => o, o => new OutputMetrics.Accumulator(o, classifiers.Contains(o)), StringComparer.Ordinal);
+        var accumulators = outputs.ToDictionary(
+            o => o,
+            o => new OutputMetrics.Accumulator(o, classifiers.Contains(o)),
+            StringComparer.Ordinal);
         for (var sample = 0; sample < samples; sample++)
         {
             var (originalInputs, convertedInputs) = ValidationSamples.Build(feeds, seed, sample);
@@ -46,7 +57,10 @@ internal static class ModelComparison
             for (var i = 0; i < outputs.Count; i++)
             {
                 var shape = actual[i].Value.Shape;
-                accumulators[outputs[i]].Add(Values(expected[i].Value), Values(actual[i].Value), shape.Count >= 2 ? checked((int)shape[^1]) : 0);
+                accumulators[outputs[i]].Add(
+                    Values(expected[i].Value),
+                    Values(actual[i].Value),
+                    shape.Count >= 2 ? checked((int)shape[^1]) : 0);
             }
         }
 

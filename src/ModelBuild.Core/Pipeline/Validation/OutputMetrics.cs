@@ -51,7 +51,9 @@ public sealed record OutputMetrics(
             text += string.Create(CultureInfo.InvariantCulture, $", top-1 {top1 * 100:0.0}%");
         }
 
-        return NonFiniteMismatches > 0 ? text + string.Create(CultureInfo.InvariantCulture, $", {NonFiniteMismatches} NaN/infinity mismatches") : text;
+        return NonFiniteMismatches > 0
+            ? text + string.Create(CultureInfo.InvariantCulture, $", {NonFiniteMismatches} NaN/infinity mismatches")
+            : text;
     }
 
     // JSON has no NaN; a metric that is not a number is written as null.
@@ -75,7 +77,8 @@ public sealed record OutputMetrics(
         {
             if (original.Length != converted.Length)
             {
-                throw new InvalidOperationException($"Output '{name}' has {original.Length} values in the original and {converted.Length} in the converted model.");
+                throw new InvalidOperationException(
+                    $"Output '{name}' has {original.Length} values in the original and {converted.Length} in the converted model.");
             }
 
             _elements += original.Length;

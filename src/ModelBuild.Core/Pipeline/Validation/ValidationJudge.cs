@@ -42,8 +42,17 @@ internal static class ValidationJudge
             .ToList();
         if (misses.Count > 0)
         {
-            var descriptor = plan.Validation.OnFailure == ValidationFailure.Warning ? PipelineDiagnostics.ValidationFailedWarning : PipelineDiagnostics.ValidationFailed;
-            yield return descriptor.Create(at, step.Title, model.DisplayName, passes, selection.Precision, validation.Samples, string.Join("; ", misses));
+            var descriptor = plan.Validation.OnFailure == ValidationFailure.Warning
+                ? PipelineDiagnostics.ValidationFailedWarning
+                : PipelineDiagnostics.ValidationFailed;
+            yield return descriptor.Create(
+                at,
+                step.Title,
+                model.DisplayName,
+                passes,
+                selection.Precision,
+                validation.Samples,
+                string.Join("; ", misses));
         }
     }
 }

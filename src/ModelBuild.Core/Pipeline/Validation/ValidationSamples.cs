@@ -22,12 +22,15 @@ internal static class ValidationSamples
             var shape = feed.Shape.ToArray();
             if (feed.FrozenValues is { } frozen)
             {
-                var values = frozen.Length == 1 ? Enumerable.Repeat(frozen[0], checked((int)feed.ElementCount)).ToArray() : frozen.ToArray();
+                var values = frozen.Length == 1
+                    ? Enumerable.Repeat(frozen[0], checked((int)feed.ElementCount)).ToArray()
+                    : frozen.ToArray();
                 original.Add(new NamedTensor(feed.Name, Cast(values, feed.OriginalType, shape)));
                 continue;
             }
 
-            if (feed.Source is TensorFileSamples { Files.Length: > 0 } tensors && !feed.Baked && TensorFile(tensors.Files[index % tensors.Files.Length], feed) is { } exact)
+            if (feed.Source is TensorFileSamples { Files.Length: > 0 } tensors && !feed.Baked
+                && TensorFile(tensors.Files[index % tensors.Files.Length], feed) is { } exact)
             {
                 original.Add(new NamedTensor(feed.Name, Cast(exact, feed.OriginalType, shape)));
                 if (feed.ConvertedType is { } type)
@@ -63,7 +66,8 @@ internal static class ValidationSamples
         _ => Random(new RandomSamples(0, 255, 127.5, 35), feed.ElementCount, unchecked((seed * 1_000_003) + (sample * 7_919) + input)),
     };
 
-    /// <summary>The values of a <c>.npy</c> file, or null when it does not hold exactly the input's element count (random values are used then).</summary>
+    /// <summary>The values of a <c>.npy</c> file, or null when it does not hold exactly the input's element count (random values are used
+    /// then).</summary>
     private static double[]? TensorFile(ImageFile file, InputFeed feed)
     {
         var tensor = NpyFile.Read(file.Path);

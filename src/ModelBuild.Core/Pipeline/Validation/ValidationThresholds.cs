@@ -32,7 +32,10 @@ public sealed record ValidationThresholds(double MinCosine, double? MinTop1Agree
         ArgumentNullException.ThrowIfNull(precision);
         ArgumentNullException.ThrowIfNull(settings);
         var defaults = precision.Quantized ? Quantized : precision.HalfFloat ? HalfPrecision : SinglePrecision;
-        return new(settings.MinCosine ?? defaults.MinCosine, settings.MinTop1Agreement ?? defaults.MinTop1Agreement, settings.MaxAbsError ?? defaults.MaxAbsError);
+        return new(
+            settings.MinCosine ?? defaults.MinCosine,
+            settings.MinTop1Agreement ?? defaults.MinTop1Agreement,
+            settings.MaxAbsError ?? defaults.MaxAbsError);
     }
 
     /// <summary>What an output misses, e.g. <c>cosine 0.9981 &lt; 0.999</c>; empty when it passes.</summary>
@@ -42,7 +45,9 @@ public sealed record ValidationThresholds(double MinCosine, double? MinTop1Agree
         var misses = new List<string>();
         if (metrics.NonFiniteMismatches > 0)
         {
-            misses.Add(string.Create(CultureInfo.InvariantCulture, $"{metrics.NonFiniteMismatches} NaN or infinite values the original does not have"));
+            misses.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{metrics.NonFiniteMismatches} NaN or infinite values the original does not have"));
         }
 
         // Written so that a NaN metric fails too.

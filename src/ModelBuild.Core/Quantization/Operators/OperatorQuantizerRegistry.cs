@@ -8,7 +8,8 @@ namespace ModelBuild.Core.Quantization.Operators;
 /// </summary>
 internal static class OperatorQuantizerRegistry
 {
-    private static readonly FrozenDictionary<string, IOperatorQuantizer> Rows = new Dictionary<string, IOperatorQuantizer>(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, IOperatorQuantizer> Rows = new Dictionary<string, IOperatorQuantizer>(
+        StringComparer.Ordinal)
     {
         ["Conv"] = new ConvQuantizer(weightAxis: 0),
         ["ConvTranspose"] = new ConvQuantizer(weightAxis: 1),

@@ -12,7 +12,8 @@ internal sealed class RemovableActivationQuantizer : IOperatorQuantizer
 {
     public bool Quantize(NodeProto node, QuantizationContext context)
     {
-        if (node.Input.Count == 0 || node.Output.Count == 0 || !context.IsQuantized(node.Input[0]) || !context.IsFloatActivation(node.Output[0]))
+        if (node.Input.Count == 0 || node.Output.Count == 0 || !context.IsQuantized(node.Input[0])
+            || !context.IsFloatActivation(node.Output[0]))
         {
             return false;
         }

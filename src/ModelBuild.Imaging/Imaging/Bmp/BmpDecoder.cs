@@ -39,7 +39,8 @@ internal sealed class BmpDecoder(string displayName)
         var lastRowBytes = (((long)info.Width * info.BitsPerPixel) + 7) / 8;
         if (pixelOffset >= data.Length || pixelOffset + (stride * (info.Height - 1)) + lastRowBytes > data.Length)
         {
-            throw ImageErrors.Truncated(displayName, "BMP", $"inside the pixel rows (they start at byte {pixelOffset} and need {stride * info.Height} bytes; the file has {data.Length})");
+            throw ImageErrors.Truncated(displayName, "BMP", $"inside the pixel rows (they start at byte {pixelOffset} and need " +
+                $"{stride * info.Height} bytes; the file has {data.Length})");
         }
 
         var pixels = data[(int)pixelOffset..];
@@ -66,7 +67,15 @@ internal sealed class BmpDecoder(string displayName)
             throw ImageErrors.Unsupported(displayName, "BMP", $"{bpp} bits per pixel in an OS/2 core header");
         }
 
-        return new BmpInfo(width, height, TopDown: false, bpp, PaletteOffset: FileHeaderSize + 12, PaletteEntrySize: 3, PaletteCount: 1 << Math.Min(bpp, 8), default);
+        return new BmpInfo(
+            width,
+            height,
+            TopDown: false,
+            bpp,
+            PaletteOffset: FileHeaderSize + 12,
+            PaletteEntrySize: 3,
+            PaletteCount: 1 << Math.Min(bpp, 8),
+            default);
     }
 
     private BmpInfo ReadInfoHeader(ReadOnlySpan<byte> data, int headerSize)
@@ -127,7 +136,8 @@ internal sealed class BmpDecoder(string displayName)
         }
 
         var paletteCount = bpp <= 8 ? (colorsUsed == 0 || colorsUsed > (1u << bpp) ? 1 << bpp : (int)colorsUsed) : 0;
-        var paletteOffset = FileHeaderSize + headerSize + (compression == 3 && headerSize == 40 ? 12 : 0) + (compression == 6 && headerSize == 40 ? 16 : 0);
+        var paletteOffset = FileHeaderSize + headerSize + (compression == 3 && headerSize == 40 ? 12 : 0)
+            + (compression == 6 && headerSize == 40 ? 16 : 0);
         return new BmpInfo(width, Math.Abs(height), height < 0, bpp, paletteOffset, 4, paletteCount, masks);
     }
 
@@ -192,9 +202,12 @@ internal sealed class BmpDecoder(string displayName)
     private ImageFrame DecodeMasked(ReadOnlySpan<byte> pixels, BmpInfo info, int stride)
     {
         var red = BmpChannel.FromMask(info.Masks.Red) ?? throw Invalid($"its red mask 0x{info.Masks.Red:X8} is not one run of bits");
-        var green = BmpChannel.FromMask(info.Masks.Green) ?? throw Invalid($"its green mask 0x{info.Masks.Green:X8} is not one run of bits");
+        var green = BmpChannel.FromMask(info.Masks.Green)
+            ?? throw Invalid($"its green mask 0x{info.Masks.Green:X8} is not one run of bits");
         var blue = BmpChannel.FromMask(info.Masks.Blue) ?? throw Invalid($"its blue mask 0x{info.Masks.Blue:X8} is not one run of bits");
-        var alpha = info.Masks.Alpha == 0 ? null : BmpChannel.FromMask(info.Masks.Alpha) ?? throw Invalid($"its alpha mask 0x{info.Masks.Alpha:X8} is not one run of bits");
+        var alpha = info.Masks.Alpha == 0
+            ? null
+            : BmpChannel.FromMask(info.Masks.Alpha) ?? throw Invalid($"its alpha mask 0x{info.Masks.Alpha:X8} is not one run of bits");
         var bytesPerPixel = info.BitsPerPixel / 8;
 
         // A zero alpha everywhere means "no alpha" (writers that fill the spare byte with 0), not "invisible".
@@ -247,7 +260,15 @@ internal sealed class BmpDecoder(string displayName)
 
     private readonly record struct BmpMasks(uint Red, uint Green, uint Blue, uint Alpha);
 
-    private sealed record BmpInfo(int Width, int Height, bool TopDown, int BitsPerPixel, int PaletteOffset, int PaletteEntrySize, int PaletteCount, BmpMasks Masks);
+    private sealed record BmpInfo(
+        int Width,
+        int Height,
+        bool TopDown,
+        int BitsPerPixel,
+        int PaletteOffset,
+        int PaletteEntrySize,
+        int PaletteCount,
+        BmpMasks Masks);
 
     /// <summary>One colour field of a 16/32-bit pixel and how to widen or narrow it to 8 bits.</summary>
     private sealed class BmpChannel(int shift, int bits)

@@ -32,7 +32,10 @@ internal sealed class JpegDecoder(string displayName)
                     break; // a missing EOI after complete scans is harmless
                 }
 
-                throw ImageErrors.Truncated(displayName, "JPEG", _frame is null ? "before the frame header (SOF)" : "before the first scan (SOS)");
+                throw ImageErrors.Truncated(
+                    displayName,
+                    "JPEG",
+                    _frame is null ? "before the frame header (SOF)" : "before the first scan (SOS)");
             }
 
             var marker = data[position + 1];
@@ -126,14 +129,16 @@ internal sealed class JpegDecoder(string displayName)
         {
             if (_quantization[_frame.Components[i].QuantizationTable] is null)
             {
-                throw Invalid($"component {_frame.Components[i].Id} uses quantisation table {_frame.Components[i].QuantizationTable}, which is not defined");
+                throw Invalid($"component {_frame.Components[i].Id} uses quantisation table {_frame.Components[i].QuantizationTable}, " +
+                    $"which is not defined");
             }
         }
 
         return new JpegRenderer(_frame, _quantization, ColorModel()).Render();
     }
 
-    /// <summary>The position of the next marker (an <c>FF</c> followed by neither <c>00</c> nor <c>FF</c>) at or after <paramref name="position"/>, or the end.</summary>
+    /// <summary>The position of the next marker (an <c>FF</c> followed by neither <c>00</c> nor <c>FF</c>) at or after <paramref
+    /// name="position"/>, or the end.</summary>
     public static int FindMarker(byte[] data, int position)
     {
         while (position + 1 < data.Length)
@@ -287,7 +292,8 @@ internal sealed class JpegDecoder(string displayName)
         for (var i = 0; i < count; i++)
         {
             int id = segment[1 + (2 * i)], tables = segment[2 + (2 * i)];
-            var component = Array.Find(_frame.Components, c => c.Id == id) ?? throw Invalid($"a scan refers to component {id}, which the frame does not have");
+            var component = Array.Find(_frame.Components, c => c.Id == id)
+                ?? throw Invalid($"a scan refers to component {id}, which the frame does not have");
             component.DcTable = _dcTables[(tables >> 4) & 3];
             component.AcTable = _acTables[tables & 3];
             components[i] = component;
@@ -311,7 +317,8 @@ internal sealed class JpegDecoder(string displayName)
                 && (scan.SpectralStart == 0 ? scan.SpectralEnd == 0 : scan.Components.Length == 1);
             if (!valid)
             {
-                throw Invalid($"progressive scan {_scans + 1} has invalid parameters (Ss={scan.SpectralStart}, Se={scan.SpectralEnd}, Ah={scan.ApproximationHigh}, Al={scan.ApproximationLow})");
+                throw Invalid($"progressive scan {_scans + 1} has invalid parameters (Ss={scan.SpectralStart}, Se={scan.SpectralEnd}, " +
+                    $"Ah={scan.ApproximationHigh}, Al={scan.ApproximationLow})");
             }
         }
 

@@ -25,7 +25,8 @@ internal static class JpegIdct
     private const int Fix2562915447 = 20995;
     private const int Fix3072711026 = 25172;
 
-    /// <summary>Transforms one block of natural-order coefficients into 8 rows of 8 samples at <paramref name="output"/> with <paramref name="stride"/>.</summary>
+    /// <summary>Transforms one block of natural-order coefficients into 8 rows of 8 samples at <paramref name="output"/> with <paramref
+    /// name="stride"/>.</summary>
     public static void Transform(ReadOnlySpan<short> coefficients, ReadOnlySpan<int> quantization, Span<byte> output, int stride)
     {
         Span<int> workspace = stackalloc int[64];

@@ -1,7 +1,12 @@
 namespace ModelBuild.Imaging.Jpeg;
 
 /// <summary>The parameters of one SOS segment.</summary>
-internal sealed record JpegScan(JpegComponent[] Components, int SpectralStart, int SpectralEnd, int ApproximationHigh, int ApproximationLow);
+internal sealed record JpegScan(
+    JpegComponent[] Components,
+    int SpectralStart,
+    int SpectralEnd,
+    int ApproximationHigh,
+    int ApproximationLow);
 
 /// <summary>
 /// Decodes the Huffman-coded data of one scan into the components' coefficient blocks: sequential
@@ -243,12 +248,17 @@ internal sealed class JpegScanDecoder(string displayName, byte[] data, JpegFrame
         var expected = 0xD0 + (restartsDone & 7);
         if (position + 1 >= data.Length)
         {
-            throw ImageErrors.Truncated(displayName, "JPEG", $"inside scan {scanNumber}, where restart marker RST{restartsDone & 7} should follow");
+            throw ImageErrors.Truncated(
+                displayName,
+                "JPEG",
+                $"inside scan {scanNumber}, where restart marker RST{restartsDone & 7} should follow");
         }
 
         if (data[position + 1] != expected)
         {
-            throw ImageErrors.InvalidJpeg(displayName, $"scan {scanNumber} has marker 0x{data[position + 1]:X2} where restart marker RST{restartsDone & 7} belongs");
+            throw ImageErrors.InvalidJpeg(
+                displayName,
+                $"scan {scanNumber} has marker 0x{data[position + 1]:X2} where restart marker RST{restartsDone & 7} belongs");
         }
 
         _reader = new JpegBitReader(data, position + 2);

@@ -199,7 +199,10 @@ internal sealed class PngDecoder(string displayName)
 
         if (read < raw.Length)
         {
-            throw ImageErrors.Truncated(displayName, "PNG", $"after {read} of the {raw.Length} bytes of image data the IDAT chunks must decompress to");
+            throw ImageErrors.Truncated(
+                displayName,
+                "PNG",
+                $"after {read} of the {raw.Length} bytes of image data the IDAT chunks must decompress to");
         }
 
         return raw;

@@ -66,7 +66,8 @@ internal sealed class PngPixelExpander
 
     public PixelFormat OutputFormat { get; }
 
-    /// <summary>Writes <paramref name="count"/> pixels of <paramref name="row"/> to columns x0, x0+dx, ... of <paramref name="output"/>.</summary>
+    /// <summary>Writes <paramref name="count"/> pixels of <paramref name="row"/> to columns x0, x0+dx, ... of <paramref
+    /// name="output"/>.</summary>
     public void Expand(ReadOnlySpan<byte> row, int count, Span<byte> output, int x0, int dx)
     {
         var step = dx * OutputFormat.BytesPerPixel();

@@ -12,8 +12,16 @@ public static class BilinearResizer
     private const int CoefficientBits = 11;
     private const int CoefficientScale = 1 << CoefficientBits;
 
-    /// <summary>Resizes <paramref name="source"/> (<paramref name="sourceWidth"/> × <paramref name="sourceHeight"/> × <paramref name="channels"/>) into <paramref name="destination"/>.</summary>
-    public static void Resize(ReadOnlySpan<byte> source, int sourceWidth, int sourceHeight, int channels, Span<byte> destination, int width, int height)
+    /// <summary>Resizes <paramref name="source"/> (<paramref name="sourceWidth"/> × <paramref name="sourceHeight"/> × <paramref
+    /// name="channels"/>) into <paramref name="destination"/>.</summary>
+    public static void Resize(
+        ReadOnlySpan<byte> source,
+        int sourceWidth,
+        int sourceHeight,
+        int channels,
+        Span<byte> destination,
+        int width,
+        int height)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sourceWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sourceHeight);

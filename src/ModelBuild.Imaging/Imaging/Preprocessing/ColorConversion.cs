@@ -9,7 +9,8 @@ internal static class ColorConversion
     private const int BlueWeight = 1868;
     private const int Shift = 14;
 
-    /// <summary>Writes the frame's pixels in <paramref name="encoding"/> into <paramref name="output"/> (width × height × channels).</summary>
+    /// <summary>Writes the frame's pixels in <paramref name="encoding"/> into <paramref name="output"/> (width × height ×
+    /// channels).</summary>
     public static void Convert(ImageFrame frame, ColorEncoding encoding, Span<byte> output)
     {
         var source = frame.Pixels.Span;
@@ -26,7 +27,8 @@ internal static class ColorConversion
 
             for (int p = 0, i = 0; p < count; p++, i += step)
             {
-                gray[p] = (byte)(((source[i] * RedWeight) + (source[i + 1] * GreenWeight) + (source[i + 2] * BlueWeight) + (1 << (Shift - 1))) >> Shift);
+                gray[p] = (byte)(((source[i] * RedWeight) + (source[i + 1] * GreenWeight) + (source[i + 2] * BlueWeight)
+                    + (1 << (Shift - 1))) >> Shift);
             }
 
             return;

@@ -238,7 +238,14 @@ public sealed class ImagePreprocessor
     /// Centres the source on the (zeroed) destination: where the source is larger, its centre window is
     /// taken; where smaller, it is surrounded by black. Offsets are rounded down.
     /// </summary>
-    private static void PlaceCentred(ReadOnlySpan<byte> source, int sourceWidth, int sourceHeight, int channels, Span<byte> destination, int width, int height)
+    private static void PlaceCentred(
+        ReadOnlySpan<byte> source,
+        int sourceWidth,
+        int sourceHeight,
+        int channels,
+        Span<byte> destination,
+        int width,
+        int height)
     {
         var copyWidth = Math.Min(sourceWidth, width);
         var copyHeight = Math.Min(sourceHeight, height);
@@ -258,7 +265,9 @@ public sealed class ImagePreprocessor
         ArgumentNullException.ThrowIfNull(values, name);
         if (values.Count is not (0 or 1) && values.Count != channels)
         {
-            throw new ArgumentException($"{name} has {values.Count} values; give none, one for all channels, or one per channel ({channels}).", name);
+            throw new ArgumentException(
+                $"{name} has {values.Count} values; give none, one for all channels, or one per channel ({channels}).",
+                name);
         }
 
         var result = new float[channels];

@@ -92,7 +92,8 @@ public static class ModelInputPreprocessing
     // Indexed by ResizeMethod.
     private static readonly string[] ResizeSpellings = ["RESIZE", "CROP", "PAD", "PAD_RIGHT"];
 
-    /// <summary>The manifest's spellings of <see cref="ResizeMethod"/>, in its order: ModelConverter's three, then ModelBuild's PAD_RIGHT.</summary>
+    /// <summary>The manifest's spellings of <see cref="ResizeMethod"/>, in its order: ModelConverter's three, then ModelBuild's
+    /// PAD_RIGHT.</summary>
     public static IReadOnlyList<string> ResizeMethodNames => ResizeSpellings;
 
     /// <summary>
@@ -101,8 +102,15 @@ public static class ModelInputPreprocessing
     /// normalised with <paramref name="mean"/> and <paramref name="scale"/> (null: none), resized by
     /// <paramref name="resizeMethod"/> (null: <c>RESIZE</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">The input is not an image of 1 or 3 channels with a fixed size, or a name is unknown.</exception>
-    public static PreprocessingOptions For(IReadOnlyList<long> shape, string? layout, string? encoding, IReadOnlyList<double>? mean, IReadOnlyList<double>? scale, string? resizeMethod)
+    /// <exception cref="ArgumentException">The input is not an image of 1 or 3 channels with a fixed size, or a name is
+    /// unknown.</exception>
+    public static PreprocessingOptions For(
+        IReadOnlyList<long> shape,
+        string? layout,
+        string? encoding,
+        IReadOnlyList<double>? mean,
+        IReadOnlyList<double>? scale,
+        string? resizeMethod)
     {
         ArgumentNullException.ThrowIfNull(shape);
         var colours = encoding switch
@@ -110,12 +118,16 @@ public static class ModelInputPreprocessing
             "RGB" => ColorEncoding.Rgb,
             "BGR" => ColorEncoding.Bgr,
             "GRAY" => ColorEncoding.Gray,
-            _ => throw new ArgumentException($"The input's encoding is {encoding ?? "not given"}; only RGB, BGR and GRAY inputs take images.", nameof(encoding)),
+            _ => throw new ArgumentException(
+                $"The input's encoding is {encoding ?? "not given"}; only RGB, BGR and GRAY inputs take images.",
+                nameof(encoding)),
         };
         var resize = resizeMethod is null ? 0 : Array.IndexOf(ResizeSpellings, resizeMethod);
         if (resize < 0)
         {
-            throw new ArgumentException($"Unknown resize method '{resizeMethod}'; valid: {string.Join(", ", ResizeMethodNames)}.", nameof(resizeMethod));
+            throw new ArgumentException(
+                $"Unknown resize method '{resizeMethod}'; valid: {string.Join(", ", ResizeMethodNames)}.",
+                nameof(resizeMethod));
         }
 
         var letters = (layout ?? "NCHW").ToUpperInvariant();
@@ -123,7 +135,9 @@ public static class ModelInputPreprocessing
         var rest = letters[offset..];
         if (letters.Length != shape.Count || rest is not ("CHW" or "HWC") || (offset == 1 && shape[0] != 1))
         {
-            throw new ArgumentException($"An image input is NCHW, NHWC, CHW or HWC with a batch of 1; this one is {letters} [{string.Join(",", shape)}].", nameof(shape));
+            throw new ArgumentException(
+                $"An image input is NCHW, NHWC, CHW or HWC with a batch of 1; this one is {letters} [{string.Join(",", shape)}].",
+                nameof(shape));
         }
 
         long Dimension(char letter) => shape[offset + rest.IndexOf(letter, StringComparison.Ordinal)];
@@ -131,7 +145,8 @@ public static class ModelInputPreprocessing
         var expectedChannels = colours == ColorEncoding.Gray ? 1 : 3;
         if (channels != expectedChannels || height is <= 0 or > int.MaxValue || width is <= 0 or > int.MaxValue)
         {
-            throw new ArgumentException($"An image input of encoding {encoding} has {expectedChannels} channels and a fixed size; this one is {letters} [{string.Join(",", shape)}].", nameof(shape));
+            throw new ArgumentException($"An image input of encoding {encoding} has {expectedChannels} channels and a fixed size; this " +
+                $"one is {letters} [{string.Join(",", shape)}].", nameof(shape));
         }
 
         return new PreprocessingOptions

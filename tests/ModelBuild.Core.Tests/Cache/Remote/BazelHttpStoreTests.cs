@@ -106,7 +106,11 @@ public sealed class BazelHttpStoreTests : IDisposable
 
         // nginx answers PUT outside the WebDAV location with 405 Method Not Allowed.
         var address = RemoteCacheAddress.TryParse($"http://127.0.0.1:{_server.Port}/elsewhere", out var parsed, out _) ? parsed : null;
-        using var remote = new RemoteCache(new BazelHttpStore(address!, RemoteCacheCredentials.For(address!), Timeout), address!.DisplayText, readOnly: false, _reported.Add);
+        using var remote = new RemoteCache(
+            new BazelHttpStore(address!, RemoteCacheCredentials.For(address!), Timeout),
+            address!.DisplayText,
+            readOnly: false,
+            _reported.Add);
 
         await remote.UploadBlobAsync(cache.Content, stored, default);
         await remote.UploadBlobAsync(cache.Content, stored, default);
@@ -131,7 +135,9 @@ public sealed class BazelHttpStoreTests : IDisposable
 
         await remote.UploadActionAsync(cache.Content, key, record, default);
 
-        Assert.DoesNotContain(_server.Requests(), r => r.StartsWith("PUT ", StringComparison.Ordinal) || r.StartsWith("HEAD ", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            _server.Requests(),
+            r => r.StartsWith("PUT ", StringComparison.Ordinal) || r.StartsWith("HEAD ", StringComparison.Ordinal));
         Assert.Null(await remote.TryDownloadActionAsync(cache, key, default));
         Assert.Contains($"GET /cache/ac/{key.Hex} 404", _server.Requests());
         Assert.Empty(_reported);

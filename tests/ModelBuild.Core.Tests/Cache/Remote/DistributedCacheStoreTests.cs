@@ -33,7 +33,10 @@ public sealed class DistributedCacheStoreTests : IDisposable
 
         Assert.True(await store.ContainsBlobAsync(digest, default));
         Assert.Contains("\"chunks\":3", _server.Command($"GET modelbuild:cas/{digest.Hex}"), StringComparison.Ordinal);
-        Assert.Contains($":{DistributedCacheStore.ChunkSize}\r\n", _server.Command($"STRLEN modelbuild:cas/{digest.Hex}/0"), StringComparison.Ordinal);
+        Assert.Contains(
+            $":{DistributedCacheStore.ChunkSize}\r\n",
+            _server.Command($"STRLEN modelbuild:cas/{digest.Hex}/0"),
+            StringComparison.Ordinal);
         Assert.Contains(":1234\r\n", _server.Command($"STRLEN modelbuild:cas/{digest.Hex}/2"), StringComparison.Ordinal);
         using var read = new MemoryStream();
         Assert.True(await store.TryReadBlobAsync(digest, read, default));
@@ -96,14 +99,18 @@ public sealed class DistributedCacheStoreTests : IDisposable
 
         await redis.SetAsync("k", [1, 2, 3], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions());
         Assert.Equal([1, 2, 3], await redis.GetAsync("k"));
-        redis.Set("empty", [], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) });
+        redis.Set("empty", [], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions {
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) });
         Assert.Equal([], redis.Get("empty")!);
         Assert.Contains(":1\r\n", _server.Command("EXISTS empty"), StringComparison.Ordinal);
         Assert.DoesNotContain(":-1\r\n", _server.Command("PTTL empty"), StringComparison.Ordinal);
 
         await redis.RemoveAsync("k");
         Assert.Null(await redis.GetAsync("k"));
-        Assert.Throws<NotSupportedException>(() => redis.Set("s", [1], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) }));
+        Assert.Throws<NotSupportedException>(() => redis.Set(
+            "s",
+            [1],
+            new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) }));
     }
 
     [Fact]
@@ -129,7 +136,9 @@ public sealed class DistributedCacheStoreTests : IDisposable
     public async Task A_database_number_and_an_ACL_user_with_a_password_are_used()
     {
         _server.Command("ACL SETUSER builder on >builder-secret ~* +@all");
-        Assert.True(RemoteCacheAddress.TryParse($"redis://builder:builder-secret@127.0.0.1:{_server.Port}/3", out var address, out var reason), reason);
+        Assert.True(
+            RemoteCacheAddress.TryParse($"redis://builder:builder-secret@127.0.0.1:{_server.Port}/3", out var address, out var reason),
+            reason);
         using var redis = new RedisDistributedCache(address, RemoteCacheCredentials.For(address), Timeout);
 
         await redis.SetAsync("in-db-3", [7], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions());

@@ -16,7 +16,8 @@ internal sealed class RedisServer : IDisposable
     private readonly Process _process;
 
     /// <param name="password">requirepass, or null for none.</param>
-    /// <param name="tls">Serve TLS only, with a self-signed certificate for 127.0.0.1 made by openssl (<see cref="CertificateFile"/>).</param>
+    /// <param name="tls">Serve TLS only, with a self-signed certificate for 127.0.0.1 made by openssl (<see
+    /// cref="CertificateFile"/>).</param>
     public RedisServer(string? password = null, bool tls = false)
     {
         ModelBuild.Tests.DebianPackage.RedisServer.Require(Executable);
@@ -28,7 +29,19 @@ internal sealed class RedisServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _folder.FullPath, "--daemonize", "no" })
+        foreach (var argument in new[] {
+            "--port",
+            Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            _folder.FullPath,
+            "--daemonize",
+            "no" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -36,7 +49,19 @@ internal sealed class RedisServer : IDisposable
         if (tls)
         {
             MakeCertificate();
-            foreach (var argument in new[] { "--port", "0", "--tls-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tls-cert-file", CertificateFile, "--tls-key-file", KeyFile, "--tls-ca-cert-file", CertificateFile, "--tls-auth-clients", "no" })
+            foreach (var argument in new[] {
+                "--port",
+                "0",
+                "--tls-port",
+                Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--tls-cert-file",
+                CertificateFile,
+                "--tls-key-file",
+                KeyFile,
+                "--tls-ca-cert-file",
+                CertificateFile,
+                "--tls-auth-clients",
+                "no" })
             {
                 start.ArgumentList.Add(argument);
             }
@@ -98,8 +123,26 @@ internal sealed class RedisServer : IDisposable
 
     private void MakeCertificate()
     {
-        var openssl = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", KeyFile, "-out", CertificateFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1" })
+        var openssl = new ProcessStartInfo("openssl") {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true };
+        foreach (var argument in new[] {
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            KeyFile,
+            "-out",
+            CertificateFile,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1" })
         {
             openssl.ArgumentList.Add(argument);
         }

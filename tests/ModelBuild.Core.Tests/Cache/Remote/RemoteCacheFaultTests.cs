@@ -48,7 +48,10 @@ public sealed class RemoteCacheFaultTests : IDisposable
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
         using var cache = ModelBuildCache.Open(
-            new CacheOptions { Root = _root.FullPath, RemoteCache = $"{scheme}://127.0.0.1:{port}/", RemoteTimeout = TimeSpan.FromMilliseconds(300) },
+            new CacheOptions {
+                Root = _root.FullPath,
+                RemoteCache = $"{scheme}://127.0.0.1:{port}/",
+                RemoteTimeout = TimeSpan.FromMilliseconds(300) },
             Report);
 
         Assert.Null(await cache.Remote!.TryDownloadActionAsync(cache, new ActionKey(Sha256Digest.Compute("k"u8)), default));
@@ -124,7 +127,8 @@ public sealed class RemoteCacheFaultTests : IDisposable
     [Theory]
     [InlineData("redis://default:hunter2@127.0.0.1:{0}")]
     [InlineData("http://ci:hunter2@127.0.0.1:{0}/cache")]
-    public async Task A_password_in_the_address_is_MB3040_naming_the_variables_and_the_unreachable_server_is_MB3010_without_it(string template)
+    public async Task A_password_in_the_address_is_MB3040_naming_the_variables_and_the_unreachable_server_is_MB3010_without_it(
+        string template)
     {
         using var cache = Open(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, LoopbackServer.FreePort()));
         Assert.Null(await cache.Remote!.TryDownloadActionAsync(cache, new ActionKey(Sha256Digest.Compute("k"u8)), default));
@@ -137,7 +141,9 @@ public sealed class RemoteCacheFaultTests : IDisposable
     }
 
     private ModelBuildCache Open(string address) =>
-        ModelBuildCache.Open(new CacheOptions { Root = _root.FullPath, RemoteCache = address, RemoteTimeout = TimeSpan.FromSeconds(10) }, Report);
+        ModelBuildCache.Open(
+            new CacheOptions { Root = _root.FullPath, RemoteCache = address, RemoteTimeout = TimeSpan.FromSeconds(10) },
+            Report);
 
     private void Report(Diagnostic diagnostic)
     {

@@ -73,11 +73,15 @@ public sealed class OpenModelZooLoaderTests
     {
         var model = LoadValid(OnnxModel);
 
-        Assert.Equal(("tiny-classifier", "public/tiny-classifier", "onnx", "classification"), (model.Name, model.Subdirectory, model.Framework.Value, model.TaskType));
+        Assert.Equal(
+            ("tiny-classifier", "public/tiny-classifier", "onnx", "classification"),
+            (model.Name, model.Subdirectory, model.Framework.Value, model.TaskType));
         Assert.Equal(["tiny.onnx", "labels.zip"], model.Files.Select(f => f.Name.Value));
         Assert.Equal(Sha384, model.Files[1].Sha384);
         Assert.Equal("https://models.example/tiny.onnx", Assert.IsType<OpenModelZooHttpSource>(model.Files[0].Source).Url);
-        Assert.Equal("https://docs.google.com/uc?export=download&id=1KmM2vw", Assert.IsType<OpenModelZooGoogleDriveSource>(model.Files[1].Source).Url);
+        Assert.Equal(
+            "https://docs.google.com/uc?export=download&id=1KmM2vw",
+            Assert.IsType<OpenModelZooGoogleDriveSource>(model.Files[1].Source).Url);
         Assert.Equal("gdrive:1KmM2vw", model.Files[1].Source.SourceText);
         Assert.Equal("zip", Assert.IsType<OpenModelZooUnpackArchive>(model.Postprocessing[0]).Format);
         Assert.Equal(2, Assert.IsType<OpenModelZooRegexReplace>(model.Postprocessing[1]).Count);
@@ -161,7 +165,8 @@ public sealed class OpenModelZooLoaderTests
     [Fact]
     public void A_non_ir_model_without_model_optimizer_args_is_MB2106()
     {
-        var text = string.Join('\n', OnnxModel.Split('\n').Where(l => !l.Contains("model_optimizer_args", StringComparison.Ordinal) && !l.Contains("--", StringComparison.Ordinal)));
+        var text = string.Join('\n', OnnxModel.Split('\n')
+            .Where(l => !l.Contains("model_optimizer_args", StringComparison.Ordinal) && !l.Contains("--", StringComparison.Ordinal)));
 
         Assert.Equal("MB2106", SingleError(text).Code);
     }
@@ -195,7 +200,9 @@ public sealed class OpenModelZooLoaderTests
     [Fact]
     public void A_missing_required_key_is_MB1009()
     {
-        Assert.Equal("MB1009", SingleError(OnnxModel.Replace("license: https://models.example/LICENSE", "", StringComparison.Ordinal)).Code);
+        Assert.Equal(
+            "MB1009",
+            SingleError(OnnxModel.Replace("license: https://models.example/LICENSE", "", StringComparison.Ordinal)).Code);
     }
 
     [Fact]

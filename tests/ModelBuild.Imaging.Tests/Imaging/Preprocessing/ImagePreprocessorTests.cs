@@ -54,7 +54,13 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Raw_bytes_keep_values_and_ignore_mean_and_scale()
     {
         var frame = RedBlue(4, 2);
-        var options = new PreprocessingOptions { Width = 4, Height = 2, Encoding = ColorEncoding.Rgb, Layout = TensorLayout.Nchw, Mean = Mean, Scale = Scale };
+        var options = new PreprocessingOptions {
+            Width = 4,
+            Height = 2,
+            Encoding = ColorEncoding.Rgb,
+            Layout = TensorLayout.Nchw,
+            Mean = Mean,
+            Scale = Scale };
 
         var planar = new ImagePreprocessor(options).ToBytes(frame);
         var interleaved = new ImagePreprocessor(options with { Layout = TensorLayout.Nhwc }).ToBytes(frame);
@@ -82,7 +88,8 @@ public sealed class ImagePreprocessorTests : IDisposable
     {
         var gray = new ImageFrame(2, 1, PixelFormat.Gray8, [40, 200]);
         var rgba = new ImageFrame(2, 1, PixelFormat.Rgba32, [1, 2, 3, 0, 4, 5, 6, 0]);
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions { Width = 2, Height = 1, Encoding = ColorEncoding.Bgr, Layout = TensorLayout.Nhwc });
+        var preprocessor = new ImagePreprocessor(
+            new PreprocessingOptions { Width = 2, Height = 1, Encoding = ColorEncoding.Bgr, Layout = TensorLayout.Nhwc });
 
         Assert.Equal(new byte[] { 40, 40, 40, 200, 200, 200 }, preprocessor.ToBytes(gray).Data);
         Assert.Equal(new byte[] { 3, 2, 1, 6, 5, 4 }, preprocessor.ToBytes(rgba).Data);
@@ -92,7 +99,8 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Crop_takes_the_centre_window_without_scaling()
     {
         var frame = Numbered(7, 5);
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions { Width = 3, Height = 3, ResizeMethod = ResizeMethod.Crop, Encoding = ColorEncoding.Gray });
+        var preprocessor = new ImagePreprocessor(
+            new PreprocessingOptions { Width = 3, Height = 3, ResizeMethod = ResizeMethod.Crop, Encoding = ColorEncoding.Gray });
 
         var result = preprocessor.ToBytes(frame).Data;
 
@@ -104,7 +112,8 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Crop_of_a_smaller_image_centres_it_on_black()
     {
         var frame = Numbered(2, 3, first: 1);
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions { Width = 5, Height = 3, ResizeMethod = ResizeMethod.Crop, Encoding = ColorEncoding.Gray });
+        var preprocessor = new ImagePreprocessor(
+            new PreprocessingOptions { Width = 5, Height = 3, ResizeMethod = ResizeMethod.Crop, Encoding = ColorEncoding.Gray });
 
         var result = preprocessor.ToBytes(frame).Data;
 
@@ -115,7 +124,13 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Pad_keeps_aspect_ratio_and_centres_on_black()
     {
         var frame = new ImageFrame(8, 4, PixelFormat.Gray8, Enumerable.Repeat((byte)200, 32).ToArray());
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions { Width = 4, Height = 4, ResizeMethod = ResizeMethod.Pad, Encoding = ColorEncoding.Gray, Mean = [100f], Scale = [50f] });
+        var preprocessor = new ImagePreprocessor(new PreprocessingOptions {
+            Width = 4,
+            Height = 4,
+            ResizeMethod = ResizeMethod.Pad,
+            Encoding = ColorEncoding.Gray,
+            Mean = [100f],
+            Scale = [50f] });
 
         var result = preprocessor.ToFloat(frame).Data;
 
@@ -132,7 +147,13 @@ public sealed class ImagePreprocessorTests : IDisposable
     {
         // 3x2 at height 4 is ceil(4 * 1.5) = 6 columns wide; the input is 8 wide, so columns 6 and 7 are padding.
         var frame = Numbered(3, 2, first: 10);
-        var options = new PreprocessingOptions { Width = 8, Height = 4, ResizeMethod = ResizeMethod.PadRight, Encoding = ColorEncoding.Gray, Mean = [100f], Scale = [50f] };
+        var options = new PreprocessingOptions {
+            Width = 8,
+            Height = 4,
+            ResizeMethod = ResizeMethod.PadRight,
+            Encoding = ColorEncoding.Gray,
+            Mean = [100f],
+            Scale = [50f] };
 
         var result = new ImagePreprocessor(options).ToFloat(frame).Data;
 
@@ -171,7 +192,13 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Pad_right_of_an_image_wider_than_the_input_stretches_it_to_the_width_like_resize()
     {
         var frame = RedBlue(20, 2);
-        var padRight = new PreprocessingOptions { Width = 8, Height = 4, ResizeMethod = ResizeMethod.PadRight, Mean = Mean, Scale = Scale, Layout = TensorLayout.Nhwc };
+        var padRight = new PreprocessingOptions {
+            Width = 8,
+            Height = 4,
+            ResizeMethod = ResizeMethod.PadRight,
+            Mean = Mean,
+            Scale = Scale,
+            Layout = TensorLayout.Nhwc };
 
         var result = new ImagePreprocessor(padRight).ToFloat(frame).Data;
 
@@ -182,7 +209,11 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Pad_right_raw_bytes_are_zero_in_the_padding_and_planar_in_NCHW()
     {
         var frame = new ImageFrame(1, 2, PixelFormat.Rgb24, [1, 2, 3, 1, 2, 3]);
-        var options = new PreprocessingOptions { Width = 3, Height = 2, ResizeMethod = ResizeMethod.PadRight, Encoding = ColorEncoding.Rgb };
+        var options = new PreprocessingOptions {
+            Width = 3,
+            Height = 2,
+            ResizeMethod = ResizeMethod.PadRight,
+            Encoding = ColorEncoding.Rgb };
 
         var result = new ImagePreprocessor(options).ToBytes(frame).Data;
 
@@ -251,12 +282,22 @@ public sealed class ImagePreprocessorTests : IDisposable
     [InlineData(new float[0], new[] { 1f, 0f, 1f }, "Scale values must not be zero")]
     public void Invalid_normalisation_is_refused(float[] mean, float[] scale, string message)
     {
-        var error = Assert.Throws<ArgumentException>(() => new ImagePreprocessor(new PreprocessingOptions { Width = 2, Height = 2, Mean = mean, Scale = scale }));
+        var error = Assert.Throws<ArgumentException>(
+            () => new ImagePreprocessor(new PreprocessingOptions { Width = 2, Height = 2, Mean = mean, Scale = scale }));
 
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 
-    private static double ExactBilinear(byte[] source, int sourceWidth, int sourceHeight, int channels, int c, int x, int y, int width, int height)
+    private static double ExactBilinear(
+        byte[] source,
+        int sourceWidth,
+        int sourceHeight,
+        int channels,
+        int c,
+        int x,
+        int y,
+        int width,
+        int height)
     {
         static (int, int, double) Tap(int d, int sourceSize, int size)
         {

@@ -24,7 +24,9 @@ public sealed class ModelInputPreprocessingTests
         var defaults = ModelInputPreprocessing.For([1, 3, 4, 6], layout: null, "RGB", mean: null, scale: null, resizeMethod: null);
         var hwc = ModelInputPreprocessing.For([4, 6, 1], "HWC", "GRAY", null, null, "CROP");
 
-        Assert.Equal((6, 4, ResizeMethod.Resize, TensorLayout.Nchw), (defaults.Width, defaults.Height, defaults.ResizeMethod, defaults.Layout));
+        Assert.Equal(
+            (6, 4, ResizeMethod.Resize, TensorLayout.Nchw),
+            (defaults.Width, defaults.Height, defaults.ResizeMethod, defaults.Layout));
         Assert.Empty(defaults.Mean);
         Assert.Equal((6, 4, ResizeMethod.Crop, TensorLayout.Nhwc, 1), (hwc.Width, hwc.Height, hwc.ResizeMethod, hwc.Layout, hwc.Channels));
     }
@@ -36,7 +38,12 @@ public sealed class ModelInputPreprocessingTests
     [InlineData(new long[] { 1, 3, -1, 6 }, "NCHW", "RGB", "RESIZE", "fixed size")]
     [InlineData(new long[] { 1, 3, 4, 6 }, "NCHW", "GRAY", "RESIZE", "1 channels")]
     [InlineData(new long[] { 1, 3, 4 }, "NCHW", "RGB", "RESIZE", "NCHW [1,3,4]")]
-    public void What_is_not_an_image_input_is_refused_with_the_reason(long[] shape, string layout, string encoding, string resize, string reason)
+    public void What_is_not_an_image_input_is_refused_with_the_reason(
+        long[] shape,
+        string layout,
+        string encoding,
+        string resize,
+        string reason)
     {
         var error = Assert.Throws<ArgumentException>(() => ModelInputPreprocessing.For(shape, layout, encoding, null, null, resize));
 
