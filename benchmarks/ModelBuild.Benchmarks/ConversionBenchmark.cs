@@ -154,10 +154,12 @@ internal static class ConversionBenchmark
                 weights[i] = (float)((random.NextDouble() - 0.5) * 0.05);
             }
 
-            var tensor = new TensorProto {
+            var tensor = new TensorProto
+            {
                 Name = $"w{layer}",
                 DataType = (int)TensorProto.Types.DataType.Float,
-                RawData = UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(weights.AsSpan()).ToArray()) };
+                RawData = UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(weights.AsSpan()).ToArray())
+            };
             tensor.Dims.Add([Width, Width]);
             builder.Initializer(tensor)
                 .Node("MatMul", [current, $"w{layer}"], [$"m{layer}"])

@@ -18,9 +18,12 @@ internal static class TinyModel
                 TensorType = new TypeProto.Types.Tensor
                 {
                     ElemType = (int)TensorProto.Types.DataType.Float,
-                    Shape = new TensorShapeProto { Dim = {
+                    Shape = new TensorShapeProto
+                    {
+                        Dim = {
                         new TensorShapeProto.Types.Dimension { DimValue = 1 },
-                        new TensorShapeProto.Types.Dimension { DimValue = Width } } },
+                        new TensorShapeProto.Types.Dimension { DimValue = Width } }
+                    },
                 },
             },
         };

@@ -34,7 +34,9 @@ internal static class CacheCommand
             var stats = cache.Inventory.Statistics();
             var percent = stats.MaxSize > 0 ? 100.0 * stats.BlobBytes / stats.MaxSize : 0;
             console.Info($"Cache:       {stats.Root}");
-            console.Info(Invariant($"Blobs:       {stats.BlobCount} ({ByteSize.Format(stats.BlobBytes)} of a " +
+            console.Info(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Blobs:       {stats.BlobCount} ({ByteSize.Format(stats.BlobBytes)} of a " +
                 $"{ByteSize.Format(stats.MaxSize)} budget, {percent:0.#} %)"));
             console.Info(Invariant($"Actions:     {stats.ActionCount} records"));
             console.Info(Invariant($"Quarantine:  {stats.QuarantineCount} entries ({ByteSize.Format(stats.QuarantineBytes)})"));
@@ -60,7 +62,9 @@ internal static class CacheCommand
             foreach (var action in cache.Inventory.Actions().OrderByDescending(a => a.LastUsedUtc)
                 .ThenBy(a => a.Key.Hex, StringComparer.Ordinal))
             {
-                console.Info(Invariant($"{action.LastUsedUtc:yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(action.OutputBytes),10}  action  " +
+                console.Info(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{action.LastUsedUtc:yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(action.OutputBytes),10}  action  " +
                     $"{action.Key} {action.ActionName} ({action.OutputCount} outputs)"));
             }
 
@@ -77,9 +81,10 @@ internal static class CacheCommand
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(cacheDir), (console, cache) =>
         {
             var result = cache.Verify();
-            console.Info(Invariant(
+            console.Info(string.Create(
+                CultureInfo.InvariantCulture,
                 $"Verified {result.BlobsChecked} blobs and {result.ActionsChecked} action records: {result.CorruptBlobs} corrupt blobs, " +
-                    $"{result.CorruptActions} corrupt records, {result.DanglingActions} records removed because their blobs are gone."));
+                $"{result.CorruptActions} corrupt records, {result.DanglingActions} records removed because their blobs are gone."));
             if (!result.Clean)
             {
                 console.Report(
@@ -96,8 +101,11 @@ internal static class CacheCommand
     {
         var cacheDir = CacheDirOption();
         var maxSize = new Option<string?>(
-            "--max-size") { Description = "Remove least recently used entries until the cache fits this size (default: " +
-                "ModelBuildCacheMaxSize's default, or MODELBUILD_CACHE_MAX_SIZE)." };
+            "--max-size")
+        {
+            Description = "Remove least recently used entries until the cache fits this size (default: " +
+                "ModelBuildCacheMaxSize's default, or MODELBUILD_CACHE_MAX_SIZE)."
+        };
         var olderThan = new Option<string?>("--older-than") { Description = "Remove entries not used for this long (30d, 12h, 90m)." };
         var command = new Command("prune", "Remove least recently used entries.") { cacheDir, maxSize, olderThan };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(cacheDir), (console, cache) =>
@@ -117,7 +125,9 @@ internal static class CacheCommand
             }
 
             var result = cache.Prune(size, age);
-            console.Info(Invariant($"Removed {result.BlobsRemoved} blobs ({ByteSize.Format(result.BytesRemoved)}) and " +
+            console.Info(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Removed {result.BlobsRemoved} blobs ({ByteSize.Format(result.BytesRemoved)}) and " +
                 $"{result.ActionsRemoved} action records; {ByteSize.Format(result.BytesLeft)} left."));
             return ExitCodes.Success;
         }));

@@ -17,31 +17,51 @@ internal static class CompileCommand
     public static Command Create()
     {
         var manifest = new Argument<FileInfo?>("manifest") { Description = "The model manifest (YAML).", Arity = ArgumentArity.ZeroOrOne };
-        var request = new Option<FileInfo?>("--request") {
-            Description = "A request file written by the MSBuild task; compiles a project's models." };
+        var request = new Option<FileInfo?>("--request")
+        {
+            Description = "A request file written by the MSBuild task; compiles a project's models."
+        };
         var target = new Option<string>("--target") { Description = "The compile target.", DefaultValueFactory = _ => "onnx" };
-        var precision = new Option<string>("--precision") {
+        var precision = new Option<string>("--precision")
+        {
             Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.",
-            DefaultValueFactory = _ => "FP32" };
-        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") {
-            Description = "Where the compiled files go (default: ./<name>)." };
-        var name = new Option<string?>("--name") {
-            Description = "The model's name in its outputs: one file name (default: the manifest's name:, else its file name)." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") {
-            Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+            DefaultValueFactory = _ => "FP32"
+        };
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o")
+        {
+            Description = "Where the compiled files go (default: ./<name>)."
+        };
+        var name = new Option<string?>("--name")
+        {
+            Description = "The model's name in its outputs: one file name (default: the manifest's name:, else its file name)."
+        };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir")
+        {
+            Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)."
+        };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
-        var parallelism = new Option<int>("--max-parallelism", "-j") {
-            Description = "Models compiled at once (default: the processor count)." };
+        var parallelism = new Option<int>("--max-parallelism", "-j")
+        {
+            Description = "Models compiled at once (default: the processor count)."
+        };
         var offline = new Option<bool>("--offline") { Description = "No network: sources missing from the cache are errors." };
-        var lockFile = new Option<FileInfo?>("--lock-file") {
-            Description = "A models.lock.json pinning remote sources the manifests do not pin." };
+        var lockFile = new Option<FileInfo?>("--lock-file")
+        {
+            Description = "A models.lock.json pinning remote sources the manifests do not pin."
+        };
         var locked = new Option<bool>("--locked") { Description = "Fail instead of changing the lock file (CI)." };
         var via = new Option<string?>(
-            "--via") { Description = "Vendor targets: modelconverter or toolchain (ModelBuildVendorRoute; default: " +
-                "MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino uses the toolchain)." };
+            "--via")
+        {
+            Description = "Vendor targets: modelconverter or toolchain (ModelBuildVendorRoute; default: " +
+                "MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino uses the toolchain)."
+        };
         var tools = new Option<string[]>(
-            "--tool") { Description = "Vendor targets: name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable; " +
-                "ModelBuildToolchainPaths)." };
+            "--tool")
+        {
+            Description = "Vendor targets: name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable; " +
+                "ModelBuildToolchainPaths)."
+        };
 
         var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
         {

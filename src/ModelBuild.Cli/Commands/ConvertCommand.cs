@@ -19,20 +19,30 @@ internal static class ConvertCommand
     public static Command Create()
     {
         var manifest = new Argument<FileInfo>("manifest") { Description = "The model manifest (YAML)." };
-        var target = new Option<string>("--target") {
+        var target = new Option<string>("--target")
+        {
             Description = "The compile target (onnx, ort, ...).",
-            DefaultValueFactory = _ => "onnx" };
-        var precision = new Option<string>("--precision") {
+            DefaultValueFactory = _ => "onnx"
+        };
+        var precision = new Option<string>("--precision")
+        {
             Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.",
-            DefaultValueFactory = _ => "FP32" };
-        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o") {
-            Description = "Where the converted files go (default: ./<name>)." };
+            DefaultValueFactory = _ => "FP32"
+        };
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o")
+        {
+            Description = "Where the converted files go (default: ./<name>)."
+        };
         var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the manifest's file name)." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") {
-            Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir")
+        {
+            Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)."
+        };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
-        var dryRun = new Option<bool>("--dry-run") {
-            Description = "Print the plan and the action keys; fetch, compute and write nothing." };
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Print the plan and the action keys; fetch, compute and write nothing."
+        };
 
         var command = new Command(
             "convert",
@@ -58,7 +68,8 @@ internal static class ConvertCommand
                     manifestFile.FullName,
                     modelName,
                     parse.GetValue(target)!,
-                    parse.GetValue(precision)!) { NameIsDefault = givenName is null };
+                    parse.GetValue(precision)!)
+                { NameIsDefault = givenName is null };
                 var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                 var cacheRoot = parse.GetValue(cacheDir)?.FullName;
                 var conversion = new Conversion(console, request, folder, cacheRoot, parse.GetValue(salt));
@@ -188,11 +199,16 @@ internal static class ConvertCommand
             }
 
             var outputs = validation?["outputs"]?.AsArray().OfType<JsonObject>()
-                .Select(o => string.Create(CultureInfo.InvariantCulture, $"'{o["name"]}' cosine {(double?)o["cosine"]:0.0000000}, max " +
-                    $"abs error " +
-                        $"{(double?)o["max_abs_error"]:G3}{(o["top1_agreement"] is JsonValue top ? string.Create(CultureInfo.InvariantCulture, $", top-1 {(double)top * 100:0.0}%") : "")}"))
+                .Select(o => string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"'{o["name"]}' cosine {(double?)o["cosine"]:0.0000000}, max abs error {(double?)o["max_abs_error"]:G3}{TopOne(o)}"))
                 ?? [];
             return $"{passes}; on {validation?["samples"]} inputs: {string.Join("; ", outputs)}";
         }
+
+        private static string TopOne(JsonObject output) =>
+            output["top1_agreement"] is JsonValue top
+                ? string.Create(CultureInfo.InvariantCulture, $", top-1 {(double)top * 100:0.0}%")
+                : "";
     }
 }

@@ -16,31 +16,49 @@ internal static class DownloadCommand
 {
     public static Command Create()
     {
-        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir") {
-            Description = "The folder of manifests (model.yml files and ModelBuild manifests); default: the current folder." };
+        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir")
+        {
+            Description = "The folder of manifests (model.yml files and ModelBuild manifests); default: the current folder."
+        };
         var all = new Option<bool>("--all") { Description = "Download every model." };
-        var name = new Option<string?>("--name") {
-            Description = "Download models whose names match one of these comma-separated shell patterns (a,b*)." };
-        var list = new Option<FileInfo?>("--list") {
-            Description = "Download models matching the patterns in this file (one per line, # comments)." };
+        var name = new Option<string?>("--name")
+        {
+            Description = "Download models whose names match one of these comma-separated shell patterns (a,b*)."
+        };
+        var list = new Option<FileInfo?>("--list")
+        {
+            Description = "Download models matching the patterns in this file (one per line, # comments)."
+        };
         var printAll = new Option<bool>("--print_all", "--print-all") { Description = "Print the names of all models and exit." };
-        var precisions = new Option<string?>("--precisions") {
-            Description = "Only these precisions of OpenVINO IR models (comma-separated)." };
-        var output = new Option<DirectoryInfo?>("--output_dir", "--output-dir", "-o") {
-            Description = "Where the models go (<dir>/<subdirectory>/); default: the current folder." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache_dir", "--cache-dir") {
-            Description = "The ModelBuild cache (default: MODELBUILD_CACHE, else the per-user folder)." };
-        var attempts = new Option<int>("--num_attempts", "--num-attempts") {
+        var precisions = new Option<string?>("--precisions")
+        {
+            Description = "Only these precisions of OpenVINO IR models (comma-separated)."
+        };
+        var output = new Option<DirectoryInfo?>("--output_dir", "--output-dir", "-o")
+        {
+            Description = "Where the models go (<dir>/<subdirectory>/); default: the current folder."
+        };
+        var cacheDir = new Option<DirectoryInfo?>("--cache_dir", "--cache-dir")
+        {
+            Description = "The ModelBuild cache (default: MODELBUILD_CACHE, else the per-user folder)."
+        };
+        var attempts = new Option<int>("--num_attempts", "--num-attempts")
+        {
             Description = "Attempts per file.",
-            DefaultValueFactory = _ => 1 };
+            DefaultValueFactory = _ => 1
+        };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Downloads at once.", DefaultValueFactory = _ => 1 };
-        var format = new Option<string>("--progress_format", "--progress-format") {
+        var format = new Option<string>("--progress_format", "--progress-format")
+        {
             Description = "text or json (Open Model Zoo's events, one per line).",
-            DefaultValueFactory = _ => "text" };
+            DefaultValueFactory = _ => "text"
+        };
         format.AcceptOnlyFromAmong("text", "json");
         var offline = new Option<bool>("--offline") { Description = "No network: files missing from the cache are errors." };
-        var lockFile = new Option<FileInfo?>("--lock-file") {
-            Description = "A models.lock.json pinning sources the manifests do not pin." };
+        var lockFile = new Option<FileInfo?>("--lock-file")
+        {
+            Description = "A models.lock.json pinning sources the manifests do not pin."
+        };
         var locked = new Option<bool>("--locked") { Description = "Fail instead of adding to the lock file (CI)." };
 
         var command = new Command("download", "Download models like Open Model Zoo's downloader, verified and resumable.")

@@ -9,15 +9,21 @@ internal static class InferCommand
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "The ONNX model to run." };
-        var inputDir = new Option<DirectoryInfo>("--input-dir") {
+        var inputDir = new Option<DirectoryInfo>("--input-dir")
+        {
             Description = "Holds <input name>/<n>.npy (or .pb) files, one per sample.",
-            Required = true };
-        var outputDir = new Option<DirectoryInfo>("--output-dir") {
+            Required = true
+        };
+        var outputDir = new Option<DirectoryInfo>("--output-dir")
+        {
             Description = "Receives <output name>/<n>.npy files.",
-            Required = true };
-        var outputs = new Option<string[]>("--outputs") {
+            Required = true
+        };
+        var outputs = new Option<string[]>("--outputs")
+        {
             Description = "Only these outputs (default: every model output).",
-            AllowMultipleArgumentsPerToken = true };
+            AllowMultipleArgumentsPerToken = true
+        };
 
         var command = new Command("infer", "Run a model on folders of .npy or TensorProto .pb inputs and write .npy outputs.")
         {

@@ -16,8 +16,10 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir") {
-            Description = "The folder of manifests; default: the current folder." };
+        var models = new Option<DirectoryInfo?>("--models_dir", "--models-dir")
+        {
+            Description = "The folder of manifests; default: the current folder."
+        };
         var all = new Option<bool>("--all") { Description = "Every model." };
         var name = new Option<string?>("--name") { Description = "Models whose names match one of these comma-separated shell patterns." };
         var list = new Option<FileInfo?>("--list") { Description = "Models matching the patterns in this file." };
@@ -52,10 +54,12 @@ internal static class InfoCommand
                     parse.GetValue(list)?.FullName,
                     root);
                 var array = new JsonArray([.. selected.Select(m => (JsonNode)Describe(m, root))]);
-                Console.Out.WriteLine(array.ToJsonString(new JsonSerializerOptions {
+                Console.Out.WriteLine(array.ToJsonString(new JsonSerializerOptions
+                {
                     WriteIndented = true,
                     IndentSize = 4,
-                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+                }));
                 return Task.FromResult(console.ErrorCount > 0 ? ExitCodes.Failed : ExitCodes.Success);
             }).ConfigureAwait(false);
         });

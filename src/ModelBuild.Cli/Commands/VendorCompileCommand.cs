@@ -19,27 +19,40 @@ internal static class VendorCompileCommand
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "The prepared ONNX model (input shapes fixed)." };
-        var manifest = new Option<FileInfo>("--manifest") {
+        var manifest = new Option<FileInfo>("--manifest")
+        {
             Description = "The model manifest (YAML): inputs, preprocessing, calibration, vendor section.",
-            Required = true };
+            Required = true
+        };
         var target = new Option<string>("--target") { Description = "rvc2, rvc3, rvc4, hailo or openvino.", Required = true };
-        var precision = new Option<string>("--precision") {
+        var precision = new Option<string>("--precision")
+        {
             Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.",
-            Required = true };
+            Required = true
+        };
         var outputDir = new Option<DirectoryInfo>("--output-dir", "-o") { Description = "Where the compiled files go.", Required = true };
         var via = new Option<string?>(
-            "--via") { Description = "modelconverter or toolchain (default: MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino " +
-                "always uses the toolchain)." };
-        var tools = new Option<string[]>("--tool") {
+            "--via")
+        {
+            Description = "modelconverter or toolchain (default: MODELBUILD_VENDOR_ROUTE, else modelconverter; openvino " +
+                "always uses the toolchain)."
+        };
+        var tools = new Option<string[]>("--tool")
+        {
             Description
-                = "name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable); else MODELBUILD_<TOOL>, else PATH." };
+                = "name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable); else MODELBUILD_<TOOL>, else PATH."
+        };
         var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the model file's name)." };
         var nnArchive = new Option<bool>("--nn-archive") { Description = "Also write the NN Archive (name.target.tar.gz)." };
-        var workDir = new Option<DirectoryInfo?>("--work-dir") {
-            Description = "The tools' work folder, kept with its log (default: <output-dir>/.work)." };
-        var timeout = new Option<int>("--timeout-minutes") {
+        var workDir = new Option<DirectoryInfo?>("--work-dir")
+        {
+            Description = "The tools' work folder, kept with its log (default: <output-dir>/.work)."
+        };
+        var timeout = new Option<int>("--timeout-minutes")
+        {
             Description = "The longest one tool run may take.",
-            DefaultValueFactory = _ => 120 };
+            DefaultValueFactory = _ => 120
+        };
 
         var command = new Command(
             "vendor-compile",
@@ -67,8 +80,12 @@ internal static class VendorCompileCommand
                     return ExitCodes.Failed;
                 }
 
-                request = request with { WriteNnArchive = parse.GetValue(nnArchive), ToolTimeout = TimeSpan.FromMinutes(
-                    Math.Max(1, parse.GetValue(timeout))) };
+                request = request with
+                {
+                    WriteNnArchive = parse.GetValue(nnArchive),
+                    ToolTimeout = TimeSpan.FromMinutes(
+                    Math.Max(1, parse.GetValue(timeout)))
+                };
                 var route = VendorRoutes.Choose(parse.GetValue(via), request.Target.Name);
                 var toolchain = VendorToolchains.For(route);
                 console.Info($"{request.ModelName}: {request.Target.Name} {request.Precision} through {VendorRoutes.NameOf(route)}");
@@ -132,8 +149,8 @@ internal static class VendorCompileCommand
                 Precision.All)));
 
         var signature = OnnxModelSignature.FromModel(OnnxModelFile.Read(File.ReadAllBytes(modelPath), modelPath));
-        var resolution = ManifestInputResolver.Resolve(stage, [.. signature.Inputs
-            .Select(i => new ModelInput(i.Name, i.Shape?.Dimensions.Select(d => d.Value).ToList(), DataType(i.ElementType)))]);
+        var resolution = ManifestInputResolver.Resolve(stage, [.. signature.Inputs.Select(i =>
+            new ModelInput(i.Name, i.Shape?.Dimensions.Select(d => d.Value).ToList(), DataType(i.ElementType)))]);
         console.Report(resolution.Diagnostics);
         if (!resolution.Succeeded)
         {

@@ -214,8 +214,14 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
     private static ManifestOverrides WithCalibration(ManifestOverrides overrides, string? folder) =>
         string.IsNullOrEmpty(folder)
             ? overrides
-            : overrides with { Items = [.. overrides.Items.Where(o => o
-                .Key != "calibration.path"), new ManifestOverride("calibration.path", Path.GetFullPath(folder))] };
+            : overrides with
+            {
+                Items =
+                [
+                    .. overrides.Items.Where(o => o.Key != "calibration.path"),
+                    new ManifestOverride("calibration.path", Path.GetFullPath(folder)),
+                ],
+            };
 
     /// <summary>
     /// The files of the model's calibration folder, sorted, so that a changed, added or removed image

@@ -244,7 +244,11 @@ public sealed class ActionCache
             corrupt = false;
             return record;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException
+            or KeyNotFoundException
+            or InvalidOperationException
+            or FormatException
+            or ArgumentException)
         {
             return null;
         }

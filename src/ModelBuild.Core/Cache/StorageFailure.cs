@@ -27,8 +27,8 @@ public static class StorageFailure
             IOException { HResult: NoSpace or QuotaExceeded } => CacheDiagnostics.NoSpace.Create(null, full, FreeSpace(full)),
 
             // .NET reports EFBIG from a write as this exception, without the path.
-            ArgumentOutOfRangeException { ParamName: "value" } or IOException { HResult: FileTooLarge } => CacheDiagnostics.FileTooLarge
-                .Create(null, full),
+            ArgumentOutOfRangeException { ParamName: "value" } or IOException { HResult: FileTooLarge } =>
+                CacheDiagnostics.FileTooLarge.Create(null, full),
             IOException { HResult: ReadOnlyFileSystem } => CacheDiagnostics.ReadOnlyFileSystem.Create(null, full),
             UnauthorizedAccessException => CacheDiagnostics.PermissionDenied.Create(null, full, Describe(failure)),
             _ => null,

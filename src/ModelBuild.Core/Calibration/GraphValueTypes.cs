@@ -40,9 +40,11 @@ public sealed class GraphValueTypes
         }
 
         var values = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
-        var options = new ModelSessionOptions {
+        var options = new ModelSessionOptions
+        {
             OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR
+        };
         using (var session = new ModelSession(OnnxModelFile.Write(probe), options))
         {
             foreach (var value in session.Inputs.Concat(session.Outputs))

@@ -45,10 +45,12 @@ internal static class StatisticsGraph
         var shape = Unique("calibration.one_element", taken);
         graph.Initializer
             .Add(new TensorProto { Name = shape, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { 1 } });
-        var concat = new NodeProto {
+        var concat = new NodeProto
+        {
             OpType = "Concat",
             Name = Unique("calibration.minmax", taken),
-            Attribute = { OnnxAttributes.Int("axis", 0) } };
+            Attribute = { OnnxAttributes.Int("axis", 0) }
+        };
         concat.Output.Add(concat.Name);
 
         var placed = new List<MinMaxOutputs>(tensors.Count);
@@ -63,12 +65,14 @@ internal static class StatisticsGraph
             {
                 var reduced = Unique($"calibration.{opType}.{id}", taken);
                 var flat = Unique($"calibration.{opType}.{id}.flat", taken);
-                graph.Node.Add(new NodeProto {
+                graph.Node.Add(new NodeProto
+                {
                     OpType = opType,
                     Name = reduced,
                     Input = { tensor },
                     Output = { reduced },
-                    Attribute = { OnnxAttributes.Int("keepdims", 0) } });
+                    Attribute = { OnnxAttributes.Int("keepdims", 0) }
+                });
                 graph.Node.Add(new NodeProto { OpType = "Reshape", Name = flat, Input = { reduced, shape }, Output = { flat } });
                 concat.Input.Add(flat);
             }

@@ -167,8 +167,10 @@ internal sealed class InputSettingReader(ManifestValueReader values)
             return own;
         }
 
-        return ownMapping with { Entries = [.. stageMapping.Entries.Where(e => ownMapping.Find(e.Key.Text) is null), .. ownMapping
-            .Entries] };
+        return ownMapping with
+        {
+            Entries = [.. stageMapping.Entries.Where(e => ownMapping.Find(e.Key.Text) is null), .. ownMapping.Entries],
+        };
     }
 
     public Located<CalibrationSpec>? ReadCalibration(ManifestNode? node)

@@ -241,7 +241,8 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
             scheme.Success ? scheme.Groups[1].Value.ToLowerInvariant() : null,
             ModelFileFormat.Unknown,
             sha256,
-            size) { Pins = pins };
+            size)
+        { Pins = pins };
         return spec with { Format = FormatOf(spec.Source.Value, kind) };
     }
 

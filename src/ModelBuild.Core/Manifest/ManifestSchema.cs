@@ -80,10 +80,16 @@ internal static class ManifestSchema
     public static readonly SectionSchema LinkCalibration = new(["stage", "output", "script"], "script");
 
     public static readonly SectionSchema OnnxOptimizations = new(
-        ["substitute_sub_with_add", "substitute_div_with_mul", "fuse_add_mul_to_bn", "fuse_comb_add_mul_to_conv", "fuse_single_add_mul_to_conv", "fuse_split_concat_to_conv"]);
+        [
+            "substitute_sub_with_add", "substitute_div_with_mul", "fuse_add_mul_to_bn", "fuse_comb_add_mul_to_conv",
+            "fuse_single_add_mul_to_conv", "fuse_split_concat_to_conv",
+        ]);
 
     public static readonly SectionSchema Hailo = new(
-        ["disable_calibration", "force_onnx_names", "optimization_level", "compression_level", "batch_size", "disable_compilation", "alls", "hw_arch"]);
+        [
+            "disable_calibration", "force_onnx_names", "optimization_level", "compression_level", "batch_size", "disable_compilation",
+            "alls", "hw_arch",
+        ]);
 
     public static readonly SectionSchema Rvc2 = new(
         ["disable_calibration", "mo_args", "compile_tool_args", "compress_to_fp16", "number_of_shaves", "superblob", "n_workers"]);
@@ -125,7 +131,10 @@ internal static class ManifestSchema
     public static readonly IReadOnlyList<string> PotDevices = ["VPU", "ANY"];
 
     public static readonly IReadOnlyList<string> QuantizationModes =
-        ["INT8_STANDARD", "INT8_ACCURACY_FOCUSED", "INT8_INT16_MIXED", "INT8_INT16_MIXED_ACCURACY_FOCUSED", "INT16_STANDARD", "FP16_STANDARD", "CUSTOM"];
+    [
+        "INT8_STANDARD", "INT8_ACCURACY_FOCUSED", "INT8_INT16_MIXED", "INT8_INT16_MIXED_ACCURACY_FOCUSED", "INT16_STANDARD",
+        "FP16_STANDARD", "CUSTOM",
+    ];
 
     public static readonly IReadOnlyList<string> HtpSocs = ["sm8350", "sm8450", "sm8550", "sm8650", "qcs6490", "qcs8550"];
 

@@ -236,13 +236,11 @@ public static class OnnxExternalData
     private static int ElementSize(int dataType) => (TensorProto.Types.DataType)dataType switch
     {
         TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 or TensorProto.Types.DataType.Uint32 => 4,
-        TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Uint64 or TensorProto.Types
-            .DataType
-            .Complex64 => 8,
+        TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Uint64
+            or TensorProto.Types.DataType.Complex64 => 8,
         TensorProto.Types.DataType.Complex128 => 16,
-        TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Float16 or TensorProto.Types
-            .DataType
-            .Bfloat16 => 2,
+        TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Float16
+            or TensorProto.Types.DataType.Bfloat16 => 2,
         TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Bool
             or TensorProto.Types.DataType.Float8E4M3Fn or TensorProto.Types.DataType.Float8E4M3Fnuz
             or TensorProto.Types.DataType.Float8E5M2 or TensorProto.Types.DataType.Float8E5M2Fnuz => 1,

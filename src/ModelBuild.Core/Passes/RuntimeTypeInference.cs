@@ -86,11 +86,13 @@ internal static class RuntimeTypeInference
             }
         }
 
-        var options = new ModelSessionOptions {
+        var options = new ModelSessionOptions
+        {
             OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
             LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
             IntraOpThreads = 1,
-            InterOpThreads = 1 };
+            InterOpThreads = 1
+        };
         using var session = new ModelSession(OnnxModelFile.Write(probe), options);
         foreach (var info in session.Inputs.Concat(session.Outputs))
         {

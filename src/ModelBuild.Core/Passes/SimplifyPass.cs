@@ -55,7 +55,8 @@ public sealed class SimplifyPass : IModelPass
                 model,
                 diagnostics,
                 displayName,
-                $"the result would use operator domain(s) {string.Join(", ", foreign.Select(d => $"'{d}'"))}, which only ONNX Runtime runs");
+                $"the result would use operator domain(s) {string.Join(", ", foreign.Select(d => $"'{d}'"))}, " +
+                "which only ONNX Runtime runs");
         }
 
         if (!OnnxModelSignature.FromModel(optimized).InputNames.SequenceEqual(OnnxModelSignature.FromModel(model).InputNames)

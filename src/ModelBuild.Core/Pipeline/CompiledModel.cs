@@ -44,9 +44,11 @@ public static class BuildInfo
     public const string FileName = "buildinfo.json";
 
     // Relaxed escaping keeps '+' and quotes in versions and paths readable; the file is data, never HTML.
-    private static readonly JsonSerializerOptions Indented = new() {
+    private static readonly JsonSerializerOptions Indented = new()
+    {
         WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+    };
 
     /// <summary>The record of one compile: versions, the source, every action with its key, outputs, passes and validation, the
     /// files.</summary>

@@ -79,10 +79,12 @@ internal static class OpenModelZooInput
 
     private static JsonNode Describe(OpenModelZooPostprocessing step) => step switch
     {
-        OpenModelZooUnpackArchive unpack => new JsonObject {
+        OpenModelZooUnpackArchive unpack => new JsonObject
+        {
             ["$type"] = "unpack_archive",
             ["file"] = unpack.File.Value,
-            ["format"] = unpack.Format },
+            ["format"] = unpack.Format
+        },
         OpenModelZooRegexReplace replace => new JsonObject
         {
             ["$type"] = "regex_replace",

@@ -125,12 +125,14 @@ internal static class ComparisonGraph
     }
 
     private static NodeProto SumSquare(string input, string output) =>
-        new() {
+        new()
+        {
             OpType = "ReduceSumSquare",
             Name = output,
             Input = { input },
             Output = { output },
-            Attribute = { OnnxAttributes.Int("keepdims", 0) } };
+            Attribute = { OnnxAttributes.Int("keepdims", 0) }
+        };
 
     private static NodeProto Node(string opType, string[] inputs, string output) =>
         new() { OpType = opType, Name = output, Input = { inputs }, Output = { output } };

@@ -220,9 +220,11 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         string baseDirectory)
     {
         IReadOnlyList<TensorInfo> modelInputs;
-        var probeOptions = new ModelSessionOptions {
+        var probeOptions = new ModelSessionOptions
+        {
             OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR
+        };
         using (var session = new ModelSession(OnnxModelFile.Write(model), probeOptions))
         {
             modelInputs = session.Inputs;
@@ -250,8 +252,11 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
             inputs = CalibrationInputs.Uniform(modelInputs, RandomCalibration.Default, feed, baseDirectory);
         }
 
-        return [.. inputs.Select(input => input with { Source = Source(request, input.Source, resize), BaseDirectory = request
-            .Calibration is null ? input.BaseDirectory : Environment.CurrentDirectory })];
+        return [.. inputs.Select(input => input with
+        {
+            Source = Source(request, input.Source, resize),
+            BaseDirectory = request.Calibration is null ? input.BaseDirectory : Environment.CurrentDirectory,
+        })];
     }
 
     /// <summary>The calibration of one input after <c>--calibration</c>, <c>--max-images</c> and <c>--resize-method</c>.</summary>

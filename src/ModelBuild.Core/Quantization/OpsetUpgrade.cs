@@ -18,7 +18,8 @@ internal sealed class OpsetUpgrade
 {
     private static readonly HashSet<string> RemovedExperimental = new(StringComparer.Ordinal)
     {
-        "ATen", "Affine", "ConstantFill", "Crop", "DynamicSlice", "GRUUnit", "GivenTensorFill", "ImageScaler", "ParametricSoftplus", "Scale", "ScaledTanh",
+        "ATen", "Affine", "ConstantFill", "Crop", "DynamicSlice", "GRUUnit", "GivenTensorFill", "ImageScaler", "ParametricSoftplus",
+        "Scale", "ScaledTanh",
     };
 
     private readonly long _from;
@@ -228,12 +229,14 @@ internal sealed class OpsetUpgrade
             throw Refuse(node, "it has no scales");
         }
 
-        var resize = new NodeProto {
+        var resize = new NodeProto
+        {
             OpType = "Resize",
             Name = node.Name,
             Domain = node.Domain,
             Input = { node.Input[0], string.Empty, scales },
-            Output = { node.Output } };
+            Output = { node.Output }
+        };
         resize.Attribute.Add(OnnxAttributes.String("mode", mode == "bilinear" ? "linear" : mode));
         resize.Attribute.Add(OnnxAttributes.String("coordinate_transformation_mode", "asymmetric"));
         if (mode == "nearest")
@@ -276,26 +279,32 @@ internal sealed class OpsetUpgrade
         var flat = Unique(node.Name + "_flattened");
         var result = Unique(node.Name + "_2d");
         var shape = Unique(node.Name + "_shape");
-        var flatten = new NodeProto {
+        var flatten = new NodeProto
+        {
             OpType = "Flatten",
             Name = Unique(node.Name + "_Flatten"),
             Input = { node.Input[0] },
             Output = { flat },
-            Attribute = { OnnxAttributes.Int("axis", axis) } };
-        var shapeOf = new NodeProto {
+            Attribute = { OnnxAttributes.Int("axis", axis) }
+        };
+        var shapeOf = new NodeProto
+        {
             OpType = "Shape",
             Name = Unique(node.Name + "_Shape"),
             Input = { node.Input[0] },
-            Output = { shape } };
+            Output = { shape }
+        };
         var output = node.Output[0];
         node.Input[0] = flat;
         node.Output[0] = result;
         node.Attribute.Add(OnnxAttributes.Int("axis", 1));
-        var reshape = new NodeProto {
+        var reshape = new NodeProto
+        {
             OpType = "Reshape",
             Name = Unique(node.Name + "_Reshape"),
             Input = { result, shape },
-            Output = { output } };
+            Output = { output }
+        };
         return [flatten, shapeOf, node, reshape];
     }
 

@@ -368,11 +368,13 @@ internal sealed class QdqModelWriter
         _newInitializers.Add(IntegerTensor(quantizedName, type, quantized, dims));
         _newInitializers.Add(FloatTensor(scaleName, scales, parameterDims));
         _newInitializers.Add(IntegerTensor(zeroPointName, type, zeroPoints, parameterDims));
-        var node = new NodeProto {
+        var node = new NodeProto
+        {
             OpType = "DequantizeLinear",
             Name = Unique(name + "_DequantizeLinear"),
             Input = { quantizedName, scaleName, zeroPointName },
-            Output = { dequantized } };
+            Output = { dequantized }
+        };
         if (axis is { } a)
         {
             node.Attribute.Add(OnnxAttributes.Int("axis", a));
@@ -418,17 +420,22 @@ internal sealed class QdqModelWriter
             range.Max,
             declaration.SharesWith,
             source,
-            dequantized) with { Fused = fused });
-        yield return new NodeProto {
+            dequantized) with
+        { Fused = fused });
+        yield return new NodeProto
+        {
             OpType = "QuantizeLinear",
             Name = Unique(tensor + "_QuantizeLinear"),
             Input = { source, scaleName, zeroPointName },
-            Output = { quantized } };
-        yield return new NodeProto {
+            Output = { quantized }
+        };
+        yield return new NodeProto
+        {
             OpType = "DequantizeLinear",
             Name = Unique(tensor + "_DequantizeLinear"),
             Input = { quantized, scaleName, zeroPointName },
-            Output = { dequantized } };
+            Output = { dequantized }
+        };
     }
 
     private QuantizedTensor Describe(
@@ -501,10 +508,12 @@ internal sealed class QdqModelWriter
             BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
         }
 
-        var tensor = new TensorProto {
+        var tensor = new TensorProto
+        {
             Name = name,
             DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(bytes) };
+            RawData = ByteString.CopyFrom(bytes)
+        };
         tensor.Dims.AddRange(dims);
         return tensor;
     }

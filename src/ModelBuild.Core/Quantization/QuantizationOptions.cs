@@ -190,11 +190,13 @@ public sealed record QuantizationOptions
         ["quantized_bins"] = Calibration.QuantizedBins,
         ["percentile"] = Calibration.Percentile,
         ["budget"] = Budget is { } budget
-            ? new JsonObject {
+            ? new JsonObject
+            {
                 ["max_drop"] = budget.MaxDrop,
                 ["metric"] = budget.Metric.ToString(),
                 ["max_trials"] = budget.MaxTrials,
-                ["over_budget_is_error"] = budget.OverBudgetIsError }
+                ["over_budget_is_error"] = budget.OverBudgetIsError
+            }
             : null,
         ["optimize"] = Optimize,
         ["evaluation_samples"] = EvaluationSamples,

@@ -393,8 +393,7 @@ public static class QuantizationReportWriter
                 .Append("</td><td>")
                 .Append(zeroPoint)
                 .Append("</td><td data-value=\"")
-                .Append(SortKey(t.RangeMax - (double)t
-                    .RangeMin))
+                .Append(SortKey(t.RangeMax - (double)t.RangeMin))
                 .Append("\">[")
                 .Append(Scientific(t.RangeMin))
                 .Append(", ")
@@ -405,8 +404,7 @@ public static class QuantizationReportWriter
                 .Append("\">")
                 .Append(entry.Sqnr is { } a ? Db(a) : "—")
                 .Append("</td><td data-value=\"")
-                .Append(SortKey(entry
-                    .LocalSqnr))
+                .Append(SortKey(entry.LocalSqnr))
                 .Append("\">")
                 .Append(entry.LocalSqnr is { } b ? Db(b) : "—")
                 .Append("</td></tr>\n");
@@ -464,7 +462,9 @@ public static class QuantizationReportWriter
               rows.sort(function (a, b) {
                 var x = a.cells[column], y = b.cells[column];
                 var p = x.getAttribute("data-value"), q = y.getAttribute("data-value");
-                var result = (p !== null && q !== null && p !== "" && q !== "") ? parseFloat(p) - parseFloat(q) : x.textContent.localeCompare(y.textContent);
+                var result = (p !== null && q !== null && p !== "" && q !== "")
+                  ? parseFloat(p) - parseFloat(q)
+                  : x.textContent.localeCompare(y.textContent);
                 return ascending ? result : -result;
               });
               ascending = !ascending;

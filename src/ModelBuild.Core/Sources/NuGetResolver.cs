@@ -108,7 +108,8 @@ internal sealed class NuGetResolver(ModelBuildCache cache, SourceFetcherOptions 
                     <RestoreRootConfigDirectory>{SecurityElement.Escape(source.WorkingDirectory)}</RestoreRootConfigDirectory>
                   </PropertyGroup>
                   <ItemGroup>
-                    <PackageDownload Include="{SecurityElement.Escape(source.PackageId)}" Version="[{SecurityElement.Escape(source.Version)}]" />
+                    <PackageDownload Include="{SecurityElement.Escape(source.PackageId)}"
+                                     Version="[{SecurityElement.Escape(source.Version)}]" />
                   </ItemGroup>
                 </Project>
                 """, cancellationToken).ConfigureAwait(false);

@@ -153,7 +153,13 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                 : "")));
 
     private async Task<AttemptOutcome> AttemptAsync(
-        HttpDownloadRequest request, TransferState state, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, Stopwatch stopwatch, CancellationToken cancellationToken)
+        HttpDownloadRequest request,
+        TransferState state,
+        ContentPin pin,
+        SourceLocation? at,
+        IDownloadProgress? progress,
+        Stopwatch stopwatch,
+        CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         idle.CancelAfter(options.ReadIdleTimeout);
@@ -244,7 +250,12 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
 
     /// <summary>Reads the interstitial page and follows its confirmation, once; a page without one is the final error.</summary>
     private static async Task<AttemptOutcome> ConfirmAsync(
-        IDownloadInterstitial interstitial, HttpResponseMessage response, HttpDownloadRequest request, TransferState state, SourceLocation? at, CancellationToken cancellationToken)
+        IDownloadInterstitial interstitial,
+        HttpResponseMessage response,
+        HttpDownloadRequest request,
+        TransferState state,
+        SourceLocation? at,
+        CancellationToken cancellationToken)
     {
         var page = await ReadPageAsync(response, cancellationToken).ConfigureAwait(false);
         var pageUri = response.RequestMessage?.RequestUri ?? request.Uri;
@@ -279,7 +290,14 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     }
 
     private async Task CopyBodyAsync(
-        Stream body, HttpDownloadRequest request, TransferState state, ContentPin pin, SourceLocation? at, IDownloadProgress? progress, Stopwatch stopwatch, CancellationTokenSource idle)
+        Stream body,
+        HttpDownloadRequest request,
+        TransferState state,
+        ContentPin pin,
+        SourceLocation? at,
+        IDownloadProgress? progress,
+        Stopwatch stopwatch,
+        CancellationTokenSource idle)
     {
         var file = state.Partial.OpenForAppend();
         await using (file.ConfigureAwait(false))

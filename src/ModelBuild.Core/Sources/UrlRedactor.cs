@@ -18,7 +18,13 @@ public static partial class UrlRedactor
     [GeneratedRegex(@"\b(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?<rest>[^\s'""<>()\[\]{}|\\^`]+)")]
     private static partial Regex Url();
 
-    [GeneratedRegex(@"(?<lead>[?&;\s]|^)(?<name>[^=&#;\s]*(?:token|key|secret|passw|pwd|sig|credential|auth|session|code)[^=&#;\s]*)=(?!\*\*\*)[^&#;\s]*", RegexOptions.IgnoreCase)]
+    // A parameter whose name mentions a credential, with its value unless that is already the mask.
+    private const string SecretParameterPattern =
+        @"(?<lead>[?&;\s]|^)" +
+        @"(?<name>[^=&#;\s]*(?:token|key|secret|passw|pwd|sig|credential|auth|session|code)[^=&#;\s]*)" +
+        @"=(?!\*\*\*)[^&#;\s]*";
+
+    [GeneratedRegex(SecretParameterPattern, RegexOptions.IgnoreCase)]
     private static partial Regex SecretParameter();
 
     /// <summary>The URL with its user information, query values and fragment masked.</summary>

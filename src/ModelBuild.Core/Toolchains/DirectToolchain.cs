@@ -115,8 +115,12 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
             ["route"] = "toolchain",
             ["target"] = job.Target,
             ["precision"] = job.Request.Precision.Name,
-            ["tools"] = new JsonArray([.. job.Identities
-                .Select(i => (JsonNode)new JsonObject { ["name"] = i.Name, ["version"] = i.Version, ["sha256"] = i.Sha256 })]),
+            ["tools"] = new JsonArray([.. job.Identities.Select(i => (JsonNode)new JsonObject
+            {
+                ["name"] = i.Name,
+                ["version"] = i.Version,
+                ["sha256"] = i.Sha256,
+            })]),
         };
         foreach (var (key, value) in job.Details)
         {

@@ -68,8 +68,11 @@ internal sealed partial class HailoCompilation : IDirectCompilation
         var input = job.Inputs[0];
         var net = NetName(job.Request.ModelName);
         var har = DirectJob.Intermediate(net + ".har");
-        List<string> parse = ["parser", "onnx", job.Model, "--net-name", net, "--hw-arch", hailo
-            .HwArch, "--har-path", har, "--start-node-names", input.Name, "--end-node-names", .. job.Request.Outputs.Select(o => o.Name)];
+        List<string> parse =
+        [
+            "parser", "onnx", job.Model, "--net-name", net, "--hw-arch", hailo.HwArch, "--har-path", har,
+            "--start-node-names", input.Name, "--end-node-names", .. job.Request.Outputs.Select(o => o.Name),
+        ];
         var run = await job.RunAsync("parser", VendorTools.Hailo, parse, cancellationToken).ConfigureAwait(false);
         job.Workspace.Expect(har, job.Tool(VendorTools.Hailo), run);
 
@@ -79,7 +82,14 @@ internal sealed partial class HailoCompilation : IDirectCompilation
         WriteCalibrationSet(job, input, job.Workspace.Full(calibration));
 
         var optimized = DirectJob.Intermediate(net + "_optimized.har");
-        run = await job.RunAsync("optimize", VendorTools.Hailo, ["optimize", har, "--hw-arch", hailo.HwArch, "--calib-set-path", calibration, "--model-script", script, "--output-har-path", optimized], cancellationToken).ConfigureAwait(false);
+        run = await job.RunAsync(
+            "optimize",
+            VendorTools.Hailo,
+            [
+                "optimize", har, "--hw-arch", hailo.HwArch, "--calib-set-path", calibration, "--model-script", script,
+                "--output-har-path", optimized,
+            ],
+            cancellationToken).ConfigureAwait(false);
         job.Workspace.Expect(optimized, job.Tool(VendorTools.Hailo), run);
 
         var hefFolder = DirectJob.Intermediate("hef");

@@ -85,9 +85,12 @@ public static class ModelConverterConfig
                 Line(yaml, 2, "calibration", input.Calibration switch
                 {
                     // PAD_RIGHT is ModelBuild's own; ModelConverter knows only the other three.
-                    ImageCalibration { ResizeMethod: ResizeMethod.PadRight } => throw new Diagnostics.DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-                        input.CalibrationAt, "calibration resize_method PAD_RIGHT", "through ModelConverter", "ModelConverter resizes " +
-                            "with RESIZE, CROP or PAD; use the toolchain route (ModelBuildVendorRoute=toolchain)")),
+                    ImageCalibration { ResizeMethod: ResizeMethod.PadRight } => throw new Diagnostics.DiagnosticException(
+                        ToolchainDiagnostics.SettingNotSupported.Create(
+                            input.CalibrationAt,
+                            "calibration resize_method PAD_RIGHT",
+                            "through ModelConverter",
+                            "ModelConverter resizes with RESIZE, CROP or PAD; use the toolchain route (ModelBuildVendorRoute=toolchain)")),
                     ImageCalibration images => $"{{path: {Quote(calibrationPath(input, images))}, max_images: " +
                         $"{images.MaxImages.ToString(CultureInfo.InvariantCulture)}, resize_method: " +
                             $"{ResizeMethodNames.All[(int)images.ResizeMethod]}}}",

@@ -31,8 +31,10 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         if (request.Target.Name == "openvino")
         {
             throw new DiagnosticException(ToolchainDiagnostics.RouteCannotCompile.Create(
-                request.PrecisionAt, request.Target
-                    .Name, Via, "ModelConverter produces rvc2, rvc3, rvc4 and hailo models only; use the toolchain route (ovc)"));
+                request.PrecisionAt,
+                request.Target.Name,
+                Via,
+                "ModelConverter produces rvc2, rvc3, rvc4 and hailo models only; use the toolchain route (ovc)"));
         }
 
         var settings = VendorPrecisionMapping.Resolve(request.Target, request.Precision, request.Stage.Vendors, request.PrecisionAt);
@@ -88,8 +90,8 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
             environment["LUXONIS_TELEMETRY_ENABLED"] = "false";
         }
 
-        string[] arguments = ["convert", request.Target
-            .Name, "--path", ConfigFileName, "--output-dir", OutputDirectoryName, "--to", "native"];
+        string[] arguments =
+            ["convert", request.Target.Name, "--path", ConfigFileName, "--output-dir", OutputDirectoryName, "--to", "native"];
         var run = await workspace.RunAsync(tool, arguments, cancellationToken, environment).ConfigureAwait(false);
 
         var outputFolder = Path.Combine("output", OutputDirectoryName);

@@ -211,10 +211,12 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
 
         var config = new JsonObject
         {
-            ["model"] = new JsonObject {
+            ["model"] = new JsonObject
+            {
                 ["model_name"] = stem + "-int8",
                 ["model"] = xml,
-                ["weights"] = Path.ChangeExtension(xml, ".bin") },
+                ["weights"] = Path.ChangeExtension(xml, ".bin")
+            },
             ["engine"] = new JsonObject
             {
                 ["launchers"] = new JsonArray(new JsonObject { ["framework"] = "openvino", ["device"] = "CPU" }),
@@ -325,8 +327,12 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         TensorDataType.UInt32 => "u32",
         TensorDataType.UInt64 => "u64",
         _ => throw new DiagnosticException(ToolchainDiagnostics.SettingNotSupported.Create(
-            input.CalibrationAt with { Line = 0, Column
-                = 0 }, $"data_type {input.DataType.ToName()} for input '{input.Name}'", "by OpenVINO's mo", "use a float or integer type")),
+            input.CalibrationAt with
+            {
+                Line = 0,
+                Column
+                = 0
+            }, $"data_type {input.DataType.ToName()} for input '{input.Name}'", "by OpenVINO's mo", "use a float or integer type")),
     };
 
     private static DiagnosticException Unsupported(VendorCompileRequest request, string what, string advice) =>

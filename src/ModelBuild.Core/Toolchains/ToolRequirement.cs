@@ -78,5 +78,8 @@ public static class VendorTools
 
     /// <summary>Every tool, for listings and documentation.</summary>
     public static IReadOnlyList<ToolRequirement> All { get; } =
-        [ModelConverter, ModelOptimizer, CompileTool, PostTrainingOptimization, Bsdiff, SnpeOnnxToDlc, SnpeDlcQuant, SnpeDlcGraphPrepare, Hailo, OpenVinoConverter];
+    [
+        ModelConverter, ModelOptimizer, CompileTool, PostTrainingOptimization, Bsdiff, SnpeOnnxToDlc, SnpeDlcQuant, SnpeDlcGraphPrepare,
+        Hailo, OpenVinoConverter,
+    ];
 }

@@ -28,7 +28,9 @@ public static class ToolchainDiagnostics
         "MB6107", DiagnosticSeverity.Error, "Target '{0}' cannot be compiled {1}: {2}");
 
     public static readonly DiagnosticDescriptor CalibrationFolderEmpty = new(
-        "MB6108", DiagnosticSeverity.Error, "Calibration folder '{0}' of input '{1}' holds no .jpg, .jpeg, .png, .bmp, .npy or .raw files.");
+        "MB6108",
+        DiagnosticSeverity.Error,
+        "Calibration folder '{0}' of input '{1}' holds no .jpg, .jpeg, .png, .bmp, .npy or .raw files.");
 
     public static readonly DiagnosticDescriptor CalibrationFileUnusable = new(
         "MB6109", DiagnosticSeverity.Error, "Calibration file '{0}' cannot be used for input '{1}': {2}");

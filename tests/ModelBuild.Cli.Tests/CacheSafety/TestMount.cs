@@ -79,10 +79,12 @@ internal sealed class TestMount : IDisposable
 
     private static (int ExitCode, string Error) Execute(params string[] command)
     {
-        var start = new ProcessStartInfo(command[0]) {
+        var start = new ProcessStartInfo(command[0])
+        {
             UseShellExecute = false,
             RedirectStandardError = true,
-            RedirectStandardOutput = true };
+            RedirectStandardOutput = true
+        };
         foreach (var argument in command[1..])
         {
             start.ArgumentList.Add(argument);

@@ -153,7 +153,9 @@ public sealed class DownloadCommandTests : IDisposable
         _server.Serve("/uc", []);
         _server.Script("/uc", new LoopbackReply
         {
-            Page = """<html><head><title>Google Drive - Virus scan warning</title></head><body><form id="download-form" action="/download"><input type="hidden" name="id" value="1KmM2vw"><input type="hidden" name="confirm" value="t"></form></body></html>"""u8.ToArray(),
+            Page = ("<html><head><title>Google Drive - Virus scan warning</title></head><body>"u8 +
+                """<form id="download-form" action="/download"><input type="hidden" name="id" value="1KmM2vw">"""u8 +
+                """<input type="hidden" name="confirm" value="t"></form></body></html>"""u8).ToArray(),
             Headers = new Dictionary<string, string> { ["Content-Type"] = "text/html; charset=utf-8" },
         });
         _server.Serve("/download", _weights);
@@ -376,7 +378,8 @@ public sealed class DownloadCommandTests : IDisposable
         Assert.Equal(["alpha-net", "beta-net"], models.Select(m => m.GetProperty("name").GetString()));
         var alpha = models[0];
         Assert.Equal(
-            ["name", "composite_model_name", "description", "framework", "license_url", "accuracy_config", "model_config", "precisions", "subdirectory", "task_type", "input_info", "model_stages"],
+            ["name", "composite_model_name", "description", "framework", "license_url", "accuracy_config", "model_config", "precisions",
+             "subdirectory", "task_type", "input_info", "model_stages"],
             alpha.EnumerateObject().Select(p => p.Name));
         Assert.Equal("onnx", alpha.GetProperty("framework").GetString());
         Assert.Equal("public/alpha-net", alpha.GetProperty("subdirectory").GetString());

@@ -44,7 +44,8 @@ public sealed class VendorCompileCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(
             ["--output_dir", "intermediate_outputs", "--output", "y", "--compress_to_fp16", "--input", "x[1 3 8 8]{f32}",
-             "--mean_values", "x[127.5,127.5,127.5]", "--scale_values", "x[127.5,127.5,127.5]", "--reverse_input_channels", "--input_model", "intermediate_outputs/m.onnx"],
+             "--mean_values", "x[127.5,127.5,127.5]", "--scale_values", "x[127.5,127.5,127.5]", "--reverse_input_channels",
+             "--input_model", "intermediate_outputs/m.onnx"],
             Assert.Single(_tools.Calls("mo")));
         Assert.Equal(
             ["buildinfo.json", "m.blob", "m.rvc2.tar.gz", "modelbuild-vendor.log"],

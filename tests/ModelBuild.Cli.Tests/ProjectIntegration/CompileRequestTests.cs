@@ -87,7 +87,9 @@ public sealed class CompileRequestTests : IDisposable
     [Fact]
     public void A_model_copied_beside_the_app_gets_its_session_from_the_file_so_external_data_beside_it_is_found()
     {
-        var request = Request() with { Models = [new ModelRequest(
+        var request = Request() with
+        {
+            Models = [new ModelRequest(
             _workspace.ManifestPath,
             "tiny",
             "onnx",
@@ -95,7 +97,8 @@ public sealed class CompileRequestTests : IDisposable
             null,
             "App.Models.",
             _workspace.OutputDir,
-            Stale: true) { Embed = false }] };
+            Stale: true) { Embed = false }]
+        };
 
         var result = EngineProcess.Run(["compile", "--request", WriteRequest(request)]);
 

@@ -100,13 +100,15 @@ public sealed class CalibrationDatasetTests : IDisposable
 
         var tensor = CalibrationDataset.Open([input]).Read().Single().Inputs.Single().Value;
 
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions {
+        var preprocessor = new ImagePreprocessor(new PreprocessingOptions
+        {
             Width = 16,
             Height = 12,
             ResizeMethod = same,
             Encoding = ColorEncoding.Bgr,
             Mean = [127.5f],
-            Scale = [127.5f] });
+            Scale = [127.5f]
+        });
         Assert.Equal(
             preprocessor.ToFloat(ImageDecoder.DecodeFile(_folder.Combine("images", "gradient.png"))).Data,
             tensor.ToArray<float>());
@@ -299,11 +301,14 @@ public sealed class CalibrationDatasetTests : IDisposable
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         File.WriteAllText(_folder.Combine("images", "broken.png"), "this is text, not a PNG");
-        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed(
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with
+        {
+            Image = new ImageFeed(
             "NCHW",
             ColorEncoding.Bgr,
             [],
-            []) };
+            [])
+        };
 
         var error = Assert.Throws<DiagnosticException>(() => CalibrationDataset.Open([input]).Read().ToList());
 
@@ -323,11 +328,14 @@ public sealed class CalibrationDatasetTests : IDisposable
             File.WriteAllText(_folder.Combine("images", name), "not calibration data");
         }
 
-        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed(
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with
+        {
+            Image = new ImageFeed(
             "NCHW",
             ColorEncoding.Bgr,
             [],
-            []) };
+            [])
+        };
 
         var dataset = CalibrationDataset.Open([input]);
 
@@ -346,11 +354,14 @@ public sealed class CalibrationDatasetTests : IDisposable
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         MakeImage("images/a.png", 2, 2, "white");
-        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with { Image = new ImageFeed(
+        var input = Input([1, 3, 2, 2], new ImageCalibration(Path("images"))) with
+        {
+            Image = new ImageFeed(
             "NCHW",
             ColorEncoding.Bgr,
             [],
-            []) };
+            [])
+        };
 
         Assert.Empty(CalibrationDataset.Open([input]).Warnings);
     }

@@ -166,11 +166,13 @@ public sealed class CalibratorTests
     [InlineData(CalibrationMethod.Percentile, 2048, 128, 120)]
     public void Out_of_range_calibrator_settings_are_MB8117(CalibrationMethod method, int bins, int quantizedBins, double percentile)
     {
-        var options = new CalibratorOptions {
+        var options = new CalibratorOptions
+        {
             Method = method,
             HistogramBins = bins,
             QuantizedBins = quantizedBins,
-            Percentile = percentile };
+            Percentile = percentile
+        };
 
         Assert.Equal("MB8117", Assert.Throws<DiagnosticException>(options.CreateCalibrator).Diagnostic.Code);
     }

@@ -63,8 +63,13 @@ public sealed class OnnxModelSignatureTests
         model.Graph.Output[0] = new ValueInfoProto
         {
             Name = "seq",
-            Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence {
-                ElemType = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 99 } } } },
+            Type = new TypeProto
+            {
+                SequenceType = new TypeProto.Types.Sequence
+                {
+                    ElemType = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 99 } }
+                }
+            },
         };
 
         var output = Assert.Single(OnnxModelSignature.FromModel(model).Outputs);

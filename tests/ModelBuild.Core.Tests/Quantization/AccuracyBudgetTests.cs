@@ -116,9 +116,11 @@ public sealed class AccuracyBudgetTests
             .Node("Softmax", ["logits"], ["y"])
             .Output("y", DataType.Float, 1, 5)
             .Build();
-        var options = new QuantizationOptions {
+        var options = new QuantizationOptions
+        {
             Optimize = false,
-            Budget = new AccuracyBudget(MaxDrop: 1, Metric: AccuracyMetric.Top1Agreement) };
+            Budget = new AccuracyBudget(MaxDrop: 1, Metric: AccuracyMetric.Top1Agreement)
+        };
 
         var result = new Quantizer(options).Quantize(classifier, Data(32, [1, 6]));
 

@@ -275,9 +275,8 @@ public sealed class QdqQuantizerTests
         var result = Quantize(model, data: Data(8, [2, 6])).Model;
 
         Assert.Equal([3L], Initializer(result, "w_scale").Dims);
-        Assert.Equal(1, result.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "w_quantized").Attribute
-            .Single(a => a.Name == "axis")
-            .I);
+        var dequantize = result.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "w_quantized");
+        Assert.Equal(1, dequantize.Attribute.Single(a => a.Name == "axis").I);
     }
 
     [Fact]

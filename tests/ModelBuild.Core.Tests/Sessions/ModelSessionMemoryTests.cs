@@ -58,8 +58,13 @@ public sealed class ModelSessionMemoryTests(ITestOutputHelper output)
         var input = new NamedTensor("x", Tensor.Create(new float[] { -1, 1, -2, 2 }, [1, 4]));
         for (var i = 0; i < count; i++)
         {
-            var options = QuietOptions with { ConfigEntries = new Dictionary<string, string> {
-                ["session.disable_prepacking"] = (i % 2).ToString(CultureInfo.InvariantCulture) } };
+            var options = QuietOptions with
+            {
+                ConfigEntries = new Dictionary<string, string>
+                {
+                    ["session.disable_prepacking"] = (i % 2).ToString(CultureInfo.InvariantCulture)
+                }
+            };
             using var session = new ModelSession(SessionTestModels.Relu(), options);
             var y = session.Run([input])[0].Value.ToArray<float>();
             Assert.Equal(2f, y[3]);

@@ -49,8 +49,10 @@ public sealed class GoogleDriveSourceTests : IDisposable
     private static LoopbackReply Page(string html, params (string Name, string Value)[] headers) => new()
     {
         Page = Encoding.UTF8.GetBytes(html),
-        Headers = new Dictionary<string, string>(headers.ToDictionary(h => h.Name, h => h.Value)) {
-            ["Content-Type"] = "text/html; charset=utf-8" },
+        Headers = new Dictionary<string, string>(headers.ToDictionary(h => h.Name, h => h.Value))
+        {
+            ["Content-Type"] = "text/html; charset=utf-8"
+        },
     };
 
     private static string Query(LoopbackRequest request) => request.PathAndQuery.Split('?', 2) is [_, var query] ? query : "";
@@ -114,7 +116,9 @@ public sealed class GoogleDriveSourceTests : IDisposable
     public async Task A_confirm_link_in_an_older_page_is_followed()
     {
         _server.Serve("/uc", _model);
-        _server.Script("/uc", Page($"""<html><body><a id="uc-download-link" href="/uc?export=download&amp;confirm=Zt9_&amp;id={Id}">Download anyway</a></body></html>"""));
+        _server.Script("/uc", Page(
+            $"""<html><body><a id="uc-download-link" href="/uc?export=download&amp;confirm=Zt9_&amp;id={Id}">Download anyway</a>""" +
+            "</body></html>"));
         using var fetcher = Fetcher();
 
         await fetcher.FetchAsync(Source, Pin, At);
@@ -126,7 +130,9 @@ public sealed class GoogleDriveSourceTests : IDisposable
     public async Task A_dropped_download_resumes_at_the_confirmed_url_with_a_range()
     {
         _server.Serve("/uc", []);
-        _server.Script("/uc", Page($"""<form id="download-form" action="/download"><input type="hidden" name="id" value="{Id}"><input type="hidden" name="confirm" value="t"></form>"""));
+        _server.Script("/uc", Page(
+            $"""<form id="download-form" action="/download"><input type="hidden" name="id" value="{Id}">""" +
+            """<input type="hidden" name="confirm" value="t"></form>"""));
         _server.Serve("/download", _model);
         _server.Script("/download", new LoopbackReply { DropAfter = 100_000 });
         using var fetcher = Fetcher();
@@ -145,7 +151,9 @@ public sealed class GoogleDriveSourceTests : IDisposable
     [Fact]
     public async Task A_run_that_failed_mid_download_is_resumed_by_the_next_run_after_a_new_confirmation()
     {
-        var page = Page($"""<form id="download-form" action="/download"><input type="hidden" name="id" value="{Id}"><input type="hidden" name="confirm" value="t"></form>""");
+        var page = Page(
+            $"""<form id="download-form" action="/download"><input type="hidden" name="id" value="{Id}">""" +
+            """<input type="hidden" name="confirm" value="t"></form>""");
         _server.Serve("/uc", []);
         _server.Script("/uc", page, page);
         _server.Serve("/download", _model);
@@ -190,7 +198,9 @@ public sealed class GoogleDriveSourceTests : IDisposable
     [Fact]
     public async Task A_second_page_after_the_confirmation_is_MB2047_not_a_loop()
     {
-        var page = Page($"""<form id="download-form" action="/uc"><input type="hidden" name="id" value="{Id}"><input type="hidden" name="confirm" value="t"></form>""");
+        var page = Page(
+            $"""<form id="download-form" action="/uc"><input type="hidden" name="id" value="{Id}">""" +
+            """<input type="hidden" name="confirm" value="t"></form>""");
         _server.Serve("/uc", []);
         _server.Script("/uc", page, page, page);
         using var fetcher = Fetcher();

@@ -477,9 +477,11 @@ public sealed class HttpEngineTests : IDisposable
         using var tls = new LoopbackServer(tls: true);
         tls.Serve(Path, _model);
         using var proxy = new LoopbackServer { TunnelPort = tls.Port };
-        var variables = new Dictionary<string, string> {
+        var variables = new Dictionary<string, string>
+        {
             ["https_proxy"] = $"http://127.0.0.1:{proxy.Port}",
-            ["no_proxy"] = "localhost,.internal" };
+            ["no_proxy"] = "localhost,.internal"
+        };
         using var fetcher = TrustingFetcher(tls, EnvironmentProxy.FromVariables(variables.GetValueOrDefault));
         var source = SourceReference.Parse($"https://models.test:{tls.Port}{Path}", _root.FullPath, At);
 

@@ -230,7 +230,11 @@ internal sealed class LoopbackServer : IDisposable
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+            catch (Exception e) when (e is IOException
+                or SocketException
+                or ObjectDisposedException
+                or OperationCanceledException
+                or System.Security.Authentication.AuthenticationException)
             {
                 // The client went away, or the server is stopping.
             }

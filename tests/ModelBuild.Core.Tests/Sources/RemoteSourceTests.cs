@@ -41,12 +41,12 @@ public sealed class RemoteSourceTests : IDisposable
         string? nugetFolder = null,
         bool offline = false,
         int attempts = 3) => new(_cache, new SourceFetcherOptions
-    {
-        Environment = _environment.GetValueOrDefault,
-        NuGetPackagesFolder = nugetFolder,
-        Offline = offline,
-        Http = new HttpDownloadOptions { MaxAttempts = attempts, Wait = (_, _) => Task.CompletedTask },
-    });
+        {
+            Environment = _environment.GetValueOrDefault,
+            NuGetPackagesFolder = nugetFolder,
+            Offline = offline,
+            Http = new HttpDownloadOptions { MaxAttempts = attempts, Wait = (_, _) => Task.CompletedTask },
+        });
 
     private SourceReference Parse(string text) => SourceReference.Parse(text, _root.FullPath, At);
 
@@ -218,7 +218,12 @@ public sealed class RemoteSourceTests : IDisposable
             writer.Write($"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
-                  <metadata><id>{id}</id><version>{version}</version><authors>tests</authors><description>Test models.</description></metadata>
+                  <metadata>
+                    <id>{id}</id>
+                    <version>{version}</version>
+                    <authors>tests</authors>
+                    <description>Test models.</description>
+                  </metadata>
                 </package>
                 """);
         }
@@ -250,7 +255,8 @@ public sealed class RemoteSourceTests : IDisposable
         var canonicalRequest = $"GET\n{path}\n{canonicalQuery}\nhost:{request.Header("Host")}\n\nhost\nUNSIGNED-PAYLOAD";
         var credential = Uri.UnescapeDataString(query["X-Amz-Credential"]).Split('/');
         var (date, region, service) = (credential[1], credential[2], credential[3]);
-        var stringToSign = $"AWS4-HMAC-SHA256\n{query["X-Amz-Date"]}\n{date}/{region}/{service}/aws4_request\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)));
+        var stringToSign = $"AWS4-HMAC-SHA256\n{query["X-Amz-Date"]}\n{date}/{region}/{service}/aws4_request\n{requestHash}";
         var key = Encoding.UTF8.GetBytes("AWS4" + secret);
         foreach (var part in new[] { date, region, service, "aws4_request" })
         {

@@ -34,7 +34,10 @@ public sealed class DirectToolchainTests : IDisposable
              "--mean_values", "x[123.675,116.28,103.53]", "--scale_values", "x[58.395,57.12,57.375]", "--reverse_input_channels",
              "--input_model", "intermediate_outputs/m.onnx"],
             Single("mo"));
-        Assert.Equal(["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-o", "intermediate_outputs/m-rvc2.blob", "-c", "intermediate_outputs/myriad_6shaves.conf"], Single("compile_tool"));
+        Assert.Equal(
+            ["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-o", "intermediate_outputs/m-rvc2.blob",
+             "-c", "intermediate_outputs/myriad_6shaves.conf"],
+            Single("compile_tool"));
         Assert.Equal(_fixture.WorkDirectory, _fixture.Tools.WorkingDirectory("mo", 0));
         Assert.Equal(
             "MYRIAD_ENABLE_MX_BOOT NO\nMYRIAD_NUMBER_OF_SHAVES 6\nMYRIAD_NUMBER_OF_CMX_SLICES 6\nMYRIAD_THROUGHPUT_STREAMS 1\n",
@@ -61,7 +64,10 @@ public sealed class DirectToolchainTests : IDisposable
 
         await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
-        Assert.Equal(["--output_dir", "intermediate_outputs", "--output", "y", "--input", "x[1 3 8 8]{f32}", "--input_model", "intermediate_outputs/m.onnx"], Single("mo"));
+        Assert.Equal(
+            ["--output_dir", "intermediate_outputs", "--output", "y", "--input", "x[1 3 8 8]{f32}",
+             "--input_model", "intermediate_outputs/m.onnx"],
+            Single("mo"));
     }
 
     [Fact]
@@ -77,8 +83,14 @@ public sealed class DirectToolchainTests : IDisposable
 
         var compiles = _fixture.Tools.Calls("compile_tool");
         Assert.Equal(16, compiles.Count);
-        Assert.Equal(["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-o", "intermediate_outputs/blobs/m_8shave.blob", "-c", "intermediate_outputs/myriad_8shaves.conf"], compiles[0]);
-        Assert.Equal(["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-c", "intermediate_outputs/myriad_1shaves.conf", "-o", "intermediate_outputs/blobs/m_1shave.blob"], compiles[1]);
+        Assert.Equal(
+            ["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-o", "intermediate_outputs/blobs/m_8shave.blob",
+             "-c", "intermediate_outputs/myriad_8shaves.conf"],
+            compiles[0]);
+        Assert.Equal(
+            ["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-c", "intermediate_outputs/myriad_1shaves.conf",
+             "-o", "intermediate_outputs/blobs/m_1shave.blob"],
+            compiles[1]);
         Assert.Equal("m.superblob", result.Model.FileName);
 
         var superblob = SuperblobFile.Read(File.ReadAllBytes(result.Model.Path), result.Model.Path);
@@ -113,7 +125,10 @@ public sealed class DirectToolchainTests : IDisposable
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
         Assert.Equal(["--config", "intermediate_outputs/pot_config.json", "-d", "--output-dir", "intermediate_outputs"], Single("pot"));
-        Assert.Equal(["-d", "VPUX.3400", "-ip", "U8", "-m", "intermediate_outputs/optimized/m-int8.xml", "-o", "intermediate_outputs/m-rvc3-int8.blob"], Single("compile_tool"));
+        Assert.Equal(
+            ["-d", "VPUX.3400", "-ip", "U8", "-m", "intermediate_outputs/optimized/m-int8.xml",
+             "-o", "intermediate_outputs/m-rvc3-int8.blob"],
+            Single("compile_tool"));
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(_fixture.WorkDirectory, "intermediate_outputs", "pot_config.json")))!;
         var expected = JsonNode.Parse("""
             {
@@ -155,12 +170,17 @@ public sealed class DirectToolchainTests : IDisposable
 
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
-        Assert.Equal(["-i", "intermediate_outputs/m.onnx", "--input_dim", "x", "1,3,8,8", "--input_dtype", "x", "float32", "--out_name", "y", "--input_layout", "x", "NCHW"], Single("snpe-onnx-to-dlc"));
         Assert.Equal(
-            ["--input_list", "intermediate_outputs/img_list.txt", "--input_dlc", "intermediate_outputs/m.dlc", "--output_dlc", "intermediate_outputs/m-quantized.dlc", "--use_per_channel_quantization", .. modeFlags],
+            ["-i", "intermediate_outputs/m.onnx", "--input_dim", "x", "1,3,8,8", "--input_dtype", "x", "float32", "--out_name", "y",
+             "--input_layout", "x", "NCHW"],
+            Single("snpe-onnx-to-dlc"));
+        Assert.Equal(
+            ["--input_list", "intermediate_outputs/img_list.txt", "--input_dlc", "intermediate_outputs/m.dlc",
+             "--output_dlc", "intermediate_outputs/m-quantized.dlc", "--use_per_channel_quantization", .. modeFlags],
             Single("snpe-dlc-quant"));
         Assert.Equal(
-            ["--input_dlc", "intermediate_outputs/m-quantized.dlc", "--output_dlc", "intermediate_outputs/prepared/m.dlc", "--set_output_tensors", "y", "--optimization_level", "2", "--htp_socs", "sm8550"],
+            ["--input_dlc", "intermediate_outputs/m-quantized.dlc", "--output_dlc", "intermediate_outputs/prepared/m.dlc",
+             "--set_output_tensors", "y", "--optimization_level", "2", "--htp_socs", "sm8550"],
             Single("snpe-dlc-graph-prepare"));
 
         var raw = Path.Combine(_fixture.WorkDirectory, "intermediate_outputs", "raw_files");
@@ -185,10 +205,14 @@ public sealed class DirectToolchainTests : IDisposable
 
         await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
-        Assert.Equal(["-i", "intermediate_outputs/m.onnx", "--input_dim", "x", "1,3,8,8", "--input_dtype", "x", "float32", "--out_name", "y", "--input_layout", "x", "NCHW", "--float_bitwidth", "16"], Single("snpe-onnx-to-dlc"));
+        Assert.Equal(
+            ["-i", "intermediate_outputs/m.onnx", "--input_dim", "x", "1,3,8,8", "--input_dtype", "x", "float32", "--out_name", "y",
+             "--input_layout", "x", "NCHW", "--float_bitwidth", "16"],
+            Single("snpe-onnx-to-dlc"));
         Assert.Empty(_fixture.Tools.Calls("snpe-dlc-quant"));
         Assert.Equal(
-            ["--input_dlc", "intermediate_outputs/m.dlc", "--output_dlc", "intermediate_outputs/prepared/m.dlc", "--set_output_tensors", "y", "--optimization_level", "2", "--htp_socs", "sm8650,qcs6490", "--use_float_io"],
+            ["--input_dlc", "intermediate_outputs/m.dlc", "--output_dlc", "intermediate_outputs/prepared/m.dlc",
+             "--set_output_tensors", "y", "--optimization_level", "2", "--htp_socs", "sm8650,qcs6490", "--use_float_io"],
             Single("snpe-dlc-graph-prepare"));
     }
 
@@ -210,8 +234,15 @@ public sealed class DirectToolchainTests : IDisposable
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
         var calls = _fixture.Tools.Calls("hailo");
-        Assert.Equal(["parser", "onnx", "intermediate_outputs/m.onnx", "--net-name", "m", "--hw-arch", "hailo8", "--har-path", "intermediate_outputs/m.har", "--start-node-names", "x", "--end-node-names", "y"], calls[0]);
-        Assert.Equal(["optimize", "intermediate_outputs/m.har", "--hw-arch", "hailo8", "--calib-set-path", "intermediate_outputs/calibration_set.npy", "--model-script", "intermediate_outputs/m.alls", "--output-har-path", "intermediate_outputs/m_optimized.har"], calls[1]);
+        Assert.Equal(
+            ["parser", "onnx", "intermediate_outputs/m.onnx", "--net-name", "m", "--hw-arch", "hailo8",
+             "--har-path", "intermediate_outputs/m.har", "--start-node-names", "x", "--end-node-names", "y"],
+            calls[0]);
+        Assert.Equal(
+            ["optimize", "intermediate_outputs/m.har", "--hw-arch", "hailo8",
+             "--calib-set-path", "intermediate_outputs/calibration_set.npy", "--model-script", "intermediate_outputs/m.alls",
+             "--output-har-path", "intermediate_outputs/m_optimized.har"],
+            calls[1]);
         Assert.Equal(
             ["compiler", "intermediate_outputs/m_optimized.har", "--hw-arch", "hailo8", "--output-dir", "intermediate_outputs/hef"],
             calls[2]);
@@ -311,7 +342,10 @@ public sealed class DirectToolchainTests : IDisposable
                 "metadata": {"name": "m", "path": "m.blob", "precision": "float16"},
                 "inputs": [{
                   "name": "x", "dtype": "uint8", "input_type": "image", "shape": [1, 3, 8, 8], "layout": "NCHW",
-                  "preprocessing": {"mean": [0.0, 0.0, 0.0], "scale": [1.0, 1.0, 1.0], "reverse_channels": false, "interleaved_to_planar": false, "dai_type": "BGR888p"}
+                  "preprocessing": {
+                    "mean": [0.0, 0.0, 0.0], "scale": [1.0, 1.0, 1.0], "reverse_channels": false, "interleaved_to_planar": false,
+                    "dai_type": "BGR888p"
+                  }
                 }],
                 "outputs": [{"name": "y", "dtype": "float32", "shape": [1, 4], "layout": "NC"}],
                 "heads": []

@@ -20,7 +20,11 @@ internal sealed class StandInTools : IDisposable
     /// <summary>compile_tool: blobs that differ by their SHAVE configuration, long enough for bsdiff to find common runs.</summary>
     public const string CompileToolBody = """
         out=$(value -o "$@"); conf=$(value -c "$@")
-        { echo "BLOB $(value -d "$@") $(value -m "$@")"; if [ -n "$conf" ]; then cat "$conf"; fi; i=0; while [ $i -lt 300 ]; do echo "layer $i weights 0123456789abcdef"; i=$((i+1)); done; } > "$out"
+        {
+          echo "BLOB $(value -d "$@") $(value -m "$@")"
+          if [ -n "$conf" ]; then cat "$conf"; fi
+          i=0; while [ $i -lt 300 ]; do echo "layer $i weights 0123456789abcdef"; i=$((i+1)); done
+        } > "$out"
         """;
 
     private readonly TemporaryDirectory _root = new();
@@ -108,8 +112,8 @@ internal sealed class StandInTools : IDisposable
         {{more}}
         mkdir -p "output/$(value --output-dir "$@")"
         echo "blob for $2" > "output/$(value --output-dir "$@")/{{output}}"
-        echo '{"cmd_info": {"compile_tool": ["compile_tool", "-d", "MYRIAD"]}, "modelconverter_version": "0.5.0"}' > "output/$(value " +
-            "--output-dir "$@")/buildinfo.json"
+        echo '{"cmd_info": {"compile_tool": ["compile_tool", "-d", "MYRIAD"]}, "modelconverter_version": "0.5.0"}' \
+            > "output/$(value --output-dir "$@")/buildinfo.json"
         """, "modelconverter 0.5.0");
 
     /// <summary>Uses a real program for <paramref name="name"/> (e.g. Debian's bsdiff).</summary>

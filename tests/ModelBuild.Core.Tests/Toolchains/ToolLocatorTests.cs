@@ -93,7 +93,9 @@ public sealed class ToolLocatorTests : IDisposable
     [Fact]
     public void Environment_variable_names_follow_the_tool_names() =>
         Assert.Equal(
-            ["MODELBUILD_MODELCONVERTER", "MODELBUILD_MO", "MODELBUILD_COMPILE_TOOL", "MODELBUILD_POT", "MODELBUILD_BSDIFF", "MODELBUILD_SNPE_ONNX_TO_DLC", "MODELBUILD_SNPE_DLC_QUANT", "MODELBUILD_SNPE_DLC_GRAPH_PREPARE", "MODELBUILD_HAILO", "MODELBUILD_OVC"],
+            ["MODELBUILD_MODELCONVERTER", "MODELBUILD_MO", "MODELBUILD_COMPILE_TOOL", "MODELBUILD_POT", "MODELBUILD_BSDIFF",
+             "MODELBUILD_SNPE_ONNX_TO_DLC", "MODELBUILD_SNPE_DLC_QUANT", "MODELBUILD_SNPE_DLC_GRAPH_PREPARE", "MODELBUILD_HAILO",
+             "MODELBUILD_OVC"],
             VendorTools.All.Select(t => t.EnvironmentVariable));
 
     private string Executable(string folder, string name)

@@ -30,8 +30,10 @@ public sealed class VendorPrecisionMappingTests
     {
         var settings = VendorPrecisionMapping.Resolve(TargetCatalog.Find(target)!, Precision.Find(precision)!, VendorOptions.Default, null);
 
-        Assert.Equal(new VendorPrecisionSettings(compress, calibrate, mode, archive) {
-            NeedsQuantizedModel = target == "openvino" && precision.EndsWith("INT8", StringComparison.Ordinal) }, settings);
+        Assert.Equal(new VendorPrecisionSettings(compress, calibrate, mode, archive)
+        {
+            NeedsQuantizedModel = target == "openvino" && precision.EndsWith("INT8", StringComparison.Ordinal)
+        }, settings);
     }
 
     [Fact]

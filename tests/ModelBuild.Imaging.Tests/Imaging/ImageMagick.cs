@@ -15,8 +15,10 @@ internal static class ImageMagick
     public static byte[] Convert(params string[] arguments)
     {
         var path = ConvertPath.Value;
-        Assert.True(path is not null, ModelBuild.Tests.DebianPackage.ImageMagick
-            .MissingMessage("ImageMagick's 'convert' (the reference decoder the imaging tests compare against)"));
+        Assert.True(
+            path is not null,
+            ModelBuild.Tests.DebianPackage.ImageMagick.MissingMessage(
+                "ImageMagick's 'convert' (the reference decoder the imaging tests compare against)"));
         var start = new ProcessStartInfo(path!)
         {
             RedirectStandardOutput = true,

@@ -93,28 +93,36 @@ public sealed class TensorProtoConversionTests
     [Fact]
     public void Problems_are_diagnostics_MB5040_to_MB5044()
     {
-        var complex = new TensorProto {
+        var complex = new TensorProto
+        {
             Name = "c",
             DataType = (int)TensorProto.Types.DataType.Complex64,
             Dims = { 1 },
-            FloatData = { 1, 2 } };
-        var tooFew = new TensorProto {
+            FloatData = { 1, 2 }
+        };
+        var tooFew = new TensorProto
+        {
             Name = "f",
             DataType = (int)TensorProto.Types.DataType.Float,
             Dims = { 2, 2 },
-            FloatData = { 1, 2, 3 } };
-        var external = new TensorProto {
+            FloatData = { 1, 2, 3 }
+        };
+        var external = new TensorProto
+        {
             Name = "e",
             DataType = (int)TensorProto.Types.DataType.Float,
             Dims = { 1 },
-            DataLocation = TensorProto.Types.DataLocation.External };
+            DataLocation = TensorProto.Types.DataLocation.External
+        };
         external.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights.bin" });
-        var segment = new TensorProto {
+        var segment = new TensorProto
+        {
             Name = "s",
             DataType = (int)TensorProto.Types.DataType.Float,
             Dims = { 1 },
             FloatData = { 1 },
-            Segment = new TensorProto.Types.Segment { Begin = 0, End = 1 } };
+            Segment = new TensorProto.Types.Segment { Begin = 0, End = 1 }
+        };
         var negative = new TensorProto { Name = "n", DataType = (int)TensorProto.Types.DataType.Float, Dims = { -1 } };
 
         Assert.Equal("MB5040", Code(complex));

@@ -58,7 +58,11 @@ public sealed class IncrementalBuildTests(SdkPackageFixture sdk)
         using var project = new ConsumerProject(sdk);
         project.WriteBytes("models/tiny.onnx", TinyModel.Create());
         project.WriteBytes("models/own.onnx", TinyModel.Create(seed: 3));
-        string[] names = ["manifest", "model-file", "overrides", "target", "precision", "calibration-changed", "calibration-added", "calibration-removed", "unchanged"];
+        string[] names =
+        [
+            "manifest", "model-file", "overrides", "target", "precision", "calibration-changed", "calibration-added", "calibration-removed",
+            "unchanged",
+        ];
         foreach (var name in names)
         {
             project.WriteFile($"models/{name}.yaml", TinyModel.Manifest(name == "model-file" ? "own.onnx" : "tiny.onnx"));

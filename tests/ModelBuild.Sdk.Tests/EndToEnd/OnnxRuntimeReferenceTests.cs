@@ -166,7 +166,8 @@ public sealed class OnnxRuntimeReferenceTests(SdkPackageFixture sdk)
             var tensor = input.ToTensor(frame);
             Console.WriteLine("tensor=" + Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(tensor.Buffer.Span))));
             using var value = input.ToOrtValue(frame);
-            Console.WriteLine("ortvalue=" + Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<float>()))));
+            Console.WriteLine(
+                "ortvalue=" + Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<float>()))));
             Console.WriteLine("resize=" + input.ResizeMethod);
             using var session = Models.Tiny.CreateSession();
             using var output = session.Run([input.ToNamedOnnxValue(frame)]);

@@ -79,7 +79,9 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
     public void A_library_package_ships_its_model_and_an_app_using_it_publishes_self_contained_single_file_trimmed()
     {
         var rid = RuntimeInformation.RuntimeIdentifier;
-        sdk.WarmPackages($"<TargetFramework>net10.0</TargetFramework><RuntimeIdentifier>{rid}</RuntimeIdentifier><SelfContained>true</SelfContained><PublishTrimmed>true</PublishTrimmed><PublishSingleFile>true</PublishSingleFile>");
+        sdk.WarmPackages(
+            $"<TargetFramework>net10.0</TargetFramework><RuntimeIdentifier>{rid}</RuntimeIdentifier><SelfContained>true</SelfContained>" +
+            "<PublishTrimmed>true</PublishTrimmed><PublishSingleFile>true</PublishSingleFile>");
         using var folder = new ConsumerProject(sdk, name: "Lib");
         var model = TinyModel.Create(seed: 5);
         folder.WriteBytes("models/tiny.onnx", model);
@@ -98,7 +100,8 @@ public sealed class PackagingTests(SdkPackageFixture sdk)
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="ModelBuild.Sdk" Version="{sdk.Version}" />
-                <!-- A first restore does not see what a package's targets add, so a PackageReference-form project names ONNX Runtime itself. -->
+                <!-- A first restore does not see what a package's targets add,
+                     so a PackageReference-form project names ONNX Runtime itself. -->
                 <PackageReference Include="Microsoft.ML.OnnxRuntime" Version="{SdkPackageFixture.OnnxRuntimeVersion}" />
                 <ModelReference Include="models/tiny.yaml" Access="public" />
                 <Compile Include="Scorer.cs" />

@@ -114,7 +114,8 @@ public sealed class TargetsTests(SdkPackageFixture sdk)
         using var project = Tiny(sdk, out _);
 
         // Visual Studio's MSBuild cannot run here; the .NET MSBuild loads the same assembly and runs its tasks.
-        string[] frameworkTasks = [$"-p:ModelBuildTaskAssembly={Path.Combine(sdk.PackagesDirectory, "modelbuild.sdk", sdk.Version, "tasks", "net472", "ModelBuild.Tasks.dll")}"];
+        var taskAssembly = Path.Combine(sdk.PackagesDirectory, "modelbuild.sdk", sdk.Version, "tasks", "net472", "ModelBuild.Tasks.dll");
+        string[] frameworkTasks = [$"-p:ModelBuildTaskAssembly={taskAssembly}"];
         var compile = project.Msbuild("CompileModels", frameworkTasks);
 
         compile.AssertSucceeded();

@@ -30,7 +30,8 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
             Console.WriteLine("first=" + System.Text.Encoding.UTF8.GetString(blob).Split('\n')[0]);
             Console.WriteLine("files=" + string.Join(",", Models.Tiny.FileNames));
             using var buildInfo = Models.Tiny.OpenFile("tiny.vendor-buildinfo.json");
-            Console.WriteLine("buildinfo=" + new StreamReader(buildInfo).ReadToEnd().Contains("\"route\": \"toolchain\"", StringComparison.Ordinal));
+            var buildInfoText = new StreamReader(buildInfo).ReadToEnd();
+            Console.WriteLine("buildinfo=" + buildInfoText.Contains("\"route\": \"toolchain\"", StringComparison.Ordinal));
             """);
         var toolPaths = $"mo={tools.Paths["mo"]};compile_tool={tools.Paths["compile_tool"]}";
         project.WriteProject(
@@ -47,7 +48,10 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
             "compile_tool -d MYRIAD",
             File.ReadAllText(project.PathOf($"{ModelFolder}/tiny/vendor/modelbuild-vendor.log")),
             StringComparison.Ordinal);
-        Assert.Equal(["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/tiny.xml", "-o", "intermediate_outputs/tiny-rvc2.blob", "-c", "intermediate_outputs/myriad_8shaves.conf"], tools.Calls("compile_tool")[0]);
+        Assert.Equal(
+            ["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/tiny.xml", "-o", "intermediate_outputs/tiny-rvc2.blob",
+             "-c", "intermediate_outputs/myriad_8shaves.conf"],
+            tools.Calls("compile_tool")[0]);
         var run = project.Run();
         Assert.True(run.Succeeded, run.Output);
         Assert.Contains(
@@ -98,7 +102,8 @@ public sealed class VendorTargetTests(SdkPackageFixture sdk)
                 Console.WriteLine("entries=" + string.Join(",", names));
             }
             """);
-        var properties = $"<ModelBuildVendorRoute>toolchain</ModelBuildVendorRoute><ModelBuildToolchainPaths>mo={tools.Paths["mo"]};compile_tool={tools.Paths["compile_tool"]}</ModelBuildToolchainPaths>";
+        var properties = "<ModelBuildVendorRoute>toolchain</ModelBuildVendorRoute>" +
+            $"<ModelBuildToolchainPaths>mo={tools.Paths["mo"]};compile_tool={tools.Paths["compile_tool"]}</ModelBuildToolchainPaths>";
         project.WriteProject(
             """<ModelReference Include="models/tiny.yaml" ModelTarget="rvc2" Precision="FP16" Package="nnarchive" />""",
             properties);

@@ -54,10 +54,10 @@ public sealed class SdkPackageFixture : IDisposable
 
             var folder = Directory.CreateDirectory(
                 Path.Combine(Root, "warm" + _warmed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
-            File.WriteAllText(Path.Combine(
-                folder,
-                "Warm.csproj"), $"<Project " +
-                    $"Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup><ItemGroup>{items}</ItemGroup></Project>");
+            File.WriteAllText(
+                Path.Combine(folder, "Warm.csproj"),
+                $"<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType>{properties}</PropertyGroup>" +
+                $"<ItemGroup>{items}</ItemGroup></Project>");
             var restore = ProcessRunner.Run(
                 "dotnet",
                 ["restore", folder, "-nodeReuse:false"],

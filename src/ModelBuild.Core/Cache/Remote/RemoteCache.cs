@@ -255,7 +255,13 @@ public sealed class RemoteCache : IDisposable
         {
             throw;
         }
-        catch (Exception e) when (e is RemoteCacheException or HttpRequestException or IOException or System.Net.Sockets.SocketException or OperationCanceledException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is RemoteCacheException
+            or HttpRequestException
+            or IOException
+            or System.Net.Sockets.SocketException
+            or OperationCanceledException
+            or NotSupportedException
+            or InvalidOperationException)
         {
             Fault(e);
             return fallback;

@@ -158,7 +158,20 @@ public static partial class OpenModelZooLoader
             if (forManifest)
             {
                 return new OpenModelZooModel(
-                    name, subdirectory, filePath, description, taskType, framework, license, files, postprocessing, inputs, moArgs, conversion, [], modelInfo);
+                    name,
+                    subdirectory,
+                    filePath,
+                    description,
+                    taskType,
+                    framework,
+                    license,
+                    files,
+                    postprocessing,
+                    inputs,
+                    moArgs,
+                    conversion,
+                    [],
+                    modelInfo);
             }
 
             if (framework.Value == "pytorch" && conversion is not { Count: > 0 })
@@ -180,7 +193,20 @@ public static partial class OpenModelZooLoader
                 ? quantized is null ? ["FP16", "FP32"] : ["FP16-INT8", "FP32-INT8"]
                 : IrPrecisions(framework, files, name);
             return new OpenModelZooModel(
-                name, subdirectory, filePath, description, taskType, framework, license, files, postprocessing, inputs, moArgs, conversion, precisions, modelInfo);
+                name,
+                subdirectory,
+                filePath,
+                description,
+                taskType,
+                framework,
+                license,
+                files,
+                postprocessing,
+                inputs,
+                moArgs,
+                conversion,
+                precisions,
+                modelInfo);
         }
 
         private List<string> IrPrecisions(Located<string> framework, IReadOnlyList<OpenModelZooFile> files, string name)
@@ -405,8 +431,10 @@ public static partial class OpenModelZooLoader
             var labelsNode = mapping.Find("labels")?.Value;
             var modelType = values.Text(mapping.Find("model_type")?.Value)?.Value;
             return labelsNode is ManifestScalar { IsNull: false }
-                ? new OpenModelZooModelInfo([], modelType) {
-                    LabelsFile = values.Text(labelsNode, "a labels file name or a list of labels") }
+                ? new OpenModelZooModelInfo([], modelType)
+                {
+                    LabelsFile = values.Text(labelsNode, "a labels file name or a list of labels")
+                }
                 : new OpenModelZooModelInfo(values.TextList(labelsNode) ?? [], modelType);
         }
 

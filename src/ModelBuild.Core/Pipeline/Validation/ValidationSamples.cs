@@ -114,7 +114,13 @@ internal static class ValidationSamples
             Height = checked((int)height),
             Encoding = images.Encoding switch { "RGB" => ColorEncoding.Rgb, "GRAY" => ColorEncoding.Gray, _ => ColorEncoding.Bgr },
             Layout = nchw ? Imaging.Preprocessing.TensorLayout.Nchw : Imaging.Preprocessing.TensorLayout.Nhwc,
-            ResizeMethod = images.ResizeMethod switch { "CROP" => Imaging.Preprocessing.ResizeMethod.Crop, "PAD" => Imaging.Preprocessing.ResizeMethod.Pad, "PAD_RIGHT" => Imaging.Preprocessing.ResizeMethod.PadRight, _ => Imaging.Preprocessing.ResizeMethod.Resize },
+            ResizeMethod = images.ResizeMethod switch
+            {
+                "CROP" => Imaging.Preprocessing.ResizeMethod.Crop,
+                "PAD" => Imaging.Preprocessing.ResizeMethod.Pad,
+                "PAD_RIGHT" => Imaging.Preprocessing.ResizeMethod.PadRight,
+                _ => Imaging.Preprocessing.ResizeMethod.Resize,
+            },
         };
         var pixels = new ImagePreprocessor(options).ToBytes(ImageDecoder.DecodeFile(file.Path)).Data;
         return [.. pixels.Select(p => (double)p)];
@@ -174,8 +180,10 @@ internal static class ValidationSamples
     };
 
     private static bool IsInteger(int elementType) =>
-        (TensorElementType)elementType is TensorElementType.UInt8 or TensorElementType.Int8 or TensorElementType.UInt16 or TensorElementType.Int16
-            or TensorElementType.UInt32 or TensorElementType.Int32 or TensorElementType.UInt64 or TensorElementType.Int64;
+        (TensorElementType)elementType is TensorElementType.UInt8 or TensorElementType.Int8
+            or TensorElementType.UInt16 or TensorElementType.Int16
+            or TensorElementType.UInt32 or TensorElementType.Int32
+            or TensorElementType.UInt64 or TensorElementType.Int64;
 
     private static double Whole(double value, double min, double max) => Math.Clamp(Math.Round(value, MidpointRounding.ToEven), min, max);
 }

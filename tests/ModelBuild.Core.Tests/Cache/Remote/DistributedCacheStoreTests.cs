@@ -99,8 +99,10 @@ public sealed class DistributedCacheStoreTests : IDisposable
 
         await redis.SetAsync("k", [1, 2, 3], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions());
         Assert.Equal([1, 2, 3], await redis.GetAsync("k"));
-        redis.Set("empty", [], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions {
-            AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) });
+        redis.Set("empty", [], new Microsoft.Extensions.Caching.Distributed.DistributedCacheEntryOptions
+        {
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1)
+        });
         Assert.Equal([], redis.Get("empty")!);
         Assert.Contains(":1\r\n", _server.Command("EXISTS empty"), StringComparison.Ordinal);
         Assert.DoesNotContain(":-1\r\n", _server.Command("PTTL empty"), StringComparison.Ordinal);

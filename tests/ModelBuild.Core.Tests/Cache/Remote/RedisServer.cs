@@ -123,10 +123,12 @@ internal sealed class RedisServer : IDisposable
 
     private void MakeCertificate()
     {
-        var openssl = new ProcessStartInfo("openssl") {
+        var openssl = new ProcessStartInfo("openssl")
+        {
             UseShellExecute = false,
             RedirectStandardError = true,
-            RedirectStandardOutput = true };
+            RedirectStandardOutput = true
+        };
         foreach (var argument in new[] {
             "req",
             "-x509",

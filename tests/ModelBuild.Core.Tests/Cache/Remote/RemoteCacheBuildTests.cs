@@ -95,11 +95,13 @@ public sealed class RemoteCacheBuildTests : IDisposable
 
     private async Task<(ModelCompileOutcome Outcome, RemoteCacheCounts Remote)> CompileAsync(string machine, bool readOnly = false)
     {
-        var options = new CacheOptions {
+        var options = new CacheOptions
+        {
             Root = Root(machine),
             RemoteCache = _redis.Address,
             RemoteCacheReadOnly = readOnly,
-            RemoteTimeout = TimeSpan.FromSeconds(10) };
+            RemoteTimeout = TimeSpan.FromSeconds(10)
+        };
         using var cache = ModelBuildCache.Open(options, Report);
         using var fetcher = new SourceFetcher(cache);
         var outcome = await new ModelCompiler(cache, fetcher, EngineIdentity.Current, salt: null).CompileAsync(_workspace.Request());

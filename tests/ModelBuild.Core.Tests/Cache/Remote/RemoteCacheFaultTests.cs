@@ -48,10 +48,12 @@ public sealed class RemoteCacheFaultTests : IDisposable
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
         using var cache = ModelBuildCache.Open(
-            new CacheOptions {
+            new CacheOptions
+            {
                 Root = _root.FullPath,
                 RemoteCache = $"{scheme}://127.0.0.1:{port}/",
-                RemoteTimeout = TimeSpan.FromMilliseconds(300) },
+                RemoteTimeout = TimeSpan.FromMilliseconds(300)
+            },
             Report);
 
         Assert.Null(await cache.Remote!.TryDownloadActionAsync(cache, new ActionKey(Sha256Digest.Compute("k"u8)), default));

@@ -49,10 +49,12 @@ internal sealed class WebDavServer : IDisposable
                 }
             }
             """));
-        var start = new ProcessStartInfo(Executable) {
+        var start = new ProcessStartInfo(Executable)
+        {
             UseShellExecute = false,
             RedirectStandardOutput = true,
-            RedirectStandardError = true };
+            RedirectStandardError = true
+        };
         foreach (var argument in new[] { "-p", prefix, "-c", Path.Combine(prefix, "nginx.conf"), "-e", Path.Combine(prefix, "error.log") })
         {
             start.ArgumentList.Add(argument);

@@ -54,13 +54,15 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Raw_bytes_keep_values_and_ignore_mean_and_scale()
     {
         var frame = RedBlue(4, 2);
-        var options = new PreprocessingOptions {
+        var options = new PreprocessingOptions
+        {
             Width = 4,
             Height = 2,
             Encoding = ColorEncoding.Rgb,
             Layout = TensorLayout.Nchw,
             Mean = Mean,
-            Scale = Scale };
+            Scale = Scale
+        };
 
         var planar = new ImagePreprocessor(options).ToBytes(frame);
         var interleaved = new ImagePreprocessor(options with { Layout = TensorLayout.Nhwc }).ToBytes(frame);
@@ -124,13 +126,15 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Pad_keeps_aspect_ratio_and_centres_on_black()
     {
         var frame = new ImageFrame(8, 4, PixelFormat.Gray8, Enumerable.Repeat((byte)200, 32).ToArray());
-        var preprocessor = new ImagePreprocessor(new PreprocessingOptions {
+        var preprocessor = new ImagePreprocessor(new PreprocessingOptions
+        {
             Width = 4,
             Height = 4,
             ResizeMethod = ResizeMethod.Pad,
             Encoding = ColorEncoding.Gray,
             Mean = [100f],
-            Scale = [50f] });
+            Scale = [50f]
+        });
 
         var result = preprocessor.ToFloat(frame).Data;
 
@@ -147,13 +151,15 @@ public sealed class ImagePreprocessorTests : IDisposable
     {
         // 3x2 at height 4 is ceil(4 * 1.5) = 6 columns wide; the input is 8 wide, so columns 6 and 7 are padding.
         var frame = Numbered(3, 2, first: 10);
-        var options = new PreprocessingOptions {
+        var options = new PreprocessingOptions
+        {
             Width = 8,
             Height = 4,
             ResizeMethod = ResizeMethod.PadRight,
             Encoding = ColorEncoding.Gray,
             Mean = [100f],
-            Scale = [50f] };
+            Scale = [50f]
+        };
 
         var result = new ImagePreprocessor(options).ToFloat(frame).Data;
 
@@ -192,13 +198,15 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Pad_right_of_an_image_wider_than_the_input_stretches_it_to_the_width_like_resize()
     {
         var frame = RedBlue(20, 2);
-        var padRight = new PreprocessingOptions {
+        var padRight = new PreprocessingOptions
+        {
             Width = 8,
             Height = 4,
             ResizeMethod = ResizeMethod.PadRight,
             Mean = Mean,
             Scale = Scale,
-            Layout = TensorLayout.Nhwc };
+            Layout = TensorLayout.Nhwc
+        };
 
         var result = new ImagePreprocessor(padRight).ToFloat(frame).Data;
 
@@ -209,11 +217,13 @@ public sealed class ImagePreprocessorTests : IDisposable
     public void Pad_right_raw_bytes_are_zero_in_the_padding_and_planar_in_NCHW()
     {
         var frame = new ImageFrame(1, 2, PixelFormat.Rgb24, [1, 2, 3, 1, 2, 3]);
-        var options = new PreprocessingOptions {
+        var options = new PreprocessingOptions
+        {
             Width = 3,
             Height = 2,
             ResizeMethod = ResizeMethod.PadRight,
-            Encoding = ColorEncoding.Rgb };
+            Encoding = ColorEncoding.Rgb
+        };
 
         var result = new ImagePreprocessor(options).ToBytes(frame).Data;
 
