@@ -14,42 +14,66 @@ internal static class QuantizeCommand
         var model = new Argument<FileInfo>("model") { Description = "The float ONNX model." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where the QDQ model is written.", Required = true };
         var calibration = new Option<string?>(
-            "--calibration") { Description = "A folder of calibration files (.jpg .jpeg .png .bmp .npy .raw), or 'random'. Default: the " +
-                "manifest's calibration, else random." };
+            "--calibration")
+        {
+            Description = "A folder of calibration files (.jpg .jpeg .png .bmp .npy .raw), or 'random'. Default: the " +
+                "manifest's calibration, else random."
+        };
         var manifest = new Option<FileInfo?>(
-            "--manifest") { Description
-                = "A manifest whose input settings (shape, layout, encoding, mean, scale, calibration) and quantization section apply." };
+            "--manifest")
+        {
+            Description
+                = "A manifest whose input settings (shape, layout, encoding, mean, scale, calibration) and quantization section apply."
+        };
         var calibrator = new Option<string?>("--calibrator") { Description = "minmax (default), entropy or percentile." };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One scale per weight instead of one per output channel." };
         var activationType = new Option<string?>("--activation-type") { Description = "uint8 (default, asymmetric) or int8 (symmetric)." };
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, for CPUs without VNNI." };
-        var maxImages = new Option<int?>("--max-images") {
-            Description = "Use at most this many calibration samples (first by file name)." };
-        var report = new Option<DirectoryInfo?>("--report") {
-            Description = "A folder for quantization-report.json and quantization-report.html." };
-        var shape = new Option<string[]>("--shape") {
+        var maxImages = new Option<int?>("--max-images")
+        {
+            Description = "Use at most this many calibration samples (first by file name)."
+        };
+        var report = new Option<DirectoryInfo?>("--report")
+        {
+            Description = "A folder for quantization-report.json and quantization-report.html."
+        };
+        var shape = new Option<string[]>("--shape")
+        {
             Description = "Fix an input's shape: 1,3,48,192 (single input) or name=1,3,48,192.",
-            AllowMultipleArgumentsPerToken = true };
+            AllowMultipleArgumentsPerToken = true
+        };
         var layout = new Option<string?>("--layout") { Description = "Image input layout without a manifest: NCHW (default) or NHWC." };
-        var encoding = new Option<string?>("--encoding") {
-            Description = "Channel order the model takes, without a manifest: RGB (default), BGR or GRAY." };
-        var mean = new Option<float[]>("--mean") {
+        var encoding = new Option<string?>("--encoding")
+        {
+            Description = "Channel order the model takes, without a manifest: RGB (default), BGR or GRAY."
+        };
+        var mean = new Option<float[]>("--mean")
+        {
             Description = "Per-channel mean subtracted from image pixels (one value, or one per channel), without a manifest.",
-            AllowMultipleArgumentsPerToken = true };
-        var scale = new Option<float[]>("--scale") {
+            AllowMultipleArgumentsPerToken = true
+        };
+        var scale = new Option<float[]>("--scale")
+        {
             Description = "Per-channel divisor applied after the mean, without a manifest.",
-            AllowMultipleArgumentsPerToken = true };
+            AllowMultipleArgumentsPerToken = true
+        };
         var resize = new Option<string?>("--resize-method") { Description = "RESIZE (default), CROP or PAD." };
-        var maxDrop = new Option<double?>("--max-drop") {
-            Description = "Accuracy budget: the largest drop allowed; the worst layers fall back to float until it fits." };
+        var maxDrop = new Option<double?>("--max-drop")
+        {
+            Description = "Accuracy budget: the largest drop allowed; the worst layers fall back to float until it fits."
+        };
         var metric = new Option<string?>("--metric") { Description = "The budget's metric: top1_agreement (default), cosine or sqnr." };
         var maxTrials = new Option<int?>("--max-trials") { Description = "The budget's most layers to fall back (default 20)." };
-        var excludeNodes = new Option<string[]>("--exclude-nodes") {
+        var excludeNodes = new Option<string[]>("--exclude-nodes")
+        {
             Description = "Nodes that stay float.",
-            AllowMultipleArgumentsPerToken = true };
-        var excludeOpTypes = new Option<string[]>("--exclude-op-types") {
+            AllowMultipleArgumentsPerToken = true
+        };
+        var excludeOpTypes = new Option<string[]>("--exclude-op-types")
+        {
             Description = "Op types that stay float.",
-            AllowMultipleArgumentsPerToken = true };
+            AllowMultipleArgumentsPerToken = true
+        };
         var evaluation = new EvaluationOptions();
 
         var command = new Command("quantize", "Quantize an ONNX model to INT8 (QDQ): calibrate, quantize, measure and report.")

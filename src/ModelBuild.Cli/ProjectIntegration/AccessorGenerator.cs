@@ -240,7 +240,8 @@ internal static class AccessorGenerator
         code.Line($"    : {Ort}NamedOnnxValue.CreateFromTensor(Name, ToTensor(image));");
         code.Line();
         code.Line(
-            "/// <summary>The image as an <c>OrtValue</c> over managed memory (float32 or uint8 inputs); the caller disposes it.</summary>");
+            "/// <summary>The image as an <c>OrtValue</c> over managed memory (float32 or uint8 inputs); "
+            + "the caller disposes it.</summary>");
         code.Line($"public {Ort}OrtValue ToOrtValue({Imaging}ImageFrame image) => ElementType == \"uint8\"");
         code.Line($"    ? {Ort}OrtValue.CreateTensorValueFromMemory(ByteData(image), WithBatch(1, batchOpen: true))");
         code.Line($"    : {Ort}OrtValue.CreateTensorValueFromMemory(FloatData(image), WithBatch(1, batchOpen: true));");

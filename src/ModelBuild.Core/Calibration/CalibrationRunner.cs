@@ -264,7 +264,10 @@ public sealed class CalibrationRunner
 
         /// <summary>Runs one sample and merges its statistics of every tensor, or of <paramref name="only"/> those.</summary>
         public void Merge(
-            CalibrationSample sample, Dictionary<string, TensorStatistics> statistics, HashSet<string>? only, CancellationToken cancellationToken)
+            CalibrationSample sample,
+            Dictionary<string, TensorStatistics> statistics,
+            HashSet<string>? only,
+            CancellationToken cancellationToken)
         {
             var results = Run(_session, sample, _names, cancellationToken);
             var values = results[0].Value.AsSpan<float>();

@@ -199,8 +199,11 @@ internal sealed class SampleBatches
         foreach (var node in graph.Node
             .Where(n => n.OpType == "Reshape" && n.Domain.Length == 0 && n.Input.Count == 2 && dependent.Contains(n.Input[0])))
         {
-            if (initializers.GetValueOrDefault(node.Input[1]) is not { DataType: (int)TensorProto.Types.DataType.Int64, Dims
-                .Count: 1 } shape
+            if (initializers.GetValueOrDefault(node.Input[1]) is not
+                {
+                    DataType: (int)TensorProto.Types.DataType.Int64, Dims
+                .Count: 1
+                } shape
                 || types.Find(node.Output[0]) is not { HasShape: true } reshaped || reshaped.Shape.Count == 0 || reshaped.Shape[0] != 1)
             {
                 continue;

@@ -14,7 +14,8 @@ namespace ModelBuild.Core.Tests.Quantization;
 /// <summary>The QDQ models the quantizer writes: valid, runnable, with ONNX Runtime's parameters, and the same every time.</summary>
 public sealed class QdqQuantizerTests
 {
-    private static readonly QuantizationOptions Defaults = new() { Optimize = false };
+    // Full 8-bit weights, as the tests of the weights' scales expect; the manifest's default is 7-bit (reduce_range).
+    private static readonly QuantizationOptions Defaults = new() { Optimize = false, ReduceRange = false };
 
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, ICalibrationDataSource? data = null)
         =>

@@ -52,6 +52,9 @@ public sealed class QuantizationOptionsTests
 
         Assert.Null(none.Budget);
         Assert.True(none.PerChannel);
+        Assert.True(none.ReduceRange);
+        var eightBit = QuantizationOptions.FromManifest(Load("quantization:\n  reduce_range: false\n").Manifest!.SingleStage!.Quantization);
+        Assert.False(eightBit.ReduceRange);
         Assert.Equal(QuantizedType.UInt8, none.ActivationType);
         Assert.Equal(CalibrationMethod.MinMax, none.Calibration.Method);
         Assert.Null(noBudget.Budget);

@@ -12,7 +12,12 @@ namespace ModelBuild.Core.Pipeline.Steps;
 /// step leaves for the next. Also the compile's diagnostics, dependencies and counters.
 /// </summary>
 internal sealed class CompileState(
-    ModelCompileRequest request, string manifestPath, ModelManifest manifest, ManifestStage stage, TargetSelection selection, InputModelSource input)
+    ModelCompileRequest request,
+    string manifestPath,
+    ModelManifest manifest,
+    ManifestStage stage,
+    TargetSelection selection,
+    InputModelSource input)
 {
     /// <summary>The request; its name changes once, to the manifest's <c>name:</c>, when the request's was only the default.</summary>
     public ModelCompileRequest Request { get; set; } = request;

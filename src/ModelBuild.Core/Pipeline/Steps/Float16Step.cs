@@ -42,9 +42,12 @@ internal sealed class Float16Step(PipelineServices services) : ConvertingStep(se
         if (state.ValidPlan.Quantization is not null
             && state.Current?.Metadata.GetValueOrDefault(QuantizeStep.QuantizedNodesMetadata) is { } nodes)
         {
-            float16 = float16 with { NodeBlockList = [.. float16.NodeBlockList, .. nodes.Split(
+            float16 = float16 with
+            {
+                NodeBlockList = [.. float16.NodeBlockList, .. nodes.Split(
                 '\n',
-                StringSplitOptions.RemoveEmptyEntries)] };
+                StringSplitOptions.RemoveEmptyEntries)]
+            };
         }
 
         return new Float16Pass(float16);

@@ -65,8 +65,11 @@ internal sealed class InspectStep(PipelineServices services) : IPipelineStep
                     PipelineDiagnostics.ExternalDataNotLocal.Create(state.SourceAt, state.DisplayName, string.Join(", ", externalData)));
             }
 
-            stored = stored with { Data = stored.Data
-                .Add(location, new StoredBlob(Sha256Digest.ComputeFile(path), new FileInfo(path).Length)) };
+            stored = stored with
+            {
+                Data = stored.Data
+                .Add(location, new StoredBlob(Sha256Digest.ComputeFile(path), new FileInfo(path).Length))
+            };
         }
 
         state.Model = new ModelSource(stored, state.DisplayName, state.SourceAt);

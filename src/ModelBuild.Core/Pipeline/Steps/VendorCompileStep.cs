@@ -237,8 +237,14 @@ internal sealed class VendorCompileStep(PipelineServices services) : IPipelineSt
             if (!choice.PassesPreprocessing)
             {
                 var fed = input.Encoding.Value.To;
-                adjusted = adjusted with { MeanValues = null, ScaleValues = null, Encoding = input
-                    .Encoding with { Value = new EncodingSpec(fed, fed) } };
+                adjusted = adjusted with
+                {
+                    MeanValues = null,
+                    ScaleValues = null,
+                    Encoding = input
+                    .Encoding with
+                    { Value = new EncodingSpec(fed, fed) }
+                };
             }
 
             result.Add(adjusted);

@@ -3,7 +3,7 @@ using ModelBuild.Core.Diagnostics;
 namespace ModelBuild.Core.Quantization.Evaluation;
 
 /// <summary>
-/// The diagnostics of accuracy-aware quantization on an evaluation set (MB8180–MB8189 of the section
+/// The diagnostics of accuracy-aware quantization on an evaluation set (MB8180–MB8187 of the section
 /// "Calibration and quantization" of docs/diagnostics.md; one row per code).
 /// </summary>
 public static class EvaluationDiagnostics
