@@ -14,8 +14,10 @@ namespace ModelBuild.Core.Tests.Quantization;
 /// <summary>The QDQ models the quantizer writes: valid, runnable, with ONNX Runtime's parameters, and the same every time.</summary>
 public sealed class QdqQuantizerTests
 {
-    // Full 8-bit weights, as the tests of the weights' scales expect; the manifest's default is 7-bit (reduce_range).
-    private static readonly QuantizationOptions Defaults = new() { Optimize = false, ReduceRange = false };
+    private static readonly QuantizationOptions Defaults = new() { Optimize = false };
+
+    // Full 8-bit weights, for the tests of the weights' scales (the default is 7-bit, reduce_range).
+    private static readonly QuantizationOptions EightBitWeights = Defaults with { ReduceRange = false };
 
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, ICalibrationDataSource? data = null)
         =>
@@ -42,7 +44,7 @@ public sealed class QdqQuantizerTests
         var model = ConvNet();
         var weights = Floats(model, "w1");
 
-        var result = Quantize(model).Model;
+        var result = Quantize(model, EightBitWeights).Model;
 
         var quantized = Initializer(result, "w1_quantized");
         Assert.Equal((int)DataType.Int8, quantized.DataType);
@@ -72,7 +74,7 @@ public sealed class QdqQuantizerTests
         var model = ConvNet();
         var weights = Floats(model, "w1");
 
-        var result = Quantize(model, Defaults with { PerChannel = false }).Model;
+        var result = Quantize(model, EightBitWeights with { PerChannel = false }).Model;
 
         Assert.Empty(Initializer(result, "w1_scale").Dims);
         Assert.Equal((float)(2.0 * weights.Max(Math.Abs) / 254), Floats(result, "w1_scale").Single());
