@@ -52,7 +52,7 @@ public sealed class CompileRequestTests : IDisposable
             "namespace App.Ml",
             "public static partial class Models",
             "public sealed class TensorDescription",
-            "public static class Tiny",
+            "public sealed partial class Tiny",
             "public const string Name = \"tiny\";",
             "public const string ResourceName = \"App.Models.tiny.onnx\";",
             $"public const string Sha256 = \"{Sha256Digest.ComputeFile(compiled).Hex}\";",
@@ -125,7 +125,7 @@ public sealed class CompileRequestTests : IDisposable
         var code = File.ReadAllText(AccessorPath);
         Assert.DoesNotContain("namespace", code, StringComparison.Ordinal);
         Assert.Contains("internal static partial class Networks", code, StringComparison.Ordinal);
-        Assert.Contains("internal static class Tiny", code, StringComparison.Ordinal);
+        Assert.Contains("internal sealed partial class Tiny", code, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -169,8 +169,8 @@ public sealed class CompileRequestTests : IDisposable
             File.ReadAllBytes(Path.Combine(second, "tiny-copy.onnx")));
         var code = File.ReadAllText(AccessorPath);
         Assert.Contains("public const string ResourceName = \"App.Models.tiny-copy.onnx\";", code, StringComparison.Ordinal);
-        Assert.True(code.IndexOf("public static class Tiny\n", StringComparison.Ordinal) < code.IndexOf(
-            "public static class TinyCopy\n",
+        Assert.True(code.IndexOf("public sealed partial class Tiny\n", StringComparison.Ordinal) < code.IndexOf(
+            "public sealed partial class TinyCopy\n",
             StringComparison.Ordinal));
     }
 
