@@ -9,13 +9,6 @@ using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace ModelBuild.Core.Tests.Calibration;
 
-/// <summary>Resident-memory tests run alone, so no other test's allocations count against their bound.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MemoryMeasurement
-{
-    public const string Name = "Memory measurement";
-}
-
 /// <summary>
 /// Calibration memory is bounded by tensors × statistics, not by samples × activations: a generated model
 /// whose activations total over 1 GB per sample is calibrated on hundreds of samples while the process's

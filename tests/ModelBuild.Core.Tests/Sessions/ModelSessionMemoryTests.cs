@@ -11,6 +11,7 @@ namespace ModelBuild.Core.Tests.Sessions;
 /// success and the error paths, and checks that the process's resident memory stays flat.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(MemoryMeasurement.Name)]
 public sealed class ModelSessionMemoryTests(ITestOutputHelper output)
 {
     private const int Sessions = 2_000;
