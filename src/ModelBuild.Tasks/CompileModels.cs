@@ -21,7 +21,7 @@ public sealed class CompileModels : ToolTask
 
     /// <summary>
     /// The project's models: item spec = manifest path; metadata Name, ModelTarget, Precision, LogicalName,
-    /// ResourcePrefix, OutputDir, StampFile, Embed, Access, Overrides, CalibrationFullPath, Package.
+    /// ResourcePrefix, OutputDir, StampFile, Embed, Access, Overrides, CalibrationFullPath, Package, MainStage.
     /// </summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
@@ -155,6 +155,7 @@ public sealed class CompileModels : ToolTask
                 Package = NullIfEmpty(model.GetMetadata("Package")),
                 Public = access.Length == 0 ? null : string.Equals(access, "public", StringComparison.OrdinalIgnoreCase),
                 NameIsDefault = string.Equals(model.GetMetadata("NameIsDefault"), "true", StringComparison.OrdinalIgnoreCase),
+                MainStage = NullIfEmpty(model.GetMetadata("MainStage")),
             });
         }
 

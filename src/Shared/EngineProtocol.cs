@@ -104,6 +104,9 @@ internal sealed record ModelRequest(
     /// <summary>True when <see cref="Name"/> is only the default (no Name metadata): the manifest's <c>name:</c> then names the
     /// model.</summary>
     public bool NameIsDefault { get; init; }
+
+    /// <summary>The stage of a multi-stage manifest whose model is the main one (the MainStage metadata); null for the first.</summary>
+    public string? MainStage { get; init; }
 }
 
 /// <summary>What the engine leaves in a model's output folder (<see cref="EngineFiles.Result"/>), written last.</summary>
@@ -127,6 +130,15 @@ internal sealed record ModelResult(
 
     /// <summary>True when the labelled output holds logits (the manifest's <c>apply_softmax</c>); null for probabilities.</summary>
     public bool? ApplySoftmax { get; init; }
+
+    /// <summary>
+    /// A multi-stage model's stages in the manifest's order, each named by its stage and holding its own files; null for a single
+    /// model. The model's own description is then its main stage's, and its <see cref="Outputs"/> are every stage's files.
+    /// </summary>
+    public IReadOnlyList<ModelResult>? Stages { get; init; }
+
+    /// <summary>The main stage of a multi-stage model; null for a single model.</summary>
+    public string? MainStage { get; init; }
 }
 
 /// <summary>A file to embed: its name in the output folder and its manifest resource name.</summary>

@@ -39,6 +39,10 @@ internal static class CompileCommand
         {
             Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)."
         };
+        var mainStage = new Option<string?>("--main-stage", "-m")
+        {
+            Description = "A multi-stage manifest's main stage, which the model's own description is (default: the first stage)."
+        };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
         var parallelism = new Option<int>("--max-parallelism", "-j")
         {
@@ -66,6 +70,7 @@ internal static class CompileCommand
         var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
         {
             manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism, offline, lockFile, locked, via, tools,
+            mainStage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -104,7 +109,7 @@ internal static class CompileCommand
                             null,
                             string.Empty,
                             folder,
-                            Stale: true) { NameIsDefault = givenName is null }])
+                            Stale: true) { NameIsDefault = givenName is null, MainStage = parse.GetValue(mainStage) }])
                     {
                         Offline = parse.GetValue(offline),
                         LockFile = parse.GetValue(lockFile)?.FullName,

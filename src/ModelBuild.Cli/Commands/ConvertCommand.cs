@@ -39,6 +39,10 @@ internal static class ConvertCommand
             Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)."
         };
         var salt = new Option<string?>("--salt") { Description = "Mixed into every action key (ModelBuildCacheSalt)." };
+        var mainStage = new Option<string?>("--main-stage", "-m")
+        {
+            Description = "A multi-stage manifest's main stage, which the model's own description is (default: the first stage)."
+        };
         var dryRun = new Option<bool>("--dry-run")
         {
             Description = "Print the plan and the action keys; fetch, compute and write nothing."
@@ -48,7 +52,7 @@ internal static class ConvertCommand
             "convert",
             "Convert one model: prepare, simplify, FP16 or ORT format, each step checked against the original.")
         {
-            manifest, target, precision, outputDir, name, cacheDir, salt, dryRun,
+            manifest, target, precision, outputDir, name, cacheDir, salt, dryRun, mainStage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -69,7 +73,7 @@ internal static class ConvertCommand
                     modelName,
                     parse.GetValue(target)!,
                     parse.GetValue(precision)!)
-                { NameIsDefault = givenName is null };
+                { NameIsDefault = givenName is null, MainStage = parse.GetValue(mainStage) };
                 var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                 var cacheRoot = parse.GetValue(cacheDir)?.FullName;
                 var conversion = new Conversion(console, request, folder, cacheRoot, parse.GetValue(salt));

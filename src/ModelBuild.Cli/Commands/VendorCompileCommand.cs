@@ -129,10 +129,10 @@ internal static class VendorCompileCommand
 
         var version = typeof(VendorCompileCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?
             .InformationalVersion ?? "unknown";
-        var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.MultiStageNotImplemented.Create(
-            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(
+        var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.OneStageExpected.Create(
+            manifest.Stages[1].Name.Location, "'modelbuild vendor-compile'", manifest.FilePath, manifest.Stages.Count, string.Join(
                 ", ",
-                manifest.Stages.Select(s => s.Name.Value)), version));
+                manifest.Stages.Select(s => s.Name.Value))));
         var target = TargetCatalog.Find(targetName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownTarget.Create(
             null, targetName, NameSuggestion.DidYouMean(targetName, VendorToolchains.Targets), string.Join(
                 ", ",

@@ -34,7 +34,7 @@ internal static class AccessorGenerator
     private static readonly HashSet<string> MemberNames = new(
         [
             "Name", "ResourceName", "FileName", "FilePath", "Sha256", "Size", "Target", "Precision", "Inputs", "Outputs", "Labels",
-            "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile", "CreateSession",
+            "OpenStream", "ReadAllBytes", "TensorDescription", "FileNames", "OpenFile", "CreateSession", "MainStage", "StageNames",
             .. TypedModelWriter.MemberNames, .. TypedModelWriter.SharedTypeNames,
         ],
         StringComparer.Ordinal);
@@ -71,7 +71,7 @@ internal static class AccessorGenerator
         code.Line($"{access} static partial class {request.ClassName}");
         code.Open();
         WriteTensorDescription(code, access);
-        if (sorted.Any(m => TypedModelWriter.Applies(m.Result)))
+        if (sorted.SelectMany(m => m.Result.Stages ?? [m.Result]).Any(TypedModelWriter.Applies))
         {
             TypedModelWriter.WriteShared(code);
         }
@@ -80,10 +80,13 @@ internal static class AccessorGenerator
         {
             code.Line();
             var className = ClassNameOf(model.Result.Name, request.ClassName);
-            WriteModel(code, model, className);
-            if (TypedModelWriter.Applies(model.Result))
+            if (model.Result.Stages is { Count: > 0 })
             {
-                TypedModelWriter.WriteModel(code, model, className);
+                WriteStagedModel(code, model, className);
+            }
+            else
+            {
+                WriteModelClasses(code, model, className);
             }
         }
 
@@ -275,7 +278,47 @@ internal static class AccessorGenerator
         code.Line("#endif");
     }
 
-    private static void WriteModel(CodeWriter code, AccessorModel accessorModel, string className)
+    private static void WriteModelClasses(CodeWriter code, AccessorModel model, string className, Action<CodeWriter>? nested = null)
+    {
+        WriteModel(code, model, className, nested);
+        if (TypedModelWriter.Applies(model.Result))
+        {
+            TypedModelWriter.WriteModel(code, model, className);
+        }
+    }
+
+    /// <summary>
+    /// A multi-stage model: its class describes the main stage (under the model's name), and holds one nested class per stage,
+    /// in the manifest's order, each exactly as a single model's class (typed where the typed class applies).
+    /// </summary>
+    private static void WriteStagedModel(CodeWriter code, AccessorModel model, string className)
+    {
+        var stages = model.Result.Stages!;
+        var main = stages.First(s => s.Name == model.Result.MainStage);
+        WriteModelClasses(code, model with { Result = main with { Name = model.Result.Name } }, className, inner =>
+        {
+            inner.Line();
+            var mainName = CSharpIdentifier.StringLiteral(main.Name);
+            Constant(inner, "string", "MainStage", mainName, "The main stage, which this class describes.");
+            inner.Line();
+            inner.Line("/// <summary>The stages' names, in the manifest's order; each stage has a nested class.</summary>");
+            inner.Line("public static global::System.Collections.Generic.IReadOnlyList<string> StageNames { get; } = new string[]");
+            inner.Open();
+            foreach (var stage in stages)
+            {
+                inner.Line(CSharpIdentifier.StringLiteral(stage.Name) + ",");
+            }
+
+            inner.CloseWith("};");
+            foreach (var stage in stages)
+            {
+                inner.Line();
+                WriteModelClasses(inner, model with { Result = stage }, ClassNameOf(stage.Name, className));
+            }
+        });
+    }
+
+    private static void WriteModel(CodeWriter code, AccessorModel accessorModel, string className, Action<CodeWriter>? nested = null)
     {
         var model = accessorModel.Result;
         var primary = model.Outputs[0];
@@ -381,6 +424,7 @@ internal static class AccessorGenerator
             WriteCreateSession(code, accessorModel);
         }
 
+        nested?.Invoke(code);
         code.Close();
     }
 

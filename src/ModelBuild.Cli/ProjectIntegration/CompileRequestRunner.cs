@@ -96,6 +96,10 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                     : null,
                 Overrides = WithCalibration(ManifestOverrides.Parse(model.Overrides), model.Calibration),
                 StopAfter = stopAfter,
+                MainStage = model.MainStage,
+                MainStageAt = fromProject && model.MainStage is not null
+                    ? ProjectItemLocator.Locate(request.ProjectFile, model.Manifest, "MainStage")
+                    : null,
                 Vendor = vendor with
                 {
                     Package = model.Package,

@@ -110,8 +110,9 @@ internal static class ModelOutputFolder
         }
     }
 
+    /// <summary>The result record; a multi-stage model's stages each get theirs, named by the stage, with their own files.</summary>
     private static ModelResult ToResult(CompiledModel model, IReadOnlyList<ModelOutputFile> files) => new(
-        model.Name,
+        model.Stage ?? model.Name,
         model.ManifestPath,
         model.Selection.Target.Name,
         model.Selection.Precision.Name,
@@ -122,6 +123,10 @@ internal static class ModelOutputFolder
         Labels = model.Labels.Count == 0 ? null : model.Labels,
         LabeledOutput = model.LabeledOutput,
         ApplySoftmax = model.ApplySoftmax ? true : null,
+        Stages = model.Stages.Count == 0
+            ? null
+            : [.. model.Stages.Select(s => ToResult(s, [.. s.Files.Select(f => files.First(o => o.File == f.FileName))]))],
+        MainStage = model.MainStage,
     };
 
     private static ModelTensorResult ToResult(TensorDescription t) =>

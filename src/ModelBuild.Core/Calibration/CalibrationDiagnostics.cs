@@ -51,7 +51,8 @@ public static class CalibrationDiagnostics
     /// <summary>{0} the input, {1} the stage.</summary>
     public static readonly DiagnosticDescriptor LinkedCalibration = new(
         "MB8109", DiagnosticSeverity.Error,
-        "The calibration of input '{0}' links to stage '{1}'; calibrating with another stage's outputs is not supported yet.");
+        "The calibration of input '{0}' links to stage '{1}'; only a stage of a multi-stage manifest, compiled whole, calibrates on " +
+            "another stage's outputs.");
 
     /// <summary>{0} the path.</summary>
     public static readonly DiagnosticDescriptor PathNotFolder = new(

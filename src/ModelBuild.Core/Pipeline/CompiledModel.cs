@@ -36,6 +36,18 @@ public sealed record CompiledModel(
 
     /// <summary>True when the labelled output holds logits (the manifest's <c>apply_softmax</c>).</summary>
     public bool ApplySoftmax { get; init; }
+
+    /// <summary>The stage this model is, in a multi-stage manifest (its name there); null for a flat manifest's model.</summary>
+    public string? Stage { get; init; }
+
+    /// <summary>
+    /// A multi-stage model's stages, compiled, in the manifest's order; empty for a single model. The model itself then describes
+    /// its main stage (<see cref="MainStage"/>), and its <see cref="CompiledModel.Files"/> are every stage's files, the main stage's first.
+    /// </summary>
+    public IReadOnlyList<CompiledModel> Stages { get; init; } = [];
+
+    /// <summary>The main stage of a multi-stage model (ModelConverter's <c>--main-stage</c>); null for a single model.</summary>
+    public string? MainStage { get; init; }
 }
 
 /// <summary>The <c>buildinfo.json</c> written beside every compiled model.</summary>

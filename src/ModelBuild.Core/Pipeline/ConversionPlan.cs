@@ -315,14 +315,10 @@ internal static class ConversionPlanner
         return new RandomSamples(random.MinValue, random.MaxValue, random.Mean, random.Std);
     }
 
-    /// <summary>The stage of a single-stage ONNX manifest; the second stage is where multi-stage manifests go beyond this
-    /// version.</summary>
-    public static ManifestStage SingleOnnxStage(ModelManifest manifest, string engineVersion)
+    /// <summary>The stage, when its <c>input_model</c> is an ONNX model (or a source whose format shows only once fetched).</summary>
+    /// <exception cref="DiagnosticException">MB6011 for a model of another format.</exception>
+    public static ManifestStage OnnxStage(ManifestStage stage, string engineVersion)
     {
-        var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.MultiStageNotImplemented.Create(
-            manifest.Stages[1].Name.Location, manifest.FilePath, manifest.Stages.Count, string.Join(
-                ", ",
-                manifest.Stages.Select(s => s.Name.Value)), engineVersion));
         var inputModel = stage.InputModel;
         return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown
             ? stage

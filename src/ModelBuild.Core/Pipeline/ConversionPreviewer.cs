@@ -19,25 +19,46 @@ internal sealed class ConversionPreviewer(ModelCompiler compiler, IReadOnlyList<
         ArgumentNullException.ThrowIfNull(request);
         var diagnostics = new List<Diagnostic>();
         var listed = new List<PreviewStep>();
-        CompileState? state = null;
+        IReadOnlyList<CompileState>? states = null;
         try
         {
-            state = compiler.Plan(request, diagnostics, []);
-            if (state is not null)
-            {
-                await PreviewStepsAsync(state, listed, cancellationToken).ConfigureAwait(false);
-            }
+            states = compiler.Plan(request, diagnostics, []);
         }
         catch (DiagnosticException e)
         {
-            (state?.Diagnostics ?? diagnostics).Add(e.Diagnostic);
+            diagnostics.Add(e.Diagnostic);
         }
 
-        diagnostics.AddRange(state?.Diagnostics ?? []);
-        var name = state?.Request.Name ?? request.Name;
-        var selection = state?.Selection;
-        string[] files = selection is null ? [] : [name + selection.Target.OutputExtensions[0], BuildInfo.FileName];
-        return new ConversionPreview(name, selection, state?.DisplayName, listed, files, diagnostics);
+        // Each stage is previewed as its own compile; a stage's problem stops the stages after it, as in a compile.
+        var files = new List<string>();
+        foreach (var state in states ?? [])
+        {
+            try
+            {
+                await PreviewStepsAsync(state, listed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DiagnosticException e)
+            {
+                state.Diagnostics.Add(e.Diagnostic);
+            }
+
+            diagnostics.AddRange(state.Diagnostics);
+            files.Add(state.Request.Name + state.Selection.Target.OutputExtensions[0]);
+            if (state.Diagnostics.Any(d => d.IsError))
+            {
+                break;
+            }
+        }
+
+        var first = states?[0];
+        var name = first?.ModelName ?? request.Name;
+        return new ConversionPreview(
+            name,
+            first?.Selection,
+            first?.DisplayName,
+            listed,
+            first is null ? [] : [.. files, BuildInfo.FileName],
+            diagnostics);
     }
 
     private async Task PreviewStepsAsync(CompileState state, List<PreviewStep> listed, CancellationToken cancellationToken)

@@ -34,6 +34,16 @@ public sealed record ModelCompileRequest(
 
     /// <summary>How vendor targets (rvc2, rvc3, rvc4, hailo, openvino) are compiled and packaged.</summary>
     public VendorBuildSettings Vendor { get; init; } = new();
+
+    /// <summary>
+    /// The stage of a multi-stage manifest whose model is the model's main one (ModelConverter's <c>--main-stage</c>, the
+    /// MainStage metadata); null for the first stage. A flat manifest's only stage is always the main one.
+    /// </summary>
+    public string? MainStage { get; init; }
+
+    /// <summary>Where <see cref="MainStage"/> was written (the ModelReference's MainStage metadata), for MB6030; null from the command
+    /// line.</summary>
+    public SourceLocation? MainStageAt { get; init; }
 }
 
 /// <summary>

@@ -51,27 +51,65 @@ public sealed class ModelCompiler
         _steps = PipelineSteps.Create(_services);
     }
 
-    /// <summary>Compiles one model. User mistakes come back as diagnostics, never as exceptions.</summary>
+    /// <summary>
+    /// Compiles one model: every stage of a multi-stage manifest, in the manifest's order, each through the same steps. User
+    /// mistakes come back as diagnostics, never as exceptions; the first stage that fails stops the stages after it.
+    /// </summary>
     public async Task<ModelCompileOutcome> CompileAsync(ModelCompileRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var diagnostics = new List<Diagnostic>();
         var dependencies = new List<string>();
-        CompileState? state = null;
+        IReadOnlyList<CompileState>? states;
         try
         {
-            state = Plan(request, diagnostics, dependencies);
-            var model = state is null ? null : await CompileCoreAsync(state, cancellationToken).ConfigureAwait(false);
-            return Outcome(state, diagnostics, dependencies, model);
+            states = Plan(request, diagnostics, dependencies);
         }
         catch (DiagnosticException e)
         {
-            (state?.Diagnostics ?? diagnostics).Add(e.Diagnostic);
-            return Outcome(state, diagnostics, dependencies, null);
+            diagnostics.Add(e.Diagnostic);
+            states = null;
+        }
+
+        if (states is null)
+        {
+            return new ModelCompileOutcome(null, diagnostics, dependencies, 0, 0);
+        }
+
+        var outcomes = new List<ModelCompileOutcome>();
+        using var linked = new StageCalibrationLinks(_services, states);
+        foreach (var state in states)
+        {
+            var outcome = await CompileStageAsync(state, linked, cancellationToken).ConfigureAwait(false);
+            outcomes.Add(outcome);
+            if (outcome.Completed is null)
+            {
+                break;
+            }
+        }
+
+        return StagedOutcome.Combine(states, outcomes, diagnostics, dependencies);
+    }
+
+    private async Task<ModelCompileOutcome> CompileStageAsync(
+        CompileState state,
+        StageCalibrationLinks linked,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await linked.ResolveAsync(state, cancellationToken).ConfigureAwait(false);
+            var model = await CompileCoreAsync(state, cancellationToken).ConfigureAwait(false);
+            return state.Outcome(model);
+        }
+        catch (DiagnosticException e)
+        {
+            state.Diagnostics.Add(e.Diagnostic);
+            return state.Outcome(null);
         }
         catch (CompileStoppedException)
         {
-            return Outcome(state, diagnostics, dependencies, null);
+            return state.Outcome(null);
         }
     }
 
@@ -84,13 +122,14 @@ public sealed class ModelCompiler
         new ConversionPreviewer(this, _steps).PreviewAsync(request, cancellationToken);
 
     /// <summary>
-    /// What is known before any step runs: the manifest, the target and precision, the single ONNX stage, the
-    /// vendor's route and the source. Null after adding the reasons to <paramref name="diagnostics"/>.
+    /// What is known before any step runs, one state per stage in the manifest's order: the manifest, the target and
+    /// precision, the stage, the vendor's route and the source. A multi-stage model's stages are named
+    /// <c>&lt;model&gt;.&lt;stage&gt;</c> in their outputs. Null after adding the reasons to <paramref name="diagnostics"/>.
     /// </summary>
     /// <param name="request">The model's request.</param>
-    /// <param name="diagnostics">Receives the problems found before the state exists.</param>
+    /// <param name="diagnostics">Receives the problems found before the states exist.</param>
     /// <param name="dependencies">Receives the manifest's path, read even when it has errors.</param>
-    internal CompileState? Plan(ModelCompileRequest request, List<Diagnostic> diagnostics, List<string> dependencies)
+    internal IReadOnlyList<CompileState>? Plan(ModelCompileRequest request, List<Diagnostic> diagnostics, List<string> dependencies)
     {
         var engine = _services.Engine;
         if (!request.NameIsDefault && ModelNameRule.Problem(request.Name) is { } problem)
@@ -122,10 +161,28 @@ public sealed class ModelCompiler
             engine.DisplayVersion,
             request.TargetAt,
             request.PrecisionAt);
-        var stage = ConversionPlanner.SingleOnnxStage(manifest, engine.DisplayVersion);
-        var vendor = VendorCompileChoice.For(request, selection, stage);
-        var input = InputModelSource.From(stage.InputModel, Path.GetDirectoryName(manifestPath)!);
-        return new CompileState(request, manifestPath, manifest, stage, selection, input) { Vendor = vendor };
+        if (StagePlan.Problems(manifest, request).ToList() is { Count: > 0 } problems)
+        {
+            diagnostics.AddRange(problems);
+            return null;
+        }
+
+        var folder = Path.GetDirectoryName(manifestPath)!;
+        var states = new List<CompileState>();
+        foreach (var manifestStage in manifest.Stages)
+        {
+            var stage = ConversionPlanner.OnnxStage(manifestStage, engine.DisplayVersion);
+            var stageRequest = manifest.IsMultiStage ? request with { Name = request.Name + "." + stage.Name.Value } : request;
+            var vendor = VendorCompileChoice.For(stageRequest, selection, stage);
+            var input = InputModelSource.From(stage.InputModel, folder);
+            states.Add(new CompileState(stageRequest, manifestPath, manifest, stage, selection, input)
+            {
+                Vendor = vendor,
+                ModelName = request.Name,
+            });
+        }
+
+        return states;
     }
 
     private async Task<CompiledModel?> CompileCoreAsync(CompileState state, CancellationToken cancellationToken)
@@ -183,6 +240,9 @@ public sealed class ModelCompiler
         var outputLayouts = state.Stage.Outputs.Where(o => o.Layout is not null)
             .ToDictionary(o => o.Name.Value, o => o.Layout!.Value, StringComparer.Ordinal);
         var inputs = state.Inputs;
+
+        // A stage of a multi-stage manifest has its own labels (its outputs' labels); a flat manifest's are the manifest's.
+        var labeled = state.Manifest.IsMultiStage ? state.Stage.Outputs.FirstOrDefault(o => o.Labels is not null) : null;
         return new CompiledModel(
             request.Name,
             state.ManifestPath,
@@ -199,27 +259,11 @@ public sealed class ModelCompiler
             BuildInfo = BuildInfo.Create(
                 _services.Engine, _services.Keys, request, selection, state.Source, state.Fetched!, state.Steps, plan, files, vendorOutcome?
                     .BuildInfo),
-            Labels = state.Manifest.Labels,
-            LabeledOutput = state.Manifest.LabeledOutput,
-            ApplySoftmax = state.Manifest.ApplySoftmax,
+            Labels = labeled is null ? state.Manifest.Labels : labeled.Labels ?? [],
+            LabeledOutput = labeled is null ? state.Manifest.LabeledOutput : labeled.Name.Value,
+            ApplySoftmax = labeled?.ApplySoftmax ?? state.Manifest.ApplySoftmax,
+            Stage = state.Manifest.IsMultiStage ? state.Stage.Name.Value : null,
         };
-    }
-
-    /// <summary>The outcome, with what planning found before the state existed first.</summary>
-    private static ModelCompileOutcome Outcome(
-        CompileState? state,
-        List<Diagnostic> diagnostics,
-        List<string> dependencies,
-        CompiledModel? model)
-    {
-        if (state is null)
-        {
-            return new ModelCompileOutcome(null, diagnostics, dependencies, 0, 0);
-        }
-
-        state.Diagnostics.InsertRange(0, diagnostics);
-        state.Dependencies.InsertRange(0, dependencies);
-        return state.Outcome(model);
     }
 
     /// <summary>The files of the compiled model; a model with external data gets its data file named after it.</summary>

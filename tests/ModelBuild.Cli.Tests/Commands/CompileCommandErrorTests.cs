@@ -25,7 +25,13 @@ public sealed partial class CompileCommandErrorTests : IDisposable
             2,
             8,
             "has shape [N, 3, 8, 8] in the model (rank 4), but the requested shape [1, 3, 8] has rank 3" },
-        { "stages:\n  a:\n    input_model: tiny.onnx\n  b:\n    input_model: tiny.onnx\n", "MB6010", 4, 3, "has 2 stages (a, b)" },
+        {
+            "stages:\n  a:\n    input_model: tiny.onnx\n  b:\n    input_model: tiny.onnx\n    calibration: {stage: c, output: y}\n",
+            "MB6031",
+            6,
+            26,
+            "links to stage 'c', which is not an earlier stage of the manifest; stages calibrate on the outputs of stages listed before " +
+                "them (a)" },
     };
 
     [Theory]

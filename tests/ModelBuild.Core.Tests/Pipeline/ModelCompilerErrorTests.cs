@@ -216,22 +216,43 @@ public sealed class ModelCompilerErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task Multi_stage_manifest_is_MB6010_at_the_second_stage()
+    public async Task Main_stage_that_is_not_a_stage_is_MB6030_at_the_metadata()
     {
-        _workspace.WriteManifest("""
-            shape: [1, 3, 8, 8]
-            stages:
-              detector:
-                input_model: tiny.onnx
-              classifier:
-                input_model: tiny.onnx
-            """);
+        var at = new SourceLocation("/work/app/App.csproj", 12, 80);
+        _workspace.WriteManifest(TwoStages);
 
-        var error = await FailsAsync("MB6010");
+        var error = await FailsAsync("MB6030", _workspace.Request() with { MainStage = "head", MainStageAt = at });
 
-        Assert.Equal(_workspace.ManifestAt(5, 3), error.Location);
-        Assert.Contains("2 stages (detector, classifier)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(at, error.Location);
+        Assert.Contains("its stages are detector, classifier", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Calibration_linked_to_a_later_stage_is_MB6031_at_the_link()
+    {
+        _workspace.WriteManifest(TwoStages.Replace(
+            "  detector:\n    input_model: tiny.onnx\n",
+            "  detector:\n    input_model: tiny.onnx\n    calibration: {stage: classifier, output: y}\n",
+            StringComparison.Ordinal));
+
+        var error = await FailsAsync("MB6031");
+
+        Assert.Equal(_workspace.ManifestAt(5, 26), error.Location);
+        Assert.Contains("links to stage 'classifier', which is not an earlier stage", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calibration_link_through_a_script_only_is_MB6034()
+    {
+        _workspace.WriteManifest(TwoStages + "    calibration: {stage: detector, script: 'def run_script(o): return o'}\n");
+
+        var error = await FailsAsync("MB6034", _workspace.Request("onnx", "FP32-INT8"));
+
+        Assert.Equal(_workspace.ManifestAt(7, 26), error.Location);
+    }
+
+    private const string TwoStages = "shape: [1, 3, 8, 8]\nstages:\n  detector:\n    input_model: tiny.onnx\n  classifier:\n" +
+        "    input_model: tiny.onnx\n";
 
     [Theory]
     [InlineData("validation: {min_cosine: 2}", 1, 26, "'validation.min_cosine' must be a number from -1 to 1; found '2'.")]

@@ -27,8 +27,11 @@ internal sealed class CompileState(
 
     public ModelManifest Manifest { get; } = manifest;
 
-    /// <summary>The manifest's single ONNX stage.</summary>
-    public ManifestStage Stage { get; } = stage;
+    /// <summary>The manifest's stage this state compiles; its calibration links are replaced by their data before its steps run.</summary>
+    public ManifestStage Stage { get; set; } = stage;
+
+    /// <summary>The model's name; a stage of a multi-stage manifest has its own in <see cref="Request"/> (<c>&lt;model&gt;.&lt;stage&gt;</c>).</summary>
+    public string ModelName { get; init; } = request.Name;
 
     public TargetSelection Selection { get; } = selection;
 
