@@ -23,7 +23,8 @@ internal static class StagePlan
                 request.MainStageAt, main, manifest.FilePath, string.Join(", ", names));
         }
 
-        if (manifest.IsMultiStage && string.Equals(request.Vendor.Package, VendorBuildSettings.NnArchivePackage, StringComparison.OrdinalIgnoreCase))
+        var archive = string.Equals(request.Vendor.Package, VendorBuildSettings.NnArchivePackage, StringComparison.OrdinalIgnoreCase);
+        if (manifest.IsMultiStage && archive)
         {
             yield return PipelineDiagnostics.MultiStageArchive.Create(request.Vendor.PackageAt, manifest.FilePath, manifest.Stages.Count);
         }
