@@ -66,16 +66,35 @@ internal static class InfoCommand
         return command;
     }
 
-    internal static JsonObject Describe(CatalogModel model, string root)
+    internal static JsonObject Describe(CatalogModel model, string root, string? compositeName = null)
     {
         var folder = Path.GetDirectoryName(model.ManifestPath)!;
         var accuracy = Path.Combine(folder, "accuracy-check.yml");
+        if (model.Composite is { } composite)
+        {
+            return new JsonObject
+            {
+                ["name"] = composite.Name,
+                ["composite_model_name"] = composite.Name,
+                ["description"] = composite.Description,
+                ["framework"] = composite.Framework,
+                ["license_url"] = composite.License,
+                ["accuracy_config"] = File.Exists(accuracy) ? accuracy : null,
+                ["model_config"] = null,
+                ["precisions"] = new JsonArray([.. composite.Precisions.Order(StringComparer.Ordinal).Select(p => (JsonNode)p)]),
+                ["subdirectory"] = composite.Subdirectory,
+                ["task_type"] = composite.TaskType,
+                ["input_info"] = new JsonArray(),
+                ["model_stages"] = new JsonArray([.. model.Parts.Select(p => (JsonNode)Describe(p, root, composite.Name))]),
+            };
+        }
+
         if (model.OpenModelZoo is { } omz)
         {
             return new JsonObject
             {
                 ["name"] = omz.Name,
-                ["composite_model_name"] = null,
+                ["composite_model_name"] = compositeName,
                 ["description"] = omz.Description,
                 ["framework"] = omz.Framework.Value,
                 ["license_url"] = omz.License,

@@ -15,7 +15,16 @@ internal sealed record CatalogModel(
     string Subdirectory,
     string ManifestPath,
     OpenModelZooModel? OpenModelZoo,
-    ModelManifest? Manifest);
+    ModelManifest? Manifest)
+{
+    /// <summary>An Open Model Zoo composite model (<c>composite-model.yml</c>), listed instead of its stages; null otherwise.</summary>
+    public OpenModelZooComposite? Composite { get; init; }
+
+    /// <summary>What is downloaded: a composite model's stages, each as a model of its own; any other model itself.</summary>
+    public IEnumerable<CatalogModel> Parts => Composite is null
+        ? [this]
+        : Composite.Stages.Select(s => new CatalogModel(s.Name, s.Subdirectory, s.FilePath, s, null));
+}
 
 /// <summary>Finds and reads every model under a folder, sorted by name as Open Model Zoo's tools list them.</summary>
 internal static partial class ModelCatalog
@@ -36,6 +45,29 @@ internal static partial class ModelCatalog
         {
             var extension = Path.GetExtension(file);
             if (extension is not (".yml" or ".yaml") || file.Contains($"{Path.DirectorySeparatorChar}.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // Open Model Zoo lists a composite model, not its stages (their model.yml sit in its sub-folders).
+            if (Path.GetFileName(file) == OpenModelZooComposite.FileName)
+            {
+                var (composite, problems) = OpenModelZooComposite.Load(file, root);
+                foreach (var diagnostic in problems)
+                {
+                    report(diagnostic);
+                }
+
+                if (composite is not null)
+                {
+                    models.Add(new CatalogModel(composite.Name, composite.Subdirectory, file, null, null) { Composite = composite });
+                }
+
+                continue;
+            }
+
+            if (Path.GetFileName(file) == OpenModelZooLoader.FileName
+                && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(file)!)!, OpenModelZooComposite.FileName)))
             {
                 continue;
             }

@@ -25,6 +25,7 @@ internal sealed class ModelDownloader(
     /// <summary>Downloads every model; returns the names of those that failed.</summary>
     public async Task<IReadOnlyList<string>> DownloadAsync(IReadOnlyList<CatalogModel> models, CancellationToken cancellationToken)
     {
+        models = [.. models.SelectMany(m => m.Parts)];
         var results = new bool[models.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, models.Count),

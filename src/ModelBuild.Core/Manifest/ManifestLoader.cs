@@ -46,6 +46,20 @@ public static class ManifestLoader
             }
         }
 
+        // An Open Model Zoo composite model: its stages' model.yml files, in stages_order, as one multi-stage manifest.
+        if (Path.GetFileName(fullPath) == OpenModelZoo.OpenModelZooComposite.FileName)
+        {
+            var found = new UniqueDiagnostics();
+            if (overrides.Items.Count > 0)
+            {
+                found.Add(OpenModelZoo.OpenModelZooDiagnostics.CompositeOverrides.Create(new SourceLocation(fullPath), fullPath));
+                return new ManifestLoadResult(null, found.Items);
+            }
+
+            var composite = OpenModelZoo.OpenModelZooComposite.ReadManifest(fullPath, found);
+            return new ManifestLoadResult(found.HasErrors ? null : composite, found.Items);
+        }
+
         string text;
         try
         {

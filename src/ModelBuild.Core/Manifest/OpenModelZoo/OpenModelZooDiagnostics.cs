@@ -82,4 +82,15 @@ public static class OpenModelZooDiagnostics
     public static readonly DiagnosticDescriptor PreprocessingArgumentUnreadable = new(
         "MB2120", DiagnosticSeverity.Warning,
         "model_optimizer_args '{0}' cannot be read ({1}); the accessor does not publish it.");
+
+    public static readonly DiagnosticDescriptor CompositeStageMissing = new(
+        "MB1040", DiagnosticSeverity.Error, "Stage '{0}' of composite model '{1}' has no model.yml in '{2}'; a stage is a sub-folder " +
+            "named '{1}-<part>' holding its model.yml.");
+
+    public static readonly DiagnosticDescriptor CompositeWithoutStages = new(
+        "MB1041", DiagnosticSeverity.Error, "Composite model '{0}' has no 'stages_order': the list of its stages' folders, in order.");
+
+    public static readonly DiagnosticDescriptor CompositeOverrides = new(
+        "MB1042", DiagnosticSeverity.Error, "Overrides do not apply to Open Model Zoo composite model '{0}'; its stages are separate " +
+            "model.yml files: reference a stage's model.yml to override its keys.");
 }

@@ -102,7 +102,7 @@ public static partial class OpenModelZooLoader
     {
         ArgumentNullException.ThrowIfNull(manifestPath);
         var full = Path.GetFullPath(manifestPath);
-        return Path.GetFileName(full) == FileName
+        return Path.GetFileName(full) is FileName or OpenModelZooComposite.FileName
             ? Path.GetFileName(Path.GetDirectoryName(full)!)
             : Path.GetFileNameWithoutExtension(full);
     }
