@@ -27,8 +27,8 @@ internal sealed class CompileState(
 
     public ModelManifest Manifest { get; } = manifest;
 
-    /// <summary>The manifest's single ONNX stage.</summary>
-    public ManifestStage Stage { get; } = stage;
+    /// <summary>The manifest's single ONNX stage; after the fetch step its calibration and evaluation paths are local folders.</summary>
+    public ManifestStage Stage { get; set; } = stage;
 
     public TargetSelection Selection { get; } = selection;
 
