@@ -16,7 +16,7 @@ public delegate Task<FetchedContent> CalibrationFetch(SourceReference source, So
 /// <summary>A stage whose calibration and evaluation paths are local folders, with what it took to make them so.</summary>
 /// <param name="Stage">The stage; every <c>calibration.path</c> and <c>quantization.evaluation.path</c> that named an archive or a
 /// remote source now names the folder it was extracted to (an absolute path, at the same manifest line).</param>
-/// <param name="Warnings">The fetches' warnings (a remote source without a pin: MB2005).</param>
+/// <param name="Warnings">The fetches' warnings (a remote source without a pin and no lock file: MB2015).</param>
 /// <param name="Dependencies">Local archives read, so the next build notices an edit.</param>
 public sealed record ResolvedCalibrationPaths(
     ManifestStage Stage,

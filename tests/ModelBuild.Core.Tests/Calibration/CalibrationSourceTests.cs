@@ -112,6 +112,23 @@ public sealed class CalibrationSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_lists_the_quantize_key_of_a_local_archive_and_fetches_nothing_remote()
+    {
+        var compiled = await QuantizeAsync("calibration:\n  path: calib.zip", WriteZip("calib.zip"));
+        var cache = ModelBuildCache.Open(_workspace.CacheDir);
+        using var fetcher = new SourceFetcher(cache);
+        var compiler = new ModelCompiler(cache, fetcher, EngineIdentity.Current, null);
+
+        var local = await compiler.PreviewAsync(_workspace.Request(precision: "FP32-INT8"));
+        _workspace.WriteManifest(EngineWorkspace.DefaultManifest + "\ncalibration:\n  path: https://127.0.0.1:9/calib.zip\n");
+        var remote = await compiler.PreviewAsync(_workspace.Request(precision: "FP32-INT8"));
+
+        Assert.Equal(Key(compiled, "quantize"), local.Steps.Single(s => s.Action == "quantize").Key?.Hex);
+        var error = Assert.Single(remote.Diagnostics, d => d.IsError);
+        Assert.Equal(("MB8110", 4), (error.Code, error.Location?.Line));
+    }
+
+    [Fact]
     public async Task An_archive_entry_that_climbs_out_is_refused_and_nothing_is_unpacked()
     {
         var path = Path.Combine(_workspace.ModelsFolder, "evil.zip");
