@@ -34,16 +34,10 @@ public sealed record ResolvedCalibrationPaths(
 /// </summary>
 public sealed class CalibrationPathResolver(ModelBuildCache cache, CalibrationFetch fetch)
 {
-    /// <summary>The folder under the cache root that holds unpacked calibration archives, one folder per archive digest.</summary>
-    public const string UnpackedFolder = "unpacked";
-
     private static readonly string[] ArchiveSuffixes = [".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz"];
 
     // Entries ModelConverter passes over when it looks for an archive's content root (besides dot-files).
     private static readonly HashSet<string> IgnoredEntries = new(StringComparer.Ordinal) { "__MACOSX", "Thumbs.db", "desktop.ini" };
-
-    /// <summary>True when <paramref name="path"/>'s name (before any query) says it is an archive ModelBuild unpacks.</summary>
-    public static bool IsArchiveName(string path) => TryArchiveFormat(path, out _);
 
     /// <summary>
     /// The stage with its calibration and evaluation paths made local. Paths that are already local folders, or
@@ -128,7 +122,7 @@ public sealed class CalibrationPathResolver(ModelBuildCache cache, CalibrationFe
         SourceLocation at,
         CancellationToken token)
     {
-        var unpacked = Path.Combine(cache.Root, UnpackedFolder);
+        var unpacked = Path.Combine(cache.Root, ModelBuildCache.UnpackedFolder);
         var folder = Path.Combine(unpacked, archive.Digest.Hex);
         if (Directory.Exists(folder))
         {

@@ -30,7 +30,7 @@ public sealed record ArchiveLimits(long MaxTotalBytes, int MaxEntries, double Ma
 }
 
 /// <summary>
-/// Unpacks zip, tar and tar.gz archives without trusting them: an entry with an absolute path, a
+/// Unpacks zip, tar, tar.gz and tar.xz archives without trusting them: an entry with an absolute path, a
 /// drive, or a <c>..</c> part, a link whose target leaves the folder, a device or FIFO, more bytes
 /// or entries than the limits, or a ratio beyond them stops the extraction. Everything is unpacked
 /// into a staging folder first and moved into place only when the whole archive passed, so a

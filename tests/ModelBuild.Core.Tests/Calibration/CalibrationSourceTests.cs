@@ -39,15 +39,17 @@ public sealed class CalibrationSourceTests : IDisposable
     private string DataFolder => Path.Combine(_workspace.Root, "data", "coco128");
 
     [Fact]
-    public async Task A_local_zip_quantizes_exactly_as_the_same_files_in_a_folder()
+    public async Task A_local_zip_quantizes_exactly_as_the_same_files_in_a_folder_and_cache_clear_removes_it_unpacked()
     {
         var folder = await QuantizeAsync("calibration:\n  path: " + DataFolder);
         var zip = await QuantizeAsync("calibration:\n  path: calib.zip", WriteZip("calib.zip"));
 
         Assert.Equal(Key(folder, "quantize"), Key(zip, "quantize"));
         Assert.Equal(folder.Files[0].Blob.Digest, zip.Files[0].Blob.Digest);
-        var unpacked = Directory.GetDirectories(Path.Combine(_workspace.CacheDir, CalibrationPathResolver.UnpackedFolder));
-        Assert.Single(unpacked);
+        var unpacked = Path.Combine(_workspace.CacheDir, ModelBuildCache.UnpackedFolder);
+        Assert.Single(Directory.GetDirectories(unpacked));
+        ModelBuildCache.Open(_workspace.CacheDir).Clear();
+        Assert.Empty(Directory.GetFileSystemEntries(unpacked));
     }
 
     [Fact]
@@ -141,9 +143,9 @@ public sealed class CalibrationSourceTests : IDisposable
         var outcome = await _workspace.CompileAsync(_workspace.Request(precision: "FP32-INT8"));
 
         Assert.Equal("MB2060", Assert.Single(outcome.Diagnostics, d => d.IsError).Code);
-        var unpacked = Path.Combine(_workspace.CacheDir, CalibrationPathResolver.UnpackedFolder);
+        var unpacked = Path.Combine(_workspace.CacheDir, ModelBuildCache.UnpackedFolder);
         Assert.Empty(Directory.Exists(unpacked) ? Directory.GetFileSystemEntries(unpacked) : []);
-        Assert.False(File.Exists(Path.Combine(_workspace.CacheDir, CalibrationPathResolver.UnpackedFolder, "outside.npy")));
+        Assert.False(File.Exists(Path.Combine(_workspace.CacheDir, ModelBuildCache.UnpackedFolder, "outside.npy")));
     }
 
     [Fact]
