@@ -196,6 +196,13 @@ public sealed class CalibrationPathResolver(ModelBuildCache cache, CalibrationFe
 
         private async Task<string> FolderAsync(Located<string> path)
         {
+            // An existing folder is used as it is, whatever its name looks like (data:2024 is a folder here, not a scheme).
+            if (!path.Value.Contains("://", StringComparison.Ordinal)
+                && Directory.Exists(Path.GetFullPath(path.Value, Path.GetFullPath(manifestDirectory))))
+            {
+                return path.Value;
+            }
+
             var source = SourceReference.Parse(path.Value, manifestDirectory, path.Location);
             var isArchive = TryArchiveFormat(path.Value, out var format);
             if (source is LocalFileSource local && (!isArchive || !File.Exists(local.FullPath)))
