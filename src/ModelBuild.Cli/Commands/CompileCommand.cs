@@ -67,10 +67,11 @@ internal static class CompileCommand
                 "ModelBuildToolchainPaths)."
         };
 
+        var overrides = OverrideArguments();
         var command = new Command("compile", "Compile models: fetch, prepare, check, and write the outputs.")
         {
-            manifest, request, target, precision, outputDir, name, cacheDir, salt, parallelism, offline, lockFile, locked, via, tools,
-            mainStage,
+            manifest, overrides, request, target, precision, outputDir, name, cacheDir, salt, parallelism, offline, lockFile, locked, via,
+            tools, mainStage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -96,6 +97,7 @@ internal static class CompileCommand
 
                     var modelName = givenName ?? OpenModelZooLoader.DefaultModelName(manifestFile.FullName);
                     var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
+                    var given = ManifestOverrides.FromArguments(parse.GetValue(overrides) ?? []);
                     compileRequest = new CompileRequest(
                         ProjectFile: string.Empty,
                         CacheDir: parse.GetValue(cacheDir)?.FullName,
@@ -109,7 +111,12 @@ internal static class CompileCommand
                             null,
                             string.Empty,
                             folder,
-                            Stale: true) { NameIsDefault = givenName is null, MainStage = parse.GetValue(mainStage) }])
+                            Stale: true)
+                        {
+                            NameIsDefault = givenName is null,
+                            MainStage = parse.GetValue(mainStage),
+                            Overrides = given.ToMetadata(),
+                        }])
                     {
                         Offline = parse.GetValue(offline),
                         LockFile = parse.GetValue(lockFile)?.FullName,
@@ -133,6 +140,14 @@ internal static class CompileCommand
         });
         return command;
     }
+
+    /// <summary>ModelConverter's overrides after the manifest: <c>key value</c> pairs
+    /// (<see cref="ManifestOverrides.FromArguments"/>).</summary>
+    internal static Argument<string[]> OverrideArguments() => new("overrides")
+    {
+        Description = "ModelConverter-style overrides after the manifest, as key value pairs: inputs.0.shape \"[1,3,256,256]\".",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
 
     private static CompileRequest ReadRequest(string path)
     {

@@ -48,12 +48,14 @@ internal static class ConvertCommand
             Description = "Print the plan and the action keys; fetch, compute and write nothing."
         };
 
+        var overrides = CompileCommand.OverrideArguments();
         var command = new Command(
             "convert",
             "Convert one model: prepare, simplify, FP16 or ORT format, each step checked against the original.")
         {
             manifest, target, precision, outputDir, name, cacheDir, salt, dryRun, mainStage,
         };
+        command.Arguments.Add(overrides);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
@@ -73,7 +75,11 @@ internal static class ConvertCommand
                     modelName,
                     parse.GetValue(target)!,
                     parse.GetValue(precision)!)
-                { NameIsDefault = givenName is null, MainStage = parse.GetValue(mainStage) };
+                {
+                    NameIsDefault = givenName is null,
+                    MainStage = parse.GetValue(mainStage),
+                    Overrides = ManifestOverrides.FromArguments(parse.GetValue(overrides) ?? []),
+                };
                 var folder = parse.GetValue(outputDir)?.FullName ?? Path.GetFullPath(modelName);
                 var cacheRoot = parse.GetValue(cacheDir)?.FullName;
                 var conversion = new Conversion(console, request, folder, cacheRoot, parse.GetValue(salt));

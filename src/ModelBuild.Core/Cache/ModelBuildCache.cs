@@ -23,6 +23,10 @@ public sealed class ModelBuildCache : IDisposable
     /// <summary>The folder under <c>tmp/</c> where downloads keep their partial files between runs.</summary>
     public const string PartialDownloadsFolder = "partial";
 
+    /// <summary>The folder under the root that holds unpacked calibration archives, one folder per archive's SHA-256; <c>cache
+    /// clear</c> empties it.</summary>
+    public const string UnpackedFolder = "unpacked";
+
     /// <summary>Automatic eviction leaves blobs used this recently alone: another build may be about to read them.</summary>
     public static readonly TimeSpan EvictionGracePeriod = TimeSpan.FromHours(1);
 
@@ -162,12 +166,17 @@ public sealed class ModelBuildCache : IDisposable
     public VerificationResult Verify() => new CacheVerification(this).Run();
 
     /// <summary>
-    /// <c>modelbuild cache clear</c>: removes every blob, record, stamp and quarantined entry. Locks and
+    /// <c>modelbuild cache clear</c>: removes every blob, record, stamp, quarantined entry and unpacked archive. Locks and
     /// the writes in flight of running processes stay.
     /// </summary>
     public void Clear()
     {
-        foreach (var folder in new[] { Layout.ContentDirectory, Layout.ActionDirectory, Layout.StampDirectory, Layout.QuarantineDirectory })
+        string[] folders =
+        [
+            Layout.ContentDirectory, Layout.ActionDirectory, Layout.StampDirectory, Layout.QuarantineDirectory,
+            Path.Combine(Layout.Root, UnpackedFolder),
+        ];
+        foreach (var folder in folders)
         {
             var directory = new DirectoryInfo(folder);
             if (!directory.Exists)

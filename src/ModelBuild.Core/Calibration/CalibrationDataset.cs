@@ -60,6 +60,7 @@ public sealed class CalibrationDataset : ICalibrationDataSource
                     [],
                     null,
                     RandomTensorGenerator.Create(input, random)),
+                LinkCalibration { Script: { } script } => throw CalibrationScriptRefusal.For(input.Name, script),
                 LinkCalibration link => throw new DiagnosticException(
                     CalibrationDiagnostics.LinkedCalibration.Create(input.At, input.Name, link.Stage.Value)),
                 _ => throw new ArgumentException($"Unknown calibration form {input.Source.GetType().Name}.", nameof(inputs)),

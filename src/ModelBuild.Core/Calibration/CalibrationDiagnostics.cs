@@ -56,7 +56,27 @@ public static class CalibrationDiagnostics
 
     /// <summary>{0} the path.</summary>
     public static readonly DiagnosticDescriptor PathNotFolder = new(
-        "MB8110", DiagnosticSeverity.Error, "Calibration path '{0}' is not a folder; archives and URLs are not supported yet.");
+        "MB8110", DiagnosticSeverity.Error,
+        "Calibration path '{0}' is not a folder or an archive (.zip, .tar, .tar.gz, .tar.xz), or is a remote source a dry run does " +
+            "not fetch.");
+
+    /// <summary>{0} the source.</summary>
+    public static readonly DiagnosticDescriptor RemoteNotArchive = new(
+        "MB8190", DiagnosticSeverity.Error,
+        "Calibration source '{0}' is not an archive: a calibration set from a remote source is one .zip, .tar, .tar.gz or .tar.xz " +
+            "file, fetched and unpacked through the cache.");
+
+    /// <summary>{0} the input, {1} the script.</summary>
+    public static readonly DiagnosticDescriptor ScriptNeedsPython = new(
+        "MB8191", DiagnosticSeverity.Error,
+        "The calibration of input '{0}' is the Python script '{1}', and no python3 was found (MODELBUILD_PYTHON3, PATH); " +
+            "calibration scripts need Python.");
+
+    /// <summary>{0} the input, {1} the script, {2} the python3 found.</summary>
+    public static readonly DiagnosticDescriptor ScriptNotSupported = new(
+        "MB8192", DiagnosticSeverity.Error,
+        "The calibration of input '{0}' is the Python script '{1}'; python3 was found ({2}), but ModelBuild does not run calibration " +
+            "scripts yet. Calibrate with files, an archive or random data.");
 
     /// <summary>{0} the file, {1} why.</summary>
     public static readonly DiagnosticDescriptor FileUnreadable = new(

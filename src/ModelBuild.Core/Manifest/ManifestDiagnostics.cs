@@ -54,6 +54,18 @@ public static class ManifestDiagnostics
     public static readonly DiagnosticDescriptor OverrideValueInvalid =
         new("MB1015", DiagnosticSeverity.Error, "Override '{0}' has a value that is not valid YAML: {1}");
 
+    /// <summary>{0} the input_model.</summary>
+    public static readonly DiagnosticDescriptor RemoteNnArchiveInput = new(
+        "MB2131", DiagnosticSeverity.Error,
+        "input_model '{0}' is an NN Archive from a remote source; an NN Archive is read from a local file so far. Download it " +
+            "and give its path.");
+
+    /// <summary>{0} the key without a value, {1} how many arguments followed the manifest.</summary>
+    public static readonly DiagnosticDescriptor OverrideWithoutValue = new(
+        "MB2130", DiagnosticSeverity.Error,
+        "Override '{0}' on the command line has no value: the {1} argument(s) after the manifest are key value pairs, as " +
+            "ModelConverter takes them (inputs.0.shape \"[1,3,256,256]\" calibration.max_images 50).");
+
     /// <summary>{0} "Input" or "Output", {1} its name, {2} the line of the first entry.</summary>
     public static readonly DiagnosticDescriptor DuplicateTensorName =
         new("MB1016", DiagnosticSeverity.Error, "{0} '{1}' is listed more than once; it is first listed at line {2}.");

@@ -97,7 +97,9 @@ public static class ManifestLoader
             return new ManifestLoadResult(null, diagnostics.Items);
         }
 
-        var root = new OverrideApplication(displayPath, diagnostics).ApplyAll(tree.Root, overrides);
+        // An input_model that is an NN Archive brings its config.json's settings; the manifest's keys, then overrides, win.
+        var root = new OverrideApplication(displayPath, diagnostics)
+            .ApplyAll(NnArchiveInputModel.Apply(tree.Root, displayPath, diagnostics), overrides);
         // An Open Model Zoo model.yml (files and framework, no input_model) is accepted as it is.
         var manifest = OpenModelZoo.OpenModelZooLoader.LooksLikeModelYml(root)
             ? OpenModelZoo.OpenModelZooManifest.Read(root, displayPath, diagnostics)

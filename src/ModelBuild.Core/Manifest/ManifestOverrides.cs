@@ -1,3 +1,5 @@
+using ModelBuild.Core.Diagnostics;
+
 namespace ModelBuild.Core.Manifest;
 
 /// <summary>One ModelConverter-style override: a dotted key (<c>inputs.0.shape</c>) and a YAML flow value (<c>[1,3,256,256]</c>).</summary>
@@ -48,6 +50,29 @@ public sealed record ManifestOverrides(IReadOnlyList<ManifestOverride> Items, IR
     /// <summary>Overrides given as separate keys and values (the CLI's <c>key value</c> pairs).</summary>
     public static ManifestOverrides FromPairs(IEnumerable<KeyValuePair<string, string>> pairs) =>
         new([.. pairs.Select(p => new ManifestOverride(p.Key.Trim(), p.Value.Trim()))], []);
+
+    /// <summary>
+    /// ModelConverter's command-line overrides: the arguments after the manifest, read as <c>key value</c> pairs
+    /// (<c>inputs.0.shape "[1,3,256,256]" calibration.max_images 50</c>).
+    /// </summary>
+    /// <exception cref="DiagnosticException">An odd number of arguments: the last key has no value (MB2130, naming it).</exception>
+    public static ManifestOverrides FromArguments(IReadOnlyList<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (arguments.Count % 2 != 0)
+        {
+            throw new DiagnosticException(ManifestDiagnostics.OverrideWithoutValue.Create(null, arguments[^1], arguments.Count));
+        }
+
+        return FromPairs(Enumerable.Range(0, arguments.Count / 2)
+            .Select(i => new KeyValuePair<string, string>(arguments[2 * i], arguments[(2 * i) + 1])));
+    }
+
+    /// <summary>
+    /// These overrides as the <c>Overrides</c> metadata writes them (<c>key=value;key=value</c>), which
+    /// <see cref="Parse"/> reads back; null when there are none.
+    /// </summary>
+    public string? ToMetadata() => Items.Count == 0 ? null : string.Join(";", Items.Select(i => i.Text));
 
     private static IEnumerable<string> SplitTopLevel(string text)
     {

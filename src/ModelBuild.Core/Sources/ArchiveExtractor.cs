@@ -5,12 +5,15 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Sources;
 
-/// <summary>The archive formats ModelBuild unpacks (Open Model Zoo's <c>unpack_archive</c> names: zip, tar, gztar).</summary>
+/// <summary>The archive formats ModelBuild unpacks (Open Model Zoo's <c>unpack_archive</c> names: zip, tar, gztar; and xztar).</summary>
 public enum ArchiveFormat
 {
     Zip,
     Tar,
     TarGz,
+
+    /// <summary>A tar compressed with xz (<c>.tar.xz</c>), ModelConverter's NN Archive default.</summary>
+    TarXz,
 }
 
 /// <summary>
@@ -27,7 +30,7 @@ public sealed record ArchiveLimits(long MaxTotalBytes, int MaxEntries, double Ma
 }
 
 /// <summary>
-/// Unpacks zip, tar and tar.gz archives without trusting them: an entry with an absolute path, a
+/// Unpacks zip, tar, tar.gz and tar.xz archives without trusting them: an entry with an absolute path, a
 /// drive, or a <c>..</c> part, a link whose target leaves the folder, a device or FIFO, more bytes
 /// or entries than the limits, or a ratio beyond them stops the extraction. Everything is unpacked
 /// into a staging folder first and moved into place only when the whole archive passed, so a
@@ -53,6 +56,9 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
                 return true;
             case "gztar":
                 format = ArchiveFormat.TarGz;
+                return true;
+            case "xztar":
+                format = ArchiveFormat.TarXz;
                 return true;
             default:
                 format = default;
@@ -81,12 +87,12 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
             var budget = new Budget(limits, new FileInfo(archivePath).Length, archivePath, at);
             var written = format == ArchiveFormat.Zip
                 ? await ExtractZipAsync(archivePath, staging, budget, at, cancellationToken).ConfigureAwait(false)
-                : await ExtractTarAsync(archivePath, format == ArchiveFormat.TarGz, staging, budget, at, cancellationToken).ConfigureAwait(
-                    false);
+                : await ExtractTarAsync(archivePath, format, staging, budget, at, cancellationToken).ConfigureAwait(false);
             MoveInto(staging, target);
             return [.. written.Order(StringComparer.Ordinal)];
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or NotSupportedException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or NotSupportedException
+            or SharpCompress.Common.SharpCompressException)
         {
             throw new DiagnosticException(
                 SourceDiagnostics.ArchiveUnreadable.Create(at, Path.GetFileName(archivePath), format, e.Message),
@@ -166,7 +172,7 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
 
     private static async Task<List<string>> ExtractTarAsync(
         string archivePath,
-        bool gzip,
+        ArchiveFormat format,
         string staging,
         Budget budget,
         SourceLocation? at,
@@ -183,7 +189,12 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
             FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
-            Stream input = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+            Stream input = format switch
+            {
+                ArchiveFormat.TarGz => new GZipStream(file, CompressionMode.Decompress),
+                ArchiveFormat.TarXz => new SharpCompress.Compressors.Xz.XZStream(file),
+                _ => file,
+            };
             await using (input.ConfigureAwait(false))
             {
                 var reader = new TarReader(input);

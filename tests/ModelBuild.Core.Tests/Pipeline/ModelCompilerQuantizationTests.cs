@@ -210,7 +210,8 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
     [Theory]
     [InlineData("FP32-INT8")]
     [InlineData("FP32")]
-    public async Task A_URL_calibration_path_is_MB8110_on_its_manifest_line_never_a_local_path(string precision)
+    public async Task A_remote_calibration_path_that_is_not_an_archive_is_MB8190_on_its_manifest_line_never_a_local_path(
+        string precision)
     {
         await _workspace.CompileAsync();
         _workspace.WriteManifest(Manifest.Replace("path: calibration", "path: s3://bucket/calib", StringComparison.Ordinal));
@@ -219,7 +220,7 @@ public sealed class ModelCompilerQuantizationTests : IDisposable
         var outcome = await _workspace.CompileAsync(_workspace.Request(precision: precision));
 
         var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
-        Assert.Equal("MB8110", error.Code);
+        Assert.Equal("MB8190", error.Code);
         Assert.Equal(_workspace.ManifestAt(4, 9), error.Location);
         Assert.Contains("'s3://bucket/calib'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(_workspace.ModelsFolder, error.Message, StringComparison.Ordinal);
