@@ -95,7 +95,7 @@ public static class BuildInfo
         return new JsonObject
         {
             ["modelbuild"] = engine.Version,
-            ["onnxruntime"] = OnnxRuntimeLibrary.Version,
+            ["onnxruntime"] = engine.OnnxRuntimeVersion,
             ["name"] = request.Name,
             ["target"] = selection.Target.Name,
             ["precision"] = selection.Precision.Name,
