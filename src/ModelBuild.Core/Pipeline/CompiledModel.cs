@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Manifest;
-using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 using ModelBuild.Tensors;
