@@ -1,5 +1,3 @@
-using Google.Protobuf.Reflection;
-using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Onnx;
@@ -7,7 +5,14 @@ namespace ModelBuild.Core.Onnx;
 /// <summary>Names of ONNX tensor element types (the <c>TensorProto.DataType</c> numbers).</summary>
 public static class OnnxElementType
 {
-    private static readonly EnumDescriptor DataTypes = TensorProto.Descriptor.FindDescriptor<EnumDescriptor>("DataType");
+    // TensorProto.DataType of the onnx.proto compiled in, by number (a test holds the two equal). A table, not the
+    // protobuf descriptor: a warm build names element types without loading the protobuf library.
+    private static readonly string[] DataTypes =
+    [
+        "undefined", "float", "uint8", "int8", "uint16", "int16", "int32", "int64", "string", "bool", "float16", "double", "uint32",
+        "uint64", "complex64", "complex128", "bfloat16", "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz", "uint4",
+        "int4", "float4e2m1", "float8e8m0", "uint2", "int2",
+    ];
 
     /// <summary>
     /// The specification's lower-case name (<c>float</c>, <c>uint8</c>, <c>float16</c>), or
@@ -15,8 +20,7 @@ public static class OnnxElementType
     /// </summary>
     public static string Name(int elementType)
     {
-        var value = DataTypes.FindValueByNumber(elementType);
-        return value is null ? $"type {elementType}" : value.Name.ToLowerInvariant();
+        return (uint)elementType < (uint)DataTypes.Length ? DataTypes[elementType] : $"type {elementType}";
     }
 
     /// <summary>

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Manifest;
-using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 using ModelBuild.Tensors;
@@ -107,7 +106,7 @@ public static class BuildInfo
         return new JsonObject
         {
             ["modelbuild"] = engine.Version,
-            ["onnxruntime"] = OnnxRuntimeLibrary.Version,
+            ["onnxruntime"] = engine.OnnxRuntimeVersion,
             ["name"] = request.Name,
             ["target"] = selection.Target.Name,
             ["precision"] = selection.Precision.Name,

@@ -11,6 +11,8 @@ namespace ModelBuild.Core.Pipeline;
 /// Which engine computed a result: its version, the digest of its own binaries and the version of
 /// the ONNX Runtime it loads. All three go into every action key (<see cref="NewActionKey"/>), so a
 /// different engine, even a rebuilt one of the same version, never serves another's cached results.
+/// None of them loads ONNX Runtime: its version is the one the engine is built with, which is the only
+/// one it computes with (<see cref="OnnxRuntimeLibrary.Version"/> checks it on load).
 /// </summary>
 public sealed class EngineIdentity
 {
@@ -19,7 +21,7 @@ public sealed class EngineIdentity
         ?? typeof(EngineIdentity).Assembly.GetName().Version?.ToString()
         ?? "0.0.0",
         ComputeBinaryDigest,
-        () => OnnxRuntimeLibrary.Version));
+        () => OnnxRuntimeLibrary.BuiltVersion));
 
     private readonly Lazy<Sha256Digest> _binaryDigest;
     private readonly Lazy<string> _onnxRuntimeVersion;
@@ -47,8 +49,7 @@ public sealed class EngineIdentity
     /// <summary>The SHA-256 over the engine's own assemblies (see <see cref="ComputeBinaryDigest"/>).</summary>
     public Sha256Digest BinaryDigest => _binaryDigest.Value;
 
-    /// <summary>The version the loaded ONNX Runtime reports (loading it if needed).</summary>
-    /// <exception cref="DllNotFoundException">MB5050: ONNX Runtime cannot be loaded.</exception>
+    /// <summary>The ONNX Runtime version results are computed with (for this engine, the one it is built with).</summary>
     public string OnnxRuntimeVersion => _onnxRuntimeVersion.Value;
 
     /// <summary>A key builder for <paramref name="actionName"/> that already holds everything about this engine.</summary>

@@ -267,18 +267,28 @@ public sealed class ModelCompiler
     }
 
     /// <summary>The files of the compiled model; a model with external data gets its data file named after it.</summary>
-    private async Task<IReadOnlyList<CompiledFile>> OutputFilesAsync(
+    private Task<IReadOnlyList<CompiledFile>> OutputFilesAsync(
         string name,
         TargetSelection selection,
         StoredModel model,
         CancellationToken cancellationToken)
     {
-        var extension = selection.Target.OutputExtensions[0];
-        if (model.Data.IsEmpty)
-        {
-            return [new CompiledFile(name + extension, model.Model)];
-        }
+        var fileName = name + selection.Target.OutputExtensions[0];
+        return model.Data.IsEmpty
+            ? Task.FromResult<IReadOnlyList<CompiledFile>>([new CompiledFile(fileName, model.Model)])
+            : RelocatedOutputFilesAsync(name, fileName, model, cancellationToken);
+    }
 
+    /// <summary>
+    /// The model rewritten to name its data file after it, and that file. Apart from <see cref="OutputFilesAsync"/>: its
+    /// state machine holds a parsed model, and a warm run without external data must not load the protobuf library.
+    /// </summary>
+    private async Task<IReadOnlyList<CompiledFile>> RelocatedOutputFilesAsync(
+        string name,
+        string fileName,
+        StoredModel model,
+        CancellationToken cancellationToken)
+    {
         var dataFile = name + OnnxExternalData.FileSuffix;
         ModelProto proto;
         using (var stream = _services.Cache.Content.TryOpen(model.Model.Digest)
@@ -289,7 +299,7 @@ public sealed class ModelCompiler
 
         OnnxExternalData.Relocate(proto, dataFile);
         var renamed = await _services.Cache.Content.PutAsync(OnnxModelFile.Write(proto), cancellationToken).ConfigureAwait(false);
-        return [new CompiledFile(name + extension, renamed), .. model.Data.Values.Select(d => new CompiledFile(dataFile, d))];
+        return [new CompiledFile(fileName, renamed), .. model.Data.Values.Select(d => new CompiledFile(dataFile, d))];
     }
 
     /// <summary>

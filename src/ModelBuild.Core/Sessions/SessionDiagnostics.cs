@@ -5,7 +5,7 @@ using ModelBuild.Tensors;
 namespace ModelBuild.Core.Sessions;
 
 /// <summary>
-/// The messages of model sessions (codes MB5004, MB5010–MB5017 and MB5050). They travel inside exceptions, as the
+/// The messages of model sessions (codes MB5004, MB5010–MB5017, MB5050 and MB3050). They travel inside exceptions, as the
 /// callers that turn them into diagnostics expect (see <c>CodedException</c>), so each starts with its code;
 /// each code has one template and a row in docs/diagnostics.md.
 /// </summary>
@@ -51,6 +51,11 @@ internal static class SessionDiagnostics
     public static CodedMessage RuntimeNotLoadable(string reason) => Format(
         "MB5050", "ONNX Runtime's native library could not be loaded: {0}",
         reason);
+
+    public static CodedMessage RuntimeVersionMismatch(string loaded, string built) => Format(
+        "MB3050", "ONNX Runtime {0} was loaded, but this engine was built with {1}, the version its cache keys name; reinstall the " +
+            "engine so that it loads the ONNX Runtime it ships with.",
+        loaded, built);
 
     private static CodedMessage Format(string code, string template, params object?[] args) =>
         new(code, string.Format(CultureInfo.InvariantCulture, template, args));

@@ -1,6 +1,7 @@
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sessions;
+using ModelBuild.Tests;
 
 namespace ModelBuild.Core.Tests.Cache;
 
@@ -29,9 +30,15 @@ public sealed class EngineActionKeyTests
     }
 
     [Fact]
-    public void This_engine_digests_its_own_assemblies_and_reports_the_loaded_onnx_runtime()
+    public void This_engine_digests_its_own_assemblies_and_names_the_onnx_runtime_it_is_built_with_and_loads()
     {
         var engine = EngineIdentity.Current;
+        var packages = System.Xml.Linq.XDocument.Load(RepositoryLayout.PathOf("Directory.Packages.props"));
+        var package = packages.Descendants("PackageVersion").Single(p => (string?)p.Attribute("Include") == "Microsoft.ML.OnnxRuntime");
+
+        // The key's version is known without loading ONNX Runtime; the one that loads must be it.
+        Assert.Equal((string?)package.Attribute("Version"), engine.OnnxRuntimeVersion);
+        Assert.Equal(OnnxRuntimeLibrary.BuiltVersion, engine.OnnxRuntimeVersion);
 
         Assert.Equal(EngineIdentity.ComputeBinaryDigest(), engine.BinaryDigest);
         Assert.NotEqual(Sha256Digest.Empty, engine.BinaryDigest);

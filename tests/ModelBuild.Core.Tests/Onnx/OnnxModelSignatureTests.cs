@@ -80,6 +80,19 @@ public sealed class OnnxModelSignatureTests
         Assert.Equal("bfloat16", OnnxElementType.Name((int)DataType.Bfloat16));
     }
 
+    [Fact]
+    public void Element_type_names_are_the_compiled_schemas_data_types_in_lower_case()
+    {
+        var dataTypes = TensorProto.Descriptor.FindDescriptor<Google.Protobuf.Reflection.EnumDescriptor>("DataType");
+        var last = dataTypes.Values.Max(v => v.Number);
+
+        foreach (var number in Enumerable.Range(-1, last + 3))
+        {
+            var expected = dataTypes.FindValueByNumber(number)?.Name.ToLowerInvariant() ?? $"type {number}";
+            Assert.Equal(expected, OnnxElementType.Name(number));
+        }
+    }
+
     /// <summary>Python's onnx package reads the same signatures from every backend test model.</summary>
     [Fact]
     public void Signatures_of_the_backend_test_models_agree_with_the_onnx_package()
