@@ -324,7 +324,8 @@ internal static class ConversionPlanner
                 ", ",
                 manifest.Stages.Select(s => s.Name.Value)), engineVersion));
         var inputModel = stage.InputModel;
-        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown
+        // A .tflite model is converted to ONNX by tf2onnx after it is fetched (FetchStep).
+        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown or ModelFileFormat.TfLite
             ? stage
             : throw new DiagnosticException(PipelineDiagnostics.UnsupportedModelFormat.Create(
                 inputModel.Source.Location, inputModel.Source.Value, inputModel.Format, engineVersion));

@@ -2,7 +2,7 @@ using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Zoo;
 
-/// <summary>The diagnostics of whole-zoo runs (<c>convert</c>/<c>quantize --models_dir</c>), codes MB2152–MB2159.</summary>
+/// <summary>The diagnostics of whole-zoo runs (<c>convert</c>/<c>quantize --models_dir</c>), codes MB2152–MB2155.</summary>
 public static class ZooDiagnostics
 {
     /// <summary>A name in <c>--precisions</c> is not a precision.</summary>

@@ -39,7 +39,7 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
         var fetched = inputModel.OpenModelZoo is { } omz
             ? await OpenModelZooInput.FetchAsync(
                 services.Cache, services.Fetcher, services.Actions, services.Keys, state.Tally, omz, inputModel
-                    .Source, cancellationToken).ConfigureAwait(false)
+                    .Source, state.Request.Vendor, cancellationToken).ConfigureAwait(false)
             : await services.Actions.FetchAsync(source, state.Input.Pin.Sha256, $"{state.Request.Name}: fetch", () => services.Fetcher
                 .FetchAsync(
                     source,
@@ -47,6 +47,19 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
                     inputModel.Source.Location,
                     progress: null,
                     cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (inputModel.Format == Manifest.ModelFileFormat.TfLite)
+        {
+            fetched = await OpenModelZooInput.ConvertAsync(
+                services.Cache,
+                services.Actions,
+                services.Keys,
+                state.Tally,
+                fetched,
+                state.Request.Name,
+                state.Request.Vendor,
+                cancellationToken).ConfigureAwait(false);
+        }
+
         state.Diagnostics.AddRange(fetched.Warnings);
         if (fetched.LocalPath is { } localPath)
         {
