@@ -144,7 +144,8 @@ internal static class OpenModelZooInput
     {
         var located = conversion.Locate(new ToolLocator(tools.ToolPaths), modelName);
         using var log = new ToolLog(Path.Combine(Path.GetTempPath(), $"modelbuild-to-onnx-probe-{Guid.NewGuid():N}.log"));
-        var identities = await ToOnnxConversion.IdentifyAsync(located, Identifier, log, cancellationToken).ConfigureAwait(false);
+        var identifier = Identifiers.GetOrAdd(conversion.Tools[0], _ => new ToolIdentifier());
+        var identities = await ToOnnxConversion.IdentifyAsync(located, identifier, log, cancellationToken).ConfigureAwait(false);
         return new LocatedConverter(conversion, located, identities);
     }
 
@@ -163,8 +164,9 @@ internal static class OpenModelZooInput
             .ConfigureAwait(false);
     }
 
-    // One per process: a zoo of many models probes each converter once.
-    private static readonly ToolIdentifier Identifier = new();
+    // One per requirement and process: a zoo of many models probes each converter once, and the same python3 asked for
+    // tf2onnx's and for PyTorch's version keeps both answers apart.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ToolRequirement, ToolIdentifier> Identifiers = new();
 
     private sealed record LocatedConverter(
         ToOnnxConversion Conversion,

@@ -20,7 +20,9 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
     public Task<IReadOnlyList<PreviewStep>> PreviewAsync(CompileState state, CancellationToken cancellationToken)
     {
         var local = state.Input.Source as LocalFileSource;
-        state.SourceDigest = state.Stage.InputModel.Sha256 is { } pin ? Sha256Digest.Parse(pin.Value)
+        // A model converted to ONNX first: the later keys start from the converter's output, unknown until it ran.
+        state.SourceDigest = state.Stage.InputModel.Format == Manifest.ModelFileFormat.TfLite ? null
+            : state.Stage.InputModel.Sha256 is { } pin ? Sha256Digest.Parse(pin.Value)
             : local is not null && File.Exists(local.FullPath) ? Sha256Digest.ComputeFile(local.FullPath)
             : null;
         return Task.FromResult<IReadOnlyList<PreviewStep>>([]);
