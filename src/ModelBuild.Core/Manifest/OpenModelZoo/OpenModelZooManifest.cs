@@ -43,8 +43,16 @@ internal static partial class OpenModelZooManifest
         // Other frameworks: every file fetched and laid out, postprocessed, then converted to ONNX by the framework's converter.
         var converted = framework.Value == "onnx"
             ? null
-            : new InputModelSpec(new Located<string>(model.Name + ".onnx", framework.Location), ModelSourceKind.Path, null,
-                ModelFileFormat.Onnx, null, null) { OpenModelZoo = model };
+            : new InputModelSpec(
+                new Located<string>(model.Name + ".onnx", framework.Location),
+                ModelSourceKind.Path,
+                null,
+                ModelFileFormat.Onnx,
+                null,
+                null)
+            {
+                OpenModelZoo = model,
+            };
         if ((converted ?? InputModelOf(model, root!.Location, diagnostics)) is not { } inputModel)
         {
             return null;
