@@ -3,10 +3,12 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ModelBuild.Cli.ProjectIntegration;
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
+using ModelBuild.Core.Zoo;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -18,7 +20,11 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var manifest = new Argument<FileInfo>("manifest") { Description = "The model manifest (YAML)." };
+        var manifest = new Argument<FileInfo?>("manifest")
+        {
+            Description = "The model manifest (YAML); not with --models_dir.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var target = new Option<string>("--target")
         {
             Description = "The compile target (onnx, ort, ...).",
@@ -29,12 +35,16 @@ internal static class ConvertCommand
             Description = "FP32, FP16, FP32-INT8 or FP16-INT8, as the target supports.",
             DefaultValueFactory = _ => "FP32"
         };
-        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o")
+        var outputDir = new Option<DirectoryInfo?>("--output-dir", "-o", "--output_dir")
         {
-            Description = "Where the converted files go (default: ./<name>)."
+            Description = "Where the converted files go (default: ./<name>; with --models_dir, the root of <subdirectory>/<precision>/)."
         };
-        var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the manifest's file name)." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir")
+        var name = new Option<string?>("--name")
+        {
+            Description = "The model's name in its outputs (default: the manifest's file name); with --models_dir, the models to " +
+                "convert: comma-separated shell patterns (a,b*), as Open Model Zoo's converter takes them."
+        };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir", "--cache_dir")
         {
             Description = "The local cache (default: MODELBUILD_CACHE, else the per-user folder)."
         };
@@ -43,7 +53,7 @@ internal static class ConvertCommand
         {
             Description = "A multi-stage manifest's main stage, which the model's own description is (default: the first stage)."
         };
-        var dryRun = new Option<bool>("--dry-run")
+        var dryRun = new Option<bool>("--dry-run", "--dry_run")
         {
             Description = "Print the plan and the action keys; fetch, compute and write nothing."
         };
@@ -56,12 +66,32 @@ internal static class ConvertCommand
             manifest, target, precision, outputDir, name, cacheDir, salt, dryRun, mainStage,
         };
         command.Arguments.Add(overrides);
+        var zoo = new ZooOptions();
+        zoo.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
             return await EngineRun.GuardAsync(console, () =>
             {
-                var manifestFile = parse.GetValue(manifest)!;
+                var manifestFile = parse.GetValue(manifest);
+                if (zoo.IsZooRun(parse) || manifestFile is null)
+                {
+                    var settings = new ZooRunSettings(
+                        parse.GetValue(name),
+                        parse.GetValue(outputDir)?.FullName,
+                        parse.GetValue(dryRun),
+                        parse.GetValue(target)!,
+                        parse.GetValue(cacheDir)?.FullName,
+                        parse.GetValue(salt));
+                    return manifestFile is null && zoo.IsZooRun(parse)
+                        ? zoo.RunAsync(parse, ZooRunKind.Convert, settings, console, cancellationToken)
+                        : throw new DiagnosticException(ZooDiagnostics.ModeConflict.Create(
+                            null,
+                            manifestFile is null
+                                ? "Give a manifest, or --models_dir with --all, --name or --list."
+                                : "Give either a manifest or --models_dir, not both."));
+                }
+
                 var givenName = parse.GetValue(name);
                 if (givenName is not null && ModelNameRule.Problem(givenName) is { } problem)
                 {
@@ -89,8 +119,8 @@ internal static class ConvertCommand
         return command;
     }
 
-    /// <summary>One convert command's work.</summary>
-    private sealed class Conversion(
+    /// <summary>One model's conversion, of the convert command or of one job of a whole-zoo run.</summary>
+    internal sealed class Conversion(
         DiagnosticConsole console,
         ModelCompileRequest request,
         string outputDir,

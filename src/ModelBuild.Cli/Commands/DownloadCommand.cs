@@ -40,7 +40,8 @@ internal static class DownloadCommand
         };
         var cacheDir = new Option<DirectoryInfo?>("--cache_dir", "--cache-dir")
         {
-            Description = "The ModelBuild cache (default: MODELBUILD_CACHE, else the per-user folder)."
+            Description = "The cache (default: MODELBUILD_CACHE, else the per-user folder); an Open Model Zoo downloader cache " +
+                "there (1/ab/cdef..., SHA-384 keyed) is reused, verified, and kept up to date."
         };
         var attempts = new Option<int>("--num_attempts", "--num-attempts")
         {
@@ -109,6 +110,7 @@ internal static class DownloadCommand
                         : null,
                     Http = HttpDownloadOptions.Default with { MaxAttempts = Math.Max(1, parse.GetValue(attempts)) },
                     Log = console.Info,
+                    OpenModelZooCache = parse.GetValue(cacheDir) is { } shared ? new OpenModelZooCacheFolder(shared.FullName) : null,
                 });
                 var downloader = new ModelDownloader(
                     cache,

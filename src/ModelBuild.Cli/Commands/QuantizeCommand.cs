@@ -1,5 +1,7 @@
 using System.CommandLine;
+using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Quantization;
+using ModelBuild.Core.Zoo;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -11,8 +13,28 @@ internal static class QuantizeCommand
 {
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("model") { Description = "The float ONNX model." };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "Where the QDQ model is written.", Required = true };
+        var model = new Argument<FileInfo?>("model")
+        {
+            Description = "The float ONNX model; not with --models_dir.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var output = new Option<FileInfo?>("--output", "-o", "--output_dir")
+        {
+            Description = "Where the QDQ model is written (required); with --models_dir, the root of <subdirectory>/<precision>/."
+        };
+        var zooName = new Option<string?>("--name")
+        {
+            Description = "With --models_dir: the models to quantize, comma-separated shell patterns (a,b*)."
+        };
+        var zooTarget = new Option<string>("--target")
+        {
+            Description = "With --models_dir: the compile target (onnx, ort, ...).",
+            DefaultValueFactory = _ => "onnx"
+        };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir", "--cache_dir")
+        {
+            Description = "With --models_dir: the local cache (default: MODELBUILD_CACHE, else the per-user folder)."
+        };
         var calibration = new Option<string?>(
             "--calibration")
         {
@@ -82,12 +104,38 @@ internal static class QuantizeCommand
             shape, layout, encoding, mean, scale, resize, maxDrop, metric, maxTrials, excludeNodes, excludeOpTypes,
         };
         evaluation.AddTo(command);
+        evaluation.DryRun.Aliases.Add("--dry_run");
+        var zoo = new ZooOptions();
+        zoo.AddTo(command);
+        command.Options.Add(zooName);
+        command.Options.Add(zooTarget);
+        command.Options.Add(cacheDir);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
+            var modelFile = parse.GetValue(model);
+            var outputFile = parse.GetValue(output);
+            if (zoo.IsZooRun(parse) || modelFile is null || outputFile is null)
+            {
+                var settings = new ZooRunSettings(
+                    parse.GetValue(zooName),
+                    outputFile?.FullName,
+                    parse.GetValue(evaluation.DryRun),
+                    parse.GetValue(zooTarget)!,
+                    parse.GetValue(cacheDir)?.FullName,
+                    null);
+                return await EngineRun.GuardAsync(console, () => zoo.IsZooRun(parse) && modelFile is null
+                    ? zoo.RunAsync(parse, ZooRunKind.Quantize, settings, console, cancellationToken)
+                    : throw new DiagnosticException(ZooDiagnostics.ModeConflict.Create(
+                        null,
+                        zoo.IsZooRun(parse)
+                            ? "Give either a model or --models_dir, not both."
+                            : "Give a model and --output, or --models_dir with --all, --name or --list."))).ConfigureAwait(false);
+            }
+
             var request = new QuantizeRequest(
-                parse.GetValue(model)!.FullName,
-                parse.GetValue(output)!.FullName,
+                modelFile.FullName,
+                outputFile.FullName,
                 parse.GetValue(calibration),
                 parse.GetValue(manifest)?.FullName,
                 parse.GetValue(calibrator),

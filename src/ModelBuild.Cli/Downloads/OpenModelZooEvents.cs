@@ -43,6 +43,17 @@ internal sealed class OpenModelZooEvents(TextWriter output) : IDownloadReporter
 
     private void Emit(string type, params (string Name, object Value)[] members)
     {
+        var line = Line(type, members);
+        lock (_gate)
+        {
+            output.Write(line.Append('\n').ToString());
+            output.Flush();
+        }
+    }
+
+    /// <summary>One event as Open Model Zoo's tools write it: <c>$type</c> first, then the members in order.</summary>
+    internal static StringBuilder Line(string type, params (string Name, object Value)[] members)
+    {
         var line = new StringBuilder("{\"$type\": ").Append(Quote(type));
         foreach (var (name, value) in members)
         {
@@ -55,12 +66,7 @@ internal sealed class OpenModelZooEvents(TextWriter output) : IDownloadReporter
             });
         }
 
-        line.Append('}');
-        lock (_gate)
-        {
-            output.Write(line.Append('\n').ToString());
-            output.Flush();
-        }
+        return line.Append('}');
     }
 
     /// <summary>A JSON string as Python's json.dumps writes it (non-ASCII as \uXXXX).</summary>

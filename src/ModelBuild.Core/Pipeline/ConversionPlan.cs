@@ -320,7 +320,8 @@ internal static class ConversionPlanner
     public static ManifestStage OnnxStage(ManifestStage stage, string engineVersion)
     {
         var inputModel = stage.InputModel;
-        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown
+        // A .tflite model is converted to ONNX by tf2onnx after it is fetched (FetchStep).
+        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown or ModelFileFormat.TfLite
             ? stage
             : throw new DiagnosticException(PipelineDiagnostics.UnsupportedModelFormat.Create(
                 inputModel.Source.Location, inputModel.Source.Value, inputModel.Format, engineVersion));

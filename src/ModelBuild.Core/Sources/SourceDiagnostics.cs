@@ -223,4 +223,14 @@ public static class SourceDiagnostics
     public static readonly DiagnosticDescriptor ArchiveUnreadable = new(
         "MB2062", DiagnosticSeverity.Error,
         "{0} cannot be read as {1}: {2}");
+
+    /// <summary>An Open Model Zoo cache entry does not match the file it is keyed for.</summary>
+    public static readonly DiagnosticDescriptor OpenModelZooCacheEntryCorrupt = new(
+        "MB2150", DiagnosticSeverity.Warning,
+        "The Open Model Zoo cache entry {0} was not used: {1} The file is fetched from its source and the entry replaced.");
+
+    /// <summary>A verified file could not be written to the Open Model Zoo cache.</summary>
+    public static readonly DiagnosticDescriptor OpenModelZooCacheNotWritable = new(
+        "MB2151", DiagnosticSeverity.Warning,
+        "{0} could not be written to the Open Model Zoo cache {1}: {2}. The download itself succeeded.");
 }

@@ -145,11 +145,25 @@ public sealed class SourceFetcher : IDisposable
             _options.Offline,
             locked is null ? null : lockFile!.FilePath);
 
+        var openModelZoo = source.IsLocal ? null : OpenModelZooEntryOf(request.Pin);
         if (!source.IsLocal && FindCached(request.Pin) is { } cached)
         {
-            return request.Pin.Size is { } size && size != cached.Size
+            var hit = request.Pin.Size is { } size && size != cached.Size
                 ? throw request.Mismatch(source, cached)
                 : new FetchedContent(cached.Digest, cached.Size, null) { FromCache = true };
+            return await KeepInOpenModelZooCacheAsync(openModelZoo, hit, replace: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        var corruptEntry = default(Diagnostic);
+        if (openModelZoo is not null)
+        {
+            var (reused, problem) = await TryOpenModelZooCacheAsync(openModelZoo, source, request, cancellationToken).ConfigureAwait(false);
+            if (reused is not null)
+            {
+                return reused;
+            }
+
+            corruptEntry = problem;
         }
 
         if (!_resolvers.TryGetValue(source.GetType(), out var resolver))
@@ -157,8 +171,26 @@ public sealed class SourceFetcher : IDisposable
             throw new NotSupportedException($"No resolver for {source.GetType().Name}.");
         }
 
-        var fetched = await resolver.FetchAsync(source, request, cancellationToken).ConfigureAwait(false);
+        FetchedContent fetched;
+        try
+        {
+            fetched = await resolver.FetchAsync(source, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DiagnosticException) when (corruptEntry is not null)
+        {
+            // The error says the source failed; the log says why the cached copy was not taken instead.
+            _options.Log?.Invoke(corruptEntry.ToString());
+            throw;
+        }
+
         await VerifyOtherDigestsAsync(source, request, fetched, cancellationToken).ConfigureAwait(false);
+        if (corruptEntry is not null)
+        {
+            fetched = fetched with { Warnings = fetched.Warnings.Insert(0, corruptEntry) };
+        }
+
+        fetched = await KeepInOpenModelZooCacheAsync(openModelZoo, fetched, replace: corruptEntry is not null, cancellationToken)
+            .ConfigureAwait(false);
         if (!source.IsLocal && !pin.HasDigest)
         {
             if (lockFile is not null)
@@ -176,6 +208,84 @@ public sealed class SourceFetcher : IDisposable
         }
 
         return fetched;
+    }
+
+    /// <summary>The Open Model Zoo cache entry a pin keys (its SHA-384), when the fetcher has such a cache.</summary>
+    private OpenModelZooEntry? OpenModelZooEntryOf(ContentPin pin) =>
+        _options.OpenModelZooCache is { } folder
+            && pin.OtherDigests.FirstOrDefault(d => d.Algorithm == DigestAlgorithm.Sha384) is { } sha384
+            ? new OpenModelZooEntry(folder, sha384)
+            : null;
+
+    /// <summary>
+    /// Takes the file from the Open Model Zoo cache into the content store, checked against the pin's size and every digest
+    /// on the way; an entry that does not match is not used (the warning says so) and is replaced after the download.
+    /// </summary>
+    private async Task<(FetchedContent? Reused, Diagnostic? Problem)> TryOpenModelZooCacheAsync(
+        OpenModelZooEntry entry,
+        SourceReference source,
+        FetchRequest request,
+        CancellationToken cancellationToken)
+    {
+        var stream = entry.Folder.TryOpen(entry.Sha384);
+        if (stream is null)
+        {
+            return (null, null);
+        }
+
+        FetchedContent stored;
+        await using (stream.ConfigureAwait(false))
+        {
+            try
+            {
+                stored = await PinnedPut.StoreAsync(_cache.Content, stream, source, request, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DiagnosticException e) when (e.Diagnostic.Code is "MB2012" or "MB2033")
+            {
+                return (null, SourceDiagnostics.OpenModelZooCacheEntryCorrupt.Create(request.At, entry.Path, e.Diagnostic.Message));
+            }
+        }
+
+        await VerifyOtherDigestsAsync(source, request, stored, cancellationToken).ConfigureAwait(false);
+        _options.Log?.Invoke($"{source.DisplayText}: taken from the Open Model Zoo cache ({entry.Path}), verified.");
+        return (stored with { FromCache = true }, null);
+    }
+
+    /// <summary>Writes a verified file to the Open Model Zoo cache when its entry is missing (or was found corrupt).</summary>
+    private async Task<FetchedContent> KeepInOpenModelZooCacheAsync(
+        OpenModelZooEntry? entry,
+        FetchedContent fetched,
+        bool replace,
+        CancellationToken cancellationToken)
+    {
+        if (entry is null || (!replace && File.Exists(entry.Path)))
+        {
+            return fetched;
+        }
+
+        try
+        {
+            var content = _cache.Content.TryOpen(fetched.Digest);
+            if (content is null)
+            {
+                return fetched;
+            }
+
+            await using (content.ConfigureAwait(false))
+            {
+                await entry.Folder.PutAsync(entry.Sha384, content, cancellationToken).ConfigureAwait(false);
+            }
+
+            return fetched;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return fetched with
+            {
+                Warnings = fetched.Warnings.Add(SourceDiagnostics.OpenModelZooCacheNotWritable
+                    .Create(null, entry.Path, entry.Folder.Root, e.Message)),
+            };
+        }
     }
 
     /// <summary>The blob a pin names, by its sha256 or through a recorded alias of another digest.</summary>
@@ -248,4 +358,10 @@ public sealed class SourceFetcher : IDisposable
         new ActionKeyBuilder("digest-alias", AliasRecordVersion)
             .WithOptions(new JsonObject { ["algorithm"] = digest.AlgorithmName, ["hex"] = digest.Hex })
             .Build();
+}
+
+/// <summary>One file's place in an Open Model Zoo cache.</summary>
+internal sealed record OpenModelZooEntry(OpenModelZooCacheFolder Folder, ContentDigest Sha384)
+{
+    public string Path => Folder.PathOf(Sha384);
 }

@@ -33,6 +33,12 @@ public sealed record SourceFetcherOptions
     /// <summary>Hears every fetch that is not given its own observer (the engine's per-file lines for MSBuild).</summary>
     public IDownloadProgress? Progress { get; init; }
 
+    /// <summary>
+    /// An Open Model Zoo downloader cache (<c>modelbuild download --cache_dir</c>): files pinned by SHA-384 are taken from it
+    /// when ModelBuild's cache lacks them (verified first), and every such file fetched is written to it; null for none.
+    /// </summary>
+    public OpenModelZooCacheFolder? OpenModelZooCache { get; init; }
+
     /// <summary>Messages for people, such as waiting for another process that downloads the same file.</summary>
     public Action<string>? Log { get; init; }
 }

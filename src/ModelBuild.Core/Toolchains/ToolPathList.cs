@@ -2,7 +2,7 @@ namespace ModelBuild.Core.Toolchains;
 
 /// <summary>
 /// Explicit tool paths as users write them: <c>name=path</c> entries (<c>--tool</c> options, or the
-/// <c>ModelBuildToolchainPaths</c> property's <c>;</c>-separated list), each name one of <see cref="VendorTools.All"/>.
+/// <c>ModelBuildToolchainPaths</c> property's <c>;</c>-separated list), each name one of <see cref="VendorTools.All"/> or <see cref="OnnxConverterTools.All"/>.
 /// </summary>
 public static class ToolPathList
 {
@@ -16,7 +16,7 @@ public static class ToolPathList
         {
             var equals = entry.IndexOf('=', StringComparison.Ordinal);
             var name = equals > 0 ? entry[..equals].Trim() : string.Empty;
-            if (equals <= 0 || equals == entry.Length - 1 || !VendorTools.All.Any(t => t.Name == name))
+            if (equals <= 0 || equals == entry.Length - 1 || !VendorTools.All.Concat(OnnxConverterTools.All).Any(t => t.Name == name))
             {
                 throw new Diagnostics.DiagnosticException(ToolchainDiagnostics.ToolOverrideMalformed.Create(null, entry));
             }

@@ -17,6 +17,18 @@ public sealed class ToolPathListTests
         Assert.Equal(2, paths.Count);
     }
 
+    [Fact]
+    public void The_converters_to_onnx_are_known_tools_too()
+    {
+        var paths = ToolPathList.Parse(
+            "python3=/opt/py/bin/python3;paddle2onnx=bin/paddle2onnx;pytorch_to_onnx.py=omz/pytorch_to_onnx.py",
+            Project);
+
+        Assert.Equal(Path.GetFullPath("/opt/py/bin/python3"), paths["python3"]);
+        Assert.Equal(Path.Combine(Project, "bin", "paddle2onnx"), paths["paddle2onnx"]);
+        Assert.Equal(Path.Combine(Project, "omz", "pytorch_to_onnx.py"), paths["pytorch_to_onnx.py"]);
+    }
+
     [Theory]
     [InlineData("compile_tool")]
     [InlineData("=/opt/mo")]

@@ -34,13 +34,26 @@ internal static partial class OpenModelZooManifest
             return null;
         }
 
-        if (framework.Value != "onnx")
+        if (framework.Value is not ("onnx" or "tf" or "tflite" or "paddle" or "pytorch"))
         {
             diagnostics.Add(OpenModelZooDiagnostics.FrameworkNotOnnx, framework.Location, framework.Value);
             return null;
         }
 
-        if (InputModelOf(model, root!.Location, diagnostics) is not { } inputModel)
+        // Other frameworks: every file fetched and laid out, postprocessed, then converted to ONNX by the framework's converter.
+        var converted = framework.Value == "onnx"
+            ? null
+            : new InputModelSpec(
+                new Located<string>(model.Name + ".onnx", framework.Location),
+                ModelSourceKind.Path,
+                null,
+                ModelFileFormat.Onnx,
+                null,
+                null)
+            {
+                OpenModelZoo = model,
+            };
+        if ((converted ?? InputModelOf(model, root!.Location, diagnostics)) is not { } inputModel)
         {
             return null;
         }
@@ -72,7 +85,7 @@ internal static partial class OpenModelZooManifest
             preprocessing.Defaults,
             inputs,
             [],
-            new Located<OnnxSimplifier>(OnnxSimplifier.Onnxsim, root.Location),
+            new Located<OnnxSimplifier>(OnnxSimplifier.Onnxsim, root!.Location),
             VendorOptions.Default,
             StageExtras.Default,
             root.Location);

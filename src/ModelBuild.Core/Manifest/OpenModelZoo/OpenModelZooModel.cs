@@ -26,9 +26,9 @@ public sealed record OpenModelZooModel(
     /// <summary>The precisions Open Model Zoo knows (file folders of IR models, <c>--precisions</c>).</summary>
     public static IReadOnlyList<string> KnownPrecisions { get; } = ["FP16", "FP16-INT1", "FP16-INT8", "FP32", "FP32-INT1", "FP32-INT8"];
 
-    /// <summary>The frameworks of <c>framework:</c>; only <c>onnx</c> and <c>dldt</c> (OpenVINO IR) can be compiled without a
-    /// converter.</summary>
-    public static IReadOnlyList<string> KnownFrameworks { get; } = ["dldt", "onnx", "pytorch", "tf"];
+    /// <summary>The frameworks of <c>framework:</c>; <c>onnx</c> compiles as it is, <c>tf</c>, <c>tflite</c>, <c>paddle</c> and
+    /// <c>pytorch</c> through their converters to ONNX, <c>dldt</c> (OpenVINO IR) is downloaded only.</summary>
+    public static IReadOnlyList<string> KnownFrameworks { get; } = ["dldt", "onnx", "paddle", "pytorch", "tf", "tflite"];
 }
 
 /// <summary>One entry of <c>files</c>: where it goes (relative, no <c>..</c>), its size and SHA-384, and where it comes from.</summary>

@@ -26,7 +26,9 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
     public async Task<IReadOnlyList<PreviewStep>> PreviewAsync(CompileState state, CancellationToken cancellationToken)
     {
         var local = state.Input.Source as LocalFileSource;
-        state.SourceDigest = state.Stage.InputModel.Sha256 is { } pin ? Sha256Digest.Parse(pin.Value)
+        // A model converted to ONNX first: the later keys start from the converter's output, unknown until it ran.
+        state.SourceDigest = state.Stage.InputModel.Format == Manifest.ModelFileFormat.TfLite ? null
+            : state.Stage.InputModel.Sha256 is { } pin ? Sha256Digest.Parse(pin.Value)
             : local is not null && File.Exists(local.FullPath) ? Sha256Digest.ComputeFile(local.FullPath)
             : null;
         await ResolveCalibrationAsync(state, remote: false, cancellationToken).ConfigureAwait(false);
@@ -46,7 +48,7 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
         var fetched = inputModel.OpenModelZoo is { } omz
             ? await OpenModelZooInput.FetchAsync(
                 services.Cache, services.Fetcher, services.Actions, services.Keys, state.Tally, omz, inputModel
-                    .Source, cancellationToken).ConfigureAwait(false)
+                    .Source, state.Request.Vendor, cancellationToken).ConfigureAwait(false)
             : await services.Actions.FetchAsync(source, state.Input.Pin.Sha256, $"{state.Request.Name}: fetch", () => services.Fetcher
                 .FetchAsync(
                     source,
@@ -54,6 +56,19 @@ internal sealed class FetchStep(PipelineServices services) : IPipelineStep
                     inputModel.Source.Location,
                     progress: null,
                     cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (inputModel.Format == Manifest.ModelFileFormat.TfLite)
+        {
+            fetched = await OpenModelZooInput.ConvertAsync(
+                services.Cache,
+                services.Actions,
+                services.Keys,
+                state.Tally,
+                fetched,
+                state.Request.Name,
+                state.Request.Vendor,
+                cancellationToken).ConfigureAwait(false);
+        }
+
         state.Diagnostics.AddRange(fetched.Warnings);
         if (fetched.LocalPath is { } localPath)
         {
