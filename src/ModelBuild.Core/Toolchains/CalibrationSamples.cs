@@ -4,9 +4,6 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
-using ImagingEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
-using ImagingResize = ModelBuild.Imaging.Preprocessing.ResizeMethod;
-using ManifestEncoding = ModelBuild.Core.Manifest.ColorEncoding;
 
 namespace ModelBuild.Core.Toolchains;
 
@@ -156,22 +153,21 @@ public static class CalibrationSamples
 
     private static byte[] Decode(string file, VendorInput input, int height, int width, int channels)
     {
-        var encoding = input.Encoding.To switch
+        var encoding = input.Encoding.To;
+        if (encoding == ColorEncoding.None)
         {
-            ManifestEncoding.Rgb => ImagingEncoding.Rgb,
-            ManifestEncoding.Bgr => ImagingEncoding.Bgr,
-            ManifestEncoding.Gray => ImagingEncoding.Gray,
-            _ => throw Unusable(
+            throw Unusable(
                 new VendorCalibrationSample(file, 0),
                 input,
-                "the input's encoding is NONE (not an image); use .npy or .raw files"),
-        };
-        if ((encoding == ImagingEncoding.Gray ? 1 : 3) != channels)
+                "the input's encoding is NONE (not an image); use .npy or .raw files");
+        }
+
+        if ((encoding == ColorEncoding.Gray ? 1 : 3) != channels)
         {
             throw Unusable(new VendorCalibrationSample(
                 file,
-                0), input, $"the input has {channels} channels, but encoding {EncodingSpec.NameOf(input.Encoding.To)} makes images of " +
-                    $"{(encoding == ImagingEncoding.Gray ? 1 : 3)}");
+                0), input, $"the input has {channels} channels, but encoding {ColorEncodingNames.NameOf(encoding)} makes images of " +
+                    $"{(encoding == ColorEncoding.Gray ? 1 : 3)}");
         }
 
         ImageFrame frame;
@@ -184,20 +180,13 @@ public static class CalibrationSamples
             throw Unusable(new VendorCalibrationSample(file, 0), input, e.Message);
         }
 
-        var resize = input.Calibration is ImageCalibration images ? images.ResizeMethod : Manifest.ResizeMethod.Resize;
         var options = new PreprocessingOptions
         {
             Width = width,
             Height = height,
             Encoding = encoding,
-            Layout = Imaging.Preprocessing.TensorLayout.Nhwc,
-            ResizeMethod = resize switch
-            {
-                Manifest.ResizeMethod.Crop => ImagingResize.Crop,
-                Manifest.ResizeMethod.Pad => ImagingResize.Pad,
-                Manifest.ResizeMethod.PadRight => ImagingResize.PadRight,
-                _ => ImagingResize.Resize,
-            },
+            Layout = TensorLayout.Nhwc,
+            ResizeMethod = input.Calibration is ImageCalibration images ? images.ResizeMethod : ResizeMethod.Resize,
         };
         return new ImagePreprocessor(options).ToBytes(frame).Data;
     }
