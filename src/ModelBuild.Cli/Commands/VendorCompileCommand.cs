@@ -6,6 +6,7 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -180,21 +181,21 @@ internal static class VendorCompileCommand
     }
 
     /// <summary>The manifest's name for an ONNX element type (TensorProto.DataType numbers).</summary>
-    private static TensorDataType? DataType(int onnxType) => onnxType switch
+    private static TensorDataType? DataType(TensorElementType onnxType) => onnxType switch
     {
-        1 => TensorDataType.Float32,
-        2 => TensorDataType.UInt8,
-        3 => TensorDataType.Int8,
-        4 => TensorDataType.UInt16,
-        5 => TensorDataType.Int16,
-        6 => TensorDataType.Int32,
-        7 => TensorDataType.Int64,
-        9 => TensorDataType.Boolean,
-        10 => TensorDataType.Float16,
-        11 => TensorDataType.Float64,
-        12 => TensorDataType.UInt32,
-        13 => TensorDataType.UInt64,
-        16 => TensorDataType.BFloat16,
+        TensorElementType.Float => TensorDataType.Float32,
+        TensorElementType.UInt8 => TensorDataType.UInt8,
+        TensorElementType.Int8 => TensorDataType.Int8,
+        TensorElementType.UInt16 => TensorDataType.UInt16,
+        TensorElementType.Int16 => TensorDataType.Int16,
+        TensorElementType.Int32 => TensorDataType.Int32,
+        TensorElementType.Int64 => TensorDataType.Int64,
+        TensorElementType.Bool => TensorDataType.Boolean,
+        TensorElementType.Float16 => TensorDataType.Float16,
+        TensorElementType.Double => TensorDataType.Float64,
+        TensorElementType.UInt32 => TensorDataType.UInt32,
+        TensorElementType.UInt64 => TensorDataType.UInt64,
+        TensorElementType.BFloat16 => TensorDataType.BFloat16,
         _ => null,
     };
 }
