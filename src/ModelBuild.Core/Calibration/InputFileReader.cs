@@ -106,10 +106,10 @@ internal sealed class InputFileReader
         var at = _listedAt is { Line: > 0 } listed ? listed : new SourceLocation(path);
         try
         {
-            return Path.GetExtension(path).ToLowerInvariant() switch
+            return CalibrationFolder.KindOf(path) switch
             {
-                ".npy" => ReadNpy(path),
-                ".raw" => ReadRaw(path),
+                CalibrationFileKind.Npy => ReadNpy(path),
+                CalibrationFileKind.Raw => ReadRaw(path),
                 _ => ReadImage(path),
             };
         }

@@ -12,13 +12,14 @@ public sealed record VendorCalibrationSample(string? File, int Index)
 {
     public bool IsRandom => File is null;
 
-    public string Extension => File is null ? string.Empty : Path.GetExtension(File).ToLowerInvariant();
+    /// <summary>What the file holds (<see cref="CalibrationFolder.KindOf"/>); <see cref="CalibrationFileKind.Other"/> for a random
+    /// sample.</summary>
+    public CalibrationFileKind Kind => File is null ? CalibrationFileKind.Other : CalibrationFolder.KindOf(File);
 }
 
 /// <summary>
-/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>: <c>*.jpg *.jpeg *.png
-/// *.bmp *.npy *.raw</c>)
-/// sorted by name, the first <c>max_images</c>; images decoded, converted to <c>encoding.to</c> and resized
+/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>, the same list
+/// and the same decision by extension as INT8 calibration) sorted by name, the first <c>max_images</c>; images decoded, converted to <c>encoding.to</c> and resized
 /// by <c>resize_method</c>, laid out height × width × channels; random samples drawn from a normal
 /// distribution clipped to the range (seeded, so the same manifest gives the same data).
 /// </summary>
@@ -83,9 +84,12 @@ public static class CalibrationSamples
             return [.. random.Select(v => (byte)Math.Clamp(Math.Round(v, MidpointRounding.ToEven), 0, 255))];
         }
 
-        if (sample.Extension is ".npy" or ".raw")
+        if (sample.Kind is CalibrationFileKind.Npy or CalibrationFileKind.Raw)
         {
-            throw Unusable(sample, input, "this target calibrates with images; use .jpg, .jpeg or .png files");
+            throw Unusable(
+                sample,
+                input,
+                $"this target calibrates with images; use {string.Join(", ", CalibrationFolder.ImageExtensions)} files");
         }
 
         return Decode(sample.File!, input, height, width, channels);
@@ -104,7 +108,7 @@ public static class CalibrationSamples
             return [.. Random(sample, input, count).Select(v => (float)v)];
         }
 
-        if (sample.Extension == ".npy")
+        if (sample.Kind == CalibrationFileKind.Npy)
         {
             var tensor = ReadNpy(sample, input);
             if (tensor.ElementCount != count)
@@ -116,7 +120,7 @@ public static class CalibrationSamples
             return ToFloats(tensor, sample, input);
         }
 
-        if (sample.Extension == ".raw")
+        if (sample.Kind == CalibrationFileKind.Raw)
         {
             throw Unusable(sample, input, "this target reads .npy and image files, not .raw");
         }
@@ -132,7 +136,7 @@ public static class CalibrationSamples
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(input);
-        if (sample.Extension == ".npy")
+        if (sample.Kind == CalibrationFileKind.Npy)
         {
             return ReadNpy(sample, input).AsBytes().ToArray();
         }
