@@ -1,6 +1,6 @@
 using Google.Protobuf.Collections;
-using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Passes;
