@@ -5,8 +5,8 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Quantization.Operators;
+using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
-using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 
 namespace ModelBuild.Benchmarks;
 

@@ -1,10 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
-using ModelBuild.Core.Diagnostics;
-using ModelBuild.Core.Manifest;
-using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Pipeline;
-using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
 
 namespace ModelBuild.Cli.Commands;
@@ -16,6 +12,9 @@ namespace ModelBuild.Cli.Commands;
 /// </summary>
 internal static class VendorCompileCommand
 {
+    private static string EngineVersion => typeof(VendorCompileCommand).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "The prepared ONNX model (input shapes fixed)." };
@@ -66,16 +65,17 @@ internal static class VendorCompileCommand
             return await EngineRun.GuardAsync(console, async () =>
             {
                 var output = parse.GetValue(outputDir)!.FullName;
-                var request = BuildRequest(
-                    console,
+                var standalone = StandaloneVendorRequest.Create(
                     parse.GetValue(model)!.FullName,
                     parse.GetValue(manifest)!.FullName,
                     parse.GetValue(target)!,
                     parse.GetValue(precision)!,
                     parse.GetValue(name),
                     parse.GetValue(workDir)?.FullName ?? Path.Combine(output, ".work"),
-                    parse.GetValue(tools) ?? []);
-                if (request is null)
+                    parse.GetValue(tools) ?? [],
+                    EngineVersion);
+                console.Report(standalone.Diagnostics);
+                if (standalone.Request is not { } request)
                 {
                     return ExitCodes.Failed;
                 }
@@ -109,92 +109,4 @@ internal static class VendorCompileCommand
         });
         return command;
     }
-
-    private static VendorCompileRequest? BuildRequest(
-        DiagnosticConsole console,
-        string modelPath,
-        string manifestPath,
-        string targetName,
-        string precisionName,
-        string? name,
-        string workDirectory,
-        string[] toolArguments)
-    {
-        var load = ManifestLoader.Load(manifestPath);
-        console.Report(load.Diagnostics);
-        if (load.Manifest is not { } manifest || load.Diagnostics.Any(d => d.IsError))
-        {
-            return null;
-        }
-
-        var version = typeof(VendorCompileCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?
-            .InformationalVersion ?? "unknown";
-        var stage = manifest.SingleStage ?? throw new DiagnosticException(PipelineDiagnostics.OneStageExpected.Create(
-            manifest.Stages[1].Name.Location, "'modelbuild vendor-compile'", manifest.FilePath, manifest.Stages.Count, string.Join(
-                ", ",
-                manifest.Stages.Select(s => s.Name.Value))));
-        var target = TargetCatalog.Find(targetName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownTarget.Create(
-            null, targetName, NameSuggestion.DidYouMean(targetName, VendorToolchains.Targets), string.Join(
-                ", ",
-                TargetCatalog.All.Select(t => t.Name))));
-        if (!VendorToolchains.Targets.Contains(target.Name))
-        {
-            throw new DiagnosticException(ToolchainDiagnostics.RouteCannotCompile
-                .Create(null, target.Name, "by vendor-compile", "it is not a vendor target; use 'modelbuild compile'"));
-        }
-
-        var precision = Precision.Find(precisionName) ?? throw new DiagnosticException(TargetDiagnostics.UnknownPrecision.Create(
-            null, precisionName, NameSuggestion.DidYouMean(precisionName, Precision.All.Select(p => p.Name)), string.Join(
-                ", ",
-                Precision.All)));
-
-        var signature = OnnxModelSignature.FromModel(OnnxModelFile.Read(File.ReadAllBytes(modelPath), modelPath));
-        var resolution = ManifestInputResolver.Resolve(stage, [.. signature.Inputs.Select(i =>
-            new ModelInput(i.Name, i.Shape?.Dimensions.Select(d => d.Value).ToList(), DataType(i.ElementType)))]);
-        console.Report(resolution.Diagnostics);
-        if (!resolution.Succeeded)
-        {
-            return null;
-        }
-
-        var paths = ToolPathList.Parse(toolArguments, Environment.CurrentDirectory);
-
-        var outputs = signature.Outputs.Select(o => new VendorOutput(
-            o.Name,
-            o.Shape?.Dimensions.Select(d => d.Value).ToList(),
-            DataType(o.ElementType) ?? TensorDataType.Float32)).ToList();
-        return new VendorCompileRequest(
-            modelPath,
-            name ?? Path.GetFileNameWithoutExtension(modelPath),
-            stage,
-            resolution.Inputs,
-            outputs,
-            target,
-            precision,
-            workDirectory)
-        {
-            ToolPaths = paths,
-            Log = null,
-            EngineVersion = version,
-        };
-    }
-
-    /// <summary>The manifest's name for an ONNX element type (TensorProto.DataType numbers).</summary>
-    private static TensorDataType? DataType(int onnxType) => onnxType switch
-    {
-        1 => TensorDataType.Float32,
-        2 => TensorDataType.UInt8,
-        3 => TensorDataType.Int8,
-        4 => TensorDataType.UInt16,
-        5 => TensorDataType.Int16,
-        6 => TensorDataType.Int32,
-        7 => TensorDataType.Int64,
-        9 => TensorDataType.Boolean,
-        10 => TensorDataType.Float16,
-        11 => TensorDataType.Float64,
-        12 => TensorDataType.UInt32,
-        13 => TensorDataType.UInt64,
-        16 => TensorDataType.BFloat16,
-        _ => null,
-    };
 }

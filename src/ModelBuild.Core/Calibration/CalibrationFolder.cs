@@ -3,6 +3,22 @@ using ModelBuild.Core.Manifest;
 
 namespace ModelBuild.Core.Calibration;
 
+/// <summary>What a calibration file holds, decided by its extension (<see cref="CalibrationFolder.KindOf"/>).</summary>
+public enum CalibrationFileKind
+{
+    /// <summary>Not a calibration file: skipped and reported.</summary>
+    Other,
+
+    /// <summary>An image (<see cref="CalibrationFolder.ImageExtensions"/>): decoded and preprocessed.</summary>
+    Image,
+
+    /// <summary>A NumPy array, used as it is.</summary>
+    Npy,
+
+    /// <summary>Raw little-endian elements of the input's type, used as they are.</summary>
+    Raw,
+}
+
 /// <summary>
 /// The files of a calibration folder, the one list every reader uses (the quantizer's dataset, validation
 /// samples, the vendor toolchains): images (<c>.jpg .jpeg .png .bmp</c>) and tensors (<c>.npy .raw</c>), sorted
@@ -23,8 +39,18 @@ public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files,
     private const int NamesShown = 5;
 
     /// <summary>True for an image file name (by extension, any case).</summary>
-    public static bool IsImage(string path)
-        => ImageExtensions.Contains(System.IO.Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+    public static bool IsImage(string path) => KindOf(path) == CalibrationFileKind.Image;
+
+    /// <summary>What <paramref name="path"/> holds, by its extension (any case), from the lists above: the one decision every
+    /// reader (the quantizer's dataset, the vendor toolchains) makes.</summary>
+    public static CalibrationFileKind KindOf(string path)
+    {
+        var extension = System.IO.Path.GetExtension(path);
+        return ImageExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase) ? CalibrationFileKind.Image
+            : string.Equals(extension, TensorExtensions[0], StringComparison.OrdinalIgnoreCase) ? CalibrationFileKind.Npy
+            : string.Equals(extension, TensorExtensions[1], StringComparison.OrdinalIgnoreCase) ? CalibrationFileKind.Raw
+            : CalibrationFileKind.Other;
+    }
 
     /// <summary>
     /// The full path of <paramref name="spec"/>'s folder, a relative one against <paramref name="baseDirectory"/>.
@@ -52,7 +78,7 @@ public sealed record CalibrationFolder(string Path, IReadOnlyList<string> Files,
     {
         ArgumentNullException.ThrowIfNull(folder);
         var all = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).ToList();
-        var isData = all.ToLookup(f => Extensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase));
+        var isData = all.ToLookup(f => KindOf(f) != CalibrationFileKind.Other);
         return new CalibrationFolder(folder, [.. isData[true]], [.. isData[false]]);
     }
 

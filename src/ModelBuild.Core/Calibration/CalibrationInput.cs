@@ -3,7 +3,6 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
-using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 
 namespace ModelBuild.Core.Calibration;
 
@@ -56,7 +55,7 @@ public sealed record ImageFeed(string Layout, ColorEncoding Encoding, IReadOnlyL
         ArgumentNullException.ThrowIfNull(input);
         var encoding = input.Encoding.Value;
         var fed = preprocessingInModel ? encoding.To : encoding.From;
-        if (fed == Manifest.ColorEncoding.None)
+        if (fed == ColorEncoding.None)
         {
             return null;
         }
@@ -64,15 +63,8 @@ public sealed record ImageFeed(string Layout, ColorEncoding Encoding, IReadOnlyL
         var layout = input.Layout?.Value ?? "NCHW";
         var mean = preprocessingInModel ? [] : input.MeanValues?.Value.Select(v => (float)v).ToArray() ?? [];
         var scale = preprocessingInModel ? [] : input.ScaleValues?.Value.Select(v => (float)v).ToArray() ?? [];
-        return new ImageFeed(layout, ToImaging(fed), mean, scale);
+        return new ImageFeed(layout, fed, mean, scale);
     }
-
-    internal static ColorEncoding ToImaging(Manifest.ColorEncoding encoding) => encoding switch
-    {
-        Manifest.ColorEncoding.Rgb => ColorEncoding.Rgb,
-        Manifest.ColorEncoding.Gray => ColorEncoding.Gray,
-        _ => ColorEncoding.Bgr,
-    };
 }
 
 /// <summary>One calibration sample: a tensor for every model input, and a name for messages (its file, or its number).</summary>

@@ -3,7 +3,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Calibration;
 
@@ -65,7 +64,7 @@ public sealed class CalibrationRunner
 
     /// <summary>Session options of every calibration run: ORT's full optimization (the statistics outputs keep their tensors
     /// alive).</summary>
-    public static ModelSessionOptions SessionOptions { get; } = new() { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+    public static ModelSessionOptions SessionOptions { get; } = new() { LogSeverity = RuntimeLogSeverity.Error };
 
     /// <summary>The number of samples.</summary>
     public int SampleCount => _data.Count;

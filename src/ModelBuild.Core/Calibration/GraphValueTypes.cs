@@ -2,8 +2,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Calibration;
 
@@ -42,8 +40,8 @@ public sealed class GraphValueTypes
         var values = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
         var options = new ModelSessionOptions
         {
-            OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR
+            OptimizationLevel = GraphOptimization.None,
+            LogSeverity = RuntimeLogSeverity.Error
         };
         using (var session = new ModelSession(OnnxModelFile.Write(probe), options))
         {
@@ -58,7 +56,7 @@ public sealed class GraphValueTypes
             values[initializer.Name] = new TensorInfo
             {
                 Name = initializer.Name,
-                ElementType = (TensorElementType)initializer.DataType,
+                ElementType = OnnxElementType.FromProto(initializer.DataType),
                 Shape = [.. initializer.Dims],
                 SymbolicShape = [.. initializer.Dims.Select(_ => (string?)null)],
             };

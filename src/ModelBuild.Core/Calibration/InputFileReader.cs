@@ -35,7 +35,7 @@ internal sealed class InputFileReader
     /// name the file.</param>
     public static InputFileReader Create(
         CalibrationInput input,
-        Manifest.ResizeMethod resizeMethod,
+        ResizeMethod resizeMethod,
         bool needsImages,
         SourceLocation? listedAt = null)
     {
@@ -77,13 +77,7 @@ internal sealed class InputFileReader
         {
             Width = geometry.Width,
             Height = geometry.Height,
-            ResizeMethod = resizeMethod switch
-            {
-                Manifest.ResizeMethod.Crop => ResizeMethod.Crop,
-                Manifest.ResizeMethod.Pad => ResizeMethod.Pad,
-                Manifest.ResizeMethod.PadRight => ResizeMethod.PadRight,
-                _ => ResizeMethod.Resize,
-            },
+            ResizeMethod = resizeMethod,
             Encoding = feed.Encoding,
             Layout = geometry.ChannelsLast ? TensorLayout.Nhwc : TensorLayout.Nchw,
             Mean = feed.Mean,
@@ -112,10 +106,10 @@ internal sealed class InputFileReader
         var at = _listedAt is { Line: > 0 } listed ? listed : new SourceLocation(path);
         try
         {
-            return Path.GetExtension(path).ToLowerInvariant() switch
+            return CalibrationFolder.KindOf(path) switch
             {
-                ".npy" => ReadNpy(path),
-                ".raw" => ReadRaw(path),
+                CalibrationFileKind.Npy => ReadNpy(path),
+                CalibrationFileKind.Raw => ReadRaw(path),
                 _ => ReadImage(path),
             };
         }

@@ -1,21 +1,6 @@
+using ModelBuild.Imaging.Preprocessing;
+
 namespace ModelBuild.Core.Manifest;
-
-/// <summary>How calibration images are brought to the input size.</summary>
-public enum ResizeMethod
-{
-    /// <summary>Stretch to the input size.</summary>
-    Resize,
-
-    /// <summary>Centre-crop without scaling.</summary>
-    Crop,
-
-    /// <summary>Keep the aspect ratio and centre on black.</summary>
-    Pad,
-
-    /// <summary>ModelBuild's own: scale to the input's height keeping the aspect ratio (at most its width), pad the right with 0 after
-    /// normalisation (PaddleOCR).</summary>
-    PadRight,
-}
 
 /// <summary>The calibration data of one input: images, random data, or another stage's output.</summary>
 public abstract record CalibrationSpec;
@@ -40,20 +25,3 @@ public sealed record RandomCalibration(
 
 /// <summary>A multi-stage link: calibrate with an output of an earlier stage (or with a script's result).</summary>
 public sealed record LinkCalibration(Located<string> Stage, Located<string>? Output, Located<string>? Script) : CalibrationSpec;
-
-/// <summary>The spellings of <see cref="ResizeMethod"/>.</summary>
-public static class ResizeMethodNames
-{
-    // Indexed by ResizeMethod.
-    private static readonly string[] Spellings = ["RESIZE", "CROP", "PAD", "PAD_RIGHT"];
-
-    public static IReadOnlyList<string> All => Spellings;
-
-    /// <summary>Parses <c>RESIZE</c>, <c>CROP</c>, <c>PAD</c> or <c>PAD_RIGHT</c> (case-sensitive, as ModelConverter).</summary>
-    public static bool TryParse(string text, out ResizeMethod method)
-    {
-        var index = Array.IndexOf(Spellings, text);
-        method = index < 0 ? default : (ResizeMethod)index;
-        return index >= 0;
-    }
-}

@@ -1,3 +1,5 @@
+using ModelBuild.Imaging.Preprocessing;
+
 namespace ModelBuild.Core.Manifest;
 
 /// <summary>
@@ -45,14 +47,14 @@ internal sealed class InputSettingReader(ManifestValueReader values)
             return null;
         }
 
-        if (!TensorLayout.IsValid(text.Value))
+        if (!LayoutLetters.IsValid(text.Value))
         {
             values.Diagnostics.Add(
                 ManifestDiagnostics.InvalidEnumValue,
                 text.Location,
                 $"'{text.Value}'{node!.OriginSuffix}",
                 node.Path,
-                TensorLayout.ValidDescription,
+                LayoutLetters.ValidDescription,
                 string.Empty);
             return null;
         }
@@ -69,7 +71,7 @@ internal sealed class InputSettingReader(ManifestValueReader values)
                 layout.Location,
                 layout.Value,
                 layout.Value.Length,
-                TensorLayout.FormatShape(shape.Value.Select(d => (long?)d)),
+                LayoutLetters.FormatShape(shape.Value.Select(d => (long?)d)),
                 shape.Value.Count);
         }
     }
@@ -123,12 +125,12 @@ internal sealed class InputSettingReader(ManifestValueReader values)
                 // ModelConverter treats null and {} as "not set".
                 return null;
             case ManifestScalar scalar:
-                if (EncodingSpec.TryParse(scalar.Text, out var both))
+                if (ColorEncodingNames.TryParse(scalar.Text, out var both))
                 {
                     return new Located<EncodingSpec>(EncodingSpec.Create(both, both), scalar.Location);
                 }
 
-                values.InvalidChoice(scalar, scalar.Text, EncodingSpec.Names);
+                values.InvalidChoice(scalar, scalar.Text, ColorEncodingNames.All);
                 return null;
             case ManifestMapping mapping:
                 values.Open(mapping, ManifestSchema.Encoding);
@@ -150,13 +152,13 @@ internal sealed class InputSettingReader(ManifestValueReader values)
             return fallback;
         }
 
-        var text = values.Choice(node, EncodingSpec.Names);
+        var text = values.Choice(node, ColorEncodingNames.All);
         if (text is null && ManifestValueReader.IsMissing(node))
         {
-            values.WrongType(node, "one of: " + string.Join(", ", EncodingSpec.Names));
+            values.WrongType(node, "one of: " + string.Join(", ", ColorEncodingNames.All));
         }
 
-        return text is not null && EncodingSpec.TryParse(text.Value, out var encoding) ? encoding : null;
+        return text is not null && ColorEncodingNames.TryParse(text.Value, out var encoding) ? encoding : null;
     }
 
     /// <summary>An input's calibration mapping on top of the stage's one, key by key, as ModelConverter merges them.</summary>

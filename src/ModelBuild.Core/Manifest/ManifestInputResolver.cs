@@ -98,13 +98,13 @@ public static class ManifestInputResolver
                 layout.Location,
                 layout.Value,
                 layout.Value.Length,
-                TensorLayout.FormatShape(shape.Value),
+                LayoutLetters.FormatShape(shape.Value),
                 shape.Value.Count);
         }
 
-        layout ??= shape is null ? null : new Located<string>(TensorLayout.DefaultFor(shape.Value), shape.Location);
+        layout ??= shape is null ? null : new Located<string>(LayoutLetters.DefaultFor(shape.Value), shape.Location);
         var channels = layout is not null && shape is not null && layout.Value.Length == shape.Value.Count
-            ? TensorLayout.ChannelCount(layout.Value, shape.Value)
+            ? LayoutLetters.ChannelCount(layout.Value, shape.Value)
             : null;
 
         var dataType = spec?.DataType ?? defaults.DataType

@@ -1,4 +1,5 @@
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Onnx;
 
@@ -28,10 +29,10 @@ public static class OnnxValueKinds
 }
 
 /// <summary>
-/// A graph input or output: its name, kind, element type (a <c>TensorProto.DataType</c> number,
-/// 0 when not a tensor) and shape (null when the rank is unknown or the value is not a tensor).
+/// A graph input or output: its name, kind, element type (<see cref="TensorElementType.Undefined"/> when not a tensor)
+/// and shape (null when the rank is unknown or the value is not a tensor).
 /// </summary>
-public sealed record OnnxValueInfo(string Name, OnnxValueKind Kind, int ElementType, OnnxShape? Shape)
+public sealed record OnnxValueInfo(string Name, OnnxValueKind Kind, TensorElementType ElementType, OnnxShape? Shape)
 {
     /// <summary>The element type's name, e.g. <c>float</c>.</summary>
     public string ElementTypeName => OnnxElementType.Name(ElementType);
@@ -45,18 +46,18 @@ public sealed record OnnxValueInfo(string Name, OnnxValueKind Kind, int ElementT
             TypeProto.ValueOneofCase.TensorType => new(
                 value.Name,
                 OnnxValueKind.Tensor,
-                type.TensorType.ElemType,
+                OnnxElementType.FromProto(type.TensorType.ElemType),
                 type.TensorType.Shape is { } shape ? OnnxShape.FromProto(shape) : null),
             TypeProto.ValueOneofCase.SparseTensorType => new(
                 value.Name,
                 OnnxValueKind.SparseTensor,
-                type.SparseTensorType.ElemType,
+                OnnxElementType.FromProto(type.SparseTensorType.ElemType),
                 type.SparseTensorType.Shape is { } shape ? OnnxShape.FromProto(shape) : null),
-            TypeProto.ValueOneofCase.SequenceType => new(value.Name, OnnxValueKind.Sequence, 0, null),
-            TypeProto.ValueOneofCase.MapType => new(value.Name, OnnxValueKind.Map, 0, null),
-            TypeProto.ValueOneofCase.OptionalType => new(value.Name, OnnxValueKind.Optional, 0, null),
-            TypeProto.ValueOneofCase.OpaqueType => new(value.Name, OnnxValueKind.Opaque, 0, null),
-            _ => new(value.Name, OnnxValueKind.Unspecified, 0, null),
+            TypeProto.ValueOneofCase.SequenceType => new(value.Name, OnnxValueKind.Sequence, TensorElementType.Undefined, null),
+            TypeProto.ValueOneofCase.MapType => new(value.Name, OnnxValueKind.Map, TensorElementType.Undefined, null),
+            TypeProto.ValueOneofCase.OptionalType => new(value.Name, OnnxValueKind.Optional, TensorElementType.Undefined, null),
+            TypeProto.ValueOneofCase.OpaqueType => new(value.Name, OnnxValueKind.Opaque, TensorElementType.Undefined, null),
+            _ => new(value.Name, OnnxValueKind.Unspecified, TensorElementType.Undefined, null),
         };
     }
 }

@@ -65,7 +65,7 @@ public static class TensorProtoConversion
             throw Error(SegmentedTensor, name);
         }
 
-        var type = (TensorElementType)proto.DataType;
+        var type = OnnxElementType.FromProto(proto.DataType);
         if (type == TensorElementType.String)
         {
             CheckCount(name, proto.StringData.Count, "string_data", dims, count);
@@ -135,7 +135,7 @@ public static class TensorProtoConversion
     public static TensorProto ToTensorProto(Tensor tensor, string? name = null, bool useRawData = true)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        var proto = new TensorProto { DataType = (int)tensor.ElementType };
+        var proto = new TensorProto { DataType = OnnxElementType.ToProto(tensor.ElementType) };
         proto.Dims.AddRange(tensor.Shape);
         if (name is not null)
         {
@@ -196,7 +196,7 @@ public static class TensorProtoConversion
                 proto.Int32Data.AddRange(tensor.ToArray<BFloat16>().Select(v => (int)v.RawValue));
                 break;
             default:
-                throw Error(UnsupportedDataType, name ?? "(unnamed)", (int)tensor.ElementType);
+                throw Error(UnsupportedDataType, name ?? "(unnamed)", OnnxElementType.ToProto(tensor.ElementType));
         }
 
         return proto;

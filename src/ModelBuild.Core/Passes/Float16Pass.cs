@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Passes;
 
@@ -128,7 +129,7 @@ public sealed class Float16Pass(Float16Options options) : IModelPass
         }
 
         private bool IsFloat32(string name) =>
-            types.TryGetValue(name, out var info) && info.Kind == OnnxValueKind.Tensor && info.ElementType == Float;
+            types.TryGetValue(name, out var info) && info.Kind == OnnxValueKind.Tensor && info.ElementType == TensorElementType.Float;
 
         private bool IsBlocked(NodeProto node)
         {

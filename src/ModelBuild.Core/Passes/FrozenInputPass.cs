@@ -92,8 +92,8 @@ public sealed class FrozenInputPass : IModelPass
             return null;
         }
 
-        var elementType = (TensorElementType)InputLookup.ElementType(input);
-        var typeName = OnnxElementType.Name((int)elementType);
+        var elementType = InputLookup.ElementType(input);
+        var typeName = OnnxElementType.Name(elementType);
         foreach (var value in request.Values)
         {
             if (!Fits(value, elementType))

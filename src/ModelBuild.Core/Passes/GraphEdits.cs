@@ -1,5 +1,7 @@
 using Google.Protobuf.Collections;
+using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Passes;
 
@@ -109,9 +111,9 @@ internal static class GraphEdits
     }
 
     /// <summary>A tensor value description: element type and, when known, the dimensions.</summary>
-    public static ValueInfoProto TensorValue(string name, int elementType, TensorShapeProto? shape)
+    public static ValueInfoProto TensorValue(string name, TensorElementType elementType, TensorShapeProto? shape)
     {
-        var tensor = new TypeProto.Types.Tensor { ElemType = elementType };
+        var tensor = new TypeProto.Types.Tensor { ElemType = OnnxElementType.ToProto(elementType) };
         if (shape is not null)
         {
             tensor.Shape = shape.Clone();

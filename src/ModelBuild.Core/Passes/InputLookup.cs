@@ -1,6 +1,7 @@
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Passes;
 
@@ -26,9 +27,11 @@ internal static class InputLookup
         return null;
     }
 
-    /// <summary>The element type of a tensor input, or 0 when it is not a tensor.</summary>
-    public static int ElementType(ValueInfoProto input) =>
-        input.Type?.ValueCase == TypeProto.ValueOneofCase.TensorType ? input.Type.TensorType.ElemType : 0;
+    /// <summary>The element type of a tensor input, or <see cref="TensorElementType.Undefined"/> when it is not a tensor.</summary>
+    public static TensorElementType ElementType(ValueInfoProto input) =>
+        input.Type?.ValueCase == TypeProto.ValueOneofCase.TensorType
+            ? OnnxElementType.FromProto(input.Type.TensorType.ElemType)
+            : TensorElementType.Undefined;
 
     /// <summary>The input's shape, or null when its rank is unknown.</summary>
     public static OnnxShape? Shape(ValueInfoProto input) =>

@@ -4,11 +4,12 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Passes;
 
-/// <summary>An element type asked for one model input (the manifest's <c>data_type</c>), as an ONNX data type number.</summary>
-public sealed record InputTypeOverride(string InputName, int ElementType, SourceLocation? Location = null);
+/// <summary>An element type asked for one model input (the manifest's <c>data_type</c>).</summary>
+public sealed record InputTypeOverride(string InputName, TensorElementType ElementType, SourceLocation? Location = null);
 
 /// <summary>
 /// Changes the element type a model input is fed with, e.g. <c>uint8</c> pixels for a <c>float</c> input:
@@ -18,14 +19,14 @@ public sealed record InputTypeOverride(string InputName, int ElementType, Source
 public sealed class InputTypePass : IModelPass
 {
     /// <summary>The types ONNX's Cast converts between: every number type and bool.</summary>
-    private static readonly FrozenSet<int> Castable = new[]
+    private static readonly FrozenSet<TensorElementType> Castable = new[]
     {
-        TensorProto.Types.DataType.Float, TensorProto.Types.DataType.Uint8, TensorProto.Types.DataType.Int8,
-        TensorProto.Types.DataType.Uint16, TensorProto.Types.DataType.Int16, TensorProto.Types.DataType.Int32,
-        TensorProto.Types.DataType.Int64, TensorProto.Types.DataType.Bool, TensorProto.Types.DataType.Float16,
-        TensorProto.Types.DataType.Double, TensorProto.Types.DataType.Uint32, TensorProto.Types.DataType.Uint64,
-        TensorProto.Types.DataType.Bfloat16,
-    }.Select(t => (int)t).ToFrozenSet();
+        TensorElementType.Float, TensorElementType.UInt8, TensorElementType.Int8,
+        TensorElementType.UInt16, TensorElementType.Int16, TensorElementType.Int32,
+        TensorElementType.Int64, TensorElementType.Bool, TensorElementType.Float16,
+        TensorElementType.Double, TensorElementType.UInt32, TensorElementType.UInt64,
+        TensorElementType.BFloat16,
+    }.ToFrozenSet();
 
     private readonly ImmutableArray<InputTypeOverride> _overrides;
 
@@ -68,7 +69,7 @@ public sealed class InputTypePass : IModelPass
                 continue;
             }
 
-            var reason = original == 0 ? "it is not a tensor"
+            var reason = original == TensorElementType.Undefined ? "it is not a tensor"
                 : !Castable.Contains(original) ? $"the model's input is {OnnxElementType.Name(original)}, which a Cast cannot produce"
                 : !Castable.Contains(request.ElementType) ? "a Cast cannot convert from it"
                 : null;
@@ -91,11 +92,11 @@ public sealed class InputTypePass : IModelPass
                 names.Fresh($"{request.InputName}_cast"),
                 [request.InputName],
                 [converted],
-                OnnxAttributes.Int("to", original));
+                OnnxAttributes.Int("to", OnnxElementType.ToProto(original)));
             GraphEdits.RenameReads(graph, request.InputName, converted);
             graph.Node.Insert(0, cast);
             graph.ValueInfo.Add(GraphEdits.TensorValue(converted, original, input.Type.TensorType.Shape));
-            input.Type.TensorType.ElemType = request.ElementType;
+            input.Type.TensorType.ElemType = OnnxElementType.ToProto(request.ElementType);
         }
 
         return failed ? null : result;

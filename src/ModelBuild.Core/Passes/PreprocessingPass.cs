@@ -79,10 +79,10 @@ public sealed class PreprocessingPass : IModelPass
         DiagnosticBag diagnostics)
     {
         var name = request.InputName;
-        var elementType = (TensorElementType)InputLookup.ElementType(input);
+        var elementType = InputLookup.ElementType(input);
         if (elementType is not (TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Double))
         {
-            diagnostics.Add(PassDiagnostics.PreprocessingNeedsFloatInput, request.Location, name, OnnxElementType.Name((int)elementType));
+            diagnostics.Add(PassDiagnostics.PreprocessingNeedsFloatInput, request.Location, name, OnnxElementType.Name(elementType));
             return false;
         }
 

@@ -3,8 +3,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Passes;
 
@@ -54,7 +52,7 @@ internal static class RuntimeTypeInference
             result[tensor.Name] = new OnnxValueInfo(
                 tensor.Name,
                 OnnxValueKind.Tensor,
-                tensor.DataType,
+                OnnxElementType.FromProto(tensor.DataType),
                 OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]));
         }
 
@@ -71,7 +69,7 @@ internal static class RuntimeTypeInference
                 {
                     graph.Input.Add(GraphEdits.TensorValue(
                         tensor.Name,
-                        tensor.DataType,
+                        OnnxElementType.FromProto(tensor.DataType),
                         OnnxShape.Of([.. tensor.Dims.Select(OnnxDimension.Fixed)]).ToProto()));
                 }
             }
@@ -88,8 +86,8 @@ internal static class RuntimeTypeInference
 
         var options = new ModelSessionOptions
         {
-            OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+            OptimizationLevel = GraphOptimization.None,
+            LogSeverity = RuntimeLogSeverity.Fatal,
             IntraOpThreads = 1,
             InterOpThreads = 1
         };
@@ -107,7 +105,7 @@ internal static class RuntimeTypeInference
         var kind = info.Kind;
         if (kind != OnnxValueKind.Tensor)
         {
-            return new OnnxValueInfo(info.Name, kind, 0, null);
+            return new OnnxValueInfo(info.Name, kind, TensorElementType.Undefined, null);
         }
 
         var shape = info.HasShape
@@ -115,6 +113,6 @@ internal static class RuntimeTypeInference
                 ? OnnxDimension.Fixed(d)
                 : info.SymbolicShape[i] is { Length: > 0 } name ? OnnxDimension.Symbolic(name) : OnnxDimension.Unknown))
             : null;
-        return new OnnxValueInfo(info.Name, kind, (int)info.ElementType, shape);
+        return new OnnxValueInfo(info.Name, kind, info.ElementType, shape);
     }
 }

@@ -4,8 +4,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Passes;
 
@@ -89,9 +87,9 @@ public sealed class SimplifyPass : IModelPass
 
         var options = new ModelSessionOptions
         {
-            OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            OptimizationLevel = GraphOptimization.Basic,
             OptimizedModelFilePath = scratch.Combine(OptimizedFile),
-            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+            LogSeverity = RuntimeLogSeverity.Fatal,
 
             // One thread: constant folding then computes every folded value in one fixed order.
             IntraOpThreads = 1,

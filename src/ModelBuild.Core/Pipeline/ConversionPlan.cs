@@ -10,6 +10,8 @@ using ModelBuild.Core.Passes;
 using ModelBuild.Core.Pipeline.Validation;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Targets;
+using ModelBuild.Imaging.Preprocessing;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -125,7 +127,7 @@ internal static class ConversionPlanner
         var types = new List<InputTypeOverride>();
         foreach (var input in inputs.Where(i => i.DataType is not null && !frozenNames.Contains(i.Name.Value)))
         {
-            var modelType = original.FindInput(input.Name.Value)?.ElementType ?? 0;
+            var modelType = original.FindInput(input.Name.Value)?.ElementType ?? TensorElementType.Undefined;
             if (ManifestElementTypes.ToOnnx(input.DataType!.Value) is not { } type)
             {
                 diagnostics.Add(
@@ -203,7 +205,7 @@ internal static class ConversionPlanner
     {
         var encoding = input.Encoding.Value;
         var flip = encoding.FlipsChannels
-            ? (EncodingSpec.NameOf(encoding.From), EncodingSpec.NameOf(encoding.To))
+            ? (ColorEncodingNames.NameOf(encoding.From), ColorEncodingNames.NameOf(encoding.To))
             : ((string, string)?)null;
         ImmutableArray<double> mean = input.MeanValues is { } m ? [.. m.Value] : [];
         ImmutableArray<double> scale = input.ScaleValues is { } s ? [.. s.Value] : [];
@@ -297,12 +299,12 @@ internal static class ConversionPlanner
                 : 0;
             if (channels is 1 or 3 && Files(CalibrationFolder.ImageExtensions) is { Length: > 0 } pictures)
             {
-                var encoding = channels == 1 ? "GRAY" : EncodingSpec.NameOf(resolved!.Encoding.Value.To);
+                var encoding = channels == 1 ? "GRAY" : ColorEncodingNames.NameOf(resolved!.Encoding.Value.To);
                 return new ImageSamples(
                     pictures,
                     encoding is "RGB" or "GRAY" ? encoding : "BGR",
                     layout!,
-                    ResizeMethodNames.All[(int)images.ResizeMethod]);
+                    ResizeMethodNames.NameOf(images.ResizeMethod));
             }
 
             if (Files([".npy"]) is { Length: > 0 } tensors)

@@ -15,9 +15,8 @@ using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
+using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -313,7 +312,7 @@ public sealed class ModelCompiler
         resolved?.Layout?.Value,
         baked ? null : resolved?.MeanValues?.Value,
         baked ? null : resolved?.ScaleValues?.Value,
-        resolved is null ? null : EncodingSpec.NameOf(baked ? resolved.Encoding.Value.To : resolved.Encoding.Value.From),
+        resolved is null ? null : ColorEncodingNames.NameOf(baked ? resolved.Encoding.Value.To : resolved.Encoding.Value.From),
         resolved is null ? null : ResizeMethodNames.All[
             (int)(resolved.Calibration.Value is ImageCalibration images ? images.ResizeMethod : ResizeMethod.Resize)]);
 }

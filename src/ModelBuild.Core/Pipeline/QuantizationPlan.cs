@@ -7,6 +7,7 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
+using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline;
@@ -35,7 +36,7 @@ public sealed record QuantizationPlan(
         var modelInputs = prepared.Inputs.Select(v => new TensorInfo
         {
             Name = v.Name,
-            ElementType = (TensorElementType)v.ElementType,
+            ElementType = v.ElementType,
             Shape = v.Shape?.Dimensions.Select(d => d.Value ?? -1).ToList() ?? [],
             SymbolicShape = v.Shape?.Dimensions.Select(d => d.Name).ToList() ?? [],
         }).ToList();
@@ -113,7 +114,7 @@ public sealed record QuantizationPlan(
         {
             ["kind"] = "files",
             ["max_images"] = folder.MaxImages,
-            ["resize_method"] = ResizeMethodNames.All[(int)folder.ResizeMethod],
+            ["resize_method"] = ResizeMethodNames.NameOf(folder.ResizeMethod),
         },
         RandomCalibration random => new JsonObject
         {

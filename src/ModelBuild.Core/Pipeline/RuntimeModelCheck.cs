@@ -4,7 +4,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -29,7 +28,7 @@ internal static class RuntimeModelCheck
         IReadOnlyList<TensorInfo> inputs;
         try
         {
-            using var session = model.Open(new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL });
+            using var session = model.Open(new ModelSessionOptions { LogSeverity = RuntimeLogSeverity.Fatal });
             inputs = session.Inputs;
         }
         catch (OnnxRuntimeErrorException e)

@@ -45,7 +45,7 @@ internal static class SignatureJson
         {
             ["name"] = v.Name,
             ["kind"] = v.Kind.ToString(),
-            ["elementType"] = v.ElementType,
+            ["elementType"] = OnnxElementType.ToProto(v.ElementType),
             ["shape"] = v.Shape is null ? null : new JsonArray([.. v.Shape.Dimensions.Select(Dimension)]),
         })];
 
@@ -60,7 +60,7 @@ internal static class SignatureJson
             return new OnnxValueInfo(
                 (string)o["name"]!,
                 Enum.Parse<OnnxValueKind>((string)o["kind"]!),
-                (int)o["elementType"]!,
+                OnnxElementType.FromProto((int)o["elementType"]!),
                 shape);
         })];
 

@@ -8,9 +8,8 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Sessions;
+using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Quantization;
 
@@ -222,8 +221,8 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
         IReadOnlyList<TensorInfo> modelInputs;
         var probeOptions = new ModelSessionOptions
         {
-            OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR
+            OptimizationLevel = GraphOptimization.None,
+            LogSeverity = RuntimeLogSeverity.Error
         };
         using (var session = new ModelSession(OnnxModelFile.Write(model), probeOptions))
         {
@@ -260,7 +259,7 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
     }
 
     /// <summary>The calibration of one input after <c>--calibration</c>, <c>--max-images</c> and <c>--resize-method</c>.</summary>
-    private static CalibrationSpec Source(QuantizeRequest request, CalibrationSpec source, Core.Manifest.ResizeMethod? resize)
+    private static CalibrationSpec Source(QuantizeRequest request, CalibrationSpec source, Imaging.Preprocessing.ResizeMethod? resize)
     {
         if (request.Calibration is "random")
         {
@@ -272,13 +271,13 @@ public sealed class ModelFileQuantizer(IDiagnosticOutput console)
             return new ImageCalibration(
                 new Located<string>(folder, CommandLine),
                 request.MaxImages ?? -1,
-                resize ?? Core.Manifest.ResizeMethod.Resize);
+                resize ?? Imaging.Preprocessing.ResizeMethod.Resize);
         }
 
         return source is ImageCalibration images && resize is { } method ? images with { ResizeMethod = method } : source;
     }
 
-    private Core.Manifest.ResizeMethod? ResizeMethod(string? text)
+    private Imaging.Preprocessing.ResizeMethod? ResizeMethod(string? text)
     {
         if (text is null)
         {

@@ -453,7 +453,15 @@ internal sealed class QdqModelWriter
         string dequantized) =>
         new(name, kind, node, _declaringNodes.GetValueOrDefault(node)?.OpType
             ?? _context.Fusions.FirstOrDefault(f => f.Removed.Name == node)?.Removed.OpType ?? string.Empty,
-            OnnxElementType.Name((int)type), scales, zeroPoints, axis, low, high, sharesWith, preQuantize, dequantized);
+            OnnxElementType.Name(OnnxElementType.FromDataType(type)),
+            scales,
+            zeroPoints,
+            axis,
+            low,
+            high,
+            sharesWith,
+            preQuantize,
+            dequantized);
 
     private void RemoveUnusedInitializers()
     {

@@ -4,8 +4,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Quantization;
 
@@ -62,9 +60,9 @@ internal static class QuantizationPreprocessor
         {
             var options = new ModelSessionOptions
             {
-                OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                OptimizationLevel = GraphOptimization.Basic,
                 OptimizedModelFilePath = path,
-                LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                LogSeverity = RuntimeLogSeverity.Error,
             };
             using (new ModelSession(OnnxModelFile.Write(model), options))
             {

@@ -15,8 +15,8 @@ public sealed record ModelSessionOptions
     /// <summary>The options ONNX Runtime uses when given none.</summary>
     public static ModelSessionOptions Default { get; } = new();
 
-    /// <summary>How much the graph is rewritten on load; ORT's default is <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
-    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    /// <summary>How much the graph is rewritten on load; ORT's default is <see cref="GraphOptimization.All"/>.</summary>
+    public GraphOptimization OptimizationLevel { get; init; } = GraphOptimization.All;
 
     /// <summary>Threads used inside one operator; null lets ORT choose (one per physical core).</summary>
     public int? IntraOpThreads { get; init; }
@@ -26,7 +26,7 @@ public sealed record ModelSessionOptions
 
     /// <summary>
     /// When set, ORT writes the model as optimized at <see cref="OptimizationLevel"/> to this file while
-    /// the session is created. With <see cref="GraphOptimizationLevel.ORT_ENABLE_BASIC"/> an ONNX result is portable.
+    /// the session is created. With <see cref="GraphOptimization.Basic"/> an ONNX result is portable.
     /// </summary>
     public string? OptimizedModelFilePath { get; init; }
 
@@ -34,9 +34,8 @@ public sealed record ModelSessionOptions
     /// cref="SaveModelFormatKey"/>).</summary>
     public bool SaveAsOrtFormat { get; init; }
 
-    /// <summary>The least severe message this session logs; ORT's default is <see
-    /// cref="OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING"/>.</summary>
-    public OrtLoggingLevel LogSeverity { get; init; } = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
+    /// <summary>The least severe message this session logs; ORT's default is <see cref="RuntimeLogSeverity.Warning"/>.</summary>
+    public RuntimeLogSeverity LogSeverity { get; init; } = RuntimeLogSeverity.Warning;
 
     /// <summary>
     /// Further ORT session config entries (see ORT's <c>onnxruntime_session_options_config_keys.h</c>),
@@ -50,8 +49,21 @@ public sealed record ModelSessionOptions
         var options = new SessionOptions();
         try
         {
-            options.GraphOptimizationLevel = OptimizationLevel;
-            options.LogSeverityLevel = LogSeverity;
+            options.GraphOptimizationLevel = OptimizationLevel switch
+            {
+                GraphOptimization.None => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                GraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                GraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            };
+            options.LogSeverityLevel = LogSeverity switch
+            {
+                RuntimeLogSeverity.Verbose => OrtLoggingLevel.ORT_LOGGING_LEVEL_VERBOSE,
+                RuntimeLogSeverity.Info => OrtLoggingLevel.ORT_LOGGING_LEVEL_INFO,
+                RuntimeLogSeverity.Error => OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                RuntimeLogSeverity.Fatal => OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+                _ => OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+            };
             if (IntraOpThreads is { } intra)
             {
                 options.IntraOpNumThreads = intra;
@@ -81,4 +93,40 @@ public sealed record ModelSessionOptions
             throw;
         }
     }
+}
+
+/// <summary>How much ONNX Runtime rewrites a graph when it loads it; <see cref="ModelSessionOptions"/> maps it to ORT's own
+/// level, so only <c>Sessions/</c> names ONNX Runtime's types.</summary>
+public enum GraphOptimization
+{
+    /// <summary>No rewriting (<c>ORT_DISABLE_ALL</c>).</summary>
+    None,
+
+    /// <summary>Semantics-preserving rewrites that any execution provider can run (<c>ORT_ENABLE_BASIC</c>).</summary>
+    Basic,
+
+    /// <summary>Also fusions for specific execution providers (<c>ORT_ENABLE_EXTENDED</c>).</summary>
+    Extended,
+
+    /// <summary>Everything, including layout changes (<c>ORT_ENABLE_ALL</c>, ORT's default).</summary>
+    All,
+}
+
+/// <summary>The least severe message ONNX Runtime logs for a session (ORT's <c>OrtLoggingLevel</c>).</summary>
+public enum RuntimeLogSeverity
+{
+    /// <summary>Everything.</summary>
+    Verbose,
+
+    /// <summary>Informational messages and worse.</summary>
+    Info,
+
+    /// <summary>Warnings and worse (ORT's default).</summary>
+    Warning,
+
+    /// <summary>Errors and worse.</summary>
+    Error,
+
+    /// <summary>Fatal errors only.</summary>
+    Fatal,
 }

@@ -4,9 +4,6 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
-using ImagingEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
-using ImagingResize = ModelBuild.Imaging.Preprocessing.ResizeMethod;
-using ManifestEncoding = ModelBuild.Core.Manifest.ColorEncoding;
 
 namespace ModelBuild.Core.Toolchains;
 
@@ -15,13 +12,14 @@ public sealed record VendorCalibrationSample(string? File, int Index)
 {
     public bool IsRandom => File is null;
 
-    public string Extension => File is null ? string.Empty : Path.GetExtension(File).ToLowerInvariant();
+    /// <summary>What the file holds (<see cref="CalibrationFolder.KindOf"/>); <see cref="CalibrationFileKind.Other"/> for a random
+    /// sample.</summary>
+    public CalibrationFileKind Kind => File is null ? CalibrationFileKind.Other : CalibrationFolder.KindOf(File);
 }
 
 /// <summary>
-/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>: <c>*.jpg *.jpeg *.png
-/// *.bmp *.npy *.raw</c>)
-/// sorted by name, the first <c>max_images</c>; images decoded, converted to <c>encoding.to</c> and resized
+/// Reads calibration data as ModelConverter does: the folder's calibration files (<see cref="CalibrationFolder"/>, the same list
+/// and the same decision by extension as INT8 calibration) sorted by name, the first <c>max_images</c>; images decoded, converted to <c>encoding.to</c> and resized
 /// by <c>resize_method</c>, laid out height × width × channels; random samples drawn from a normal
 /// distribution clipped to the range (seeded, so the same manifest gives the same data).
 /// </summary>
@@ -86,9 +84,12 @@ public static class CalibrationSamples
             return [.. random.Select(v => (byte)Math.Clamp(Math.Round(v, MidpointRounding.ToEven), 0, 255))];
         }
 
-        if (sample.Extension is ".npy" or ".raw")
+        if (sample.Kind is CalibrationFileKind.Npy or CalibrationFileKind.Raw)
         {
-            throw Unusable(sample, input, "this target calibrates with images; use .jpg, .jpeg or .png files");
+            throw Unusable(
+                sample,
+                input,
+                $"this target calibrates with images; use {string.Join(", ", CalibrationFolder.ImageExtensions)} files");
         }
 
         return Decode(sample.File!, input, height, width, channels);
@@ -107,7 +108,7 @@ public static class CalibrationSamples
             return [.. Random(sample, input, count).Select(v => (float)v)];
         }
 
-        if (sample.Extension == ".npy")
+        if (sample.Kind == CalibrationFileKind.Npy)
         {
             var tensor = ReadNpy(sample, input);
             if (tensor.ElementCount != count)
@@ -119,7 +120,7 @@ public static class CalibrationSamples
             return ToFloats(tensor, sample, input);
         }
 
-        if (sample.Extension == ".raw")
+        if (sample.Kind == CalibrationFileKind.Raw)
         {
             throw Unusable(sample, input, "this target reads .npy and image files, not .raw");
         }
@@ -135,7 +136,7 @@ public static class CalibrationSamples
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(input);
-        if (sample.Extension == ".npy")
+        if (sample.Kind == CalibrationFileKind.Npy)
         {
             return ReadNpy(sample, input).AsBytes().ToArray();
         }
@@ -156,22 +157,21 @@ public static class CalibrationSamples
 
     private static byte[] Decode(string file, VendorInput input, int height, int width, int channels)
     {
-        var encoding = input.Encoding.To switch
+        var encoding = input.Encoding.To;
+        if (encoding == ColorEncoding.None)
         {
-            ManifestEncoding.Rgb => ImagingEncoding.Rgb,
-            ManifestEncoding.Bgr => ImagingEncoding.Bgr,
-            ManifestEncoding.Gray => ImagingEncoding.Gray,
-            _ => throw Unusable(
+            throw Unusable(
                 new VendorCalibrationSample(file, 0),
                 input,
-                "the input's encoding is NONE (not an image); use .npy or .raw files"),
-        };
-        if ((encoding == ImagingEncoding.Gray ? 1 : 3) != channels)
+                "the input's encoding is NONE (not an image); use .npy or .raw files");
+        }
+
+        if ((encoding == ColorEncoding.Gray ? 1 : 3) != channels)
         {
             throw Unusable(new VendorCalibrationSample(
                 file,
-                0), input, $"the input has {channels} channels, but encoding {EncodingSpec.NameOf(input.Encoding.To)} makes images of " +
-                    $"{(encoding == ImagingEncoding.Gray ? 1 : 3)}");
+                0), input, $"the input has {channels} channels, but encoding {ColorEncodingNames.NameOf(encoding)} makes images of " +
+                    $"{(encoding == ColorEncoding.Gray ? 1 : 3)}");
         }
 
         ImageFrame frame;
@@ -184,20 +184,13 @@ public static class CalibrationSamples
             throw Unusable(new VendorCalibrationSample(file, 0), input, e.Message);
         }
 
-        var resize = input.Calibration is ImageCalibration images ? images.ResizeMethod : Manifest.ResizeMethod.Resize;
         var options = new PreprocessingOptions
         {
             Width = width,
             Height = height,
             Encoding = encoding,
-            Layout = Imaging.Preprocessing.TensorLayout.Nhwc,
-            ResizeMethod = resize switch
-            {
-                Manifest.ResizeMethod.Crop => ImagingResize.Crop,
-                Manifest.ResizeMethod.Pad => ImagingResize.Pad,
-                Manifest.ResizeMethod.PadRight => ImagingResize.PadRight,
-                _ => ImagingResize.Resize,
-            },
+            Layout = TensorLayout.Nhwc,
+            ResizeMethod = input.Calibration is ImageCalibration images ? images.ResizeMethod : ResizeMethod.Resize,
         };
         return new ImagePreprocessor(options).ToBytes(frame).Data;
     }

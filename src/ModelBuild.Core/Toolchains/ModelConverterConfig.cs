@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Imaging.Preprocessing;
 
 namespace ModelBuild.Core.Toolchains;
 
@@ -79,7 +80,7 @@ public static class ModelConverterConfig
                 yaml,
                 2,
                 "encoding",
-                $"{{from: {EncodingSpec.NameOf(input.Encoding.From)}, to: {EncodingSpec.NameOf(input.Encoding.To)}}}");
+                $"{{from: {ColorEncodingNames.NameOf(input.Encoding.From)}, to: {ColorEncodingNames.NameOf(input.Encoding.To)}}}");
             if (settings.Calibrate)
             {
                 Line(yaml, 2, "calibration", input.Calibration switch
@@ -93,7 +94,7 @@ public static class ModelConverterConfig
                             "ModelConverter resizes with RESIZE, CROP or PAD; use the toolchain route (ModelBuildVendorRoute=toolchain)")),
                     ImageCalibration images => $"{{path: {Quote(calibrationPath(input, images))}, max_images: " +
                         $"{images.MaxImages.ToString(CultureInfo.InvariantCulture)}, resize_method: " +
-                            $"{ResizeMethodNames.All[(int)images.ResizeMethod]}}}",
+                            $"{ResizeMethodNames.NameOf(images.ResizeMethod)}}}",
                     RandomCalibration random => $"{{max_images: {random.MaxImages.ToString(CultureInfo.InvariantCulture)}, min_value: " +
                         $"{Number(random.MinValue)}, max_value: {Number(random.MaxValue)}, mean: {Number(random.Mean)}, std: " +
                             $"{Number(random.Std)}, data_type: {random.DataType.ToName()}}}",

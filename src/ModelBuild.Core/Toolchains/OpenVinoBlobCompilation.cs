@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Imaging.Preprocessing;
 
 namespace ModelBuild.Core.Toolchains;
 

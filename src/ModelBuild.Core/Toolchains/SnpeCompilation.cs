@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 
 namespace ModelBuild.Core.Toolchains;
@@ -207,7 +208,7 @@ internal sealed class SnpeCompilation : IDirectCompilation
                 number++;
                 var current = samples[sample];
                 string file;
-                if (current.Extension == ".raw")
+                if (current.Kind == CalibrationFileKind.Raw)
                 {
                     file = current.File!;
                 }

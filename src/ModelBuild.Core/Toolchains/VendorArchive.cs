@@ -1,5 +1,6 @@
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.NnArchives;
+using ModelBuild.Imaging.Preprocessing;
 
 namespace ModelBuild.Core.Toolchains;
 
@@ -30,7 +31,7 @@ public static class VendorArchive
                     input.Scale is null ? null : preprocessingInModel ? [.. input.Scale.Select(_ => 1.0)] : input.Scale,
                     encoding == ColorEncoding.Rgb,
                     layout == "NHWC",
-                    EncodingSpec.NameOf(encoding) + (dtype == "float16" ? "F16F16F16" : "888") + (layout == "NHWC" ? "i" : "p"))
+                    ColorEncodingNames.NameOf(encoding) + (dtype == "float16" ? "F16F16F16" : "888") + (layout == "NHWC" ? "i" : "p"))
                 : new NnArchivePreprocessing(null, null, null, null, null);
             return new NnArchiveInput(input.Name, dtype, image ? "image" : "raw", shape, layout, preprocessing);
         }).ToList();
@@ -41,7 +42,7 @@ public static class VendorArchive
                 o.Name,
                 ArchiveDType(o.DataType),
                 shape,
-                shape is null ? null : TensorLayout.DefaultFor([.. shape.Select(d => (long?)d)]));
+                shape is null ? null : LayoutLetters.DefaultFor([.. shape.Select(d => (long?)d)]));
         }).ToList();
         return new NnArchiveConfig(request.ModelName, modelFileName, settings.ArchivePrecision, inputs, outputs);
     }

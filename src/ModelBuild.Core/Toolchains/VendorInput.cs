@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Imaging.Preprocessing;
 
 namespace ModelBuild.Core.Toolchains;
 
@@ -57,11 +58,11 @@ public sealed record VendorInput(
         }
 
         throw new DiagnosticException(ToolchainDiagnostics.InputShapeNotFixed.Create(
-            CalibrationAt with { Line = 0, Column = 0 }, Name, target, Shape is null ? "unknown" : TensorLayout.FormatShape(Shape)));
+            CalibrationAt with { Line = 0, Column = 0 }, Name, target, Shape is null ? "unknown" : LayoutLetters.FormatShape(Shape)));
     }
 
     /// <summary>The layout, or the one ModelConverter assumes for the shape.</summary>
-    public string LayoutOrDefault(IReadOnlyList<long> shape) => Layout ?? TensorLayout.DefaultFor([.. shape.Select(d => (long?)d)]);
+    public string LayoutOrDefault(IReadOnlyList<long> shape) => Layout ?? LayoutLetters.DefaultFor([.. shape.Select(d => (long?)d)]);
 
     /// <summary>Height, width and channels of an image input, from its layout; MB6109 when the layout has no H and W.</summary>
     public (int Height, int Width, int Channels) ImageSize(string target, string file)

@@ -9,9 +9,7 @@ using ModelBuild.Imaging;
 using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
 using ModelBuild.Tests;
-using ColorEncoding = ModelBuild.Imaging.Preprocessing.ColorEncoding;
 using DataType = ModelBuild.Core.Onnx.Proto.TensorProto.Types.DataType;
-using ResizeMethod = ModelBuild.Core.Manifest.ResizeMethod;
 
 namespace ModelBuild.Core.Tests.Calibration;
 
@@ -79,13 +77,11 @@ public sealed class CalibrationDatasetTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ResizeMethod.Resize, Imaging.Preprocessing.ResizeMethod.Resize)]
-    [InlineData(ResizeMethod.Crop, Imaging.Preprocessing.ResizeMethod.Crop)]
-    [InlineData(ResizeMethod.Pad, Imaging.Preprocessing.ResizeMethod.Pad)]
-    [InlineData(ResizeMethod.PadRight, Imaging.Preprocessing.ResizeMethod.PadRight)]
-    public void Images_are_resized_converted_and_normalised_exactly_as_the_app_preprocessor_does(
-        ResizeMethod method,
-        Imaging.Preprocessing.ResizeMethod same)
+    [InlineData(ResizeMethod.Resize)]
+    [InlineData(ResizeMethod.Crop)]
+    [InlineData(ResizeMethod.Pad)]
+    [InlineData(ResizeMethod.PadRight)]
+    public void Images_are_resized_converted_and_normalised_exactly_as_the_app_preprocessor_does(ResizeMethod method)
     {
         Directory.CreateDirectory(_folder.Combine("images"));
         MakeImage("images/gradient.png", 40, 30, "gradient:red-blue");
@@ -104,7 +100,7 @@ public sealed class CalibrationDatasetTests : IDisposable
         {
             Width = 16,
             Height = 12,
-            ResizeMethod = same,
+            ResizeMethod = method,
             Encoding = ColorEncoding.Bgr,
             Mean = [127.5f],
             Scale = [127.5f]

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Imaging.Preprocessing;
 using static ModelBuild.Core.Tests.Manifest.ManifestTesting;
 
 namespace ModelBuild.Core.Tests.Manifest;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Tensors;
 using static ModelBuild.Core.Onnx.Proto.TensorProto.Types;
 
 namespace ModelBuild.Core.Tests.Onnx;
@@ -23,7 +24,9 @@ public sealed class OnnxModelSignatureTests
 
         Assert.Equal(["x"], signature.InputNames);
         Assert.Equal(["y"], signature.OutputNames);
-        Assert.Equal(new OnnxValueInfo("x", OnnxValueKind.Tensor, (int)DataType.Float, OnnxShape.Of("batch", 4)), signature.FindInput("x"));
+        Assert.Equal(
+            new OnnxValueInfo("x", OnnxValueKind.Tensor, TensorElementType.Float, OnnxShape.Of("batch", 4)),
+            signature.FindInput("x"));
         Assert.Null(signature.FindInput("w"));
     }
 
@@ -76,8 +79,8 @@ public sealed class OnnxModelSignatureTests
 
         Assert.Equal(OnnxValueKind.Sequence, output.Kind);
         Assert.Null(output.Shape);
-        Assert.Equal("type 99", OnnxElementType.Name(99));
-        Assert.Equal("bfloat16", OnnxElementType.Name((int)DataType.Bfloat16));
+        Assert.Equal("type 99", OnnxElementType.Name(OnnxElementType.FromProto(99)));
+        Assert.Equal("bfloat16", OnnxElementType.Name(OnnxElementType.FromDataType(DataType.Bfloat16)));
     }
 
     [Fact]
@@ -140,5 +143,6 @@ public sealed class OnnxModelSignatureTests
     private static IEnumerable<string> Describe(JsonElement[][] values) =>
         values.Select(v => $"{v[0].GetString()} {v[1].GetInt32()} {(v[2].ValueKind == JsonValueKind.Null ? "-" : v[2].GetString())}");
 
-    private static string Describe(OnnxValueInfo value) => $"{value.Name} {value.ElementType} {value.Shape?.ToString() ?? "-"}";
+    private static string Describe(OnnxValueInfo value) =>
+        $"{value.Name} {OnnxElementType.ToProto(value.ElementType)} {value.Shape?.ToString() ?? "-"}";
 }

@@ -17,7 +17,8 @@ public sealed class InputTypePassTests
     {
         var model = TinyConvNet.Build();
 
-        var result = new InputTypePass([new InputTypeOverride("x", (int)DataType.Uint8, DataTypeKey)]).Apply(model, new DiagnosticBag())!;
+        var result = new InputTypePass([new InputTypeOverride("x", TensorElementType.UInt8, DataTypeKey)])
+            .Apply(model, new DiagnosticBag())!;
 
         var input = OnnxModelSignature.FromModel(result).Inputs.Single();
         Assert.Equal(("x", "uint8"), (input.Name, input.ElementTypeName));
@@ -37,7 +38,7 @@ public sealed class InputTypePassTests
     {
         var model = TinyConvNet.Build();
 
-        var result = new InputTypePass([new InputTypeOverride("x", (int)DataType.Float)]).Apply(model, new DiagnosticBag())!;
+        var result = new InputTypePass([new InputTypeOverride("x", TensorElementType.Float)]).Apply(model, new DiagnosticBag())!;
 
         Assert.Equal(OnnxModelFile.Write(model), OnnxModelFile.Write(result));
     }
@@ -47,7 +48,7 @@ public sealed class InputTypePassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var result = new InputTypePass([new InputTypeOverride("x", (int)DataType.String, DataTypeKey)]).Apply(
+        var result = new InputTypePass([new InputTypeOverride("x", TensorElementType.String, DataTypeKey)]).Apply(
             TinyConvNet.Build(),
             diagnostics);
 
@@ -62,7 +63,7 @@ public sealed class InputTypePassTests
     {
         var diagnostics = new DiagnosticBag();
 
-        var result = new InputTypePass([new InputTypeOverride("images", (int)DataType.Uint8, DataTypeKey)]).Apply(
+        var result = new InputTypePass([new InputTypeOverride("images", TensorElementType.UInt8, DataTypeKey)]).Apply(
             TinyConvNet.Build(),
             diagnostics);
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
 using Xunit.Abstractions;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Tests.Sessions;
 
@@ -25,7 +24,7 @@ public sealed class ModelSessionMemoryTests(ITestOutputHelper output)
         [SessionTestModels.Value("x", TensorElementType.Float, "n"), SessionTestModels.Value("shape", TensorElementType.Int64, 1)],
         [SessionTestModels.ShapelessValue("y", TensorElementType.Float)]);
 
-    private static readonly ModelSessionOptions QuietOptions = new() { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+    private static readonly ModelSessionOptions QuietOptions = new() { LogSeverity = RuntimeLogSeverity.Fatal };
 
     [Fact]
     public void Sessions_and_runs_do_not_leak_native_or_managed_memory()

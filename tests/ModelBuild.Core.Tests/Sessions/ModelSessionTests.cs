@@ -4,7 +4,6 @@ using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Imaging.Tests;
 using ModelBuild.Tensors;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Tests.Sessions;
 
@@ -358,7 +357,7 @@ public sealed class ModelSessionTests
             [SessionTestModels.Node("Reshape", ["x", "shape"], ["y"])],
             [SessionTestModels.Value("x", TensorElementType.Float, "n"), SessionTestModels.Value("shape", TensorElementType.Int64, 1)],
             [SessionTestModels.ShapelessValue("y", TensorElementType.Float)]);
-        using var session = new ModelSession(model, new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL });
+        using var session = new ModelSession(model, new ModelSessionOptions { LogSeverity = RuntimeLogSeverity.Fatal });
 
         var error = Assert.Throws<OnnxRuntimeErrorException>(() => session.Run(
         [
@@ -417,7 +416,7 @@ public sealed class ModelSessionTests
         // The loop runs for long.MaxValue iterations: only cancellation can end this run.
         using var session = new ModelSession(
             SessionTestModels.EndlessLoop(),
-            new ModelSessionOptions { LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL });
+            new ModelSessionOptions { LogSeverity = RuntimeLogSeverity.Fatal });
         using var cancellation = new CancellationTokenSource();
         cancellation.CancelAfter(TimeSpan.FromMilliseconds(50));
 

@@ -9,7 +9,6 @@ using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
 using Xunit.Abstractions;
 using BFloat16 = ModelBuild.Tensors.BFloat16;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Tests.Sessions;
 
@@ -160,7 +159,7 @@ public sealed class OnnxBackendConformanceTests(ITestOutputHelper output)
 
     private static readonly ModelSessionOptions CaseOptions = new()
     {
-        LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+        LogSeverity = RuntimeLogSeverity.Fatal,
         IntraOpThreads = 1,
         InterOpThreads = 1,
     };

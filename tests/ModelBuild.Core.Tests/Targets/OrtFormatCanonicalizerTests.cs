@@ -5,7 +5,6 @@ using ModelBuild.Core.Tests.Cache;
 using ModelBuild.Core.Tests.Passes;
 using ModelBuild.Core.Tests.Pipeline;
 using ModelBuild.Tensors;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 
 namespace ModelBuild.Core.Tests.Targets;
 
@@ -21,7 +20,7 @@ public sealed class OrtFormatCanonicalizerTests : IDisposable
         var path = _folder.Combine("tiny.ort");
         using (new ModelSession(TinyConvNet.Bytes(), new ModelSessionOptions
         {
-            OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            OptimizationLevel = GraphOptimization.Basic,
             OptimizedModelFilePath = path,
             SaveAsOrtFormat = true,
         }))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ModelBuild.Core.Diagnostics;
+using ModelBuild.Imaging.Preprocessing;
 
 namespace ModelBuild.Core.Manifest.OpenModelZoo;
 

@@ -7,8 +7,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Pipeline.Validation;
 using ModelBuild.Core.Sessions;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline.Steps;
 
@@ -142,8 +140,8 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
             using var runtimeModel = RuntimeModel.ForProto(model);
             using var session = runtimeModel.Open(new ModelSessionOptions
             {
-                LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
-                OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+                LogSeverity = RuntimeLogSeverity.Fatal,
+                OptimizationLevel = GraphOptimization.None,
             });
         }
         catch (OnnxRuntimeErrorException e)

@@ -7,8 +7,6 @@ using ModelBuild.Core.Passes;
 using ModelBuild.Core.Pipeline.Validation;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Targets;
-using GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline.Steps;
 
@@ -39,10 +37,10 @@ internal sealed class OrtFormatStep(PipelineServices services) : ConvertingStep(
             {
                 using (runtimeModel.Open(new ModelSessionOptions
                 {
-                    OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                    OptimizationLevel = GraphOptimization.Basic,
                     OptimizedModelFilePath = path,
                     SaveAsOrtFormat = true,
-                    LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+                    LogSeverity = RuntimeLogSeverity.Fatal,
                     IntraOpThreads = 1,
                     InterOpThreads = 1,
                 }))

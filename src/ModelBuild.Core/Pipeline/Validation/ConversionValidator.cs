@@ -45,8 +45,8 @@ internal static class ConversionValidator
         }
     }
 
-    private static bool Feedable(int elementType) =>
-        elementType is >= 1 and <= 7 or >= 9 and <= 13 or 16;
+    private static bool Feedable(TensorElementType elementType) =>
+        elementType is not (TensorElementType.Undefined or TensorElementType.String) && Enum.IsDefined(elementType);
 
     /// <summary>Outputs that hold class scores on their last axis: two-dimensional ones, or those a Softmax produces.</summary>
     private static HashSet<string> ClassifierOutputs(ModelProto model)

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Onnx;
+using ModelBuild.Imaging.Preprocessing;
+using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Pipeline.Validation;
 
@@ -23,13 +25,13 @@ namespace ModelBuild.Core.Pipeline.Validation;
 /// <param name="Source">Where raw values come from.</param>
 public sealed record InputFeed(
     string Name,
-    int OriginalType,
+    TensorElementType OriginalType,
     ImmutableArray<long> Shape,
     int ChannelAxis,
     bool FlipChannels,
     ImmutableArray<double> Mean,
     ImmutableArray<double> Scale,
-    int? ConvertedType,
+    TensorElementType? ConvertedType,
     bool Baked,
     ImmutableArray<double>? FrozenValues,
     SampleSource Source)

@@ -2,7 +2,6 @@ using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline.Validation;
 
@@ -17,7 +16,7 @@ internal static class ModelComparison
     {
         IntraOpThreads = 1,
         InterOpThreads = 1,
-        LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+        LogSeverity = RuntimeLogSeverity.Fatal,
     };
 
     /// <param name="original">The source model, weights loaded.</param>

@@ -112,15 +112,11 @@ internal static class ValidationSamples
         {
             Width = checked((int)width),
             Height = checked((int)height),
-            Encoding = images.Encoding switch { "RGB" => ColorEncoding.Rgb, "GRAY" => ColorEncoding.Gray, _ => ColorEncoding.Bgr },
-            Layout = nchw ? Imaging.Preprocessing.TensorLayout.Nchw : Imaging.Preprocessing.TensorLayout.Nhwc,
-            ResizeMethod = images.ResizeMethod switch
-            {
-                "CROP" => Imaging.Preprocessing.ResizeMethod.Crop,
-                "PAD" => Imaging.Preprocessing.ResizeMethod.Pad,
-                "PAD_RIGHT" => Imaging.Preprocessing.ResizeMethod.PadRight,
-                _ => Imaging.Preprocessing.ResizeMethod.Resize,
-            },
+            Encoding = ColorEncodingNames.TryParse(images.Encoding, out var encoding) && encoding != ColorEncoding.None
+                ? encoding
+                : ColorEncoding.Bgr,
+            Layout = nchw ? TensorLayout.Nchw : TensorLayout.Nhwc,
+            ResizeMethod = ResizeMethodNames.TryParse(images.ResizeMethod, out var resize) ? resize : ResizeMethod.Resize,
         };
         var pixels = new ImagePreprocessor(options).ToBytes(ImageDecoder.DecodeFile(file.Path)).Data;
         return [.. pixels.Select(p => (double)p)];
@@ -161,7 +157,7 @@ internal static class ValidationSamples
     }
 
     /// <summary>A tensor of <paramref name="elementType"/>: floats as they are, integers rounded and clamped to their range.</summary>
-    private static Tensor Cast(double[] values, int elementType, long[] shape) => (TensorElementType)elementType switch
+    private static Tensor Cast(double[] values, TensorElementType elementType, long[] shape) => elementType switch
     {
         TensorElementType.Float => Tensor.Create(values.Select(v => (float)v).ToArray(), shape),
         TensorElementType.Double => Tensor.Create(values, shape),
@@ -179,8 +175,8 @@ internal static class ValidationSamples
         var other => throw new NotSupportedException($"Validation cannot feed {other} inputs."),
     };
 
-    private static bool IsInteger(int elementType) =>
-        (TensorElementType)elementType is TensorElementType.UInt8 or TensorElementType.Int8
+    private static bool IsInteger(TensorElementType elementType) =>
+        elementType is TensorElementType.UInt8 or TensorElementType.Int8
             or TensorElementType.UInt16 or TensorElementType.Int16
             or TensorElementType.UInt32 or TensorElementType.Int32
             or TensorElementType.UInt64 or TensorElementType.Int64;

@@ -6,6 +6,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Imaging.Preprocessing;
 using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Quantization.Evaluation;

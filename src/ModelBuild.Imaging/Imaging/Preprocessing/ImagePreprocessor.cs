@@ -20,10 +20,16 @@ public sealed class ImagePreprocessor
     private readonly float[] _scale;
 
     /// <summary>Validates <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">A size is not positive, or Mean/Scale has the wrong count or a zero scale.</exception>
+    /// <exception cref="ArgumentException">A size is not positive, the encoding is <see cref="ColorEncoding.None"/>, or Mean/Scale
+    /// has the wrong count or a zero scale.</exception>
     public ImagePreprocessor(PreprocessingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Encoding == ColorEncoding.None)
+        {
+            throw new ArgumentException("An image is preprocessed to RGB, BGR or GRAY, not NONE.", nameof(options));
+        }
+
         if (options.Width <= 0 || options.Height <= 0)
         {
             throw new ArgumentException($"The input size must be positive, not {options.Width}x{options.Height}.", nameof(options));

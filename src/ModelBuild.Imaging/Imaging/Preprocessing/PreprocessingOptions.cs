@@ -1,51 +1,5 @@
 namespace ModelBuild.Imaging.Preprocessing;
 
-/// <summary>How an image is brought to the model's input size (ModelConverter's <c>resize_method</c>).</summary>
-public enum ResizeMethod
-{
-    /// <summary>Stretch to the target size, ignoring the aspect ratio (bilinear, see <see cref="BilinearResizer"/>).</summary>
-    Resize,
-
-    /// <summary>
-    /// Cut the centred target-size window out of the image without scaling. Where the image is smaller
-    /// than the target in a direction, it is centred on black in that direction instead.
-    /// </summary>
-    Crop,
-
-    /// <summary>Scale to fit inside the target keeping the aspect ratio, then centre on black (letterbox).</summary>
-    Pad,
-
-    /// <summary>
-    /// PaddleOCR's <c>resize_norm_img</c>: scale to the target height keeping the aspect ratio, the width
-    /// <c>ceil(H · w / h)</c> but at most the target width, then fill the columns on the right with 0 —
-    /// after normalisation, so the padding is 0 in the tensor, not <c>(0 − mean) / scale</c>.
-    /// </summary>
-    PadRight,
-}
-
-/// <summary>The channel order (or greyness) a model expects (ModelConverter's <c>encoding.to</c>).</summary>
-public enum ColorEncoding
-{
-    /// <summary>Red, green, blue.</summary>
-    Rgb,
-
-    /// <summary>Blue, green, red (OpenCV's and ModelConverter's default).</summary>
-    Bgr,
-
-    /// <summary>One channel: <c>0.299 R + 0.587 G + 0.114 B</c> in OpenCV's 8-bit fixed point.</summary>
-    Gray,
-}
-
-/// <summary>Where the channel axis goes in the produced tensor.</summary>
-public enum TensorLayout
-{
-    /// <summary><c>[1, C, H, W]</c>: one plane per channel.</summary>
-    Nchw,
-
-    /// <summary><c>[1, H, W, C]</c>: channels interleaved per pixel.</summary>
-    Nhwc,
-}
-
 /// <summary>
 /// What a model input wants from an image: its size, how to get there, channel order, layout and
 /// normalisation <c>(x - Mean[c]) / Scale[c]</c> with <c>c</c> counted in the produced channel order.
@@ -89,13 +43,6 @@ public sealed record PreprocessedImage<T>(T[] Data, long[] Shape)
 /// </summary>
 public static class ModelInputPreprocessing
 {
-    // Indexed by ResizeMethod.
-    private static readonly string[] ResizeSpellings = ["RESIZE", "CROP", "PAD", "PAD_RIGHT"];
-
-    /// <summary>The manifest's spellings of <see cref="ResizeMethod"/>, in its order: ModelConverter's three, then ModelBuild's
-    /// PAD_RIGHT.</summary>
-    public static IReadOnlyList<string> ResizeMethodNames => ResizeSpellings;
-
     /// <summary>
     /// Options for an input of <paramref name="shape"/> in <paramref name="layout"/> (<c>NCHW</c> when null; <c>NCHW</c>,
     /// <c>NHWC</c>, <c>CHW</c> or <c>HWC</c>, a batch of 1), fed <paramref name="encoding"/> (<c>RGB</c>, <c>BGR</c>, <c>GRAY</c>),
@@ -113,20 +60,18 @@ public static class ModelInputPreprocessing
         string? resizeMethod)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        var colours = encoding switch
-        {
-            "RGB" => ColorEncoding.Rgb,
-            "BGR" => ColorEncoding.Bgr,
-            "GRAY" => ColorEncoding.Gray,
-            _ => throw new ArgumentException(
-                $"The input's encoding is {encoding ?? "not given"}; only RGB, BGR and GRAY inputs take images.",
-                nameof(encoding)),
-        };
-        var resize = resizeMethod is null ? 0 : Array.IndexOf(ResizeSpellings, resizeMethod);
-        if (resize < 0)
+        if (encoding is null || !ColorEncodingNames.TryParse(encoding, out var colours) || colours == ColorEncoding.None)
         {
             throw new ArgumentException(
-                $"Unknown resize method '{resizeMethod}'; valid: {string.Join(", ", ResizeMethodNames)}.",
+                $"The input's encoding is {encoding ?? "not given"}; only RGB, BGR and GRAY inputs take images.",
+                nameof(encoding));
+        }
+
+        var resize = ResizeMethod.Resize;
+        if (resizeMethod is not null && !ResizeMethodNames.TryParse(resizeMethod, out resize))
+        {
+            throw new ArgumentException(
+                $"Unknown resize method '{resizeMethod}'; valid: {string.Join(", ", ResizeMethodNames.All)}.",
                 nameof(resizeMethod));
         }
 
@@ -153,7 +98,7 @@ public static class ModelInputPreprocessing
         {
             Width = (int)width,
             Height = (int)height,
-            ResizeMethod = (ResizeMethod)resize,
+            ResizeMethod = resize,
             Encoding = colours,
             Layout = rest == "HWC" ? TensorLayout.Nhwc : TensorLayout.Nchw,
             Mean = mean is null ? [] : [.. mean.Select(v => (float)v)],

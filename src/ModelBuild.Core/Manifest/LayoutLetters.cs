@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ModelBuild.Core.Manifest;
 
 /// <summary>Letter-code layouts (<c>NCHW</c>): one letter per dimension, <c>C</c> marking the channels.</summary>
-public static class TensorLayout
+public static class LayoutLetters
 {
     /// <summary>What a valid layout looks like, for messages.</summary>
     public const string ValidDescription = "letters A-Z, each at most once (for example NCHW or NHWC)";

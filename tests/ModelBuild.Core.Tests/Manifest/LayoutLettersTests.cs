@@ -2,7 +2,7 @@ using ModelBuild.Core.Manifest;
 
 namespace ModelBuild.Core.Tests.Manifest;
 
-public sealed class TensorLayoutTests
+public sealed class LayoutLettersTests
 {
     [Theory]
     [InlineData(new long[] { 1, 3, 256, 256 }, "NCHW")]
@@ -14,11 +14,11 @@ public sealed class TensorLayoutTests
     [InlineData(new long[] { 2, 3, 8, 8 }, "CDEF")]
     [InlineData(new long[] { 1 }, "N")]
     public void Default_layout_follows_ModelConverter(long[] shape, string layout) =>
-        Assert.Equal(layout, TensorLayout.DefaultFor([.. shape.Select(d => (long?)d)]));
+        Assert.Equal(layout, LayoutLetters.DefaultFor([.. shape.Select(d => (long?)d)]));
 
     [Fact]
     public void Dynamic_leading_dimension_counts_as_a_batch() =>
-        Assert.Equal("NCHW", TensorLayout.DefaultFor([null, 3, 32, 32]));
+        Assert.Equal("NCHW", LayoutLetters.DefaultFor([null, 3, 32, 32]));
 
     [Theory]
     [InlineData("NCHW", true)]
@@ -27,5 +27,5 @@ public sealed class TensorLayoutTests
     [InlineData("NC1W", false)]
     [InlineData("", false)]
     public void Layout_is_distinct_letters(string layout, bool valid) =>
-        Assert.Equal(valid, TensorLayout.IsValid(layout));
+        Assert.Equal(valid, LayoutLetters.IsValid(layout));
 }
