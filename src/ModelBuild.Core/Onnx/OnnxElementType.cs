@@ -1,3 +1,4 @@
+using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Onnx;

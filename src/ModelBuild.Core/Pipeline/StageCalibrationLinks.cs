@@ -7,7 +7,6 @@ using ModelBuild.Core.Pipeline.Steps;
 using ModelBuild.Core.Quantization;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
-using OrtLoggingLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -23,7 +22,7 @@ internal sealed class StageCalibrationLinks(PipelineServices services, IReadOnly
     {
         IntraOpThreads = 1,
         InterOpThreads = 1,
-        LogSeverity = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        LogSeverity = RuntimeLogSeverity.Error,
     };
 
     private readonly List<ScratchDirectory> _folders = [];

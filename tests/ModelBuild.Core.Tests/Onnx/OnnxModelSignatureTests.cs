@@ -92,7 +92,7 @@ public sealed class OnnxModelSignatureTests
         foreach (var number in Enumerable.Range(-1, last + 3))
         {
             var expected = dataTypes.FindValueByNumber(number)?.Name.ToLowerInvariant() ?? $"type {number}";
-            Assert.Equal(expected, OnnxElementType.Name(number));
+            Assert.Equal(expected, OnnxElementType.Name((TensorElementType)number));
         }
     }
 
