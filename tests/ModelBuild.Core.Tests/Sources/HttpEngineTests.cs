@@ -232,7 +232,7 @@ public sealed class HttpEngineTests : IDisposable
     public async Task A_stalled_body_hits_the_read_timeout_and_the_retry_resumes()
     {
         _server.Script(Path, new LoopbackReply { StallAfter = 700_000 });
-        using var fetcher = Fetcher(idle: TimeSpan.FromMilliseconds(400));
+        using var fetcher = Fetcher(idle: TimeSpan.FromSeconds(2));
 
         var fetched = await fetcher.FetchAsync(Source(), Pin, At);
 
