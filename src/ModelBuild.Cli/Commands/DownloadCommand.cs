@@ -4,6 +4,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Core.Sources;
+using ModelBuild.Core.Zoo;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -116,7 +117,7 @@ internal static class DownloadCommand
                     cache,
                     fetcher,
                     reporter,
-                    console,
+                    console.Report,
                     parse.GetValue(output)?.FullName ?? Environment.CurrentDirectory,
                     requested,
                     parallel);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ModelBuild.Cli.Inference;
+using ModelBuild.Core.Inference;
 
 namespace ModelBuild.Cli.Commands;
 
@@ -32,11 +32,11 @@ internal static class InferCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = new DiagnosticConsole();
-            return await EngineRun.GuardAsync(console, () => Task.FromResult(new TensorFolderInference(console).Run(
+            return await EngineRun.GuardAsync(console, () => Task.FromResult(new TensorFolderInference(console.Report, console.Info).Run(
                 parse.GetValue(model)!.FullName,
                 parse.GetValue(inputDir)!.FullName,
                 parse.GetValue(outputDir)!.FullName,
-                parse.GetValue(outputs) ?? []))).ConfigureAwait(false);
+                parse.GetValue(outputs) ?? []) ? ExitCodes.Success : ExitCodes.Failed)).ConfigureAwait(false);
         });
         return command;
     }

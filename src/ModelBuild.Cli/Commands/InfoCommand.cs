@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Cli.Downloads;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Targets;
+using ModelBuild.Core.Zoo;
 
 namespace ModelBuild.Cli.Commands;
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using ModelBuild.Core.Sources;
 
+using ModelBuild.Core.Zoo;
+
 namespace ModelBuild.Cli.Downloads;
 
 /// <summary>

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using ModelBuild.Core.Sources;
 
+using ModelBuild.Core.Zoo;
+
 namespace ModelBuild.Cli.Downloads;
 
 /// <summary>

@@ -9,6 +9,7 @@ using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 using ModelBuild.Core.Toolchains;
+using ModelBuild.Core.Zoo;
 using ModelBuild.Protocol;
 
 namespace ModelBuild.Cli.ProjectIntegration;

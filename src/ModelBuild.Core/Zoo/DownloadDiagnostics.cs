@@ -1,10 +1,10 @@
 using ModelBuild.Core.Diagnostics;
 
-namespace ModelBuild.Cli.Downloads;
+namespace ModelBuild.Core.Zoo;
 
 /// <summary>The diagnostics of <c>modelbuild download</c> and <c>modelbuild info</c>, codes MB2110–MB2115 (MB2113 is Core's
 /// <c>OpenModelZooDiagnostics.PostprocessingFailed</c>).</summary>
-internal static class DownloadDiagnostics
+public static class DownloadDiagnostics
 {
     public static readonly DiagnosticDescriptor NoMatchingModels = new(
         "MB2110", DiagnosticSeverity.Error,

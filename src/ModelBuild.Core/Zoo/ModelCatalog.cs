@@ -3,14 +3,14 @@ using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Manifest.OpenModelZoo;
 
-namespace ModelBuild.Cli.Downloads;
+namespace ModelBuild.Core.Zoo;
 
 /// <summary>
 /// A model of a folder of manifests: an Open Model Zoo <c>model.yml</c> (named after its folder) or
 /// a ModelBuild manifest (named after its file). <see cref="Subdirectory"/> is where its files go
 /// under the output folder.
 /// </summary>
-internal sealed record CatalogModel(
+public sealed record CatalogModel(
     string Name,
     string Subdirectory,
     string ManifestPath,
@@ -27,7 +27,7 @@ internal sealed record CatalogModel(
 }
 
 /// <summary>Finds and reads every model under a folder, sorted by name as Open Model Zoo's tools list them.</summary>
-internal static partial class ModelCatalog
+public static partial class ModelCatalog
 {
     [GeneratedRegex(@"^(input_model|stages)\s*:", RegexOptions.Multiline)]
     private static partial Regex ManifestRootKey();

@@ -1,14 +1,14 @@
 using System.Text.RegularExpressions;
 using ModelBuild.Core.Diagnostics;
 
-namespace ModelBuild.Cli.Downloads;
+namespace ModelBuild.Core.Zoo;
 
 /// <summary>
 /// Open Model Zoo's model selection: <c>--all</c>, <c>--name a,b*</c> (shell wildcards, case-sensitive)
 /// or <c>--list file</c> (one pattern per line, <c>#</c> starts a comment). Exactly one of them; a
 /// pattern that matches nothing is an error. Models are returned once each, in pattern order.
 /// </summary>
-internal static class ModelSelection
+public static class ModelSelection
 {
     public static IReadOnlyList<CatalogModel> Select(
         IReadOnlyList<CatalogModel> models,

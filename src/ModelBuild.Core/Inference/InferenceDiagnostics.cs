@@ -1,9 +1,9 @@
 using ModelBuild.Core.Diagnostics;
 
-namespace ModelBuild.Cli.Inference;
+namespace ModelBuild.Core.Inference;
 
 /// <summary>Diagnostics of <c>modelbuild infer</c>.</summary>
-internal static class InferenceDiagnostics
+public static class InferenceDiagnostics
 {
     public static readonly DiagnosticDescriptor ModelNotFound = new(
         "MB9010", DiagnosticSeverity.Error, "Model '{0}' was not found.");

@@ -5,30 +5,34 @@ using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
 
-namespace ModelBuild.Cli.Inference;
+namespace ModelBuild.Core.Inference;
 
 /// <summary>
 /// Runs a model over folders of tensors in ModelConverter's layout: <c>&lt;in&gt;/&lt;input name&gt;/&lt;n&gt;.npy</c>
 /// (or ONNX <c>TensorProto</c> <c>.pb</c> files) in, <c>&lt;out&gt;/&lt;output name&gt;/&lt;n&gt;.npy</c> out, one
 /// sample per file name, every input with the same file names.
 /// </summary>
-internal sealed class TensorFolderInference(DiagnosticConsole console)
+public sealed class TensorFolderInference(Action<Diagnostic> report, Action<string> info)
 {
     private static readonly string[] TensorExtensions = [".npy", ".pb"];
 
-    public int Run(string modelPath, string inputDir, string outputDir, IReadOnlyList<string> outputNames)
+    /// <summary>
+    /// Runs every sample and writes the requested outputs (all when <paramref name="outputNames"/> is empty); false when a
+    /// mistake in the model or the folders was reported (<see cref="InferenceDiagnostics"/>) and nothing was run.
+    /// </summary>
+    public bool Run(string modelPath, string inputDir, string outputDir, IReadOnlyList<string> outputNames)
     {
         if (!File.Exists(modelPath))
         {
-            console.Report(InferenceDiagnostics.ModelNotFound.Create(null, Path.GetFullPath(modelPath)));
-            return ExitCodes.Failed;
+            report(InferenceDiagnostics.ModelNotFound.Create(null, Path.GetFullPath(modelPath)));
+            return false;
         }
 
         using var session = new ModelSession(modelPath);
         var samples = FindSamples(session, inputDir);
         if (samples is null)
         {
-            return ExitCodes.Failed;
+            return false;
         }
 
         var requested = outputNames.Count > 0 ? outputNames : [.. session.Outputs.Select(o => o.Name)];
@@ -59,9 +63,9 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             }
         }
 
-        console.Info($"ModelBuild: ran {samples.Count} sample(s) of '{modelPath}'; outputs [{string.Join(", ", requested)}] in " +
+        info($"ModelBuild: ran {samples.Count} sample(s) of '{modelPath}'; outputs [{string.Join(", ", requested)}] in " +
             $"'{Path.GetFullPath(outputDir)}'.");
-        return ExitCodes.Success;
+        return true;
     }
 
     /// <summary>Sample name → (input name, file) per model input, or null when the folders do not line up.</summary>
@@ -74,7 +78,7 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
             var folder = Path.Combine(inputDir, input.Name);
             if (!Directory.Exists(folder))
             {
-                console.Report(InferenceDiagnostics.InputFolderMissing.Create(null, input.Name, Path.GetFullPath(folder)));
+                report(InferenceDiagnostics.InputFolderMissing.Create(null, input.Name, Path.GetFullPath(folder)));
                 return null;
             }
 
@@ -83,13 +87,13 @@ internal sealed class TensorFolderInference(DiagnosticConsole console)
                 .ToDictionary(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal);
             if (files.Count == 0)
             {
-                console.Report(InferenceDiagnostics.NoSamples.Create(null, Path.GetFullPath(folder)));
+                report(InferenceDiagnostics.NoSamples.Create(null, Path.GetFullPath(folder)));
                 return null;
             }
 
             if (firstInput is not null && !files.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(samples.Keys))
             {
-                console.Report(InferenceDiagnostics.SamplesDiffer.Create(
+                report(InferenceDiagnostics.SamplesDiffer.Create(
                     null, input.Name, string.Join(", ", files.Keys.Order(SampleNameComparer.Instance)), firstInput, string.Join(
                         ", ",
                         samples.Keys)));

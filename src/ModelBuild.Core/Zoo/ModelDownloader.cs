@@ -4,7 +4,7 @@ using ModelBuild.Core.Manifest.OpenModelZoo;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sources;
 
-namespace ModelBuild.Cli.Downloads;
+namespace ModelBuild.Core.Zoo;
 
 /// <summary>
 /// Downloads models into <c>&lt;output&gt;/&lt;subdirectory&gt;/</c>, as Open Model Zoo's downloader
@@ -13,11 +13,11 @@ namespace ModelBuild.Cli.Downloads;
 /// resumable across runs, and postprocessing (archives unpacked safely, text patched) applied after
 /// every file of a model arrived. Models run in parallel up to <paramref name="jobs"/>.
 /// </summary>
-internal sealed class ModelDownloader(
+public sealed class ModelDownloader(
     ModelBuildCache cache,
     SourceFetcher fetcher,
     IDownloadReporter reporter,
-    DiagnosticConsole console,
+    Action<Diagnostic> report,
     string outputRoot,
     IReadOnlySet<string> precisions,
     int jobs)
@@ -44,7 +44,7 @@ internal sealed class ModelDownloader(
         }
         catch (DiagnosticException e)
         {
-            console.Report(e.Diagnostic);
+            report(e.Diagnostic);
             reporter.ModelBegin(model.Name, 0);
             reporter.ModelEnd(model.Name, false);
             return false;
@@ -60,12 +60,12 @@ internal sealed class ModelDownloader(
             try
             {
                 var fetched = await fetcher.FetchAsync(file.Source, file.Pin, file.At, progress, cancellationToken).ConfigureAwait(false);
-                console.Report(fetched.Warnings);
+                ReportAll(fetched.Warnings);
                 await CopyOutAsync(fetched.Blob, destination, cancellationToken).ConfigureAwait(false);
             }
             catch (DiagnosticException e)
             {
-                console.Report(e.Diagnostic);
+                report(e.Diagnostic);
                 TryDelete(destination);
                 reporter.FileEnd(model.Name, file.Name, false, progress.Result);
                 reporter.ModelEnd(model.Name, false);
@@ -88,7 +88,7 @@ internal sealed class ModelDownloader(
             }
             catch (DiagnosticException e)
             {
-                console.Report(e.Diagnostic);
+                report(e.Diagnostic);
                 return false;
             }
 
@@ -117,7 +117,7 @@ internal sealed class ModelDownloader(
 
         var stage = model.Manifest!.Stages[0].InputModel;
         var input = InputModelSource.From(stage, Path.GetDirectoryName(model.ManifestPath)!);
-        console.Report(input.Warnings);
+        ReportAll(input.Warnings);
         var name = stage.Stem + Path.GetExtension(stage.Source.Value.Split('?', '#')[0]);
         return [new ModelFile(name, input.Source, input.Pin, stage.Source.Location)];
     }
@@ -176,4 +176,12 @@ internal sealed class ModelDownloader(
     }
 
     private sealed record ModelFile(string Name, SourceReference Source, ContentPin Pin, SourceLocation At);
+
+    private void ReportAll(IEnumerable<Diagnostic> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            report(diagnostic);
+        }
+    }
 }
