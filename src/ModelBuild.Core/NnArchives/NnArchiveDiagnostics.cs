@@ -30,4 +30,12 @@ public static class NnArchiveDiagnostics
             "MB2084",
             DiagnosticSeverity.Error,
             "'{0}' in the NN Archive {1} is not a plain relative path inside the archive (rooted, '..' or empty); nothing was read.");
+
+    /// <summary>{0} the archive, {1} the library names tried.</summary>
+    public static readonly DiagnosticDescriptor XzEncoderMissing =
+        new(
+            "MB2140",
+            DiagnosticSeverity.Error,
+            "Cannot write the NN Archive {0} as .tar.xz: liblzma (XZ Utils) was not found (tried {1}). Install it: Debian/Ubuntu " +
+            "liblzma5, Fedora xz-libs, macOS 'brew install xz', Windows liblzma.dll from XZ Utils on PATH.");
 }

@@ -1,21 +1,23 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 
 namespace ModelBuild.Core.NnArchives;
 
 /// <summary>
 /// Writes NN Archives: a tar holding the model files, <c>buildinfo.json</c> and <c>config.json</c> (in
-/// that order, as luxonis-ml's generator adds them). ModelConverter compresses with xz by default; .NET
-/// has no xz encoder, so ModelBuild writes gzip — one of the three compressions luxonis-ml offers and one
-/// DepthAI reads (it detects the format from the content). Entries carry fixed times, owners and modes,
+/// that order, as luxonis-ml's generator adds them), compressed with xz as ModelConverter does by default
+/// (liblzma, preset 6, CRC64: <see cref="XzEncoderStream"/>). Entries carry fixed times, owners and modes,
 /// so the same files always give the same archive bytes.
 /// </summary>
 public static class NnArchiveWriter
 {
-    /// <summary>The archive's file name: <c>name.target.tar.gz</c>.</summary>
-    public static string FileName(string modelName, string target) => $"{modelName}.{target}.tar.gz";
+    /// <summary>The archive's file name: <c>name.target.tar.xz</c>, as ModelConverter names it.</summary>
+    public static string FileName(string modelName, string target) => $"{modelName}.{target}.tar.xz";
+
+    /// <summary>What decides the container's bytes besides its files, for action keys: <c>tar.xz (liblzma 5.4.1)</c>.</summary>
+    public static string Format => $"tar.xz (liblzma {XzEncoderStream.EncoderVersion ?? "not found"})";
 
     /// <summary>Writes the archive to <paramref name="path"/>.</summary>
+    /// <exception cref="Diagnostics.DiagnosticException">MB2140: liblzma is not found; nothing is written.</exception>
     /// <param name="path">The archive file.</param>
     /// <param name="config">Its config.json.</param>
     /// <param name="files">Files stored at the archive's root under their file names (model files, then buildinfo.json).</param>
@@ -23,9 +25,10 @@ public static class NnArchiveWriter
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(files);
+        XzEncoderStream.ThrowIfUnavailable(path);
         using var output = File.Create(path);
-        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Ustar, leaveOpen: true))
+        using (var xz = new XzEncoderStream(output, path))
+        using (var tar = new TarWriter(xz, TarEntryFormat.Ustar, leaveOpen: true))
         {
             foreach (var file in files)
             {

@@ -25,7 +25,7 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
             ["route"] = VendorRoutes.NameOf(Route),
             ["target"] = request.Target.Name,
             ["precision"] = request.Precision.Name,
-            ["nnArchive"] = request.WriteNnArchive,
+            ["nnArchive"] = request.WriteNnArchive ? NnArchiveWriter.Format : false,
             ["description"] = ModelConverterConfig.Write(request, settings, "<model>", (_, images) => images.Path.Value),
         };
         var inputFiles = settings.Calibrate ? ModelConverterToolchain.CalibrationFiles(request, settings) : [];

@@ -47,7 +47,7 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
             ["route"] = VendorRoutes.NameOf(Route),
             ["target"] = request.Target.Name,
             ["precision"] = request.Precision.Name,
-            ["nnArchive"] = request.WriteNnArchive,
+            ["nnArchive"] = request.WriteNnArchive ? NnArchiveWriter.Format : false,
             ["config"] = config,
         };
         return new VendorCompileDescription(settings, options, inputFiles);

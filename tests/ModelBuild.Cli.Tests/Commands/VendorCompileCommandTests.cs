@@ -48,7 +48,7 @@ public sealed class VendorCompileCommandTests : IDisposable
              "--input_model", "intermediate_outputs/m.onnx"],
             Assert.Single(_tools.Calls("mo")));
         Assert.Equal(
-            ["buildinfo.json", "m.blob", "m.rvc2.tar.gz", "modelbuild-vendor.log"],
+            ["buildinfo.json", "m.blob", "m.rvc2.tar.xz", "modelbuild-vendor.log"],
             Directory.GetFiles(_folder.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Contains("rvc2 FP16 through toolchain", result.StandardOutput, StringComparison.Ordinal);
         result.AssertNoStackTrace();

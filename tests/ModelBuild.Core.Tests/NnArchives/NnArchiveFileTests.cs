@@ -8,7 +8,7 @@ using ModelBuild.Tests;
 namespace ModelBuild.Core.Tests.NnArchives;
 
 /// <summary>
-/// NN Archives read back: ours (tar.gz) and ModelConverter's default (tar.xz, made here by GNU tar and xz
+/// NN Archives read back: ours (tar.xz) and ModelConverter's default (tar.xz, made here by GNU tar and xz
 /// as Python's tarfile would), their config.json and the model file streamed out, and broken archives.
 /// </summary>
 public sealed class NnArchiveFileTests : IDisposable

@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Onnx;
@@ -262,9 +261,9 @@ public sealed class ModelCompilerVendorTests : IDisposable
         });
 
         var archive = Assert.Single(AssertSucceeded(outcome).Files);
-        Assert.Equal("tiny.rvc2.tar.gz", archive.FileName);
-        using var gzip = new GZipStream(new MemoryStream(_workspace.ReadCompiled(archive)), CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
+        Assert.Equal("tiny.rvc2.tar.xz", archive.FileName);
+        using var xz = new SharpCompress.Compressors.Xz.XZStream(new MemoryStream(_workspace.ReadCompiled(archive)));
+        using var tar = new TarReader(xz);
         var names = new List<string>();
         while (tar.GetNextEntry() is { } entry)
         {

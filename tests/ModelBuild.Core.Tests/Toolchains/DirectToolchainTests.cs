@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json.Nodes;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Targets;
@@ -330,7 +329,7 @@ public sealed class DirectToolchainTests : IDisposable
         var result = await VendorFixture.CompileAsync(request, VendorRoute.Toolchain);
 
         var archive = result.Files.Single(f => f.Kind == VendorOutputKind.NnArchive);
-        Assert.Equal("m.rvc2.tar.gz", archive.FileName);
+        Assert.Equal("m.rvc2.tar.xz", archive.FileName);
         var entries = ReadArchive(archive.Path);
         Assert.Equal(["m.blob", "buildinfo.json", "config.json"], entries.Keys);
         Assert.Equal(File.ReadAllBytes(result.Model.Path), entries["m.blob"]);
@@ -355,7 +354,7 @@ public sealed class DirectToolchainTests : IDisposable
         Assert.True(JsonNode.DeepEquals(expected, config), config.ToJsonString());
 
         // tar itself reads it, in the same order.
-        var listing = ModelBuild.Tests.ProcessRunner.Run("tar", ["-tzf", archive.Path]);
+        var listing = ModelBuild.Tests.ProcessRunner.Run("tar", ["-tJf", archive.Path]);
         Assert.Equal("m.blob\nbuildinfo.json\nconfig.json\n", listing.Output);
     }
 
@@ -366,8 +365,8 @@ public sealed class DirectToolchainTests : IDisposable
     private static Dictionary<string, byte[]> ReadArchive(string path)
     {
         var entries = new Dictionary<string, byte[]>();
-        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
+        using var xz = new SharpCompress.Compressors.Xz.XZStream(File.OpenRead(path));
+        using var tar = new TarReader(xz);
         while (tar.GetNextEntry() is { } entry)
         {
             using var content = new MemoryStream();
