@@ -57,8 +57,8 @@ public static class ManifestDiagnostics
     /// <summary>{0} the input_model.</summary>
     public static readonly DiagnosticDescriptor RemoteNnArchiveInput = new(
         "MB2131", DiagnosticSeverity.Error,
-        "input_model '{0}' is an NN Archive from a remote source; an NN Archive is read from a local file so far. Download it " +
-            "and give its path.");
+        "input_model '{0}' is an NN Archive from a remote source, which only a compile fetches (a dry run, a listing or a " +
+            "standalone command does not). Compile it once, or download it and give its path.");
 
     /// <summary>{0} the key without a value, {1} how many arguments followed the manifest.</summary>
     public static readonly DiagnosticDescriptor OverrideWithoutValue = new(

@@ -23,7 +23,13 @@ public static class ManifestLoader
     public static ManifestLoadResult Load(string path) => Load(path, ManifestOverrides.Empty);
 
     /// <inheritdoc cref="Load(string)"/>
-    public static ManifestLoadResult Load(string path, ManifestOverrides overrides)
+    public static ManifestLoadResult Load(string path, ManifestOverrides overrides) => Load(path, overrides, null);
+
+    /// <inheritdoc cref="Load(string)"/>
+    /// <param name="path">The manifest.</param>
+    /// <param name="overrides">ModelConverter's key value overrides.</param>
+    /// <param name="fetchArchive">Fetches an <c>input_model</c> NN Archive from a remote source; null reports one as MB2131.</param>
+    public static ManifestLoadResult Load(string path, ManifestOverrides overrides, RemoteNnArchiveFetch? fetchArchive)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(overrides);
@@ -70,14 +76,26 @@ public static class ManifestLoader
             return Failed(ManifestDiagnostics.ManifestUnreadable.Create(new SourceLocation(fullPath), fullPath, e.Message));
         }
 
-        return LoadText(text, fullPath, overrides);
+        return LoadText(text, fullPath, overrides, fetchArchive);
     }
 
     /// <summary>Loads a manifest from text; <paramref name="displayPath"/> is the file name diagnostics and relative paths use.</summary>
     public static ManifestLoadResult LoadText(string text, string displayPath) => LoadText(text, displayPath, ManifestOverrides.Empty);
 
     /// <inheritdoc cref="LoadText(string, string)"/>
-    public static ManifestLoadResult LoadText(string text, string displayPath, ManifestOverrides overrides)
+    public static ManifestLoadResult LoadText(string text, string displayPath, ManifestOverrides overrides) =>
+        LoadText(text, displayPath, overrides, null);
+
+    /// <inheritdoc cref="LoadText(string, string)"/>
+    /// <param name="text">The manifest's YAML.</param>
+    /// <param name="displayPath">The file name diagnostics and relative paths use.</param>
+    /// <param name="overrides">ModelConverter's key value overrides.</param>
+    /// <param name="fetchArchive">Fetches an <c>input_model</c> NN Archive from a remote source; null reports one as MB2131.</param>
+    public static ManifestLoadResult LoadText(
+        string text,
+        string displayPath,
+        ManifestOverrides overrides,
+        RemoteNnArchiveFetch? fetchArchive)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(displayPath);
@@ -99,7 +117,7 @@ public static class ManifestLoader
 
         // An input_model that is an NN Archive brings its config.json's settings; the manifest's keys, then overrides, win.
         var root = new OverrideApplication(displayPath, diagnostics)
-            .ApplyAll(NnArchiveInputModel.Apply(tree.Root, displayPath, diagnostics), overrides);
+            .ApplyAll(NnArchiveInputModel.Apply(tree.Root, displayPath, diagnostics, fetchArchive), overrides);
         // An Open Model Zoo model.yml (files and framework, no input_model) is accepted as it is.
         var manifest = OpenModelZoo.OpenModelZooLoader.LooksLikeModelYml(root)
             ? OpenModelZoo.OpenModelZooManifest.Read(root, displayPath, diagnostics)

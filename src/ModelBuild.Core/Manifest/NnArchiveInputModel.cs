@@ -9,15 +9,20 @@ namespace ModelBuild.Core.Manifest;
 /// ModelConverter accepts one: the archive's <c>config.json</c> gives the settings (<see cref="NnArchiveManifest"/>), and the
 /// manifest's own keys win over them — mappings merge key by key, <c>inputs</c> and <c>outputs</c> entries merge by
 /// <c>name</c>, anything else is replaced. <c>input_model</c> becomes the archive's model file; a pin in its mapping form
-/// (<c>sha256</c>, <c>size</c>…) pins that file. Overrides apply after the merge.
+/// (<c>sha256</c>, <c>size</c>…) pins that file. Overrides apply after the merge. A remote archive is fetched through the cache
+/// first (<see cref="RemoteNnArchiveFetch"/>); the lock file pins it.
 /// </summary>
 internal static partial class NnArchiveInputModel
 {
     private static readonly HashSet<string> ListsByName = new(StringComparer.Ordinal) { "inputs", "outputs" };
 
     /// <summary>The tree with the archive's settings under the manifest's; <paramref name="root"/> itself when its
-    /// <c>input_model</c> is not a local NN Archive that exists.</summary>
-    public static ManifestNode? Apply(ManifestNode? root, string manifestPath, UniqueDiagnostics diagnostics)
+    /// <c>input_model</c> is not an NN Archive that exists.</summary>
+    public static ManifestNode? Apply(
+        ManifestNode? root,
+        string manifestPath,
+        UniqueDiagnostics diagnostics,
+        RemoteNnArchiveFetch? fetchArchive = null)
     {
         if (root is not ManifestMapping mapping || mapping.Find("stages") is not null
             || mapping.Find("input_model") is not { } entry
@@ -27,17 +32,33 @@ internal static partial class NnArchiveInputModel
             return root;
         }
 
+        string archive;
         if (SchemePrefix().IsMatch(source.Text) && !source.Text.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
-            diagnostics.Add(ManifestDiagnostics.RemoteNnArchiveInput, source.Location, source.Text);
-            return root;
-        }
+            if (fetchArchive is null)
+            {
+                diagnostics.Add(ManifestDiagnostics.RemoteNnArchiveInput, source.Location, source.Text);
+                return root;
+            }
 
-        var text = source.Text.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? new Uri(source.Text).LocalPath : source.Text;
-        var archive = Path.GetFullPath(text, Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
-        if (!File.Exists(archive))
+            try
+            {
+                archive = fetchArchive(source.Text, source.Location);
+            }
+            catch (DiagnosticException e)
+            {
+                diagnostics.Add(e.Diagnostic);
+                return root;
+            }
+        }
+        else
         {
-            return root;
+            var text = source.Text.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? new Uri(source.Text).LocalPath : source.Text;
+            archive = Path.GetFullPath(text, Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
+            if (!File.Exists(archive))
+            {
+                return root;
+            }
         }
 
         NnArchiveConfig config;

@@ -62,7 +62,7 @@ public sealed class ModelCompiler
         IReadOnlyList<CompileState>? states;
         try
         {
-            states = Plan(request, diagnostics, dependencies);
+            states = Plan(request, diagnostics, dependencies, fetchRemoteArchives: true);
         }
         catch (DiagnosticException e)
         {
@@ -88,6 +88,17 @@ public sealed class ModelCompiler
         }
 
         return StagedOutcome.Combine(states, outcomes, diagnostics, dependencies);
+    }
+
+    // The manifest loader is synchronous; the fetch runs on the thread pool, so waiting for it cannot block a caller's context.
+    private string FetchNnArchive(string source, SourceLocation at, string manifestPath, List<Diagnostic> diagnostics)
+    {
+        var reference = SourceReference.Parse(source, Path.GetDirectoryName(manifestPath)!, at);
+        var fetched = Task.Run(() => _services.Fetcher.FetchAsync(reference, ContentPin.None, at)).GetAwaiter().GetResult();
+        diagnostics.AddRange(fetched.Warnings);
+        return _services.Cache.Content.TryGetPath(fetched.Digest, out var path)
+            ? path
+            : throw new InvalidOperationException($"The fetched NN Archive {fetched.Blob} is not in the cache.");
     }
 
     private async Task<ModelCompileOutcome> CompileStageAsync(
@@ -128,7 +139,13 @@ public sealed class ModelCompiler
     /// <param name="request">The model's request.</param>
     /// <param name="diagnostics">Receives the problems found before the states exist.</param>
     /// <param name="dependencies">Receives the manifest's path, read even when it has errors.</param>
-    internal IReadOnlyList<CompileState>? Plan(ModelCompileRequest request, List<Diagnostic> diagnostics, List<string> dependencies)
+    /// <param name="fetchRemoteArchives">Fetch an <c>input_model</c> NN Archive from a remote source (a compile); a dry run does
+    /// not (MB2131).</param>
+    internal IReadOnlyList<CompileState>? Plan(
+        ModelCompileRequest request,
+        List<Diagnostic> diagnostics,
+        List<string> dependencies,
+        bool fetchRemoteArchives = false)
     {
         var engine = _services.Engine;
         if (!request.NameIsDefault && ModelNameRule.Problem(request.Name) is { } problem)
@@ -140,7 +157,10 @@ public sealed class ModelCompiler
 
         var manifestPath = Path.GetFullPath(request.ManifestPath);
         dependencies.Add(manifestPath);
-        var loaded = ManifestLoader.Load(manifestPath, request.Overrides);
+        var loaded = ManifestLoader.Load(
+            manifestPath,
+            request.Overrides,
+            fetchRemoteArchives ? (source, at) => FetchNnArchive(source, at, manifestPath, diagnostics) : null);
         diagnostics.AddRange(loaded.Diagnostics);
         if (loaded.Manifest is not { } manifest)
         {

@@ -2,6 +2,7 @@ using ModelBuild.Core.Manifest;
 using ModelBuild.Core.NnArchives;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Tests.Cache;
+using ModelBuild.Core.Tests.Cache.Remote;
 using ModelBuild.Core.Tests.Pipeline;
 
 namespace ModelBuild.Core.Tests.NnArchives;
@@ -87,5 +88,45 @@ public sealed class NnArchiveInputModelTests : IDisposable
         Assert.Equal(TinyConvNet.Run(TinyConvNet.Bytes(), image, batch: 1), TinyConvNet.Run(compiled, image, batch: 1));
         Assert.Equal("tinyarchive", outcome.Model.Name);
         Assert.Contains(archive, outcome.Dependencies);
+    }
+
+    [Fact]
+    public async Task An_archive_served_by_nginx_is_fetched_through_the_cache_and_compiles_like_the_file()
+    {
+        using var nginx = new WebDavServer();
+        var model = _folder.Combine("tiny.onnx");
+        File.WriteAllBytes(model, TinyConvNet.Bytes());
+        var name = NnArchiveWriter.FileName("tinyarchive", "rvc4");
+        NnArchiveWriter.Write(Path.Combine(nginx.StoreFolder, name), NnArchiveFileTests.TinyConfig(), [model]);
+        File.WriteAllText(ManifestPath, $"input_model: {nginx.Address}/{name}\n");
+        using var workspace = new EngineWorkspace();
+        var request = new ModelCompileRequest(ManifestPath, "yolo", "onnx", "FP32", null, null) { NameIsDefault = true };
+
+        var outcome = await workspace.CompileAsync(request);
+        var again = await workspace.CompileAsync(request);
+
+        Assert.True(outcome.Succeeded, string.Join("\n", outcome.Diagnostics));
+        Assert.True(again.Succeeded, string.Join("\n", again.Diagnostics));
+        Assert.Equal("tinyarchive", outcome.Model!.Name);
+        var compiled = workspace.ReadCompiled(Assert.Single(outcome.Model.Files));
+        Assert.Equal(compiled, workspace.ReadCompiled(Assert.Single(again.Model!.Files)));
+        var image = TinyConvNet.SampleInput(batch: 1);
+        Assert.Equal(TinyConvNet.Run(TinyConvNet.Bytes(), image, batch: 1), TinyConvNet.Run(compiled, image, batch: 1));
+        Assert.Contains(nginx.Requests(), r => r.StartsWith($"GET /cache/{name} 200", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_remote_archive_that_is_not_there_is_a_coded_error_at_the_input_model_line()
+    {
+        using var nginx = new WebDavServer();
+        File.WriteAllText(ManifestPath, $"name: yolo\ninput_model: {nginx.Address}/missing.tar.xz\n");
+        using var workspace = new EngineWorkspace();
+
+        var outcome = await workspace.CompileAsync(new ModelCompileRequest(ManifestPath, "yolo", "onnx", "FP32", null, null));
+
+        var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
+        Assert.StartsWith("MB2", error.Code, StringComparison.Ordinal);
+        Assert.Equal((ManifestPath, 2), (error.Location?.FilePath, error.Location?.Line));
+        Assert.Contains("missing.tar.xz", error.Message, StringComparison.Ordinal);
     }
 }
