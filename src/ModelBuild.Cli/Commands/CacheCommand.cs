@@ -32,12 +32,13 @@ internal static class CacheCommand
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(cacheDir), (console, cache) =>
         {
             var stats = cache.Inventory.Statistics();
-            var percent = stats.MaxSize > 0 ? 100.0 * stats.BlobBytes / stats.MaxSize : 0;
+            var percent = stats.MaxSize > 0 ? 100.0 * (stats.BlobBytes + stats.UnpackedBytes) / stats.MaxSize : 0;
             console.Info($"Cache:       {stats.Root}");
             console.Info(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Blobs:       {stats.BlobCount} ({ByteSize.Format(stats.BlobBytes)} of a " +
                 $"{ByteSize.Format(stats.MaxSize)} budget, {percent:0.#} %)"));
+            console.Info(Invariant($"Unpacked:    {stats.UnpackedCount} archives ({ByteSize.Format(stats.UnpackedBytes)}, in the budget)"));
             console.Info(Invariant($"Actions:     {stats.ActionCount} records"));
             console.Info(Invariant($"Quarantine:  {stats.QuarantineCount} entries ({ByteSize.Format(stats.QuarantineBytes)})"));
             console.Info(Invariant($"In flight:   {stats.TemporaryCount} temporary files"));
@@ -129,6 +130,11 @@ internal static class CacheCommand
                 CultureInfo.InvariantCulture,
                 $"Removed {result.BlobsRemoved} blobs ({ByteSize.Format(result.BytesRemoved)}) and " +
                 $"{result.ActionsRemoved} action records; {ByteSize.Format(result.BytesLeft)} left."));
+            if (result.UnpackedRemoved > 0)
+            {
+                console.Info(Invariant($"Removed {result.UnpackedRemoved} unpacked archives with their archives (in the bytes above)."));
+            }
+
             return ExitCodes.Success;
         }));
         return command;

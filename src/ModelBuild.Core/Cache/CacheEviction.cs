@@ -3,6 +3,10 @@ namespace ModelBuild.Core.Cache;
 /// <summary>What a prune removed.</summary>
 public sealed record PruneResult(int BlobsRemoved, long BytesRemoved, int ActionsRemoved, long BytesLeft)
 {
+    /// <summary>Unpacked archives removed, with their archive blob or because it was gone (their bytes are in
+    /// <see cref="BytesRemoved"/>).</summary>
+    public int UnpackedRemoved { get; init; }
+
     /// <summary>Nothing was looked at or removed.</summary>
     public static PruneResult Nothing { get; } = new(0, 0, 0, -1);
 }
@@ -10,7 +14,9 @@ public sealed record PruneResult(int BlobsRemoved, long BytesRemoved, int Action
 /// <summary>
 /// Least-recently-used eviction: blobs by their recorded last use, oldest first, then the action
 /// records that can no longer be served. Records are removed after blobs, so a record is never
-/// trusted with a blob gone (and <see cref="ActionCache.TryGet"/> checks that anyway).
+/// trusted with a blob gone (and <see cref="ActionCache.TryGet"/> checks that anyway). An archive unpacked under
+/// <c>unpacked/</c> counts with its archive's blob (it is used whenever the blob is fetched) and goes with it; one whose blob
+/// is gone is removed first.
 /// </summary>
 internal sealed class CacheEviction(ModelBuildCache cache)
 {
@@ -22,10 +28,28 @@ internal sealed class CacheEviction(ModelBuildCache cache)
     {
         var now = DateTime.UtcNow;
         var blobs = cache.Inventory.Blobs().ToList();
-        var total = blobs.Sum(b => b.Size);
+        var present = blobs.Select(b => b.Digest).ToHashSet();
+        var unpacked = new Dictionary<Sha256Digest, UnpackedArchive>();
+        int unpackedRemoved = 0;
+        long bytesRemoved = 0;
+        foreach (var archive in cache.Inventory.UnpackedArchives())
+        {
+            if (present.Contains(archive.Archive))
+            {
+                unpacked[archive.Archive] = archive;
+            }
+            else if (RemoveUnpacked(archive))
+            {
+                unpackedRemoved++;
+                bytesRemoved += archive.Bytes;
+            }
+        }
+
+        long SizeOf(CachedBlob blob) => blob.Size + (unpacked.TryGetValue(blob.Digest, out var folder) ? folder.Bytes : 0);
+        var total = blobs.Sum(SizeOf);
         if ((maxSize is null || total <= maxSize) && olderThan is null)
         {
-            return new PruneResult(0, 0, 0, total);
+            return new PruneResult(0, bytesRemoved, 0, total) { UnpackedRemoved = unpackedRemoved };
         }
 
         var removable = blobs
@@ -33,7 +57,6 @@ internal sealed class CacheEviction(ModelBuildCache cache)
             .OrderBy(b => b.LastUsedUtc)
             .ThenBy(b => b.Digest.Hex, StringComparer.Ordinal);
         int removed = 0;
-        long bytesRemoved = 0;
         foreach (var blob in removable)
         {
             var tooOld = olderThan is { } age && now - blob.LastUsedUtc >= age;
@@ -53,12 +76,34 @@ internal sealed class CacheEviction(ModelBuildCache cache)
             {
                 removed++;
                 bytesRemoved += blob.Size;
-                total -= blob.Size;
+                total -= SizeOf(blob);
+                if (unpacked.TryGetValue(blob.Digest, out var folder) && RemoveUnpacked(folder))
+                {
+                    unpackedRemoved++;
+                    bytesRemoved += folder.Bytes;
+                }
             }
         }
 
         var actionsRemoved = removed > 0 || olderThan is not null ? RemoveUnservableActions(olderThan, now) : 0;
-        return new PruneResult(removed, bytesRemoved, actionsRemoved, total);
+        return new PruneResult(removed, bytesRemoved, actionsRemoved, total) { UnpackedRemoved = unpackedRemoved };
+    }
+
+    // Renamed out of the way first: a reader takes an unpacked/<sha256> folder that exists as complete.
+    private static bool RemoveUnpacked(UnpackedArchive archive)
+    {
+        var parent = Path.GetDirectoryName(archive.Folder)!;
+        var doomed = Path.Combine(parent, "." + Path.GetFileName(archive.Folder)[..16] + "-removed-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.Move(archive.Folder, doomed);
+            Directory.Delete(doomed, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private int RemoveUnservableActions(TimeSpan? olderThan, DateTime now)

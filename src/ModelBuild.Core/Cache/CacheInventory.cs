@@ -6,6 +6,9 @@ public sealed record CachedBlob(Sha256Digest Digest, long Size, DateTime LastUse
 /// <summary>An action record: its key, the action, the total size of its outputs, and its last use.</summary>
 public sealed record CachedAction(ActionKey Key, string ActionName, int OutputCount, long OutputBytes, DateTime LastUsedUtc);
 
+/// <summary>An archive unpacked under <c>unpacked/</c>: the archive blob's digest, the folder, and the bytes of its files.</summary>
+public sealed record UnpackedArchive(Sha256Digest Archive, string Folder, long Bytes);
+
 /// <summary>What <c>modelbuild cache stats</c> prints.</summary>
 /// <param name="Root">The cache folder.</param>
 /// <param name="BlobCount">Blobs in <c>cas/</c>.</param>
@@ -23,7 +26,14 @@ public sealed record CacheStatistics(
     int QuarantineCount,
     long QuarantineBytes,
     int TemporaryCount,
-    long MaxSize);
+    long MaxSize)
+{
+    /// <summary>Archives unpacked in <c>unpacked/</c> (calibration and evaluation sets).</summary>
+    public int UnpackedCount { get; init; }
+
+    /// <summary>Their total size, which the budget counts with the blobs'.</summary>
+    public long UnpackedBytes { get; init; }
+}
 
 /// <summary>
 /// Reads what the cache holds without verifying or changing anything. Statistics only list
@@ -51,7 +61,12 @@ public sealed class CacheInventory
         var (quarantined, quarantineBytes) = CountFiles(layout.QuarantineDirectory);
         var (temporary, _) = CountFiles(layout.TempDirectory);
         var actions = _cache.Actions.EnumerateFiles().Count();
-        return new CacheStatistics(layout.Root, blobs, blobBytes, actions, quarantined, quarantineBytes, temporary, _cache.MaxSize);
+        var unpacked = UnpackedArchives().ToList();
+        return new CacheStatistics(layout.Root, blobs, blobBytes, actions, quarantined, quarantineBytes, temporary, _cache.MaxSize)
+        {
+            UnpackedCount = unpacked.Count,
+            UnpackedBytes = unpacked.Sum(u => u.Bytes),
+        };
     }
 
     /// <summary>Every blob with its size and last use.</summary>
@@ -80,6 +95,24 @@ public sealed class CacheInventory
                     record.Outputs.Count,
                     record.Outputs.Values.Sum(b => b.Size),
                     file.LastWriteTimeUtc);
+            }
+        }
+    }
+
+    /// <summary>Every complete unpacked archive (folders being unpacked or removed start with '.' and are left out).</summary>
+    public IEnumerable<UnpackedArchive> UnpackedArchives()
+    {
+        var root = new DirectoryInfo(Path.Combine(_cache.Layout.Root, ModelBuildCache.UnpackedFolder));
+        if (!root.Exists)
+        {
+            yield break;
+        }
+
+        foreach (var folder in root.EnumerateDirectories())
+        {
+            if (Sha256Digest.TryParse(folder.Name, out var digest))
+            {
+                yield return new UnpackedArchive(digest, folder.FullName, CountFiles(folder.FullName).Bytes);
             }
         }
     }

@@ -134,15 +134,12 @@ public sealed class CalibrationPathResolver(ModelBuildCache cache, CalibrationFe
             throw new InvalidOperationException($"Blob {archive} vanished from the cache.");
         }
 
-        // Unpacked under the archive's own name, so the extractor's messages name it; then moved into place in one rename.
+        // Unpacked straight from the blob (the extractor's messages name the source's file), then moved into place in one rename.
         var staging = Path.Combine(unpacked, "." + archive.Digest.Hex[..16] + "-" + Guid.NewGuid().ToString("N")[..8]);
-        var named = Path.Combine(staging, "archive", SafeFileName(shownAs));
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(named)!);
-            File.Copy(blobPath, named);
             var content = Path.Combine(staging, "content");
-            await new ArchiveExtractor().ExtractAsync(named, format, content, at, token).ConfigureAwait(false);
+            await new ArchiveExtractor().ExtractAsync(blobPath, format, content, at, SafeFileName(shownAs), token).ConfigureAwait(false);
             try
             {
                 Directory.Move(content, folder);

@@ -37,7 +37,8 @@ public static class OpenModelZooPostprocessor
                     throw Failed(modelName, step, $"unknown archive format '{unpack.Format}'");
                 }
 
-                await new ArchiveExtractor().ExtractAsync(path, format, Path.GetDirectoryName(path)!, at, cancellationToken)
+                await new ArchiveExtractor()
+                    .ExtractAsync(path, format, Path.GetDirectoryName(path)!, at, cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
                 File.Delete(path);
                 break;

@@ -68,12 +68,19 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
 
     /// <summary>Unpacks <paramref name="archivePath"/> into <paramref name="destination"/>; returns the files written, relative, with
     /// '/'.</summary>
+    /// <param name="archivePath">The archive file.</param>
+    /// <param name="format">How it is packed.</param>
+    /// <param name="destination">The folder the files go into.</param>
+    /// <param name="at">Where the archive is named, for diagnostics.</param>
+    /// <param name="displayName">The archive's name in diagnostics (a cached blob's source's file name); default the file's name.</param>
+    /// <param name="cancellationToken">Stops unpacking; nothing is left behind.</param>
     /// <exception cref="DiagnosticException">The archive is unsafe, too large or unreadable; nothing was written.</exception>
     public async Task<IReadOnlyList<string>> ExtractAsync(
         string archivePath,
         ArchiveFormat format,
         string destination,
         SourceLocation? at = null,
+        string? displayName = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archivePath);
@@ -81,13 +88,14 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         var target = Path.GetFullPath(destination);
         Directory.CreateDirectory(target);
         var staging = Path.Combine(target, ".modelbuild-unpack-" + Guid.NewGuid().ToString("N")[..12]);
+        var shown = displayName ?? Path.GetFileName(archivePath);
         Directory.CreateDirectory(staging);
         try
         {
-            var budget = new Budget(limits, new FileInfo(archivePath).Length, archivePath, at);
+            var budget = new Budget(limits, new FileInfo(archivePath).Length, shown, at);
             var written = format == ArchiveFormat.Zip
-                ? await ExtractZipAsync(archivePath, staging, budget, at, cancellationToken).ConfigureAwait(false)
-                : await ExtractTarAsync(archivePath, format, staging, budget, at, cancellationToken).ConfigureAwait(false);
+                ? await ExtractZipAsync(archivePath, shown, staging, budget, at, cancellationToken).ConfigureAwait(false)
+                : await ExtractTarAsync(archivePath, shown, format, staging, budget, at, cancellationToken).ConfigureAwait(false);
             MoveInto(staging, target);
             return [.. written.Order(StringComparer.Ordinal)];
         }
@@ -95,7 +103,7 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
             or SharpCompress.Common.SharpCompressException)
         {
             throw new DiagnosticException(
-                SourceDiagnostics.ArchiveUnreadable.Create(at, Path.GetFileName(archivePath), format, e.Message),
+                SourceDiagnostics.ArchiveUnreadable.Create(at, shown, format, e.Message),
                 e);
         }
         finally
@@ -127,13 +135,13 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
 
     private static async Task<List<string>> ExtractZipAsync(
         string archivePath,
+        string archiveName,
         string staging,
         Budget budget,
         SourceLocation? at,
         CancellationToken cancellationToken)
     {
         var written = new List<string>();
-        var archiveName = Path.GetFileName(archivePath);
         using var zip = ZipFile.OpenRead(archivePath);
         foreach (var entry in zip.Entries)
         {
@@ -172,6 +180,7 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
 
     private static async Task<List<string>> ExtractTarAsync(
         string archivePath,
+        string archiveName,
         ArchiveFormat format,
         string staging,
         Budget budget,
@@ -179,7 +188,6 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         CancellationToken cancellationToken)
     {
         var written = new List<string>();
-        var archiveName = Path.GetFileName(archivePath);
         var file = new FileStream(
             archivePath,
             FileMode.Open,
@@ -355,7 +363,7 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         new(SourceDiagnostics.UnsafeArchiveEntry.Create(at, entry, archive, reason));
 
     /// <summary>Counts what an extraction writes against the limits.</summary>
-    private sealed class Budget(ArchiveLimits limits, long archiveSize, string archivePath, SourceLocation? at)
+    private sealed class Budget(ArchiveLimits limits, long archiveSize, string archiveName, SourceLocation? at)
     {
         private long _written;
         private int _entries;
@@ -396,6 +404,6 @@ public sealed class ArchiveExtractor(ArchiveLimits limits)
         }
 
         private DiagnosticException TooLarge(string reason) =>
-            new(SourceDiagnostics.ArchiveTooLarge.Create(at, Path.GetFileName(archivePath), reason));
+            new(SourceDiagnostics.ArchiveTooLarge.Create(at, archiveName, reason));
     }
 }

@@ -33,6 +33,47 @@ public sealed class CacheEvictionTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unpacked_archive_counts_in_the_budget_and_goes_with_its_archive_blob()
+    {
+        using var cache = ModelBuildCache.Open(_root.FullPath);
+        var oldArchive = await PutUsedAtAsync(cache, 1000, Day);
+        var newArchive = await PutUsedAtAsync(cache, 1000, Day.AddDays(1));
+        var oldFolder = Unpack(oldArchive, 1500);
+        var newFolder = Unpack(newArchive, 500);
+
+        var stats = cache.Inventory.Statistics();
+        var result = cache.Prune(maxSize: 2000, olderThan: null);
+
+        Assert.Equal((2, 2000L), (stats.UnpackedCount, stats.UnpackedBytes));
+        Assert.Equal((1, 2500L, 1, 1500L), (result.BlobsRemoved, result.BytesRemoved, result.UnpackedRemoved, result.BytesLeft));
+        Assert.False(Directory.Exists(oldFolder));
+        Assert.True(Directory.Exists(newFolder));
+        Assert.Equal([Path.GetFileName(newFolder)], Directory.GetFileSystemEntries(_root.Combine("unpacked")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task An_unpacked_archive_whose_blob_is_gone_is_removed_by_any_prune()
+    {
+        using var cache = ModelBuildCache.Open(_root.FullPath);
+        var archive = await PutUsedAtAsync(cache, 1000, DateTime.UtcNow);
+        var folder = Unpack(archive, 300);
+        Assert.True(cache.Content.Remove(archive.Digest));
+
+        var result = cache.Prune(maxSize: 1 << 30, olderThan: null);
+
+        Assert.Equal((0, 300L, 1), (result.BlobsRemoved, result.BytesRemoved, result.UnpackedRemoved));
+        Assert.False(Directory.Exists(folder));
+    }
+
+    private string Unpack(StoredBlob archive, int bytes)
+    {
+        var folder = _root.Combine("unpacked", archive.Digest.Hex);
+        Directory.CreateDirectory(Path.Combine(folder, "images"));
+        File.WriteAllBytes(Path.Combine(folder, "images", "a.raw"), new byte[bytes]);
+        return folder;
+    }
+
+    [Fact]
     public async Task Prune_by_age_removes_blobs_and_records_not_used_for_that_long()
     {
         using var cache = ModelBuildCache.Open(_root.FullPath);

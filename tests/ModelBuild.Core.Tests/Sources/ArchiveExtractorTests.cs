@@ -147,4 +147,18 @@ public sealed class ArchiveExtractorTests : IDisposable
 
         Assert.Equal("MB2062", error.Diagnostic.Code);
     }
+
+    [Fact]
+    public async Task Diagnostics_name_the_display_name_when_one_is_given_not_the_blob_file()
+    {
+        var path = _root.Combine("0123abcd");
+        await System.IO.File.WriteAllTextAsync(path, "<html>not found</html>");
+
+        var error = await Assert.ThrowsAsync<DiagnosticException>(
+            () => new ArchiveExtractor().ExtractAsync(path, ArchiveFormat.Zip, Output, displayName: "coco128.zip"));
+
+        Assert.Equal("MB2062", error.Diagnostic.Code);
+        Assert.Contains("coco128.zip", error.Diagnostic.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("0123abcd", error.Diagnostic.Message, StringComparison.Ordinal);
+    }
 }
