@@ -18,6 +18,7 @@ packages=(
   redis-server       # a real Redis for the remote cache tests, started on loopback
   nginx              # a real WebDAV server (Debian's nginx has the module) for the remote cache tests
   openssl            # self-signed certificates for the TLS remote cache tests
+  xz-utils           # xz and tar -J check the NN Archives ModelBuild writes (liblzma5, the encoder it calls, comes with it)
 )
 
 missing=()

@@ -42,7 +42,7 @@ internal static class VendorCompileCommand
                 = "name=path of a tool, e.g. compile_tool=/opt/intel/compile_tool (repeatable); else MODELBUILD_<TOOL>, else PATH."
         };
         var name = new Option<string?>("--name") { Description = "The model's name in its outputs (default: the model file's name)." };
-        var nnArchive = new Option<bool>("--nn-archive") { Description = "Also write the NN Archive (name.target.tar.gz)." };
+        var nnArchive = new Option<bool>("--nn-archive") { Description = "Also write the NN Archive (name.target.tar.xz)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir")
         {
             Description = "The tools' work folder, kept with its log (default: <output-dir>/.work)."

@@ -11,7 +11,7 @@ namespace ModelBuild.Core.Toolchains;
 /// against the model, its output names, the target and precision, and a work folder of its own.
 /// </summary>
 /// <param name="ModelPath">The prepared ONNX model (shapes fixed; see <see cref="VendorToolchains.NeedsPreprocessingInModel"/>).</param>
-/// <param name="ModelName">Names the outputs (<c>name.blob</c>, <c>name.rvc2.tar.gz</c>).</param>
+/// <param name="ModelName">Names the outputs (<c>name.blob</c>, <c>name.rvc2.tar.xz</c>).</param>
 /// <param name="Stage">The manifest stage.</param>
 /// <param name="Inputs">From <see cref="ManifestInputResolver"/>, one per model input the toolchain configures.</param>
 /// <param name="Outputs">The model's outputs, in order.</param>
