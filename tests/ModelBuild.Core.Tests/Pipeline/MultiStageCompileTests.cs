@@ -117,6 +117,30 @@ public sealed class MultiStageCompileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_linked_calibration_in_the_cache_is_restored_without_running_the_earlier_stage_again()
+    {
+        var request = _workspace.Request("onnx", "FP32-INT8");
+        const string Linked = "tiny.second: calibrate on output 'y' of stage 'first'";
+        var model = AssertSucceeded(await _workspace.CompileAsync(request));
+        var run = await _workspace.CompileAsync(request);
+        Assert.Contains(model.Stages, s => s.Stage == "second");
+        Assert.Equal(0, run.ActionsRun);
+        Assert.Contains(run.Actions, a => a.Description == Linked && a.Cached);
+
+        // Without the second stage's quantize record, the quantize action runs again on the restored tensors: the same key, the same
+        // model, and the linked stage's run still comes from the cache.
+        var quantize = Action(model.BuildInfo!["second"]!, "quantize")["key"]!.ToString();
+        File.Delete(Path.Combine(_workspace.CacheDir, "ac", quantize[..2], quantize + ".json"));
+        var again = await _workspace.CompileAsync(request);
+        var recompiled = AssertSucceeded(again);
+        Assert.Equal(1, again.ActionsRun);
+        Assert.Contains(again.Actions, a => a.Description == Linked && a.Cached);
+        Assert.Contains(again.Actions, a => a.Key == quantize && !a.Cached);
+        Assert.Equal(model.Files, recompiled.Files);
+        Assert.Empty(_workspace.CacheTempFiles());
+    }
+
+    [Fact]
     public async Task A_link_to_an_output_the_stage_does_not_have_is_MB6032_naming_its_outputs()
     {
         File.WriteAllText(_workspace.ManifestPath, Manifest.Replace("output: y", "output: z", StringComparison.Ordinal));
@@ -132,7 +156,7 @@ public sealed class MultiStageCompileTests : IDisposable
     }
 
     /// <summary>A small head on TinyConvNet's features: global average pool, then a 2→4 linear layer.</summary>
-    private static ModelProto Head() =>
+    internal static ModelProto Head() =>
         new OnnxGraphBuilder("head")
             .Input("features", TensorProto.Types.DataType.Float, "N", 2, 8, 8)
             .Initializer("w", OnnxTestData.Weights(4 * 2, seed: 21), 4, 2, 1, 1)
