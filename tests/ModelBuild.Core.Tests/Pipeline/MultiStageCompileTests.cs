@@ -141,6 +141,34 @@ public sealed class MultiStageCompileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stage_precision_compiles_that_stage_only_and_its_link_runs_only_where_it_quantizes()
+    {
+        File.WriteAllText(_workspace.ManifestPath, Manifest + "\n    precision: FP32-INT8\n");
+
+        var outcome = await _workspace.CompileAsync(_workspace.Request("onnx", "FP16"));
+
+        var model = AssertSucceeded(outcome);
+        Assert.Equal(["FP16", "FP32-INT8"], model.Stages.Select(s => s.Selection.Precision.Name));
+        Assert.Equal(["inspect", "prepare", "fp16"], ActionNames(model.BuildInfo!["first"]!));
+        Assert.Equal(["inspect", "prepare", "quantize"], ActionNames(model.BuildInfo!["second"]!));
+        Assert.Contains(outcome.Actions, a => a.Description == "tiny.second: calibrate on output 'y' of stage 'first'");
+    }
+
+    [Fact]
+    public async Task A_stage_precision_the_target_does_not_support_is_MB6003_at_the_value()
+    {
+        File.WriteAllText(_workspace.ManifestPath, Manifest.Replace(
+            "    shape: [1, 3, 8, 8]\n", "    shape: [1, 3, 8, 8]\n    precision: FP32\n", StringComparison.Ordinal));
+
+        var outcome = await _workspace.CompileAsync(_workspace.Request("hailo", "FP32-INT8"));
+
+        var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
+        Assert.Equal("MB6003", error.Code);
+        Assert.Equal(_workspace.ManifestAt(5, 16), error.Location);
+        Assert.Null(outcome.Model);
+    }
+
+    [Fact]
     public async Task A_link_to_an_output_the_stage_does_not_have_is_MB6032_naming_its_outputs()
     {
         File.WriteAllText(_workspace.ManifestPath, Manifest.Replace("output: y", "output: z", StringComparison.Ordinal));
@@ -170,6 +198,8 @@ public sealed class MultiStageCompileTests : IDisposable
 
     private static HashSet<string> Keys(JsonNode info) =>
         [.. info["actions"]!.AsArray().Select(a => a!["key"]!.ToString())];
+
+    private static List<string> ActionNames(JsonNode info) => [.. info["actions"]!.AsArray().Select(a => a!["action"]!.ToString())];
 
     private static JsonNode Action(JsonNode info, string name) =>
         info["actions"]!.AsArray().Single(a => a!["action"]!.ToString() == name)!;

@@ -89,6 +89,7 @@ public sealed class PaddleOcrStagesTests : IDisposable
 
         var model = AssertSucceeded(outcome);
         Assert.Equal(["FP16", "FP32", "FP32-INT8"], model.Stages.Select(s => s.Selection.Precision.Name));
+        Assert.Equal("FP16", model.Selection.Precision.Name);
         Assert.Equal(["float16", "float32", "float32"], model.Stages.Select(s => Assert.Single(s.Outputs).ElementType));
         var graphs = model.Stages.Select(s => Read(cache, Assert.Single(s.Files))).ToList();
         Assert.Equal((int)TensorProto.Types.DataType.Float16, graphs[0].Graph.Output.Single().Type.TensorType.ElemType);
