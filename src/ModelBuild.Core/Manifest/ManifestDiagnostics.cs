@@ -113,4 +113,9 @@ public static class ManifestDiagnostics
     public static readonly DiagnosticDescriptor UnsafeModelName =
         new("MB1031", DiagnosticSeverity.Error, "{0} '{1}' cannot be used as a model name: {2}. A name becomes a folder, file and " +
             "resource name; write a single file name such as 'textcls'.");
+
+    /// <summary>{0} the key as written. At the top-level <c>precision</c> of a manifest without <c>stages:</c>.</summary>
+    public static readonly DiagnosticDescriptor PrecisionOutsideStages =
+        new("MB1050", DiagnosticSeverity.Error, "'{0}' is a key of a stage of a multi-stage manifest; a single model's precision is the " +
+            "ModelReference's Precision metadata (or --precision).");
 }

@@ -56,13 +56,7 @@ public static class ManifestLoader
         if (Path.GetFileName(fullPath) == OpenModelZoo.OpenModelZooComposite.FileName)
         {
             var found = new UniqueDiagnostics();
-            if (overrides.Items.Count > 0)
-            {
-                found.Add(OpenModelZoo.OpenModelZooDiagnostics.CompositeOverrides.Create(new SourceLocation(fullPath), fullPath));
-                return new ManifestLoadResult(null, found.Items);
-            }
-
-            var composite = OpenModelZoo.OpenModelZooComposite.ReadManifest(fullPath, found);
+            var composite = OpenModelZoo.OpenModelZooComposite.ReadManifest(fullPath, found, overrides);
             return new ManifestLoadResult(found.HasErrors ? null : composite, found.Items);
         }
 

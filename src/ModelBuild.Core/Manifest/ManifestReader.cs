@@ -54,6 +54,12 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         values.Open(top, ManifestSchema.FlatRoot);
         var name = values.Text(top.Find("name")?.Value);
         values.Boolean(top.Find("rich_logging")?.Value, true);
+        if (top.Find("precision") is { } precision)
+        {
+            // One model's precision is the project's (Precision metadata, --precision); only a stage may differ from it.
+            Diagnostics.Add(ManifestDiagnostics.PrecisionOutsideStages, precision.Key.Location, precision.Key.Text);
+        }
+
         var stage = ReadStage(top, ManifestSchema.FlatRoot, name);
         if (stage is null)
         {
@@ -146,6 +152,9 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         var vendors = _vendors.Read(stage);
         var conversion = _conversion.Read(stage);
         var quantization = _quantization.Read(stage);
+        var precision = schema == ManifestSchema.FlatRoot
+            ? null
+            : values.Choice(stage.Find("precision")?.Value, ManifestSchema.StagePrecisions);
         if (inputModel is null)
         {
             return null;
@@ -164,6 +173,7 @@ internal sealed partial class ManifestReader(string filePath, ManifestValueReade
         {
             Conversion = conversion,
             Quantization = quantization,
+            Precision = precision,
         };
     }
 

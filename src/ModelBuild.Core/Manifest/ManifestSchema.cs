@@ -31,7 +31,7 @@ internal static class ManifestSchema
             "hailo", "rvc2", "rvc3", "rvc4",
 
             // ModelBuild's own keys.
-            "bake_preprocessing", "fp16", "validation", "quantization",
+            "bake_preprocessing", "fp16", "validation", "quantization", "precision",
         ],
         // Accepted but not applied by this version's pipeline (each gives MB1008); remove a key from
         // here when the pass that applies it lands.
@@ -137,6 +137,9 @@ internal static class ManifestSchema
     ];
 
     public static readonly IReadOnlyList<string> HtpSocs = ["sm8350", "sm8450", "sm8550", "sm8650", "qcs6490", "qcs8550"];
+
+    /// <summary>The values of ModelBuild's stage-level <c>precision</c> (the names of <see cref="Targets.Precision.All"/>).</summary>
+    public static readonly IReadOnlyList<string> StagePrecisions = [.. Targets.Precision.All.Select(p => p.Name)];
 
     public static readonly IReadOnlyList<string> OnnxSimplifiers = ["onnxsim", "onnxslim", "false"];
 }

@@ -64,6 +64,12 @@ public sealed record ManifestStage(
 
     /// <summary>ModelBuild's <c>quantization</c> section, when the manifest has one.</summary>
     public QuantizationSpec? Quantization { get; init; }
+
+    /// <summary>
+    /// ModelBuild's stage-level <c>precision</c> (<c>FP16</c>, <c>FP32-INT8</c>...): the precision this stage of a multi-stage
+    /// manifest compiles at instead of the model's; null when the stage does not say.
+    /// </summary>
+    public Located<string>? Precision { get; init; }
 }
 
 /// <summary>Which simplifier runs before conversion; <see cref="Off"/> for <c>onnx_simplification: false</c>.</summary>

@@ -14,8 +14,43 @@ namespace ModelBuild.Core.Manifest;
 /// </summary>
 public static class NnArchiveManifest
 {
-    /// <summary>The manifest text equivalent to <paramref name="config"/> of the archive at <paramref name="archivePath"/>.</summary>
+    /// <summary>
+    /// The manifest text equivalent to <paramref name="config"/> of the archive at <paramref name="archivePath"/>. An archive whose
+    /// heads name postprocessing models is a multi-stage model, as ModelConverter reads one: the main model is the first stage,
+    /// named after the model, and each postprocessor a stage named after its file (without extension), fed as it is.
+    /// </summary>
     public static string ToYaml(NnArchiveConfig config, string archivePath)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var flat = FlatYaml(config, archivePath);
+        var postprocessors = config.Heads.Select(h => h.PostprocessorPath).OfType<string>().ToList();
+        if (postprocessors.Count == 0)
+        {
+            return flat;
+        }
+
+        var lines = flat.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var yaml = new StringBuilder();
+        yaml.AppendLine(lines[0]).AppendLine(lines[1]).AppendLine("stages:");
+        yaml.Append("  ").Append(Quoted(config.Name)).AppendLine(":");
+        foreach (var line in lines.Skip(2))
+        {
+            yaml.Append("    ").AppendLine(line.TrimEnd('\r'));
+        }
+
+        foreach (var path in postprocessors)
+        {
+            var file = path[(path.LastIndexOfAny(['/', '\\']) + 1)..];
+            var dot = file.LastIndexOf('.');
+            yaml.Append("  ").Append(Quoted(dot > 0 ? file[..dot] : file)).AppendLine(":");
+            yaml.Append("    input_model: ").AppendLine(Quoted(NnArchiveMemberSource.Format(archivePath, path)));
+            yaml.AppendLine("    encoding: NONE");
+        }
+
+        return yaml.ToString();
+    }
+
+    private static string FlatYaml(NnArchiveConfig config, string archivePath)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(archivePath);

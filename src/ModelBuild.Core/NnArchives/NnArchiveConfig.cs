@@ -25,6 +25,12 @@ public sealed record NnArchiveInput(
 public sealed record NnArchiveOutput(string Name, string DType, IReadOnlyList<long>? Shape, string? Layout);
 
 /// <summary>
+/// One head of an NN Archive: the parser DepthAI decodes the outputs with, and (in a two-stage archive, as ModelConverter writes and
+/// reads one) the archive-relative path of the postprocessing model that runs on the main model's outputs.
+/// </summary>
+public sealed record NnArchiveHead(string Parser, string? PostprocessorPath);
+
+/// <summary>
 /// An NN Archive's <c>config.json</c> (schema version 1.0 of luxonis-ml): the model's name, the archive-relative
 /// path of its executable and its precision, its inputs and outputs, and its heads (none: raw outputs).
 /// </summary>
@@ -37,6 +43,9 @@ public sealed record NnArchiveConfig(
 {
     /// <summary>The schema version written.</summary>
     public const string ConfigVersion = "1.0";
+
+    /// <summary>The archive's heads; empty for raw outputs.</summary>
+    public IReadOnlyList<NnArchiveHead> Heads { get; init; } = [];
 
     /// <summary>The JSON luxonis-ml writes: keys in its order, every field present (null when unset), four-space indents.</summary>
     public byte[] ToJson()
@@ -74,7 +83,11 @@ public sealed record NnArchiveConfig(
                     ["shape"] = o.Shape is null ? null : Numbers(o.Shape),
                     ["layout"] = o.Layout,
                 })]),
-                ["heads"] = new JsonArray(),
+                ["heads"] = new JsonArray([.. Heads.Select(h => (JsonNode)new JsonObject
+                {
+                    ["parser"] = h.Parser,
+                    ["metadata"] = new JsonObject { ["postprocessor_path"] = h.PostprocessorPath },
+                })]),
             },
         };
         return Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4 }));
@@ -101,13 +114,20 @@ public sealed record NnArchiveConfig(
         var metadata = Required(model, "metadata");
         var inputs = Required(model, "inputs").AsArray();
         var outputs = model["outputs"]?.AsArray() ?? [];
+        var heads = model["heads"] as JsonArray ?? [];
         return new NnArchiveConfig(
             Text(metadata, "name", "model.metadata"),
             Text(metadata, "path", "model.metadata"),
             OptionalText(metadata, "precision") ?? "float32",
             [.. inputs.Select((input, i) => ReadInput(input, $"model.inputs[{i}]"))],
-            [.. outputs.Select((output, i) => ReadOutput(output, $"model.outputs[{i}]"))]);
+            [.. outputs.Select((output, i) => ReadOutput(output, $"model.outputs[{i}]"))])
+        {
+            Heads = [.. heads.Select((head, i) => ReadHead(head, $"model.heads[{i}]"))],
+        };
     }
+
+    private static NnArchiveHead ReadHead(JsonNode? node, string at) =>
+        new(Text(node, "parser", at), OptionalText(node?["metadata"], "postprocessor_path"));
 
     private static NnArchiveInput ReadInput(JsonNode? node, string at)
     {

@@ -85,4 +85,19 @@ internal sealed class ActionKeys(EngineIdentity engine, string? salt)
 
         return builder.WithOptions(keyed).WithTarget(selection.Target.Name, selection.Precision.Name).WithSalt(salt).Build();
     }
+
+    /// <summary>
+    /// A stage-linked calibration (<c>calibration: {stage, output}</c>): the linked stage's prepared model that runs, the output
+    /// taken, and that stage's calibration data (every file by digest, or the random form's settings) it runs over.
+    /// </summary>
+    public ActionKey LinkedCalibration(StoredModel linked, string output, JsonObject calibration)
+    {
+        var builder = engine.NewActionKey("linked-calibration");
+        foreach (var (name, blob) in linked.Named(ActionOutputs.Model))
+        {
+            builder.AddInput(name, blob.Digest);
+        }
+
+        return builder.WithOptions(new JsonObject { ["output"] = output, ["calibration"] = calibration }).WithSalt(salt).Build();
+    }
 }

@@ -192,9 +192,11 @@ public sealed class ModelCompiler
         {
             var stage = ConversionPlanner.OnnxStage(manifestStage, engine.DisplayVersion);
             var stageRequest = manifest.IsMultiStage ? request with { Name = request.Name + "." + stage.Name.Value } : request;
-            var vendor = VendorCompileChoice.For(stageRequest, selection, stage);
+            var stageSelection = StagePlan.Selection(stage, selection, stageRequest, engine.DisplayVersion);
+            stageRequest = StagePlan.WithPrecision(stage, stageRequest);
+            var vendor = VendorCompileChoice.For(stageRequest, stageSelection, stage);
             var input = InputModelSource.From(stage.InputModel, folder);
-            states.Add(new CompileState(stageRequest, manifestPath, manifest, stage, selection, input)
+            states.Add(new CompileState(stageRequest, manifestPath, manifest, stage, stageSelection, input)
             {
                 Vendor = vendor,
                 ModelName = request.Name,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelBuild.Core.Cache;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
@@ -14,7 +15,9 @@ namespace ModelBuild.Core.Pipeline;
 /// Stage-linked calibration (<c>calibration: {stage, output}</c>), as ModelConverter's multi-stage exporter does it: the linked
 /// earlier stage's FP32 (prepared) model runs over that stage's own calibration data, and the named output of every sample becomes
 /// one <c>.npy</c> file that the linking input calibrates on, as-is. One thread per run, so the files are the same on every run and
-/// the quantize action's key (which hashes them) is too. The folders live until the model's compile ends.
+/// the quantize action's key (which hashes them) is too. The run is an action of its own (<c>linked-calibration</c>), keyed by the
+/// linked stage's prepared model, the output and that stage's calibration data: a cache that holds it restores the files without
+/// running the earlier stage again. The folders live until the model's compile ends.
 /// </summary>
 internal sealed class StageCalibrationLinks(PipelineServices services, IReadOnlyList<CompileState> states) : IDisposable
 {
@@ -33,18 +36,18 @@ internal sealed class StageCalibrationLinks(PipelineServices services, IReadOnly
     /// </summary>
     /// <exception cref="DiagnosticException">MB6032: the linked stage has no such output; a calibration problem of the linked
     /// stage's data.</exception>
-    public Task ResolveAsync(CompileState state, CancellationToken cancellationToken)
+    public async Task ResolveAsync(CompileState state, CancellationToken cancellationToken)
     {
         var links = StagePlan.Links(state.Stage).Select(l => l.Link).Distinct().ToList();
         if (links.Count == 0 || !state.Selection.Precision.Quantized || state.Request.StopAfter < PipelineStage.Quantize)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var folders = new Dictionary<LinkCalibration, ImageCalibration>();
         foreach (var link in links)
         {
-            folders[link] = Run(state, link, cancellationToken);
+            folders[link] = await LinkAsync(state, link, cancellationToken).ConfigureAwait(false);
         }
 
         state.Stage = state.Stage with
@@ -56,7 +59,6 @@ internal sealed class StageCalibrationLinks(PipelineServices services, IReadOnly
                 ? state.Stage.Defaults with { Calibration = new Located<CalibrationSpec>(folders[defaults], defaultsAt.Location) }
                 : state.Stage.Defaults,
         };
-        return Task.CompletedTask;
     }
 
     public void Dispose()
@@ -67,7 +69,7 @@ internal sealed class StageCalibrationLinks(PipelineServices services, IReadOnly
         }
     }
 
-    private ImageCalibration Run(CompileState state, LinkCalibration link, CancellationToken cancellationToken)
+    private async Task<ImageCalibration> LinkAsync(CompileState state, LinkCalibration link, CancellationToken cancellationToken)
     {
         var source = states.First(s => s.Stage.Name.Value == link.Stage.Value);
         var prepared = source.Steps.FirstOrDefault(s => s.Step == "prepare")
@@ -90,25 +92,86 @@ internal sealed class StageCalibrationLinks(PipelineServices services, IReadOnly
             Path.GetDirectoryName(source.ManifestPath)!,
             !source.ValidPlan.Baked.IsEmpty,
             source.SourceAt);
-        var dataset = CalibrationDataset.Open(plan.CalibrationInputs(prepared.Signature));
+        var inputs = plan.CalibrationInputs(prepared.Signature);
+        var key = services.Keys.LinkedCalibration(prepared.Model, output, plan.Describe(inputs, new Dictionary<string, string>()));
         var folder = new ScratchDirectory("linked-calibration");
         _folders.Add(folder);
+        var computed = false;
+        var record = await services.Actions.RunAsync(
+            key,
+            $"{state.Request.Name}: calibrate on output '{output}' of stage '{link.Stage.Value}'",
+            () =>
+            {
+                computed = true;
+                return RunLinkedStageAsync(source, prepared, CalibrationDataset.Open(inputs), output, folder, cancellationToken);
+            },
+            state.Tally,
+            cancellationToken).ConfigureAwait(false);
+        if (!computed)
+        {
+            foreach (var (name, blob) in record.Outputs)
+            {
+                // A record from a shared (remote) cache names files this class wrote: plain file names, nothing else.
+                if (Path.GetFileName(name) != name || !name.EndsWith(".npy", StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"A linked-calibration record names '{name}', which is not a .npy file name.");
+                }
+
+                await RestoreAsync(blob, folder.Combine(name), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        services.Log($"ModelBuild: {state.Request.Name}: calibrating on output '{output}' of stage '{link.Stage.Value}' " +
+            $"({record.Outputs.Count.ToString(CultureInfo.InvariantCulture)} samples{(computed ? "" : ", cached")}).");
+        return new ImageCalibration(new Located<string>(folder.FullPath, link.Stage.Location));
+    }
+
+    /// <summary>Runs the linked stage's prepared model over its calibration data; each sample's output is one stored <c>.npy</c>.</summary>
+    private async Task<ActionRecord> RunLinkedStageAsync(
+        CompileState source,
+        StepOutcome prepared,
+        CalibrationDataset dataset,
+        string output,
+        ScratchDirectory folder,
+        CancellationToken cancellationToken)
+    {
+        var files = new List<string>();
         var model = services.Store.Read(prepared.Model, source.Source.DisplayName, source.Source.At);
         using (var runtime = RuntimeModel.ForProto(model))
         using (var session = runtime.Open(RunOptions))
         {
-            var index = 0;
             foreach (var sample in dataset.Read(cancellationToken))
             {
                 var result = session.Run(sample.Inputs, [output], cancellationToken);
-                NpyFile.Write(folder.Combine(index.ToString("D6", CultureInfo.InvariantCulture) + ".npy"), result[0].Value);
-                index++;
+                var name = files.Count.ToString("D6", CultureInfo.InvariantCulture) + ".npy";
+                NpyFile.Write(folder.Combine(name), result[0].Value);
+                files.Add(name);
             }
-
-            services.Log($"ModelBuild: {state.Request.Name}: calibrating on output '{output}' of stage '{link.Stage.Value}' " +
-                $"({index.ToString(CultureInfo.InvariantCulture)} samples).");
         }
 
-        return new ImageCalibration(new Located<string>(folder.FullPath, link.Stage.Location));
+        var outputs = new List<KeyValuePair<string, StoredBlob>>();
+        foreach (var name in files)
+        {
+            var blob = await services.Cache.Content.PutFileAsync(folder.Combine(name), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            outputs.Add(new(name, blob));
+        }
+
+        return new ActionRecord("linked-calibration", outputs);
+    }
+
+    /// <summary>Writes a stored <c>.npy</c> back into the folder the linking input calibrates on.</summary>
+    private async Task RestoreAsync(StoredBlob blob, string path, CancellationToken cancellationToken)
+    {
+        var stream = services.Cache.Content.TryOpen(blob.Digest)
+            ?? throw new InvalidOperationException($"Blob {blob} vanished from the cache while it was in use.");
+        await using (stream.ConfigureAwait(false))
+        {
+            var file = File.Create(path);
+            await using (file.ConfigureAwait(false))
+            {
+                await stream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Core.Targets;
 
 namespace ModelBuild.Core.Pipeline;
 
@@ -12,6 +13,24 @@ internal static class StagePlan
     /// <summary>The stage whose model is the model's main one: the request's MainStage, else the first stage.</summary>
     public static ManifestStage MainStage(ModelManifest manifest, ModelCompileRequest request) =>
         manifest.Stages.FirstOrDefault(s => s.Name.Value == request.MainStage) ?? manifest.Stages[0];
+
+    /// <summary>
+    /// The target and precision a stage compiles at: the model's, unless the stage sets its own <c>precision</c>, which is then checked
+    /// against the target where the manifest wrote it (MB6003 for a precision the target does not support).
+    /// </summary>
+    /// <exception cref="DiagnosticException">The target does not support or implement the stage's precision.</exception>
+    public static TargetSelection Selection(
+        ManifestStage stage,
+        TargetSelection model,
+        ModelCompileRequest request,
+        string engineVersion) =>
+        stage.Precision is { } precision
+            ? TargetSelection.Resolve(request.Target, precision.Value, engineVersion, request.TargetAt, precision.Location)
+            : model;
+
+    /// <summary>The stage's request: the model's, with the stage's own <c>precision</c> (and where it was written) when it has one.</summary>
+    public static ModelCompileRequest WithPrecision(ManifestStage stage, ModelCompileRequest request) =>
+        stage.Precision is { } precision ? request with { Precision = precision.Value, PrecisionAt = precision.Location } : request;
 
     /// <summary>Every problem found, in the manifest's order; none for a manifest that can be compiled stage by stage.</summary>
     public static IEnumerable<Diagnostic> Problems(ModelManifest manifest, ModelCompileRequest request)

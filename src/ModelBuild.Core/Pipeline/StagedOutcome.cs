@@ -60,10 +60,11 @@ internal static class StagedOutcome
             buildInfo[stage.Stage!] = stage.BuildInfo?.DeepClone();
         }
 
+        // The model describes its main stage, precision included (a stage may name its own).
         return new CompiledModel(
             first.ModelName,
             first.ManifestPath,
-            first.Selection,
+            mainModel.Selection,
             [.. mainModel.Files, .. stages.Where(s => s != mainModel).SelectMany(s => s.Files)],
             mainModel.Inputs,
             mainModel.Outputs)

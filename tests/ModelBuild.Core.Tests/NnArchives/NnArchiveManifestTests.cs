@@ -73,4 +73,62 @@ public sealed class NnArchiveManifestTests : IDisposable
         Assert.Equal(TinyConvNet.Run(TinyConvNet.Bytes(), image, batch: 1), TinyConvNet.Run(compiled, image, batch: 1));
         Assert.Contains(archive, outcome.Dependencies);
     }
+
+    [Fact]
+    public void A_head_with_a_postprocessor_makes_the_archive_two_stages_as_ModelConverter_reads_it()
+    {
+        var config = NnArchiveFileTests.TinyConfig() with { Heads = [new NnArchiveHead("ClassificationParser", "post.onnx")] };
+        var archive = NnArchiveFileTests.Tar(_folder, "two.tar.xz", "-cJf", config.ToJson());
+
+        var loaded = ManifestLoader.Load(archive);
+
+        Assert.True(loaded.Succeeded, string.Join("\n", loaded.Diagnostics));
+        var manifest = loaded.Manifest!;
+        Assert.Equal("tinyarchive", manifest.Name.Value);
+        Assert.Equal(["tinyarchive", "post"], manifest.Stages.Select(s => s.Name.Value));
+        Assert.Equal($"nnarchive:{archive}!tiny.onnx", manifest.Stages[0].InputModel.Source.Value);
+        Assert.Equal([1L, 3, 8, 8], Assert.Single(manifest.Stages[0].Inputs).Shape!.Value);
+        Assert.Equal($"nnarchive:{archive}!post.onnx", manifest.Stages[1].InputModel.Source.Value);
+        Assert.Equal("NONE->NONE", manifest.Stages[1].Defaults.Encoding?.Value.ToString());
+    }
+
+    [Fact]
+    public void Heads_round_trip_through_config_json()
+    {
+        var config = NnArchiveFileTests.TinyConfig() with
+        {
+            Heads = [new NnArchiveHead("YOLO", "post.onnx"), new NnArchiveHead("SSD", null)],
+        };
+
+        var read = NnArchiveConfig.Parse(config.ToJson());
+
+        Assert.Equal(config.Heads, read.Heads);
+        Assert.Equal(config.ToJson(), read.ToJson());
+    }
+
+    [Fact]
+    public async Task A_two_stage_archive_compiles_both_models_with_overrides_addressing_the_postprocessor_stage()
+    {
+        using var workspace = new EngineWorkspace();
+        var content = _folder.Combine("content");
+        Directory.CreateDirectory(content);
+        File.WriteAllBytes(Path.Combine(content, "tiny.onnx"), TinyConvNet.Bytes());
+        File.WriteAllBytes(Path.Combine(content, "post.onnx"), ModelBuild.Core.Onnx.OnnxModelFile.Write(MultiStageCompileTests.Head()));
+        var archive = _folder.Combine("two.tar.gz");
+        NnArchiveWriter.Write(
+            archive,
+            NnArchiveFileTests.TinyConfig() with { Heads = [new NnArchiveHead("ClassificationParser", "post.onnx")] },
+            [Path.Combine(content, "tiny.onnx"), Path.Combine(content, "post.onnx")]);
+
+        var outcome = await workspace.CompileAsync(new ModelCompileRequest(archive, "two", "onnx", "FP32", null, null)
+        {
+            Overrides = ManifestOverrides.Parse("stages.post.shape=[1,2,8,8]"),
+        });
+
+        Assert.True(outcome.Succeeded, string.Join("\n", outcome.Diagnostics));
+        Assert.Equal(["tinyarchive", "post"], outcome.Model!.Stages.Select(s => s.Stage));
+        Assert.Equal(["two.tinyarchive.onnx", "two.post.onnx"], outcome.Model.Files.Select(f => f.FileName));
+        Assert.Equal([1L, 2, 8, 8], Assert.Single(outcome.Model.Stages[1].Inputs).Shape);
+        Assert.Equal("scores", Assert.Single(outcome.Model.Stages[1].Outputs).Name);
+    }
 }

@@ -117,6 +117,58 @@ public sealed class MultiStageCompileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_linked_calibration_in_the_cache_is_restored_without_running_the_earlier_stage_again()
+    {
+        var request = _workspace.Request("onnx", "FP32-INT8");
+        const string Linked = "tiny.second: calibrate on output 'y' of stage 'first'";
+        var model = AssertSucceeded(await _workspace.CompileAsync(request));
+        var run = await _workspace.CompileAsync(request);
+        Assert.Contains(model.Stages, s => s.Stage == "second");
+        Assert.Equal(0, run.ActionsRun);
+        Assert.Contains(run.Actions, a => a.Description == Linked && a.Cached);
+
+        // Without the second stage's quantize record, the quantize action runs again on the restored tensors: the same key, the same
+        // model, and the linked stage's run still comes from the cache.
+        var quantize = Action(model.BuildInfo!["second"]!, "quantize")["key"]!.ToString();
+        File.Delete(Path.Combine(_workspace.CacheDir, "ac", quantize[..2], quantize + ".json"));
+        var again = await _workspace.CompileAsync(request);
+        var recompiled = AssertSucceeded(again);
+        Assert.Equal(1, again.ActionsRun);
+        Assert.Contains(again.Actions, a => a.Description == Linked && a.Cached);
+        Assert.Contains(again.Actions, a => a.Key == quantize && !a.Cached);
+        Assert.Equal(model.Files, recompiled.Files);
+        Assert.Empty(_workspace.CacheTempFiles());
+    }
+
+    [Fact]
+    public async Task A_stage_precision_compiles_that_stage_only_and_its_link_runs_only_where_it_quantizes()
+    {
+        File.WriteAllText(_workspace.ManifestPath, Manifest + "\n    precision: FP32-INT8\n");
+
+        var outcome = await _workspace.CompileAsync(_workspace.Request("onnx", "FP16"));
+
+        var model = AssertSucceeded(outcome);
+        Assert.Equal(["FP16", "FP32-INT8"], model.Stages.Select(s => s.Selection.Precision.Name));
+        Assert.Equal(["inspect", "prepare", "fp16"], ActionNames(model.BuildInfo!["first"]!));
+        Assert.Equal(["inspect", "prepare", "quantize"], ActionNames(model.BuildInfo!["second"]!));
+        Assert.Contains(outcome.Actions, a => a.Description == "tiny.second: calibrate on output 'y' of stage 'first'");
+    }
+
+    [Fact]
+    public async Task A_stage_precision_the_target_does_not_support_is_MB6003_at_the_value()
+    {
+        File.WriteAllText(_workspace.ManifestPath, Manifest.Replace(
+            "    shape: [1, 3, 8, 8]\n", "    shape: [1, 3, 8, 8]\n    precision: FP32\n", StringComparison.Ordinal));
+
+        var outcome = await _workspace.CompileAsync(_workspace.Request("hailo", "FP32-INT8"));
+
+        var error = Assert.Single(outcome.Diagnostics, d => d.IsError);
+        Assert.Equal("MB6003", error.Code);
+        Assert.Equal(_workspace.ManifestAt(5, 16), error.Location);
+        Assert.Null(outcome.Model);
+    }
+
+    [Fact]
     public async Task A_link_to_an_output_the_stage_does_not_have_is_MB6032_naming_its_outputs()
     {
         File.WriteAllText(_workspace.ManifestPath, Manifest.Replace("output: y", "output: z", StringComparison.Ordinal));
@@ -132,7 +184,7 @@ public sealed class MultiStageCompileTests : IDisposable
     }
 
     /// <summary>A small head on TinyConvNet's features: global average pool, then a 2→4 linear layer.</summary>
-    private static ModelProto Head() =>
+    internal static ModelProto Head() =>
         new OnnxGraphBuilder("head")
             .Input("features", TensorProto.Types.DataType.Float, "N", 2, 8, 8)
             .Initializer("w", OnnxTestData.Weights(4 * 2, seed: 21), 4, 2, 1, 1)
@@ -146,6 +198,8 @@ public sealed class MultiStageCompileTests : IDisposable
 
     private static HashSet<string> Keys(JsonNode info) =>
         [.. info["actions"]!.AsArray().Select(a => a!["key"]!.ToString())];
+
+    private static List<string> ActionNames(JsonNode info) => [.. info["actions"]!.AsArray().Select(a => a!["action"]!.ToString())];
 
     private static JsonNode Action(JsonNode info, string name) =>
         info["actions"]!.AsArray().Single(a => a!["action"]!.ToString() == name)!;

@@ -1,4 +1,6 @@
 using ModelBuild.Core.Cache;
+using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Core.Sources;
@@ -10,7 +12,8 @@ namespace ModelBuild.Core.Tests.Pipeline;
 
 /// <summary>
 /// PaddleOCR's detector, text-line orientation classifier and recogniser (the npm package the other PaddleOCR tests use) as the
-/// three stages of one manifest: each stage keeps its own input shape and normalisation, compiles, and runs in ONNX Runtime.
+/// three stages of one manifest: each stage keeps its own input shape, normalisation and (where it says so) precision, compiles,
+/// and runs in ONNX Runtime.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class PaddleOcrStagesTests : IDisposable
@@ -68,5 +71,43 @@ public sealed class PaddleOcrStagesTests : IDisposable
             Assert.Equal(shape[0], output.Shape[0]);
             Assert.All(output.ToArray<float>(), v => Assert.True(float.IsFinite(v)));
         }
+    }
+
+    [Fact]
+    public async Task Each_stage_compiles_at_the_precision_it_names_and_the_others_at_the_models()
+    {
+        // The detector in FP16 with float16 at its boundary, the recogniser in INT8 (calibrated on 8 random lines), the classifier at the
+        // model's FP32.
+        var text = File.ReadAllText(ManifestPath)
+            .Replace("  cls:\n", "    precision: FP16\n    fp16: {keep_io_types: false}\n  cls:\n", StringComparison.Ordinal)
+            + "    precision: FP32-INT8\n    calibration: {max_images: 8}\n";
+        File.WriteAllText(ManifestPath, text);
+        var cache = ModelBuildCache.Open(_root.Combine("cache"));
+        using var fetcher = new SourceFetcher(cache);
+        var outcome = await new ModelCompiler(cache, fetcher, EngineIdentity.Current, null).CompileAsync(
+            new ModelCompileRequest(ManifestPath, "ocr", "onnx", "FP32") { NameIsDefault = true });
+
+        var model = AssertSucceeded(outcome);
+        Assert.Equal(["FP16", "FP32", "FP32-INT8"], model.Stages.Select(s => s.Selection.Precision.Name));
+        Assert.Equal("FP16", model.Selection.Precision.Name);
+        Assert.Equal(["float16", "float32", "float32"], model.Stages.Select(s => Assert.Single(s.Outputs).ElementType));
+        var graphs = model.Stages.Select(s => Read(cache, Assert.Single(s.Files))).ToList();
+        Assert.Equal((int)TensorProto.Types.DataType.Float16, graphs[0].Graph.Output.Single().Type.TensorType.ElemType);
+        Assert.Contains(graphs[0].Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Float16);
+        Assert.DoesNotContain(graphs[1].Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Float16);
+        Assert.DoesNotContain(graphs[1].Graph.Node, n => n.OpType == "QuantizeLinear");
+        Assert.Contains(graphs[2].Graph.Node, n => n.OpType == "QuantizeLinear");
+        Assert.Contains(graphs[2].Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Int8);
+
+        // Each stage's build record names its own precision.
+        Assert.Equal(
+            ["FP16", "FP32", "FP32-INT8"],
+            model.Stages.Select(s => (string?)model.BuildInfo![s.Stage!]!["precision"]));
+    }
+
+    private static ModelProto Read(ModelBuildCache cache, CompiledFile file)
+    {
+        using var stream = cache.Content.TryOpen(file.Blob.Digest)!;
+        return OnnxModelFile.Read(stream, file.FileName);
     }
 }

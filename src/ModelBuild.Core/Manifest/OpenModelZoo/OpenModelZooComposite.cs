@@ -76,19 +76,39 @@ public sealed record OpenModelZooComposite(
 
     /// <summary>
     /// The composite model as a multi-stage manifest: each stage's <c>model.yml</c> read as a model manifest (so only ONNX stages
-    /// compile), named after its folder; null after adding the reasons to <paramref name="diagnostics"/>.
+    /// compile), named after its folder; null after adding the reasons to <paramref name="diagnostics"/>. Overrides address a stage
+    /// as ModelConverter's do, <c>stages.&lt;stage folder&gt;.&lt;model.yml key&gt;</c>, and apply to that stage's <c>model.yml</c>;
+    /// one that names no stage is MB1042.
     /// </summary>
-    internal static ModelManifest? ReadManifest(string fullPath, UniqueDiagnostics diagnostics)
+    internal static ModelManifest? ReadManifest(string fullPath, UniqueDiagnostics diagnostics, ManifestOverrides overrides)
     {
         if (ReadTree(fullPath, diagnostics) is not { } tree)
         {
             return null;
         }
 
-        var stages = new List<ManifestStage>();
-        foreach (var (stagePath, at) in StageFiles(tree, fullPath, diagnostics))
+        var files = StageFiles(tree, fullPath, diagnostics);
+        var stageNames = files.Select(f => Path.GetFileName(Path.GetDirectoryName(f.Path)!)).ToList();
+        foreach (var malformed in overrides.Malformed)
         {
-            var loaded = ManifestLoader.Load(stagePath);
+            diagnostics.Add(ManifestDiagnostics.MalformedOverride.Create(new SourceLocation(fullPath), malformed));
+        }
+
+        foreach (var unaddressed in overrides.Items.Where(o => StageOf(o, stageNames) is null))
+        {
+            diagnostics.Add(OpenModelZooDiagnostics.CompositeOverrides.Create(
+                new SourceLocation(fullPath), unaddressed.Text, fullPath, string.Join(", ", stageNames)));
+        }
+
+        var stages = new List<ManifestStage>();
+        foreach (var (stagePath, at) in files)
+        {
+            var stageName = Path.GetFileName(Path.GetDirectoryName(stagePath)!);
+            var prefix = "stages." + stageName + ".";
+            var own = new ManifestOverrides(
+                [.. overrides.Items.Where(o => StageOf(o, stageNames) == stageName).Select(o => o with { Key = o.Key[prefix.Length..] })],
+                []);
+            var loaded = ManifestLoader.Load(stagePath, own);
             foreach (var diagnostic in loaded.Diagnostics)
             {
                 diagnostics.Add(diagnostic);
@@ -108,6 +128,14 @@ public sealed record OpenModelZooComposite(
         var name = new Located<string>(Path.GetFileName(Path.GetDirectoryName(fullPath)!), tree.Location);
         return new ModelManifest(fullPath, name, stages, []);
     }
+
+    /// <summary>The stage an override addresses (<c>stages.&lt;stage&gt;.&lt;key&gt;</c>, the longest stage name that fits); null for
+    /// none.</summary>
+    private static string? StageOf(ManifestOverride item, IReadOnlyList<string> stageNames) =>
+        stageNames.Where(n => item.Key.StartsWith("stages." + n + ".", StringComparison.Ordinal)
+                && item.Key.Length > "stages.".Length + n.Length + 1)
+            .OrderByDescending(n => n.Length)
+            .FirstOrDefault();
 
     private static ManifestMapping? ReadTree(string fullPath, UniqueDiagnostics diagnostics)
     {

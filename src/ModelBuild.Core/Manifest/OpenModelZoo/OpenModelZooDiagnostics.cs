@@ -90,7 +90,8 @@ public static class OpenModelZooDiagnostics
     public static readonly DiagnosticDescriptor CompositeWithoutStages = new(
         "MB1041", DiagnosticSeverity.Error, "Composite model '{0}' has no 'stages_order': the list of its stages' folders, in order.");
 
+    /// <summary>{0} the override as written, {1} the composite-model.yml, {2} its stages.</summary>
     public static readonly DiagnosticDescriptor CompositeOverrides = new(
-        "MB1042", DiagnosticSeverity.Error, "Overrides do not apply to Open Model Zoo composite model '{0}'; its stages are separate " +
-            "model.yml files: reference a stage's model.yml to override its keys.");
+        "MB1042", DiagnosticSeverity.Error, "Override '{0}' of Open Model Zoo composite model '{1}' does not address a stage; write " +
+            "stages.<stage>.<model.yml key> with one of its stages: {2}.");
 }
