@@ -6,7 +6,7 @@ using ModelBuild.Core.Toolchains;
 namespace ModelBuild.Cli.Commands;
 
 /// <summary>
-/// <c>modelbuild vendor-compile</c>: compiles a prepared ONNX model for a vendor target (rvc2, rvc3, rvc4,
+/// <c>modelbuild vendor-compile</c>: compiles a prepared ONNX model (or OpenVINO IR, as it is) for a vendor target (rvc2, rvc3, rvc4,
 /// hailo, openvino) through ModelConverter or the vendor's tools, as the manifest describes it. The
 /// standalone form of the vendor toolchain layer, for CI stages and for trying a toolchain by hand.
 /// </summary>
@@ -17,7 +17,10 @@ internal static class VendorCompileCommand
 
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("model") { Description = "The prepared ONNX model (input shapes fixed)." };
+        var model = new Argument<FileInfo>("model")
+        {
+            Description = "The prepared ONNX model (input shapes fixed), or OpenVINO IR's .xml (rvc2, rvc3, openvino)."
+        };
         var manifest = new Option<FileInfo>("--manifest")
         {
             Description = "The model manifest (YAML): inputs, preprocessing, calibration, vendor section.",

@@ -323,8 +323,19 @@ internal static class ConversionPlanner
     {
         var inputModel = stage.InputModel;
         // A .tflite model is converted to ONNX by tf2onnx after it is fetched (FetchStep).
-        return inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown or ModelFileFormat.TfLite
-            ? stage
+        if (inputModel.Format is ModelFileFormat.Onnx or ModelFileFormat.Unknown or ModelFileFormat.TfLite)
+        {
+            return stage;
+        }
+
+        // IR goes straight to the OpenVINO-based vendor steps, which the standalone vendor-compile runs.
+        return inputModel.Format == ModelFileFormat.OpenVinoIr
+            ? throw new DiagnosticException(Toolchains.OpenVinoIrDiagnostics.NeedsOnnx.Create(
+                inputModel.Source.Location,
+                inputModel.Source.Value,
+                "a build's pipeline (prepare, INT8, the checks in ONNX Runtime)",
+                "For rvc2, rvc3 or openvino, compile the IR as it is with 'modelbuild vendor-compile <model.xml> --manifest <manifest> " +
+                    "--target <target> --precision <precision> -o <folder>'; otherwise give the ONNX model the IR was made from."))
             : throw new DiagnosticException(PipelineDiagnostics.UnsupportedModelFormat.Create(
                 inputModel.Source.Location, inputModel.Source.Value, inputModel.Format, engineVersion));
     }

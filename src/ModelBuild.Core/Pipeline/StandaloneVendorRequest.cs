@@ -7,7 +7,8 @@ using ModelBuild.Core.Toolchains;
 namespace ModelBuild.Core.Pipeline;
 
 /// <summary>
-/// What <c>modelbuild vendor-compile</c> compiles: a prepared ONNX model and its manifest turned into a
+/// What <c>modelbuild vendor-compile</c> compiles: a prepared ONNX model (or OpenVINO IR, for rvc2, rvc3 and openvino) and its
+/// manifest turned into a
 /// <see cref="VendorCompileRequest"/>, with the diagnostics of reading the manifest and resolving its inputs. The outputs'
 /// types come from the model as in a build's vendor step (<see cref="ManifestElementTypes"/>).
 /// </summary>
@@ -16,7 +17,7 @@ namespace ModelBuild.Core.Pipeline;
 public sealed record StandaloneVendorRequest(VendorCompileRequest? Request, IReadOnlyList<Diagnostic> Diagnostics)
 {
     /// <summary>Reads <paramref name="manifestPath"/> and the model at <paramref name="modelPath"/> into a request.</summary>
-    /// <param name="modelPath">The prepared ONNX model (input shapes fixed).</param>
+    /// <param name="modelPath">The prepared ONNX model (input shapes fixed), or OpenVINO IR's .xml (or .bin).</param>
     /// <param name="manifestPath">Its manifest: inputs, preprocessing, calibration, vendor section.</param>
     /// <param name="targetName">A vendor target (rvc2, rvc3, rvc4, hailo, openvino).</param>
     /// <param name="precisionName">A precision the target supports.</param>
@@ -67,9 +68,8 @@ public sealed record StandaloneVendorRequest(VendorCompileRequest? Request, IRea
                 NameSuggestion.DidYouMean(precisionName, Precision.All.Select(p => p.Name)),
                 string.Join(", ", Precision.All)));
 
-            var signature = OnnxModelSignature.FromModel(OnnxModelFile.Read(File.ReadAllBytes(modelPath), modelPath));
-            var resolution = ManifestInputResolver.Resolve(stage, [.. signature.Inputs.Select(i =>
-                new ModelInput(i.Name, i.Shape?.Dimensions.Select(d => d.Value).ToList(), ManifestElementTypes.FromOnnx(i.ElementType)))]);
+            var (modelInputs, modelOutputs) = Signature(modelPath);
+            var resolution = ManifestInputResolver.Resolve(stage, modelInputs);
             IReadOnlyList<Diagnostic> diagnostics = [.. load.Diagnostics, .. resolution.Diagnostics];
             if (!resolution.Succeeded)
             {
@@ -86,16 +86,12 @@ public sealed record StandaloneVendorRequest(VendorCompileRequest? Request, IRea
                 return new StandaloneVendorRequest(null, [.. diagnostics, e.Diagnostic]);
             }
 
-            var outputs = signature.Outputs.Select(o => new VendorOutput(
-                o.Name,
-                o.Shape?.Dimensions.Select(d => d.Value).ToList(),
-                ManifestElementTypes.FromOnnx(o.ElementType) ?? TensorDataType.Float32)).ToList();
             var request = new VendorCompileRequest(
-                modelPath,
+                OpenVinoIrModel.IsIr(modelPath) ? Path.ChangeExtension(modelPath, ".xml") : modelPath,
                 name ?? Path.GetFileNameWithoutExtension(modelPath),
                 stage,
                 resolution.Inputs,
-                outputs,
+                modelOutputs,
                 target,
                 precision,
                 workDirectory)
@@ -111,5 +107,26 @@ public sealed record StandaloneVendorRequest(VendorCompileRequest? Request, IRea
             // A mistake found after the manifest was read comes after its own diagnostics, as the command prints them.
             return new StandaloneVendorRequest(null, [.. load.Diagnostics, e.Diagnostic]);
         }
+    }
+
+    /// <summary>The inputs and outputs of an ONNX model, or of OpenVINO IR named by its .xml or .bin (MB6180/MB6181 if broken).</summary>
+    private static (IReadOnlyList<ModelInput> Inputs, IReadOnlyList<VendorOutput> Outputs) Signature(string modelPath)
+    {
+        if (OpenVinoIrModel.IsIr(modelPath))
+        {
+            var ir = OpenVinoIrModel.Read(modelPath);
+            return (
+                [.. ir.Inputs.Select(i => new ModelInput(i.Name, i.Shape, i.DataType))],
+                [.. ir.Outputs.Select(o => new VendorOutput(o.Name, o.Shape, o.DataType))]);
+        }
+
+        var signature = OnnxModelSignature.FromModel(OnnxModelFile.Read(File.ReadAllBytes(modelPath), modelPath));
+        return (
+            [.. signature.Inputs.Select(i =>
+                new ModelInput(i.Name, i.Shape?.Dimensions.Select(d => d.Value).ToList(), ManifestElementTypes.FromOnnx(i.ElementType)))],
+            [.. signature.Outputs.Select(o => new VendorOutput(
+                o.Name,
+                o.Shape?.Dimensions.Select(d => d.Value).ToList(),
+                ManifestElementTypes.FromOnnx(o.ElementType) ?? TensorDataType.Float32))]);
     }
 }

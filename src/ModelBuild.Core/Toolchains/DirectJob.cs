@@ -33,8 +33,9 @@ internal sealed class DirectJob(
     /// <summary>Target-specific buildinfo entries.</summary>
     public JsonObject Details { get; } = [];
 
-    /// <summary>The prepared model's copy in the work folder, relative to it.</summary>
-    public string Model => Path.Combine(VendorWorkspace.Intermediate, request.ModelName + ".onnx");
+    /// <summary>The prepared model's copy in the work folder, relative to it (an IR input's <c>.xml</c>, its <c>.bin</c>
+    /// beside it).</summary>
+    public string Model => Path.Combine(VendorWorkspace.Intermediate, request.ModelName + (request.IsOpenVinoIr ? ".xml" : ".onnx"));
 
     /// <summary>A path inside <c>intermediate_outputs/</c>, relative to the work folder.</summary>
     public static string Intermediate(params string[] parts) => Path.Combine([VendorWorkspace.Intermediate, .. parts]);

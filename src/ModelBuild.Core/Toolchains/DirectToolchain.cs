@@ -19,6 +19,11 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = VendorPrecisionMapping.Resolve(request.Target, request.Precision, request.Stage.Vendors, request.PrecisionAt);
+        if (request.IsOpenVinoIr)
+        {
+            OpenVinoIrInput.Check(request, settings);
+        }
+
         CompilationFor(request.Target.Name).Check(request, settings);
         var options = new JsonObject
         {
@@ -62,7 +67,7 @@ public sealed class DirectToolchain(ToolIdentifier identifier) : IVendorToolchai
         var tools = compilation.Tools(request, plan.Precision).ToDictionary(t => t.Name, t => locator.Locate(t, request.Target.Name));
         using var workspace = VendorWorkspace.Create(request.WorkDirectory, request.ToolTimeout, request.Log);
         var job = new DirectJob(request, plan.Precision, workspace, tools, plan.Tools);
-        File.Copy(request.ModelPath, workspace.Full(job.Model));
+        OpenVinoIrInput.CopyModel(request, workspace.Full(job.Model));
 
         var produced = await compilation.RunAsync(job, cancellationToken).ConfigureAwait(false);
         var files = new List<VendorOutputFile>();

@@ -38,6 +38,10 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         }
 
         var settings = VendorPrecisionMapping.Resolve(request.Target, request.Precision, request.Stage.Vendors, request.PrecisionAt);
+        if (request.IsOpenVinoIr)
+        {
+            OpenVinoIrInput.Check(request, settings);
+        }
 
         // The key's view of the config: paths as the manifest writes them, file contents keyed separately.
         var inputFiles = CalibrationFiles(request, settings);
@@ -69,8 +73,10 @@ public sealed class ModelConverterToolchain(ToolIdentifier identifier) : IVendor
         var request = plan.Request;
         var tool = new ToolLocator(request.ToolPaths, request.Environment).Locate(VendorTools.ModelConverter, request.Target.Name);
         using var workspace = VendorWorkspace.Create(request.WorkDirectory, request.ToolTimeout, request.Log);
-        var model = workspace.Full(Path.Combine(VendorWorkspace.Intermediate, request.ModelName + ".onnx"));
-        File.Copy(request.ModelPath, model);
+        // An IR input goes to ModelConverter as it is: its .xml, with the .bin of the same name beside it.
+        var model = workspace.Full(
+            Path.Combine(VendorWorkspace.Intermediate, request.ModelName + (request.IsOpenVinoIr ? ".xml" : ".onnx")));
+        OpenVinoIrInput.CopyModel(request, model);
         var config = ModelConverterConfig.Write(
             request,
             plan.Precision,

@@ -25,7 +25,10 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(settings);
-        var tools = new List<ToolRequirement> { VendorTools.ModelOptimizer, VendorTools.CompileTool };
+        // An IR input is compiled as it is, as ModelConverter's exporters do: no mo.
+        var tools = request.IsOpenVinoIr
+            ? new List<ToolRequirement> { VendorTools.CompileTool }
+            : new List<ToolRequirement> { VendorTools.ModelOptimizer, VendorTools.CompileTool };
         if (request.Target.Name == "rvc2" && request.Stage.Vendors.Rvc2.Superblob)
         {
             tools.Add(VendorTools.Bsdiff);
@@ -55,7 +58,7 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
         }
 
         var flips = inputs.Count(i => i.FlipsChannels);
-        if (flips > 0 && flips < inputs.Count)
+        if (!request.IsOpenVinoIr && flips > 0 && flips < inputs.Count)
         {
             throw Unsupported(
                 request,
@@ -75,12 +78,22 @@ internal sealed class OpenVinoBlobCompilation : IDirectCompilation
     {
         ArgumentNullException.ThrowIfNull(job);
         var rvc2 = job.Target == "rvc2";
-        var xml = await ModelOptimizerAsync(
-            job,
-            rvc2 ? job.Request.Stage.Vendors.Rvc2.MoArgs : job.Request.Stage.Vendors.Rvc3.MoArgs,
-            cancellationToken).ConfigureAwait(false);
+        string xml;
+        if (job.Request.IsOpenVinoIr)
+        {
+            xml = job.Model;
+            job.Details["input_file_type"] = "IR";
+        }
+        else
+        {
+            xml = await ModelOptimizerAsync(
+                job,
+                rvc2 ? job.Request.Stage.Vendors.Rvc2.MoArgs : job.Request.Stage.Vendors.Rvc3.MoArgs,
+                cancellationToken).ConfigureAwait(false);
+            job.Details["model_optimizer_version"] = ModelOptimizerVersion(job.VersionOf(VendorTools.ModelOptimizer));
+        }
+
         var (version, build) = CompileToolVersion(job.VersionOf(VendorTools.CompileTool));
-        job.Details["model_optimizer_version"] = ModelOptimizerVersion(job.VersionOf(VendorTools.ModelOptimizer));
         job.Details["compile_tool_version"] = version;
         job.Details["compile_tool_build"] = build;
 

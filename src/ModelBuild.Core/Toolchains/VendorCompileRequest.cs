@@ -10,7 +10,8 @@ namespace ModelBuild.Core.Toolchains;
 /// vendor sections, simplification switch, manifest folder), its inputs as the manifest resolves them
 /// against the model, its output names, the target and precision, and a work folder of its own.
 /// </summary>
-/// <param name="ModelPath">The prepared ONNX model (shapes fixed; see <see cref="VendorToolchains.NeedsPreprocessingInModel"/>).</param>
+/// <param name="ModelPath">The prepared ONNX model (shapes fixed; see <see cref="VendorToolchains.NeedsPreprocessingInModel"/>), or
+/// an OpenVINO IR <c>.xml</c> with its <c>.bin</c> beside it (rvc2, rvc3 and openvino only; see <see cref="OpenVinoIrInput"/>).</param>
 /// <param name="ModelName">Names the outputs (<c>name.blob</c>, <c>name.rvc2.tar.xz</c>).</param>
 /// <param name="Stage">The manifest stage.</param>
 /// <param name="Inputs">From <see cref="ManifestInputResolver"/>, one per model input the toolchain configures.</param>
@@ -50,6 +51,9 @@ public sealed record VendorCompileRequest(
     public string EngineVersion { get; init; } =
         typeof(VendorCompileRequest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? "unknown";
+
+    /// <summary>Whether <see cref="ModelPath"/> is OpenVINO IR (its <c>.xml</c>, the <c>.bin</c> beside it) rather than ONNX.</summary>
+    public bool IsOpenVinoIr => OpenVinoIrModel.IsIr(ModelPath);
 
     /// <summary>The manifest's folder: relative calibration paths are relative to it.</summary>
     public string ManifestDirectory => Path.GetDirectoryName(Path.GetFullPath(Stage.Location.FilePath))!;

@@ -55,6 +55,49 @@ public sealed class VendorCompileCommandTests : IDisposable
     }
 
     [Fact]
+    public void Compiles_OpenVINO_IR_for_rvc2_with_compile_tool_alone()
+    {
+        TinyOpenVinoIr.Write(_folder.Combine("ir", "m.xml"));
+        File.WriteAllText(_folder.Combine("ir.yaml"), "input_model: ir/m.xml\nrvc2:\n  superblob: false\n");
+        var compileTool = _tools.Add(
+            "compile_tool",
+            "echo blob > \"$(value -o \"$@\")\"",
+            "OpenVINO Runtime version ......... 2022.3.0\nBuild ........... 2022.3.0-9052");
+
+        var result = EngineProcess.Run(
+            "vendor-compile", _folder.Combine("ir", "m.xml"), "--manifest", _folder.Combine("ir.yaml"), "--target", "rvc2",
+            "--precision", "FP16", "-o", _folder.Combine("out"), "--via", "toolchain", "--tool", $"compile_tool={compileTool}");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(
+            ["-d", "MYRIAD", "-ip", "U8", "-m", "intermediate_outputs/m.xml", "-o", "intermediate_outputs/m-rvc2.blob",
+             "-c", "intermediate_outputs/myriad_8shaves.conf"],
+            Assert.Single(_tools.Calls("compile_tool")));
+        Assert.Equal(
+            ["buildinfo.json", "m.blob", "modelbuild-vendor.log"],
+            Directory.GetFiles(_folder.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        result.AssertNoStackTrace();
+    }
+
+    [Fact]
+    public void OpenVINO_IR_for_rvc4_is_MB6182_at_the_manifests_input_model()
+    {
+        TinyOpenVinoIr.Write(_folder.Combine("ir", "m.xml"));
+        File.WriteAllText(_folder.Combine("ir.yaml"), "input_model: ir/m.xml\n");
+
+        var result = EngineProcess.Run(
+            "vendor-compile", _folder.Combine("ir", "m.xml"), "--manifest", _folder.Combine("ir.yaml"), "--target", "rvc4",
+            "--precision", "FP16", "-o", _folder.Combine("out"), "--via", "toolchain");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith(_folder.Combine("ir.yaml") + "(1,", line, StringComparison.Ordinal);
+        Assert.Contains("error MB6182: 'm.xml' is OpenVINO IR, and target 'rvc4'", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.Combine("out")));
+        result.AssertNoStackTrace();
+    }
+
+    [Fact]
     public void A_missing_tool_is_a_canonical_MB6101_error()
     {
         var result = EngineProcess.Run(

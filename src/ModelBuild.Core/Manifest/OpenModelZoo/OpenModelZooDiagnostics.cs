@@ -59,8 +59,8 @@ public static class OpenModelZooDiagnostics
     /// <summary>A model.yml manifest of OpenVINO IR files.</summary>
     public static readonly DiagnosticDescriptor IrNotSupported = new(
         "MB2116", DiagnosticSeverity.Error,
-        "framework 'dldt' is OpenVINO IR, which only the openvino target could take, and this version of ModelBuild does not compile IR " +
-            "models. Use the model's ONNX form (framework: onnx).");
+        "framework 'dldt' is OpenVINO IR, which a build's ONNX pipeline cannot take. Download it and compile its .xml for rvc2, rvc3 " +
+            "or openvino with 'modelbuild vendor-compile', or use the model's ONNX form (framework: onnx).");
 
     /// <summary>A model.yml manifest in a framework other than ONNX.</summary>
     public static readonly DiagnosticDescriptor FrameworkNotOnnx = new(
