@@ -64,7 +64,13 @@ model_yml limited limited/big.bin
 if [ "${PARALLEL:-1}" != 0 ]; then for i in 0 1 2 3 4 5 6 7; do model_yml "part$i" "slow/part$i.bin"; done; fi
 
 # Each measurement starts with no dirty pages left by the one before (their writeback would slow it down).
-seconds() { local s e; sync; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+# Prints the wall time and the CPU time (user + system, of every process the command ran) in seconds: on a shared
+# machine the first moves with the load, the second much less.
+seconds() {
+  local s e c; sync; s=$(date +%s.%N)
+  c=$( ("$@" >/dev/null; times) | tail -1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, t, "m"); n += t[1] * 60 + t[2] } print n }')
+  e=$(date +%s.%N); echo "$(echo "$e - $s" | bc -l) $c"
+}
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 download() { # engine, model pattern, extra arguments; the caller empties the cache and output first (untimed)
   local dll="$1" name="$2"; shift 2
@@ -73,8 +79,8 @@ download() { # engine, model pattern, extra arguments; the caller empties the ca
 fresh() { rm -rf "$work/cache" "$work/out" "$work/curl.bin"; }
 curl_checked() { curl -sS -o "$work/curl.bin" "$1" && sha384sum "$work/curl.bin" && sha256sum "$work/curl.bin"; }
 
-declare -A times
-record() { times[$1]+="$2 "; }
+declare -A times cpu
+record() { local w c; read -r w c <<<"$2"; times[$1]+="$w "; cpu[$1]+="$c "; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for run in $(seq "$runs"); do
   fresh; record curl "$(seconds curl -sS -o "$work/curl.bin" "$base/fast/big.bin")"
@@ -94,10 +100,12 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 med() { tr ' ' '\n' <<<"${times[$1]}" | grep . | median; }
+med_cpu() { tr ' ' '\n' <<<"${cpu[$1]}" | grep . | median; }
 line() { # label, baseline key, candidate key, size in MiB
   local b m; b=$(med "$2"); m=$(med "$3")
-  printf '%-44s %-13s %.2f s (%.0f MiB/s)   %-18s %.2f s (%.0f MiB/s)   ratio %.2f\n' \
-    "$1" "$2" "$b" "$(echo "$4/$b" | bc -l)" "$3" "$m" "$(echo "$4/$m" | bc -l)" "$(echo "$b/$m" | bc -l)"
+  printf '%-44s %-13s %.2f s (%.0f MiB/s)   %-18s %.2f s (%.0f MiB/s)   ratio %.2f   CPU %.2f s vs %.2f s\n' \
+    "$1" "$2" "$b" "$(echo "$4/$b" | bc -l)" "$3" "$m" "$(echo "$4/$m" | bc -l)" "$(echo "$b/$m" | bc -l)" \
+    "$(med_cpu "$2")" "$(med_cpu "$3")"
 }
 line "256 MiB, loopback, unthrottled:" curl mb 256
 if [ -n "$before" ]; then line "256 MiB, loopback, unthrottled (before):" curl mb_before 256; fi
