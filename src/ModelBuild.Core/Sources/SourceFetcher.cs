@@ -158,7 +158,10 @@ public sealed class SourceFetcher : IDisposable
             at,
             progress,
             _options.Offline,
-            locked is null ? null : lockFile!.FilePath) { Copy = copy };
+            locked is null ? null : lockFile!.FilePath)
+        {
+            Copy = copy,
+        };
 
         var openModelZoo = source.IsLocal ? null : OpenModelZooEntryOf(request.Pin);
         if (!source.IsLocal && FindCached(request.Pin) is { } cached)
