@@ -10,7 +10,8 @@ namespace ModelBuild.Core.Sources;
 /// (<see cref="SourceFetcherOptions.MaxParallelDownloads"/>), runs the <see cref="ResumableDownload"/>
 /// into a partial file in the cache's temp area (every digest computed as it is written), checks every
 /// pinned digest, and only then hands the file to the content store, which takes it by rename. Rejected
-/// content leaves neither a blob nor a partial file behind.
+/// content leaves neither a blob nor a partial file behind. The request's <see cref="FetchRequest.Copy"/>, if any,
+/// is written from the same buffers and sealed as holding the blob once the store took it.
 /// </summary>
 internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http, SourceFetcherOptions options) : IDisposable
 {
@@ -55,7 +56,8 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
                 request.Pin,
                 request.At,
                 request.Progress,
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                request.Copy).ConfigureAwait(false);
         }
         finally
         {
@@ -74,6 +76,11 @@ internal sealed class CachedHttpDownload(ModelBuildCache cache, HttpClient http,
         var sha256 = completed.Digests.Select(d => d.AsSha256).First(d => d is not null)!.Value;
         var attempt = cache.Content.AdoptFile(partial.DataPath, sha256, completed.Size, request.Pin.Sha256, request.Pin.Size);
         partial.Delete();
+        if (attempt.Matched)
+        {
+            request.Copy?.Seal(attempt.Actual);
+        }
+
         return attempt.Matched
             ? new FetchedContent(attempt.Actual.Digest, attempt.Actual.Size, null)
             {

@@ -41,7 +41,8 @@ internal sealed record CompletedDownload(
 /// (<c>If-Range</c> with the ETag, so a changed file restarts); a 206 must answer the exact offset
 /// in <c>Content-Range</c> and a 200 restarts; redirects are followed by hand, a bounded number of
 /// times, never from https to http, and credentials never follow a redirect to another origin.
-/// Digests are computed as bytes arrive; a body longer than the pinned size is cut off.
+/// Digests are computed as bytes arrive; a body longer than the pinned size is cut off. An <see cref="OutputCopy"/>
+/// given to the run receives every byte too, from the same buffers, and restarts whenever the partial file does.
 /// </summary>
 internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOptions options)
 {
@@ -59,6 +60,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
     /// <summary>
     /// Downloads into <paramref name="partial"/> until complete; throws a <see cref="DiagnosticException"/>
     /// at <paramref name="at"/> when the file cannot be had. The caller stores and then deletes the partial.
+    /// <paramref name="copy"/>, if given, ends up holding the same bytes as the partial (unless it gave up).
     /// </summary>
     public async Task<CompletedDownload> RunAsync(
         HttpDownloadRequest request,
@@ -66,7 +68,8 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         ContentPin pin,
         SourceLocation? at,
         IDownloadProgress? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        OutputCopy? copy = null)
     {
         var stopwatch = Stopwatch.StartNew();
         if (partial.Validators is { ETag: null, LastModified: null } && !pin.HasDigest)
@@ -82,7 +85,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             .ToArray();
         var checkable = Checkable(pin, algorithms);
 
-        var state = new TransferState(partial, algorithms);
+        var state = new TransferState(partial, algorithms, copy);
         await using var disposeState = state.ConfigureAwait(false);
         await state.HashExistingAsync(cancellationToken).ConfigureAwait(false);
         if (state.Received > 0)
@@ -481,17 +484,18 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
 
     /// <summary>
     /// The bytes received for one file across attempts, and their running digests: each digest on a
-    /// worker of its own (SHA-384 and SHA-256 of one chunk at the same time, on different cores), all
-    /// overlapping the next read.
+    /// worker of its own (SHA-384 and SHA-256 of one chunk at the same time, on different cores), and the
+    /// output copy's write on another, all overlapping the next read.
     /// </summary>
-    private sealed class TransferState(PartialDownload partial, DigestAlgorithm[] algorithms) : IAsyncDisposable
+    private sealed class TransferState(PartialDownload partial, DigestAlgorithm[] algorithms, OutputCopy? copy) : IAsyncDisposable
     {
         // Chunks read but not yet hashed by every worker; a read waits beyond this (memory stays at a few MiB).
         private const int MaxPendingChunks = 16;
 
         private readonly SemaphoreSlim _pendingSlots = new(MaxPendingChunks);
         private IncrementalHash[] _hashes = [.. algorithms.Select(a => IncrementalHash.CreateHash(ContentDigest.HashName(a)))];
-        private readonly Task[] _workers = [.. algorithms.Select(_ => Task.CompletedTask)];
+        // One worker per digest, then one for the output copy when there is one.
+        private readonly Task[] _workers = [.. Enumerable.Repeat(Task.CompletedTask, algorithms.Length + (copy is null ? 0 : 1))];
 
         public PartialDownload Partial { get; } = partial;
 
@@ -531,6 +535,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
                         hash.AppendData(buffer, 0, read);
                     }
 
+                    copy?.Write(buffer.AsSpan(0, read));
                     Received += read;
                 }
             }
@@ -548,16 +553,23 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
             Received += count;
             Transferred += count;
             var hashes = _hashes;
-            var users = hashes.Length;
-            for (var i = 0; i < hashes.Length; i++)
+            var users = _workers.Length;
+            for (var i = 0; i < _workers.Length; i++)
             {
-                var hash = hashes[i];
+                var hash = i < hashes.Length ? hashes[i] : null;
                 _workers[i] = _workers[i].ContinueWith(
                     _ =>
                     {
                         try
                         {
-                            hash.AppendData(buffer, 0, count);
+                            if (hash is null)
+                            {
+                                copy!.Write(buffer.AsSpan(0, count));
+                            }
+                            else
+                            {
+                                hash.AppendData(buffer, 0, count);
+                            }
                         }
                         finally
                         {
@@ -596,6 +608,7 @@ internal sealed partial class ResumableDownload(HttpClient http, HttpDownloadOpt
         {
             await DrainAsync().ConfigureAwait(false);
             Partial.Reset();
+            copy?.Restart();
             foreach (var hash in _hashes)
             {
                 hash.Dispose();

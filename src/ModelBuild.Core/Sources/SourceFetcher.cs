@@ -90,12 +90,26 @@ public sealed class SourceFetcher : IDisposable
     /// <param name="progress">Hears the fetch begin, progress and end; may be null.</param>
     /// <param name="cancellationToken">Stops the fetch; a download keeps its partial file to resume later.</param>
     /// <exception cref="DiagnosticException">The source cannot be fetched or does not match its pin.</exception>
-    public async Task<FetchedContent> FetchAsync(
+    public Task<FetchedContent> FetchAsync(
         SourceReference source,
         ContentPin pin,
         SourceLocation? at = null,
         IDownloadProgress? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        FetchAsync(source, pin, at, progress, copy: null, cancellationToken);
+
+    /// <summary>
+    /// Fetches like <see cref="FetchAsync(SourceReference, ContentPin, SourceLocation?, IDownloadProgress?, CancellationToken)"/>;
+    /// a download also writes <paramref name="copy"/> as it streams, which holds the blob afterwards (a cache hit or another
+    /// kind of source leaves it empty: <see cref="OutputCopy.TryCommit"/> then says false).
+    /// </summary>
+    internal async Task<FetchedContent> FetchAsync(
+        SourceReference source,
+        ContentPin pin,
+        SourceLocation? at,
+        IDownloadProgress? progress,
+        OutputCopy? copy,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(pin);
@@ -104,7 +118,7 @@ public sealed class SourceFetcher : IDisposable
         progress?.Started(new DownloadStarted(source.DisplayText, source.Host, pin.Size));
         try
         {
-            var fetched = await FetchCoreAsync(source, pin, at, progress, cancellationToken).ConfigureAwait(false);
+            var fetched = await FetchCoreAsync(source, pin, at, progress, copy, cancellationToken).ConfigureAwait(false);
             progress?.Finished(new DownloadFinished(
                 source.DisplayText,
                 source.Host,
@@ -133,6 +147,7 @@ public sealed class SourceFetcher : IDisposable
         ContentPin pin,
         SourceLocation? at,
         IDownloadProgress? progress,
+        OutputCopy? copy,
         CancellationToken cancellationToken)
     {
         var lockFile = source.IsLocal || pin.HasDigest ? null : _options.LockFile;
@@ -143,7 +158,10 @@ public sealed class SourceFetcher : IDisposable
             at,
             progress,
             _options.Offline,
-            locked is null ? null : lockFile!.FilePath);
+            locked is null ? null : lockFile!.FilePath)
+        {
+            Copy = copy,
+        };
 
         var openModelZoo = source.IsLocal ? null : OpenModelZooEntryOf(request.Pin);
         if (!source.IsLocal && FindCached(request.Pin) is { } cached)

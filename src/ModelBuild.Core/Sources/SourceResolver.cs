@@ -20,6 +20,9 @@ internal sealed record FetchRequest(
 
     public long? ExpectedSize => Pin.Size;
 
+    /// <summary>The output file an HTTP download also writes as it streams (see <see cref="OutputCopy"/>); null for none.</summary>
+    public OutputCopy? Copy { get; init; }
+
     /// <summary>The pin in words, for mismatch messages.</summary>
     public string DescribeExpected() => Pin.Describe();
 

@@ -57,11 +57,17 @@ public sealed class ModelDownloader(
             reporter.FileBegin(model.Name, file.Name, file.Pin.Size ?? 0);
             var destination = Path.Combine(folder, file.Name.Replace('/', Path.DirectorySeparatorChar));
             var progress = new FileProgressAdapter(reporter, model.Name, file.Name, file.Pin.Size ?? 0);
+            using var copy = new OutputCopy(destination);
             try
             {
-                var fetched = await fetcher.FetchAsync(file.Source, file.Pin, file.At, progress, cancellationToken).ConfigureAwait(false);
+                // A download writes the output copy from its own buffers; a cache hit (or another kind of source) is copied out.
+                var fetched = await fetcher.FetchAsync(file.Source, file.Pin, file.At, progress, copy, cancellationToken)
+                    .ConfigureAwait(false);
                 ReportAll(fetched.Warnings);
-                await CopyOutAsync(fetched.Blob, destination, cancellationToken).ConfigureAwait(false);
+                if (!Commit(copy, fetched.Blob))
+                {
+                    await CopyOutAsync(fetched.Blob, destination, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (DiagnosticException e)
             {
@@ -161,6 +167,23 @@ public sealed class ModelDownloader(
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Renames the streamed copy into place when it holds <paramref name="blob"/>; false when it does not.</summary>
+    private static bool Commit(OutputCopy copy, StoredBlob blob)
+    {
+        try
+        {
+            return copy.TryCommit(blob);
+        }
+        catch (Exception e) when (StorageFailure.TryDescribe(e, copy.Destination) is { } failure)
+        {
+            throw new DiagnosticException(failure, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiagnosticException(DownloadDiagnostics.OutputNotWritable.Create(null, copy.Destination, e.Message), e);
+        }
     }
 
     private static void TryDelete(string path)
