@@ -25,6 +25,31 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
 {
     public async Task<int> RunAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
     {
+        // Profiling (benchmarks/quantize-build.sh): the phases' wall times, written to the file the variable names.
+        if (Environment.GetEnvironmentVariable(PhaseTimes.EnvironmentVariable) is not { Length: > 0 } phaseFile)
+        {
+            return await RunCoreAsync(request, maxParallelism, cancellationToken).ConfigureAwait(false);
+        }
+
+        var phases = new PhaseTimes();
+        using (PhaseTimes.Activate(phases))
+        {
+            try
+            {
+                using (PhaseTimes.Measure("engine"))
+                {
+                    return await RunCoreAsync(request, maxParallelism, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                File.WriteAllText(phaseFile, phases.ToText());
+            }
+        }
+    }
+
+    private async Task<int> RunCoreAsync(CompileRequest request, int maxParallelism, CancellationToken cancellationToken)
+    {
         var stopAfter = StageOf(request.Stage);
         var cacheOptions = CacheOptions.FromSettings(
             request.CacheDir,
@@ -144,14 +169,18 @@ internal sealed class CompileRequestRunner(DiagnosticConsole console)
                         return;
                     }
 
-                    results[index] = ModelOutputFolder.Write(
-                        cache,
-                        compiled,
-                        model.OutputDir,
-                        model.LogicalName,
-                        model.ResourcePrefix,
-                        [.. outcome.Dependencies, .. calibration],
-                        listOutputs: fromProject);
+                    using (PhaseTimes.Measure("write outputs"))
+                    {
+                        results[index] = ModelOutputFolder.Write(
+                            cache,
+                            compiled,
+                            model.OutputDir,
+                            model.LogicalName,
+                            model.ResourcePrefix,
+                            [.. outcome.Dependencies, .. calibration],
+                            listOutputs: fromProject);
+                    }
+
                     summary.Compiled(compiled, outcome, results[index]!, watch.Elapsed);
                     return;
                 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
+using ModelBuild.Core.Pipeline;
 using ModelBuild.Tensors;
 
 namespace ModelBuild.Core.Calibration;
@@ -13,7 +14,16 @@ namespace ModelBuild.Core.Calibration;
 /// </summary>
 public sealed class CalibrationDataset : ICalibrationDataSource
 {
+    /// <summary>
+    /// The most bytes of decoded tensors a dataset keeps after its first reading, so that the readings after it (the
+    /// accuracy measurement after the calibration run) decode nothing again; a larger dataset is decoded on every reading.
+    /// </summary>
+    public const long RetainedBytesLimit = 256L * 1024 * 1024;
+
     private readonly IReadOnlyList<InputFeed> _feeds;
+
+    /// <summary>Every sample, once a first reading decoded them all and they fit <see cref="RetainedBytesLimit"/>.</summary>
+    private CalibrationSample[]? _retained;
 
     private CalibrationDataset(IReadOnlyList<InputFeed> feeds, int count)
     {
@@ -95,12 +105,45 @@ public sealed class CalibrationDataset : ICalibrationDataSource
         return new CalibrationDataset(feeds, count);
     }
 
+    /// <summary>Whether every sample's tensors together fit <see cref="RetainedBytesLimit"/> (then they are decoded once).</summary>
+    internal bool Retains => (long)Count * _feeds.Sum(f => f.Input.ElementCount * ElementSize(f.Input.ElementType)) <= RetainedBytesLimit;
+
     /// <inheritdoc/>
     /// <remarks>
-    /// Files are decoded and preprocessed a few at a time in parallel (twice as many as there are processors), and
-    /// yielded in order; a file that cannot be read throws when its turn comes, exactly as if read one by one.
+    /// Files are decoded and preprocessed in parallel and yielded in order; a file that cannot be read throws when its
+    /// turn comes, exactly as if read one by one. When all samples fit <see cref="RetainedBytesLimit"/> the first reading
+    /// decodes them all at once and keeps them for the next readings; otherwise a few are decoded at a time (twice as
+    /// many as there are processors) on every reading.
     /// </remarks>
-    public IEnumerable<CalibrationSample> Read(CancellationToken cancellationToken = default)
+    public IEnumerable<CalibrationSample> Read(CancellationToken cancellationToken = default) =>
+        _retained is { } retained ? retained : Retains ? ReadAllOnce(cancellationToken) : ReadInWindows(cancellationToken);
+
+    private IEnumerable<CalibrationSample> ReadAllOnce(CancellationToken cancellationToken)
+    {
+        var read = new (CalibrationSample? Sample, Exception? Error)[Count];
+        using (PhaseTimes.Measure("decode and preprocess"))
+        {
+            Parallel.For(0, Count, new ParallelOptions { CancellationToken = cancellationToken }, i => read[i] = TryReadSample(i));
+        }
+
+        if (Array.TrueForAll(read, r => r.Error is null))
+        {
+            _retained = [.. read.Select(r => r.Sample!)];
+        }
+
+        foreach (var (sample, error) in read)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (error is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+
+            yield return sample!;
+        }
+    }
+
+    private IEnumerable<CalibrationSample> ReadInWindows(CancellationToken cancellationToken)
     {
         var window = Math.Max(2, 2 * Environment.ProcessorCount);
         var read = new (CalibrationSample? Sample, Exception? Error)[window];
@@ -109,17 +152,7 @@ public sealed class CalibrationDataset : ICalibrationDataSource
             cancellationToken.ThrowIfCancellationRequested();
             var count = Math.Min(window, Count - first);
             var start = first;
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            {
-                try
-                {
-                    read[i] = (ReadSample(start + i), null);
-                }
-                catch (Exception e) when (e is DiagnosticException or IOException or UnauthorizedAccessException)
-                {
-                    read[i] = (null, e);
-                }
-            });
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i => read[i] = TryReadSample(start + i));
 
             for (var i = 0; i < count; i++)
             {
@@ -132,6 +165,26 @@ public sealed class CalibrationDataset : ICalibrationDataSource
 
                 yield return sample!;
             }
+        }
+    }
+
+    private static int ElementSize(TensorElementType type) => type switch
+    {
+        TensorElementType.Double or TensorElementType.Int64 or TensorElementType.UInt64 => 8,
+        TensorElementType.Float16 or TensorElementType.BFloat16 or TensorElementType.Int16 or TensorElementType.UInt16 => 2,
+        TensorElementType.UInt8 or TensorElementType.Int8 or TensorElementType.Bool => 1,
+        _ => 4,
+    };
+
+    private (CalibrationSample? Sample, Exception? Error) TryReadSample(int index)
+    {
+        try
+        {
+            return (ReadSample(index), null);
+        }
+        catch (Exception e) when (e is DiagnosticException or IOException or UnauthorizedAccessException)
+        {
+            return (null, e);
         }
     }
 

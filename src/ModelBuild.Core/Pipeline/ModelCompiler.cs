@@ -222,14 +222,21 @@ public sealed class ModelCompiler
                 return null;
             }
 
-            await step.RunAsync(state, cancellationToken).ConfigureAwait(false);
+            using (PhaseTimes.Measure(step.Name))
+            {
+                await step.RunAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+
             if (step.Stage == PipelineStage.Download && state.StopsAfter(PipelineStage.Download))
             {
                 return null;
             }
         }
 
-        return converted || ConversionPassed(state) ? await PackageAsync(state, cancellationToken).ConfigureAwait(false) : null;
+        using (PhaseTimes.Measure("package"))
+        {
+            return converted || ConversionPassed(state) ? await PackageAsync(state, cancellationToken).ConfigureAwait(false) : null;
+        }
     }
 
     /// <summary>

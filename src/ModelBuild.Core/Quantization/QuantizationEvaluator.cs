@@ -2,6 +2,7 @@ using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Sessions;
 using ModelBuild.Tensors;
 
@@ -22,6 +23,7 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
     public AccuracyMeasurement Measure(QdqModel quantized, bool withTensors, CancellationToken cancellationToken)
     {
         var outputs = _outputs.ToDictionary(o => o, _ => new OutputAccumulator(), StringComparer.Ordinal);
+        using (PhaseTimes.Measure("quantize/accuracy outputs"))
         using (var floatSession = Open(floatModel))
         using (var quantizedSession = Open(quantized.Model))
         {
@@ -51,6 +53,7 @@ internal sealed class QuantizationEvaluator(ModelProto floatModel, ICalibrationD
             return result;
         }
 
+        using var measuring = PhaseTimes.Measure("quantize/accuracy tensors");
         var (model, energies) = ComparisonGraph.Build(floatModel, quantized, activations);
         var names = energies.SelectMany(e => new[] { e.Signal, e.Noise, e.LocalSignal, e.LocalNoise }).ToList();
         var sums = new double[names.Count];

@@ -3,6 +3,7 @@ using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
+using ModelBuild.Core.Pipeline;
 using ModelBuild.Core.Quantization.Evaluation;
 using ModelBuild.Core.Quantization.Operators;
 using ModelBuild.Core.Sessions;
@@ -63,21 +64,34 @@ public sealed class Quantizer(QuantizationOptions options)
         _options.Validate();
         var diagnostics = new DiagnosticBag();
         var notes = new List<string>();
+        var preprocessing = PhaseTimes.Measure("quantize/preprocess");
         var prepared = QuantizationPreprocessor.Prepare(model, _options, notes);
         var types = Infer(prepared);
+        preprocessing.Dispose();
         CheckExcludedNodes(prepared, diagnostics);
 
         var opTypes = _options.EffectiveOpTypes.Where(t => OperatorQuantizerRegistry.Find(t) is not null).ToHashSet(StringComparer.Ordinal);
         var userExcluded = _options.NodesToExclude.ToHashSet(StringComparer.Ordinal);
         var tensors = CalibrationTensors(prepared, types, opTypes, userExcluded);
         var calibrator = (_options.Calibration with { Symmetric = _options.SymmetricActivations }).CreateCalibrator();
-        var ranges = calibrator.Calibrate(
-            new CalibrationRunner(prepared, data, _options.Calibration.MemoryBudgetBytes, types),
-            tensors,
-            cancellationToken);
+        IReadOnlyDictionary<string, TensorRange> ranges;
+        using (PhaseTimes.Measure("quantize/calibration"))
+        {
+            ranges = calibrator.Calibrate(
+                new CalibrationRunner(prepared, data, _options.Calibration.MemoryBudgetBytes, types),
+                tensors,
+                cancellationToken);
+        }
+
         var evaluator = new QuantizationEvaluator(prepared, data, _options.EvaluationSamples, _options.TensorEvaluationSamples);
 
-        QdqModel Build(IReadOnlySet<string> excluded) => Plan(prepared, types, ranges, opTypes, excluded);
+        QdqModel Build(IReadOnlySet<string> excluded)
+        {
+            using (PhaseTimes.Measure("quantize/qdq"))
+            {
+                return Plan(prepared, types, ranges, opTypes, excluded);
+            }
+        }
 
         var first = Build(userExcluded);
         if (first.QuantizedNodes.Count == 0)
@@ -135,6 +149,7 @@ public sealed class Quantizer(QuantizationOptions options)
             trials.Add(new FallbackTrial(0, null, measurement.Drop(_options.Budget?.Metric ?? AccuracyMetric.Cosine) ?? 0));
         }
 
+        using var reporting = PhaseTimes.Measure("quantize/report");
         var report = Report(modelName, model, prepared, chosen, measurement, data.Count, trials, fallenBack, outcome, notes);
         report = report with { Evaluation = evaluated };
         return new QuantizationResult(chosen.QuantizedNodes.Count == 0 ? prepared : chosen.Model, report, diagnostics.Items);

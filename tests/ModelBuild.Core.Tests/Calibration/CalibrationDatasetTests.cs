@@ -172,6 +172,36 @@ public sealed class CalibrationDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Files_are_decoded_once_and_kept_for_the_next_reading_unless_one_cannot_be_read()
+    {
+        Directory.CreateDirectory(_folder.Combine("kept"));
+        foreach (var (name, value) in new[] { ("0.raw", (short)0), ("1.raw", (short)1), ("2.raw", (short)2) })
+        {
+            File.WriteAllBytes(_folder.Combine("kept", name), Tensor.Create(new[] { value, value, value, value }, [4]).AsBytes().ToArray());
+        }
+
+        var dataset = CalibrationDataset.Open([Input([2, 2], new ImageCalibration(Path("kept")), TensorElementType.Int16)]);
+        var first = dataset.Read().ToList();
+        Directory.Delete(_folder.Combine("kept"), recursive: true);
+
+        // The files are gone: the second reading (the accuracy measurement's) is the first one's samples.
+        Assert.Equal(first, dataset.Read().ToList());
+        Assert.Equal(Enumerable.Repeat((short)2, 4), first[2].Inputs[0].Value.ToArray<short>());
+
+        // A file that cannot be read throws at its turn, and nothing is kept: the next reading reads the files again.
+        Directory.CreateDirectory(_folder.Combine("broken"));
+        File.WriteAllBytes(_folder.Combine("broken", "0.raw"), Tensor.Create(new short[] { 7, 7, 7, 7 }, [4]).AsBytes().ToArray());
+        File.WriteAllBytes(_folder.Combine("broken", "1.raw"), [1, 2, 3]);
+        var broken = CalibrationDataset.Open([Input([2, 2], new ImageCalibration(Path("broken")), TensorElementType.Int16)]);
+        var yielded = new List<CalibrationSample>();
+        var error = Assert.Throws<DiagnosticException>(() => yielded.AddRange(broken.Read()));
+        Assert.Equal("MB8105", error.Diagnostic.Code);
+        Assert.Single(yielded);
+        File.WriteAllBytes(_folder.Combine("broken", "1.raw"), Tensor.Create(new short[] { 8, 8, 8, 8 }, [4]).AsBytes().ToArray());
+        Assert.Equal(Enumerable.Repeat((short)8, 4), broken.Read().Last().Inputs[0].Value.ToArray<short>());
+    }
+
+    [Fact]
     public void A_raw_file_of_the_wrong_size_is_MB8105()
     {
         Directory.CreateDirectory(_folder.Combine("raw"));

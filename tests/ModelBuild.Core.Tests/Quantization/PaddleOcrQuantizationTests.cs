@@ -226,6 +226,9 @@ public sealed class PaddleOcrQuantizationTests(
 
         public TemporaryDirectory Folder { get; } = new();
 
+        /// <summary>The model's file as the package publishes it.</summary>
+        public byte[] Published(string file) => _bytes[file];
+
         /// <summary>The model with its dynamic input dimensions fixed by the shape pass.</summary>
         public ModelProto Model(string file, long[] shape)
         {

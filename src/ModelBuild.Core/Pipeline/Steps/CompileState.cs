@@ -2,6 +2,7 @@ using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Manifest;
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Pipeline.Validation;
 using ModelBuild.Core.Sources;
 using ModelBuild.Core.Targets;
 
@@ -70,6 +71,9 @@ internal sealed class CompileState(
 
     /// <summary>What the vendor-compile step left; null for onnx and ort.</summary>
     public VendorCompileOutcome? VendorOutcome { get; set; }
+
+    /// <summary>The original model's outputs on the validation samples, run once and shared by every step's validation.</summary>
+    public ReferenceOutputs References { get; } = new();
 
     public List<Diagnostic> Diagnostics { get; } = [];
 

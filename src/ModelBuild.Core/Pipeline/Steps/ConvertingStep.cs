@@ -81,13 +81,15 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
     {
         var (converted, signature, passes, warnings, original) = result;
         ValidationResult validation;
+        using (PhaseTimes.Measure($"{Name}/validation"))
         using (var runtimeModel = RuntimeModel.ForProto(converted))
         {
-            validation = ConversionValidator.Validate(original, runtimeModel, state.ValidPlan, converted);
+            validation = ConversionValidator.Validate(original, runtimeModel, state.ValidPlan, converted, state.References);
         }
 
         var report = new StepReport(Name, [.. passes], validation, [.. warnings.Select(w => w with { Location = null })]);
         Log(state, report, clock);
+        using var storing = PhaseTimes.Measure($"{Name}/cache write");
         var stored = await services.Store.PutAsync(converted, cancellationToken).ConfigureAwait(false);
         var content = services.Cache.Content;
         return new ActionRecord(Name,
@@ -120,7 +122,12 @@ internal abstract class ConvertingStep(PipelineServices services) : IPipelineSte
 
     /// <summary>A stored model, read (diagnostics name it as the source).</summary>
     protected ModelProto Read(CompileState state, StoredModel model)
-        => services.Store.Read(model, state.Source.DisplayName, state.Source.At);
+    {
+        using (PhaseTimes.Measure($"{Name}/read model"))
+        {
+            return services.Store.Read(model, state.Source.DisplayName, state.Source.At);
+        }
+    }
 
     /// <summary>A pass result that breaks the model's structure is an engine fault, never the user's.</summary>
     protected void CheckStructure(ModelProto model)

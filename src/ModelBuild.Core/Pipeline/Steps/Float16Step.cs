@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Diagnostics;
 using ModelBuild.Core.Onnx;
+using ModelBuild.Core.Onnx.Proto;
 using ModelBuild.Core.Passes;
 
 namespace ModelBuild.Core.Pipeline.Steps;
@@ -24,9 +25,18 @@ internal sealed class Float16Step(PipelineServices services) : ConvertingStep(se
         var input = Read(state, state.Current!.Model);
         var bag = new DiagnosticBag();
         var before = input.Graph.Node.Count;
-        var converted = pass.Apply(input, bag) ?? throw Stopped(state, bag);
-        CheckStructure(converted);
-        CheckLoads(converted, "FP16", state.Source);
+        ModelProto converted;
+        using (PhaseTimes.Measure("fp16/convert"))
+        {
+            converted = pass.Apply(input, bag) ?? throw Stopped(state, bag);
+            CheckStructure(converted);
+        }
+
+        using (PhaseTimes.Measure("fp16/load check"))
+        {
+            CheckLoads(converted, "FP16", state.Source);
+        }
+
         var passes = new List<PassRecord> { new(pass.Name, pass.DescribeOptions(), before, converted.Graph.Node.Count) };
         var result = new StepResult(converted, OnnxModelSignature.FromModel(converted), passes, bag.Items.ToList(), ReadOriginal(state));
         return StoreAsync(state, result, clock, cancellationToken);

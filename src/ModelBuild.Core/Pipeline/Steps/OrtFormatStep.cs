@@ -64,7 +64,7 @@ internal sealed class OrtFormatStep(PipelineServices services) : ConvertingStep(
 
         var original = ReadOriginal(state);
         using var ortModel = RuntimeModel.ForBytes(ort);
-        var validation = ConversionValidator.Validate(original, ortModel, state.ValidPlan, input);
+        var validation = ConversionValidator.Validate(original, ortModel, state.ValidPlan, input, state.References);
         var report = new StepReport(
             Name,
             [new PassRecord("ort_format", options, input.Graph.Node.Count, input.Graph.Node.Count)],

@@ -29,6 +29,7 @@ internal sealed class PrepareStep(PipelineServices services) : ConvertingStep(se
         var bag = new DiagnosticBag();
         var passes = new List<PassRecord>();
         var current = original;
+        var passing = PhaseTimes.Measure("prepare/passes");
         foreach (var pass in state.ValidPlan.Prepare)
         {
             var before = current.Graph.Node.Count;
@@ -38,6 +39,7 @@ internal sealed class PrepareStep(PipelineServices services) : ConvertingStep(se
         }
 
         CheckStructure(current);
+        passing.Dispose();
         var signature = OnnxModelSignature.FromModel(current);
 
         // A frozen input is gone from the prepared model; only the inputs it still has are checked.
@@ -47,6 +49,7 @@ internal sealed class PrepareStep(PipelineServices services) : ConvertingStep(se
             .ToList();
         try
         {
+            using var checking = PhaseTimes.Measure("prepare/load check");
             using var runtimeModel = RuntimeModel.ForProto(current);
             RuntimeModelCheck.Check(runtimeModel, signature, overrides, model.DisplayName, model.At);
         }

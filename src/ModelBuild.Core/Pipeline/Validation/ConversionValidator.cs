@@ -13,7 +13,17 @@ namespace ModelBuild.Core.Pipeline.Validation;
 internal static class ConversionValidator
 {
     /// <summary>Runs the original and the converted model side by side, unless the manifest turned validation off.</summary>
-    public static ValidationResult Validate(ModelProto original, RuntimeModel converted, ConversionPlan plan, ModelProto convertedProto)
+    /// <param name="original">The source model.</param>
+    /// <param name="converted">The converted model as ONNX Runtime opens it.</param>
+    /// <param name="plan">The validation settings and input feeds.</param>
+    /// <param name="convertedProto">The converted model (its inputs' types and classifier-shaped outputs).</param>
+    /// <param name="references">The original's outputs, shared by the steps of one compile; null to run the original here.</param>
+    public static ValidationResult Validate(
+        ModelProto original,
+        RuntimeModel converted,
+        ConversionPlan plan,
+        ModelProto convertedProto,
+        ReferenceOutputs? references = null)
     {
         if (!plan.Validation.Enabled)
         {
@@ -37,7 +47,8 @@ internal static class ConversionValidator
                 feeds,
                 plan.Validation.Samples,
                 plan.Validation.Seed,
-                ClassifierOutputs(convertedProto));
+                ClassifierOutputs(convertedProto),
+                references);
         }
         catch (OnnxRuntimeErrorException e)
         {

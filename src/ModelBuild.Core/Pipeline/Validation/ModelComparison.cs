@@ -25,13 +25,15 @@ internal static class ModelComparison
     /// <param name="samples">How many samples to run.</param>
     /// <param name="seed">Seeds the random samples.</param>
     /// <param name="classifiers">Outputs whose last axis holds class scores (top-1 agreement is measured).</param>
+    /// <param name="references">The original's outputs kept from an earlier step of the compile; null to run it here.</param>
     public static ValidationResult Run(
         ModelProto original,
         RuntimeModel converted,
         IReadOnlyList<InputFeed> feeds,
         int samples,
         int seed,
-        IReadOnlySet<string> classifiers)
+        IReadOnlySet<string> classifiers,
+        ReferenceOutputs? references = null)
     {
         using var convertedSession = converted.Open(Options);
         var outputs = convertedSession.Outputs.Where(o => o.Kind == OnnxValueKind.Tensor && o.ElementType != TensorElementType.String)
@@ -42,42 +44,25 @@ internal static class ModelComparison
             return ValidationResult.NotRun("the converted model has no numeric tensor outputs");
         }
 
-        using var originalModel = RuntimeModel.ForProto(WithOutputs(original, outputs));
-        using var originalSession = originalModel.Open(Options);
+        var reference = (references ?? new ReferenceOutputs()).Get(original, feeds, samples, seed, outputs, Options);
         var accumulators = outputs.ToDictionary(
             o => o,
             o => new OutputMetrics.Accumulator(o, classifiers.Contains(o)),
             StringComparer.Ordinal);
-        for (var sample = 0; sample < samples; sample++)
+        foreach (var (convertedInputs, expected) in reference)
         {
-            var (originalInputs, convertedInputs) = ValidationSamples.Build(feeds, seed, sample);
-            var expected = originalSession.Run(originalInputs, outputs);
             var actual = convertedSession.Run(convertedInputs, outputs);
             for (var i = 0; i < outputs.Count; i++)
             {
                 var shape = actual[i].Value.Shape;
                 accumulators[outputs[i]].Add(
-                    Values(expected[i].Value),
+                    Values(expected[i]),
                     Values(actual[i].Value),
                     shape.Count >= 2 ? checked((int)shape[^1]) : 0);
             }
         }
 
         return new ValidationResult(samples, seed, [.. outputs.Select(o => accumulators[o].Result())], null);
-    }
-
-    /// <summary>The original with the named tensors added as outputs where it does not have them already.</summary>
-    private static ModelProto WithOutputs(ModelProto original, IReadOnlyList<string> names)
-    {
-        var missing = names.Where(n => !original.Graph.Output.Any(o => o.Name == n)).ToList();
-        if (missing.Count == 0)
-        {
-            return original;
-        }
-
-        var copy = original.Clone();
-        copy.Graph.Output.AddRange(missing.Select(n => new ValueInfoProto { Name = n }));
-        return copy;
     }
 
     private static double[] Values(Tensor tensor) => tensor.ElementType switch
