@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # A cache hit costs a lookup (issue 19): `modelbuild compile` of PaddleOCR's text-orientation classifier (from a
 # local file) into an empty output folder with every action already in the local cache, against the start of an
-# empty console app (`dotnet app.dll` printing one line) in the same run. Optionally a second engine (another
-# tree's modelbuild.dll, the "before") runs in the same rounds. The runs alternate app / engine / before engine,
-# so load on the machine falls on all alike. Medians of the runs, in milliseconds.
+# empty console app (`dotnet app.dll` printing one line) in the same run. Optionally other engines (another
+# tree's modelbuild.dll, the "before"; the SDK package's ReadyToRun engine from tools/net10.0/) run in the same
+# rounds, each on a cache of its own. The runs alternate app / engine / other engines, so load on the machine
+# falls on all alike. Medians of the runs, in milliseconds.
 #
-#   RUNS=15 benchmarks/warm-engine.sh [before-engine.dll]     (needs npm for the model)
+#   RUNS=15 benchmarks/warm-engine.sh [other-engine.dll ...]     (needs npm for the model)
 set -euo pipefail
 runs="${RUNS:-15}"
-before="${1:-}"
+others=("$@")
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -36,8 +37,7 @@ echo 'System.Console.WriteLine("ready");' > "$work/empty/Program.cs"
 dotnet build "$work/empty" -c Release -v q -nologo -o "$work/empty/bin" >/dev/null
 
 # Fill each engine's cache once (a cold compile), then check that a warm run computes nothing.
-engines=("$engine")
-[ -n "$before" ] && engines+=("$before")
+engines=("$engine" "${others[@]}")
 for i in "${!engines[@]}"; do
   dotnet "${engines[$i]}" compile "$work/cls.yaml" --cache-dir "$work/cache-$i" -o "$work/fill-$i" >/dev/null
   grep -q "0 actions run" <(dotnet "${engines[$i]}" compile "$work/cls.yaml" --cache-dir "$work/cache-$i" -o "$work/check-$i") \
@@ -53,26 +53,27 @@ elapsed_ms() {
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-app=(); after=(); earlier=()
+app=(); declare -A times
 for run in $(seq 1 "$runs"); do
   app+=("$(elapsed_ms dotnet "$work/empty/bin/empty.dll")")
-  rm -rf "$work/out"
-  after+=("$(elapsed_ms dotnet "$engine" compile "$work/cls.yaml" --cache-dir "$work/cache-0" -o "$work/out")")
-  if [ -n "$before" ]; then
+  line="run $run: app ${app[-1]} ms"
+  for i in "${!engines[@]}"; do
     rm -rf "$work/out"
-    earlier+=("$(elapsed_ms dotnet "$before" compile "$work/cls.yaml" --cache-dir "$work/cache-1" -o "$work/out")")
-  fi
-  echo "run $run: app ${app[-1]} ms, engine ${after[-1]} ms${before:+, before ${earlier[-1]} ms}" >&2
+    ms=$(elapsed_ms dotnet "${engines[$i]}" compile "$work/cls.yaml" --cache-dir "$work/cache-$i" -o "$work/out")
+    times[$i]="${times[$i]:-} $ms"
+    line+=", engine $i $ms ms"
+  done
+  echo "$line" >&2
 done
 
-m_app=$(median "${app[@]}"); m_after=$(median "${after[@]}")
+m_app=$(median "${app[@]}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 echo "| Run | Median of $runs | × the empty app's start |"
 echo "|---|---:|---:|"
 echo "| empty console app | $m_app ms | 1.0 |"
-if [ -n "$before" ]; then
-  m_before=$(median "${earlier[@]}")
-  echo "| warm engine run, before ($before) | $m_before ms | $(ratio "$m_before" "$m_app") |"
-fi
-echo "| warm engine run ($engine) | $m_after ms | $(ratio "$m_after" "$m_app") |"
+for i in "${!engines[@]}"; do
+  # shellcheck disable=SC2086
+  m=$(median ${times[$i]})
+  echo "| warm engine run ($i: ${engines[$i]}) | $m ms | $(ratio "$m" "$m_app") |"
+done
 echo "($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text;
 using ModelBuild.Core.Cache;
 using ModelBuild.Core.Sessions;
@@ -20,7 +19,7 @@ public sealed class EngineIdentity
         typeof(EngineIdentity).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(EngineIdentity).Assembly.GetName().Version?.ToString()
         ?? "0.0.0",
-        ComputeBinaryDigest,
+        RecordedBinaryDigest,
         () => OnnxRuntimeLibrary.BuiltVersion));
 
     private readonly Lazy<Sha256Digest> _binaryDigest;
@@ -46,7 +45,10 @@ public sealed class EngineIdentity
     /// <summary>The version without the source revision, as users see it (<c>0.1.0</c>).</summary>
     public string DisplayVersion => Version.Split('+')[0];
 
-    /// <summary>The SHA-256 over the engine's own assemblies (see <see cref="ComputeBinaryDigest"/>).</summary>
+    /// <summary>
+    /// The SHA-256 over the engine's own assemblies (see <see cref="ComputeBinaryDigest"/>); for <see cref="Current"/>,
+    /// read from the stamp beside them while their names, sizes and write times match it (see <see cref="EngineBinaryDigest"/>).
+    /// </summary>
     public Sha256Digest BinaryDigest => _binaryDigest.Value;
 
     /// <summary>The ONNX Runtime version results are computed with (for this engine, the one it is built with).</summary>
@@ -71,19 +73,24 @@ public sealed class EngineIdentity
             return Sha256Digest.Compute(Encoding.UTF8.GetBytes("bundle:" + core.FullName));
         }
 
-        var files = core.GetReferencedAssemblies()
+        return EngineBinaryDigest.Compute(BinaryFiles(core, folder));
+    }
+
+    // The engine's run reads the digest from a stamp beside the assemblies while their sizes and times still match.
+    private static Sha256Digest RecordedBinaryDigest()
+    {
+        var core = typeof(EngineIdentity).Assembly;
+        var folder = Path.GetDirectoryName(core.Location);
+        return string.IsNullOrEmpty(folder)
+            ? ComputeBinaryDigest()
+            : EngineBinaryDigest.Of(BinaryFiles(core, folder), Path.Combine(folder, EngineBinaryDigest.StampFileName));
+    }
+
+    private static List<string> BinaryFiles(Assembly core, string folder) =>
+        [.. core.GetReferencedAssemblies()
             .Select(name => Path.Combine(folder, name.Name + ".dll"))
             .Append(core.Location)
             .Where(File.Exists)
             .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in files)
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(file) + "\n"));
-            hash.AppendData(SHA256.HashData(File.ReadAllBytes(file)));
-        }
-
-        return Sha256Digest.FromHash(hash.GetHashAndReset());
-    }
+            .Order(StringComparer.Ordinal)];
 }

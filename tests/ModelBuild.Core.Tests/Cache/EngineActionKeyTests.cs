@@ -42,6 +42,8 @@ public sealed class EngineActionKeyTests
 
         Assert.Equal(EngineIdentity.ComputeBinaryDigest(), engine.BinaryDigest);
         Assert.NotEqual(Sha256Digest.Empty, engine.BinaryDigest);
+        var stamp = Path.Combine(Path.GetDirectoryName(typeof(EngineIdentity).Assembly.Location)!, EngineBinaryDigest.StampFileName);
+        Assert.StartsWith("sha256 " + engine.BinaryDigest.Hex + "\n", File.ReadAllText(stamp), StringComparison.Ordinal);
         Assert.Equal(OnnxRuntimeLibrary.Version, engine.OnnxRuntimeVersion);
         Assert.Matches(@"^\d+\.\d+\.\d+", engine.OnnxRuntimeVersion);
         Assert.Equal(engine.NewActionKey("inspect").Build(), engine.NewActionKey("inspect").Build());
