@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using ModelBuild.Core.Calibration;
 using ModelBuild.Core.Onnx;
 using ModelBuild.Core.Onnx.Proto;
@@ -48,6 +49,82 @@ internal static class CalibrationThroughput
             preparedTypes,
             Quantizer.CalibrationTensors(prepared, preparedTypes, opTypes, []),
             data);
+    }
+
+    /// <summary>
+    /// What the statistics run's cost per sample depends on, on what the quantizer calibrates: the batch size cap and the
+    /// statistics session's intra-op threads, against inference with the default options; median of 5 rounds, alternating.
+    /// Run with <c>dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- calibration-sweep</c>.
+    /// </summary>
+    public static void Sweep()
+    {
+        var model = QuantizationBenchmarks.Classifier();
+        var random = new Random(1234);
+        var data = TensorCalibrationData.ForInput("x", Enumerable.Range(0, 128).Select(_ =>
+            Tensor.Create(
+                Enumerable.Range(0, 3 * 48 * 192).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray(),
+                [1, 3, 48, 192])));
+        var options = new QuantizationOptions();
+        var prepared = QuantizationPreprocessor.Prepare(model, options, []);
+        var types = GraphValueTypes.Infer(prepared);
+        var opTypes = options.EffectiveOpTypes
+            .Where(t => OperatorQuantizerRegistry.Find(t) is not null).ToHashSet(StringComparer.Ordinal);
+        var tensors = Quantizer.CalibrationTensors(prepared, types, opTypes, []);
+        var small = TensorCalibrationData.ForInput("x", data.Read().Take(16).Select(s => s.Inputs[0].Value));
+        var oneThread = CalibrationRunner.SessionOptions with { IntraOpThreads = 1 };
+        using var plain = new ModelSession(OnnxModelFile.Write(prepared), CalibrationRunner.SessionOptions);
+        using var plainOne = new ModelSession(OnnxModelFile.Write(prepared), oneThread);
+        var results = new SortedDictionary<string, List<double>>(StringComparer.Ordinal);
+        void Add(string key, double value)
+        {
+            if (!results.TryGetValue(key, out var list))
+            {
+                results[key] = list = [];
+            }
+
+            list.Add(value);
+        }
+
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var (name, session) in new[] { ("default", plain), ("intra1", plainOne) })
+            {
+                var sw = Stopwatch.StartNew();
+                foreach (var s in data.Read())
+                {
+                    session.Run(s.Inputs);
+                }
+
+                Add($"inference {name}", sw.Elapsed.TotalMilliseconds / data.Count);
+            }
+
+            foreach (var batch in (int[])[1, 2, 4, 8, 16, 32])
+            {
+                foreach (var (name, sessionOptions) in new[] { ("default", CalibrationRunner.SessionOptions), ("intra1", oneThread) })
+                {
+                    var sw = Stopwatch.StartNew();
+                    var smallRunner = new CalibrationRunner(prepared, small, types: types, maxBatchSize: batch)
+                    {
+                        StatisticsSessionOptions = sessionOptions
+                    };
+                    new MinMaxCalibrator().Calibrate(smallRunner, tensors);
+                    var few = sw.Elapsed.TotalMilliseconds;
+                    sw.Restart();
+                    var runner = new CalibrationRunner(prepared, data, types: types, maxBatchSize: batch)
+                    {
+                        StatisticsSessionOptions = sessionOptions
+                    };
+                    new MinMaxCalibrator().Calibrate(runner, tensors);
+                    Add($"minmax batch {batch,2} {name}", (sw.Elapsed.TotalMilliseconds - few) / (data.Count - small.Count));
+                }
+            }
+        }
+
+        foreach (var (key, values) in results)
+        {
+            var all = string.Join(", ", values.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)));
+            Console.WriteLine($"{key}: median {values.Order().ElementAt(values.Count / 2):F3} ms/sample ({all})");
+        }
     }
 
     private static void Measure(string what, ModelProto model, GraphValueTypes types, List<string> tensors, TensorCalibrationData data)

@@ -24,6 +24,12 @@ if (args is ["quantize-classifier"])
 }
 
 // dotnet run -c Release --project benchmarks/ModelBuild.Benchmarks -- calibration-throughput: MinMax's cost per sample against inference's.
+if (args is ["calibration-sweep"])
+{
+    ModelBuild.Benchmarks.CalibrationThroughput.Sweep();
+    return;
+}
+
 if (args is ["calibration-throughput"])
 {
     ModelBuild.Benchmarks.CalibrationThroughput.Run();

